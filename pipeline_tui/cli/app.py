@@ -1,0 +1,27 @@
+"""Commands around the app itself: the TUI, the demo, shell completion."""
+
+from __future__ import annotations
+
+import click
+
+from pipeline_tui.cli.base import Context, cli
+
+
+@cli.command()
+@click.pass_obj
+def tui(obj: Context) -> None:
+    """Open the board (the terminal UI)."""
+    from pipeline_tui.tui.app import run  # Textual is imported only here
+
+    run(obj.workspace())
+
+
+@cli.command()
+@click.argument("shell", type=click.Choice(["bash", "zsh", "fish"]))
+def completion(shell: str) -> None:
+    """Print the shell completion script: `eval "$(pipeline completion bash)"`."""
+    from click.shell_completion import get_completion_class
+
+    cls = get_completion_class(shell)
+    assert cls is not None
+    click.echo(cls(cli, {}, "pipeline", "_PIPELINE_COMPLETE").source())

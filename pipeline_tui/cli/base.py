@@ -1,0 +1,168 @@
+"""Shared pieces of the ``pipeline`` command: the group, exit-code mapping, options.
+
+Data goes to stdout, one plain line per problem to stderr, and the exit code
+says what happened (see :class:`~pipeline_tui.errors.ExitCode`).  Command
+modules (``records``, ``app``, ...) register themselves on :data:`cli`.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from pipeline_tui import __version__
+from pipeline_tui.errors import InvalidData, PipelineError, RequirementsMissing
+from pipeline_tui.model import Problem
+from pipeline_tui.output import Format
+from pipeline_tui.store import parse_fast
+from pipeline_tui.workspace import Workspace
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+LIST_COLUMNS = ("id", "title", "account", "stage", "amount", "owner", "source", "expected_close")
+
+
+@dataclass
+class Context:
+    repo: Path | None
+    author: str | None
+
+    def workspace(self) -> Workspace:
+        return Workspace(self.repo, self.author)
+
+
+class PipelineGroup(click.Group):
+    """Maps the exception tree to exit codes: one line on stderr, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except RequirementsMissing as exc:
+            fields = " ".join(f"{key}=..." for key in exc.missing)
+            report(f"{exc}; fill them first, e.g. `pipeline set ID {fields}`")
+            ctx.exit(exc.exit_code)
+        except InvalidData as exc:
+            for problem in exc.problems or [exc]:
+                report(str(problem))
+            ctx.exit(exc.exit_code)
+        except PipelineError as exc:
+            report(str(exc))
+            ctx.exit(exc.exit_code)
+
+
+def report(message: str) -> None:
+    click.echo(f"pipeline: {message}", err=True)
+
+
+def report_problems(problems: Iterable[Problem]) -> None:
+    for problem in problems:
+        click.echo(str(problem), err=True)
+
+
+def output_options(func: F) -> F:
+    """``--json`` / ``--csv`` for every read command, passed on as ``fmt``."""
+
+    @click.option("--json", "as_json", is_flag=True, help="Print JSON (stable keys, for scripts).")
+    @click.option("--csv", "as_csv", is_flag=True, help="Print CSV with a header row.")
+    @wraps(func)
+    def wrapper(*args: Any, as_json: bool, as_csv: bool, **kwargs: Any) -> Any:
+        if as_json and as_csv:
+            raise click.UsageError("choose one of --json and --csv")
+        fmt = Format.JSON if as_json else Format.CSV if as_csv else Format.TABLE
+        return func(*args, fmt=fmt, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def parse_when(value: str | None) -> datetime | None:
+    """``--at``: an ISO date or datetime; naive values are the local time zone."""
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is not an ISO date or datetime (e.g. 2026-11-20 or 2026-11-20T15:30)"
+        ) from None
+    if len(value) == 10:
+        parsed = datetime.combine(date.fromisoformat(value), time(0, 0))
+    return parsed if parsed.tzinfo else parsed.astimezone()
+
+
+def parse_assignments(pairs: Iterable[str]) -> dict[str, Any]:
+    """``key=value`` pairs; values are YAML scalars (``120000`` is a number, ``null`` unsets)."""
+    result: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        if not sep or not key.strip():
+            raise click.BadParameter(f"{pair!r}: expected key=value", param_hint="key=value")
+        value = parse_fast(raw) if raw.strip() else None
+        if isinstance(value, dict | list):
+            raise click.BadParameter(f"{pair!r}: set nested fields with dotted keys (a.b=value)")
+        result[key.strip()] = value
+    return result
+
+
+def complete_ids(ctx: click.Context, _param: click.Parameter, incomplete: str) -> list[str]:
+    """Shell completion for opportunity ids (file names, so it stays instant)."""
+    try:
+        root = ctx.find_root().params.get("repo")
+        files = Workspace(root).store.opportunity_files()
+    except PipelineError:
+        return []
+    return [f.stem for f in files if f.stem.startswith(incomplete)]
+
+
+def complete_stages(ctx: click.Context, _param: click.Parameter, incomplete: str) -> list[str]:
+    try:
+        names = Workspace(ctx.find_root().params.get("repo")).config.stage_names
+    except PipelineError:
+        return []
+    return [n for n in names if n.startswith(incomplete)]
+
+
+AT_OPTION = click.option(
+    "--at",
+    "at",
+    metavar="WHEN",
+    help="When it really happened (ISO date or datetime); becomes the commit's author date.",
+)
+ID_ARGUMENT = click.argument("opp_id", metavar="ID", shell_complete=complete_ids)
+
+
+@click.group(cls=PipelineGroup, invoke_without_command=True)
+@click.option(
+    "--repo",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="PIPELINE_REPO",
+    help="The pipeline folder (default: the nearest folder upwards holding pipeline.yaml).",
+)
+@click.option("--as", "author", metavar="NAME", help="Commit as NAME (default: git's user.name).")
+@click.version_option(__version__, prog_name="pipeline")
+@click.pass_context
+def cli(ctx: click.Context, repo: Path | None, author: str | None) -> None:
+    """Sales opportunities as YAML files in a git repository.
+
+    \b
+    Start:   pipeline init my-deals && cd my-deals
+    Create:  pipeline new "CRM rollout" --account "ACME Corp" --amount 120000
+    Work:    pipeline list / show ID / move ID proposal / log ID --kind call --note ...
+    Check:   pipeline validate
+    Try it:  pipeline demo
+
+    Every change is one git commit, so `git log` is the audit trail.
+    Run `pipeline` alone in a terminal to open the board.
+    """
+    ctx.obj = Context(repo, author)
+    if ctx.invoked_subcommand is None:
+        if sys.stdin.isatty() and sys.stdout.isatty():
+            ctx.invoke(cli.commands["tui"])
+        else:
+            click.echo(ctx.get_help())

@@ -1,0 +1,294 @@
+"""Commands that create, read and change opportunities: the everyday CLI."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from pipeline_tui.cli.base import (
+    AT_OPTION,
+    ID_ARGUMENT,
+    Context,
+    cli,
+    complete_stages,
+    output_options,
+    parse_assignments,
+    parse_when,
+    report_problems,
+)
+from pipeline_tui.errors import ExitCode
+from pipeline_tui.model import ACTIVITY_KINDS, Opportunity, Pipeline, jsonable
+from pipeline_tui.output import Format, render_rows, to_json
+from pipeline_tui.workspace import Change, init_pipeline
+
+LIST_COLUMNS = ("id", "title", "account", "stage", "amount", "owner", "source", "expected_close")
+
+
+@cli.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=".")
+@click.pass_obj
+def init(obj: Context, directory: Path) -> None:
+    """Create a pipeline in DIRECTORY (runs `git init` there if needed) and commit it."""
+    root = init_pipeline(directory, obj.author)
+    click.echo(f"Created a pipeline in {root}.")
+    click.echo(f"Next: cd {directory} && pipeline new TITLE --account ACCOUNT")
+
+
+@cli.command()
+@click.argument("title")
+@click.option("--account", required=True, help="The customer company.")
+@click.option("--amount", type=click.FloatRange(min=0), help="Deal value (a number >= 0).")
+@click.option("--owner", help="Who owns the deal (default: you).")
+@click.option("--source", help="Lead source, one of pipeline.yaml sources.")
+@click.option("--stage", help="Start in this stage (default: the first one).")
+@click.option("--id", "opp_id", help="Use this id instead of a generated one.")
+@click.option("--set", "extra", multiple=True, metavar="KEY=VALUE", help="Any other field.")
+@AT_OPTION
+@output_options
+@click.pass_obj
+def new(
+    obj: Context,
+    title: str,
+    account: str,
+    amount: float | None,
+    owner: str | None,
+    source: str | None,
+    stage: str | None,
+    opp_id: str | None,
+    extra: tuple[str, ...],
+    at: str | None,
+    fmt: Format,
+) -> None:
+    """Create an opportunity titled TITLE; prints its id."""
+    ws = obj.workspace()
+    fields: dict[str, Any] = parse_assignments(extra)
+    given = {"amount": amount, "owner": owner, "source": source, "stage": stage}
+    fields.update({k: v for k, v in given.items() if v is not None})
+    if isinstance(fields.get("amount"), float) and fields["amount"].is_integer():
+        fields["amount"] = int(fields["amount"])
+    fields.setdefault("currency", ws.config.currency)
+    change = ws.create(title, account, fields, opp_id=opp_id, at=parse_when(at))
+    emit_change(change, fmt, change.record.id)
+
+
+@cli.command()
+@ID_ARGUMENT
+@output_options
+@click.pass_obj
+def show(obj: Context, opp_id: str, fmt: Format) -> None:
+    """Show every field of one opportunity."""
+    record = obj.workspace().get(opp_id)
+    if fmt is Format.JSON:
+        click.echo(to_json(record_json(record)))
+    elif fmt is Format.CSV:
+        click.echo(render_rows([flat_row(record)], LIST_COLUMNS, fmt))
+    else:
+        click.echo(describe(record))
+
+
+@cli.command("list")
+@click.option("--stage", help="Only this stage.")
+@click.option("--owner", help="Only this owner.")
+@click.option("--source", help="Only this source.")
+@click.option("--tag", help="Only opportunities with this tag.")
+@click.option("--query", "-q", help="Free text in title, account, notes and contact.")
+@click.option("--sort", default="stage", show_default=True, help="Sort by this field.")
+@output_options
+@click.pass_obj
+def list_cmd(
+    obj: Context,
+    stage: str | None,
+    owner: str | None,
+    source: str | None,
+    tag: str | None,
+    query: str | None,
+    sort: str,
+    fmt: Format,
+) -> None:
+    """List opportunities; broken files are reported on stderr, the rest still listed."""
+    pipeline = obj.workspace().load()
+    records = [
+        r
+        for r in pipeline.opportunities
+        if (stage is None or r.stage == stage)
+        and (owner is None or r.owner == owner)
+        and (source is None or r.source == source)
+        and (tag is None or tag in r.tags)
+        and (query is None or matches(r, query))
+    ]
+    records.sort(key=sort_key(pipeline, sort))
+    if fmt is Format.JSON:
+        click.echo(to_json([record_json(r) for r in records]))
+    else:
+        click.echo(render_rows([flat_row(r) for r in records], LIST_COLUMNS, fmt))
+    report_problems(pipeline.problems)
+
+
+@cli.command("set")
+@ID_ARGUMENT
+@click.argument("assignments", nargs=-1, required=True, metavar="KEY=VALUE...")
+@AT_OPTION
+@output_options
+@click.pass_obj
+def set_cmd(
+    obj: Context, opp_id: str, assignments: tuple[str, ...], at: str | None, fmt: Format
+) -> None:
+    """Set fields: `pipeline set ID amount=90000 contact.email=jane@acme.example`.
+
+    Values are YAML scalars (numbers stay numbers); `key=` or `key=null` removes a field.
+    """
+    change = obj.workspace().set_fields(opp_id, parse_assignments(assignments), parse_when(at))
+    emit_change(change, fmt)
+
+
+@cli.command()
+@ID_ARGUMENT
+@click.argument("stage", shell_complete=complete_stages)
+@AT_OPTION
+@click.option("--note", help="Why it moved; logged as a note activity.")
+@output_options
+@click.pass_obj
+def move(
+    obj: Context, opp_id: str, stage: str, at: str | None, note: str | None, fmt: Format
+) -> None:
+    """Move an opportunity to STAGE (the stage's required fields must be filled)."""
+    emit_change(obj.workspace().move(opp_id, stage, parse_when(at), note), fmt)
+
+
+@cli.command()
+@ID_ARGUMENT
+@click.option("--kind", type=click.Choice(ACTIVITY_KINDS), default="note", show_default=True)
+@click.option("--note", required=True, help="What happened.")
+@AT_OPTION
+@output_options
+@click.pass_obj
+def log(obj: Context, opp_id: str, kind: str, note: str, at: str | None, fmt: Format) -> None:
+    """Log an activity (call, email, meeting or note) on an opportunity."""
+    emit_change(obj.workspace().log(opp_id, kind, note, parse_when(at)), fmt)
+
+
+@cli.command()
+@ID_ARGUMENT
+@click.argument("outcome", type=click.Choice(["won", "lost"]))
+@click.option("--reason", help="Why; for lost, one of pipeline.yaml lost_reasons.")
+@AT_OPTION
+@output_options
+@click.pass_obj
+def close(
+    obj: Context, opp_id: str, outcome: str, reason: str | None, at: str | None, fmt: Format
+) -> None:
+    """Close an opportunity as won or lost."""
+    emit_change(obj.workspace().close(opp_id, outcome, reason, parse_when(at)), fmt)
+
+
+@cli.command()
+@ID_ARGUMENT
+@click.argument("owner")
+@AT_OPTION
+@output_options
+@click.pass_obj
+def assign(obj: Context, opp_id: str, owner: str, at: str | None, fmt: Format) -> None:
+    """Give an opportunity to OWNER."""
+    emit_change(obj.workspace().assign(opp_id, owner, parse_when(at)), fmt)
+
+
+@cli.command()
+@output_options
+@click.pass_obj
+def validate(obj: Context, fmt: Format) -> None:
+    """Check every file against the schemas and pipeline.yaml; exit 0 only if all are valid."""
+    ws = obj.workspace()
+    pipeline = ws.load()
+    problems = list(pipeline.problems)
+    errors = [p for p in problems if p.severity == "error"]
+    if fmt is Format.TABLE:
+        report_problems(problems)
+        checked = len(ws.store.opportunity_files())
+        click.echo(
+            f"{checked} files checked: {len(errors)} errors, {len(problems) - len(errors)} warnings"
+        )
+    else:
+        columns = ("path", "line", "field", "severity", "message")
+        click.echo(render_rows([p.to_json() for p in problems], columns, fmt))
+    if errors:
+        sys.exit(ExitCode.PROBLEMS)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def emit_change(change: Change, fmt: Format, plain: str | None = None) -> None:
+    if fmt is Format.JSON:
+        click.echo(
+            to_json(
+                {
+                    "id": change.record.id,
+                    "commit": change.commit,
+                    "message": change.message,
+                    "record": record_json(change.record),
+                }
+            )
+        )
+    else:
+        click.echo(plain or change.message.splitlines()[0])
+
+
+def record_json(record: Opportunity) -> dict[str, Any]:
+    data: dict[str, Any] = jsonable(record.data)
+    return {**data, "path": record.path}
+
+
+def flat_row(record: Opportunity) -> dict[str, Any]:
+    return {c: jsonable(record.data.get(c)) for c in LIST_COLUMNS}
+
+
+def matches(record: Opportunity, query: str) -> bool:
+    needle = query.casefold()
+    haystack = [record.title, record.account, record.notes or "", record.id]
+    haystack += [str(v) for v in record.contact.values()]
+    return any(needle in text.casefold() for text in haystack)
+
+
+def sort_key(pipeline: Pipeline, field: str) -> Callable[[Opportunity], Any]:
+    if field == "stage":
+        return lambda r: (pipeline.config.stage_index(r.stage), r.title.casefold())
+
+    def key(record: Opportunity) -> Any:
+        value = record.data.get(field)
+        return (value is None, str(value) if not isinstance(value, int | float) else value)
+
+    return key
+
+
+def describe(record: Opportunity) -> str:
+    """Human-readable view of one opportunity (``show`` without ``--json``)."""
+    lines = [f"{record.title}  [{record.id}]", f"{record.account} · {record.stage}"]
+    for key, value in record.data.items():
+        if key in {"id", "title", "account", "stage", "activities", "notes"}:
+            continue
+        lines.append(f"  {key + ':':<16}{_plain(value)}")
+    if record.activities:
+        lines.append("  activities:")
+        lines += [
+            f"    {a.at:%Y-%m-%d %H:%M}  {a.kind}"
+            + (f" by {a.by}" if a.by else "")
+            + (f": {a.note}" if a.note else "")
+            for a in record.activities
+        ]
+    if record.notes:
+        lines.append("  notes:")
+        lines += [f"    {line}" for line in record.notes.rstrip().splitlines()]
+    return "\n".join(lines)
+
+
+def _plain(value: Any) -> str:
+    value = jsonable(value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {v}" for k, v in value.items())
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)

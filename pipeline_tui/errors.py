@@ -1,0 +1,61 @@
+"""The small exception tree every front end maps to an exit code.
+
+Domain and storage code raise these; the CLI turns them into one line on
+stderr and an :class:`ExitCode`, the TUI into a notification.  Keeping the
+mapping here (and not in the CLI) lets both front ends agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """Process exit codes, stable for scripts."""
+
+    OK = 0
+    PROBLEMS = 1
+    USAGE = 2
+    REPO = 3
+
+
+class PipelineError(Exception):
+    """Base class: a problem the user can act on, never a bug."""
+
+    exit_code: ExitCode = ExitCode.PROBLEMS
+
+
+class InvalidData(PipelineError):
+    """A file or a requested change does not satisfy the schema or config."""
+
+    def __init__(self, message: str, problems: Sequence[object] = ()) -> None:
+        super().__init__(message)
+        self.problems = list(problems)
+
+
+class NotFound(PipelineError):
+    """An opportunity id, stage or other name that does not exist."""
+
+    exit_code = ExitCode.USAGE
+
+
+class BadRequest(PipelineError):
+    """An argument the user gave is malformed (bad date, bad key=value...)."""
+
+    exit_code = ExitCode.USAGE
+
+
+class RequirementsMissing(PipelineError):
+    """A stage's ``requires`` fields are empty, so the move is refused."""
+
+    def __init__(self, stage: str, missing: list[str]) -> None:
+        super().__init__(f"stage {stage!r} requires {', '.join(missing)}")
+        self.stage = stage
+        self.missing = missing
+
+
+class RepoError(PipelineError):
+    """The pipeline repository or git itself is not in a usable state."""
+
+    exit_code = ExitCode.REPO

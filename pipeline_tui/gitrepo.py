@@ -1,0 +1,186 @@
+"""Git, for writing: the only module that changes a repository.
+
+Every pipeline write ends here as exactly one commit of exactly the files it
+touched (``git commit --only``), so whatever else the user has staged or left
+dirty is never swept in.  Author dates can be set (``--at``) because the
+history engine measures stage durations from them.  Writers serialize on a
+lock file inside ``.git/`` and retry when git's own ``index.lock`` is busy.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import git
+
+from pipeline_tui.errors import RepoError
+
+LOCK_NAME = "pipeline-tui.lock"
+_LOCK_TIMEOUT_S = 30.0
+_INDEX_LOCK_RETRIES = 40
+
+
+@dataclass(frozen=True)
+class Author:
+    name: str
+    email: str
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>"
+
+
+class GitRepo:
+    """A git working tree that holds a pipeline."""
+
+    def __init__(self, root: Path) -> None:
+        try:
+            self.repo = git.Repo(root, search_parent_directories=True)
+        except (git.InvalidGitRepositoryError, git.NoSuchPathError) as exc:
+            raise RepoError(
+                f"{root} is not inside a git repository: run `git init` there, "
+                "or create a pipeline with `pipeline init DIR`"
+            ) from exc
+        if self.repo.working_tree_dir is None:
+            raise RepoError(f"{root} is a bare git repository; use a clone with a work tree")
+        self.top = Path(self.repo.working_tree_dir).resolve()
+        self.git_dir = Path(self.repo.git_dir)
+
+    @classmethod
+    def init(cls, path: Path) -> GitRepo:
+        """Open the repository holding ``path``, running ``git init`` if there is none."""
+        path.mkdir(parents=True, exist_ok=True)
+        try:
+            git.Repo(path, search_parent_directories=True)
+        except git.InvalidGitRepositoryError:
+            try:
+                git.Repo.init(path, initial_branch="main")
+            except git.GitCommandError:  # git older than 2.28 has no --initial-branch
+                git.Repo.init(path)
+        return cls(path)
+
+    # ----------------------------------------------------------------- state
+
+    def identity(self, name: str | None = None) -> Author:
+        """Who commits: ``name`` if given (``--as``), with git's configured email."""
+        reader = self.repo.config_reader()
+        configured_name = os.environ.get("GIT_AUTHOR_NAME") or reader.get_value("user", "name", "")
+        email = os.environ.get("GIT_AUTHOR_EMAIL") or reader.get_value("user", "email", "")
+        if not configured_name or not email:
+            raise RepoError(
+                "git does not know who you are: run\n"
+                '  git config --global user.name "Your Name"\n'
+                '  git config --global user.email "you@example.com"'
+            )
+        return Author(name or str(configured_name), str(email))
+
+    def check_ready(self) -> None:
+        """Refuse to write in the middle of a merge, rebase, cherry-pick or revert."""
+        states = {
+            "MERGE_HEAD": "a merge",
+            "rebase-merge": "a rebase",
+            "rebase-apply": "a rebase",
+            "CHERRY_PICK_HEAD": "a cherry-pick",
+            "REVERT_HEAD": "a revert",
+        }
+        for marker, what in states.items():
+            if (self.git_dir / marker).exists():
+                raise RepoError(
+                    f"the repository is in the middle of {what}: finish it "
+                    "(or abort it) with git before changing the pipeline"
+                )
+
+    def head(self) -> str | None:
+        try:
+            return self.repo.head.commit.hexsha
+        except ValueError:  # no commits yet
+            return None
+
+    def is_dirty(self, path: Path) -> bool:
+        """Whether ``path`` differs from HEAD (staged or not) or is untracked."""
+        rel = self._rel(path)
+        return bool(self.repo.git.status("--porcelain", "--", rel))
+
+    # ----------------------------------------------------------------- writing
+
+    @contextmanager
+    def write_lock(self) -> Iterator[None]:
+        """Serialize pipeline writers (two ``pipeline set`` at the same moment both land)."""
+        lock_path = self.git_dir / LOCK_NAME
+        with lock_path.open("a") as handle:
+            deadline = time.monotonic() + _LOCK_TIMEOUT_S
+            while True:
+                try:
+                    fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        raise RepoError(
+                            f"another pipeline command has held {lock_path} for "
+                            f"{_LOCK_TIMEOUT_S:.0f}s; try again"
+                        ) from None
+                    time.sleep(0.05)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+    def commit_paths(
+        self,
+        paths: Sequence[Path],
+        message: str,
+        author: Author,
+        when: datetime | None = None,
+    ) -> str:
+        """Commit exactly ``paths`` (added, changed or deleted) as one commit; its sha."""
+        rels = [self._rel(p) for p in paths]
+        env = {"GIT_AUTHOR_DATE": when.isoformat()} if when is not None else {}
+        existing = [r for r, p in zip(rels, paths, strict=True) if p.exists()]
+        if existing:
+            self._git("add", "--", *existing)
+        args = ["commit", "--quiet", "--no-verify", "--only", "-m", message]
+        args += [f"--author={author}", "--", *rels]
+        self._git(*args, env=env)
+        sha = self.head()
+        assert sha is not None
+        return sha
+
+    def _git(self, *args: str, env: dict[str, str] | None = None) -> str:
+        """Run git, retrying while another process holds ``index.lock``."""
+        for attempt in range(_INDEX_LOCK_RETRIES):
+            try:
+                out: str = self.repo.git.execute(["git", *args], env=env)
+                return out
+            except git.GitCommandError as exc:
+                stderr = str(exc.stderr or "")
+                if "index.lock" in stderr and attempt < _INDEX_LOCK_RETRIES - 1:
+                    time.sleep(0.05 * (attempt + 1))
+                    continue
+                raise RepoError(_explain(args[0], stderr)) from exc
+        raise AssertionError("unreachable")
+
+    def _rel(self, path: Path) -> str:
+        try:
+            return path.resolve().relative_to(self.top).as_posix()
+        except ValueError as exc:
+            raise RepoError(f"{path} is outside the git work tree {self.top}") from exc
+
+
+def _explain(command: str, stderr: str) -> str:
+    """One readable line for a failed git command."""
+    text = " ".join(line.strip() for line in stderr.strip().splitlines() if line.strip())
+    text = text.removeprefix("stderr:").strip().strip("'").strip()
+    if "index.lock" in text:
+        return (
+            "git's index is locked by another process (.git/index.lock); "
+            "if no git command is running, delete that file and retry"
+        )
+    if "Please tell me who you are" in text or "empty ident" in text:
+        return "git does not know who you are: set user.name and user.email with git config"
+    return f"git {command} failed: {text}"

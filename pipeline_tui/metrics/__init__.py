@@ -1,0 +1,1 @@
+"""Pure metric functions over a pipeline and its history (see METRICS.md)."""

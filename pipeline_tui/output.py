@@ -1,0 +1,94 @@
+"""Rendering rows for the terminal and for scripts: table, CSV or JSON.
+
+One place decides how every read command prints, so ``--json`` and ``--csv``
+mean the same thing everywhere.  Tables use tabulate (wide CJK text aligned
+through wcwidth); CSV escapes spreadsheet formulas.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+import tabulate as _tabulate
+from tabulate import tabulate
+
+_tabulate.WIDE_CHARS_MODE = True  # align Chinese titles and owners by display width
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+class Format(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+    CSV = "csv"
+
+
+def to_json(data: Any) -> str:
+    """Stable JSON: ISO dates, unicode kept readable, keys in insertion order."""
+    return json.dumps(data, ensure_ascii=False, indent=2, default=_json_default)
+
+
+def table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:
+    if not rows:
+        return "(none)"
+    body = [[_cell(row.get(c)) for c in columns] for row in rows]
+    return tabulate(body, headers=list(columns), tablefmt="simple", disable_numparse=False)
+
+
+def to_csv(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:
+    """CSV with a header row; cells that a spreadsheet would run as formulas are escaped."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([csv_cell(row.get(c)) for c in columns])
+    return buffer.getvalue()
+
+
+def render_rows(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], fmt: Format) -> str:
+    if fmt is Format.JSON:
+        return to_json([{c: row.get(c) for c in columns} for row in rows])
+    if fmt is Format.CSV:
+        return to_csv(rows, columns).rstrip("\n")
+    return table(rows, columns)
+
+
+def csv_cell(value: Any) -> str:
+    text = _cell(value)
+    if text.startswith(_FORMULA_START) and not _is_number(text):
+        return "'" + text
+    return text
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.1f}" if not value.is_integer() else f"{value:.0f}"
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return ", ".join(_cell(v) for v in value)
+    return str(value)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, set | frozenset | tuple):
+        return list(value)
+    raise TypeError(f"not JSON serializable: {type(value).__name__}")

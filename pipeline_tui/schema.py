@@ -1,0 +1,33 @@
+"""The JSON Schemas in ``schema/``: the single definition of a valid file.
+
+Validation uses exactly the files editors can use, so the two never drift.
+Validators are built once per process.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from pipeline_tui.resources import data_dir
+
+OPPORTUNITY_SCHEMA = "opportunity.schema.json"
+CONFIG_SCHEMA = "pipeline.schema.json"
+
+
+@cache
+def load_schema(name: str) -> dict[str, Any]:
+    with (data_dir("schema") / name).open(encoding="utf-8") as handle:
+        schema: dict[str, Any] = json.load(handle)
+    return schema
+
+
+@cache
+def validator(name: str) -> Draft202012Validator:
+    """A ready validator for one of the bundled schemas."""
+    schema = load_schema(name)
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema)

@@ -1,0 +1,419 @@
+"""Plain-file storage: the only module that reads and writes pipeline YAML.
+
+Two parsers, each where it pays:
+
+* reading uses ruamel's C-based safe loader (fast; the history engine parses
+  thousands of blobs with it);
+* editing uses ruamel round-trip mode so comments, key order, quoting and
+  blank lines the user wrote survive, and every write is validated first and
+  then lands atomically (temp file, fsync, rename).
+
+Loading never raises for one bad file: it returns the good records plus
+:class:`Problem` values naming file, line and field.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import re
+import tempfile
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from io import StringIO
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+from pipeline_tui.config import CONFIG_FILE, OPPORTUNITIES_DIR, PipelineConfig
+from pipeline_tui.errors import BadRequest, InvalidData, NotFound, RepoError
+from pipeline_tui.model import ID_PATTERN, KNOWN_FIELDS, Opportunity, Pipeline, Problem
+from pipeline_tui.validation import Locator, config_problems, opportunity_problems
+
+ROOT_ENV = "PIPELINE_REPO"
+_CONFLICT_MARKER = re.compile(r"^(<{7}|={7}|>{7}|\|{7})(\s|$)", re.MULTILINE)
+_local = threading.local()
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+def parse_fast(text: str) -> Any:
+    """Parse YAML for reading only (C safe loader when available)."""
+    loader: YAML | None = getattr(_local, "safe", None)
+    if loader is None:
+        loader = _local.safe = YAML(typ="safe")
+    return loader.load(text)
+
+
+def decode(raw: bytes, path: str) -> tuple[str | None, list[Problem]]:
+    """UTF-8 text of a file, or a problem naming the line of the first bad byte."""
+    try:
+        return raw.decode("utf-8"), []
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        return None, [Problem(path, f"not valid UTF-8 (byte 0x{raw[exc.start]:02x})", line)]
+
+
+def parse_document(text: str, path: str) -> tuple[Any, list[Problem]]:
+    """Parse one file's text; problems for conflict markers and YAML errors."""
+    marker = _CONFLICT_MARKER.search(text)
+    if marker:
+        line = text.count("\n", 0, marker.start()) + 1
+        return None, [
+            Problem(path, "unresolved merge conflict markers (see `pipeline resolve`)", line)
+        ]
+    try:
+        return parse_fast(text), []
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = mark.line + 1 if mark is not None else None
+        reason = exc.problem or exc.context or "invalid YAML"
+        return None, [Problem(path, f"YAML syntax error: {reason}", where)]
+    except YAMLError as exc:
+        return None, [Problem(path, f"YAML error: {exc}", None)]
+
+
+def roundtrip_locator(text: str) -> Locator:
+    """Line numbers for key paths, from ruamel's round-trip parse (only on problems)."""
+    try:
+        tree = _roundtrip_yaml().load(text)
+    except YAMLError:
+        return lambda _path: None
+
+    def locate(key_path: Sequence[str | int]) -> int | None:
+        node: Any = tree
+        line: int = 0
+        for key in key_path:
+            if isinstance(node, CommentedMap) and key in node:
+                line = node.lc.key(key)[0]
+            elif isinstance(node, CommentedSeq) and isinstance(key, int) and key < len(node):
+                line = node.lc.item(key)[0]
+            else:
+                return None
+            node = node[key]
+        return line + 1
+
+    return locate
+
+
+def check_opportunity_text(
+    text: str, path: str, config: PipelineConfig
+) -> tuple[Opportunity | None, list[Problem]]:
+    """Parse and validate one opportunity's text; the record only if it has no errors."""
+    data, problems = parse_document(text, path)
+    if problems:
+        return None, problems
+    problems = opportunity_problems(data, path, config)
+    if problems:  # re-check with line numbers; the fast path found something
+        problems = opportunity_problems(data, path, config, roundtrip_locator(text))
+    if any(p.severity == "error" for p in problems):
+        return None, problems
+    return Opportunity.from_mapping(data, path), problems
+
+
+# --------------------------------------------------------------------------- the repo
+
+
+def find_root(start: Path | None = None) -> Path:
+    """The pipeline repo: ``$PIPELINE_REPO``, else walk up to a ``pipeline.yaml``."""
+    env = os.environ.get(ROOT_ENV)
+    if start is None and env:
+        start = Path(env)
+        if not (start / CONFIG_FILE).is_file():
+            raise RepoError(f"{ROOT_ENV}={env}: no {CONFIG_FILE} there")
+        return start.resolve()
+    here = (start or Path.cwd()).resolve()
+    for candidate in (here, *here.parents):
+        if (candidate / CONFIG_FILE).is_file():
+            return candidate
+    raise RepoError(
+        f"no {CONFIG_FILE} in {here} or any parent folder: "
+        "run `pipeline init DIR`, or pass --repo PATH"
+    )
+
+
+@dataclass(frozen=True)
+class Store:
+    """A pipeline folder on disk: ``pipeline.yaml`` plus ``opportunities/``."""
+
+    root: Path
+
+    @property
+    def config_path(self) -> Path:
+        return self.root / CONFIG_FILE
+
+    @property
+    def opportunities_dir(self) -> Path:
+        return self.root / OPPORTUNITIES_DIR
+
+    def relpath(self, path: Path) -> str:
+        return path.relative_to(self.root).as_posix()
+
+    def opportunity_path(self, opp_id: str) -> Path:
+        """The file for ``opp_id``; refuses ids that could escape ``opportunities/``."""
+        if not ID_PATTERN.match(opp_id) or ".." in opp_id:
+            raise BadRequest(
+                f"invalid id {opp_id!r}: use lower-case letters, digits, '-', '_' or '.' "
+                "(no slashes, no '..')"
+            )
+        path = self.opportunities_dir / f"{opp_id}.yaml"
+        if path.resolve().parent != self.opportunities_dir.resolve():
+            raise BadRequest(f"id {opp_id!r} would escape {OPPORTUNITIES_DIR}/")
+        return path
+
+    def opportunity_files(self) -> list[Path]:
+        if not self.opportunities_dir.is_dir():
+            return []
+        return sorted(self.opportunities_dir.glob("*.yaml"))
+
+    # ----------------------------------------------------------------- reading
+
+    def load_config(self) -> PipelineConfig:
+        """The parsed config; raises :class:`InvalidData` since nothing works without it."""
+        path = CONFIG_FILE
+        try:
+            raw = self.config_path.read_bytes()
+        except OSError as exc:
+            raise RepoError(f"cannot read {self.config_path}: {exc.strerror}") from exc
+        problems = config_text_problems(raw, path)
+        if problems:
+            raise InvalidData(f"{problems[0]}", problems)
+        return PipelineConfig.from_mapping(parse_fast(raw.decode("utf-8")))
+
+    def load(self, config: PipelineConfig | None = None) -> Pipeline:
+        """Every opportunity that is valid, plus problems for the rest."""
+        config = config or self.load_config()
+        records: list[Opportunity] = []
+        problems: list[Problem] = []
+        for file in self.opportunity_files():
+            record, found = self.load_file(file, config)
+            problems.extend(found)
+            if record is not None:
+                records.append(record)
+        records, duplicates = _drop_duplicate_ids(records)
+        return Pipeline(config, tuple(records), tuple(problems + duplicates))
+
+    def load_file(
+        self, file: Path, config: PipelineConfig
+    ) -> tuple[Opportunity | None, list[Problem]]:
+        rel = self.relpath(file)
+        try:
+            raw = file.read_bytes()
+        except OSError as exc:
+            return None, [Problem(rel, f"cannot read: {exc.strerror}")]
+        text, problems = decode(raw, rel)
+        if text is None:
+            return None, problems
+        return check_opportunity_text(text, rel, config)
+
+    def get(self, opp_id: str, config: PipelineConfig) -> Opportunity:
+        """One opportunity by id, or a clear error naming its problems."""
+        path = self.opportunity_path(opp_id)
+        if not path.is_file():
+            raise NotFound(f"no opportunity {opp_id!r} ({self.relpath(path)} does not exist)")
+        record, problems = self.load_file(path, config)
+        if record is None:
+            raise InvalidData("; ".join(str(p) for p in problems), list(problems))
+        return record
+
+    # ----------------------------------------------------------------- writing
+
+    def render_new(self, fields: Mapping[str, Any]) -> str:
+        """YAML text for a new opportunity, fields in contract order."""
+        tree = CommentedMap()
+        for key, value in fields.items():
+            tree[key] = _to_node(value, flow=key != "activities")
+        return _dump(_roundtrip_yaml(), tree)
+
+    def render_edit(self, path: Path, mutate: Callable[[CommentedMap], None]) -> tuple[str, str]:
+        """Apply ``mutate`` to the round-trip tree of ``path``: (old text, new text)."""
+        old = path.read_text(encoding="utf-8")
+        yaml = _roundtrip_yaml(old)
+        tree = yaml.load(old)
+        if not isinstance(tree, CommentedMap):
+            raise InvalidData(f"{self.relpath(path)}: the file must hold a mapping of fields")
+        mutate(tree)
+        return old, _dump(yaml, tree)
+
+    def validated(self, path: Path, text: str, config: PipelineConfig) -> Opportunity:
+        """The record ``text`` would be, or :class:`InvalidData` before anything is written."""
+        record, problems = check_opportunity_text(text, self.relpath(path), config)
+        errors = [p for p in problems if p.severity == "error"]
+        if record is None or errors:
+            detail = "; ".join(f"{p.field or 'file'}: {p.message}" for p in errors or problems)
+            raise InvalidData(f"refused, the result would be invalid: {detail}", list(errors))
+        return record
+
+    def write_config_text(self, text: str) -> None:
+        problems = config_text_problems(text.encode("utf-8"), CONFIG_FILE)
+        if problems:
+            raise InvalidData(f"refused, pipeline.yaml would be invalid: {problems[0]}", problems)
+        atomic_write(self.config_path, text)
+
+
+def config_text_problems(raw: bytes, path: str) -> list[Problem]:
+    text, problems = decode(raw, path)
+    if text is None:
+        return problems
+    data, problems = parse_document(text, path)
+    if problems:
+        return problems
+    problems = config_problems(data, path)
+    return config_problems(data, path, roundtrip_locator(text)) if problems else []
+
+
+def atomic_write(path: Path, text: str) -> None:
+    """Write ``text`` so readers see the old file or the new one, never half of one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        Path(tmp).chmod(path.stat().st_mode & 0o777 if path.exists() else 0o644)
+        Path(tmp).replace(path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def set_dotted(tree: CommentedMap, key: str, value: Any) -> None:
+    """Set ``contact.email``-style keys, creating nested mappings (flow style) as needed."""
+    parts = key.split(".")
+    node = tree
+    for part in parts[:-1]:
+        child = node.get(part)
+        if not isinstance(child, CommentedMap):
+            child = CommentedMap()
+            child.fa.set_flow_style()
+            _put(tree, node, part, child)
+        node = child
+    if value is None:
+        node.pop(parts[-1], None)
+    else:
+        _put(tree, node, parts[-1], _to_node(value, flow=True))
+
+
+def _put(tree: CommentedMap, node: CommentedMap, key: str, value: Any) -> None:
+    """Assign in place; a new top-level known field goes where the docs order it."""
+    if key in node or node is not tree:
+        node[key] = value
+    else:
+        tree.insert(_insert_position(tree, key), key, value)
+
+
+def _insert_position(tree: CommentedMap, key: str) -> int:
+    """Where a new top-level key goes: after the known fields that precede it."""
+    if key not in KNOWN_FIELDS:
+        return len(tree)
+    earlier = set(KNOWN_FIELDS[: KNOWN_FIELDS.index(key)])
+    position = 0
+    for index, existing in enumerate(tree):
+        if existing in earlier:
+            position = index + 1
+    return position
+
+
+def append_item(tree: CommentedMap, key: str, item: Mapping[str, Any]) -> None:
+    """Append a flow-style mapping to the block sequence ``key``, creating it if needed."""
+    seq = tree.get(key)
+    if not isinstance(seq, CommentedSeq):
+        seq = CommentedSeq()
+        tree.insert(_insert_position(tree, key), key, seq)
+    seq.append(_to_node(item, flow=True))
+
+
+# --------------------------------------------------------------------------- internals
+
+
+def _drop_duplicate_ids(records: list[Opportunity]) -> tuple[list[Opportunity], list[Problem]]:
+    """Ids must be unique; every file after the first claiming an id is reported."""
+    seen: dict[str, Opportunity] = {}
+    kept: list[Opportunity] = []
+    problems: list[Problem] = []
+    for record in records:
+        first = seen.get(record.id)
+        if first is None:
+            seen[record.id] = record
+            kept.append(record)
+        else:
+            problems.append(
+                Problem(record.path, f"duplicate id {record.id!r}, also in {first.path}", 1, "id")
+            )
+    return kept, problems
+
+
+def _represent_datetime(representer: Any, value: datetime) -> Any:
+    """Datetimes as ISO-8601 with a ``T``, the way the file format documents them."""
+    return representer.represent_scalar("tag:yaml.org,2002:timestamp", value.isoformat())
+
+
+def _roundtrip_yaml(text: str = "") -> YAML:
+    """A round-trip YAML instance whose indentation matches ``text``."""
+    yaml = YAML()
+    yaml.preserve_quotes = True
+    yaml.width = 4096
+    mapping, sequence, offset = _guess_indent(text)
+    yaml.indent(mapping=mapping, sequence=sequence, offset=offset)
+    yaml.representer.add_representer(datetime, _represent_datetime)
+    return yaml
+
+
+_KEY_LINE = re.compile(r"^( *)[^\s#-][^:]*:\s*(#.*)?$")
+_CHILD_KEY = re.compile(r"^( +)[^\s#-][^:]*:")
+_DASH = re.compile(r"^( *)- ")
+
+
+def _guess_indent(text: str) -> tuple[int, int, int]:
+    """(mapping, sequence, offset) indentation used by ``text``; defaults match the docs."""
+    mapping, sequence, offset = 2, 4, 2
+    lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+    found_map = found_seq = False
+    for parent, child in itertools.pairwise(lines):
+        head = _KEY_LINE.match(parent)
+        if not head:
+            continue
+        base = len(head.group(1))
+        dash = _DASH.match(child)
+        key = _CHILD_KEY.match(child)
+        if dash and not found_seq:
+            offset = max(0, len(dash.group(1)) - base)
+            sequence, found_seq = offset + 2, True
+        elif key and not found_map and len(key.group(1)) > base:
+            mapping, found_map = len(key.group(1)) - base, True
+    return mapping, max(sequence, offset + 2), offset
+
+
+def _to_node(value: Any, flow: bool) -> Any:
+    """Plain Python values to ruamel nodes; nested mappings in flow style ({a: 1})."""
+    if isinstance(value, Mapping) and not isinstance(value, CommentedMap):
+        node = CommentedMap()
+        for k, v in value.items():
+            node[k] = _to_node(v, flow=True)
+        if flow:
+            node.fa.set_flow_style()
+        return node
+    if isinstance(value, list | tuple) and not isinstance(value, CommentedSeq):
+        seq = CommentedSeq(_to_node(v, flow=True) for v in value)
+        if flow and not any(isinstance(v, Mapping) for v in value):
+            seq.fa.set_flow_style()
+        return seq
+    return value
+
+
+def _dump(yaml: YAML, tree: Any) -> str:
+    buffer = StringIO()
+    yaml.dump(tree, buffer)
+    return buffer.getvalue()

@@ -1,0 +1,1 @@
+"""The Textual front end. Imported only by ``pipeline tui`` (and a bare ``pipeline``)."""
