@@ -107,6 +107,25 @@ class GitRepo:
         rel = self._rel(path)
         return bool(self.repo.git.status("--porcelain", "--", rel))
 
+    def uncommitted_paths(self, under: Path) -> set[Path]:
+        """Files below ``under`` that differ from HEAD (staged or not) or are untracked.
+
+        One ``git status`` for the whole folder: the board marks these cards
+        with an "uncommitted" badge, and asking file by file would not scale.
+        """
+        out = self.repo.git.status(
+            "--porcelain", "-z", "--untracked-files=all", "--", self._rel(under)
+        )
+        found: set[Path] = set()
+        entries = iter(out.split("\0"))
+        for entry in entries:
+            if len(entry) < 4:
+                continue
+            found.add(self.top / entry[3:])
+            if entry[0] in "RC":  # a rename or copy is followed by its source path
+                next(entries, None)
+        return found
+
     # ----------------------------------------------------------------- writing
 
     @contextmanager

@@ -1,1 +1,1 @@
-"""The Textual front end. Imported only by ``pipeline tui`` (and a bare ``pipeline``)."""
+"""The Textual front end: board, detail, metrics, forms (see docs/tui.md)."""

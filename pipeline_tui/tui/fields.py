@@ -1,0 +1,147 @@
+"""The editable fields of a form: what each one holds and how typed text becomes a value.
+
+Forms stay dumb: a :class:`FieldSpec` says "this is a date" and
+:func:`parse_field` turns ``2026-12-15`` into a date or explains what is
+wrong.  Whether the whole record is acceptable is decided by the same
+validation ``pipeline validate`` runs (:func:`preview_problems`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pipeline_tui.config import PipelineConfig
+from pipeline_tui.i18n import _
+from pipeline_tui.model import get_dotted, is_filled, jsonable
+from pipeline_tui.validation import missing_requirements, opportunity_problems
+
+Kind = Literal["text", "number", "date", "choice", "tags"]
+
+
+@dataclass(frozen=True, slots=True)
+class FieldSpec:
+    key: str  # dotted, e.g. contact.email
+    label: str
+    kind: Kind = "text"
+    choices: tuple[str, ...] = ()
+    required: bool = False
+    suggestions: tuple[str, ...] = ()
+
+
+def record_specs(config: PipelineConfig, owners: tuple[str, ...] = ()) -> list[FieldSpec]:
+    """The fields of the new/edit form, in the order a salesperson fills them."""
+    return [
+        FieldSpec("title", _("Title"), required=True),
+        FieldSpec("account", _("Account"), required=True),
+        FieldSpec("amount", _("Amount"), "number"),
+        FieldSpec("owner", _("Owner"), suggestions=owners),
+        FieldSpec("source", _("Source"), "choice", config.sources),
+        FieldSpec("expected_close", _("Expected close"), "date"),
+        FieldSpec("next_step.action", _("Next step")),
+        FieldSpec("next_step.due", _("Next step due"), "date"),
+        FieldSpec("contact.name", _("Contact name")),
+        FieldSpec("contact.email", _("Contact email")),
+        FieldSpec("tags", _("Tags"), "tags"),
+    ]
+
+
+def spec_for(key: str, config: PipelineConfig) -> FieldSpec:
+    """A spec for any dotted key (the ``requires`` prompt asks for arbitrary fields)."""
+    for spec in record_specs(config):
+        if spec.key == key:
+            return FieldSpec(spec.key, spec.label, spec.kind, spec.choices, True, spec.suggestions)
+    if key in ("probability",):
+        return FieldSpec(key, key, "number", required=True)
+    if key == "lost_reason":
+        return FieldSpec(key, key, "choice", config.lost_reasons, True)
+    if key.endswith(("date", "due", "_close")):
+        return FieldSpec(key, key, "date", required=True)
+    return FieldSpec(key, key, required=True)
+
+
+def parse_field(spec: FieldSpec, raw: str) -> Any:
+    """The value typed text stands for (None when empty); ValueError says why not."""
+    text = raw.strip()
+    if not text:
+        if spec.required:
+            raise ValueError(_("required"))
+        return None
+    if spec.kind == "number":
+        try:
+            number = float(text.replace(",", "").replace("_", ""))
+        except ValueError:
+            raise ValueError(_("expected a number, e.g. 120000")) from None
+        return int(number) if number.is_integer() else number
+    if spec.kind == "date":
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            raise ValueError(_("expected a date as YYYY-MM-DD")) from None
+    if spec.kind == "tags":
+        return [t.strip() for t in text.split(",") if t.strip()]
+    return text
+
+
+def format_field(spec: FieldSpec, value: Any) -> str:
+    """The text an input starts with for an existing value."""
+    if value is None:
+        return ""
+    if spec.kind == "tags" and isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return str(value)
+
+
+def merged(base: Mapping[str, Any], values: Mapping[str, Any]) -> dict[str, Any]:
+    """``base`` with dotted ``values`` applied (None removes), as plain JSON-like data."""
+    result: dict[str, Any] = jsonable(base)
+    for key, value in values.items():
+        node = result
+        *parents, last = key.split(".")
+        for part in parents:
+            child = node.get(part)
+            if not isinstance(child, dict):
+                child = node[part] = {}
+            node = child
+        if value is None:
+            node.pop(last, None)
+        else:
+            node[last] = jsonable(value)
+    return result
+
+
+def preview_problems(
+    config: PipelineConfig, data: Mapping[str, Any], path: str, stage: str | None = None
+) -> dict[str, str]:
+    """field -> message for everything ``validate`` would refuse in ``data``.
+
+    With ``stage``, the stage's ``requires`` are checked too (a move or a new
+    deal in that stage needs them).
+    """
+    errors: dict[str, str] = {}
+    for problem in opportunity_problems(data, path, config):
+        if problem.severity == "error":
+            errors.setdefault(problem.field or "", problem.message)
+    if stage is not None and config.has_stage(stage):
+        for key in missing_requirements(data, config.stage(stage)):
+            errors.setdefault(key, _("required by stage {stage}").format(stage=stage))
+    return errors
+
+
+def changed_values(
+    specs: list[FieldSpec], before: Mapping[str, Any], values: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Only the fields the user actually changed (an edit commits just those)."""
+    changes: dict[str, Any] = {}
+    for spec in specs:
+        old = jsonable(get_dotted(before, spec.key))
+        new = jsonable(values.get(spec.key))
+        if (is_filled(old) or is_filled(new)) and old != new:
+            changes[spec.key] = values.get(spec.key)
+    return changes

@@ -1,0 +1,1 @@
+"""Screens: the board (home), detail, metrics, and the modal forms and help."""

@@ -1,0 +1,599 @@
+"""The board: the home screen, one column per stage, keyboard first.
+
+This screen owns the data (the :class:`Pipeline`, history timelines, the set
+of uncommitted files, the filter and the cursor).  It computes the column
+values (:func:`build_columns`) and pushes them down into the columns; the
+columns post :class:`CardChosen` back up.  Every write goes through
+:class:`Workspace`, exactly as the CLI does, and the board updates in place
+from the returned record, so a moved card simply appears in its new column.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Footer, Header
+
+from pipeline_tui.errors import PipelineError
+from pipeline_tui.i18n import _
+from pipeline_tui.model import Opportunity, Pipeline, Problem, get_dotted
+from pipeline_tui.timeline import Timeline
+from pipeline_tui.tui.cards import ColumnData, build_columns
+from pipeline_tui.tui.fields import (
+    FieldSpec,
+    changed_values,
+    merged,
+    preview_problems,
+    record_specs,
+    spec_for,
+)
+from pipeline_tui.tui.filtering import BoardFilter
+from pipeline_tui.tui.live import (
+    Snapshot,
+    apply_file_changes,
+    compare,
+    load_timelines,
+    take_snapshot,
+)
+from pipeline_tui.tui.messages import CardChosen, ColumnToggled
+from pipeline_tui.tui.screens.close_form import CloseForm
+from pipeline_tui.tui.screens.filter_form import FilterForm
+from pipeline_tui.tui.screens.help import HelpScreen
+from pipeline_tui.tui.screens.log_form import LogForm
+from pipeline_tui.tui.screens.record_form import RecordForm
+from pipeline_tui.tui.widgets.column import StageColumn
+from pipeline_tui.tui.widgets.filter_bar import FilterBar
+from pipeline_tui.tui.widgets.problems import ProblemsPanel
+from pipeline_tui.workspace import Change, Workspace
+
+PAGE = 5
+
+
+class BoardScreen(Screen[None]):
+    """Stage columns with cards; the filter bar above, problems below."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("left,h", "cursor_x(-1)", _("Left"), show=False),
+        Binding("right,l", "cursor_x(1)", _("Right"), show=False),
+        Binding("up,k", "cursor_y(-1)", _("Up"), show=False),
+        Binding("down,j", "cursor_y(1)", _("Down"), show=False),
+        Binding("pageup", f"cursor_y(-{PAGE})", _("Page up"), show=False),
+        Binding("pagedown", f"cursor_y({PAGE})", _("Page down"), show=False),
+        Binding("home,g", "cursor_y(-1000000)", _("First card"), show=False),
+        Binding("end,G", "cursor_y(1000000)", _("Last card"), show=False),
+        Binding("enter", "open", _("Open")),
+        Binding("shift+right,L", "move(1)", _("Move →")),
+        Binding("shift+left,H", "move(-1)", _("Move ←")),
+        Binding("n", "new", _("New")),
+        Binding("e", "edit", _("Edit")),
+        Binding("a", "log", _("Log")),
+        Binding("w", "close('won')", _("Won")),
+        Binding("x", "close('lost')", _("Lost")),
+        Binding("slash", "filter", _("Filter")),
+        Binding("escape", "clear_filter", _("Clear filter"), show=False),
+        Binding("c", "toggle_closed", _("Closed")),
+        Binding("m", "metrics", _("Metrics")),
+        Binding("r", "reload", _("Reload"), show=False),
+        Binding("question_mark", "help", _("Help")),
+        Binding("q", "app.quit", _("Quit")),
+    ]
+
+    def __init__(
+        self,
+        workspace: Workspace,
+        now: Callable[[], datetime],
+        poll_interval: float = 1.0,
+    ) -> None:
+        super().__init__(id="board-screen")
+        self.workspace = workspace
+        self.now = now
+        self.poll_interval = poll_interval
+        self.config = workspace.config
+        self.pipeline = Pipeline(self.config, ())
+        self.timelines: dict[str, Timeline] | None = None
+        self.uncommitted: set[str] = set()
+        self.filter = BoardFilter()
+        self.show_closed = False
+        self.columns: tuple[ColumnData, ...] = ()
+        self.active_stage = self.config.entry_stage.name
+        self.active_id: str | None = None
+        self.active_index = 0
+        self.snapshot: Snapshot | None = None
+        self.loaded = False
+        self.history_loaded = False
+        self.extra_problems: list[Problem] = []
+        self.column_widgets: dict[str, StageColumn] = {}
+
+    # ------------------------------------------------------------------ layout
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="◆")
+        yield FilterBar(id="filter-bar")
+        self.column_widgets = {
+            stage.name: StageColumn(stage.name, id=f"column-{index}")
+            for index, stage in enumerate(self.config.stages)
+        }
+        with Horizontal(id="board"):
+            yield from self.column_widgets.values()
+        yield ProblemsPanel(id="problems")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = "pipeline"
+        self.sub_title = f"{self.workspace.root.name} · " + _("loading…")
+        self.query_one(FilterBar).display = False
+        self.query_one(ProblemsPanel).display = False
+        self.load_everything()
+        if self.poll_interval > 0:
+            self.set_interval(self.poll_interval, self.check_for_changes)
+
+    # ------------------------------------------------------------------ loading
+
+    @work(thread=True, exclusive=True, group="load")
+    def load_everything(self) -> None:
+        """Records first (the board paints), then history (days and staleness)."""
+        snapshot = take_snapshot(self.workspace.store, self._git_dir())
+        pipeline = self.workspace.load()
+        uncommitted = self._read_uncommitted()
+        self.app.call_from_thread(self._loaded, pipeline, uncommitted, snapshot)
+        self.app.call_from_thread(self.load_history)
+
+    def _loaded(self, pipeline: Pipeline, uncommitted: set[str], snapshot: Snapshot) -> None:
+        self.pipeline = pipeline
+        self.uncommitted = uncommitted
+        self.snapshot = snapshot
+        self.loaded = True
+        self.paint()
+
+    @work(thread=True, exclusive=True, group="history")
+    def load_history(self) -> None:
+        self.app.call_from_thread(self._set_status, _("loading history…"))
+        try:
+            timelines = load_timelines(self.workspace.root)
+        except Exception as exc:  # history is a nicety; the board keeps working
+            self.app.call_from_thread(self._history_failed, str(exc))
+            return
+        self.app.call_from_thread(self._history_loaded, timelines)
+
+    def _history_loaded(self, timelines: dict[str, Timeline] | None) -> None:
+        self.timelines = timelines
+        self.history_loaded = True
+        self._set_status("")
+        self.paint()
+        self._sync_detail()
+
+    def _history_failed(self, message: str) -> None:
+        self.history_loaded = True
+        self._set_status(_("history unavailable"))
+        self.notify(message, title=_("History"), severity="warning")
+
+    def _set_status(self, status: str) -> None:
+        name = self.workspace.root.name
+        self.sub_title = f"{name} · {status}" if status else name
+
+    def _git_dir(self) -> Any:
+        try:
+            return self.workspace.git.git_dir
+        except PipelineError:
+            return None
+
+    def _read_uncommitted(self) -> set[str]:
+        store = self.workspace.store
+        try:
+            paths = self.workspace.git.uncommitted_paths(store.opportunities_dir)
+        except Exception:  # no git, or git unhappy: no badges rather than no board
+            return set()
+        return {store.relpath(p) for p in paths if p.is_relative_to(store.root)}
+
+    # ------------------------------------------------------------------ live reload
+
+    def check_for_changes(self) -> None:
+        if self.loaded:
+            self.poll_disk()
+
+    @work(thread=True, exclusive=True, group="poll")
+    def poll_disk(self) -> None:
+        """Compare stamps; parse only changed files; refresh git-derived state."""
+        old = self.snapshot
+        if old is None:
+            return
+        new = take_snapshot(self.workspace.store, self._git_dir())
+        changes = compare(old, new)
+        if not changes.any:
+            return
+        base = self.pipeline
+        if changes.config:
+            self.app.call_from_thread(self._config_changed, new)
+            return
+        updated = apply_file_changes(base, self.workspace.store, changes.files)
+        uncommitted = self._read_uncommitted()
+        self.app.call_from_thread(
+            self._reloaded, base, updated, uncommitted, new, changes.files, changes.git
+        )
+
+    def _reloaded(
+        self,
+        base: Pipeline,
+        updated: Pipeline,
+        uncommitted: set[str],
+        snapshot: Snapshot,
+        files: frozenset[str],
+        git_changed: bool,
+    ) -> None:
+        if self.pipeline is not base:  # a write landed meanwhile: redo on top of it
+            updated = apply_file_changes(self.pipeline, self.workspace.store, files)
+        self.pipeline = updated
+        self.uncommitted = uncommitted
+        self.snapshot = snapshot
+        self.paint()
+        self._sync_detail()
+        if git_changed:
+            self.load_history()
+
+    def _config_changed(self, snapshot: Snapshot) -> None:
+        try:
+            workspace = Workspace(self.workspace.root, self.workspace.author_name)
+            config = workspace.config
+        except PipelineError as exc:
+            self.snapshot = snapshot
+            self.extra_problems = [Problem("pipeline.yaml", str(exc))]
+            self.paint()
+            return
+        self.extra_problems = []
+        if config.stage_names != self.config.stage_names:
+            self.app.notify(_("Stages changed in pipeline.yaml; reopening the board"))
+            self.app.call_later(self.app.run_action, "restart_board")
+            return
+        self.workspace = workspace
+        self.config = config
+        self.load_everything()
+
+    def action_reload(self) -> None:
+        self.load_everything()
+
+    # ------------------------------------------------------------------ painting
+
+    def paint(self) -> None:
+        """Recompute every column from the data and push it down."""
+        self.columns = build_columns(
+            self.pipeline, self.timelines, self.uncommitted, self.filter, self.now()
+        )
+        self._fix_cursor()
+        for column in self.columns:
+            self._paint_column(column)
+        shown = sum(len(c.cards) for c in self.columns)
+        self.query_one(FilterBar).show(self.filter, shown, len(self.pipeline.opportunities))
+        self.query_one(ProblemsPanel).show([*self.pipeline.problems, *self.extra_problems])
+
+    def _paint_column(self, column: ColumnData) -> None:
+        widget = self.column_widgets[column.stage]
+        cursor = self.active_index if column.stage == self.active_stage else None
+        if cursor is not None and not column.cards:
+            cursor = -1  # active but empty: highlight the column, no card
+        collapsed = column.terminal and not self.show_closed
+        widget.show(column, cursor, self.config.currency, collapsed)
+
+    def _column(self, stage: str) -> ColumnData | None:
+        for column in self.columns:
+            if column.stage == stage:
+                return column
+        return None
+
+    def _fix_cursor(self) -> None:
+        """Keep the cursor on the same deal if it is still shown, else on the same row."""
+        if self.active_stage not in self._navigable():
+            self.active_stage = self._navigable()[0]
+        column = self._column(self.active_stage)
+        if column is None:
+            return
+        found = column.index_of(self.active_id) if self.active_id else None
+        if found is None:
+            found = max(0, min(self.active_index, len(column.cards) - 1))
+        self.active_index = found
+        self.active_id = column.cards[found].id if column.cards else None
+
+    def _navigable(self) -> list[str]:
+        return [s.name for s in self.config.stages if self.show_closed or not s.terminal]
+
+    # ------------------------------------------------------------------ cursor
+
+    def action_cursor_y(self, delta: int) -> None:
+        column = self._column(self.active_stage)
+        if column is None or not column.cards:
+            return
+        self.active_index = max(0, min(self.active_index + delta, len(column.cards) - 1))
+        self.active_id = column.cards[self.active_index].id
+        self._paint_column(column)
+
+    def action_cursor_x(self, delta: int) -> None:
+        stages = self._navigable()
+        position = stages.index(self.active_stage) if self.active_stage in stages else 0
+        target = stages[max(0, min(position + delta, len(stages) - 1))]
+        if target == self.active_stage:
+            return
+        self._select(target, self.active_index)
+
+    def _select(self, stage: str, index: int, opp_id: str | None = None) -> None:
+        previous = self._column(self.active_stage)
+        self.active_stage = stage
+        self.active_index = index
+        self.active_id = opp_id
+        self._fix_cursor()
+        if previous is not None:
+            self._paint_column(previous)
+        column = self._column(stage)
+        if column is not None:
+            self._paint_column(column)
+
+    @on(CardChosen)
+    def _card_chosen(self, message: CardChosen) -> None:
+        column = self._column(message.stage)
+        if column is None or message.index >= len(column.cards):
+            return
+        self._select(message.stage, message.index, column.cards[message.index].id)
+        if message.open:
+            self.action_open()
+
+    @on(ColumnToggled)
+    def _column_toggled(self, message: ColumnToggled) -> None:
+        self.action_toggle_closed()
+
+    def action_toggle_closed(self) -> None:
+        self.show_closed = not self.show_closed
+        self.paint()
+
+    def selected(self) -> Opportunity | None:
+        if self.active_id is None:
+            return None
+        for record in self.pipeline.opportunities:
+            if record.id == self.active_id:
+                return record
+        return None
+
+    def _selected_or_hint(self) -> Opportunity | None:
+        record = self.selected()
+        if record is None:
+            self.notify(_("Select a card first"), severity="warning")
+        return record
+
+    # ------------------------------------------------------------------ screens
+
+    def action_open(self) -> None:
+        record = self.selected()
+        if record is not None:
+            self.open_detail(record.id)
+
+    def open_detail(self, opp_id: str) -> None:
+        from pipeline_tui.tui.screens.detail import DetailScreen
+
+        record = self._record(opp_id)
+        if record is None:
+            return
+        timeline = self.timelines.get(opp_id) if self.timelines else None
+        self.app.push_screen(
+            DetailScreen(self, record, self.config, timeline, self.history_loaded, self.now)
+        )
+
+    def action_metrics(self) -> None:
+        from pipeline_tui.tui.screens.metrics import MetricsScreen
+
+        self.app.push_screen(MetricsScreen(self, self.pipeline, self.now))
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen(self.key_help()))
+
+    def key_help(self) -> list[tuple[str, str]]:
+        rows = [(_("arrows / h j k l"), _("Move the selection"))]
+        rows.append((_("PgUp / PgDn / g / G"), _("Scroll a column")))
+        for binding in self.BINDINGS:
+            assert isinstance(binding, Binding)
+            if binding.show:
+                keys = " / ".join(
+                    self.app.get_key_display(Binding(k, "")) for k in binding.key.split(",")
+                )
+                rows.append((keys, binding.description))
+        rows.append((_("esc"), _("Clear the filter")))
+        rows.append((_("ctrl+p"), _("Command palette (every action by name)")))
+        return rows
+
+    def _sync_detail(self) -> None:
+        from pipeline_tui.tui.screens.detail import DetailScreen
+
+        for screen in self.app.screen_stack:
+            if isinstance(screen, DetailScreen):
+                record = self._record(screen.record.id)
+                timeline = self.timelines.get(screen.record.id) if self.timelines else None
+                screen.update_record(record, timeline, self.history_loaded)
+
+    def _record(self, opp_id: str) -> Opportunity | None:
+        for record in self.pipeline.opportunities:
+            if record.id == opp_id:
+                return record
+        return None
+
+    # ------------------------------------------------------------------ writes
+
+    def write(self, do: Callable[[], Change]) -> Change | None:
+        """Run one Workspace write; show its commit or the reason it was refused."""
+        try:
+            change = do()
+        except PipelineError as exc:
+            self.notify(str(exc), title=_("Not saved"), severity="error", timeout=8)
+            return None
+        self._apply_change(change)
+        self.notify(change.message.splitlines()[0], title=_("Committed"), timeout=3)
+        return change
+
+    def _apply_change(self, change: Change) -> None:
+        record = change.record
+        others = tuple(r for r in self.pipeline.opportunities if r.path != record.path)
+        problems = tuple(p for p in self.pipeline.problems if p.path != record.path)
+        self.pipeline = Pipeline(self.config, (*others, record), problems)
+        self.uncommitted.discard(record.path)
+        self.paint()
+        self._sync_detail()
+
+    def action_move(self, step: int) -> None:
+        record = self._selected_or_hint()
+        if record is None:
+            return
+        target = self.move_target(record, step)
+        if target is None:
+            self.notify(
+                _("No open stage further this way; close with w (won) or x (lost)"),
+                severity="warning",
+            )
+            return
+        self.move_to(record, target)
+
+    def move_target(self, record: Opportunity, step: int) -> str | None:
+        if self.config.is_open(record.stage):
+            return self.config.next_open_stage(record.stage, step)
+        open_stages = self.config.open_stages
+        return open_stages[-1].name if step < 0 and open_stages else None
+
+    def move_to(self, record: Opportunity, target: str) -> None:
+        """Move, or first ask for the fields the target stage requires."""
+        missing = self.workspace.missing_for(record, target)
+        if missing:
+            self.ask_requirements(record, target, missing)
+            return
+        change = self.write(lambda: self.workspace.move(record.id, target))
+        if change is not None and self._column(target) is not None:
+            stage_now = change.record.stage
+            if stage_now in self._navigable():
+                self._select(stage_now, 0, record.id)
+
+    def ask_requirements(self, record: Opportunity, target: str, missing: list[str]) -> None:
+        specs = [spec_for(key, self.config) for key in missing]
+
+        def check(values: dict[str, Any]) -> dict[str, str]:
+            data = merged(record.data, values)
+            return preview_problems(self.config, data, record.path, target)
+
+        def done(values: dict[str, Any] | None) -> None:
+            if values is None:
+                return
+            filled = self.write(lambda: self.workspace.set_fields(record.id, values))
+            if filled is not None:
+                self.move_to(filled.record, target)
+
+        heading = _("Stage {stage} requires: {fields}").format(
+            stage=target, fields=", ".join(missing)
+        )
+        explanation = _("Fill them in to move the deal (saved as one commit, then the move).")
+        self.app.push_screen(
+            RecordForm(heading, specs, {}, check, _("Save and move"), explanation), done
+        )
+
+    def _owners(self) -> tuple[str, ...]:
+        names = {r.owner for r in self.pipeline.opportunities if r.owner}
+        names |= set(self.config.team)
+        return tuple(sorted(names))
+
+    def action_new(self) -> None:
+        specs = record_specs(self.config, self._owners())
+        entry = self.config.entry_stage.name
+        preview_id = "new-deal"
+        path = f"opportunities/{preview_id}.yaml"
+
+        def base(values: dict[str, Any]) -> dict[str, Any]:
+            start = {"id": preview_id, "stage": entry, "created": self.now()}
+            return merged(start, {k: v for k, v in values.items() if v is not None})
+
+        def check(values: dict[str, Any]) -> dict[str, str]:
+            return preview_problems(self.config, base(values), path, entry)
+
+        def done(values: dict[str, Any] | None) -> None:
+            if values is None:
+                return
+            fields = {k: v for k, v in values.items() if k not in ("title", "account")}
+            fields = {k: v for k, v in fields.items() if v is not None}
+            change = self.write(
+                lambda: self.workspace.create(values["title"], values["account"], fields)
+            )
+            if change is not None:
+                self._select(change.record.stage, 0, change.record.id)
+
+        initial: dict[str, Any] = {"owner": self.filter.owner, "source": self.filter.source}
+        heading = _("New opportunity in {stage}").format(stage=entry)
+        self.app.push_screen(RecordForm(heading, specs, initial, check, _("Create")), done)
+
+    def action_edit(self) -> None:
+        record = self._selected_or_hint()
+        if record is not None:
+            self.edit(record)
+
+    def edit(self, record: Opportunity) -> None:
+        specs: list[FieldSpec] = record_specs(self.config, self._owners())
+        initial = {spec.key: get_dotted(record.data, spec.key) for spec in specs}
+
+        def check(values: dict[str, Any]) -> dict[str, str]:
+            return preview_problems(self.config, merged(record.data, values), record.path)
+
+        def done(values: dict[str, Any] | None) -> None:
+            if values is None:
+                return
+            changes = changed_values(specs, record.data, values)
+            if not changes:
+                self.notify(_("Nothing changed"))
+                return
+            self.write(lambda: self.workspace.set_fields(record.id, changes))
+
+        heading = _("Edit {title}").format(title=record.title)
+        self.app.push_screen(RecordForm(heading, specs, initial, check), done)
+
+    def action_log(self) -> None:
+        record = self._selected_or_hint()
+        if record is not None:
+            self.log_activity(record)
+
+    def log_activity(self, record: Opportunity) -> None:
+        def done(result: tuple[str, str] | None) -> None:
+            if result is not None:
+                kind, note = result
+                self.write(lambda: self.workspace.log(record.id, kind, note))
+
+        self.app.push_screen(LogForm(record.title), done)
+
+    def action_close(self, outcome: str) -> None:
+        record = self._selected_or_hint()
+        if record is not None:
+            self.close_deal(record, outcome)
+
+    def close_deal(self, record: Opportunity, outcome: str) -> None:
+        def done(reason: str | None) -> None:
+            if reason is None:
+                return
+            self.write(lambda: self.workspace.close(record.id, outcome, reason or None))
+
+        reasons = self.config.lost_reasons
+        self.app.push_screen(CloseForm(record.title, outcome, reasons), done)
+
+    def action_filter(self) -> None:
+        tags = tuple(sorted({t for r in self.pipeline.opportunities for t in r.tags}))
+        sources = tuple(
+            sorted(
+                set(self.config.sources)
+                | {r.source for r in self.pipeline.opportunities if r.source}
+            )
+        )
+
+        def done(result: BoardFilter | None) -> None:
+            if result is not None:
+                self.filter = result
+                self.paint()
+
+        self.app.push_screen(FilterForm(self.filter, self._owners(), sources, tags), done)
+
+    def action_clear_filter(self) -> None:
+        if self.filter.active:
+            self.filter = BoardFilter()
+            self.paint()

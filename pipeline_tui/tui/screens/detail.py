@@ -1,0 +1,268 @@
+"""One opportunity in full: every field (custom ones too), completeness, next step,
+activities, notes, and what git history says (stage timeline and field audit).
+
+The board hands the record and its timeline down and pushes updates when the
+file or the history changes; writes from here go back through the board, so
+there is one write path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+
+from pipeline_tui.config import PipelineConfig
+from pipeline_tui.i18n import _
+from pipeline_tui.model import KNOWN_FIELDS, Opportunity, jsonable
+from pipeline_tui.timeline import Timeline
+from pipeline_tui.tui.formatting import full_amount, short_date
+from pipeline_tui.tui.profile import completeness
+
+if TYPE_CHECKING:
+    from pipeline_tui.tui.screens.board import BoardScreen
+
+_SKIP = {"title", "activities", "notes", "next_step"}
+
+
+class DetailScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,backspace", "app.pop_screen", _("Back")),
+        Binding("e", "edit", _("Edit")),
+        Binding("a", "log", _("Log")),
+        Binding("shift+right,L", "move(1)", _("Move →")),
+        Binding("shift+left,H", "move(-1)", _("Move ←")),
+        Binding("w", "close('won')", _("Won")),
+        Binding("x", "close('lost')", _("Lost")),
+        Binding("q", "app.quit", _("Quit")),
+    ]
+
+    def __init__(
+        self,
+        board: BoardScreen,
+        record: Opportunity,
+        config: PipelineConfig,
+        timeline: Timeline | None,
+        history_loaded: bool,
+        now: Callable[[], datetime],
+    ) -> None:
+        super().__init__(classes="detail-screen")
+        self.board = board
+        self.record = record
+        self.config = config
+        self.timeline = timeline
+        self.history_loaded = history_loaded
+        self.now = now
+        self.gone = False
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="◆")
+        with VerticalScroll(id="detail"):
+            yield Static(id="summary", classes="section")
+            yield Static(id="fields", classes="section")
+            yield Static(id="activities", classes="section")
+            yield Static(id="notes", classes="section")
+            yield Static(id="timeline", classes="section")
+            yield Static(id="audit", classes="section")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.paint()
+
+    def update_record(
+        self, record: Opportunity | None, timeline: Timeline | None, history_loaded: bool
+    ) -> None:
+        """New data from the board (a write, an external edit, fresh history)."""
+        if record is None:
+            self.gone = True
+        else:
+            self.record = record
+            self.gone = False
+        self.timeline = timeline
+        self.history_loaded = history_loaded
+        if self.is_mounted:
+            self.paint()
+
+    def paint(self) -> None:
+        record = self.record
+        self.title = record.title
+        self.sub_title = record.id + (f" · {_('deleted or unreadable')}" if self.gone else "")
+        self._set("summary", _("Summary"), self._summary())
+        self._set("fields", _("Fields"), self._fields())
+        self._set("activities", _("Activities"), self._activities())
+        self._set("notes", _("Notes"), Text(record.notes.rstrip()) if record.notes else None)
+        self._set("timeline", _("Stage timeline"), self._timeline())
+        self._set("audit", _("Field changes"), self._audit())
+
+    def _set(self, widget_id: str, heading: str, body: RenderableType | None) -> None:
+        widget = self.query_one(f"#{widget_id}", Static)
+        widget.border_title = heading
+        widget.display = body is not None
+        if body is not None:
+            widget.update(body)
+
+    # ------------------------------------------------------------------ sections
+
+    def _summary(self) -> RenderableType:
+        record = self.record
+        table = Table.grid(padding=(0, 2))
+        table.add_column(style="bold", no_wrap=True)
+        table.add_column()
+        table.add_row(_("Account"), record.account)
+        table.add_row(_("Stage"), self._stage_line())
+        table.add_row(
+            _("Amount"), full_amount(record.amount, record.currency or self.config.currency)
+        )
+        table.add_row(_("Owner"), record.owner or "—")
+        table.add_row(_("Next step"), self._next_step())
+        share, missing = completeness(record, self.config)
+        if share is not None:
+            line = Text(f"{share:.0%}")
+            if missing:
+                line.append("  " + _("missing") + ": " + ", ".join(missing), style="dim")
+            table.add_row(_("Profile completeness"), line)
+        return table
+
+    def _stage_line(self) -> Text:
+        record = self.record
+        text = Text(record.stage, style="bold")
+        probability = self.board.pipeline.probability(record)
+        text.append(f"  {probability:.0%}", style="dim")
+        current = self.timeline.current if self.timeline else None
+        if current is not None and current.stage == record.stage:
+            days = current.days(self.now())
+            text.append("  " + _("{days} days in stage").format(days=int(days)))
+            if self.config.has_stage(record.stage):
+                limit = self.config.stage(record.stage).max_days
+                if limit is not None and days > limit:
+                    text.append("  " + _("stale"), style="bold yellow")
+        return text
+
+    def _next_step(self) -> Text:
+        step = self.record.next_step
+        if step is None or (step.action is None and step.due is None):
+            return Text("—", style="dim")
+        text = Text(step.action or "")
+        if step.due is not None:
+            overdue = step.due < self.now().date() and self.config.is_open(self.record.stage)
+            text.append(
+                f"  {_('due')} {step.due.isoformat()}", style="bold red" if overdue else "dim"
+            )
+            if overdue:
+                text.append("  " + _("overdue"), style="bold red")
+        return text
+
+    def _fields(self) -> RenderableType:
+        table = Table.grid(padding=(0, 2))
+        table.add_column(style="bold", no_wrap=True)
+        table.add_column()
+        for key, value in self.record.data.items():
+            if key in _SKIP:
+                continue
+            label = Text(str(key))
+            if key not in KNOWN_FIELDS:
+                label.append(" (" + _("custom") + ")", style="dim italic")
+            table.add_row(label, _plain(value))
+        return table
+
+    def _activities(self) -> RenderableType | None:
+        if not self.record.activities:
+            return Text(_("No activities yet (press a to log one)"), style="dim")
+        table = Table(box=None, padding=(0, 1), show_edge=False, expand=True)
+        table.add_column(_("When"), no_wrap=True)
+        table.add_column(_("Kind"), no_wrap=True)
+        table.add_column(_("By"), no_wrap=True)
+        table.add_column(_("Note"), ratio=1)
+        for activity in sorted(self.record.activities, key=lambda a: a.at, reverse=True):
+            table.add_row(
+                short_date(activity.at), _(activity.kind), activity.by or "", activity.note or ""
+            )
+        return table
+
+    def _timeline(self) -> RenderableType:
+        if self.timeline is None:
+            message = _("loading history…") if not self.history_loaded else _("no history yet")
+            return Text(message, style="dim")
+        now = self.now()
+        table = Table(box=None, padding=(0, 1), show_edge=False)
+        for heading in (_("Stage"), _("Entered"), _("Left"), _("Days"), _("By")):
+            table.add_column(heading, no_wrap=True)
+        for interval in self.timeline.stages:
+            table.add_row(
+                interval.stage,
+                short_date(interval.entered),
+                short_date(interval.left) if interval.left else _("now"),
+                f"{interval.days(now):.1f}",
+                (interval.author or "") + (" *" if interval.uncommitted else ""),
+            )
+        return table
+
+    def _audit(self) -> RenderableType | None:
+        if self.timeline is None or not self.timeline.changes:
+            return None
+        table = Table(box=None, padding=(0, 1), show_edge=False, expand=True)
+        table.add_column(_("When"), no_wrap=True)
+        table.add_column(_("By"), no_wrap=True)
+        table.add_column(_("Field"), no_wrap=True)
+        table.add_column(_("Change"), ratio=1)
+        for change in reversed(self.timeline.changes):
+            table.add_row(
+                short_date(change.at),
+                change.author,
+                change.field,
+                Group(
+                    Text.assemble((_short(change.old), "red"), " → ", (_short(change.new), "green"))
+                ),
+            )
+        return table
+
+    # ------------------------------------------------------------------ actions (via the board)
+
+    def _live(self) -> Opportunity | None:
+        if self.gone:
+            self.notify(_("This opportunity is no longer readable"), severity="warning")
+            return None
+        return self.record
+
+    def action_edit(self) -> None:
+        if record := self._live():
+            self.board.edit(record)
+
+    def action_log(self) -> None:
+        if record := self._live():
+            self.board.log_activity(record)
+
+    def action_close(self, outcome: str) -> None:
+        if record := self._live():
+            self.board.close_deal(record, outcome)
+
+    def action_move(self, step: int) -> None:
+        if record := self._live():
+            target = self.board.move_target(record, step)
+            if target is None:
+                self.notify(_("No open stage further this way"), severity="warning")
+                return
+            self.board.move_to(record, target)
+
+
+def _plain(value: Any) -> str:
+    value = jsonable(value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {v}" for k, v in value.items())
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return "—" if value is None else str(value)
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    text = _plain(value) if value is not None else "∅"
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,1 @@
+"""Widgets: they paint what the screen hands them and post messages up."""

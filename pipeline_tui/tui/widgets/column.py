@@ -1,0 +1,180 @@
+"""One stage column: a bordered box whose body paints only the visible cards.
+
+:class:`CardList` is a line-API scroll view: with 10,000 deals a column holds
+10,000 cards, but each frame renders just the rows on screen (cached per
+card), so painting and moving stay fast.  The board screen owns the data and
+pushes it down with :meth:`StageColumn.show`; a click posts
+:class:`CardChosen` back up.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.style import Style
+from rich.text import Text
+from textual import events
+from textual.app import ComposeResult
+from textual.cache import LRUCache
+from textual.containers import Vertical
+from textual.geometry import Region, Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.widgets import Static
+
+from pipeline_tui.i18n import _
+from pipeline_tui.tui.cards import ColumnData
+from pipeline_tui.tui.formatting import compact_amount
+from pipeline_tui.tui.messages import CardChosen, ColumnToggled
+from pipeline_tui.tui.widgets.card import CARD_HEIGHT, CARD_LINES, CardPalette, card_lines
+
+
+class CardList(ScrollView, can_focus=False):
+    """The scrolling body of a column (line API: only visible rows are rendered)."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "card",
+        "card--cursor",
+        "card--muted",
+        "card--title",
+        "card--bar",
+        "card--bar-cursor",
+        "badge--stale",
+        "badge--overdue",
+        "badge--dirty",
+    }
+
+    def __init__(self, stage: str, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.stage = stage
+        self.column = ColumnData(stage, False, (), 0.0)
+        self.cursor: int | None = None
+        self._cache: LRUCache[tuple[int, int, bool], list[Strip]] = LRUCache(1024)
+        self._palette: CardPalette | None = None
+
+    def show(self, column: ColumnData, cursor: int | None) -> None:
+        """Take new cards and a cursor (None: this column is not the active one)."""
+        self.column = column
+        self.cursor = cursor
+        self._cache.clear()
+        self.virtual_size = Size(self.scrollable_content_region.width, self._height())
+        if cursor is not None:
+            self.scroll_to_card(cursor)
+        self.refresh()
+
+    def scroll_to_card(self, index: int) -> None:
+        region = Region(0, index * CARD_HEIGHT, 1, CARD_LINES)
+        self.scroll_to_region(region, animate=False, force=True, immediate=True)
+
+    def _height(self) -> int:
+        return max(1, len(self.column.cards) * CARD_HEIGHT - 1)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._cache.clear()
+        self.virtual_size = Size(self.scrollable_content_region.width, self._height())
+        if self.cursor is not None:
+            self.scroll_to_card(self.cursor)
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._palette = None
+        self._cache.clear()
+
+    def palette(self) -> CardPalette:
+        if self._palette is None:
+            get = self.get_component_rich_style
+            self._palette = CardPalette(
+                base=get("card"),
+                cursor=get("card--cursor"),
+                muted=get("card--muted", partial=True),
+                title=get("card--title", partial=True),
+                bar=get("card--bar", partial=True),
+                bar_cursor=get("card--bar-cursor", partial=True),
+                stale=get("badge--stale", partial=True),
+                overdue=get("badge--overdue", partial=True),
+                dirty=get("badge--dirty", partial=True),
+            )
+        return self._palette
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        virtual_y = y + int(self.scroll_offset.y)
+        index, row = divmod(virtual_y, CARD_HEIGHT)
+        cards = self.column.cards
+        if not cards and virtual_y == 0:
+            return self._text_strip(Text(_("(empty)"), style=self.palette().muted), width)
+        if index >= len(cards) or row >= CARD_LINES:
+            return Strip.blank(width, self.rich_style)
+        return self._card_strips(index, width)[row]
+
+    def _card_strips(self, index: int, width: int) -> list[Strip]:
+        selected = index == self.cursor
+        key = (index, width, selected)
+        cached = self._cache.get(key)
+        if cached is None:
+            lines = card_lines(self.column.cards[index], width, self.palette(), selected)
+            cached = [self._text_strip(line, width) for line in lines]
+            self._cache[key] = cached
+        return cached
+
+    def _text_strip(self, text: Text, width: int) -> Strip:
+        segments = list(text.render(self.app.console))
+        return Strip(segments).adjust_cell_length(width, self.rich_style)
+
+    def on_click(self, event: events.Click) -> None:
+        index = (event.y + int(self.scroll_offset.y)) // CARD_HEIGHT
+        if 0 <= index < len(self.column.cards):
+            event.stop()
+            self.post_message(CardChosen(self.stage, index, open=event.chain >= 2))
+
+
+class StageColumn(Vertical, can_focus=False):
+    """A stage: border title with name and count, total below, cards inside.
+
+    Won and lost start collapsed to a narrow summary; clicking one (or the
+    ``c`` key) shows the closed deals.
+    """
+
+    def __init__(self, stage: str, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.stage = stage
+        self.column = ColumnData(stage, False, (), 0.0)
+
+    def compose(self) -> ComposeResult:
+        yield Static("", classes="summary")
+        yield CardList(self.stage)
+
+    @property
+    def cards(self) -> CardList:
+        return self.query_one(CardList)
+
+    def show(
+        self,
+        column: ColumnData,
+        cursor: int | None,
+        currency: str,
+        collapsed: bool,
+    ) -> None:
+        """Paint ``column``; ``cursor`` is the selected card when this column is active."""
+        self.column = column
+        count = len(column.cards)
+        total = compact_amount(column.total, currency)
+        self.set_class(collapsed, "-collapsed")
+        self.set_class(cursor is not None, "-active")
+        self.set_class(column.terminal, "-terminal")
+        if collapsed:
+            self.border_title = None
+            self.border_subtitle = None
+            summary = Text.assemble(
+                (column.stage, Style(bold=True)), "\n", str(count), "\n", total, "\n", "▸"
+            )
+            self.query_one(".summary", Static).update(summary)
+        else:
+            self.border_title = f"{column.stage} {count}"
+            self.border_subtitle = total
+        self.cards.show(column, cursor)
+
+    def on_click(self, event: events.Click) -> None:
+        if self.has_class("-collapsed"):
+            event.stop()
+            self.post_message(ColumnToggled(self.stage))

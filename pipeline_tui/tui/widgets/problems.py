@@ -1,0 +1,39 @@
+"""The problems panel: files the board could not read, named with line and field.
+
+A broken file never takes the board down: the good deals stay on screen and
+this panel (hidden while there is nothing to say) tells what to fix where.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.text import Text
+from textual.widgets import Static
+
+from pipeline_tui.i18n import _
+from pipeline_tui.model import Problem
+
+MAX_SHOWN = 50
+
+
+class ProblemsPanel(Static):
+    """Lists problems, errors first; hidden when there are none."""
+
+    def show(self, problems: Sequence[Problem]) -> None:
+        ordered = sorted(problems, key=lambda p: (p.severity != "error", p.path, p.line or 0))
+        self.display = bool(ordered)
+        self.border_title = f"{_('Problems')} ({len(ordered)})"
+        text = Text()
+        for index, problem in enumerate(ordered[:MAX_SHOWN]):
+            if index:
+                text.append("\n")
+            where = problem.path if problem.line is None else f"{problem.path}:{problem.line}"
+            text.append(where, style="bold")
+            style = "red" if problem.severity == "error" else "yellow"
+            text.append(f" {problem.severity}", style=style)
+            what = f"{problem.field}: {problem.message}" if problem.field else problem.message
+            text.append(f" {what}")
+        if len(ordered) > MAX_SHOWN:
+            text.append(f"\n… {len(ordered) - MAX_SHOWN} more (pipeline validate)")
+        self.update(text)
