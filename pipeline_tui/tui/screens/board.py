@@ -110,26 +110,28 @@ class BoardScreen(Screen[None]):
         self.history_loaded = False
         self.extra_problems: list[Problem] = []
         self.column_widgets: dict[str, StageColumn] = {}
+        self.filter_bar = FilterBar(id="filter-bar")
+        self.problems_panel = ProblemsPanel(id="problems")
 
     # ------------------------------------------------------------------ layout
 
     def compose(self) -> ComposeResult:
         yield Header(icon="◆")
-        yield FilterBar(id="filter-bar")
+        yield self.filter_bar
         self.column_widgets = {
             stage.name: StageColumn(stage.name, id=f"column-{index}")
             for index, stage in enumerate(self.config.stages)
         }
         with Horizontal(id="board"):
             yield from self.column_widgets.values()
-        yield ProblemsPanel(id="problems")
+        yield self.problems_panel
         yield Footer()
 
     def on_mount(self) -> None:
         self.title = "pipeline"
         self.sub_title = f"{self.workspace.root.name} · " + _("loading…")
-        self.query_one(FilterBar).display = False
-        self.query_one(ProblemsPanel).display = False
+        self.filter_bar.display = False
+        self.problems_panel.display = False
         self.load_everything()
         if self.poll_interval > 0:
             self.set_interval(self.poll_interval, self.check_for_changes)
@@ -269,8 +271,8 @@ class BoardScreen(Screen[None]):
         for column in self.columns:
             self._paint_column(column)
         shown = sum(len(c.cards) for c in self.columns)
-        self.query_one(FilterBar).show(self.filter, shown, len(self.pipeline.opportunities))
-        self.query_one(ProblemsPanel).show([*self.pipeline.problems, *self.extra_problems])
+        self.filter_bar.show(self.filter, shown, len(self.pipeline.opportunities))
+        self.problems_panel.show([*self.pipeline.problems, *self.extra_problems])
 
     def _paint_column(self, column: ColumnData) -> None:
         widget = self.column_widgets[column.stage]

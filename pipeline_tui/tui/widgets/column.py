@@ -57,9 +57,16 @@ class CardList(ScrollView, can_focus=False):
         self.column = column
         self.cursor = cursor
         self._cache.clear()
+        if self.is_mounted:
+            self._layout_cards()
+
+    def on_mount(self) -> None:
+        self._layout_cards()
+
+    def _layout_cards(self) -> None:
         self.virtual_size = Size(self.scrollable_content_region.width, self._height())
-        if cursor is not None:
-            self.scroll_to_card(cursor)
+        if self.cursor is not None:
+            self.scroll_to_card(self.cursor)
         self.refresh()
 
     def scroll_to_card(self, index: int) -> None:
@@ -139,14 +146,12 @@ class StageColumn(Vertical, can_focus=False):
         super().__init__(id=id)
         self.stage = stage
         self.column = ColumnData(stage, False, (), 0.0)
+        self.summary = Static("", classes="summary")
+        self.cards = CardList(stage)
 
     def compose(self) -> ComposeResult:
-        yield Static("", classes="summary")
-        yield CardList(self.stage)
-
-    @property
-    def cards(self) -> CardList:
-        return self.query_one(CardList)
+        yield self.summary
+        yield self.cards
 
     def show(
         self,
@@ -168,7 +173,7 @@ class StageColumn(Vertical, can_focus=False):
             summary = Text.assemble(
                 (column.stage, Style(bold=True)), "\n", str(count), "\n", total, "\n", "▸"
             )
-            self.query_one(".summary", Static).update(summary)
+            self.summary.update(summary)
         else:
             self.border_title = f"{column.stage} {count}"
             self.border_subtitle = total

@@ -1,7 +1,10 @@
 """The problems panel: files the board could not read, named with line and field.
 
 A broken file never takes the board down: the good deals stay on screen and
-this panel (hidden while there is nothing to say) tells what to fix where.
+this panel tells what to fix where.  It opens only for errors (a file left
+off the board); warnings such as an owner missing from the team list are
+counted in its title and shown on the deal's detail screen instead, so they
+never eat the board's space.
 """
 
 from __future__ import annotations
@@ -18,12 +21,17 @@ MAX_SHOWN = 50
 
 
 class ProblemsPanel(Static):
-    """Lists problems, errors first; hidden when there are none."""
+    """Lists errors; hidden when there are none."""
 
     def show(self, problems: Sequence[Problem]) -> None:
-        ordered = sorted(problems, key=lambda p: (p.severity != "error", p.path, p.line or 0))
+        ordered = sorted(
+            (p for p in problems if p.severity == "error"), key=lambda p: (p.path, p.line or 0)
+        )
+        warnings = sum(1 for p in problems if p.severity != "error")
         self.display = bool(ordered)
         self.border_title = f"{_('Problems')} ({len(ordered)})"
+        if warnings:
+            self.border_title += " · " + _("{count} warnings").format(count=warnings)
         text = Text()
         for index, problem in enumerate(ordered[:MAX_SHOWN]):
             if index:

@@ -1,0 +1,92 @@
+"""Live with the files and with git: external commits, hand edits and broken files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipeline_tui.tui.widgets.problems import ProblemsPanel
+from pipeline_tui.workspace import Workspace
+
+from .conftest import at, board_of, card_ids, make_app, settle
+
+pytestmark = pytest.mark.asyncio
+
+
+async def test_an_external_commit_shows_up_without_a_restart(deals: Path) -> None:
+    app = make_app(deals)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        board = board_of(pilot)
+        # Another terminal runs `pipeline move` and `pipeline new`.
+        other = Workspace(deals)
+        other.move("huawei-crm", "proposal", at=at("2026-11-18"))
+        other.create("Stark deal", "Stark", {"amount": 1000}, opp_id="stark-deal")
+        board.check_for_changes()
+        await settle(pilot)
+        assert card_ids(board, "proposal") == ["huawei-crm", "initech-renewal"]
+        assert card_ids(board, "qualified") == []
+        assert card_ids(board, "lead") == ["acme-rollout", "globex-pilot", "stark-deal"]
+
+
+async def test_the_poll_timer_picks_up_changes_by_itself(deals: Path) -> None:
+    app = make_app(deals, poll_interval=0.05)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        board = board_of(pilot)
+        Workspace(deals).move("huawei-crm", "proposal")
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if "huawei-crm" in card_ids(board, "proposal"):
+                break
+        assert "huawei-crm" in card_ids(board, "proposal")
+
+
+async def test_a_broken_file_goes_to_the_problems_panel_and_the_board_keeps_working(
+    deals: Path,
+) -> None:
+    app = make_app(deals)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        board = board_of(pilot)
+        panel = app.screen.query_one(ProblemsPanel)
+        assert not panel.display
+        broken = deals / "opportunities" / "globex-pilot.yaml"
+        broken.write_text("id: globex-pilot\ntitle: [unclosed\n", encoding="utf-8")
+        board.check_for_changes()
+        await settle(pilot)
+        assert panel.display
+        text = str(panel.render())
+        assert "opportunities/globex-pilot.yaml:" in text and "YAML syntax error" in text
+        assert card_ids(board, "lead") == ["acme-rollout"]  # the rest still shows
+        await pilot.press("shift+right", "escape")  # and still works
+        # Fixing the file clears the problem.
+        broken.write_text(
+            "id: globex-pilot\ntitle: Globex pilot\naccount: Globex\nstage: lead\n"
+            "created: 2026-11-10T09:00:00+00:00\n",
+            encoding="utf-8",
+        )
+        board.check_for_changes()
+        await settle(pilot)
+        assert not panel.display
+        assert "globex-pilot" in card_ids(board, "lead")
+
+
+async def test_an_uncommitted_edit_gets_a_badge_until_committed(deals: Path) -> None:
+    app = make_app(deals)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        board = board_of(pilot)
+        path = deals / "opportunities" / "globex-pilot.yaml"
+        path.write_text(path.read_text(encoding="utf-8") + "priority: high\n", encoding="utf-8")
+        board.check_for_changes()
+        await settle(pilot)
+        lead = next(c for c in board.columns if c.stage == "lead")
+        globex = next(card for card in lead.cards if card.id == "globex-pilot")
+        assert globex.uncommitted
+        assert board.pipeline.get("globex-pilot").data["priority"] == "high"
+        await pilot.press("j", "a", *"note", "enter")  # a write commits the whole file
+        await settle(pilot)
+        lead = next(c for c in board.columns if c.stage == "lead")
+        assert not any(card.uncommitted for card in lead.cards)
