@@ -255,7 +255,9 @@ class Store:
     def write_config_text(self, text: str) -> None:
         problems = config_text_problems(text.encode("utf-8"), CONFIG_FILE)
         if problems:
-            raise InvalidData(f"refused: {CONFIG_FILE} would be invalid (nothing written):", problems)
+            raise InvalidData(
+                f"refused: {CONFIG_FILE} would be invalid (nothing written):", problems
+            )
         atomic_write(self.config_path, text)
 
 

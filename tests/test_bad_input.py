@@ -23,25 +23,41 @@ BROKEN: dict[str, tuple[bytes, int | None, str | None, str]] = {
     "syntax": (b"id: syntax\ntitle: [unclosed\naccount: A\n", 3, None, "YAML syntax error"),
     "wrong-type": (
         b"id: wrong-type\ntitle: T\naccount: A\nstage: lead\ncreated: 2026-09-01\namount: lots\n",
-        6, "amount", "is not of type",
+        6,
+        "amount",
+        "is not of type",
     ),
     "unknown-stage": (
         b"id: unknown-stage\ntitle: T\naccount: A\nstage: dreaming\ncreated: 2026-09-01\n",
-        4, "stage", "unknown stage 'dreaming'",
+        4,
+        "stage",
+        "unknown stage 'dreaming'",
     ),
-    "missing-field": (b"id: missing-field\ntitle: T\nstage: lead\ncreated: 2026-09-01\n",
-                      1, "account", "is required"),
+    "missing-field": (
+        b"id: missing-field\ntitle: T\nstage: lead\ncreated: 2026-09-01\n",
+        1,
+        "account",
+        "is required",
+    ),
     "conflict": (
         b"id: conflict\ntitle: T\naccount: A\n<<<<<<< HEAD\nstage: lead\n=======\n"
         b"stage: won\n>>>>>>> theirs\ncreated: 2026-09-01\n",
-        4, None, "merge conflict",
+        4,
+        None,
+        "merge conflict",
     ),
     "latin1": (b"id: latin1\ntitle: Caf\xe9\naccount: A\n", 2, None, "not valid UTF-8"),
-    "wrong-id": (b"id: another-name\ntitle: T\naccount: A\nstage: lead\ncreated: 2026-09-01\n",
-                 1, "id", "does not match the file name"),
+    "wrong-id": (
+        b"id: another-name\ntitle: T\naccount: A\nstage: lead\ncreated: 2026-09-01\n",
+        1,
+        "id",
+        "does not match the file name",
+    ),
     "lost-no-reason": (
         b"id: lost-no-reason\ntitle: T\naccount: A\nstage: lost\ncreated: 2026-09-01\n",
-        4, "lost_reason", "is required when the stage is 'lost'",
+        4,
+        "lost_reason",
+        "is required when the stage is 'lost'",
     ),
 }
 
@@ -71,7 +87,9 @@ def test_validate_text_output_is_one_line_per_problem(broken_repo: Path, run_cli
     result = run_cli("validate")
     assert result.exit_code == 1
     lines = result.stderr.splitlines()
-    assert "opportunities/wrong-type.yaml:6: error: amount: 'lots' is not of type" in "\n".join(lines)
+    assert "opportunities/wrong-type.yaml:6: error: amount: 'lots' is not of type" in "\n".join(
+        lines
+    )
     assert "9 files checked: " in result.stdout
 
 
@@ -115,8 +133,13 @@ def test_invalid_write_is_refused_before_touching_disk(repo: Path, run_cli: RunC
     opp = run_cli("new", "T", "--account", "A", "--id", "deal").stdout.strip()
     path = repo / "opportunities" / f"{opp}.yaml"
     before_text, before_commits = path.read_bytes(), commit_count(repo)
-    for bad in ("amount=-5", "currency=dollars", "probability=2", "contact.email=not-an-email",
-                "source=carrier-pigeon"):
+    for bad in (
+        "amount=-5",
+        "currency=dollars",
+        "probability=2",
+        "contact.email=not-an-email",
+        "source=carrier-pigeon",
+    ):
         result = run_cli("set", opp, bad)
         assert result.exit_code == 1, bad
         assert "refused: the change would make opportunities/deal.yaml invalid" in result.stderr
@@ -126,8 +149,9 @@ def test_invalid_write_is_refused_before_touching_disk(repo: Path, run_cli: RunC
 
 
 def test_broken_config_is_a_clear_error(repo: Path, run_cli: RunCli) -> None:
-    (repo / "pipeline.yaml").write_text("stages:\n  - {name: lead, probability: 7}\n",
-                                        encoding="utf-8")
+    (repo / "pipeline.yaml").write_text(
+        "stages:\n  - {name: lead, probability: 7}\n", encoding="utf-8"
+    )
     result = run_cli("list")
     assert result.exit_code == 1
     assert result.stderr.startswith("pipeline: pipeline.yaml is invalid")

@@ -49,16 +49,35 @@ def test_new_prints_a_collision_resistant_id(run_cli: RunCli, repo: Path) -> Non
     first = new_deal(run_cli)
     second = new_deal(run_cli)
     assert first != second
-    assert first.startswith("crm-rollout-for-acme-") and len(first) == len("crm-rollout-for-acme-") + 4
+    assert (
+        first.startswith("crm-rollout-for-acme-") and len(first) == len("crm-rollout-for-acme-") + 4
+    )
     assert (repo / "opportunities" / f"{first}.yaml").is_file()
     assert log(repo)[:2] == [f"{second}: created in lead", f"{first}: created in lead"]
 
 
 def test_new_with_all_options_and_json(run_cli: RunCli, repo: Path) -> None:
     result = run_cli(
-        "new", "Renewal 2027", "--account", "Beta Ltd", "--amount", "5000", "--owner", "alice",
-        "--source", "referral", "--id", "beta-renewal", "--at", "2026-09-01T10:00:00+00:00",
-        "--set", "tags=[b2b]", "--set", "contact.email=bo@beta.example", "--set", "region=EMEA",
+        "new",
+        "Renewal 2027",
+        "--account",
+        "Beta Ltd",
+        "--amount",
+        "5000",
+        "--owner",
+        "alice",
+        "--source",
+        "referral",
+        "--id",
+        "beta-renewal",
+        "--at",
+        "2026-09-01T10:00:00+00:00",
+        "--set",
+        "tags=[b2b]",
+        "--set",
+        "contact.email=bo@beta.example",
+        "--set",
+        "region=EMEA",
         "--json",
     )
     assert result.exit_code == 0, result.stderr
@@ -89,7 +108,10 @@ def test_list_filters_sorts_and_formats(run_cli: RunCli) -> None:
     assert {r["id"] for r in listed} == {a, b}
     assert [r["id"] for r in json.loads(run_cli("list", "--owner", "bob", "--json").stdout)] == [b]
     assert [r["id"] for r in json.loads(run_cli("list", "--tag", "vip", "--json").stdout)] == [b]
-    assert [r["id"] for r in json.loads(run_cli("list", "--sort", "amount", "--json").stdout)] == [b, a]
+    assert [r["id"] for r in json.loads(run_cli("list", "--sort", "amount", "--json").stdout)] == [
+        b,
+        a,
+    ]
     assert json.loads(run_cli("list", "--query", "nothing-like-it", "--json").stdout) == []
     csv_out = run_cli("list", "--csv", "--source", "website").stdout.splitlines()
     assert csv_out[0].startswith("id,title,account,stage") and csv_out[1].startswith(a)
@@ -99,14 +121,23 @@ def test_list_filters_sorts_and_formats(run_cli: RunCli) -> None:
 
 def test_set_parses_yaml_scalars_and_removes_empty(run_cli: RunCli, repo: Path) -> None:
     opp = new_deal(run_cli, "--amount", "100")
-    result = run_cli("set", opp, "amount=120000", "probability=0.6", "next_step.action=Call back",
-                     "next_step.due=2026-12-01", "--json")
+    result = run_cli(
+        "set",
+        opp,
+        "amount=120000",
+        "probability=0.6",
+        "next_step.action=Call back",
+        "next_step.due=2026-12-01",
+        "--json",
+    )
     assert result.exit_code == 0, result.stderr
     record = json.loads(result.stdout)["record"]
     assert record["amount"] == 120000 and record["probability"] == 0.6
     assert record["next_step"] == {"action": "Call back", "due": "2026-12-01"}
-    assert log(repo)[0] == f"{opp}: amount 100 -> 120000; probability (none) -> 0.6; " \
+    assert (
+        log(repo)[0] == f"{opp}: amount 100 -> 120000; probability (none) -> 0.6; "
         "next_step.action (none) -> Call back; next_step.due (none) -> 2026-12-01"
+    )
     run_cli("set", opp, "probability=")
     assert "probability" not in json.loads(run_cli("show", opp, "--json").stdout)
 
@@ -137,12 +168,26 @@ def test_move_to_unknown_stage_is_a_usage_error(run_cli: RunCli) -> None:
 
 def test_log_appends_activity_with_author(run_cli: RunCli, repo: Path) -> None:
     opp = new_deal(run_cli)
-    result = run_cli("--as", "carol", "log", opp, "--kind", "call", "--note", "Intro call",
-                     "--at", "2026-09-02T09:30:00+00:00")
+    result = run_cli(
+        "--as",
+        "carol",
+        "log",
+        opp,
+        "--kind",
+        "call",
+        "--note",
+        "Intro call",
+        "--at",
+        "2026-09-02T09:30:00+00:00",
+    )
     assert result.exit_code == 0, result.stderr
     activity = json.loads(run_cli("show", opp, "--json").stdout)["activities"][0]
-    assert activity == {"at": "2026-09-02T09:30:00+00:00", "kind": "call", "by": "carol",
-                        "note": "Intro call"}
+    assert activity == {
+        "at": "2026-09-02T09:30:00+00:00",
+        "kind": "call",
+        "by": "carol",
+        "note": "Intro call",
+    }
     assert log(repo, "%an|%s")[0] == f"carol|{opp}: logged call: Intro call"
 
 
@@ -164,7 +209,11 @@ def test_close_won_and_assign(run_cli: RunCli, repo: Path) -> None:
     assert run_cli("close", opp, "won", "--reason", "fastest rollout").exit_code == 0
     assert run_cli("assign", opp, "bob").exit_code == 0
     shown = json.loads(run_cli("show", opp, "--json").stdout)
-    assert (shown["stage"], shown["won_reason"], shown["owner"]) == ("won", "fastest rollout", "bob")
+    assert (shown["stage"], shown["won_reason"], shown["owner"]) == (
+        "won",
+        "fastest rollout",
+        "bob",
+    )
     assert log(repo)[0] == f"{opp}: owner alice -> bob"
 
 
@@ -222,8 +271,12 @@ def test_bare_command_without_terminal_prints_help() -> None:
 def test_completion_script_and_id_completion(run_cli: RunCli, repo: Path) -> None:
     opp = new_deal(run_cli, "--id", "acme-one")
     assert "_PIPELINE_COMPLETE" in run_cli("completion", "bash").stdout
-    env = {"_PIPELINE_COMPLETE": "bash_complete", "COMP_WORDS": "pipeline show acme",
-           "COMP_CWORD": "2", "PIPELINE_REPO": str(repo)}
+    env = {
+        "_PIPELINE_COMPLETE": "bash_complete",
+        "COMP_WORDS": "pipeline show acme",
+        "COMP_CWORD": "2",
+        "PIPELINE_REPO": str(repo),
+    }
     result = CliRunner().invoke(cli, [], env=env, prog_name="pipeline")
     assert f"plain,{opp}" in result.stdout
 
