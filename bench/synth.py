@@ -191,10 +191,15 @@ def _stream(events: list[Event]) -> bytes:
         data = text.encode()
         return b"M 100644 inline %s\ndata %d\n%s\n" % (path.encode(), len(data), data)
 
-    commit(START - timedelta(days=1), "dana", "pipeline: initialize", [
-        modify("pipeline.yaml", CONFIG_TEXT),
-        modify("opportunities/.gitkeep", ""),
-    ])
+    commit(
+        START - timedelta(days=1),
+        "dana",
+        "pipeline: initialize",
+        [
+            modify("pipeline.yaml", CONFIG_TEXT),
+            modify("opportunities/.gitkeep", ""),
+        ],
+    )
     for event in events:
         op = (
             modify(event.path, event.text)
@@ -242,7 +247,9 @@ def main() -> None:
     root = build_repo(target, count)
     commits = subprocess.run(
         ["git", "-C", str(root), "rev-list", "--count", "HEAD"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.strip()
     print(f"{root}: {count} deals, {commits} commits")
 
