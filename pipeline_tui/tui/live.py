@@ -9,7 +9,6 @@ parsed again, so an edit in another terminal shows up in about a second.
 
 from __future__ import annotations
 
-import importlib
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -17,7 +16,6 @@ from pathlib import Path
 
 from pipeline_tui.model import Opportunity, Pipeline, Problem
 from pipeline_tui.store import Store
-from pipeline_tui.timeline import Timeline
 
 FileStamp = tuple[int, int, int]
 
@@ -121,15 +119,3 @@ def _stamp_entry(entry: os.DirEntry[str]) -> FileStamp | None:
         return None
     return (st.st_mtime_ns, st.st_size, st.st_ino)
 
-
-def load_timelines(root: Path) -> dict[str, Timeline] | None:
-    """Every opportunity's history, or None while the history engine is not installed."""
-    try:
-        history = importlib.import_module("pipeline_tui.history")
-    except ModuleNotFoundError:
-        return None
-    loader = getattr(history, "load_timelines", None)
-    if loader is None:
-        return None
-    timelines: dict[str, Timeline] = loader(root)
-    return timelines

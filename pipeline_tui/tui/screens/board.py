@@ -22,6 +22,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header
 
 from pipeline_tui.errors import PipelineError
+from pipeline_tui.history import load_timelines
 from pipeline_tui.i18n import _
 from pipeline_tui.model import Opportunity, Pipeline, Problem, get_dotted
 from pipeline_tui.timeline import Timeline
@@ -39,7 +40,6 @@ from pipeline_tui.tui.live import (
     Snapshot,
     apply_file_changes,
     compare,
-    load_timelines,
     take_snapshot,
 )
 from pipeline_tui.tui.messages import CardChosen, ColumnToggled
@@ -156,15 +156,24 @@ class BoardScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="history")
     def load_history(self) -> None:
+        """Timelines from git (cached in .git/pipeline-tui), with progress in the header."""
         self.app.call_from_thread(self._set_status, _("loading history…"))
+
+        def progress(done: int, total: int) -> None:
+            if total and done % 500 == 0:
+                status = _("loading history… {done}/{total}").format(done=done, total=total)
+                self.app.call_from_thread(self._set_status, status)
+
         try:
-            timelines = load_timelines(self.workspace.root)
+            timelines = load_timelines(
+                self.workspace.root, progress=progress, now=self.now(), pipeline=self.pipeline
+            )
         except Exception as exc:  # history is a nicety; the board keeps working
             self.app.call_from_thread(self._history_failed, str(exc))
             return
         self.app.call_from_thread(self._history_loaded, timelines)
 
-    def _history_loaded(self, timelines: dict[str, Timeline] | None) -> None:
+    def _history_loaded(self, timelines: dict[str, Timeline]) -> None:
         self.timelines = timelines
         self.history_loaded = True
         self._set_status("")
