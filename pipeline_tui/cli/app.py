@@ -11,9 +11,13 @@ from pipeline_tui.cli.base import Context, cli
 @click.pass_obj
 def tui(obj: Context) -> None:
     """Open the board (the terminal UI)."""
+    from pipeline_tui.i18n import set_language
+
+    workspace = obj.workspace()
+    set_language(workspace.config.language)  # before the TUI's key labels are imported
     from pipeline_tui.tui.app import run  # Textual is imported only here
 
-    run(obj.workspace())
+    run(workspace)
 
 
 @cli.command()

@@ -65,6 +65,7 @@ def card_for(
     timeline: Timeline | None,
     uncommitted: bool,
     now: datetime,
+    currency: str | None = None,
 ) -> CardData:
     days = days_in_stage(record, timeline, now)
     limit = stage.max_days if stage is not None else None
@@ -74,7 +75,7 @@ def card_for(
         title=record.title,
         account=record.account,
         amount=record.amount,
-        currency=record.currency,
+        currency=record.currency or currency,
         owner=record.owner,
         days=days,
         stale=bool(limit is not None and days is not None and days > limit),
@@ -117,6 +118,7 @@ def build_columns(
                 timelines.get(r.id) if timelines else None,
                 r.path in uncommitted,
                 now,
+                config.currency,
             )
             for r in records
         )

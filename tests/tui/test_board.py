@@ -40,8 +40,8 @@ async def test_board_shows_open_stages_with_counts_totals_and_collapsed_closed(
         assert card_ids(board, "qualified") == ["huawei-crm"]
         assert card_ids(board, "proposal") == ["initech-renewal"]
         widgets = {w.stage: w for w in app.screen.query(StageColumn)}
-        assert widgets["lead"].border_title == "lead 2"
-        assert widgets["lead"].border_subtitle == "$160k"  # 120000 + 40000
+        assert widgets["lead"].border_title == "lead"
+        assert widgets["lead"].border_subtitle == "2 · $160k"  # 120000 + 40000
         assert widgets["won"].has_class("-collapsed")
         assert widgets["lost"].has_class("-collapsed")
         assert not widgets["lead"].has_class("-collapsed")

@@ -193,14 +193,18 @@ class DetailScreen(Screen[None]):
             message = _("loading history…") if not self.history_loaded else _("no history yet")
             return Text(message, style="dim")
         now = self.now()
-        table = Table(box=None, padding=(0, 1), show_edge=False)
-        for heading in (_("Stage"), _("Entered"), _("Left"), _("Days"), _("By")):
-            table.add_column(heading, no_wrap=True)
+        table = Table(box=None, padding=(0, 1), show_edge=False, expand=True)
+        table.add_column(_("Stage"), no_wrap=True)
+        table.add_column(_("Entered"), no_wrap=True, min_width=10)
+        table.add_column(_("Left"), no_wrap=True, min_width=10)
+        table.add_column(_("Days"), no_wrap=True, justify="right", min_width=5)
+        table.add_column(_("By"), no_wrap=True, ratio=1, overflow="ellipsis")
         for interval in self.timeline.stages:
+            left = interval.left.date().isoformat() if interval.left else _("now")
             table.add_row(
                 interval.stage,
-                short_date(interval.entered),
-                short_date(interval.left) if interval.left else _("now"),
+                interval.entered.date().isoformat(),
+                left,
                 f"{interval.days(now):.1f}",
                 (interval.author or "") + (" *" if interval.uncommitted else ""),
             )
@@ -210,13 +214,13 @@ class DetailScreen(Screen[None]):
         if self.timeline is None or not self.timeline.changes:
             return None
         table = Table(box=None, padding=(0, 1), show_edge=False, expand=True)
-        table.add_column(_("When"), no_wrap=True)
-        table.add_column(_("By"), no_wrap=True)
+        table.add_column(_("When"), no_wrap=True, min_width=10)
+        table.add_column(_("By"), no_wrap=True, max_width=16, overflow="ellipsis")
         table.add_column(_("Field"), no_wrap=True)
         table.add_column(_("Change"), ratio=1)
         for change in reversed(self.timeline.changes):
             table.add_row(
-                short_date(change.at),
+                change.at.date().isoformat(),
                 change.author,
                 change.field,
                 Group(

@@ -175,8 +175,8 @@ class StageColumn(Vertical, can_focus=False):
             )
             self.summary.update(summary)
         else:
-            self.border_title = f"{column.stage} {count}"
-            self.border_subtitle = total
+            self.border_title = column.stage
+            self.border_subtitle = f"{count} · {total}"
         self.cards.show(column, cursor)
 
     def on_click(self, event: events.Click) -> None:
