@@ -1,0 +1,54 @@
+"""Snapshots of the board and the detail screen at 80x24 and 160x48, with Chinese content.
+
+The clock is frozen (``NOW``) and every commit has a fixed author date, so
+days in stage and badges are the same on every run.  Update after a deliberate
+change with ``pytest tests/tui --snapshot-update`` and look at the SVGs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+
+from .conftest import make_app, settle
+
+SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((160, 48), id="160x48")]
+SnapCompare = Callable[..., bool]
+
+
+def after(*keys: str) -> Callable[[Pilot[None]], object]:
+    async def run(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        if keys:
+            await pilot.press(*keys)
+            await settle(pilot)
+
+    return run
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_board(snap_compare: SnapCompare, deals: Path, size: tuple[int, int]) -> None:
+    assert snap_compare(make_app(deals), terminal_size=size, run_before=after())
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_board_with_closed_columns_open(
+    snap_compare: SnapCompare, deals: Path, size: tuple[int, int]
+) -> None:
+    assert snap_compare(make_app(deals), terminal_size=size, run_before=after("c", "l"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_detail_with_chinese_content(
+    snap_compare: SnapCompare, deals: Path, size: tuple[int, int]
+) -> None:
+    assert snap_compare(make_app(deals), terminal_size=size, run_before=after("l", "enter"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_detail_timeline(snap_compare: SnapCompare, deals: Path, size: tuple[int, int]) -> None:
+    keys = ("l", "l", "enter", "end")
+    assert snap_compare(make_app(deals), terminal_size=size, run_before=after(*keys))
