@@ -90,29 +90,73 @@ def card_for(
     )
 
 
+class CardCache:
+    """Cards already computed, reused while their inputs are the very same objects.
+
+    With 10,000 deals a move changes one record; rebuilding every card would
+    cost more than the commit.  Entries are keyed by id and checked by
+    identity of the record and timeline (both immutable), so any reload or
+    write naturally invalidates just what changed.  Days in stage move with
+    the clock, so everything is recomputed once an hour.
+    """
+
+    def __init__(self) -> None:
+        self._cards: dict[str, tuple[Opportunity, Timeline | None, bool, CardData]] = {}
+        self._hour: datetime | None = None
+
+    def card(
+        self,
+        record: Opportunity,
+        stage: Stage | None,
+        timeline: Timeline | None,
+        uncommitted: bool,
+        now: datetime,
+        currency: str | None,
+    ) -> CardData:
+        hit = self._cards.get(record.id)
+        if hit is not None and hit[0] is record and hit[1] is timeline and hit[2] == uncommitted:
+            return hit[3]
+        card = card_for(record, stage, timeline, uncommitted, now, currency)
+        self._cards[record.id] = (record, timeline, uncommitted, card)
+        return card
+
+    def start(self, now: datetime) -> None:
+        """Forget everything when the hour changes (days in stage have moved on)."""
+        hour = now.replace(minute=0, second=0, microsecond=0)
+        if hour != self._hour:
+            self._cards.clear()
+            self._hour = hour
+
+
 def build_columns(
     pipeline: Pipeline,
     timelines: Mapping[str, Timeline] | None,
     uncommitted: Collection[str],
     board_filter: BoardFilter,
     now: datetime,
+    cache: CardCache | None = None,
+    only: Collection[str] | None = None,
 ) -> tuple[ColumnData, ...]:
     """Every configured stage in order, each with its matching cards, biggest first.
 
     ``uncommitted`` holds record paths (``opportunities/x.yaml``) that differ
     from HEAD.  Records in a stage the config does not know are left out: the
-    problems panel names them.
+    problems panel names them.  With ``only``, just those stages are built
+    (after a move, the two columns it touched).
     """
     config = pipeline.config
-    by_stage: dict[str, list[Opportunity]] = {s.name: [] for s in config.stages}
+    cache = cache or CardCache()
+    cache.start(now)
+    stages = [s for s in config.stages if only is None or s.name in only]
+    by_stage: dict[str, list[Opportunity]] = {s.name: [] for s in stages}
     for record in pipeline.opportunities:
         if record.stage in by_stage and board_filter.matches(record):
             by_stage[record.stage].append(record)
     columns = []
-    for stage in config.stages:
+    for stage in stages:
         records = sorted(by_stage[stage.name], key=_card_order)
         cards = tuple(
-            card_for(
+            cache.card(
                 r,
                 stage,
                 timelines.get(r.id) if timelines else None,

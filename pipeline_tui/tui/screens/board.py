@@ -26,7 +26,7 @@ from pipeline_tui.history import load_timelines
 from pipeline_tui.i18n import _
 from pipeline_tui.model import Opportunity, Pipeline, Problem, get_dotted
 from pipeline_tui.timeline import Timeline
-from pipeline_tui.tui.cards import ColumnData, build_columns
+from pipeline_tui.tui.cards import CardCache, ColumnData, build_columns
 from pipeline_tui.tui.fields import (
     FieldSpec,
     changed_values,
@@ -102,6 +102,7 @@ class BoardScreen(Screen[None]):
         self.filter = BoardFilter()
         self.show_closed = False
         self.columns: tuple[ColumnData, ...] = ()
+        self.card_cache = CardCache()
         self.active_stage = self.config.entry_stage.name
         self.active_id: str | None = None
         self.active_index = 0
@@ -140,24 +141,29 @@ class BoardScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="load")
     def load_everything(self) -> None:
-        """Records first (the board paints), then history (days and staleness)."""
+        """Records first: the board paints before git status and history start."""
         snapshot = take_snapshot(self.workspace.store, self._git_dir())
         pipeline = self.workspace.load()
-        uncommitted = self._read_uncommitted()
-        self.app.call_from_thread(self._loaded, pipeline, uncommitted, snapshot)
-        self.app.call_from_thread(self.load_history)
+        self.app.call_from_thread(self._loaded, pipeline, snapshot)
 
-    def _loaded(self, pipeline: Pipeline, uncommitted: set[str], snapshot: Snapshot) -> None:
+    def _loaded(self, pipeline: Pipeline, snapshot: Snapshot) -> None:
         self.pipeline = pipeline
-        self.uncommitted = uncommitted
         self.snapshot = snapshot
         self.loaded = True
         self.paint()
+        # Start the slower work once this frame is on screen, so it cannot delay it.
+        self.call_after_refresh(self.load_history)
+
+    def _status_loaded(self, uncommitted: set[str]) -> None:
+        if uncommitted != self.uncommitted:
+            self.uncommitted = uncommitted
+            self.paint()
 
     @work(thread=True, exclusive=True, group="history")
     def load_history(self) -> None:
-        """Timelines from git (cached in .git/pipeline-tui), with progress in the header."""
+        """Uncommitted files, then timelines from git (cached in .git/pipeline-tui)."""
         self.app.call_from_thread(self._set_status, _("loading history…"))
+        self.app.call_from_thread(self._status_loaded, self._read_uncommitted())
 
         def progress(done: int, total: int) -> None:
             if total and done % 500 == 0:
@@ -271,14 +277,26 @@ class BoardScreen(Screen[None]):
 
     # ------------------------------------------------------------------ painting
 
-    def paint(self) -> None:
-        """Recompute every column from the data and push it down."""
-        self.columns = build_columns(
-            self.pipeline, self.timelines, self.uncommitted, self.filter, self.now()
+    def paint(self, only: set[str] | None = None) -> None:
+        """Recompute the columns (all, or just ``only``) and push them down."""
+        fresh = build_columns(
+            self.pipeline,
+            self.timelines,
+            self.uncommitted,
+            self.filter,
+            self.now(),
+            self.card_cache,
+            only,
         )
+        if only is None or len(self.columns) != len(self.config.stages):
+            self.columns = fresh
+        else:
+            by_stage = {c.stage: c for c in fresh}
+            self.columns = tuple(by_stage.get(c.stage, c) for c in self.columns)
         self._fix_cursor()
         for column in self.columns:
-            self._paint_column(column)
+            if only is None or column.stage in only or column.stage == self.active_stage:
+                self._paint_column(column)
         shown = sum(len(c.cards) for c in self.columns)
         self.filter_bar.show(self.filter, shown, len(self.pipeline.opportunities))
         self.problems_panel.show([*self.pipeline.problems, *self.extra_problems])
@@ -443,12 +461,19 @@ class BoardScreen(Screen[None]):
         return change
 
     def _apply_change(self, change: Change) -> None:
+        """Put the written record in place and repaint only the columns it touched."""
         record = change.record
-        others = tuple(r for r in self.pipeline.opportunities if r.path != record.path)
+        touched = {record.stage}
+        kept = []
+        for other in self.pipeline.opportunities:
+            if other.path == record.path:
+                touched.add(other.stage)
+            else:
+                kept.append(other)
         problems = tuple(p for p in self.pipeline.problems if p.path != record.path)
-        self.pipeline = Pipeline(self.config, (*others, record), problems)
+        self.pipeline = Pipeline(self.config, (*kept, record), problems)
         self.uncommitted.discard(record.path)
-        self.paint()
+        self.paint(only=touched)
         self._sync_detail()
 
     def action_move(self, step: int) -> None:
