@@ -15,7 +15,17 @@ import tempfile
 import time
 from pathlib import Path
 
-from pipeline_tui.demo import load_events, materialize, sample_dir, summary
+from pipeline_tui.demo import Event, load_events, materialize, sample_dir
+
+
+def summary(events: list[Event]) -> str:
+    deals = {e.target for e in events if e.op == "create"}
+    authors = sorted({e.by for e in events})
+    first, last = min(e.at for e in events), max(e.at for e in events)
+    return (
+        f"{len(events)} events on {len(deals)} opportunities by {', '.join(authors)}, "
+        f"{first:%Y-%m-%d} to {last:%Y-%m-%d}"
+    )
 
 
 def main(runs: int) -> None:

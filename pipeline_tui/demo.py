@@ -16,7 +16,7 @@ re-reading the file it just wrote.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -84,7 +84,7 @@ def materialize(events_dir: Path, dest: Path, progress: Progress | None = None) 
     if not events:
         raise InvalidData(f"{events_dir / EVENTS_FILE}: no events to replay")
     config_text = (events_dir / CONFIG_FILE).read_text(encoding="utf-8")
-    git = GitRepo.init(dest)
+    git = GitRepo.create(dest)  # its own repo, even inside someone else's
     store = Store(git.top)
     store.write_config_text(config_text)  # validates it
     store.opportunities_dir.mkdir()
@@ -107,7 +107,9 @@ class _Replay(Workspace):
     """A workspace whose writes become :class:`PastCommit` values instead of git commits.
 
     Rendering, the stage ``requires`` and validation are the live ones (the
-    same methods run); only the final commit step differs, see the module doc.
+    same methods run).  What differs: the validated text is written plainly (the
+    folder is brand new and nobody else is writing to it) and its commit is
+    queued for :meth:`GitRepo.import_history` instead of run at once.
     """
 
     def __init__(self, store: Store, config: PipelineConfig) -> None:
@@ -184,14 +186,3 @@ def _event(number: int, item: Any) -> Event:
     op = ops[0]
     args = {k: v for k, v in item.items() if k not in {"at", "by", op}}
     return Event(number, at, str(item["by"]), op, str(item[op]), args)
-
-
-def summary(events: Sequence[Event]) -> str:
-    """One line for people: how many events, deals and authors, over which dates."""
-    deals = {e.target for e in events if e.op == "create"}
-    authors = sorted({e.by for e in events})
-    first, last = min(e.at for e in events), max(e.at for e in events)
-    return (
-        f"{len(events)} events on {len(deals)} opportunities by {', '.join(authors)}, "
-        f"{first:%Y-%m-%d} to {last:%Y-%m-%d}"
-    )

@@ -76,6 +76,16 @@ class GitRepo:
                 git.Repo.init(path)
         return cls(path)
 
+    @classmethod
+    def create(cls, path: Path) -> GitRepo:
+        """A new repository at exactly ``path``, even inside another work tree (the demo)."""
+        path.mkdir(parents=True, exist_ok=True)
+        try:
+            git.Repo.init(path, initial_branch="main")
+        except git.GitCommandError:  # git older than 2.28 has no --initial-branch
+            git.Repo.init(path)
+        return cls(path)
+
     # ----------------------------------------------------------------- state
 
     def identity(self, name: str | None = None) -> Author:

@@ -42,6 +42,23 @@ def cli_json(root: Path, *args: str) -> Any:
     return json.loads(result.stdout)
 
 
+TWO_EVENTS = """\
+events:
+  - {at: 2026-06-01T09:00:00+00:00, by: alice, create: x-1, title: X, account: A}
+  - {at: 2026-06-02T09:00:00+00:00, by: bob, log: x-1, kind: call, note: Hi}
+"""
+
+
+def tiny_events(tmp_path: Path, events_yaml: str) -> Path:
+    """A two-event story with the sample's config, for the cases that need no history."""
+    events_dir = tmp_path / "events"
+    events_dir.mkdir()
+    config = (sample_dir() / "pipeline.yaml").read_text(encoding="utf-8")
+    (events_dir / "pipeline.yaml").write_text(config, encoding="utf-8")
+    (events_dir / "events.yaml").write_text(events_yaml, encoding="utf-8")
+    return events_dir
+
+
 @pytest.fixture(scope="module")
 def events() -> list[dict[str, Any]]:
     """The sample's events, straight from the YAML."""
@@ -200,20 +217,23 @@ def test_materialize_refuses_a_non_empty_folder(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == ["mine.txt"]
 
 
+def test_inside_another_repository_the_demo_gets_its_own(tmp_path: Path) -> None:
+    """A demo folder inside a project never writes into the project's repository."""
+    outer = tmp_path / "project"
+    outer.mkdir()
+    git(outer, "init", "-q")
+    root = materialize(tiny_events(tmp_path, TWO_EVENTS), outer / "demo")
+    assert root == (outer / "demo").resolve()
+    assert (root / ".git").is_dir()
+    assert not (outer / "pipeline.yaml").exists()
+    assert git(outer, "status", "--porcelain") == "?? demo/\n"
+
+
 def test_a_bad_event_is_named(tmp_path: Path) -> None:
     """An event the stage rules refuse stops the replay with its number."""
-    events_dir = tmp_path / "events"
-    events_dir.mkdir()
-    config = (sample_dir() / "pipeline.yaml").read_text(encoding="utf-8")
-    (events_dir / "pipeline.yaml").write_text(config, encoding="utf-8")
-    (events_dir / "events.yaml").write_text(
-        "events:\n"
-        "  - {at: 2026-06-01T09:00:00+00:00, by: alice, create: x-1, title: X, account: A}\n"
-        "  - {at: 2026-06-02T09:00:00+00:00, by: alice, move: x-1, stage: qualified}\n",
-        encoding="utf-8",
-    )
+    refused = TWO_EVENTS.replace("kind: call, note: Hi", "move: x-1, stage: qualified")
     with pytest.raises(InvalidData, match=r"event 2 \(move x-1 .*contact\.email"):
-        materialize(events_dir, tmp_path / "out")
+        materialize(tiny_events(tmp_path, refused), tmp_path / "out")
 
 
 def test_progress_reports_every_event(
