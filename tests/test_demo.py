@@ -229,10 +229,18 @@ def test_inside_another_repository_the_demo_gets_its_own(tmp_path: Path) -> None
     assert git(outer, "status", "--porcelain") == "?? demo/\n"
 
 
-def test_a_bad_event_is_named(tmp_path: Path) -> None:
-    """An event the stage rules refuse stops the replay with its number."""
-    refused = TWO_EVENTS.replace("kind: call, note: Hi", "move: x-1, stage: qualified")
-    with pytest.raises(InvalidData, match=r"event 2 \(move x-1 .*contact\.email"):
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ("move: x-1, stage: qualified", r"event 2 \(move x-1 at .*\): .*contact\.email"),
+        ("log: x-1, move: x-1, stage: won", r"event 2: name exactly one of create, set"),
+        ("log: x-1, kind: chat, note: Hi", r"event 2 \(log x-1 .*\): .*kind"),
+    ],
+)
+def test_a_bad_event_is_named(tmp_path: Path, change: str, message: str) -> None:
+    """An event that is malformed, or that a live command would refuse, stops the replay."""
+    refused = TWO_EVENTS.replace("log: x-1, kind: call, note: Hi", change)
+    with pytest.raises(InvalidData, match=message):
         materialize(tiny_events(tmp_path, refused), tmp_path / "out")
 
 
