@@ -427,7 +427,8 @@ def apply_extra(s: Story, op: str, when: datetime, extra: dict[str, Any]) -> Non
 
 # --------------------------------------------------------------------------- YAML out
 
-_PLAIN = re.compile(r"^[A-Za-z\u4e00-\u9fff][\w \u4e00-\u9fff.,()&'/-]*$")
+_CJK = "\u4e00-\u9fff\u3000-\u303f\uff01-\uff5e"  # ideographs and CJK punctuation
+_PLAIN = re.compile(rf"^[A-Za-z\u4e00-\u9fff][\w {_CJK}.,()&'/@+-]*$")
 _RESERVED = {"yes", "no", "on", "off", "true", "false", "null", "y", "n", "~"}
 
 
@@ -501,8 +502,23 @@ def main() -> None:
     if "--check" in sys.argv:
         report(events)
         return
-    OUT.write_text(render(events), encoding="utf-8")
+    text = render(events)
+    check_round_trip(text, events)
+    OUT.write_text(text, encoding="utf-8")
     print(f"{len(events)} events for {len(DEALS)} deals -> {OUT}")
+
+
+def check_round_trip(text: str, events: list[dict[str, Any]]) -> None:
+    """The hand-rolled YAML must read back as exactly these events."""
+    from ruamel.yaml import YAML  # the project's own dependency
+
+    loaded = YAML(typ="safe").load(text)["events"]
+    expected = [
+        {k: (dict(v) if isinstance(v, dict) else v) for k, v in e.items()} for e in events
+    ]
+    assert loaded == expected, next(
+        (a, b) for a, b in zip(loaded, expected, strict=True) if a != b
+    )
 
 
 def report(events: list[dict[str, Any]]) -> None:
