@@ -41,7 +41,7 @@ def demo(directory: Path | None) -> None:
             root = materialize(sample_dir(), dest, _advance(bar))
     else:
         root = materialize(sample_dir(), dest)
-    if not (sys.stdout.isatty() and open_board(root)):
+    if not (sys.stdin.isatty() and sys.stdout.isatty() and open_board(root)):
         print_list(root)
     click.echo(
         f"\nThe demo pipeline is in {root}\n"
