@@ -16,6 +16,7 @@ re-reading the file it just wrote.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,7 +28,7 @@ from pipeline_tui.errors import BadRequest, InvalidData, PipelineError
 from pipeline_tui.gitrepo import Author, GitRepo, PastCommit
 from pipeline_tui.model import Opportunity, to_datetime
 from pipeline_tui.resources import data_dir
-from pipeline_tui.store import Store, parse_fast
+from pipeline_tui.store import Store, parse_document
 from pipeline_tui.workspace import Change, Workspace
 
 EVENTS_FILE = "events.yaml"
@@ -60,16 +61,24 @@ def sample_dir() -> Path:
 
 
 def load_events(events_dir: Path) -> list[Event]:
-    """The events of ``events_dir/events.yaml``, checked for shape (not yet for content)."""
-    path = events_dir / EVENTS_FILE
-    try:
-        data = parse_fast(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise InvalidData(f"{path}: cannot read the demo events: {exc}") from exc
+    """The events of ``events_dir/events.yaml``, checked for shape and time order.
+
+    Their content is checked when they are replayed, by the workspace itself.
+    """
+    data, problems = parse_document(_read(events_dir / EVENTS_FILE), EVENTS_FILE)
+    if problems:
+        raise InvalidData(str(problems[0]), problems)
     raw = data.get("events") if isinstance(data, Mapping) else None
     if not isinstance(raw, list):
-        raise InvalidData(f"{path}: expected a top-level `events:` list")
-    return [_event(number, item) for number, item in enumerate(raw, start=1)]
+        raise InvalidData(f"{EVENTS_FILE}: expected a top-level `events:` list")
+    events = [_event(number, item) for number, item in enumerate(raw, start=1)]
+    for before, after in itertools.pairwise(events):
+        if after.at < before.at:
+            raise InvalidData(
+                f"{after.describe()}: dated before event {before.number}; "
+                "keep the events in time order"
+            )
+    return events
 
 
 def materialize(events_dir: Path, dest: Path, progress: Progress | None = None) -> Path:
@@ -83,13 +92,13 @@ def materialize(events_dir: Path, dest: Path, progress: Progress | None = None) 
     events = load_events(events_dir)
     if not events:
         raise InvalidData(f"{events_dir / EVENTS_FILE}: no events to replay")
-    config_text = (events_dir / CONFIG_FILE).read_text(encoding="utf-8")
+    config_text = _read(events_dir / CONFIG_FILE)
     git = GitRepo.create(dest)  # its own repo, even inside someone else's
     store = Store(git.top)
     store.write_config_text(config_text)  # validates it
     store.opportunities_dir.mkdir()
     replay = _Replay(store, store.load_config())
-    first = min(events, key=lambda e: e.at)
+    first = events[0]  # the config is committed first, dated like the first event
     replay.commits.append(
         PastCommit(
             {CONFIG_FILE: config_text}, "pipeline: initialize", replay.author(first.by), first.at
@@ -166,6 +175,13 @@ class _Replay(Workspace):
         )
         self._records[record.id] = record
         return Change(record, "", message)
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidData(f"cannot read the demo's {path}: {exc}") from exc
 
 
 def _event(number: int, item: Any) -> Event:

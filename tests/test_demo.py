@@ -229,19 +229,36 @@ def test_inside_another_repository_the_demo_gets_its_own(tmp_path: Path) -> None
     assert git(outer, "status", "--porcelain") == "?? demo/\n"
 
 
+SECOND = "{at: 2026-06-02T09:00:00+00:00, by: bob, log: x-1, kind: call, note: Hi}"
+
+
 @pytest.mark.parametrize(
-    ("change", "message"),
+    ("second", "message"),
     [
-        ("move: x-1, stage: qualified", r"event 2 \(move x-1 at .*\): .*contact\.email"),
-        ("log: x-1, move: x-1, stage: won", r"event 2: name exactly one of create, set"),
-        ("log: x-1, kind: chat, note: Hi", r"event 2 \(log x-1 .*\): .*kind"),
+        (
+            "{at: 2026-06-02T09:00:00+00:00, by: bob, move: x-1, stage: qualified}",
+            r"event 2 \(move x-1 at .*\): .*contact\.email",
+        ),
+        (
+            "{at: 2026-06-02T09:00:00+00:00, by: bob, log: x-1, move: x-1, stage: won}",
+            r"event 2: name exactly one of create, set",
+        ),
+        (
+            "{at: 2026-06-02T09:00:00+00:00, by: bob, log: x-1, kind: chat, note: Hi}",
+            r"event 2 \(log x-1 .*\): .*kind",
+        ),
+        (
+            "{at: 2026-05-01T09:00:00+00:00, by: bob, log: x-1, kind: call, note: Hi}",
+            r"event 2 .*dated before event 1",
+        ),
+        ("{at: 2026-06-02T09:00:00+00:00, by: bob, log: [", r"events.yaml:\d+: error: YAML"),
+        ("{by: bob, log: x-1, kind: call, note: Hi}", r"event 2: missing at"),
     ],
 )
-def test_a_bad_event_is_named(tmp_path: Path, change: str, message: str) -> None:
+def test_a_bad_event_is_named(tmp_path: Path, second: str, message: str) -> None:
     """An event that is malformed, or that a live command would refuse, stops the replay."""
-    refused = TWO_EVENTS.replace("log: x-1, kind: call, note: Hi", change)
     with pytest.raises(InvalidData, match=message):
-        materialize(tiny_events(tmp_path, refused), tmp_path / "out")
+        materialize(tiny_events(tmp_path, TWO_EVENTS.replace(SECOND, second)), tmp_path / "out")
 
 
 def test_progress_reports_every_event(
