@@ -220,8 +220,10 @@ DEALS: list[Deal] = [
 ]
 
 EN = {
-    "first": ["Intro call: walked through their current process", "Replied to the inbound "
-              "request and booked a discovery call", "First call, they run this on spreadsheets"],
+    "first": ["Intro call: walked through their current process",
+              "First call, they run this on spreadsheets"],
+    "first_inbound": ["Replied to the web form and booked a discovery call",
+                      "Called back on the inbound request"],
     "lead": ["Discovery call with the team", "Sent product overview and customer stories"],
     "qualified": ["Demo for the buying team", "Scoping workshop: requirements agreed",
                   "Security questionnaire returned"],
@@ -237,8 +239,8 @@ EN = {
     "back": "Scope changed after legal review: re-quoting",
 }
 ZH = {
-    "first": ["首次电话沟通，了解现有流程", "回复官网咨询，约了需求调研",
-              "初次拜访，客户目前用 Excel 管理"],
+    "first": ["首次电话沟通，了解现有流程", "初次拜访，客户目前用 Excel 管理"],
+    "first_inbound": ["回复官网咨询，约了需求调研", "回电官网留言客户"],
     "lead": ["需求调研会议", "发送产品介绍和客户案例"],
     "qualified": ["给采购团队做产品演示", "需求梳理会：确认范围", "完成信息安全问卷"],
     "proposal": ["讲解方案和报价", "答复报价细节问题", "安排老客户参考电话"],
@@ -329,7 +331,8 @@ def build(deal: Deal, rng: random.Random) -> list[dict[str, Any]]:
     created = entered = s.clock
     if deal.first_contact_hours is not None:
         s.add(s.later(deal.first_contact_hours), "log", s.id,
-              kind=rng.choice(["call", "email"]), note=s.pick("first"))
+              kind=rng.choice(["call", "email"]),
+              note=s.pick("first_inbound" if deal.source == "website" else "first"))
     extras = sorted(deal.extra, key=lambda e: e[1])
     state = {"stage": "lead", "contact": "contact.email" in fields, "money": False}
     steps = deal.path.split()
