@@ -148,7 +148,10 @@ DEALS: list[Deal] = [
          ("Miles Dyson", "miles@cyberdyne.example", "Director of Engineering"),
          P(industry="manufacturing", size="1000+", budget="100k-500k",
            decision_maker="CFO", need="one CRM for 6 sites"),
-         stale=True, tags=["enterprise"], extra=[("set", 20, {"competitor": "Salesforce"})]),
+         stale=True, tags=["enterprise"],
+         extra=[("set", 20, {"competitor": "Salesforce"}),
+                ("log", 75, {"kind": "note", "by": "dana",
+                             "note": "Stuck since September: I will call their CFO"})]),
     Deal("tyrell", "Contact center upgrade", "Tyrell Corp", "bob", "partner", "09-08 11:30",
          84000, "L1 Q20 P30 N", ("Rachael Tyrell", "rachael@tyrell.example", "VP Support"),
          P(industry="technology", size="1000+", decision_maker="VP Support")),
@@ -157,7 +160,9 @@ DEALS: list[Deal] = [
          72000, "L2 Q18 P24 N", ("黄丽", "huang.li@zhengtong.example", "售后总监"),
          P(industry="汽车服务", size="200-1000", budget="50k-100k", decision_maker="总经理",
            need="售后工单与回访"),
-         zh=True, extra=[("set", 50, {"probability": 0.9})]),
+         zh=True, extra=[("set", 50, {"probability": 0.9}),
+                         ("log", 52, {"kind": "note", "by": "王芳",
+                                      "note": "折扣已批准，本月内签约"})]),
     Deal("piedpiper", "Ops analytics", "Pied Piper", "carlos", "outbound", "09-29 10:20",
          48000, "L3 Q14 P17 N", ("Monica Hall", "monica@piedpiper.example", "COO"),
          P(industry="software", size="50-200")),
@@ -423,6 +428,8 @@ def apply_extra(s: Story, op: str, when: datetime, extra: dict[str, Any]) -> Non
         values = {k: IDS[v[1:]] if isinstance(v, str) and v.startswith("@") else v
                   for k, v in extra.items()}
         s.add(when, "set", s.id, by=by, fields=values)
+    elif op == "log":
+        s.add(when, "log", s.id, by=by, kind=extra["kind"], note=extra["note"])
     elif op == "assign":
         s.add(when, "assign", s.id, by=by, owner=extra["owner"])
         s.deal.owner = extra["owner"]
