@@ -67,7 +67,7 @@ def load_events(events_dir: Path) -> list[Event]:
     """
     data, problems = parse_document(_read(events_dir / EVENTS_FILE), EVENTS_FILE)
     if problems:
-        raise InvalidData(str(problems[0]), problems)
+        raise InvalidData(f"cannot read the demo's {EVENTS_FILE}:", problems)
     raw = data.get("events") if isinstance(data, Mapping) else None
     if not isinstance(raw, list):
         raise InvalidData(f"{EVENTS_FILE}: expected a top-level `events:` list")
@@ -152,7 +152,8 @@ class _Replay(Workspace):
         except KeyError as exc:
             raise InvalidData(f"{event.describe()}: missing {exc.args[0]!r}") from None
         except PipelineError as exc:
-            raise InvalidData(f"{event.describe()}: {exc}") from exc
+            problems = exc.problems if isinstance(exc, InvalidData) else []
+            raise InvalidData(f"{event.describe()}: {exc}", problems) from exc
 
     # The three seams where a replay differs from a live edit.
 
