@@ -19,12 +19,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING
 
 from pipeline_tui.errors import RepoError
-
-if TYPE_CHECKING:
-    import git
 
 LOCK_NAME = "pipeline-tui.lock"
 _LOCK_TIMEOUT_S = 30.0
@@ -132,9 +128,10 @@ class GitRepo:
 
     def head(self) -> str | None:
         try:
-            return self.repo.head.commit.hexsha
+            sha: str = self.repo.head.commit.hexsha
         except ValueError:  # no commits yet
             return None
+        return sha
 
     def is_dirty(self, path: Path) -> bool:
         """Whether ``path`` differs from HEAD (staged or not) or is untracked."""
