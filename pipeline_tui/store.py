@@ -45,11 +45,29 @@ _local = threading.local()
 
 
 def parse_fast(text: str) -> Any:
-    """Parse YAML for reading only (C safe loader when available)."""
+    """Parse YAML for reading only (C safe loader when available).
+
+    libyaml follows YAML 1.1 and rejects some YAML 1.2 that the documented
+    format uses (``{at: 2026-09-02T09:30:00+00:00}``: a ``:`` inside a plain
+    scalar in a flow mapping), so a document the C loader refuses is parsed
+    again by ruamel's pure-Python safe loader, which decides.
+    """
     loader: YAML | None = getattr(_local, "safe", None)
     if loader is None:
         loader = _local.safe = YAML(typ="safe")
-    return loader.load(text)
+    try:
+        return loader.load(text)
+    except MarkedYAMLError:
+        if loader.Parser.__module__.startswith("ruamel.yaml.parser"):
+            raise  # already the pure-Python parser: the error is real
+        return _pure_safe_loader().load(text)
+
+
+def _pure_safe_loader() -> YAML:
+    loader: YAML | None = getattr(_local, "pure", None)
+    if loader is None:
+        loader = _local.pure = YAML(typ="safe", pure=True)
+    return loader
 
 
 def decode(raw: bytes, path: str) -> tuple[str | None, list[Problem]]:

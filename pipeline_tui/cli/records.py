@@ -270,10 +270,13 @@ def sort_key(pipeline: Pipeline, field: str) -> Callable[[Opportunity], Any]:
 def describe(record: Opportunity) -> str:
     """Human-readable view of one opportunity (``show`` without ``--json``)."""
     lines = [f"{record.title}  [{record.id}]", f"{record.account} · {record.stage}"]
-    for key, value in record.data.items():
-        if key in {"id", "title", "account", "stage", "activities", "notes"}:
-            continue
-        lines.append(f"  {key + ':':<16}{_plain(value)}")
+    shown = {
+        key: value
+        for key, value in record.data.items()
+        if key not in {"id", "title", "account", "stage", "activities", "notes"}
+    }
+    width = max((len(key) for key in shown), default=0) + 2
+    lines += [f"  {key + ':':<{width}}{_plain(value)}" for key, value in shown.items()]
     if record.activities:
         lines.append("  activities:")
         lines += [
