@@ -421,7 +421,7 @@ class BoardScreen(Screen[None]):
     def key_help(self) -> list[tuple[str, str]]:
         rows = [(_("arrows / h j k l"), _("Move the selection"))]
         rows.append((_("PgUp / PgDn / g / G"), _("Scroll a column")))
-        for binding in self.BINDINGS:
+        for binding in [*self.BINDINGS, *self.app.BINDINGS]:
             assert isinstance(binding, Binding)
             if binding.show:
                 keys = " / ".join(

@@ -50,6 +50,8 @@ class RecordForm(ModalScreen[dict[str, Any] | None]):
         self.submit_label = submit_label or _("Save")
         self.explanation = explanation
         self.errors: dict[str, str] = {}
+        self.submitted = False
+        self._initial_raw: dict[str, str] | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -113,6 +115,8 @@ class RecordForm(ModalScreen[dict[str, Any] | None]):
         values: dict[str, Any] = {}
         errors: dict[str, str] = {}
         raw = self.raw_values()
+        if self._initial_raw is None:
+            self._initial_raw = dict(raw)
         for spec in self.specs:
             try:
                 values[spec.key] = parse_field(spec, raw[spec.key])
@@ -123,7 +127,7 @@ class RecordForm(ModalScreen[dict[str, Any] | None]):
         self.errors = errors
         keys = {spec.key for spec in self.specs}
         for index, spec in enumerate(self.specs):
-            message = errors.get(spec.key, "")
+            message = errors.get(spec.key, "") if self._shows_errors(spec, raw) else ""
             error = self.query_one(f"#error-{index}", Static)
             error.update(message)
             error.display = bool(message)
@@ -133,6 +137,11 @@ class RecordForm(ModalScreen[dict[str, Any] | None]):
         status.display = bool(stray)
         self.query_one("#submit", Button).disabled = bool(errors)
         return values
+
+    def _shows_errors(self, spec: FieldSpec, raw: dict[str, str]) -> bool:
+        """Quiet until the field is touched (or Save is tried), so a new form is not all red."""
+        initial = self._initial_raw or {}
+        return self.submitted or raw[spec.key] != initial.get(spec.key) or bool(raw[spec.key])
 
     @on(Input.Changed)
     @on(Select.Changed)
@@ -152,6 +161,7 @@ class RecordForm(ModalScreen[dict[str, Any] | None]):
         self.action_cancel()
 
     def action_submit(self) -> None:
+        self.submitted = True
         values = self.validate_form()
         if self.errors:
             self.notify(_("Fix the highlighted fields first"), severity="warning")
