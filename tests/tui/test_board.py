@@ -319,3 +319,17 @@ async def test_every_footer_binding_is_in_the_command_palette(deals: Path) -> No
         }
         assert shown <= names
         assert {"Move →", "Filter", "New", "Won", "Lost", "Help", "Quit"} <= names
+
+
+async def test_no_color_board_and_detail_render(
+    deals: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app(deals)
+    assert app.no_color
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert card_ids(board_of(pilot), "lead") == ["acme-rollout", "globex-pilot"]
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, DetailScreen)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import events
@@ -125,7 +126,11 @@ class CardList(ScrollView, can_focus=False):
         return cached
 
     def _text_strip(self, text: Text, width: int) -> Strip:
-        segments = list(text.render(self.app.console))
+        # Every segment gets a style: Textual's NO_COLOR filter cannot handle None.
+        segments = [
+            Segment(segment.text, segment.style or self.rich_style)
+            for segment in text.render(self.app.console)
+        ]
         return Strip(segments).adjust_cell_length(width, self.rich_style)
 
     def on_click(self, event: events.Click) -> None:
