@@ -97,5 +97,4 @@ def _fit(text: Text, width: int, base: Style) -> Text:
     text.truncate(width, overflow="ellipsis", pad=True)
     if cell_len(text.plain) < width:
         text.append(" " * (width - cell_len(text.plain)), style=base)
-    text.style = base
     return text

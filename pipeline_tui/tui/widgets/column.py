@@ -91,18 +91,29 @@ class CardList(ScrollView, can_focus=False):
     def palette(self) -> CardPalette:
         if self._palette is None:
             get = self.get_component_rich_style
+            fg = self._foreground
             self._palette = CardPalette(
                 base=get("card"),
                 cursor=get("card--cursor"),
-                muted=get("card--muted", partial=True),
-                title=get("card--title", partial=True),
-                bar=get("card--bar", partial=True),
-                bar_cursor=get("card--bar-cursor", partial=True),
-                stale=get("badge--stale", partial=True),
-                overdue=get("badge--overdue", partial=True),
-                dirty=get("badge--dirty", partial=True),
+                muted=fg("card--muted"),
+                title=fg("card--title"),
+                bar=fg("card--bar"),
+                bar_cursor=fg("card--bar-cursor"),
+                stale=fg("badge--stale"),
+                overdue=fg("badge--overdue"),
+                dirty=fg("badge--dirty"),
             )
         return self._palette
+
+    def _foreground(self, name: str) -> Style:
+        """Only the color and weight of a component class, resolved against the card.
+
+        Theme colors such as ``$text-muted`` are "auto" or translucent; resolving
+        the full style blends them on the card background, so they read in the
+        light theme as well as the dark one.
+        """
+        full = self.get_component_rich_style(name)
+        return Style(color=full.color, bold=full.bold, italic=full.italic)
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
