@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from pipeline_tui.errors import RepoError
 
 if TYPE_CHECKING:
-    import git
+    pass
 
 LOCK_NAME = "pipeline-tui.lock"
 _LOCK_TIMEOUT_S = 30.0

@@ -25,8 +25,10 @@ and brought up to date from the commits added since.
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
@@ -181,8 +183,8 @@ def read_history(
     pending: list[tuple[int, gitlog.Commit, list[_RawEvent]]] = []
     configs: list[tuple[int, gitlog.Commit, str | None]] = []
     try:
-        for index, commit in enumerate(gitlog.log(root, revisions, LOG_PATHS)):
-            raw, config_blob = reader.commit_events(commit)
+        for index, commit, wanted in _prefetched(root, revisions, reader.blobs):
+            raw, config_blob = reader.commit_events(commit, wanted)
             pending.append((index, commit, raw))
             if config_blob is not _NO_CONFIG:
                 configs.append((index, commit, config_blob))
@@ -247,7 +249,12 @@ class _Reader:
     def close(self) -> None:
         self.blobs.close()
 
-    def commit_events(self, commit: gitlog.Commit) -> tuple[list[_RawEvent], str | None]:
+    def commit_events(
+        self, commit: gitlog.Commit, wanted: Sequence[str]
+    ) -> tuple[list[_RawEvent], str | None]:
+        """Raw events of one commit; ``wanted`` blobs were requested and arrive now."""
+        for sha, raw in zip(wanted, self.blobs.receive(len(wanted)), strict=True):
+            self.cache[sha] = _split(raw)
         config_blob: str | None = _NO_CONFIG
         changes = []
         for change in commit.changes:
@@ -255,22 +262,9 @@ class _Reader:
                 config_blob = change.after
             elif _is_opportunity(change.path):
                 changes.append(change)
-        self._fetch(changes)
         if len(commit.parents) > 1:
             return [e for c in changes if (e := self._merge_event(c)) is not None], config_blob
         return self._plain_events(changes), config_blob
-
-    def _fetch(self, changes: Sequence[gitlog.FileChange]) -> None:
-        wanted = {
-            sha
-            for change in changes
-            for sha in (*change.before, change.after)
-            if sha is not None and sha not in self.cache
-        }
-        if wanted:
-            shas = sorted(wanted)
-            for sha, raw in zip(shas, self.blobs.read(shas), strict=True):
-                self.cache[sha] = _split(raw)
 
     def _identity(self, sha: str, path: str) -> str:
         return self.cache[sha].id or PurePosixPath(path).stem
@@ -324,6 +318,46 @@ class _Reader:
             if all(_flat_value(p, item[0]) != item[2] for p in parents[1:])
         )
         return (opp_id, change.path, change.after, stage, own, False)
+
+
+def _prefetched(
+    root: Path, revisions: Sequence[str], blobs: gitlog.BlobReader
+) -> Iterator[tuple[int, gitlog.Commit, list[str]]]:
+    """Commits of the log, with the blobs they need already requested from cat-file.
+
+    A thread reads the log and asks ``git cat-file`` for each new blob as soon
+    as a commit names it; the caller receives them in order.  So git log,
+    cat-file and the Python that folds events all run at the same time.
+    """
+    handoff: queue.SimpleQueue[tuple[int, gitlog.Commit, list[str]] | BaseException | None]
+    handoff = queue.SimpleQueue()
+    requested: set[str] = set()
+
+    def produce() -> None:
+        try:
+            for index, commit in enumerate(gitlog.log(root, revisions, LOG_PATHS)):
+                wanted = []
+                for change in commit.changes:
+                    if not _is_opportunity(change.path):
+                        continue
+                    for sha in (*change.before, change.after):
+                        if sha is not None and sha not in requested:
+                            requested.add(sha)
+                            wanted.append(sha)
+                blobs.request(wanted)
+                handoff.put((index, commit, wanted))
+        except BaseException as exc:  # handed to the consumer, raised there
+            handoff.put(exc)
+        finally:
+            handoff.put(None)
+
+    thread = threading.Thread(target=produce, name="git-log-reader", daemon=True)
+    thread.start()
+    while (item := handoff.get()) is not None:
+        if isinstance(item, BaseException):
+            raise item
+        yield item
+    thread.join()
 
 
 def _is_opportunity(path: str) -> bool:
