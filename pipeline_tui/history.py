@@ -315,7 +315,7 @@ class _Reader:
         own = tuple(
             item
             for item in field_changes(parents[0], new)
-            if all(_flat_value(p, item[0]) != item[2] for p in parents[1:])
+            if not any(_same_top(p, new, item[0].partition(".")[0]) for p in parents[1:])
         )
         return (opp_id, change.path, change.after, stage, own, False)
 
@@ -439,16 +439,14 @@ def _diff(field: str, old: Any, new: Any, out: list[tuple[str, Any, Any]]) -> No
     out.append((field, jsonable(old), jsonable(new)))
 
 
-def _flat_value(blob: _Blob, field: str) -> Any:
-    """The JSON value a dotted field has in ``blob`` (for merge filtering)."""
-    head, _, rest = field.partition(".")
+def _same_top(parent: _Blob, merged: _Blob, key: str) -> bool:
+    """Whether the merge took top-level ``key`` unchanged from ``parent``."""
+    if parent.blocks is not None and merged.blocks is not None:
+        return parent.blocks.get(key) == merged.blocks.get(key)
     try:
-        value: Any = blob.value(head)
+        return bool(parent.value(key) == merged.value(key))
     except Exception:
-        return None
-    for part in rest.split(".") if rest else ():
-        value = value.get(part) if isinstance(value, Mapping) else None
-    return jsonable(value)
+        return False
 
 
 # --------------------------------------------------------------------------- folding
@@ -545,7 +543,8 @@ def _version_at(events: Sequence[Event], when: datetime) -> Event | None:
 
 
 def _config_at(versions: Sequence[ConfigVersion], when: datetime) -> str | None:
-    found = versions[0].blob if versions else None
+    """The config of the latest version dated at or before ``when``, else the first one."""
+    found = min(versions, key=lambda v: v.seq).blob if versions else None
     for version in versions:
         if version.at > when:
             break
