@@ -293,9 +293,10 @@ class _Reader:
             if old_side is None:
                 events.append((opp_id, path, sha, new.stage, (), True))
                 continue
-            old = self.cache[old_side[1]]
-            stage = new.stage if new.stage is not None and new.stage != old.stage else None
-            events.append((opp_id, path, sha, stage, field_changes(old, new), False))
+            previous = self.cache[old_side[1]]
+            moved = new.stage is not None and new.stage != previous.stage
+            stage = new.stage if moved else None
+            events.append((opp_id, path, sha, stage, field_changes(previous, new), False))
         return events
 
     def _merge_event(self, change: gitlog.FileChange) -> _RawEvent | None:
