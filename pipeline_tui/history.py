@@ -126,6 +126,31 @@ def load_timelines(
     return _with_work_tree(root, dict(state.timelines), now, pipeline)
 
 
+def current_stays(
+    root: Path,
+    pipeline: Pipeline,
+    *,
+    progress: Progress | None = None,
+    now: datetime | None = None,
+) -> dict[str, StageInterval]:
+    """id -> the stay in its current stage, for each opportunity in ``pipeline``.
+
+    The same as ``load_timelines(...)[id].current`` but without loading whole
+    timelines: what ``pipeline list`` needs, fast at 10,000 deals.
+    """
+    from pipeline_tui import historycache
+
+    stays = historycache.fresh(root, progress).stays
+    moment = now or datetime.now(UTC)
+    result: dict[str, StageInterval] = {}
+    for record in pipeline.opportunities:
+        stay = stays.get(record.id)
+        if stay is None or stay.stage != record.stage:
+            stay = StageInterval(record.stage, moment, None, None, None, uncommitted=True)
+        result[record.id] = stay
+    return result
+
+
 def scan_timelines(
     root: Path,
     *,

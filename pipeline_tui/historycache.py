@@ -24,23 +24,63 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline_tui import gitlog
-from pipeline_tui.history import History, Progress, derive, derive_all, read_history
-from pipeline_tui.timeline import Timeline
+from pipeline_tui import fastpickle, gitlog
+from pipeline_tui.history import (
+    ConfigVersion,
+    Event,
+    History,
+    Progress,
+    derive,
+    derive_all,
+    read_history,
+)
+from pipeline_tui.timeline import FieldChange, StageInterval, Timeline
 
 CACHE_DIR = "pipeline-tui"
 CACHE_FILE = "history.pickle"
-_VERSION = 1
+_VERSION = 2
+_TIMELINE_CLASSES = (Timeline, StageInterval, FieldChange)
+_HISTORY_CLASSES = (Event, ConfigVersion)
 
 
 @dataclass
 class CacheState:
-    """What the cache holds: the events, and the timelines derived from them."""
+    """What the cache holds, unpickled only as far as a caller needs it.
+
+    ``stays`` (each live opportunity's current stage interval) is all a warm
+    ``pipeline list`` reads; timelines and raw events stay pickled bytes until
+    asked for, which keeps that path fast at 10,000 deals.
+    """
 
     version: int
     prefix: str
-    history: History
-    timelines: dict[str, Timeline]
+    head: str | None
+    stays: dict[str, StageInterval]
+    _timelines: bytes | dict[str, Timeline]
+    _history: bytes | History
+
+    @classmethod
+    def build(cls, prefix: str, history: History, timelines: dict[str, Timeline]) -> CacheState:
+        stays = {
+            opp_id: t.current
+            for opp_id, t in timelines.items()
+            if t.current is not None and not t.deleted
+        }
+        return cls(_VERSION, prefix, history.head, stays, timelines, history)
+
+    @property
+    def timelines(self) -> dict[str, Timeline]:
+        if isinstance(self._timelines, bytes):
+            self._timelines = pickle.loads(self._timelines)
+        assert isinstance(self._timelines, dict)
+        return self._timelines
+
+    @property
+    def history(self) -> History:
+        if isinstance(self._history, bytes):
+            self._history = pickle.loads(self._history)
+        assert isinstance(self._history, History)
+        return self._history
 
 
 def cache_path(root: Path) -> Path:
@@ -56,20 +96,22 @@ def fresh(root: Path, progress: Progress | None) -> CacheState:
     state = _read(path)
     if state is not None and (state.version != _VERSION or state.prefix != prefix):
         state = None
-    if state is not None and state.history.head == head:
+    if state is not None and state.head == head:
         return state
     if (
         state is not None
-        and state.history.head is not None
+        and state.head is not None
         and head is not None
-        and gitlog.is_ancestor(root, state.history.head, head)
+        and gitlog.is_ancestor(root, state.head, head)
     ):
-        newer = read_history(root, state.history.head, state.history.next_seq, progress)
-        for opp_id in state.history.add(newer):
-            state.timelines[opp_id] = derive(opp_id, state.history.events[opp_id])
+        history, timelines = state.history, state.timelines
+        newer = read_history(root, state.head, history.next_seq, progress)
+        for opp_id in history.add(newer):
+            timelines[opp_id] = derive(opp_id, history.events[opp_id])
     else:
         history = read_history(root, progress=progress)
-        state = CacheState(_VERSION, prefix, history, derive_all(history))
+        timelines = derive_all(history)
+    state = CacheState.build(prefix, history, timelines)
     _write(path, state)
     return state
 
@@ -77,7 +119,8 @@ def fresh(root: Path, progress: Progress | None) -> CacheState:
 def _read(path: Path) -> CacheState | None:
     try:
         with path.open("rb") as handle:
-            state = pickle.load(handle)
+            fields = pickle.load(handle)
+        state = CacheState(*fields)
     except (
         OSError,
         EOFError,
@@ -88,16 +131,24 @@ def _read(path: Path) -> CacheState | None:
         ValueError,
     ):
         return None
-    return state if isinstance(state, CacheState) else None
+    return state if state.version == _VERSION else None
 
 
 def _write(path: Path, state: CacheState) -> None:
     """Atomically replace the cache; a failure to write only costs speed next time."""
+    fields = (
+        state.version,
+        state.prefix,
+        state.head,
+        state.stays,
+        fastpickle.dumps(state.timelines, _TIMELINE_CLASSES),
+        fastpickle.dumps(state.history, _HISTORY_CLASSES),
+    )
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".history.", suffix=".tmp", dir=path.parent)
         with os.fdopen(fd, "wb") as handle:
-            pickle.dump(state, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            fastpickle.dump(fields, handle, _TIMELINE_CLASSES)
         Path(tmp).replace(path)
     except OSError:
         return

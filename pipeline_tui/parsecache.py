@@ -23,11 +23,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-from pipeline_tui import __version__
+from pipeline_tui import __version__, fastpickle
+from pipeline_tui.model import Activity, NextStep, Opportunity, Problem
 
 CACHE_NAME = "parse.pickle"
 _RACY_NS = 2_000_000_000
 Key = tuple[int, int]
+_RECORD_CLASSES = (Opportunity, Activity, NextStep, Problem)
 
 
 def stat_key(stat: os.stat_result) -> Key:
@@ -122,7 +124,7 @@ class ParseCache:
             fd, tmp = tempfile.mkstemp(prefix=".parse.", suffix=".tmp", dir=self.path.parent)
             with os.fdopen(fd, "wb") as handle:
                 state = (self.scope, self.config, self.config_repr, self.entries)
-                pickle.dump(state, handle, protocol=pickle.HIGHEST_PROTOCOL)
+                fastpickle.dump(state, handle, _RECORD_CLASSES)
             Path(tmp).replace(self.path)
         except OSError:
             return

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from pipeline_tui.history import load_timelines, scan_timelines
+from pipeline_tui.history import current_stays, load_timelines, scan_timelines
 from pipeline_tui.store import Store
 from tests.history_helpers import day, git
 
@@ -29,6 +29,8 @@ def test_cached_incremental_and_uncached_timelines_are_identical(tmp_path: Path)
     assert load_timelines(root, now=NOW) == uncached
     assert len(older) < len(cached) or older != cached
     current = Store(root).load()
+    stays = current_stays(root, current, now=NOW)
+    assert stays == {r.id: cached[r.id].current for r in current.opportunities}
     for record in current.opportunities:  # every file in the work tree has a timeline ...
         timeline = cached[record.id]
         assert timeline.current is not None and timeline.current.stage == record.stage

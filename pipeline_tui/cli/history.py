@@ -17,7 +17,7 @@ import click
 
 from pipeline_tui.cli.base import ID_ARGUMENT, Context, cli, output_options
 from pipeline_tui.errors import NotFound
-from pipeline_tui.history import Progress, load_timelines
+from pipeline_tui.history import Progress, current_stays, load_timelines
 from pipeline_tui.model import Pipeline
 from pipeline_tui.output import Format, render_rows, to_json
 from pipeline_tui.timeline import Timeline
@@ -90,16 +90,11 @@ def stage_columns(root: Path, pipeline: Pipeline) -> dict[str, dict[str, Any]]:
     """id -> ``stage_entered`` and ``days_in_stage`` (time in the current stay) for ``list``."""
     now = datetime.now(UTC)
     with progress_bar() as progress:
-        timelines = load_timelines(root, progress=progress, now=now, pipeline=pipeline)
-    columns: dict[str, dict[str, Any]] = {}
-    for record in pipeline.opportunities:
-        timeline = timelines.get(record.id)
-        stay = timeline.current if timeline is not None else None
-        columns[record.id] = {
-            "stage_entered": stay.entered.isoformat() if stay else None,
-            "days_in_stage": stay.days(now) if stay else None,
-        }
-    return columns
+        stays = current_stays(root, pipeline, progress=progress, now=now)
+    return {
+        opp_id: {"stage_entered": stay.entered.isoformat(), "days_in_stage": stay.days(now)}
+        for opp_id, stay in stays.items()
+    }
 
 
 @contextmanager
