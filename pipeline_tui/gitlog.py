@@ -76,6 +76,21 @@ def is_ancestor(root: Path, older: str, newer: str) -> bool:
     return done.returncode == 0
 
 
+def locate(root: Path) -> tuple[Path, str, str | None]:
+    """(git directory, ``root`` relative to the work tree top, HEAD commit) in one call."""
+    done = subprocess.run(
+        ["git", "rev-parse", "--absolute-git-dir", "--show-prefix", "--verify", "-q", "HEAD"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    lines = done.stdout.split("\n")
+    if done.returncode == 0 and len(lines) >= 3:
+        return Path(lines[0]), lines[1], lines[2] or None
+    return Path(git(root, "rev-parse", "--absolute-git-dir")), prefix(root), head(root)
+
+
 def prefix(root: Path) -> str:
     """``root`` relative to the top of its work tree (``""`` or ``"sub/dir/"``)."""
     return git(root, "rev-parse", "--show-prefix")

@@ -90,9 +90,8 @@ def cache_path(root: Path) -> Path:
 
 def fresh(root: Path, progress: Progress | None) -> CacheState:
     """The cache brought up to date with HEAD (read, extended or rebuilt, then saved)."""
-    path = cache_path(root)
-    head = gitlog.head(root)
-    prefix = gitlog.prefix(root)
+    git_dir, prefix, head = gitlog.locate(root)
+    path = git_dir / CACHE_DIR / CACHE_FILE
     state = _read(path)
     if state is not None and (state.version != _VERSION or state.prefix != prefix):
         state = None

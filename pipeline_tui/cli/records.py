@@ -23,7 +23,7 @@ from pipeline_tui.cli.base import (
 from pipeline_tui.cli.history import stage_columns
 from pipeline_tui.errors import ExitCode
 from pipeline_tui.model import ACTIVITY_KINDS, Opportunity, Pipeline, jsonable
-from pipeline_tui.output import Format, render_rows, to_json
+from pipeline_tui.output import Format, render_rows, to_json, to_json_lines
 from pipeline_tui.workspace import Change, init_pipeline
 
 LIST_COLUMNS = ("id", "title", "account", "stage", "amount", "owner", "source", "expected_close")
@@ -125,7 +125,8 @@ def list_cmd(
     records.sort(key=sort_key(pipeline, sort))
     if fmt is Format.JSON:
         ages = stage_columns(ws.root, pipeline)
-        click.echo(to_json([{**record_json(r), **ages[r.id]} for r in records]))
+        rows = [{**r.data, "path": r.path, **ages[r.id]} for r in records]
+        click.echo(to_json_lines(rows))
     else:
         click.echo(render_rows([flat_row(r) for r in records], LIST_COLUMNS, fmt))
     report_problems(pipeline.problems)
