@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copyreg
 import dataclasses
+import functools
 import io
 import operator
 import pickle
@@ -27,12 +28,17 @@ def _reducer(cls: type) -> Reducer:
     return lambda obj: (cls, get(obj))
 
 
+@functools.cache
+def _table(classes: tuple[type, ...]) -> dict[type, Any]:
+    table: dict[type, Any] = dict(copyreg.dispatch_table)
+    table.update({cls: _reducer(cls) for cls in classes})
+    return table
+
+
 def dump(obj: Any, handle: IO[bytes], classes: Iterable[type]) -> None:
     """Pickle ``obj``; instances of ``classes`` (dataclasses) are stored as constructor calls."""
     pickler = pickle.Pickler(handle, protocol=pickle.HIGHEST_PROTOCOL)
-    table = dict(copyreg.dispatch_table)
-    table.update({cls: _reducer(cls) for cls in classes})
-    pickler.dispatch_table = table
+    pickler.dispatch_table = _table(tuple(classes))
     pickler.dump(obj)
 
 

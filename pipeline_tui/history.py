@@ -89,17 +89,6 @@ class History:
     config: list[ConfigVersion]
     next_seq: int = 0
 
-    def add(self, other: History) -> set[str]:
-        """Append a newer slice of history; the ids it touched."""
-        for opp_id, events in other.events.items():
-            self.events.setdefault(opp_id, []).extend(events)
-            self.events[opp_id].sort(key=_event_order)
-        self.config.extend(other.config)
-        self.config.sort(key=lambda v: (v.at, v.seq))
-        self.head = other.head
-        self.next_seq = other.next_seq
-        return set(other.events)
-
 
 def _event_order(event: Event) -> tuple[datetime, int]:
     return (event.at, event.seq)

@@ -2,18 +2,21 @@
 
 Reading 37,000 commits takes as long as git needs to list them (tens of
 seconds at 10,000 deals); reading the cache takes a fraction of a second.
-The cache holds the events of every commit up to a ``head`` and the
-timelines derived from them.  On each use:
+The cache holds, up to a ``head`` commit, each opportunity's events and the
+timeline derived from them.  On each use:
 
-* HEAD unchanged: the cached timelines are the answer;
+* HEAD unchanged: the cached answer is used as it is;
 * HEAD moved forward (the cached head is an ancestor): only the new commits
   are read, and only the opportunities they touched are re-derived;
-* anything else (rebase, reset, amend, a different branch): history was
+* anything else (rebase, reset, amend, another branch): history was
   rewritten, so it is read again from scratch.
 
-The file is a pickle written atomically; a cache that cannot be read (other
-version, damaged, other pipeline folder) is simply rebuilt.  It lives inside
-``.git/`` so it is as trusted as the repository's own hooks and config.
+Each opportunity's events and timeline are pickled separately and only
+unpickled when asked for, so a warm ``pipeline list`` (which needs only each
+deal's current stay) and an update after one commit touch a few entries, not
+100,000 objects.  The file is written atomically; a cache that cannot be read
+(other version, damaged, other folder) is rebuilt.  It lives inside ``.git/``
+so it is as trusted as the repository's own hooks and config.
 """
 
 from __future__ import annotations
@@ -21,8 +24,9 @@ from __future__ import annotations
 import os
 import pickle
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from pipeline_tui import fastpickle, gitlog
 from pipeline_tui.history import (
@@ -31,61 +35,69 @@ from pipeline_tui.history import (
     History,
     Progress,
     derive,
-    derive_all,
     read_history,
 )
 from pipeline_tui.timeline import FieldChange, StageInterval, Timeline
 
 CACHE_DIR = "pipeline-tui"
 CACHE_FILE = "history.pickle"
-_VERSION = 2
-_TIMELINE_CLASSES = (Timeline, StageInterval, FieldChange)
-_HISTORY_CLASSES = (Event, ConfigVersion)
+_VERSION = 3
+_CLASSES = (Timeline, StageInterval, FieldChange, Event, ConfigVersion)
 
 
 @dataclass
 class CacheState:
-    """What the cache holds, unpickled only as far as a caller needs it.
-
-    ``stays`` (each live opportunity's current stage interval) is all a warm
-    ``pipeline list`` reads; timelines and raw events stay pickled bytes until
-    asked for, which keeps that path fast at 10,000 deals.
-    """
+    """The cache: per-opportunity pickles plus what every reader needs at once."""
 
     version: int
     prefix: str
     head: str | None
+    next_seq: int
+    config: list[ConfigVersion]
     stays: dict[str, StageInterval]
-    _timelines: bytes | dict[str, Timeline]
-    _history: bytes | History
-
-    @classmethod
-    def build(cls, prefix: str, history: History, timelines: dict[str, Timeline]) -> CacheState:
-        stays = {
-            opp_id: t.current
-            for opp_id, t in timelines.items()
-            if t.current is not None and not t.deleted
-        }
-        return cls(_VERSION, prefix, history.head, stays, timelines, history)
+    packed_events: dict[str, bytes]
+    packed_timelines: dict[str, bytes]
+    _timelines: dict[str, Timeline] | None = field(default=None, repr=False)
 
     @property
     def timelines(self) -> dict[str, Timeline]:
-        if isinstance(self._timelines, bytes):
-            self._timelines = pickle.loads(self._timelines)
-        assert isinstance(self._timelines, dict)
+        """Every timeline (unpickled on first use)."""
+        if self._timelines is None:
+            self._timelines = {k: pickle.loads(v) for k, v in self.packed_timelines.items()}
         return self._timelines
 
     @property
     def history(self) -> History:
-        if isinstance(self._history, bytes):
-            self._history = pickle.loads(self._history)
-        assert isinstance(self._history, History)
-        return self._history
+        """All events (unpickled on each call: only ``as_of`` needs them all)."""
+        events = {k: pickle.loads(v) for k, v in self.packed_events.items()}
+        return History(self.head, events, list(self.config), self.next_seq)
 
+    def absorb(self, newer: History) -> None:
+        """Add a newer slice of history, re-deriving only the opportunities it touched."""
+        for opp_id, added in newer.events.items():
+            known = self.packed_events.get(opp_id)
+            events: list[Event] = [*(pickle.loads(known) if known else ()), *added]
+            events.sort(key=lambda e: (e.at, e.seq))
+            self._put(opp_id, events)
+        self.config = sorted([*self.config, *newer.config], key=lambda v: (v.at, v.seq))
+        self.head, self.next_seq = newer.head, newer.next_seq
 
-def cache_path(root: Path) -> Path:
-    git_dir = gitlog.git(root, "rev-parse", "--absolute-git-dir")
-    return Path(git_dir) / CACHE_DIR / CACHE_FILE
+    def _put(self, opp_id: str, events: list[Event]) -> None:
+        timeline = derive(opp_id, events)
+        self.packed_events[opp_id] = _pack(events)
+        self.packed_timelines[opp_id] = _pack(timeline)
+        if self._timelines is not None:
+            self._timelines[opp_id] = timeline
+        if timeline.current is not None and not timeline.deleted:
+            self.stays[opp_id] = timeline.current
+        else:
+            self.stays.pop(opp_id, None)
+
+    @classmethod
+    def build(cls, prefix: str, history: History) -> CacheState:
+        state = cls(_VERSION, prefix, history.head, history.next_seq, [], {}, {}, {})
+        state.absorb(history)
+        return state
 
 
 def fresh(root: Path, progress: Progress | None) -> CacheState:
@@ -93,7 +105,7 @@ def fresh(root: Path, progress: Progress | None) -> CacheState:
     git_dir, prefix, head = gitlog.locate(root)
     path = git_dir / CACHE_DIR / CACHE_FILE
     state = _read(path)
-    if state is not None and (state.version != _VERSION or state.prefix != prefix):
+    if state is not None and state.prefix != prefix:
         state = None
     if state is not None and state.head == head:
         return state
@@ -103,16 +115,15 @@ def fresh(root: Path, progress: Progress | None) -> CacheState:
         and head is not None
         and gitlog.is_ancestor(root, state.head, head)
     ):
-        history, timelines = state.history, state.timelines
-        newer = read_history(root, state.head, history.next_seq, progress)
-        for opp_id in history.add(newer):
-            timelines[opp_id] = derive(opp_id, history.events[opp_id])
+        state.absorb(read_history(root, state.head, state.next_seq, progress))
     else:
-        history = read_history(root, progress=progress)
-        timelines = derive_all(history)
-    state = CacheState.build(prefix, history, timelines)
+        state = CacheState.build(prefix, read_history(root, progress=progress))
     _write(path, state)
     return state
+
+
+def _pack(value: Any) -> bytes:
+    return fastpickle.dumps(value, _CLASSES)
 
 
 def _read(path: Path) -> CacheState | None:
@@ -139,15 +150,17 @@ def _write(path: Path, state: CacheState) -> None:
         state.version,
         state.prefix,
         state.head,
+        state.next_seq,
+        state.config,
         state.stays,
-        fastpickle.dumps(state.timelines, _TIMELINE_CLASSES),
-        fastpickle.dumps(state.history, _HISTORY_CLASSES),
+        state.packed_events,
+        state.packed_timelines,
     )
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".history.", suffix=".tmp", dir=path.parent)
         with os.fdopen(fd, "wb") as handle:
-            fastpickle.dump(fields, handle, _TIMELINE_CLASSES)
+            fastpickle.dump(fields, handle, _CLASSES)
         Path(tmp).replace(path)
     except OSError:
         return
