@@ -171,7 +171,7 @@ class Store:
     def opportunity_files(self) -> list[Path]:
         if not self.opportunities_dir.is_dir():
             return []
-        return sorted(self.opportunities_dir.glob("*.yaml"))
+        return sorted(self.opportunities_dir.glob("*.yaml"), key=lambda p: p.name)
 
     # ----------------------------------------------------------------- reading
 
