@@ -157,25 +157,38 @@ def pipeline_as_of(root: Path, when: datetime) -> Pipeline:
     from pipeline_tui import historycache
 
     history = historycache.fresh(root, None).history
-    blobs = {
-        opp_id: version
-        for opp_id, events in history.events.items()
+    versions = [
+        version
+        for events in history.events.values()
         if (version := _version_at(events, when)) is not None
-    }
+        and PurePosixPath(version.path).parent.as_posix() == OPPORTUNITIES_DIR
+    ]
     config_blob = _config_at(history.config, when)
+    if len(_as_of_memo) > _AS_OF_MEMO_LIMIT:
+        _as_of_memo.clear()
     with gitlog.BlobReader(root) as reader:
         config = _config_from(reader, config_blob, root)
-        shas = [event.blob for event in blobs.values() if event.blob is not None]
+        wanted = [v for v in versions if (v.blob, v.path, config_blob) not in _as_of_memo]
+        shas = [v.blob for v in wanted if v.blob is not None]
         contents = dict(zip(shas, reader.read(shas), strict=True))
+    for version in wanted:
+        parsed = _record_from(contents.get(version.blob or ""), version.path, config)
+        _as_of_memo[(version.blob, version.path, config_blob)] = parsed
     records: list[Opportunity] = []
     problems: list[Problem] = []
-    for event in sorted(blobs.values(), key=lambda e: e.path):
-        raw = contents.get(event.blob or "")
-        record, found = _record_from(raw, event.path, config)
+    for version in sorted(versions, key=lambda v: v.path):
+        record, found = _as_of_memo[(version.blob, version.path, config_blob)]
         problems.extend(found)
         if record is not None:
             records.append(record)
     return Pipeline(config, tuple(records), tuple(problems))
+
+
+#: (blob, path, config blob) -> parsed record: reports ask for many past dates,
+#: and most files are the same version at each of them.
+_as_of_memo: dict[tuple[str | None, str, str | None], tuple[Opportunity | None, list[Problem]]]
+_as_of_memo = {}
+_AS_OF_MEMO_LIMIT = 50_000
 
 
 # --------------------------------------------------------------------------- reading the log

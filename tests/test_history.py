@@ -284,3 +284,18 @@ def test_interval_days_are_author_date_differences(repo: Path) -> None:
     ws.move("acme", "qualified", at=day(0) + (day(1) - day(0)) / 4)
     lead = both(repo)["acme"].stages[0]
     assert lead.days(NOW) == pytest.approx(6 * 3600 / SECONDS_PER_DAY)
+
+
+def test_a_cold_scan_reports_progress_and_a_warm_one_does_not(repo: Path) -> None:
+    ws = Workspace(repo)
+    for name in ("a", "b"):
+        new_deal(ws, name, day(0))
+    calls: list[tuple[int, int]] = []
+
+    load_timelines(repo, progress=lambda done, total: calls.append((done, total)), now=NOW)
+    total = int(git(repo, "rev-list", "--count", "HEAD"))
+    assert calls[0] == (0, total) and calls[-1] == (total, total)
+
+    calls.clear()
+    load_timelines(repo, progress=lambda done, total: calls.append((done, total)), now=NOW)
+    assert calls == []
