@@ -25,6 +25,7 @@ and brought up to date from the commits added since.
 
 from __future__ import annotations
 
+import pickle
 import queue
 import threading
 from collections import defaultdict
@@ -113,6 +114,28 @@ def load_timelines(
 
     state = historycache.fresh(root, progress)
     return _with_work_tree(root, dict(state.timelines), now, pipeline)
+
+
+def load_timeline(
+    root: Path,
+    opp_id: str,
+    *,
+    progress: Progress | None = None,
+    now: datetime | None = None,
+) -> Timeline | None:
+    """One opportunity's timeline: ``load_timelines(root)[opp_id]``, reading only its entry."""
+    from pipeline_tui import historycache
+    from pipeline_tui.store import Store
+
+    packed = historycache.fresh(root, progress).packed_timelines.get(opp_id)
+    timelines = {opp_id: pickle.loads(packed)} if packed is not None else {}
+    store = Store(root)
+    try:
+        record = store.get(opp_id, store.load_config())
+    except PipelineError:  # not in the work tree (deleted, renamed away) or not valid there
+        return timelines.get(opp_id)
+    work_tree = Pipeline(store.load_config(), (record,))
+    return _with_work_tree(root, timelines, now, work_tree).get(opp_id)
 
 
 def current_stays(

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline_tui.history import load_timelines, pipeline_as_of, scan_timelines
+from pipeline_tui.history import load_timeline, load_timelines, pipeline_as_of, scan_timelines
 from pipeline_tui.timeline import SECONDS_PER_DAY, StageInterval, Timeline
 from pipeline_tui.workspace import Workspace
 from tests.history_helpers import day, git, new_deal, set_stage_by_hand
@@ -17,10 +17,13 @@ AUTHOR = "Test User"
 
 
 def both(root: Path, now: datetime = NOW) -> dict[str, Timeline]:
-    """Cached and uncached answers, which must always agree."""
+    """Cached and uncached answers, which must always agree (also one by one)."""
     cached = load_timelines(root, now=now)
     assert scan_timelines(root, now=now) == cached
     assert load_timelines(root, now=now) == cached  # and again, from a warm cache
+    for opp_id, timeline in cached.items():
+        assert load_timeline(root, opp_id, now=now) == timeline
+    assert load_timeline(root, "never-existed", now=now) is None
     return cached
 
 

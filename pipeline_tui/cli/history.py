@@ -17,7 +17,7 @@ import click
 
 from pipeline_tui.cli.base import ID_ARGUMENT, Context, cli, output_options
 from pipeline_tui.errors import NotFound
-from pipeline_tui.history import Progress, current_stays, load_timelines
+from pipeline_tui.history import Progress, current_stays, load_timeline
 from pipeline_tui.model import Pipeline
 from pipeline_tui.output import Format, render_rows, to_json
 from pipeline_tui.timeline import Timeline
@@ -39,8 +39,7 @@ def history(obj: Context, opp_id: str, fmt: Format) -> None:
     ws = obj.workspace()
     now = datetime.now(UTC)
     with progress_bar() as progress:
-        timelines = load_timelines(ws.root, progress=progress, now=now)
-    timeline = timelines.get(opp_id)
+        timeline = load_timeline(ws.root, opp_id, progress=progress, now=now)
     if timeline is None:
         raise NotFound(f"no opportunity {opp_id!r} in the work tree or in git history")
     data = timeline_json(timeline, now)
