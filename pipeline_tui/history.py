@@ -152,7 +152,7 @@ def current_stays(
     """
     from pipeline_tui import historycache
 
-    stays = historycache.fresh(root, progress).stays
+    stays = historycache.fresh(root, progress, entries=False).stays
     moment = now or datetime.now(UTC)
     result: dict[str, StageInterval] = {}
     for record in pipeline.opportunities:

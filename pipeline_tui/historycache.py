@@ -41,7 +41,8 @@ from pipeline_tui.timeline import FieldChange, StageInterval, Timeline
 
 CACHE_DIR = "pipeline-tui"
 CACHE_FILE = "history.pickle"
-_VERSION = 3
+PACKED_FILE = "history-entries.pickle"
+_VERSION = 4
 _CLASSES = (Timeline, StageInterval, FieldChange, Event, ConfigVersion)
 
 
@@ -55,9 +56,25 @@ class CacheState:
     next_seq: int
     config: list[ConfigVersion]
     stays: dict[str, StageInterval]
-    packed_events: dict[str, bytes]
-    packed_timelines: dict[str, bytes]
+    _packed: tuple[dict[str, bytes], dict[str, bytes]] | None = field(default=None, repr=False)
+    _packed_path: Path | None = field(default=None, repr=False)
     _timelines: dict[str, Timeline] | None = field(default=None, repr=False)
+
+    @property
+    def packed_events(self) -> dict[str, bytes]:
+        return self._load_packed()[0]
+
+    @property
+    def packed_timelines(self) -> dict[str, bytes]:
+        return self._load_packed()[1]
+
+    def _load_packed(self) -> tuple[dict[str, bytes], dict[str, bytes]]:
+        """Per-opportunity pickles, from their own file (a warm ``list`` never reads it)."""
+        if self._packed is None:
+            self._packed = _read_packed(self._packed_path, self.head)
+        if self._packed is None:
+            raise _Stale
+        return self._packed
 
     @property
     def timelines(self) -> dict[str, Timeline]:
@@ -95,29 +112,43 @@ class CacheState:
 
     @classmethod
     def build(cls, prefix: str, history: History) -> CacheState:
-        state = cls(_VERSION, prefix, history.head, history.next_seq, [], {}, {}, {})
+        state = cls(_VERSION, prefix, history.head, history.next_seq, [], {}, ({}, {}))
         state.absorb(history)
         return state
 
 
-def fresh(root: Path, progress: Progress | None) -> CacheState:
-    """The cache brought up to date with HEAD (read, extended or rebuilt, then saved)."""
+class _Stale(Exception):
+    """The two cache files do not belong together (one was written, the other not)."""
+
+
+def fresh(root: Path, progress: Progress | None, *, entries: bool = True) -> CacheState:
+    """The cache brought up to date with HEAD (read, extended or rebuilt, then saved).
+
+    ``entries=False`` promises to use only ``stays`` (what ``list`` needs), so
+    the per-opportunity file is not even opened when HEAD has not moved.
+    """
     git_dir, prefix, head = gitlog.locate(root)
     path = git_dir / CACHE_DIR / CACHE_FILE
     state = _read(path)
     if state is not None and state.prefix != prefix:
         state = None
-    if state is not None and state.head == head:
-        return state
-    if (
-        state is not None
-        and state.head is not None
-        and head is not None
-        and gitlog.is_ancestor(root, state.head, head)
-    ):
-        state.absorb(read_history(root, state.head, state.next_seq, progress))
-    else:
-        state = CacheState.build(prefix, read_history(root, progress=progress))
+    try:
+        if state is not None and state.head == head:
+            if entries:
+                state.packed_timelines  # noqa: B018  (fails if the entries file is stale)
+            return state
+        if (
+            state is not None
+            and state.head is not None
+            and head is not None
+            and gitlog.is_ancestor(root, state.head, head)
+        ):
+            state.absorb(read_history(root, state.head, state.next_seq, progress))
+            _write(path, state)
+            return state
+    except _Stale:
+        pass
+    state = CacheState.build(prefix, read_history(root, progress=progress))
     _write(path, state)
     return state
 
@@ -126,41 +157,64 @@ def _pack(value: Any) -> bytes:
     return fastpickle.dumps(value, _CLASSES)
 
 
+def _packed_file(path: Path) -> Path:
+    return path.with_name(PACKED_FILE)
+
+
 def _read(path: Path) -> CacheState | None:
     try:
         with path.open("rb") as handle:
             fields = pickle.load(handle)
-        state = CacheState(*fields)
-    except (
-        OSError,
-        EOFError,
-        pickle.UnpicklingError,
-        AttributeError,
-        ImportError,
-        TypeError,
-        ValueError,
-    ):
+        version, prefix, head, next_seq, config, stays = fields
+        state = CacheState(version, prefix, head, next_seq, config, stays)
+        state._packed_path = _packed_file(path)
+    except _UNREADABLE:
         return None
     return state if state.version == _VERSION else None
 
 
+def _read_packed(
+    path: Path | None, head: str | None
+) -> tuple[dict[str, bytes], dict[str, bytes]] | None:
+    if path is None:
+        return None
+    try:
+        with path.open("rb") as handle:
+            packed_head, events, timelines = pickle.load(handle)
+    except _UNREADABLE:
+        return None
+    return (events, timelines) if packed_head == head else None
+
+
 def _write(path: Path, state: CacheState) -> None:
-    """Atomically replace the cache; a failure to write only costs speed next time."""
-    fields = (
-        state.version,
-        state.prefix,
-        state.head,
-        state.next_seq,
-        state.config,
-        state.stays,
-        state.packed_events,
-        state.packed_timelines,
-    )
+    """Atomically replace both files (the big one first); a failure only costs speed."""
+    small = (state.version, state.prefix, state.head, state.next_seq, state.config, state.stays)
+    big = (state.head, state.packed_events, state.packed_timelines)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".history.", suffix=".tmp", dir=path.parent)
-        with os.fdopen(fd, "wb") as handle:
-            fastpickle.dump(fields, handle, _CLASSES)
-        Path(tmp).replace(path)
+        _atomic_pickle(_packed_file(path), big)
+        _atomic_pickle(path, small)
     except OSError:
         return
+
+
+def _atomic_pickle(path: Path, value: Any) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            fastpickle.dump(value, handle, _CLASSES)
+        Path(tmp).replace(path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+_UNREADABLE = (
+    OSError,
+    EOFError,
+    pickle.UnpicklingError,
+    AttributeError,
+    ImportError,
+    TypeError,
+    ValueError,
+)

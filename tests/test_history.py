@@ -302,3 +302,15 @@ def test_a_cold_scan_reports_progress_and_a_warm_one_does_not(repo: Path) -> Non
     calls.clear()
     load_timelines(repo, progress=lambda done, total: calls.append((done, total)), now=NOW)
     assert calls == []
+
+
+def test_a_missing_or_damaged_cache_file_is_rebuilt(repo: Path) -> None:
+    ws = Workspace(repo)
+    new_deal(ws, "acme", day(0))
+    ws.move("acme", "qualified", at=day(1))
+    expected = both(repo)
+    cache_dir = repo / ".git" / "pipeline-tui"
+    (cache_dir / "history-entries.pickle").unlink()
+    assert load_timelines(repo, now=NOW) == expected
+    (cache_dir / "history.pickle").write_bytes(b"garbage")
+    assert load_timelines(repo, now=NOW) == expected
