@@ -29,33 +29,6 @@ def to_json(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2, default=_json_default)
 
 
-def to_json_lines(rows: Sequence[Mapping[str, Any]]) -> str:
-    """A JSON array with one compact object per line: the same data as :func:`to_json`.
-
-    For long listings: json's C encoder only runs without ``indent``, and is
-    about five times faster on 10,000 opportunities.
-    """
-    encode = json.JSONEncoder(ensure_ascii=False, default=_json_default).encode
-    if not rows:
-        return "[]"
-    return "[\n" + ",\n".join(f"  {_encode_row(encode, row)}" for row in rows) + "\n]"
-
-
-def _encode_row(encode: Any, row: Mapping[str, Any]) -> str:
-    try:
-        return str(encode(row))
-    except TypeError:  # keys YAML allows but JSON does not (dates): the slow, exact way
-        return str(encode(_jsonable_keys(row)))
-
-
-def _jsonable_keys(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {str(k): _jsonable_keys(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable_keys(v) for v in value]
-    return value
-
-
 def table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:
     if not rows:
         return "(none)"

@@ -28,7 +28,7 @@ from pipeline_tui.model import Activity, NextStep, Opportunity, Problem
 
 CACHE_NAME = "parse.pickle"
 _RACY_NS = 2_000_000_000
-_FORMAT = 2  # bump when the layout of entries changes
+_FORMAT = 3  # bump when the layout of entries changes
 Key = tuple[int, int]
 _RECORD_CLASSES = (Opportunity, Activity, NextStep, Problem)
 

@@ -102,3 +102,17 @@ def test_list_json_counts_an_uncommitted_move_from_now(repo: Path, run_cli: RunC
     assert row["stage"] == "qualified"
     assert datetime.fromisoformat(row["stage_entered"]) >= before.replace(microsecond=0)
     assert row["days_in_stage"] < 1 / 24
+
+
+def test_list_json_rows_hold_exactly_what_show_json_holds(repo: Path, run_cli: RunCli) -> None:
+    ws = Workspace(repo)
+    new_deal(ws, "acme", day(0), tags=["vip", "中文"])
+    ws.log("acme", "call", "first call", at=day(1))
+    new_deal(ws, "beta", day(2))
+
+    rows = json.loads(run_cli("list", "--json").output)
+
+    for row in rows:
+        shown = json.loads(run_cli("show", row["id"], "--json").output)
+        assert list(row) == [*shown, "stage_entered", "days_in_stage"]
+        assert {k: row[k] for k in shown} == shown

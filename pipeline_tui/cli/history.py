@@ -1,13 +1,14 @@
 """``pipeline history ID``: one opportunity's stage timeline and field changes, from git.
 
 Also the pieces other commands share to show history: the progress bar for a
-cold scan and the ``stage_entered`` / ``days_in_stage`` columns of ``list``.
+cold scan and ``list --json`` with its ``stage_entered`` / ``days_in_stage``.
 """
 
 from __future__ import annotations
 
+import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,7 +19,7 @@ import click
 from pipeline_tui.cli.base import ID_ARGUMENT, Context, cli, output_options
 from pipeline_tui.errors import NotFound
 from pipeline_tui.history import Progress, current_stays, load_timeline
-from pipeline_tui.model import Pipeline
+from pipeline_tui.model import Opportunity, Pipeline, jsonable
 from pipeline_tui.output import Format, render_rows, to_json
 from pipeline_tui.timeline import Timeline
 
@@ -85,15 +86,32 @@ def timeline_json(timeline: Timeline, now: datetime) -> dict[str, Any]:
     }
 
 
-def stage_columns(root: Path, pipeline: Pipeline) -> dict[str, dict[str, Any]]:
-    """id -> ``stage_entered`` and ``days_in_stage`` (time in the current stay) for ``list``."""
+def list_json(
+    root: Path, pipeline: Pipeline, records: Sequence[Opportunity], texts: Mapping[str, str]
+) -> str:
+    """``list --json``: each record's fields, ``path``, ``stage_entered``, ``days_in_stage``.
+
+    One object per line.  The fields come as JSON text from the parse cache
+    (``texts``, by path); only the history columns are encoded here.
+    """
     now = datetime.now(UTC)
     with progress_bar() as progress:
         stays = current_stays(root, pipeline, progress=progress, now=now)
-    return {
-        opp_id: {"stage_entered": stay.entered.isoformat(), "days_in_stage": stay.days(now)}
-        for opp_id, stay in stays.items()
-    }
+    lines = []
+    for record in records:
+        stay = stays[record.id]
+        extra = json.dumps(
+            {
+                "path": record.path,
+                "stage_entered": stay.entered.isoformat(),
+                "days_in_stage": stay.days(now),
+            },
+            ensure_ascii=False,
+        )
+        fields = texts.get(record.path) or json.dumps(jsonable(record.data), ensure_ascii=False)
+        joined = f"{fields[:-1]}, {extra[1:]}" if fields != "{}" else extra
+        lines.append(f"  {joined}")
+    return "[\n" + ",\n".join(lines) + "\n]" if lines else "[]"
 
 
 @contextmanager
