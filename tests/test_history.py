@@ -314,3 +314,27 @@ def test_a_missing_or_damaged_cache_file_is_rebuilt(repo: Path) -> None:
     assert load_timelines(repo, now=NOW) == expected
     (cache_dir / "history.pickle").write_bytes(b"garbage")
     assert load_timelines(repo, now=NOW) == expected
+
+
+def test_a_pipeline_in_a_subfolder_of_a_bigger_repository(tmp_path: Path) -> None:
+    from pipeline_tui.workspace import init_pipeline
+
+    top = tmp_path / "company"
+    top.mkdir()
+    git(top, "init", "-q")
+    (top / "README").write_text("other things live here\n", encoding="utf-8")
+    git(top, "add", "README")
+    git(top, "commit", "-qm", "unrelated", at=day(-1))
+    root = init_pipeline(top / "sales")
+    ws = Workspace(root)
+    created = new_deal(ws, "acme", day(0))
+    moved = ws.move("acme", "qualified", at=day(1)).commit
+
+    timeline = both(root)["acme"]
+
+    assert timeline.path == "opportunities/acme.yaml"
+    assert timeline.stages == (
+        stay("lead", day(0), day(1), created),
+        stay("qualified", day(1), None, moved),
+    )
+    assert pipeline_as_of(root, day(0.5)).get("acme").stage == "lead"
