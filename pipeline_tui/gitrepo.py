@@ -57,10 +57,10 @@ class GitRepo:
     """A git working tree that holds a pipeline."""
 
     def __init__(self, root: Path) -> None:
-        git = _gitpython()
+        gitpython = _gitpython()
         try:
-            self.repo = git.Repo(root, search_parent_directories=True)
-        except (git.InvalidGitRepositoryError, git.NoSuchPathError) as exc:
+            self.repo: git.Repo = gitpython.Repo(root, search_parent_directories=True)
+        except (gitpython.InvalidGitRepositoryError, gitpython.NoSuchPathError) as exc:
             raise RepoError(
                 f"{root} is not inside a git repository: run `git init` there, "
                 "or create a pipeline with `pipeline init DIR`"
@@ -74,14 +74,14 @@ class GitRepo:
     def init(cls, path: Path) -> GitRepo:
         """Open the repository holding ``path``, running ``git init`` if there is none."""
         path.mkdir(parents=True, exist_ok=True)
-        git = _gitpython()
+        gitpython = _gitpython()
         try:
-            git.Repo(path, search_parent_directories=True)
-        except git.InvalidGitRepositoryError:
+            gitpython.Repo(path, search_parent_directories=True)
+        except gitpython.InvalidGitRepositoryError:
             try:
-                git.Repo.init(path, initial_branch="main")
-            except git.GitCommandError:  # git older than 2.28 has no --initial-branch
-                git.Repo.init(path)
+                gitpython.Repo.init(path, initial_branch="main")
+            except gitpython.GitCommandError:  # git older than 2.28 has no --initial-branch
+                gitpython.Repo.init(path)
         return cls(path)
 
     @classmethod
@@ -212,12 +212,12 @@ class GitRepo:
 
     def _git(self, *args: str, env: dict[str, str] | None = None) -> str:
         """Run git, retrying while another process holds ``index.lock``."""
-        git = _gitpython()
+        gitpython = _gitpython()
         for attempt in range(_INDEX_LOCK_RETRIES):
             try:
                 out: str = self.repo.git.execute(["git", *args], env=env)
                 return out
-            except git.GitCommandError as exc:
+            except gitpython.GitCommandError as exc:
                 stderr = str(exc.stderr or "")
                 if "index.lock" in stderr and attempt < _INDEX_LOCK_RETRIES - 1:
                     time.sleep(0.05 * (attempt + 1))
