@@ -255,15 +255,22 @@ class GitRepo:
 
     def rebase(self, onto: str, config: dict[str, str], autostash: bool) -> bool:
         """Replay local commits onto ``onto`` (author dates kept); False if it stopped."""
-        options = [arg for key, value in config.items() for arg in ("-c", f"{key}={value}")]
         stash = "--autostash" if autostash else "--no-autostash"
-        code, _, _ = self._run(*options, "rebase", stash, "-X", "no-renames", onto, editor=True)
-        return code == 0 and not self.in_rebase()
+        return self._rebase_step(config, stash, "-X", "no-renames", onto)
 
     def rebase_continue(self, config: dict[str, str]) -> bool:
+        return self._rebase_step(config, "--continue")
+
+    def _rebase_step(self, config: dict[str, str], *args: str) -> bool:
+        """True when the rebase finished, False when it stopped on a conflict."""
         options = [arg for key, value in config.items() for arg in ("-c", f"{key}={value}")]
-        code, _, _ = self._run(*options, "rebase", "--continue", editor=True)
-        return code == 0 and not self.in_rebase()
+        code, out, err = self._run(*options, "rebase", *args, editor=True)
+        if self.in_rebase():
+            return False
+        if code == 0:
+            return True
+        detail = " ".join(ln.strip() for ln in f"{err}\n{out}".splitlines() if ln.strip())
+        raise SyncError("conflict", f"git could not replay your commits: {detail}")
 
     def rebase_abort(self) -> None:
         if self.in_rebase():

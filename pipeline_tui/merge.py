@@ -21,8 +21,6 @@ comments and layout survive.
 
 from __future__ import annotations
 
-import shlex
-import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -39,10 +37,6 @@ FILE_FIELD: Final = "(file)"
 DELETED: Final = "deleted"
 EDITED: Final = "edited"
 
-#: How the driver is named in ``.gitattributes`` and ``.git/config``.
-DRIVER_NAME: Final = "pipeline"
-DRIVER_PATTERN: Final = "opportunities/*.yaml"
-DRIVER_LABEL: Final = "pipeline-tui field-wise YAML merge"
 #: Top-level keys written in block style when a merge adds them.
 BLOCK_KEYS: Final = (ACTIVITIES_KEY, CONFLICTS_KEY)
 
@@ -271,15 +265,12 @@ def merge_files(base: Path, current: Path, other: Path, rebasing: bool) -> TextM
     return result
 
 
-def driver_command(python: str | None = None) -> str:
-    """The ``merge.pipeline.driver`` command: this interpreter, so no PATH is needed."""
-    return f"{shlex.quote(python or sys.executable)} -m pipeline_tui merge-driver %O %A %B %P"
+def mark_deleted_conflict(text: str, ours_deleted: bool) -> str:
+    """The surviving version of a file one side deleted and the other edited.
 
-
-def driver_executable(command: str) -> str | None:
-    """The program a configured driver command runs (to check it still exists)."""
-    try:
-        words = shlex.split(command)
-    except ValueError:
-        return None
-    return words[0] if words else None
+    Keeping the edit loses nothing; the ``(file)`` conflict entry makes
+    ``validate`` ask whether the deal should go (``resolve`` with the side
+    that deleted it removes the file).
+    """
+    data = _parse_mapping(text, "kept")
+    return rewrite_to(text, file_conflict(data, ours_deleted), BLOCK_KEYS)

@@ -22,6 +22,7 @@ from typing import Any
 
 from ruamel.yaml.comments import CommentedMap
 
+from pipeline_tui import mergedriver
 from pipeline_tui.config import CONFIG_FILE, DEFAULT_CONFIG_TEXT, PipelineConfig
 from pipeline_tui.errors import BadRequest, RepoError, RequirementsMissing
 from pipeline_tui.gitrepo import Author, GitRepo
@@ -65,7 +66,10 @@ def init_pipeline(directory: Path, author_name: str | None = None) -> Path:
     with repo.write_lock():
         store.write_config_text(DEFAULT_CONFIG_TEXT)
         store.opportunities_dir.mkdir(exist_ok=True)
-        repo.commit_paths([store.config_path], "pipeline: initialize", author)
+        attributes = mergedriver.write_attributes(store.root)  # teammates merge field-wise
+        mergedriver.register(repo)
+        paths = [store.config_path, *([attributes] if attributes else [])]
+        repo.commit_paths(paths, "pipeline: initialize", author)
     return store.root
 
 
