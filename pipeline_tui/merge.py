@@ -27,6 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
+from pipeline_tui.errors import InvalidData
 from pipeline_tui.model import same_value, to_datetime
 from pipeline_tui.store import atomic_write, parse_fast, rewrite_to
 
@@ -234,7 +235,10 @@ def merge_texts(base: str, ours: str, theirs: str) -> TextMerge:
     ]
     result = merge_fields(*parsed)
     target = record_conflicts(result.merged, result.conflicts)
-    return TextMerge(rewrite_to(ours, target, BLOCK_KEYS), result.conflicts)
+    try:
+        return TextMerge(rewrite_to(ours, target, BLOCK_KEYS), result.conflicts)
+    except InvalidData as exc:
+        raise Unmergeable(str(exc)) from exc
 
 
 def _parse_mapping(text: str, side: str) -> Mapping[str, Any]:
@@ -273,4 +277,7 @@ def mark_deleted_conflict(text: str, ours_deleted: bool) -> str:
     that deleted it removes the file).
     """
     data = _parse_mapping(text, "kept")
-    return rewrite_to(text, file_conflict(data, ours_deleted), BLOCK_KEYS)
+    try:
+        return rewrite_to(text, file_conflict(data, ours_deleted), BLOCK_KEYS)
+    except InvalidData as exc:
+        raise Unmergeable(str(exc)) from exc

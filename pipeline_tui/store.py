@@ -29,6 +29,7 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from pipeline_tui.config import CONFIG_FILE, OPPORTUNITIES_DIR, PipelineConfig
 from pipeline_tui.errors import BadRequest, InvalidData, NotFound, RepoError
@@ -359,7 +360,10 @@ def rewrite_to(
     if not isinstance(tree, CommentedMap) or not isinstance(old, Mapping):
         tree, old = CommentedMap(), {}
     _reconcile_map(tree, tree, old, target, block_keys)
-    return _dump(yaml, tree)
+    result = _dump(yaml, tree)
+    if not same_value(parse_fast(result), dict(target)):  # never hand back a misread file
+        raise InvalidData("the YAML writer could not represent this content faithfully")
+    return result
 
 
 def _reconcile_map(
@@ -471,7 +475,13 @@ def _guess_indent(text: str) -> tuple[int, int, int]:
 
 
 def _to_node(value: Any, flow: bool) -> Any:
-    """Plain Python values to ruamel nodes; nested mappings in flow style ({a: 1})."""
+    """Plain Python values to ruamel nodes; nested mappings in flow style ({a: 1}).
+
+    Strings starting with ``:`` or ``?`` are quoted: ruamel writes them plain
+    inside flow collections (``{email: :x}``) and then cannot read them back.
+    """
+    if isinstance(value, str) and value[:1] in (":", "?"):
+        return DoubleQuotedScalarString(value)
     if isinstance(value, Mapping) and not isinstance(value, CommentedMap):
         node = CommentedMap()
         for k, v in value.items():

@@ -247,10 +247,14 @@ def _integrate(ws: Workspace, repo: GitRepo, upstream: str, url: str) -> None:
             "changed: commit them or set them aside (`git stash`), then sync again",
         )
     config = driver_config()
-    done = repo.rebase(upstream, config, autostash=bool(dirty))
-    while not done:
-        _settle_stop(ws, repo)
-        done = repo.rebase_continue(config)
+    try:
+        done = repo.rebase(upstream, config, autostash=bool(dirty))
+        while not done:
+            _settle_stop(ws, repo)
+            done = repo.rebase_continue(config)
+    except BaseException:
+        repo.rebase_abort()  # whatever went wrong, leave the repository as it was
+        raise
 
 
 def _settle_stop(ws: Workspace, repo: GitRepo) -> None:

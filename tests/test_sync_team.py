@@ -73,9 +73,7 @@ def test_same_field_is_a_conflict_until_resolved(team: tuple[Mate, Mate, Mate]) 
     # Alice's other edit arrived; the amount is a conflict, Bob's value kept in place.
     assert bob.field("source") == "referral"
     assert bob.field("amount") == 90000
-    assert bob.field("conflicts") == {
-        "amount": {"ours": 90000, "theirs": 120000, "base": 100000}
-    }
+    assert bob.field("conflicts") == {"amount": {"ours": 90000, "theirs": 120000, "base": 100000}}
     assert result.status == "conflicts" and not result.pushed and result.sent == 0
     [problem] = result.conflicts
     assert problem.path == f"opportunities/{DEAL}.yaml" and problem.field == "conflicts.amount"
