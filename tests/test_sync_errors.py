@@ -65,7 +65,7 @@ class _Refuse(http.server.BaseHTTPRequestHandler):
 @pytest.fixture
 def refusing_server() -> Iterator[str]:
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Refuse)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}/deals.git"
@@ -83,7 +83,7 @@ def test_authentication_failure_never_prompts(repo: Path, refusing_server: str) 
 def test_unrelated_histories_are_refused(tmp_path: Path) -> None:
     remote = make_remote(tmp_path)
     founder(tmp_path, str(remote))
-    other = init_pipeline(tmp_path / "other")
+    other = init_pipeline(tmp_path / "other", author_name="Someone Else")
     git(other, "remote", "add", "origin", str(remote))
     head = git(other, "rev-parse", "HEAD")
     error = sync_error(other)
