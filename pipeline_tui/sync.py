@@ -28,7 +28,7 @@ from pipeline_tui.errors import PipelineError, RepoError, SyncError
 from pipeline_tui.gitrepo import GitRepo
 from pipeline_tui.merge import Unmergeable, mark_deleted_conflict
 from pipeline_tui.mergedriver import ATTRIBUTES_FILE, driver_config
-from pipeline_tui.model import Problem
+from pipeline_tui.model import Problem, same_value
 from pipeline_tui.store import atomic_write, parse_fast
 from pipeline_tui.workspace import Workspace
 
@@ -45,10 +45,13 @@ class DealChange:
     kind: ChangeKind
     stage_from: str | None = None
     stage_to: str | None = None
+    fields: tuple[str, ...] = ()
 
     def describe(self) -> str:
         if self.kind in ("moved", "closed"):
             return f"{self.title} ({self.id}): {self.stage_from} -> {self.stage_to}"
+        if self.kind == "updated" and self.fields:
+            return f"{self.title} ({self.id}): {', '.join(self.fields)}"
         return f"{self.title} ({self.id})"
 
     def to_json(self) -> dict[str, Any]:
@@ -58,6 +61,7 @@ class DealChange:
             "kind": self.kind,
             "from": self.stage_from,
             "to": self.stage_to,
+            "fields": list(self.fields),
         }
 
 
@@ -332,7 +336,8 @@ def _deal_change(
     if status == "D":
         return DealChange(opp_id, title, "removed", _str(before), None)
     if before == after:
-        return DealChange(opp_id, title, "updated", _str(before), _str(after))
+        fields = tuple(k for k in {**old, **new} if not same_value(old.get(k), new.get(k)))
+        return DealChange(opp_id, title, "updated", _str(before), _str(after), fields)
     closed = config is not None and isinstance(after, str) and config.has_stage(after)
     closed = closed and config is not None and not config.is_open(str(after))
     return DealChange(opp_id, title, "closed" if closed else "moved", _str(before), _str(after))

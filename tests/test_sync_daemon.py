@@ -88,7 +88,8 @@ def test_two_teammates_sync_through_git_daemon(tmp_path: Path, daemon: str) -> N
     assert alice.sync().pushed
     result = bob.sync()
     assert result.pushed and result.received == 1 and result.sent == 2
-    assert [(c.id, c.kind) for c in result.incoming] == [(DEAL, "updated")]
+    assert [(c.id, c.kind, c.fields) for c in result.incoming] == [(DEAL, "updated", ("amount",))]
+    assert f"1 updated: CRM rollout ({DEAL}): amount" in result.summary()
     assert sync(alice.root).received == 2
     for mate in (alice, bob):
         assert mate.field("amount") == 222000 and mate.field("owner") == "bob"

@@ -286,7 +286,14 @@ def test_cli_sync_json_reports_what_came_in(team: tuple[Mate, Mate, Mate]) -> No
     assert data["status"] == "synced" and data["received"] == 1 and data["sent"] == 0
     assert data["counts"]["moved"] == 1
     assert data["incoming"] == [
-        {"id": DEAL, "title": "CRM rollout", "kind": "moved", "from": "lead", "to": "qualified"}
+        {
+            "id": DEAL,
+            "title": "CRM rollout",
+            "kind": "moved",
+            "from": "lead",
+            "to": "qualified",
+            "fields": [],
+        }
     ]
     code, output = cli_run(alice, "sync")
     assert code == 0 and output.strip() == "Already up to date with origin."
