@@ -93,8 +93,15 @@ class SyncResult:
         """One short paragraph for people: what came in, what went out, what to do."""
         if self.status == "up-to-date":
             return f"Already up to date with {self.remote}."
-        lines = [f"Synced with {self.remote}: received {_plural(self.received, 'commit')}"]
-        lines[0] += f", sent {_plural(self.sent, 'commit')}." if self.pushed else "."
+        received = _plural(self.received, "commit")
+        if self.pushed:
+            sent = _plural(self.sent, "commit")
+            first = f"Synced with {self.remote}: received {received}, sent {sent}."
+        elif self.conflicts:
+            first = f"Received {received} from {self.remote}; nothing sent yet."
+        else:
+            first = f"Synced with {self.remote}: received {received}."
+        lines = [first]
         for kind in ("new", "moved", "closed", "updated", "removed"):
             changes = [c for c in self.incoming if c.kind == kind]
             if changes:
