@@ -64,12 +64,16 @@ def test_different_fields_merge_cleanly_and_keep_comments(team: tuple[Mate, Mate
     no_markers(alice, bob, carol)
 
 
-def test_same_field_is_a_conflict_until_resolved(team: tuple[Mate, Mate, Mate]) -> None:
+def test_same_field_is_a_conflict_until_resolved(
+    team: tuple[Mate, Mate, Mate], capfd: pytest.CaptureFixture[str]
+) -> None:
     alice, bob, _ = team
     alice.ws.set_fields(DEAL, {"amount": 120000, "source": "referral"})
     bob.ws.set_fields(DEAL, {"amount": 90000})
     alice.sync()
+    capfd.readouterr()
     result = bob.sync()
+    assert capfd.readouterr() == ("", "")  # the TUI calls sync(): nothing may hit the terminal
     # Alice's other edit arrived; the amount is a conflict, Bob's value kept in place.
     assert bob.field("source") == "referral"
     assert bob.field("amount") == 90000
@@ -85,6 +89,8 @@ def test_same_field_is_a_conflict_until_resolved(team: tuple[Mate, Mate, Mate]) 
     code, output = cli_run(bob, "sync")  # still held back
     assert code == 1 and "conflict" in output
     # Resolve with the teammate's value, then everything is sent.
+    code, output = cli_run(bob, "resolve", DEAL, "--ours", "--theirs")
+    assert code == 2 and "choose one of" in output
     code, output = cli_run(bob, "resolve", DEAL, "--theirs")
     assert code == 0, output
     assert bob.field("amount") == 120000 and "conflicts" not in bob.data()

@@ -42,15 +42,15 @@ def sync_cmd(obj: Context, as_json: bool, remote: str | None) -> None:
 
 @cli.command("resolve")
 @ID_ARGUMENT
-@click.option("--ours", "side", flag_value="ours", help="Keep your values.")
-@click.option("--theirs", "side", flag_value="theirs", help="Keep your teammate's values.")
+@click.option("--ours", is_flag=True, help="Keep your values.")
+@click.option("--theirs", is_flag=True, help="Keep your teammate's values.")
 @click.option(
     "--set", "values", multiple=True, metavar="FIELD=VALUE", help="Decide one field yourself."
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
 @click.pass_obj
 def resolve_cmd(
-    obj: Context, opp_id: str, side: Side | None, values: tuple[str, ...], as_json: bool
+    obj: Context, opp_id: str, ours: bool, theirs: bool, values: tuple[str, ...], as_json: bool
 ) -> None:
     """Settle the conflicts a sync recorded in deal ID, as one commit.
 
@@ -59,6 +59,9 @@ def resolve_cmd(
     pipeline resolve ID --theirs          keep your teammate's
     pipeline resolve ID --set stage=won   decide a field yourself (combine with the above)
     """
+    if ours and theirs:
+        raise click.UsageError("choose one of --ours and --theirs")
+    side: Side | None = "ours" if ours else "theirs" if theirs else None
     outcome = resolve(obj.workspace(), opp_id, side, parse_assignments(values))
     click.echo(to_json(outcome.to_json()) if as_json else outcome.message)
 
