@@ -142,7 +142,8 @@ def sync(
     """Fetch, rebase the local commits onto the remote, push; retry if the remote moved.
 
     Raises :class:`SyncError` (with a ``reason`` code) when it cannot finish;
-    the repository is then as it was before the call.
+    nothing is half-done then: no rebase is left in progress and every local
+    commit is intact (a retry may already have replayed them onto newer work).
     """
     ws = Workspace(root)
     repo = ws.git
@@ -168,10 +169,42 @@ def _sync_locked(ws: Workspace, repo: GitRepo, remote: str | None, attempts: int
     start = repo.head()
     if start is None:
         raise SyncError("busy", "this repository has no commits yet: run `pipeline init` first")
+    done = _exchange(ws, repo, remote, branch, attempts)
+    upstream = done.upstream
+    return SyncResult(
+        remote=remote,
+        url=repo.remote_url(remote),
+        branch=branch,
+        received=repo.count_commits(start, upstream) if upstream else 0,
+        sent=done.sent if done.pushed else 0,
+        pushed=done.pushed,
+        attempts=done.attempts,
+        incoming=_incoming(ws, repo, start, upstream) if upstream else (),
+        conflicts=done.conflicts,
+        problems=done.problems,
+    )
+
+
+@dataclass(frozen=True)
+class _Exchange:
+    """The last round of fetch-rebase-push: the remote head it built on, and the outcome."""
+
+    upstream: str | None
+    sent: int
+    pushed: bool
+    attempts: int
+    conflicts: tuple[Problem, ...]
+    problems: tuple[Problem, ...]
+
+
+def _exchange(ws: Workspace, repo: GitRepo, remote: str, branch: str, attempts: int) -> _Exchange:
+    """Fetch, rebase, push; again while the push loses a race, up to ``attempts`` times.
+
+    Local commits with recorded conflicts are not pushed: the person who saw
+    the conflict resolves it (``ours`` means them) before anyone else sees it.
+    """
     set_upstream = repo.config_value(f"branch.{branch}.remote") is None
-    attempt = 0
-    while True:
-        attempt += 1
+    for attempt in range(1, attempts + 1):
         repo.fetch(remote, branch)
         upstream = repo.remote_head(remote, branch)
         if upstream is not None:
@@ -179,30 +212,13 @@ def _sync_locked(ws: Workspace, repo: GitRepo, remote: str | None, attempts: int
         sent = repo.count_commits(upstream, "HEAD")
         conflicts, problems = _problems(ws)
         if conflicts or sent == 0:
-            pushed = False
-            break
+            return _Exchange(upstream, sent, False, attempt, conflicts, problems)
         if repo.push(remote, branch, set_upstream):
-            pushed = True
-            break
-        if attempt >= attempts:
-            raise SyncError(
-                "busy",
-                f"{remote} kept changing while syncing ({attempts} attempts): "
-                "teammates are pushing right now; run `pipeline sync` again in a moment",
-            )
-    received = repo.count_commits(start, upstream) if upstream else 0
-    incoming = _incoming(ws, repo, start, upstream) if upstream else ()
-    return SyncResult(
-        remote=remote,
-        url=repo.remote_url(remote),
-        branch=branch,
-        received=received,
-        sent=sent if pushed else 0,
-        pushed=pushed,
-        attempts=attempt,
-        incoming=incoming,
-        conflicts=conflicts,
-        problems=problems,
+            return _Exchange(upstream, sent, True, attempt, conflicts, problems)
+    raise SyncError(
+        "busy",
+        f"{remote} kept changing while syncing ({attempts} attempts): "
+        "teammates are pushing right now; run `pipeline sync` again in a moment",
     )
 
 
