@@ -285,12 +285,9 @@ class GitRepo:
                 stages.setdefault(path, set()).add(int(info.split()[2]))
         return stages
 
-    def stage_paths(self, added: Sequence[str], removed: Sequence[str]) -> None:
-        """Mark paths as resolved: ``added`` as they are in the work tree, ``removed`` gone."""
-        if added:
-            self._git("add", "--", *added)
-        if removed:
-            self._git("rm", "--quiet", "--cached", "--ignore-unmatch", "--", *removed)
+    def mark_resolved(self, paths: Sequence[str]) -> None:
+        """Tell a stopped rebase these paths are settled, as they now are in the work tree."""
+        self._git("add", "--", *paths)
 
     def _git(self, *args: str, env: dict[str, str] | None = None) -> str:
         """Run git, retrying while another process holds ``index.lock``."""

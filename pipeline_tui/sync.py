@@ -313,7 +313,7 @@ def _settle_stop(ws: Workspace, repo: GitRepo) -> None:
             repo.rebase_abort()
             raise SyncError("conflict", f"{path} is not valid YAML on one side") from None
         atomic_write(repo.top / path, text)
-        repo.stage_paths(added=[path], removed=[])
+        repo.mark_resolved([path])
 
 
 def _problems(ws: Workspace) -> tuple[tuple[Problem, ...], tuple[Problem, ...]]:
