@@ -10,8 +10,9 @@ side removes the file.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 from pipeline_tui.errors import BadRequest, InvalidData, NotFound, RepoError
@@ -22,7 +23,7 @@ from pipeline_tui.merge import (
     FILE_FIELD,
     pending_conflicts,
 )
-from pipeline_tui.model import jsonable
+from pipeline_tui.model import Problem, jsonable
 from pipeline_tui.store import atomic_write, parse_document, rewrite_to
 from pipeline_tui.workspace import Workspace
 
@@ -60,11 +61,7 @@ def resolve(
     old = path.read_text(encoding="utf-8")
     data, problems = parse_document(old, ws.store.relpath(path))
     if problems or not isinstance(data, Mapping):
-        raise InvalidData(
-            f"{problems[0] if problems else ws.store.relpath(path)}: fix this file by hand "
-            "(resolve settles the conflicts pipeline's merge recorded, not git's markers)",
-            problems,
-        )
+        raise InvalidData(_unreadable(ws, path, problems), [])
     pending = pending_conflicts(data)
     if not pending and not values:
         raise BadRequest(f"{opp_id} has no recorded conflicts: nothing to resolve")
@@ -74,6 +71,18 @@ def resolve(
     new = None if deleted else rewrite_to(old, target, BLOCK_KEYS)
     message = _message(opp_id, chosen, side, deleted)
     return _commit(ws, opp_id, old, new, message, chosen)
+
+
+def _unreadable(ws: Workspace, path: Path, problems: Sequence[Problem]) -> str:
+    """Why resolve cannot help, and what will: markers mean git merged without the driver."""
+    where = str(problems[0]) if problems else ws.store.relpath(path)
+    if problems and "conflict markers" in problems[0].message:
+        return (
+            f"{where}: git merged this file line by line, without pipeline's merge driver. "
+            "Undo that merge (`git merge --abort` or `git rebase --abort`), run "
+            "`pipeline doctor --fix` once, then `pipeline sync`"
+        )
+    return f"{where}: fix this file by hand, then run `pipeline validate`"
 
 
 def _choose(

@@ -138,3 +138,11 @@ def test_resolve_without_conflicts_is_a_usage_error(repo: Path) -> None:
     Workspace(repo).create("CRM", "ACME", opp_id="acme-1")
     with pytest.raises(BadRequest, match="no recorded conflicts"):
         resolve(Workspace(repo), "acme-1", "ours")
+
+
+def test_resolve_explains_git_markers_instead_of_guessing(run_cli: RunCli, repo: Path) -> None:
+    path = repo / "opportunities" / "acme-1.yaml"
+    path.write_text("id: acme-1\n<<<<<<< HEAD\namount: 1\n=======\namount: 2\n>>>>>>> x\n")
+    result = run_cli("resolve", "acme-1", "--ours")
+    assert result.exit_code == 1
+    assert "acme-1.yaml:2" in result.output and "pipeline doctor --fix" in result.output
