@@ -76,6 +76,7 @@ class SyncResult:
     sent: int
     pushed: bool
     attempts: int
+    unsent: int = 0
     incoming: tuple[DealChange, ...] = ()
     conflicts: tuple[Problem, ...] = ()
     problems: tuple[Problem, ...] = ()
@@ -98,7 +99,8 @@ class SyncResult:
             sent = _plural(self.sent, "commit")
             first = f"Synced with {self.remote}: received {received}, sent {sent}."
         elif self.conflicts:
-            first = f"Received {received} from {self.remote}; nothing sent yet."
+            held = _plural(self.unsent, "local commit")
+            first = f"Received {received} from {self.remote}; {held} not sent yet."
         else:
             first = f"Synced with {self.remote}: received {received}."
         lines = [first]
@@ -127,6 +129,7 @@ class SyncResult:
             "branch": self.branch,
             "received": self.received,
             "sent": self.sent,
+            "unsent": self.unsent,
             "pushed": self.pushed,
             "attempts": self.attempts,
             "incoming": [c.to_json() for c in self.incoming],
@@ -177,6 +180,7 @@ def _sync_locked(ws: Workspace, repo: GitRepo, remote: str | None, attempts: int
         branch=branch,
         received=repo.count_commits(start, upstream) if upstream else 0,
         sent=done.sent if done.pushed else 0,
+        unsent=0 if done.pushed else done.sent,
         pushed=done.pushed,
         attempts=done.attempts,
         incoming=_incoming(ws, repo, start, upstream) if upstream else (),

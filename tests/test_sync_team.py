@@ -79,6 +79,7 @@ def test_same_field_is_a_conflict_until_resolved(
     assert bob.field("amount") == 90000
     assert bob.field("conflicts") == {"amount": {"ours": 90000, "theirs": 120000, "base": 100000}}
     assert result.status == "conflicts" and not result.pushed and result.sent == 0
+    assert result.unsent == 1 and "1 local commit not sent yet" in result.summary()
     [problem] = result.conflicts
     assert problem.path == f"opportunities/{DEAL}.yaml" and problem.field == "conflicts.amount"
     lines = bob.text().splitlines()
