@@ -119,9 +119,12 @@ def check_attributes(ws: Workspace) -> CheckResult:
         return CheckResult("gitattributes", "ok", f"{mergedriver.ATTRIBUTES_FILE} routes deals")
 
     def fix() -> str:
-        path = mergedriver.write_attributes(ws.root)
+        path = mergedriver.add_attributes(ws.root, ws.git)
         if path is None:
-            return "nothing to do"
+            return (
+                f"added `{mergedriver.ATTRIBUTES_LINE}` to {mergedriver.ATTRIBUTES_FILE}; "
+                "it has other uncommitted changes of yours, so commit it yourself"
+            )
         author = ws.git.identity(ws.author_name)
         ws.git.check_ready()
         with ws.git.write_lock():

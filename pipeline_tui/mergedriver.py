@@ -72,6 +72,18 @@ def write_attributes(root: Path) -> Path | None:
     return path
 
 
+def add_attributes(root: Path, repo: GitRepo) -> Path | None:
+    """Write the driver line; the file to commit, or None if there is nothing to commit.
+
+    None also when ``.gitattributes`` already held uncommitted edits of the
+    user's: committing it would sweep those in (the line is still written).
+    """
+    path = attributes_path(root)
+    users_edits = path.exists() and repo.is_dirty(path)
+    written = write_attributes(root)
+    return None if written is None or users_edits else written
+
+
 def configured_problem(repo: GitRepo) -> str | None:
     """Why the local git config does not (usably) register the driver, or None if it does."""
     command = repo.config_value(DRIVER_KEY)

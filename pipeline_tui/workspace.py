@@ -66,7 +66,7 @@ def init_pipeline(directory: Path, author_name: str | None = None) -> Path:
     with repo.write_lock():
         store.write_config_text(DEFAULT_CONFIG_TEXT)
         store.opportunities_dir.mkdir(exist_ok=True)
-        attributes = mergedriver.write_attributes(store.root)  # teammates merge field-wise
+        attributes = mergedriver.add_attributes(store.root, repo)  # teammates merge field-wise
         mergedriver.register(repo)
         paths = [store.config_path, *([attributes] if attributes else [])]
         repo.commit_paths(paths, "pipeline: initialize", author)

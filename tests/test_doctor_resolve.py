@@ -146,3 +146,14 @@ def test_resolve_explains_git_markers_instead_of_guessing(run_cli: RunCli, repo:
     result = run_cli("resolve", "acme-1", "--ours")
     assert result.exit_code == 1
     assert "acme-1.yaml:2" in result.output and "pipeline doctor --fix" in result.output
+
+
+def test_doctor_fix_never_commits_the_users_own_gitattributes_edits(repo: Path) -> None:
+    attributes = repo / ".gitattributes"
+    attributes.write_text("*.png binary\n", "utf-8")  # the user's uncommitted edit
+    head = git(repo, "rev-parse", "HEAD")
+    [result] = [r for r in run_checks(Workspace(repo), fix=True) if r.name == "gitattributes"]
+    assert result.status == "ok" and result.fixed is not None and "yourself" in result.fixed
+    assert git(repo, "rev-parse", "HEAD") == head
+    assert attributes.read_text("utf-8").startswith("*.png binary\n")
+    assert attributes.read_text("utf-8").endswith(f"{ATTRIBUTES_LINE}\n")
