@@ -109,7 +109,7 @@ def check_merge_driver(ws: Workspace) -> CheckResult:
         f"{problem}: teammates' edits would merge line by line. "
         f"Run `{CLONE_SETUP}` once in every fresh clone"
     )
-    return CheckResult("merge-driver", "error", message, fix)
+    return CheckResult("merge-driver", _needed(ws), message, fix)
 
 
 @check
@@ -132,7 +132,16 @@ def check_attributes(ws: Workspace) -> CheckResult:
         return f"added `{mergedriver.ATTRIBUTES_LINE}` to {path.name} and committed it"
 
     message = f"{mergedriver.ATTRIBUTES_FILE} lacks `{mergedriver.ATTRIBUTES_LINE}`"
-    return CheckResult("gitattributes", "error", message, fix)
+    return CheckResult("gitattributes", _needed(ws), message, fix)
+
+
+def _needed(ws: Workspace) -> Status:
+    """Merge set-up matters once the pipeline is shared: an error then, a warning before."""
+    try:
+        shared = ws.git.sync_remote(ws.git.current_branch()) is not None
+    except PipelineError:
+        shared = True
+    return "error" if shared else "warning"
 
 
 @check
