@@ -9,13 +9,14 @@ from __future__ import annotations
 import json
 import stat
 import subprocess
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from pipeline_tui.cli import cli
+from pipeline_tui.history import load_timelines, scan_timelines
 from pipeline_tui.resolve import resolve
 from tests.teammates import DEAL, Mate, founder, git, join, make_remote, no_markers, problems_of
 
@@ -29,6 +30,14 @@ def team(tmp_path: Path) -> tuple[Mate, Mate, Mate]:
 
 def at(day: int, hour: int = 10) -> datetime:
     return datetime(2026, 11, day, hour, 0, tzinfo=UTC)
+
+
+_TODAY = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def later(day: int, hour: int = 10) -> datetime:
+    """Days after the fixture created the deal (it is created now), for history checks."""
+    return _TODAY + timedelta(days=day, hours=hour)
 
 
 def cli_run(mate: Mate, *args: str) -> tuple[int, str]:
@@ -319,3 +328,27 @@ def test_fresh_clone_needs_no_path_for_the_driver(team: tuple[Mate, Mate, Mate])
     bob.sync()
     assert bob.field("amount") == 5 and bob.field("owner") == "bob"
     no_markers(bob)
+
+
+def test_history_engine_gives_the_same_timelines_on_every_clone(
+    team: tuple[Mate, Mate, Mate],
+) -> None:
+    alice, bob, _ = team
+    bob.ws.move(DEAL, "qualified", at=later(1))
+    pilot = alice.ws.create("Pilot", "Globex", at=later(2)).record.id
+    alice.ws.set_fields(pilot, {"contact.email": "ann@globex.example"}, at=later(2, 11))
+    alice.ws.move(pilot, "qualified", at=later(3))
+    now = later(20)
+    load_timelines(alice.root, now=now)  # warm alice's cache before her commits are rebased
+    bob.sync()
+    alice.sync()
+    bob.sync()
+    timelines = load_timelines(alice.root, now=now)
+    assert timelines == load_timelines(bob.root, now=now) == scan_timelines(bob.root, now=now)
+    assert [(s.stage, s.entered, s.author) for s in timelines[DEAL].stages][1:] == [
+        ("qualified", later(1), "Bob")
+    ]
+    assert [(s.stage, s.entered, s.left) for s in timelines[pilot].stages] == [
+        ("lead", later(2), later(3)),
+        ("qualified", later(3), None),
+    ]
