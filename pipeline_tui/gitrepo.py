@@ -9,6 +9,7 @@ lock file inside ``.git/`` and retry when git's own ``index.lock`` is busy.
 
 from __future__ import annotations
 
+import configparser
 import fcntl
 import os
 import subprocess
@@ -246,8 +247,15 @@ class GitRepo:
         return self.config_value(f"remote.{remote}.url") or remote
 
     def config_value(self, key: str) -> str | None:
-        code, out, _ = self._run("config", "--get", key)
-        return out if code == 0 and out else None
+        """A config value (``branch.main.remote``), read in-process: sync asks often."""
+        first, _, rest = key.partition(".")
+        middle, _, option = rest.rpartition(".")
+        section = f'{first} "{middle}"' if middle else first
+        try:
+            value = self.repo.config_reader().get_value(section, option, default="")
+        except (configparser.Error, OSError, ValueError):  # unreadable config reads as unset
+            return None
+        return str(value) if value not in ("", None) else None
 
     def set_config(self, key: str, value: str) -> None:
         """Set a key in this repository's own config (``.git/config``), never the global one."""
