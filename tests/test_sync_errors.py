@@ -145,3 +145,10 @@ def test_mid_rebase_repository_is_refused(repo: Path) -> None:
     (repo / ".git" / "rebase-merge").mkdir()
     error = sync_error(repo)
     assert error.reason == "busy" and "rebase" in str(error)
+
+
+def test_detached_head_is_refused(repo: Path) -> None:
+    git(repo, "remote", "add", "origin", "/nonexistent")
+    git(repo, "checkout", "--quiet", "--detach")
+    error = sync_error(repo)
+    assert error.reason == "detached" and "git switch main" in str(error)
