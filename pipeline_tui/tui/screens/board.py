@@ -18,6 +18,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Footer, Header
 
@@ -80,6 +81,7 @@ class BoardScreen(Screen[None]):
         Binding("escape", "clear_filter", _("Clear filter"), show=False),
         Binding("c", "toggle_closed", _("Closed")),
         Binding("m", "metrics", _("Metrics")),
+        Binding("s", "sync", _("Sync")),
         Binding("r", "reload", _("Reload"), show=False),
         Binding("question_mark", "help", _("Help")),
         Binding("q", "app.quit", _("Quit")),
@@ -108,6 +110,7 @@ class BoardScreen(Screen[None]):
         self.active_index = 0
         self.snapshot: Snapshot | None = None
         self.loaded = False
+        self.syncing = False
         self.history_loaded = False
         self.extra_problems: list[Problem] = []
         self.column_widgets: dict[str, StageColumn] = {}
@@ -628,6 +631,35 @@ class BoardScreen(Screen[None]):
                 self.paint()
 
         self.app.push_screen(FilterForm(self.filter, self._owners(), sources, tags), done)
+
+    # ------------------------------------------------------------------ sync
+
+    def action_sync(self) -> None:
+        if self.syncing:
+            self.notify(_("A sync is already running"))
+            return
+        self.syncing = True
+        self._set_status(_("syncing…"))
+        self.run_sync()
+
+    @work(thread=True, exclusive=True, group="sync")
+    def run_sync(self) -> None:
+        """``pipeline sync`` (fetch, rebase, push) without freezing the board."""
+        from pipeline_tui.sync import sync
+
+        try:
+            result = sync(self.workspace.root)
+        except PipelineError as exc:
+            self.app.call_from_thread(self._sync_done, str(exc), "error")
+            return
+        severity = "warning" if result.conflicts else "information"
+        self.app.call_from_thread(self._sync_done, result.summary(), severity)
+
+    def _sync_done(self, summary: str, severity: SeverityLevel) -> None:
+        self.syncing = False
+        self._set_status("")
+        self.notify(summary, title=_("Sync"), severity=severity, timeout=10)
+        self.check_for_changes()  # show what came in right away
 
     def action_clear_filter(self) -> None:
         if self.filter.active:

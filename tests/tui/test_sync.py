@@ -1,0 +1,41 @@
+"""`s` on the board runs `pipeline sync` in a worker and shows what came in."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from pipeline_tui.workspace import Workspace
+
+from .conftest import board_of, card_ids, make_app, settle
+
+pytestmark = pytest.mark.asyncio
+
+
+def git(cwd: Path, *args: str) -> str:
+    done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=True)
+    return done.stdout.strip()
+
+
+async def test_sync_brings_a_teammates_move_onto_the_board(deals: Path, tmp_path: Path) -> None:
+    remote = tmp_path / "remote.git"
+    git(tmp_path, "init", "--quiet", "--bare", "--initial-branch=main", str(remote))
+    git(deals, "remote", "add", "origin", str(remote))
+    git(deals, "push", "--quiet", "-u", "origin", "main")
+    mate = tmp_path / "mate"
+    git(tmp_path, "clone", "--quiet", str(remote), str(mate))
+    Workspace(mate).move("huawei-crm", "proposal")
+    git(mate, "push", "--quiet", "origin", "main")
+
+    app = make_app(deals)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        board = board_of(pilot)
+        assert "huawei-crm" in card_ids(board, "qualified")
+        await pilot.press("s")
+        await settle(pilot)
+        await settle(pilot)
+        assert "huawei-crm" in card_ids(board, "proposal")
+        assert not board.syncing
