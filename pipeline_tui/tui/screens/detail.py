@@ -68,6 +68,7 @@ class DetailScreen(Screen[None]):
         yield Header(icon="◆")
         with VerticalScroll(id="detail"):
             yield Static(id="summary", classes="section")
+            yield Static(id="warnings", classes="section warnings")
             yield Static(id="fields", classes="section")
             yield Static(id="activities", classes="section")
             yield Static(id="notes", classes="section")
@@ -97,6 +98,7 @@ class DetailScreen(Screen[None]):
         self.title = record.title
         self.sub_title = record.id + (f" · {_('deleted or unreadable')}" if self.gone else "")
         self._set("summary", _("Summary"), self._summary())
+        self._set("warnings", _("Problems"), self._warnings())
         self._set("fields", _("Fields"), self._fields())
         self._set("activities", _("Activities"), self._activities())
         self._set("notes", _("Notes"), Text(record.notes.rstrip()) if record.notes else None)
@@ -131,6 +133,20 @@ class DetailScreen(Screen[None]):
                 line.append("  " + _("missing") + ": " + ", ".join(missing), style="dim")
             table.add_row(_("Profile completeness"), line)
         return table
+
+    def _warnings(self) -> RenderableType | None:
+        """Warnings ``validate`` has for this file (say, an owner not in the team)."""
+        found = [p for p in self.board.pipeline.problems if p.path == self.record.path]
+        if not found:
+            return None
+        text = Text()
+        for index, problem in enumerate(found):
+            if index:
+                text.append("\n")
+            where = f"{_('line')} {problem.line}: " if problem.line else ""
+            what = f"{problem.field}: {problem.message}" if problem.field else problem.message
+            text.append(f"{where}{what}", style="yellow")
+        return text
 
     def _stage_line(self) -> Text:
         record = self.record
