@@ -15,6 +15,7 @@ from pipeline_tui.tui.screens.board import BoardScreen
 from pipeline_tui.workspace import Workspace, init_pipeline
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+SIZE = (100, 30)  # big enough for every form; small enough to render fast
 
 
 def at(day: str) -> datetime:

@@ -17,7 +17,7 @@ from pipeline_tui.tui.screens.metrics import MetricsScreen
 from pipeline_tui.tui.screens.record_form import RecordForm
 from pipeline_tui.tui.widgets.column import StageColumn
 
-from .conftest import board_of, card_ids, commit_count, git, make_app, settle
+from .conftest import SIZE, board_of, card_ids, commit_count, git, make_app, settle
 
 pytestmark = pytest.mark.asyncio
 
@@ -32,7 +32,7 @@ async def test_board_shows_open_stages_with_counts_totals_and_collapsed_closed(
     deals: Path,
 ) -> None:
     app = make_app(deals)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         board = board_of(pilot)
         # Biggest deal first within a column.
@@ -55,7 +55,7 @@ async def test_board_shows_open_stages_with_counts_totals_and_collapsed_closed(
 
 async def test_arrows_and_hjkl_move_the_selection(deals: Path) -> None:
     app = make_app(deals)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         board = board_of(pilot)
         assert (board.active_stage, board.active_id) == ("lead", "acme-rollout")
@@ -75,7 +75,7 @@ async def test_arrows_and_hjkl_move_the_selection(deals: Path) -> None:
 
 async def test_shift_right_moves_the_card_with_exactly_one_commit(deals: Path) -> None:
     app = make_app(deals)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         board = board_of(pilot)
         await pilot.press("l")  # huawei-crm in qualified
@@ -100,7 +100,7 @@ async def test_shift_right_moves_the_card_with_exactly_one_commit(deals: Path) -
 
 async def test_requires_prompt_fills_missing_fields_then_moves(deals: Path) -> None:
     app = make_app(deals)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         before = commit_count(deals)
         await pilot.press("shift+right")  # acme -> qualified requires contact.email
@@ -131,7 +131,7 @@ async def test_requires_prompt_fills_missing_fields_then_moves(deals: Path) -> N
 
 async def test_requires_prompt_cancel_changes_nothing(deals: Path) -> None:
     app = make_app(deals)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         before = commit_count(deals)
         await pilot.press("shift+right")
@@ -145,7 +145,7 @@ async def test_requires_prompt_cancel_changes_nothing(deals: Path) -> None:
 
 async def test_close_lost_asks_for_a_configured_reason(deals: Path) -> None:
     app = make_app(deals)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         board = board_of(pilot)
         await pilot.press("j")  # globex-pilot
@@ -172,11 +172,12 @@ async def test_close_lost_asks_for_a_configured_reason(deals: Path) -> None:
 
 async def test_close_won_with_optional_reason(deals: Path) -> None:
     app = make_app(deals)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("w")
         assert isinstance(app.screen, CloseForm)
-        await pilot.press(*"best fit", "enter")
+        app.screen.query_one("#reason", Input).value = "best fit"
+        await pilot.press("enter")
         await settle(pilot)
         data = read(deals, "acme-rollout")
         assert (data["stage"], data["won_reason"]) == ("won", "best fit")
@@ -184,7 +185,7 @@ async def test_close_won_with_optional_reason(deals: Path) -> None:
 
 async def test_filter_by_text_and_owner_then_clear(deals: Path) -> None:
     app = make_app(deals)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         board = board_of(pilot)
         await pilot.press("slash")
@@ -211,7 +212,7 @@ async def test_filter_by_text_and_owner_then_clear(deals: Path) -> None:
 
 async def test_new_opportunity_form_validates_and_commits_once(deals: Path) -> None:
     app = make_app(deals)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         board = board_of(pilot)
         before = commit_count(deals)
@@ -219,7 +220,10 @@ async def test_new_opportunity_form_validates_and_commits_once(deals: Path) -> N
         form = app.screen
         assert isinstance(form, RecordForm)
         assert {"title", "account"} <= set(form.errors)  # required, so Save is off
-        await pilot.press(*"Wayne deal", "tab", *"Wayne Enterprises", "tab", *"12k")
+        form.query_one("#field-0", Input).value = "Wayne deal"
+        form.query_one("#field-1", Input).value = "Wayne Enterprises"
+        form.query_one("#field-2", Input).focus()
+        await pilot.press("1", "2", "k")  # typed: checked on every key
         assert "amount" in form.errors  # not a number
         await pilot.press("ctrl+s")
         assert isinstance(app.screen, RecordForm) and commit_count(deals) == before
@@ -240,7 +244,7 @@ async def test_new_opportunity_form_validates_and_commits_once(deals: Path) -> N
 
 async def test_edit_commits_only_the_changed_field(deals: Path) -> None:
     app = make_app(deals)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         before = commit_count(deals)
         await pilot.press("e")
@@ -261,11 +265,13 @@ async def test_edit_commits_only_the_changed_field(deals: Path) -> None:
 
 async def test_log_activity(deals: Path) -> None:
     app = make_app(deals)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("a")
         assert isinstance(app.screen, LogForm)
-        await pilot.press(*"Called Jane", "enter")
+        form = app.screen
+        form.query_one("#note", Input).value = "Called Jane"
+        await pilot.press("enter")
         await settle(pilot)
         assert git(deals, "log", "-1", "--format=%s").strip() == (
             "acme-rollout: logged call: Called Jane"
@@ -277,7 +283,7 @@ async def test_log_activity(deals: Path) -> None:
 
 async def test_enter_opens_detail_and_escape_returns(deals: Path) -> None:
     app = make_app(deals)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("l", "enter")
         await settle(pilot)
@@ -291,7 +297,7 @@ async def test_enter_opens_detail_and_escape_returns(deals: Path) -> None:
 
 async def test_help_metrics_theme_and_quit(deals: Path) -> None:
     app = make_app(deals)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
@@ -309,7 +315,7 @@ async def test_help_metrics_theme_and_quit(deals: Path) -> None:
 
 async def test_every_footer_binding_is_in_the_command_palette(deals: Path) -> None:
     app = make_app(deals)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         names = {command.title for command in app.get_system_commands(app.screen)}
         shown = {

@@ -9,14 +9,14 @@ import pytest
 from pipeline_tui.tui.widgets.problems import ProblemsPanel
 from pipeline_tui.workspace import Workspace
 
-from .conftest import at, board_of, card_ids, make_app, settle
+from .conftest import SIZE, at, board_of, card_ids, make_app, settle
 
 pytestmark = pytest.mark.asyncio
 
 
 async def test_an_external_commit_shows_up_without_a_restart(deals: Path) -> None:
     app = make_app(deals)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         board = board_of(pilot)
         # Another terminal runs `pipeline move` and `pipeline new`.
@@ -32,7 +32,7 @@ async def test_an_external_commit_shows_up_without_a_restart(deals: Path) -> Non
 
 async def test_the_poll_timer_picks_up_changes_by_itself(deals: Path) -> None:
     app = make_app(deals, poll_interval=0.05)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         board = board_of(pilot)
         Workspace(deals).move("huawei-crm", "proposal")
@@ -47,7 +47,7 @@ async def test_a_broken_file_goes_to_the_problems_panel_and_the_board_keeps_work
     deals: Path,
 ) -> None:
     app = make_app(deals)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         board = board_of(pilot)
         panel = app.screen.query_one(ProblemsPanel)
@@ -75,7 +75,7 @@ async def test_a_broken_file_goes_to_the_problems_panel_and_the_board_keeps_work
 
 async def test_an_uncommitted_edit_gets_a_badge_until_committed(deals: Path) -> None:
     app = make_app(deals)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         board = board_of(pilot)
         path = deals / "opportunities" / "globex-pilot.yaml"

@@ -9,7 +9,7 @@ import pytest
 
 from pipeline_tui.workspace import Workspace
 
-from .conftest import board_of, card_ids, make_app, settle
+from .conftest import SIZE, board_of, card_ids, make_app, settle
 
 pytestmark = pytest.mark.asyncio
 
@@ -30,7 +30,7 @@ async def test_sync_brings_a_teammates_move_onto_the_board(deals: Path, tmp_path
     git(mate, "push", "--quiet", "origin", "main")
 
     app = make_app(deals)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         board = board_of(pilot)
         assert "huawei-crm" in card_ids(board, "qualified")
