@@ -339,3 +339,22 @@ async def test_no_color_board_and_detail_render(
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, DetailScreen)
+
+
+async def test_mouse_click_selects_and_double_click_opens(deals: Path) -> None:
+    app = make_app(deals)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        board = board_of(pilot)
+        await pilot.click("#column-1 CardList", offset=(3, 1))  # huawei-crm, 2nd line
+        assert (board.active_stage, board.active_id) == ("qualified", "huawei-crm")
+        await pilot.click("#column-0 CardList", offset=(3, 5))  # second card of lead
+        assert board.active_id == "globex-pilot"
+        await pilot.click("#column-0 CardList", offset=(3, 5), times=2)
+        await settle(pilot)
+        assert isinstance(app.screen, DetailScreen)
+        assert app.screen.record.id == "globex-pilot"
+        await pilot.press("escape")
+        await pilot.click("#column-5")  # the collapsed lost column
+        assert card_ids(board, "lost") == ["hooli-trial"]
+        assert not app.screen.query_one("#column-5").has_class("-collapsed")

@@ -90,3 +90,34 @@ async def test_an_uncommitted_edit_gets_a_badge_until_committed(deals: Path) -> 
         await settle(pilot)
         lead = next(c for c in board.columns if c.stage == "lead")
         assert not any(card.uncommitted for card in lead.cards)
+
+
+async def test_a_new_stage_in_pipeline_yaml_reopens_the_board_with_its_column(
+    deals: Path,
+) -> None:
+    app = make_app(deals)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        config = deals / "pipeline.yaml"
+        text = config.read_text(encoding="utf-8")
+        config.write_text(
+            text.replace(
+                "  - {name: won,",
+                "  - {name: contract, probability: 0.9, max_days: 10}\n  - {name: won,",
+            ),
+            encoding="utf-8",
+        )
+        board_of(pilot).check_for_changes()
+        await settle(pilot)
+        await settle(pilot)
+        board = board_of(pilot)
+        assert [c.stage for c in board.columns] == [
+            "lead",
+            "qualified",
+            "proposal",
+            "negotiation",
+            "contract",
+            "won",
+            "lost",
+        ]
+        assert card_ids(board, "lead") == ["acme-rollout", "globex-pilot"]

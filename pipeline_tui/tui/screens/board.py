@@ -93,7 +93,7 @@ class BoardScreen(Screen[None]):
         now: Callable[[], datetime],
         poll_interval: float = 1.0,
     ) -> None:
-        super().__init__(id="board-screen")
+        super().__init__(classes="board-screen")
         self.workspace = workspace
         self.now = now
         self.poll_interval = poll_interval
