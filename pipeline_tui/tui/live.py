@@ -118,4 +118,3 @@ def _stamp_entry(entry: os.DirEntry[str]) -> FileStamp | None:
     except OSError:
         return None
     return (st.st_mtime_ns, st.st_size, st.st_ino)
-
