@@ -23,7 +23,6 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header
 
 from pipeline_tui.errors import PipelineError
-from pipeline_tui.history import load_timelines
 from pipeline_tui.i18n import _
 from pipeline_tui.model import Opportunity, Pipeline, Problem, get_dotted
 from pipeline_tui.timeline import Timeline
@@ -165,6 +164,8 @@ class BoardScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="history")
     def load_history(self) -> None:
         """Uncommitted files, then timelines from git (cached in .git/pipeline-tui)."""
+        from pipeline_tui.history import load_timelines  # imported after the first paint
+
         self.app.call_from_thread(self._set_status, _("loading history…"))
         self.app.call_from_thread(self._status_loaded, self._read_uncommitted())
 
