@@ -22,8 +22,8 @@ NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
 
 def record(opp_id: str, stage: str, **fields: object) -> Opportunity:
-    data = {"id": opp_id, "title": opp_id.title(), "account": "Acme", "stage": stage}
-    data |= {"created": "2026-10-01T00:00:00+00:00", **fields}
+    data: dict[str, object] = {"id": opp_id, "title": opp_id.title(), "account": "Acme"}
+    data |= {"stage": stage, "created": "2026-10-01T00:00:00+00:00", **fields}
     return Opportunity.from_mapping(data, f"opportunities/{opp_id}.yaml")
 
 
