@@ -5,9 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from textual.message import Message
 from textual.widgets import Input, OptionList
 
 from pipeline_tui.store import parse_fast
+from pipeline_tui.tui.messages import CardChosen
 from pipeline_tui.tui.screens.close_form import CloseForm
 from pipeline_tui.tui.screens.detail import DetailScreen
 from pipeline_tui.tui.screens.filter_form import FilterForm
@@ -69,6 +71,14 @@ async def test_arrows_and_hjkl_move_the_selection(deals: Path) -> None:
         assert board.active_stage == "negotiation" and board.active_id is None
         await pilot.press("right")  # won/lost are collapsed: not reachable
         assert board.active_stage == "negotiation"
+        await pilot.press("h", "h", "h", "G")
+        assert board.active_id == "globex-pilot"
+        await pilot.press("g")
+        assert board.active_id == "acme-rollout"
+        await pilot.press("r")  # reload from disk keeps the selection
+        await settle(pilot)
+        assert (board.active_stage, board.active_id) == ("lead", "acme-rollout")
+        await pilot.press("l", "l", "l")
         await pilot.press("h", "left", "up", "k")
         assert (board.active_stage, board.active_id) == ("qualified", "huawei-crm")
 
@@ -343,10 +353,19 @@ async def test_no_color_board_and_detail_render(
 
 async def test_mouse_click_selects_and_double_click_opens(deals: Path) -> None:
     app = make_app(deals)
-    async with app.run_test(size=SIZE) as pilot:
+    chosen: list[CardChosen] = []
+
+    def hook(message: Message) -> None:
+        # Called at every node the message bubbles through: keep each message once.
+        if isinstance(message, CardChosen) and all(m is not message for m in chosen):
+            chosen.append(message)
+
+    async with app.run_test(size=SIZE, message_hook=hook) as pilot:
         await settle(pilot)
         board = board_of(pilot)
         await pilot.click("#column-1 CardList", offset=(3, 1))  # huawei-crm, 2nd line
+        # The column only reports the click; the board decided what it means.
+        assert [(m.stage, m.index, m.open) for m in chosen] == [("qualified", 0, False)]
         assert (board.active_stage, board.active_id) == ("qualified", "huawei-crm")
         await pilot.click("#column-0 CardList", offset=(3, 5))  # second card of lead
         assert board.active_id == "globex-pilot"
