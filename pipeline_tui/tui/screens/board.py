@@ -1,11 +1,12 @@
 """The board: the home screen, one column per stage, keyboard first.
 
-This screen owns the data (the :class:`Pipeline`, history timelines, the set
-of uncommitted files, the filter and the cursor).  It computes the column
-values (:func:`build_columns`) and pushes them down into the columns; the
-columns post :class:`CardChosen` back up.  Every write goes through
-:class:`Workspace`, exactly as the CLI does, and the board updates in place
-from the returned record, so a moved card simply appears in its new column.
+This screen owns the data (kept current by :class:`BoardData`: pipeline,
+history, uncommitted files) plus the filter and the cursor.  It computes the
+column values (:func:`build_columns`) and pushes them down into the columns;
+the columns post :class:`CardChosen` back up.  Writes go through
+:class:`Workspace` (see :meth:`BoardData.write`) and the board updates in
+place from the returned record, so a moved card simply appears in its new
+column.
 """
 
 from __future__ import annotations
@@ -14,18 +15,14 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, ClassVar
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.notifications import SeverityLevel
-from textual.screen import Screen
 from textual.widgets import Footer, Header
 
-from pipeline_tui.errors import PipelineError
 from pipeline_tui.i18n import _
-from pipeline_tui.model import Opportunity, Pipeline, Problem, get_dotted
-from pipeline_tui.timeline import Timeline
+from pipeline_tui.model import Opportunity, get_dotted
 from pipeline_tui.tui.cards import CardCache, ColumnData, build_columns
 from pipeline_tui.tui.fields import (
     FieldSpec,
@@ -36,13 +33,8 @@ from pipeline_tui.tui.fields import (
     spec_for,
 )
 from pipeline_tui.tui.filtering import BoardFilter
-from pipeline_tui.tui.live import (
-    Snapshot,
-    apply_file_changes,
-    compare,
-    take_snapshot,
-)
 from pipeline_tui.tui.messages import CardChosen, ColumnToggled
+from pipeline_tui.tui.screens.board_data import BoardData
 from pipeline_tui.tui.screens.close_form import CloseForm
 from pipeline_tui.tui.screens.filter_form import FilterForm
 from pipeline_tui.tui.screens.help import HelpScreen
@@ -51,12 +43,12 @@ from pipeline_tui.tui.screens.record_form import RecordForm
 from pipeline_tui.tui.widgets.column import StageColumn
 from pipeline_tui.tui.widgets.filter_bar import FilterBar
 from pipeline_tui.tui.widgets.problems import ProblemsPanel
-from pipeline_tui.workspace import Change, Workspace
+from pipeline_tui.workspace import Workspace
 
 PAGE = 5
 
 
-class BoardScreen(Screen[None]):
+class BoardScreen(BoardData):
     """Stage columns with cards; the filter bar above, problems below."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -92,14 +84,7 @@ class BoardScreen(Screen[None]):
         now: Callable[[], datetime],
         poll_interval: float = 1.0,
     ) -> None:
-        super().__init__(classes="board-screen")
-        self.workspace = workspace
-        self.now = now
-        self.poll_interval = poll_interval
-        self.config = workspace.config
-        self.pipeline = Pipeline(self.config, ())
-        self.timelines: dict[str, Timeline] | None = None
-        self.uncommitted: set[str] = set()
+        super().__init__(workspace, now, poll_interval)
         self.filter = BoardFilter()
         self.show_closed = False
         self.columns: tuple[ColumnData, ...] = ()
@@ -107,11 +92,6 @@ class BoardScreen(Screen[None]):
         self.active_stage = self.config.entry_stage.name
         self.active_id: str | None = None
         self.active_index = 0
-        self.snapshot: Snapshot | None = None
-        self.loaded = False
-        self.syncing = False
-        self.history_loaded = False
-        self.extra_problems: list[Problem] = []
         self.column_widgets: dict[str, StageColumn] = {}
         self.filter_bar = FilterBar(id="filter-bar")
         self.problems_panel = ProblemsPanel(id="problems")
@@ -135,149 +115,7 @@ class BoardScreen(Screen[None]):
         self.sub_title = f"{self.workspace.root.name} · " + _("loading…")
         self.filter_bar.display = False
         self.problems_panel.display = False
-        self.load_everything()
-        if self.poll_interval > 0:
-            self.set_interval(self.poll_interval, self.check_for_changes)
-
-    # ------------------------------------------------------------------ loading
-
-    @work(thread=True, exclusive=True, group="load")
-    def load_everything(self) -> None:
-        """Records first: the board paints before git status and history start."""
-        snapshot = take_snapshot(self.workspace.store, self._git_dir())
-        pipeline = self.workspace.load()
-        self.app.call_from_thread(self._loaded, pipeline, snapshot)
-
-    def _loaded(self, pipeline: Pipeline, snapshot: Snapshot) -> None:
-        self.pipeline = pipeline
-        self.snapshot = snapshot
-        self.loaded = True
-        self.paint()
-        # Start the slower work once this frame is on screen, so it cannot delay it.
-        self.call_after_refresh(self.load_history)
-
-    def _status_loaded(self, uncommitted: set[str]) -> None:
-        if uncommitted != self.uncommitted:
-            self.uncommitted = uncommitted
-            self.paint()
-
-    @work(thread=True, exclusive=True, group="history")
-    def load_history(self) -> None:
-        """Uncommitted files, then timelines from git (cached in .git/pipeline-tui)."""
-        from pipeline_tui.history import load_timelines  # imported after the first paint
-
-        self.app.call_from_thread(self._set_status, _("loading history…"))
-        self.app.call_from_thread(self._status_loaded, self._read_uncommitted())
-
-        def progress(done: int, total: int) -> None:
-            if total and done % 500 == 0:
-                status = _("loading history… {done}/{total}").format(done=done, total=total)
-                self.app.call_from_thread(self._set_status, status)
-
-        try:
-            timelines = load_timelines(
-                self.workspace.root, progress=progress, now=self.now(), pipeline=self.pipeline
-            )
-        except Exception as exc:  # history is a nicety; the board keeps working
-            self.app.call_from_thread(self._history_failed, str(exc))
-            return
-        self.app.call_from_thread(self._history_loaded, timelines)
-
-    def _history_loaded(self, timelines: dict[str, Timeline]) -> None:
-        self.timelines = timelines
-        self.history_loaded = True
-        self._set_status("")
-        self.paint()
-        self._sync_detail()
-
-    def _history_failed(self, message: str) -> None:
-        self.history_loaded = True
-        self._set_status(_("history unavailable"))
-        self.notify(message, title=_("History"), severity="warning")
-
-    def _set_status(self, status: str) -> None:
-        name = self.workspace.root.name
-        self.sub_title = f"{name} · {status}" if status else name
-
-    def _git_dir(self) -> Any:
-        try:
-            return self.workspace.git.git_dir
-        except PipelineError:
-            return None
-
-    def _read_uncommitted(self) -> set[str]:
-        store = self.workspace.store
-        try:
-            paths = self.workspace.git.uncommitted_paths(store.opportunities_dir)
-        except Exception:  # no git, or git unhappy: no badges rather than no board
-            return set()
-        return {store.relpath(p) for p in paths if p.is_relative_to(store.root)}
-
-    # ------------------------------------------------------------------ live reload
-
-    def check_for_changes(self) -> None:
-        if self.loaded:
-            self.poll_disk()
-
-    @work(thread=True, exclusive=True, group="poll")
-    def poll_disk(self) -> None:
-        """Compare stamps; parse only changed files; refresh git-derived state."""
-        old = self.snapshot
-        if old is None:
-            return
-        new = take_snapshot(self.workspace.store, self._git_dir())
-        changes = compare(old, new)
-        if not changes.any:
-            return
-        base = self.pipeline
-        if changes.config:
-            self.app.call_from_thread(self._config_changed, new)
-            return
-        updated = apply_file_changes(base, self.workspace.store, changes.files)
-        uncommitted = self._read_uncommitted()
-        self.app.call_from_thread(
-            self._reloaded, base, updated, uncommitted, new, changes.files, changes.git
-        )
-
-    def _reloaded(
-        self,
-        base: Pipeline,
-        updated: Pipeline,
-        uncommitted: set[str],
-        snapshot: Snapshot,
-        files: frozenset[str],
-        git_changed: bool,
-    ) -> None:
-        if self.pipeline is not base:  # a write landed meanwhile: redo on top of it
-            updated = apply_file_changes(self.pipeline, self.workspace.store, files)
-        self.pipeline = updated
-        self.uncommitted = uncommitted
-        self.snapshot = snapshot
-        self.paint()
-        self._sync_detail()
-        if git_changed:
-            self.load_history()
-
-    def _config_changed(self, snapshot: Snapshot) -> None:
-        try:
-            workspace = Workspace(self.workspace.root, self.workspace.author_name)
-            config = workspace.config
-        except PipelineError as exc:
-            self.snapshot = snapshot
-            self.extra_problems = [Problem("pipeline.yaml", str(exc))]
-            self.paint()
-            return
-        self.extra_problems = []
-        if config.stage_names != self.config.stage_names:
-            self.app.notify(_("Stages changed in pipeline.yaml; reopening the board"))
-            self.app.call_later(self.app.run_action, "restart_board")
-            return
-        self.workspace = workspace
-        self.config = config
-        self.load_everything()
-
-    def action_reload(self) -> None:
-        self.load_everything()
+        self.start_watching()
 
     # ------------------------------------------------------------------ painting
 
@@ -445,41 +283,6 @@ class BoardScreen(Screen[None]):
                 timeline = self.timelines.get(screen.record.id) if self.timelines else None
                 screen.update_record(record, timeline, self.history_loaded)
 
-    def _record(self, opp_id: str) -> Opportunity | None:
-        for record in self.pipeline.opportunities:
-            if record.id == opp_id:
-                return record
-        return None
-
-    # ------------------------------------------------------------------ writes
-
-    def write(self, do: Callable[[], Change]) -> Change | None:
-        """Run one Workspace write; show its commit or the reason it was refused."""
-        try:
-            change = do()
-        except PipelineError as exc:
-            self.notify(str(exc), title=_("Not saved"), severity="error", timeout=8)
-            return None
-        self._apply_change(change)
-        self.notify(change.message.splitlines()[0], title=_("Committed"), timeout=3)
-        return change
-
-    def _apply_change(self, change: Change) -> None:
-        """Put the written record in place and repaint only the columns it touched."""
-        record = change.record
-        touched = {record.stage}
-        kept = []
-        for other in self.pipeline.opportunities:
-            if other.path == record.path:
-                touched.add(other.stage)
-            else:
-                kept.append(other)
-        problems = tuple(p for p in self.pipeline.problems if p.path != record.path)
-        self.pipeline = Pipeline(self.config, (*kept, record), problems)
-        self.uncommitted.discard(record.path)
-        self.paint(only=touched)
-        self._sync_detail()
-
     def action_move(self, step: int) -> None:
         record = self._selected_or_hint()
         if record is None:
@@ -632,35 +435,6 @@ class BoardScreen(Screen[None]):
                 self.paint()
 
         self.app.push_screen(FilterForm(self.filter, self._owners(), sources, tags), done)
-
-    # ------------------------------------------------------------------ sync
-
-    def action_sync(self) -> None:
-        if self.syncing:
-            self.notify(_("A sync is already running"))
-            return
-        self.syncing = True
-        self._set_status(_("syncing…"))
-        self.run_sync()
-
-    @work(thread=True, exclusive=True, group="sync")
-    def run_sync(self) -> None:
-        """``pipeline sync`` (fetch, rebase, push) without freezing the board."""
-        from pipeline_tui.sync import sync
-
-        try:
-            result = sync(self.workspace.root)
-        except PipelineError as exc:
-            self.app.call_from_thread(self._sync_done, str(exc), "error")
-            return
-        severity = "warning" if result.conflicts else "information"
-        self.app.call_from_thread(self._sync_done, result.summary(), severity)
-
-    def _sync_done(self, summary: str, severity: SeverityLevel) -> None:
-        self.syncing = False
-        self._set_status("")
-        self.notify(summary, title=_("Sync"), severity=severity, timeout=10)
-        self.check_for_changes()  # show what came in right away
 
     def action_clear_filter(self) -> None:
         if self.filter.active:
