@@ -10,6 +10,7 @@ cursor, forms) is :class:`~pipeline_tui.tui.screens.board.BoardScreen`'s job.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -92,8 +93,12 @@ class BoardData(Screen[None]):
         self.app.call_from_thread(self._set_status, _("loading history…"))
         self.app.call_from_thread(self._status_loaded, self._read_uncommitted())
 
+        shown = [0.0]
+
         def progress(done: int, total: int) -> None:
-            if total and done % 500 == 0:
+            moment = time.monotonic()
+            if total and moment - shown[0] > 0.25:  # a few updates a second, not thousands
+                shown[0] = moment
                 status = _("loading history… {done}/{total}").format(done=done, total=total)
                 self.app.call_from_thread(self._set_status, status)
 
