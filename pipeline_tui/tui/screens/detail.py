@@ -275,6 +275,8 @@ class DetailScreen(Screen[None]):
 
 
 def _plain(value: Any) -> str:
+    if isinstance(value, datetime):
+        return short_date(value)
     value = jsonable(value)
     if isinstance(value, dict):
         return ", ".join(f"{k}: {v}" for k, v in value.items())
