@@ -19,7 +19,8 @@ TRICKY = [
     'title: "Colon: inside"\nnotes: |\n  line one\n\n  line three: with colon\nstage: won\n',
     "contact:\n  name: Jane\n  email: j@x.example\nprofile: {industry: retail, size: 10}\n",
     "activities:\n- {at: 2026-01-02T03:04:05+00:00, kind: call}\n- {at: 2026-01-03, kind: note}\n",
-    "activities:\n  - at: 2026-01-02T03:04:05+00:00\n    kind: call\n  - {kind: note, at: 2026-01-03}\n",
+    "activities:\n  - at: 2026-01-02T03:04:05+00:00\n    kind: call\n"
+    "  - {kind: note, at: 2026-01-03}\n",
     "tags: [a, b, 'c, d']\nprobability: .5\nflag: yes\nnothing: ~\nempty:\n",
     "# leading comment\n\nid: a\n\n\nstage: lead   \n# trailing comment\n",
     "base: &b {x: 1}\nother: *b\n",
