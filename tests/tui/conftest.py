@@ -127,9 +127,21 @@ def make_app(root: Path, poll_interval: float = 0) -> PipelineApp:
 
 
 async def settle(pilot: Pilot[None]) -> None:
-    """Let workers (loading, history, polling) finish and the screen repaint."""
+    """Let workers (loading, history, polling) finish and the screen repaint.
+
+    History starts a moment after the first paint, so wait until the board
+    says it is loaded, not just until the workers running now are done.
+    """
+    app = pilot.app
     await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
+    for _ in range(500):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        boards = [s for s in app.screen_stack if isinstance(s, BoardScreen)]
+        if not boards or (boards[0].loaded and boards[0].history_loaded):
+            break
+        await pilot.pause(0.02)
+    await app.workers.wait_for_complete()
     await pilot.pause()
 
 

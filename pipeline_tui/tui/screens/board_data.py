@@ -27,6 +27,10 @@ from pipeline_tui.tui.live import Snapshot, apply_file_changes, compare, take_sn
 from pipeline_tui.workspace import Change, Workspace
 
 
+#: Seconds between the board's first paint and starting git status and history.
+HISTORY_DELAY_S = 0.3
+
+
 class BoardData(Screen[None]):
     """The data half of the board screen (no layout, no keys of its own)."""
 
@@ -77,8 +81,9 @@ class BoardData(Screen[None]):
         self.snapshot = snapshot
         self.loaded = True
         self.paint()
-        # Start the slower work once this frame is on screen, so it cannot delay it.
-        self.call_after_refresh(self.load_history)
+        # Start the slower work once this frame is on screen, so it cannot delay it
+        # (a worker thread competes with the painting for Python's interpreter lock).
+        self.set_timer(HISTORY_DELAY_S, self.load_history)
 
     def _status_loaded(self, uncommitted: set[str]) -> None:
         if uncommitted != self.uncommitted:
