@@ -26,7 +26,6 @@ from pipeline_tui.timeline import Timeline
 from pipeline_tui.tui.live import Snapshot, apply_file_changes, compare, take_snapshot
 from pipeline_tui.workspace import Change, Workspace
 
-
 #: Seconds between the board's first paint and starting git status and history.
 HISTORY_DELAY_S = 0.3
 
