@@ -336,8 +336,12 @@ def _aligns(table: SectionTable) -> list[str]:
 
 def render_text(report: Mapping[str, Any], currency: str, markdown: bool = False) -> str:
     """Every section as a titled table: plain for the terminal, GitHub Markdown for docs."""
+    return render_tables(section_tables(report), currency, markdown)
+
+
+def render_tables(tables: Sequence[SectionTable], currency: str, markdown: bool = False) -> str:
     blocks = []
-    for table in section_tables(report):
+    for table in tables:
         heading = f"## {table.title}" if markdown else f"{table.title}\n{'=' * _width(table.title)}"
         if table.rows:
             body = tabulate(
@@ -351,6 +355,26 @@ def render_text(report: Mapping[str, Any], currency: str, markdown: bool = False
             body = _("(none)")
         blocks.append(f"{heading}\n\n{body}" if markdown else f"{heading}\n{body}")
     return "\n\n".join(blocks)
+
+
+def forecast_tables(
+    forecast: Mapping[str, Any], accuracy: Mapping[str, Any], by: str
+) -> list[SectionTable]:
+    """``pipeline forecast``: the forecast by month or owner, then accuracy per past month."""
+    first = Column("month", _("Month")) if by == "month" else Column("month", _("Owner"))
+    tables = _forecast("forecast", forecast)
+    tables[0] = SectionTable(
+        "forecast", tables[0].title, (first, *tables[0].columns[1:]), tables[0].rows
+    )
+    rows = [{"month": month, **values} for month, values in accuracy.items()]
+    columns = (
+        Column("month", _("Month")),
+        Column("forecast", _("Forecast at month start"), "money"),
+        Column("won", _("Won in month"), "money"),
+        Column("accuracy", _("Won ÷ forecast"), "rate"),
+    )
+    tables.append(SectionTable("accuracy", _("Forecast accuracy"), columns, rows))
+    return tables
 
 
 def render_csv(report: Mapping[str, Any]) -> str:

@@ -1,0 +1,222 @@
+"""``pipeline report``, ``pipeline stale`` and ``pipeline forecast``: the numbers, from history.
+
+These commands only read: they load the pipeline (now, or as it stood at
+``--as-of`` from git history, never touching the working tree) and the
+timelines, hand them to the pure metrics, and render the result.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import click
+
+from pipeline_tui.cli.base import Context, cli, parse_when, report
+from pipeline_tui.errors import BadRequest
+from pipeline_tui.i18n import set_language
+from pipeline_tui.metrics.forecast import forecast_accuracy, month_starts, weighted_forecast
+from pipeline_tui.metrics.lifecycle import Timelines
+from pipeline_tui.metrics.stale import stale_items
+from pipeline_tui.metrics.window import Window
+from pipeline_tui.model import Pipeline
+from pipeline_tui.output import to_json
+from pipeline_tui.report_charts import CHART_SECTIONS, terminal_charts
+from pipeline_tui.report_html import render_html
+from pipeline_tui.report_render import forecast_tables, render_csv, render_tables, render_text
+from pipeline_tui.reports import SECTIONS, build_report, rounded, scoped
+from pipeline_tui.store import atomic_write
+from pipeline_tui.workspace import Workspace, now
+
+FORMATS = ("table", "json", "csv", "markdown")
+#: ``pipeline stale`` exits with this when something is stale, so cron or CI can alert.
+STALE_EXIT = 3
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a read command works on: the pipeline at ``now``, its history, and the repo."""
+
+    workspace: Workspace
+    pipeline: Pipeline
+    timelines: Timelines
+    now: datetime
+
+
+def history_engine() -> ModuleType:
+    """The history engine (pipeline_tui.history), imported on first use."""
+    try:
+        return importlib.import_module("pipeline_tui.history")
+    except ImportError:
+        raise BadRequest("the history engine (pipeline_tui.history) is not installed") from None
+
+
+def load_scope(
+    obj: Context, as_of: str | None, owner: str | None = None, source: str | None = None
+) -> Scope:
+    """The pipeline now (from the files) or as of a past instant (from git), filtered."""
+    workspace = obj.workspace()
+    history = history_engine()
+    when = parse_when(as_of)
+    current = now()
+    if when is not None and when > current:
+        raise click.BadParameter(f"{as_of} is in the future", param_hint="--as-of")
+    pipeline = workspace.load() if when is None else history.pipeline_as_of(workspace.root, when)
+    if pipeline.config.language:
+        set_language(pipeline.config.language)
+    if pipeline.problems:
+        count = len({p.path for p in pipeline.problems if p.severity == "error"})
+        if count:
+            report(f"{count} file(s) with errors left out of the numbers (see `pipeline validate`)")
+    timelines: Timelines = history.load_timelines(workspace.root)
+    return Scope(workspace, scoped(pipeline, owner, source), timelines, when or current)
+
+
+def parse_window(since: str | None, until: str | None) -> Window:
+    window = Window(parse_when(since), parse_when(until))
+    if window.since and window.until and window.since >= window.until:
+        raise click.BadParameter("--since must be before --until", param_hint="--since")
+    return window
+
+
+@cli.command("report")
+@click.argument("sections", nargs=-1, type=click.Choice(list(SECTIONS)), metavar="[SECTION]...")
+@click.option("--as-of", "as_of", metavar="WHEN", help="The pipeline as it stood then (history).")
+@click.option("--since", metavar="DATE", help="Window start (inclusive).")
+@click.option("--until", metavar="DATE", help="Window end (exclusive).")
+@click.option("--owner", help="Only this owner's opportunities.")
+@click.option("--source", help="Only opportunities from this lead source.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
+@click.option("--chart", is_flag=True, help="Draw funnel, forecast and time-in-stage charts.")
+@click.option(
+    "--html",
+    "html_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write a self-contained HTML page (tables and charts) to this file.",
+)
+@click.pass_obj
+def report_command(
+    obj: Context,
+    sections: tuple[str, ...],
+    as_of: str | None,
+    since: str | None,
+    until: str | None,
+    owner: str | None,
+    source: str | None,
+    fmt: str,
+    as_json: bool,
+    chart: bool,
+    html_file: Path | None,
+) -> None:
+    """The METRICS.md indicators; SECTION is one or more of the names below (default: all).
+
+    \b
+    Sections: summary, sources, first-contact, stages, conversion, completeness,
+    lost, repeat, activity, forecast, stale, leaderboard, hygiene.
+    Rates are fractions in [0, 1] in JSON and CSV; undefined ones are null.
+    """
+    scope = load_scope(obj, as_of, owner, source)
+    window = parse_window(since, until)
+    names = sections or tuple(SECTIONS)
+    extra = CHART_SECTIONS if (chart or html_file) else ()
+    data = build_report(scope.pipeline, scope.timelines, window, scope.now, (*names, *extra))
+    shown = build_subset(data, names)
+    currency = scope.pipeline.config.currency
+    if html_file is not None:
+        subtitle = _subtitle(scope, window, owner, source)
+        atomic_write(html_file, render_html(data if not sections else shown, currency, subtitle))
+        report(f"wrote {html_file}")
+    if chart:
+        click.echo(terminal_charts(data, color=_color()))
+        return
+    if as_json or fmt == "json":
+        click.echo(to_json(shown))
+    elif fmt == "csv":
+        click.echo(render_csv(shown))
+    else:
+        click.echo(render_text(shown, currency, markdown=fmt == "markdown"))
+
+
+@cli.command()
+@click.option("--owner", help="Only this owner's opportunities.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (stable keys, for scripts).")
+@click.pass_context
+def stale(ctx: click.Context, owner: str | None, as_json: bool) -> None:
+    """The escalation list: stale deals with owner, manager, why and days.
+
+    Exits 0 when nothing is stale and 3 when something is (for cron or CI).
+    """
+    scope = load_scope(ctx.obj, None, owner)
+    items = rounded(stale_items(scope.pipeline, scope.timelines, Window(), scope.now))
+    if as_json:
+        click.echo(to_json(items))
+    else:
+        click.echo(render_text({"stale": items}, scope.pipeline.config.currency))
+    ctx.exit(STALE_EXIT if items else 0)
+
+
+@cli.command()
+@click.option("--by", type=click.Choice(["month", "owner"]), default="month", show_default=True)
+@click.option(
+    "--months",
+    type=click.IntRange(0, 60),
+    default=6,
+    show_default=True,
+    help="How many past months to check forecast accuracy for.",
+)
+@click.option("--owner", help="Only this owner's opportunities.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (stable keys, for scripts).")
+@click.pass_obj
+def forecast(obj: Context, by: str, months: int, owner: str | None, as_json: bool) -> None:
+    """Weighted forecast of open deals, and how accurate past months' forecasts were.
+
+    Accuracy: the weighted forecast for a month as it stood when the month
+    began (from history) against the amount actually won in that month.
+    """
+    scope = load_scope(obj, None, owner)
+    history = history_engine()
+    rows = weighted_forecast(
+        scope.pipeline,
+        scope.timelines,
+        Window(),
+        scope.now,
+        by="owner" if by == "owner" else "month",
+    )
+    snapshots = {
+        label: scoped(history.pipeline_as_of(scope.workspace.root, start), owner)
+        for label, start in month_starts(scope.now, months)
+    }
+    accuracy = forecast_accuracy(snapshots, scope.pipeline, scope.timelines, scope.now)
+    result = rounded({"forecast": rows, "accuracy": accuracy})
+    if as_json:
+        click.echo(to_json(result))
+    else:
+        tables = forecast_tables(result["forecast"], result["accuracy"], by)
+        click.echo(render_tables(tables, scope.pipeline.config.currency))
+
+
+def build_subset(data: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
+    """Only the sections asked for (charts may have computed more)."""
+    keys = {n.replace("-", "_") for n in names}
+    return {k: v for k, v in data.items() if k in keys}
+
+
+def _subtitle(scope: Scope, window: Window, owner: str | None, source: str | None) -> str:
+    parts = [f"as of {scope.now.isoformat(timespec='minutes')}"]
+    if window.since or window.until:
+        since = window.since.date().isoformat() if window.since else "…"
+        until = window.until.date().isoformat() if window.until else "…"
+        parts.append(f"window [{since}, {until})")
+    parts += [f"owner {owner}"] * bool(owner) + [f"source {source}"] * bool(source)
+    return " · ".join(parts)
+
+
+def _color() -> bool:
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
