@@ -183,7 +183,7 @@ class Store:
             raise RepoError(f"cannot read {self.config_path}: {exc.strerror}") from exc
         problems = config_text_problems(raw, path)
         if problems:
-            raise InvalidData(f"{problems[0]}", problems)
+            raise InvalidData(f"{CONFIG_FILE} is invalid, fix it first:", problems)
         return PipelineConfig.from_mapping(parse_fast(raw.decode("utf-8")))
 
     def load(self, config: PipelineConfig | None = None) -> Pipeline:
@@ -219,7 +219,7 @@ class Store:
             raise NotFound(f"no opportunity {opp_id!r} ({self.relpath(path)} does not exist)")
         record, problems = self.load_file(path, config)
         if record is None:
-            raise InvalidData("; ".join(str(p) for p in problems), list(problems))
+            raise InvalidData(f"{self.relpath(path)} is invalid:", problems)
         return record
 
     # ----------------------------------------------------------------- writing
@@ -246,14 +246,18 @@ class Store:
         record, problems = check_opportunity_text(text, self.relpath(path), config)
         errors = [p for p in problems if p.severity == "error"]
         if record is None or errors:
-            detail = "; ".join(f"{p.field or 'file'}: {p.message}" for p in errors or problems)
-            raise InvalidData(f"refused, the result would be invalid: {detail}", list(errors))
+            raise InvalidData(
+                f"refused: the change would make {self.relpath(path)} invalid (nothing written):",
+                errors or problems,
+            )
         return record
 
     def write_config_text(self, text: str) -> None:
         problems = config_text_problems(text.encode("utf-8"), CONFIG_FILE)
         if problems:
-            raise InvalidData(f"refused, pipeline.yaml would be invalid: {problems[0]}", problems)
+            raise InvalidData(
+                f"refused: {CONFIG_FILE} would be invalid (nothing written):", problems
+            )
         atomic_write(self.config_path, text)
 
 
