@@ -43,17 +43,16 @@ def likely_duplicates(records: Sequence[Opportunity]) -> list[list[str]]:
     """
     pairs: set[tuple[str, str]] = set()
     for group in _groups(records, lambda r: account_key(r.account)):
-        titles = [r.title for r in group]
-        scores = process.cdist(
-            titles,
-            titles,
-            scorer=fuzz.ratio,
-            processor=utils.default_process,
-            score_cutoff=TITLE_SIMILARITY,
-        )
-        for i, j in combinations(range(len(group)), 2):
-            if scores[i][j] >= TITLE_SIMILARITY:
-                pairs.add(_pair(group[i].id, group[j].id))
+        titles = [utils.default_process(r.title) for r in group]
+        for i, title in enumerate(titles[:-1]):
+            matches = process.extract(
+                title,
+                titles[i + 1 :],
+                scorer=fuzz.ratio,
+                score_cutoff=TITLE_SIMILARITY,
+                limit=None,
+            )
+            pairs.update(_pair(group[i].id, group[i + 1 + j].id) for _t, _s, j in matches)
     for group in _groups(records, _email):
         pairs.update(_pair(a.id, b.id) for a, b in combinations(group, 2))
     return [list(pair) for pair in sorted(pairs)]
