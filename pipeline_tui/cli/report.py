@@ -74,7 +74,12 @@ def load_scope(
         count = len({p.path for p in pipeline.problems if p.severity == "error"})
         if count:
             report(f"{count} file(s) with errors left out of the numbers (see `pipeline validate`)")
-    timelines: Timelines = history.load_timelines(workspace.root)
+    if when is None:  # the work tree as loaded: uncommitted moves count from now
+        timelines: Timelines = history.load_timelines(
+            workspace.root, now=current, pipeline=pipeline
+        )
+    else:
+        timelines = history.load_timelines(workspace.root)
     return Scope(workspace, scoped(pipeline, owner, source), timelines, when or current)
 
 
@@ -144,16 +149,22 @@ def report_command(
         click.echo(render_text(shown, currency, markdown=fmt == "markdown"))
 
 
+AS_OF_OPTION = click.option(
+    "--as-of", "as_of", metavar="WHEN", help="As the pipeline stood then (from history)."
+)
+
+
 @cli.command()
+@AS_OF_OPTION
 @click.option("--owner", help="Only this owner's opportunities.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (stable keys, for scripts).")
 @click.pass_context
-def stale(ctx: click.Context, owner: str | None, as_json: bool) -> None:
+def stale(ctx: click.Context, as_of: str | None, owner: str | None, as_json: bool) -> None:
     """The escalation list: stale deals with owner, manager, why and days.
 
     Exits 0 when nothing is stale and 3 when something is (for cron or CI).
     """
-    scope = load_scope(ctx.obj, None, owner)
+    scope = load_scope(ctx.obj, as_of, owner)
     items = rounded(stale_items(scope.pipeline, scope.timelines, Window(), scope.now))
     if as_json:
         click.echo(to_json(items))
@@ -171,16 +182,19 @@ def stale(ctx: click.Context, owner: str | None, as_json: bool) -> None:
     show_default=True,
     help="How many past months to check forecast accuracy for.",
 )
+@AS_OF_OPTION
 @click.option("--owner", help="Only this owner's opportunities.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (stable keys, for scripts).")
 @click.pass_obj
-def forecast(obj: Context, by: str, months: int, owner: str | None, as_json: bool) -> None:
+def forecast(
+    obj: Context, by: str, months: int, as_of: str | None, owner: str | None, as_json: bool
+) -> None:
     """Weighted forecast of open deals, and how accurate past months' forecasts were.
 
     Accuracy: the weighted forecast for a month as it stood when the month
     began (from history) against the amount actually won in that month.
     """
-    scope = load_scope(obj, None, owner)
+    scope = load_scope(obj, as_of, owner)
     history = history_engine()
     rows = weighted_forecast(
         scope.pipeline,
