@@ -33,6 +33,9 @@ from pipeline_tui.cli import cli
 from pipeline_tui.workspace import Workspace, init_pipeline
 from tests.gitutil import git
 
+#: Noon UTC, like every event, so day counts are whole whatever the machine's time zone.
+AS_OF = "2026-11-01T12:00:00+00:00"
+
 
 def at(month: int, day: int) -> datetime:
     return datetime(2026, month, day, 12, tzinfo=UTC)
@@ -117,7 +120,7 @@ def report_json(repo: Path, *args: str) -> dict[str, Any]:
 
 
 def test_json_has_every_section_with_the_documented_keys(story: Path) -> None:
-    data = report_json(story, "--as-of", "2026-11-01")
+    data = report_json(story, "--as-of", AS_OF)
     assert list(data) == [
         "summary",
         "sources",
@@ -142,7 +145,7 @@ def test_json_has_every_section_with_the_documented_keys(story: Path) -> None:
 
 
 def test_summary_and_funnel_from_history(story: Path) -> None:
-    data = report_json(story, "summary", "conversion", "stages", "sources", "--as-of", "2026-11-01")
+    data = report_json(story, "summary", "conversion", "stages", "sources", "--as-of", AS_OF)
     summary = data["summary"]
     # won: g (10000, 08-10 -> 09-22 = 43 days) and d1 (12000, 09-01 -> 09-20 = 19 days)
     # lost: d2; open: d4 (8000) and d3 (no amount)
@@ -200,18 +203,18 @@ def test_as_of_a_past_date_answers_from_history_without_touching_files(story: Pa
 
 
 def test_owner_and_source_filters(story: Path) -> None:
-    mine = report_json(story, "summary", "--as-of", "2026-11-01", "--owner", "王芳")
+    mine = report_json(story, "summary", "--as-of", AS_OF, "--owner", "王芳")
     assert mine["summary"]["open"] == 1 and mine["summary"]["lost"] == 1
-    web = report_json(story, "summary", "--as-of", "2026-11-01", "--source", "website")
+    web = report_json(story, "summary", "--as-of", AS_OF, "--source", "website")
     assert web["summary"]["won_amount"] == 12000
     window = report_json(
-        story, "lost", "--as-of", "2026-11-01", "--since", "2026-09-16", "--until", "2026-10-01"
+        story, "lost", "--as-of", AS_OF, "--since", "2026-09-16", "--until", "2026-10-01"
     )
     assert window["lost"] == {}  # d2 was lost on 09-15, before the window
 
 
 def test_table_uses_currency_and_aligns_cjk_owners(story: Path) -> None:
-    result = run(story, "report", "summary", "leaderboard", "--as-of", "2026-11-01")
+    result = run(story, "report", "summary", "leaderboard", "--as-of", AS_OF)
     assert result.exit_code == 0
     assert "$22,000" in result.stdout
     assert "66.7%" in result.stdout
@@ -224,13 +227,13 @@ def test_table_uses_currency_and_aligns_cjk_owners(story: Path) -> None:
 
 
 def test_csv_and_markdown(story: Path) -> None:
-    result = run(story, "report", "sources", "--format", "csv", "--as-of", "2026-11-01")
+    result = run(story, "report", "sources", "--format", "csv", "--as-of", AS_OF)
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     website = next(r for r in rows if r["source"] == "website")
     assert website["section"] == "sources"
     assert (website["created"], website["won"], website["rate"]) == ("1", "1", "1")
     assert next(r for r in rows if r["source"] == "partner")["rate"] == ""
-    markdown = run(story, "report", "repeat", "--format", "markdown", "--as-of", "2026-11-01")
+    markdown = run(story, "report", "repeat", "--format", "markdown", "--as-of", AS_OF)
     assert markdown.stdout.startswith("## Repeat / renewal rate")
     assert "| Accounts with a win" in markdown.stdout
 
@@ -238,17 +241,17 @@ def test_csv_and_markdown(story: Path) -> None:
 def test_headings_in_chinese(story: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     i18n.set_language(None)
     monkeypatch.setenv("LC_ALL", "zh_CN.UTF-8")
-    result = run(story, "report", "sources", "activity", "--as-of", "2026-11-01")
+    result = run(story, "report", "sources", "activity", "--as-of", AS_OF)
     assert "商机来源转化率" in result.stdout
     assert "销售团队活跃度" in result.stdout
 
 
 def test_chart_and_html(story: Path, tmp_path: Path) -> None:
-    chart = run(story, "report", "--chart", "--as-of", "2026-11-01")
+    chart = run(story, "report", "--chart", "--as-of", AS_OF)
     assert chart.exit_code == 0
     assert "Funnel" in chart.stdout and "Weighted forecast" in chart.stdout
     page = tmp_path / "weekly.html"
-    result = run(story, "report", "--html", str(page), "--as-of", "2026-11-01")
+    result = run(story, "report", "--html", str(page), "--as-of", AS_OF)
     assert result.exit_code == 0
     html = page.read_text(encoding="utf-8")
     assert html.startswith("<!DOCTYPE html>")
@@ -258,7 +261,7 @@ def test_chart_and_html(story: Path, tmp_path: Path) -> None:
 
 
 def test_stale_exit_codes(story: Path, repo: Path) -> None:
-    result = run(story, "stale", "--json", "--as-of", "2026-11-01")
+    result = run(story, "stale", "--json", "--as-of", AS_OF)
     assert result.exit_code == 3
     items = json.loads(result.stdout)
     # d4 in proposal since 09-12 (50 days), d3 untouched in lead since 10-01 (31 days)
@@ -275,7 +278,7 @@ def test_stale_exit_codes(story: Path, repo: Path) -> None:
 
 
 def test_forecast_and_accuracy(story: Path) -> None:
-    result = run(story, "forecast", "--json", "--as-of", "2026-11-01", "--months", "3")
+    result = run(story, "forecast", "--json", "--as-of", AS_OF, "--months", "3")
     assert result.exit_code == 0
     data = json.loads(result.stdout)
     # open on 11-01: d4 (8000 x 0.5, October); d3 has no date and no amount
