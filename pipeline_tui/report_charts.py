@@ -77,6 +77,5 @@ def _bar_chart(
     plt.title(title)
     plt.plotsize(width, max(8, 3 * len(labels) + 4) if horizontal else 16)
     plt.theme("clear")
-    if not color:
-        plt.clear_color()
-    return str(plt.build())
+    text = str(plt.build())
+    return text if color else str(plt.uncolorize(text))
