@@ -30,6 +30,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+from pipeline_tui import parsecache
 from pipeline_tui.config import CONFIG_FILE, OPPORTUNITIES_DIR, PipelineConfig
 from pipeline_tui.errors import BadRequest, InvalidData, NotFound, RepoError
 from pipeline_tui.model import ID_PATTERN, KNOWN_FIELDS, Opportunity, Pipeline, Problem
@@ -177,27 +178,55 @@ class Store:
     def load_config(self) -> PipelineConfig:
         """The parsed config; raises :class:`InvalidData` since nothing works without it."""
         path = CONFIG_FILE
+        cache = parsecache.for_root(self.root)
         try:
+            key = parsecache.stat_key(self.config_path.stat())
+            cached = cache.get_config(key)
+            if isinstance(cached, PipelineConfig):
+                return cached
             raw = self.config_path.read_bytes()
         except OSError as exc:
             raise RepoError(f"cannot read {self.config_path}: {exc.strerror}") from exc
         problems = config_text_problems(raw, path)
         if problems:
             raise InvalidData(f"{CONFIG_FILE} is invalid, fix it first:", problems)
-        return PipelineConfig.from_mapping(parse_fast(raw.decode("utf-8")))
+        config = PipelineConfig.from_mapping(parse_fast(raw.decode("utf-8")))
+        cache.put_config(key, config)
+        return config
 
     def load(self, config: PipelineConfig | None = None) -> Pipeline:
         """Every opportunity that is valid, plus problems for the rest."""
         config = config or self.load_config()
+        cache = parsecache.for_root(self.root)
+        cache.use_config(config)
         records: list[Opportunity] = []
         problems: list[Problem] = []
+        names: set[str] = set()
         for file in self.opportunity_files():
-            record, found = self.load_file(file, config)
+            record, found = self._load_cached(file, config, cache)
+            names.add(file.name)
             problems.extend(found)
             if record is not None:
                 records.append(record)
+        cache.keep_only(names)
+        cache.save()
         records, duplicates = _drop_duplicate_ids(records)
         return Pipeline(config, tuple(records), tuple(problems + duplicates))
+
+    def _load_cached(
+        self, file: Path, config: PipelineConfig, cache: parsecache.ParseCache
+    ) -> tuple[Opportunity | None, list[Problem]]:
+        """:meth:`load_file`, reused from the parse cache while the file is unchanged."""
+        try:
+            key = parsecache.stat_key(file.stat())
+        except OSError:
+            return self.load_file(file, config)
+        hit = cache.get(file.name, key)
+        if hit is None:
+            hit = self.load_file(file, config)
+            cache.put(file.name, key, hit)
+        record, problems = hit
+        return record, list(problems)
 
     def load_file(
         self, file: Path, config: PipelineConfig
