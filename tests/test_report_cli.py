@@ -33,9 +33,6 @@ from pipeline_tui.cli import cli
 from pipeline_tui.workspace import Workspace, init_pipeline
 from tests.gitutil import git
 
-# Until the history engine is merged these end-to-end tests cannot run (they need it).
-pytest.importorskip("pipeline_tui.history")
-
 #: Noon UTC, like every event, so day counts are whole whatever the machine's time zone.
 AS_OF = "2026-11-01T12:00:00+00:00"
 

@@ -7,19 +7,17 @@ timelines, hand them to the pure metrics, and render the result.
 
 from __future__ import annotations
 
-import importlib
 import os
 import sys
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import click
 
 from pipeline_tui.cli.base import Context, cli, parse_when, report
-from pipeline_tui.errors import BadRequest
+from pipeline_tui.history import load_timelines, pipeline_as_of
 from pipeline_tui.i18n import set_language
 from pipeline_tui.metrics.forecast import forecast_accuracy, month_starts, weighted_forecast
 from pipeline_tui.metrics.lifecycle import Timelines
@@ -49,25 +47,16 @@ class Scope:
     now: datetime
 
 
-def history_engine() -> ModuleType:
-    """The history engine (pipeline_tui.history), imported on first use."""
-    try:
-        return importlib.import_module("pipeline_tui.history")
-    except ImportError:
-        raise BadRequest("the history engine (pipeline_tui.history) is not installed") from None
-
-
 def load_scope(
     obj: Context, as_of: str | None, owner: str | None = None, source: str | None = None
 ) -> Scope:
     """The pipeline now (from the files) or as of a past instant (from git), filtered."""
     workspace = obj.workspace()
-    history = history_engine()
     when = parse_when(as_of)
     current = now()
     if when is not None and when > current:
         raise click.BadParameter(f"{as_of} is in the future", param_hint="--as-of")
-    pipeline = workspace.load() if when is None else history.pipeline_as_of(workspace.root, when)
+    pipeline = workspace.load() if when is None else pipeline_as_of(workspace.root, when)
     if pipeline.config.language:
         set_language(pipeline.config.language)
     if pipeline.problems:
@@ -75,11 +64,9 @@ def load_scope(
         if count:
             report(f"{count} file(s) with errors left out of the numbers (see `pipeline validate`)")
     if when is None:  # the work tree as loaded: uncommitted moves count from now
-        timelines: Timelines = history.load_timelines(
-            workspace.root, now=current, pipeline=pipeline
-        )
+        timelines: Timelines = load_timelines(workspace.root, now=current, pipeline=pipeline)
     else:
-        timelines = history.load_timelines(workspace.root)
+        timelines = load_timelines(workspace.root)
     return Scope(workspace, scoped(pipeline, owner, source), timelines, when or current)
 
 
@@ -195,7 +182,6 @@ def forecast(
     began (from history) against the amount actually won in that month.
     """
     scope = load_scope(obj, as_of, owner)
-    history = history_engine()
     rows = weighted_forecast(
         scope.pipeline,
         scope.timelines,
@@ -204,7 +190,7 @@ def forecast(
         by="owner" if by == "owner" else "month",
     )
     snapshots = {
-        label: scoped(history.pipeline_as_of(scope.workspace.root, start), owner)
+        label: scoped(pipeline_as_of(scope.workspace.root, start), owner)
         for label, start in month_starts(scope.now, months)
     }
     accuracy = forecast_accuracy(snapshots, scope.pipeline, scope.timelines, scope.now)
