@@ -108,11 +108,16 @@ def scoped(pipeline: Pipeline, owner: str | None = None, source: str | None = No
 
 
 def rounded(value: Any, digits: int = DIGITS) -> Any:
-    """A copy with every float rounded (and whole floats kept as floats), NaN as None."""
-    if isinstance(value, float):
+    """A copy with every float rounded (whole floats stay floats), NaN as None."""
+    kind = type(value)
+    if kind is float:
         return None if math.isnan(value) else round(value, digits)
-    if isinstance(value, Mapping):
-        return {k: rounded(v, digits) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [rounded(v, digits) for v in value]
+    if kind is dict or isinstance(value, Mapping):
+        return {k: v if type(v) in _PLAIN else rounded(v, digits) for k, v in value.items()}
+    if kind is list or kind is tuple:
+        return [v if type(v) in _PLAIN else rounded(v, digits) for v in value]
     return value
+
+
+#: Values ``rounded`` passes through untouched (checked by exact type: fast on big reports).
+_PLAIN = frozenset({int, str, bool, type(None)})

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from pipeline_tui.metrics.lifecycle import clip, closed_at, furthest_open_index, lost_from, stays
+from pipeline_tui.metrics.lifecycle import (
+    Stages,
+    clip,
+    closed_at,
+    furthest_open_index,
+    lost_from,
+    stays,
+)
 from pipeline_tui.metrics.stats import mean, median, percentile, ratio
 from pipeline_tui.metrics.window import Window
 from tests.metricdata import chain, config, day, deal
@@ -51,7 +58,7 @@ def test_stays_without_history_start_at_created() -> None:
 
 
 def test_closed_at_is_when_the_terminal_stage_was_entered() -> None:
-    cfg = config()
+    cfg = Stages.of(config())
     record = deal("a", "won")
     history = chain("a", ("lead", 0), ("won", 4)).stages
     assert closed_at(record, history, cfg) == day(4)
@@ -59,7 +66,7 @@ def test_closed_at_is_when_the_terminal_stage_was_entered() -> None:
 
 
 def test_furthest_stage_treats_skips_as_passed_and_won_as_the_end() -> None:
-    cfg = config()
+    cfg = Stages.of(config())
     skipped = chain("s", ("lead", 0), ("proposal", 2)).stages
     assert furthest_open_index(deal("s", "proposal"), skipped, cfg) == 2
     back = chain("b", ("lead", 0), ("negotiation", 1), ("proposal", 2)).stages
@@ -71,7 +78,7 @@ def test_furthest_stage_treats_skips_as_passed_and_won_as_the_end() -> None:
 
 
 def test_lost_from_is_the_stage_just_before_lost() -> None:
-    cfg = config()
+    cfg = Stages.of(config())
     history = chain("m", ("lead", 0), ("negotiation", 1), ("proposal", 2), ("lost", 3)).stages
     assert lost_from(history, cfg) == "proposal"
     assert lost_from(chain("x", ("lost", 0)).stages, cfg) == "(none)"

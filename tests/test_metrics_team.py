@@ -148,6 +148,8 @@ def test_stale_list_names_owner_manager_reason_and_days() -> None:
         deal("s3", "proposal", 0, owner="王芳"),
         deal("s4", "won", 0, owner="alice"),
         deal("s5", "negotiation", 0, owner="alice"),
+        deal("s6", "qualified", 0, owner="bob", next_step={"due": "2026-02-08"}),
+        deal("s7", "negotiation", 0, owner="alice"),
     ]
     timelines = by_id(
         chain("s1", ("lead", 0)),  # 40 days in lead (limit 14)
@@ -155,13 +157,16 @@ def test_stale_list_names_owner_manager_reason_and_days() -> None:
         chain("s3", ("lead", 0), ("proposal", 10)),  # 30 days in proposal (limit 21), idle 30
         chain("s4", ("lead", 0), ("won", 1)),
         chain("s5", ("lead", 0), ("negotiation", 39), ("lost", 45)),  # later loss: after now
+        chain("s6", ("lead", 0), ("qualified", 35)),  # 5 days in, idle 5, step due day 38
+        chain("s7", ("lead", 0), ("negotiation", 20)),  # 20 of 30 days, but idle 20 > 14
     )
     result = stale_items(pipeline(records), timelines, Window(), now)
+    # one row per deal; s1 and s3 are also idle and s1 overdue, but the stage limit comes first
     assert result == [
         {"id": "s1", "owner": "alice", "manager": "dana", "reason": "over_stage_limit", "days": 40},
-        {"id": "s3", "owner": "王芳", "manager": None, "reason": "no_activity", "days": 30},
         {"id": "s3", "owner": "王芳", "manager": None, "reason": "over_stage_limit", "days": 30},
-        {"id": "s1", "owner": "alice", "manager": "dana", "reason": "next_step_overdue", "days": 2},
+        {"id": "s7", "owner": "alice", "manager": "dana", "reason": "no_activity", "days": 20},
+        {"id": "s6", "owner": "bob", "manager": None, "reason": "next_step_overdue", "days": 2},
     ]
     assert stale_items(pipeline(records[1:2]), timelines, Window(), now) == []
 

@@ -7,8 +7,11 @@ timelines, hand them to the pure metrics, and render the result.
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -47,6 +50,24 @@ class Scope:
     now: datetime
 
 
+@contextmanager
+def long_lived_objects() -> Iterator[None]:
+    """Load without the cyclic GC, then freeze what was loaded.
+
+    A report loads some hundreds of thousands of objects (records, intervals)
+    that live until the process exits; left alone, Python's collector would
+    rescan them on every later allocation burst, which costs more than the
+    metrics themselves at 10,000 deals.  Nothing loaded here forms garbage
+    cycles, so freezing it is safe.
+    """
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        gc.enable()
+
+
 def load_scope(
     obj: Context, as_of: str | None, owner: str | None = None, source: str | None = None
 ) -> Scope:
@@ -56,18 +77,24 @@ def load_scope(
     current = now()
     if when is not None and when > current:
         raise click.BadParameter(f"{as_of} is in the future", param_hint="--as-of")
-    pipeline = workspace.load() if when is None else pipeline_as_of(workspace.root, when)
+    with long_lived_objects():
+        pipeline = workspace.load() if when is None else pipeline_as_of(workspace.root, when)
+        timelines = _timelines(workspace, pipeline, when, current)
     if pipeline.config.language:
         set_language(pipeline.config.language)
     if pipeline.problems:
         count = len({p.path for p in pipeline.problems if p.severity == "error"})
         if count:
             report(f"{count} file(s) with errors left out of the numbers (see `pipeline validate`)")
-    if when is None:  # the work tree as loaded: uncommitted moves count from now
-        timelines: Timelines = load_timelines(workspace.root, now=current, pipeline=pipeline)
-    else:
-        timelines = load_timelines(workspace.root)
     return Scope(workspace, scoped(pipeline, owner, source), timelines, when or current)
+
+
+def _timelines(
+    workspace: Workspace, pipeline: Pipeline, when: datetime | None, current: datetime
+) -> Timelines:
+    if when is None:  # the work tree as loaded: uncommitted moves count from now
+        return load_timelines(workspace.root, now=current, pipeline=pipeline)
+    return load_timelines(workspace.root)
 
 
 def parse_window(since: str | None, until: str | None) -> Window:

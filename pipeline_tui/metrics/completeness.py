@@ -42,8 +42,11 @@ def record_completeness(record: Opportunity, fields: Sequence[str]) -> float | N
     then at the top level (so ``amount`` or ``contact.email`` may be profile fields too)."""
     if not fields:
         return None
-    filled = sum(
-        is_filled(get_dotted(record.profile, name)) or is_filled(get_dotted(record.data, name))
-        for name in fields
-    )
+    filled = sum(_filled(record, name) for name in fields)
     return filled / len(fields)
+
+
+def _filled(record: Opportunity, name: str) -> bool:
+    if "." not in name:  # the common case, without the dotted-path walk
+        return is_filled(record.profile.get(name)) or is_filled(record.data.get(name))
+    return is_filled(get_dotted(record.profile, name)) or is_filled(get_dotted(record.data, name))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pipeline_tui.metrics.lifecycle import Timelines, furthest_open_index, is_lost, stays
+from pipeline_tui.metrics.lifecycle import Stages, Timelines, furthest_open_index, stays
 from pipeline_tui.metrics.stats import ratio
 from pipeline_tui.metrics.window import Window
 from pipeline_tui.model import Pipeline
@@ -23,20 +23,20 @@ def stage_conversion(
     ``reached = advanced + lost + still open there``.  ``rate`` is
     advanced ÷ reached.
     """
-    config = pipeline.config
-    names = [s.name for s in config.open_stages]
+    stages = Stages.of(pipeline.config)
+    names = stages.open_order
     reached = [0] * len(names)
     advanced = [0] * len(names)
     lost = [0] * len(names)
     for record in pipeline.opportunities:
         if record.created > now or not window.contains(record.created):
             continue
-        furthest = furthest_open_index(record, stays(record, timelines, now), config)
+        furthest = furthest_open_index(record, stays(record, timelines, now), stages)
         for index in range(min(furthest + 1, len(names))):
             reached[index] += 1
             if furthest > index:
                 advanced[index] += 1
-        if is_lost(record, config) and 0 <= furthest < len(names):
+        if record.stage == stages.lost and 0 <= furthest < len(names):
             lost[furthest] += 1
     return {
         name: {

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pipeline_tui.metrics.lifecycle import Timelines, stays
+from pipeline_tui.metrics.lifecycle import Stages, Timelines, stays
 from pipeline_tui.metrics.stats import mean, median, percentile
 from pipeline_tui.metrics.window import Window
 from pipeline_tui.model import Pipeline
@@ -22,7 +22,7 @@ def stage_cycle(
     and stayed in a stage twice contributes one sample: the sum of its
     finished stays there that ended in the window.
     """
-    open_names = [s.name for s in pipeline.config.open_stages]
+    open_names = Stages.of(pipeline.config).open_order
     samples: dict[str, list[float]] = {name: [] for name in open_names}
     current: dict[str, int] = dict.fromkeys(open_names, 0)
     for record in pipeline.opportunities:

@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pipeline_tui.config import PipelineConfig
-from pipeline_tui.metrics.lifecycle import Timelines, stays
+from pipeline_tui.metrics.lifecycle import Stages, Timelines, stays
 from pipeline_tui.metrics.stats import median, ratio
 from pipeline_tui.metrics.window import Window
 from pipeline_tui.model import Opportunity, Pipeline
@@ -24,12 +23,13 @@ def first_contact(
     that it is still pending and left out of the share (it may yet make it).
     """
     sla = pipeline.config.first_contact_sla_hours
+    entry = Stages.of(pipeline.config).entry
     hours: list[float] = []
     judged = met = 0
     for record in pipeline.opportunities:
         if record.created > now or not window.contains(record.created):
             continue
-        contact = first_contact_at(record, stays(record, timelines, now), pipeline.config, now)
+        contact = first_contact_at(record, stays(record, timelines, now), entry, now)
         if contact is None:
             if (now - record.created).total_seconds() / SECONDS_PER_HOUR > sla:
                 judged += 1
@@ -44,7 +44,7 @@ def first_contact(
 def first_contact_at(
     record: Opportunity,
     history: tuple[StageInterval, ...],
-    config: PipelineConfig,
+    entry_stage: str,
     now: datetime,
 ) -> datetime | None:
     """The earliest of: the first activity, the first move out of the entry stage.
@@ -54,7 +54,7 @@ def first_contact_at(
     """
     candidates = [a.at for a in record.activities if a.at <= now]
     first = history[0]
-    if first.stage != config.entry_stage.name:
+    if first.stage != entry_stage:
         candidates.append(first.entered)
     elif first.left is not None:
         candidates.append(first.left)

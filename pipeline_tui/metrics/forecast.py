@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pipeline_tui.metrics.lifecycle import Timelines, closed_deals, owner_key
+from pipeline_tui.metrics.lifecycle import Timelines, closed_deals, open_records, owner_key
 from pipeline_tui.metrics.stats import ratio
 from pipeline_tui.metrics.window import Window
 from pipeline_tui.model import Opportunity, Pipeline
@@ -32,8 +32,8 @@ def weighted_forecast(
     Months sort in order, ``unscheduled`` last.
     """
     rows: dict[str, dict[str, Any]] = {}
-    for record in pipeline.opportunities:
-        if not pipeline.is_open(record) or not _expected_in(record, window):
+    for record in open_records(pipeline):
+        if not _expected_in(record, window):
             continue
         key = month_key(record.expected_close) if by == "month" else owner_key(record)
         row = rows.setdefault(key, {"weighted": 0.0, "count": 0})
@@ -56,7 +56,7 @@ def forecast_accuracy(
     perfect forecast, None when nothing was forecast).
     """
     won_by_month: dict[str, float] = {}
-    for closed in closed_deals(pipeline.opportunities, pipeline.config, timelines, now):
+    for closed in closed_deals(pipeline, timelines, now):
         if closed.won:
             key = month_key(closed.at.date())
             won_by_month[key] = won_by_month.get(key, 0.0) + (closed.record.amount or 0.0)

@@ -11,7 +11,7 @@ from typing import Any
 
 from rapidfuzz import fuzz, process, utils
 
-from pipeline_tui.metrics.lifecycle import Timelines
+from pipeline_tui.metrics.lifecycle import Timelines, open_records
 from pipeline_tui.metrics.repeat import account_key
 from pipeline_tui.metrics.window import Window
 from pipeline_tui.model import Opportunity, Pipeline, get_dotted
@@ -26,10 +26,10 @@ def hygiene(
     pipeline: Pipeline, timelines: Timelines, window: Window, now: datetime
 ) -> dict[str, Any]:
     """The three lists a weekly data clean-up works through (window does not apply)."""
-    open_records = [r for r in pipeline.opportunities if pipeline.is_open(r)]
+    records = open_records(pipeline)
     return {
-        "duplicates": likely_duplicates(open_records),
-        "missing_required": missing_required(pipeline, open_records),
+        "duplicates": likely_duplicates(records),
+        "missing_required": missing_required(pipeline, records),
         "unknown_values": unknown_values(pipeline),
     }
 

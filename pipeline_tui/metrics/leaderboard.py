@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pipeline_tui.metrics.lifecycle import Timelines, closed_deals, owner_key
+from pipeline_tui.metrics.lifecycle import Stages, Timelines, closed_deals, owner_key
 from pipeline_tui.metrics.stats import ratio
 from pipeline_tui.metrics.window import Window
 from pipeline_tui.model import Pipeline
@@ -25,11 +25,12 @@ def leaderboard(
             owner, {"won_amount": 0.0, "won": 0, "closed": 0, "open_amount": 0.0}
         )
 
+    open_names = Stages.of(pipeline.config).open
     for record in pipeline.opportunities:
         entry = row(owner_key(record))
-        if pipeline.is_open(record):
+        if record.stage in open_names:
             entry["open_amount"] += record.amount or 0.0
-    for closed in closed_deals(pipeline.opportunities, pipeline.config, timelines, now):
+    for closed in closed_deals(pipeline, timelines, now):
         if window.contains(closed.at):
             entry = row(owner_key(closed.record))
             entry["closed"] += 1

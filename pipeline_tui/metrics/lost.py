@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pipeline_tui.metrics.lifecycle import UNASSIGNED, Timelines, closed_deals, lost_from
+from pipeline_tui.metrics.lifecycle import UNASSIGNED, Stages, Timelines, closed_deals, lost_from
 from pipeline_tui.metrics.window import Window
 from pipeline_tui.model import Pipeline
 
@@ -19,7 +19,8 @@ def lost_reasons(
     lost.  Reasons are ordered by count, largest first.
     """
     rows: dict[str, dict[str, Any]] = {}
-    for closed in closed_deals(pipeline.opportunities, pipeline.config, timelines, now):
+    stages = Stages.of(pipeline.config)
+    for closed in closed_deals(pipeline, timelines, now):
         if closed.won or not window.contains(closed.at):
             continue
         row = rows.setdefault(
@@ -27,7 +28,7 @@ def lost_reasons(
         )
         row["count"] += 1
         row["amount"] += closed.record.amount or 0.0
-        stage = lost_from(closed.history, pipeline.config)
+        stage = lost_from(closed.history, stages)
         row["by_stage"][stage] = row["by_stage"].get(stage, 0) + 1
     order = sorted(rows, key=lambda reason: (-rows[reason]["count"], reason))
     return {reason: rows[reason] for reason in order}

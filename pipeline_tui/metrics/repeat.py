@@ -27,7 +27,7 @@ def repeat_rate(
     wins: dict[str, int] = {}
     in_window: set[str] = set()
     renewed: set[str] = set()
-    for closed in closed_deals(pipeline.opportunities, pipeline.config, timelines, now):
+    for closed in closed_deals(pipeline, timelines, now):
         if not closed.won or (window.until is not None and closed.at >= window.until):
             continue
         account = account_key(closed.record.account)

@@ -29,7 +29,7 @@ def source_conversion(
     for record in pipeline.opportunities:
         if record.created <= now and window.contains(record.created):
             row(record.source)["created"] += 1
-    for closed in closed_deals(pipeline.opportunities, pipeline.config, timelines, now):
+    for closed in closed_deals(pipeline, timelines, now):
         if window.contains(closed.at):
             row(closed.record.source)["won" if closed.won else "lost"] += 1
     for values in rows.values():

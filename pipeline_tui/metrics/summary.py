@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pipeline_tui.metrics.lifecycle import Timelines, closed_deals
+from pipeline_tui.metrics.lifecycle import Timelines, closed_deals, open_records
 from pipeline_tui.metrics.stats import mean, median, ratio
 from pipeline_tui.metrics.window import Window
 from pipeline_tui.model import Pipeline
@@ -20,12 +20,8 @@ def summary(
     Velocity = open × win rate × average won amount ÷ median cycle days, the
     expected amount closed per day; None whenever any factor is undefined.
     """
-    open_records = [r for r in pipeline.opportunities if pipeline.is_open(r)]
-    closed = [
-        c
-        for c in closed_deals(pipeline.opportunities, pipeline.config, timelines, now)
-        if window.contains(c.at)
-    ]
+    still_open = open_records(pipeline)
+    closed = [c for c in closed_deals(pipeline, timelines, now) if window.contains(c.at)]
     won = [c for c in closed if c.won]
     lost = [c for c in closed if not c.won]
     win_rate = ratio(len(won), len(closed))
@@ -35,10 +31,10 @@ def summary(
     )
     velocity = None
     if win_rate is not None and avg_won is not None and cycle:
-        velocity = len(open_records) * win_rate * avg_won / cycle
+        velocity = len(still_open) * win_rate * avg_won / cycle
     return {
-        "open": len(open_records),
-        "open_amount": sum(r.amount or 0.0 for r in open_records),
+        "open": len(still_open),
+        "open_amount": sum(r.amount or 0.0 for r in still_open),
         "won": len(won),
         "won_amount": sum(c.record.amount or 0.0 for c in won),
         "lost": len(lost),
