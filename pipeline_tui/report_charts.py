@@ -14,9 +14,6 @@ import plotext as plt
 
 from pipeline_tui.i18n import _
 
-#: Sections a chart is drawn from; the CLI computes them even when not asked for as tables.
-CHART_SECTIONS = ("conversion", "forecast", "stages")
-
 
 def chart_series(report: Mapping[str, Any]) -> list[tuple[str, list[str], list[float], bool]]:
     """(title, labels, values, horizontal) for every chart the report has data for."""

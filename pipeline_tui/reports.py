@@ -68,6 +68,9 @@ TITLES: dict[str, str] = {
     "hygiene": "Data hygiene",
 }
 
+#: Sections the charts are drawn from; computed for --chart/--html even when not asked for.
+CHART_SECTIONS = ("conversion", "forecast", "stages")
+
 #: Decimal places kept in reports: enough for rates, no float noise like 0.30000000000000004.
 DIGITS = 4
 

@@ -28,10 +28,8 @@ from pipeline_tui.metrics.stale import stale_items
 from pipeline_tui.metrics.window import Window
 from pipeline_tui.model import Pipeline
 from pipeline_tui.output import to_json
-from pipeline_tui.report_charts import CHART_SECTIONS, terminal_charts
-from pipeline_tui.report_html import render_html
 from pipeline_tui.report_render import forecast_tables, render_csv, render_tables, render_text
-from pipeline_tui.reports import SECTIONS, build_report, rounded, scoped
+from pipeline_tui.reports import CHART_SECTIONS, SECTIONS, build_report, rounded, scoped
 from pipeline_tui.store import atomic_write
 from pipeline_tui.workspace import Workspace, now
 
@@ -149,10 +147,14 @@ def report_command(
     shown = build_subset(data, names)
     currency = scope.pipeline.config.currency
     if html_file is not None:
+        from pipeline_tui.report_html import render_html  # only when asked: keeps JSON fast
+
         subtitle = _subtitle(scope, window, owner, source)
         atomic_write(html_file, render_html(data if not sections else shown, currency, subtitle))
         report(f"wrote {html_file}")
     if chart:
+        from pipeline_tui.report_charts import terminal_charts  # plotext is slow to import
+
         click.echo(terminal_charts(data, color=_color()))
         return
     if as_json or fmt == "json":

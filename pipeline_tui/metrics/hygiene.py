@@ -14,8 +14,7 @@ from rapidfuzz import fuzz, process, utils
 from pipeline_tui.metrics.lifecycle import Timelines, open_records
 from pipeline_tui.metrics.repeat import account_key
 from pipeline_tui.metrics.window import Window
-from pipeline_tui.model import Opportunity, Pipeline, get_dotted
-from pipeline_tui.validation import missing_requirements
+from pipeline_tui.model import Opportunity, Pipeline, get_dotted, is_filled
 
 #: rapidfuzz ``ratio`` (0-100) at or above which two titles on one account are "the same".
 TITLE_SIMILARITY = 90.0
@@ -60,13 +59,16 @@ def likely_duplicates(records: Sequence[Opportunity]) -> list[list[str]]:
 
 def missing_required(pipeline: Pipeline, records: Iterable[Opportunity]) -> list[dict[str, Any]]:
     """Open deals missing a field that their stage, or a stage before it, requires to enter."""
-    config = pipeline.config
+    needed: dict[str, list[str]] = {}
+    so_far: list[str] = []
+    for stage in pipeline.config.stages:
+        so_far = so_far + [f for f in stage.requires if f not in so_far]
+        needed[stage.name] = so_far
     result = []
     for record in records:
-        upto = config.stage_index(record.stage)
-        missing: list[str] = []
-        for stage in config.stages[: upto + 1]:
-            missing += [f for f in missing_requirements(record.data, stage) if f not in missing]
+        missing = [
+            f for f in needed.get(record.stage, ()) if not is_filled(get_dotted(record.data, f))
+        ]
         if missing:
             result.append({"id": record.id, "stage": record.stage, "fields": missing})
     return result
