@@ -165,6 +165,10 @@ def _change(meta: str, path: str) -> FileChange:
     return FileChange(path, before, after)
 
 
+#: Requests per batch in :meth:`BlobReader.read`: 41 bytes each, well under a 64 KiB pipe.
+_READ_BATCH = 512
+
+
 class BlobReader:
     """``git cat-file --batch``: many blobs through one process."""
 
@@ -177,9 +181,19 @@ class BlobReader:
         )
 
     def read(self, shas: Sequence[str]) -> list[bytes | None]:
-        """The contents of ``shas`` in order (None for a missing object)."""
-        self.request(shas)
-        return self.receive(len(shas))
+        """The contents of ``shas`` in order (None for a missing object).
+
+        Asks in batches: written all at once, thousands of requests fill the
+        pipe to git while git, its output unread, stops reading them, and both
+        wait forever (``pipeline report --as-of`` on a big repo did).  A batch
+        of requests always fits in the pipe, so it cannot block.
+        """
+        result: list[bytes | None] = []
+        for start in range(0, len(shas), _READ_BATCH):
+            batch = shas[start : start + _READ_BATCH]
+            self.request(batch)
+            result += self.receive(len(batch))
+        return result
 
     def request(self, shas: Sequence[str]) -> None:
         """Ask for blobs now, collect them later with :meth:`receive` (in the same order).
