@@ -28,7 +28,7 @@ import pytest
 from click.testing import CliRunner, Result
 from wcwidth import wcswidth
 
-from pipeline_tui import i18n
+from pipeline_tui import history, i18n
 from pipeline_tui.cli import cli
 from pipeline_tui.workspace import Workspace, init_pipeline
 from tests.gitutil import git
@@ -197,6 +197,13 @@ def test_as_of_a_past_date_answers_from_history_without_touching_files(story: Pa
     assert data["stale"][0]["manager"] == "dana"
     assert git(story, "status", "--porcelain") == before
     assert git(story, "rev-parse", "HEAD") == head
+
+
+def test_as_of_keeps_parsed_past_versions_for_the_next_run(story: Path) -> None:
+    first = report_json(story, "--as-of", "2026-09-12T18:00:00+00:00")
+    assert (story / ".git" / "pipeline-tui" / "blobs.pickle").is_file()
+    history._as_of_memo.clear()  # as a new process would start
+    assert report_json(story, "--as-of", "2026-09-12T18:00:00+00:00") == first
 
 
 def test_owner_and_source_filters(story: Path) -> None:

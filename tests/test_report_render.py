@@ -110,3 +110,9 @@ def test_markdown_and_html_and_charts() -> None:
     assert "<script>" not in render_html(tricky, "USD", "")
     charts = terminal_charts(report, width=60, color=False)
     assert "Funnel" in charts and "\x1b[" not in charts
+
+
+def test_cli_section_names_match_the_report_sections() -> None:
+    from pipeline_tui.cli.report import SECTION_NAMES
+
+    assert tuple(SECTIONS) == SECTION_NAMES
