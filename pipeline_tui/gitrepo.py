@@ -20,8 +20,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 from pipeline_tui.errors import RepoError, SyncError
+
+if TYPE_CHECKING:  # GitPython is imported lazily: it costs ~100 ms at start-up
+    import git
 
 LOCK_NAME = "pipeline-tui.lock"
 _LOCK_TIMEOUT_S = 30.0
