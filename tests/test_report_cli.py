@@ -310,3 +310,20 @@ def test_bad_dates_are_usage_errors(story: Path) -> None:
     result = run(story, "report", "--since", "2026-10-01", "--until", "2026-09-01")
     assert result.exit_code == 2
     assert "--since" in result.output
+
+
+def test_broken_files_are_reported_and_left_out(repo: Path) -> None:
+    Workspace(repo).create("Good", "Good Co", {"source": "website"}, opp_id="good")
+    bad = repo / "opportunities" / "bad.yaml"
+    bad.write_text(
+        "id: bad\ntitle: Bad\naccount: X\nstage: lead\ncreated: 2026-01-05\nsource: webinar\n",
+        encoding="utf-8",
+    )
+    result = run(repo, "report", "summary", "hygiene", "--format", "json")
+    assert result.exit_code == 0
+    assert "1 file(s) with errors left out" in result.stderr
+    data = json.loads(result.stdout)
+    assert data["summary"]["open"] == 1
+    assert data["hygiene"]["unknown_values"] == [
+        {"id": "bad", "field": "source", "value": "webinar"}
+    ]
