@@ -7,6 +7,7 @@ caller asks (NO_COLOR, output not a terminal).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -71,6 +72,10 @@ def _bar_chart(
     if horizontal:  # plotext draws the first bar at the bottom; funnels read top-down
         labels, values = list(labels)[::-1], list(values)[::-1]
     plt.bar(list(labels), list(values), orientation="horizontal" if horizontal else "vertical")
+    if values and all(float(v).is_integer() for v in values):  # counts: whole-number ticks
+        step = max(1, math.ceil(max(values) / 5))
+        ticks = list(range(0, int(max(values)) + step, step))
+        (plt.xticks if horizontal else plt.yticks)(ticks)
     plt.title(title)
     plt.plotsize(width, max(8, 3 * len(labels) + 4) if horizontal else 16)
     plt.theme("clear")
