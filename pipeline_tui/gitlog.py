@@ -24,6 +24,7 @@ _HEADER = "\x01"
 _SEP = "\x1f"
 _FORMAT = f"--format={_HEADER}%H %P{_SEP}%aI{_SEP}%an"
 _CHUNK = 1 << 16
+_BATCH = 64  # blobs per cat-file round trip in BlobReader.read
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,10 +166,6 @@ def _change(meta: str, path: str) -> FileChange:
     return FileChange(path, before, after)
 
 
-#: Requests per batch in :meth:`BlobReader.read`: 41 bytes each, well under a 64 KiB pipe.
-_READ_BATCH = 512
-
-
 class BlobReader:
     """``git cat-file --batch``: many blobs through one process."""
 
@@ -183,14 +180,12 @@ class BlobReader:
     def read(self, shas: Sequence[str]) -> list[bytes | None]:
         """The contents of ``shas`` in order (None for a missing object).
 
-        Asks in batches: written all at once, thousands of requests fill the
-        pipe to git while git, its output unread, stops reading them, and both
-        wait forever (``pipeline report --as-of`` on a big repo did).  A batch
-        of requests always fits in the pipe, so it cannot block.
+        Asked for in small batches: writing thousands of requests before reading
+        any answer would fill both pipes and block git and us for ever.
         """
         result: list[bytes | None] = []
-        for start in range(0, len(shas), _READ_BATCH):
-            batch = shas[start : start + _READ_BATCH]
+        for start in range(0, len(shas), _BATCH):
+            batch = shas[start : start + _BATCH]
             self.request(batch)
             result += self.receive(len(batch))
         return result

@@ -344,3 +344,17 @@ def test_a_pipeline_in_a_subfolder_of_a_bigger_repository(tmp_path: Path) -> Non
         stay("qualified", day(1), None, moved),
     )
     assert pipeline_as_of(root, day(0.5)).get("acme").stage == "lead"
+
+
+def test_a_cache_written_for_other_dataclass_fields_is_not_read(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipeline_tui import historycache
+
+    new_deal(Workspace(repo), "acme", day(0))
+    expected = both(repo)
+    cache_file = repo / ".git" / "pipeline-tui" / historycache.CACHE_FILE
+    assert historycache._read(cache_file) is not None
+    monkeypatch.setattr(historycache, "_LAYOUT", "Timeline(id,stages,added_field)")
+    assert historycache._read(cache_file) is None
+    assert load_timelines(repo, now=NOW) == expected
