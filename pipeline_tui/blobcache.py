@@ -37,12 +37,17 @@ def config_key(config: PipelineConfig) -> str:
 
 
 class BlobCache:
-    """``config key:blob:path -> pickled (record, problems)``; loaded once, saved if changed."""
+    """``config key:blob:path -> pickled (record, problems)``; loaded once, saved if changed.
+
+    Records are pickled as constructor calls (:mod:`fastpickle`), so the scope
+    includes the classes' field layout: after a field is added, old entries
+    are never read back into the wrong fields.
+    """
 
     def __init__(self, root: Path) -> None:
         base = git_dir(root)
         self.path = base / "pipeline-tui" / CACHE_NAME if base is not None else None
-        self.scope = f"{_FORMAT}|{__version__}"
+        self.scope = f"{_FORMAT}|{__version__}|{fastpickle.layout(_RECORD_CLASSES)}"
         self.entries: dict[str, bytes] = {}
         self.changed = False
         self._load()
