@@ -22,6 +22,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from reports import measure as measure_reports
 from synth import build_repo
 from timing import PIPELINE, Row, best, print_table, python, remove, run
 
@@ -107,6 +108,7 @@ def main() -> None:
     for deals in args.deals:
         root = build_repo(args.dir / f"synth-{deals}", deals)
         rows += measure(root, deals, args.repeat)
+        rows += measure_reports(root, deals, args.repeat)  # bench/reports.py
     print_table(rows)
 
 

@@ -35,7 +35,7 @@ from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from pipeline_tui import gitlog
+from pipeline_tui import blobcache, gitlog
 from pipeline_tui.config import CONFIG_FILE, OPPORTUNITIES_DIR, PipelineConfig
 from pipeline_tui.errors import PipelineError
 from pipeline_tui.model import Opportunity, Pipeline, Problem, jsonable
@@ -191,12 +191,23 @@ def pipeline_as_of(root: Path, when: datetime) -> Pipeline:
         _as_of_memo.clear()
     with gitlog.BlobReader(root) as reader:
         config = _config_from(reader, config_blob, root)
+        stored = blobcache.BlobCache(root)  # parses of blobs kept across runs
+        scope = blobcache.config_key(config)
+        for version in versions:
+            key = (version.blob, version.path, config_blob)
+            if key not in _as_of_memo and version.blob is not None:
+                hit = stored.get(scope, version.blob, version.path)
+                if hit is not None:
+                    _as_of_memo[key] = hit
         wanted = [v for v in versions if (v.blob, v.path, config_blob) not in _as_of_memo]
         shas = [v.blob for v in wanted if v.blob is not None]
         contents = dict(zip(shas, reader.read(shas), strict=True))
     for version in wanted:
         parsed = _record_from(contents.get(version.blob or ""), version.path, config)
         _as_of_memo[(version.blob, version.path, config_blob)] = parsed
+        if version.blob is not None:
+            stored.put(scope, version.blob, version.path, parsed)
+    stored.save()
     records: list[Opportunity] = []
     problems: list[Problem] = []
     for version in sorted(versions, key=lambda v: v.path):

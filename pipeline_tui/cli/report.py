@@ -1,0 +1,278 @@
+"""``pipeline report``, ``pipeline stale`` and ``pipeline forecast``: the numbers, from history.
+
+These commands only read: they load the pipeline (now, or as it stood at
+``--as-of`` from git history, never touching the working tree) and the
+timelines, hand them to the pure metrics, and render the result.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from pipeline_tui.cli.base import Context, cli, parse_when, report
+from pipeline_tui.history import load_timelines, pipeline_as_of
+from pipeline_tui.i18n import set_language
+from pipeline_tui.metrics.forecast import forecast_accuracy, month_starts, weighted_forecast
+from pipeline_tui.metrics.lifecycle import Timelines
+from pipeline_tui.metrics.stale import stale_items
+from pipeline_tui.metrics.window import Window
+from pipeline_tui.model import Pipeline
+from pipeline_tui.output import to_json
+from pipeline_tui.store import atomic_write
+from pipeline_tui.workspace import Workspace, now
+
+FORMATS = ("table", "json", "csv", "markdown")
+#: The report's sections, as on the command line (``reports.SECTIONS``, which a test checks).
+#: Spelled out so that loading the CLI for other commands does not import every metric,
+#: rapidfuzz and tabulate: the rendering and metric modules load when a report runs.
+SECTION_NAMES = (
+    "summary",
+    "sources",
+    "first-contact",
+    "stages",
+    "conversion",
+    "completeness",
+    "lost",
+    "repeat",
+    "activity",
+    "forecast",
+    "stale",
+    "leaderboard",
+    "hygiene",
+)
+#: ``pipeline stale`` exits with this when something is stale, so cron or CI can alert.
+STALE_EXIT = 3
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a read command works on: the pipeline at ``now``, its history, and the repo."""
+
+    workspace: Workspace
+    pipeline: Pipeline
+    timelines: Timelines
+    now: datetime
+
+
+@contextmanager
+def long_lived_objects() -> Iterator[None]:
+    """Load without the cyclic GC, then freeze what was loaded.
+
+    A report loads some hundreds of thousands of objects (records, intervals)
+    that live until the process exits; left alone, Python's collector would
+    rescan them on every later allocation burst, which costs more than the
+    metrics themselves at 10,000 deals.  Nothing loaded here forms garbage
+    cycles, so freezing it is safe.
+    """
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        gc.enable()
+
+
+def load_scope(
+    obj: Context, as_of: str | None, owner: str | None = None, source: str | None = None
+) -> Scope:
+    """The pipeline now (from the files) or as of a past instant (from git), filtered."""
+    from pipeline_tui.reports import scoped
+
+    workspace = obj.workspace()
+    when = parse_when(as_of)
+    current = now()
+    if when is not None and when > current:
+        raise click.BadParameter(f"{as_of} is in the future", param_hint="--as-of")
+    with long_lived_objects():
+        pipeline = workspace.load() if when is None else pipeline_as_of(workspace.root, when)
+        timelines = _timelines(workspace, pipeline, when, current)
+    if pipeline.config.language:
+        set_language(pipeline.config.language)
+    if pipeline.problems:
+        count = len({p.path for p in pipeline.problems if p.severity == "error"})
+        if count:
+            report(f"{count} file(s) with errors left out of the numbers (see `pipeline validate`)")
+    return Scope(workspace, scoped(pipeline, owner, source), timelines, when or current)
+
+
+def _timelines(
+    workspace: Workspace, pipeline: Pipeline, when: datetime | None, current: datetime
+) -> Timelines:
+    if when is None:  # the work tree as loaded: uncommitted moves count from now
+        return load_timelines(workspace.root, now=current, pipeline=pipeline)
+    return load_timelines(workspace.root)
+
+
+def parse_window(since: str | None, until: str | None) -> Window:
+    window = Window(parse_when(since), parse_when(until))
+    if window.since and window.until and window.since >= window.until:
+        raise click.BadParameter("--since must be before --until", param_hint="--since")
+    return window
+
+
+@cli.command("report")
+@click.argument("sections", nargs=-1, type=click.Choice(SECTION_NAMES), metavar="[SECTION]...")
+@click.option("--as-of", "as_of", metavar="WHEN", help="The pipeline as it stood then (history).")
+@click.option("--since", metavar="DATE", help="Window start (inclusive).")
+@click.option("--until", metavar="DATE", help="Window end (exclusive).")
+@click.option("--owner", help="Only this owner's opportunities.")
+@click.option("--source", help="Only opportunities from this lead source.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
+@click.option("--chart", is_flag=True, help="Draw funnel, forecast and time-in-stage charts.")
+@click.option(
+    "--html",
+    "html_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write a self-contained HTML page (tables and charts) to this file.",
+)
+@click.pass_obj
+def report_command(
+    obj: Context,
+    sections: tuple[str, ...],
+    as_of: str | None,
+    since: str | None,
+    until: str | None,
+    owner: str | None,
+    source: str | None,
+    fmt: str,
+    as_json: bool,
+    chart: bool,
+    html_file: Path | None,
+) -> None:
+    """The METRICS.md indicators; SECTION is one or more of the names below (default: all).
+
+    \b
+    Sections: summary, sources, first-contact, stages, conversion, completeness,
+    lost, repeat, activity, forecast, stale, leaderboard, hygiene.
+    Rates are fractions in [0, 1] in JSON and CSV; undefined ones are null.
+    """
+    from pipeline_tui.report_render import render_csv, render_text
+    from pipeline_tui.reports import CHART_SECTIONS, build_report
+
+    scope = load_scope(obj, as_of, owner, source)
+    window = parse_window(since, until)
+    names = sections or SECTION_NAMES
+    extra = CHART_SECTIONS if (chart or html_file) else ()
+    data = build_report(scope.pipeline, scope.timelines, window, scope.now, (*names, *extra))
+    shown = build_subset(data, names)
+    currency = scope.pipeline.config.currency
+    if html_file is not None:
+        from pipeline_tui.report_html import render_html  # only when asked: keeps JSON fast
+
+        subtitle = _subtitle(scope, window, owner, source)
+        atomic_write(html_file, render_html(data if not sections else shown, currency, subtitle))
+        report(f"wrote {html_file}")
+    if chart:
+        from pipeline_tui.report_charts import terminal_charts  # plotext is slow to import
+
+        click.echo(terminal_charts(data, color=_color()))
+        return
+    if as_json or fmt == "json":
+        click.echo(to_json(shown))
+    elif fmt == "csv":
+        click.echo(render_csv(shown))
+    else:
+        click.echo(render_text(shown, currency, markdown=fmt == "markdown"))
+
+
+AS_OF_OPTION = click.option(
+    "--as-of", "as_of", metavar="WHEN", help="As the pipeline stood then (from history)."
+)
+
+
+@cli.command()
+@AS_OF_OPTION
+@click.option("--owner", help="Only this owner's opportunities.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (stable keys, for scripts).")
+@click.pass_context
+def stale(ctx: click.Context, as_of: str | None, owner: str | None, as_json: bool) -> None:
+    """The escalation list: stale deals with owner, manager, why and days.
+
+    Exits 0 when nothing is stale and 3 when something is (for cron or CI).
+    """
+    from pipeline_tui.report_render import render_text
+    from pipeline_tui.reports import rounded
+
+    scope = load_scope(ctx.obj, as_of, owner)
+    items = rounded(stale_items(scope.pipeline, scope.timelines, Window(), scope.now))
+    if as_json:
+        click.echo(to_json(items))
+    else:
+        click.echo(render_text({"stale": items}, scope.pipeline.config.currency))
+    ctx.exit(STALE_EXIT if items else 0)
+
+
+@cli.command()
+@click.option("--by", type=click.Choice(["month", "owner"]), default="month", show_default=True)
+@click.option(
+    "--months",
+    type=click.IntRange(0, 60),
+    default=6,
+    show_default=True,
+    help="How many past months to check forecast accuracy for.",
+)
+@AS_OF_OPTION
+@click.option("--owner", help="Only this owner's opportunities.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (stable keys, for scripts).")
+@click.pass_obj
+def forecast(
+    obj: Context, by: str, months: int, as_of: str | None, owner: str | None, as_json: bool
+) -> None:
+    """Weighted forecast of open deals, and how accurate past months' forecasts were.
+
+    Accuracy: the weighted forecast for a month as it stood when the month
+    began (from history) against the amount actually won in that month.
+    """
+    from pipeline_tui.report_render import forecast_tables, render_tables
+    from pipeline_tui.reports import rounded, scoped
+
+    scope = load_scope(obj, as_of, owner)
+    rows = weighted_forecast(
+        scope.pipeline,
+        scope.timelines,
+        Window(),
+        scope.now,
+        by="owner" if by == "owner" else "month",
+    )
+    snapshots = {
+        label: scoped(pipeline_as_of(scope.workspace.root, start), owner)
+        for label, start in month_starts(scope.now, months)
+    }
+    accuracy = forecast_accuracy(snapshots, scope.pipeline, scope.timelines, scope.now)
+    result = rounded({"forecast": rows, "accuracy": accuracy})
+    if as_json:
+        click.echo(to_json(result))
+    else:
+        tables = forecast_tables(result["forecast"], result["accuracy"], by)
+        click.echo(render_tables(tables, scope.pipeline.config.currency))
+
+
+def build_subset(data: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
+    """Only the sections asked for (charts may have computed more)."""
+    keys = {n.replace("-", "_") for n in names}
+    return {k: v for k, v in data.items() if k in keys}
+
+
+def _subtitle(scope: Scope, window: Window, owner: str | None, source: str | None) -> str:
+    parts = [f"as of {scope.now.isoformat(timespec='minutes')}"]
+    if window.since or window.until:
+        since = window.since.date().isoformat() if window.since else "…"
+        until = window.until.date().isoformat() if window.until else "…"
+        parts.append(f"window [{since}, {until})")
+    parts += [f"owner {owner}"] * bool(owner) + [f"source {source}"] * bool(source)
+    return " · ".join(parts)
+
+
+def _color() -> bool:
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
