@@ -1,19 +1,27 @@
-"""Profile completeness of one deal: which configured profile fields are filled.
+"""Profile completeness of one deal, as the metrics count it, plus which fields are missing.
 
-A stand-in until ``pipeline_tui.metrics`` offers the per-deal figure; the
-definition is METRICS.md's (share of ``profile_fields`` that are filled).
+The share comes from :func:`pipeline_tui.metrics.completeness.record_completeness`
+(the same number ``pipeline report`` averages); the detail screen also names
+the configured profile fields that are still empty, looked up the same way
+(under ``profile:`` first, then at the top level).
 """
 
 from __future__ import annotations
 
 from pipeline_tui.config import PipelineConfig
-from pipeline_tui.model import Opportunity, is_filled
+from pipeline_tui.metrics.completeness import record_completeness
+from pipeline_tui.model import Opportunity, get_dotted, is_filled
 
 
 def completeness(record: Opportunity, config: PipelineConfig) -> tuple[float | None, list[str]]:
     """(share filled, missing field names); share is None when none are configured."""
     fields = config.profile_fields
-    if not fields:
-        return None, []
-    missing = [f for f in fields if not is_filled(record.profile.get(f))]
-    return (len(fields) - len(missing)) / len(fields), missing
+    share = record_completeness(record, fields)
+    missing = [
+        name
+        for name in fields
+        if not (
+            is_filled(get_dotted(record.profile, name)) or is_filled(get_dotted(record.data, name))
+        )
+    ]
+    return share, missing

@@ -45,3 +45,11 @@ def test_detail_timeline_and_custom_field(snap_compare: SnapCompare, deals: Path
     keys = ("l", "l", "enter", "end")
     assert snap_compare(make_app(deals), terminal_size=(160, 48), run_before=after(*keys))
 
+
+@pytest.mark.parametrize("size", SIZES)
+def test_metrics_summary(snap_compare: SnapCompare, deals: Path, size: tuple[int, int]) -> None:
+    assert snap_compare(make_app(deals), terminal_size=size, run_before=after("m"))
+
+
+def test_metrics_funnel_chart(snap_compare: SnapCompare, deals: Path) -> None:
+    assert snap_compare(make_app(deals), terminal_size=(80, 24), run_before=after("m", "l"))

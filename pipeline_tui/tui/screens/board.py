@@ -255,7 +255,7 @@ class BoardScreen(BoardData):
     def action_metrics(self) -> None:
         from pipeline_tui.tui.screens.metrics import MetricsScreen
 
-        self.app.push_screen(MetricsScreen(self, self.pipeline, self.now))
+        self.app.push_screen(MetricsScreen(self, self.pipeline, self.timelines, self.now))
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen(self.key_help()))
