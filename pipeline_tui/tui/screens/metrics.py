@@ -73,8 +73,9 @@ WINDOWS: tuple[tuple[str, int | None], ...] = (
 class MetricsScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,m", "app.pop_screen", _("Back")),
-        Binding("left,h", "tab(-1)", _("Previous pane"), show=False),
-        Binding("right,l", "tab(1)", _("Next pane")),
+        # priority: the focused table must not swallow the pane keys
+        Binding("left,h", "tab(-1)", _("Previous pane"), show=False, priority=True),
+        Binding("right,l", "tab(1)", _("Next pane"), priority=True),
         Binding("q", "app.quit", _("Quit")),
     ]
 
@@ -194,6 +195,14 @@ class MetricsScreen(Screen[None]):
         ids = [f"pane-{pane.id}" for pane in PANES]
         current = ids.index(tabs.active) if tabs.active in ids else 0
         tabs.active = ids[(current + step) % len(ids)]
+
+    @on(TabbedContent.TabActivated)
+    def _pane_shown(self, event: TabbedContent.TabActivated) -> None:
+        """Put the keyboard in the pane's first table, so enter and arrows act on it."""
+        pane_id = event.pane.id or ""
+        body = self.query(f"#{pane_id.replace('pane-', 'body-', 1)} ReportTable")
+        if body:
+            body.first().focus()
 
     @on(DataTable.RowSelected)
     def _row_selected(self, event: DataTable.RowSelected) -> None:
