@@ -118,6 +118,29 @@ class GitRepo:
         rel = self._rel(path)
         return bool(self.repo.git.status("--porcelain", "--", rel))
 
+    def staged_paths(self, folder: Path) -> list[str]:
+        """Repo-relative paths under ``folder`` added, copied, modified or renamed in the index."""
+        rel = self._rel(folder) if folder.resolve() != self.top else "."
+        out = self._git("diff", "--cached", "--name-only", "-z", "--diff-filter=ACMR", "--", rel)
+        return [p for p in out.split("\0") if p]
+
+    def staged_blobs(self, rels: Sequence[str]) -> dict[str, bytes]:
+        """The staged (index) content of each path: what the next commit will hold."""
+        if not rels:
+            return {}
+        request = b"".join(f":{rel}\n".encode() for rel in rels)
+        done = subprocess.run(
+            ["git", "cat-file", "--batch"], cwd=self.top, input=request, capture_output=True
+        )
+        if done.returncode != 0:
+            raise RepoError(_explain("cat-file", done.stderr.decode("utf-8", "replace")))
+        return dict(zip(rels, _batch_contents(done.stdout), strict=True))
+
+    def hooks_dir(self) -> Path:
+        """Where git looks for hooks (honours ``core.hooksPath``)."""
+        path = Path(self._git("rev-parse", "--git-path", "hooks").strip())
+        return path if path.is_absolute() else (self.top / path)
+
     # ----------------------------------------------------------------- writing
 
     @contextmanager
@@ -279,6 +302,23 @@ class GitRepo:
             return path.resolve().relative_to(self.top).as_posix()
         except ValueError as exc:
             raise RepoError(f"{path} is outside the git work tree {self.top}") from exc
+
+
+def _batch_contents(out: bytes) -> list[bytes]:
+    """Split ``git cat-file --batch`` output into contents (b"" for a missing object)."""
+    contents: list[bytes] = []
+    pos = 0
+    while pos < len(out):
+        end = out.index(b"\n", pos)
+        header = out[pos:end].split()
+        pos = end + 1
+        if header[-1] == b"missing":
+            contents.append(b"")
+            continue
+        size = int(header[2])
+        contents.append(out[pos : pos + size])
+        pos += size + 1
+    return contents
 
 
 def _raw_date(when: datetime) -> str:

@@ -73,6 +73,7 @@ class MappedRow:
     external_id: str
     fields: Mapping[str, Any]  # the record without ``id``; dotted keys already nested
     events: tuple[Event, ...]
+    undated: bool = False  # no created/engaged/closed date: ``created`` is the import time
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,7 +283,8 @@ class _RowMapper:
             return None, problems
         external = str(values.pop("external_id", "") or row_key(row.cells))
         record = _record(values, events, self.config, external, self.config.is_open(stage))
-        return MappedRow(row.number, external, record, tuple(events)), problems
+        undated = not any(values.get(f) for f in ("created", "engaged", "closed"))
+        return MappedRow(row.number, external, record, tuple(events), undated), problems
 
     def _values(self, row: Row, fail: Callable[[str, str | None], None]) -> dict[str, Any]:
         values: dict[str, Any] = {}
