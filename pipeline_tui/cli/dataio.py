@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from pipeline_tui.cli.base import Context, cli, parse_when, report
+from pipeline_tui.config import TeamMember
 from pipeline_tui.errors import BadRequest, ExitCode
 from pipeline_tui.exporting import export_csv, export_json
 from pipeline_tui.hook import install_hook, staged_problems
@@ -25,6 +26,7 @@ from pipeline_tui.importing.mapping import (
 )
 from pipeline_tui.importing.plan import ImportPlan, apply_plan, plan_import
 from pipeline_tui.importing.table import RowProblem
+from pipeline_tui.importing.team import team_from_table
 from pipeline_tui.model import Pipeline, jsonable
 from pipeline_tui.output import to_json
 from pipeline_tui.store import atomic_write
@@ -55,6 +57,12 @@ from pipeline_tui.workspace import now
     is_flag=True,
     help="Add unseen sources, owners and lost reasons to pipeline.yaml instead of refusing.",
 )
+@click.option(
+    "--team",
+    "team_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A CSV of owners and managers (e.g. sales_agent,manager) to add to the team config.",
+)
 @click.option("--dry-run", is_flag=True, help="Show what would happen; write nothing.")
 @click.option(
     "--history",
@@ -73,6 +81,7 @@ def import_cmd(
     defaults: tuple[str, ...],
     title_template: str | None,
     extend_config: bool,
+    team_file: Path | None,
     dry_run: bool,
     history: bool,
     skip_bad: bool,
@@ -93,8 +102,9 @@ def import_cmd(
         raise click.BadParameter(str(exc)) from None
     ws = obj.workspace()
     started = now()
+    team = _read_team(team_file, encoding)
     options = ImportOptions(
-        started, column_map, value_map, default_map, title_template, extend_config
+        started, column_map, value_map, default_map, title_template, extend_config, team
     )
     table = read_table(file, encoding, delimiter)
     result = map_table(table, ws.config, options)
@@ -184,6 +194,18 @@ def hook_run(obj: Context) -> None:
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+def _read_team(path: Path | None, encoding: str) -> dict[str, TeamMember]:
+    if path is None:
+        return {}
+    members, problems = team_from_table(read_table(path, encoding))
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        for problem in errors:
+            report(str(problem))
+        raise BadRequest(f"--team {path}: {len(errors)} problems; nothing was imported")
+    return members
 
 
 def _pipeline_and_timelines(

@@ -56,6 +56,7 @@ class ImportOptions:
     defaults: Mapping[str, str] = field(default_factory=dict)
     title_template: str | None = None
     extend_config: bool = False
+    team: Mapping[str, TeamMember] = field(default_factory=dict)  # from --team FILE
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,14 +83,18 @@ class ConfigAdditions:
 
     sources: tuple[str, ...] = ()
     lost_reasons: tuple[str, ...] = ()
-    owners: tuple[str, ...] = ()
+    members: tuple[TeamMember, ...] = ()
 
     def __bool__(self) -> bool:
-        return bool(self.sources or self.lost_reasons or self.owners)
+        return bool(self.sources or self.lost_reasons or self.members)
+
+    @property
+    def owners(self) -> tuple[str, ...]:
+        return tuple(m.name for m in self.members)
 
     def apply(self, config: PipelineConfig) -> PipelineConfig:
         team = dict(config.team)
-        team.update({o: TeamMember(o) for o in self.owners})
+        team.update({m.name: m for m in self.members})
         return dataclasses.replace(
             config,
             sources=(*config.sources, *self.sources),
@@ -239,7 +244,8 @@ class _RowMapper:
     ) -> None:
         self.table = table
         self.plan = plan
-        self.config = config
+        self.team_members = [m for m in options.team.values() if config.team.get(m.name) != m]
+        self.config = ConfigAdditions(members=tuple(self.team_members)).apply(config)
         self.options = options
         self.orders: dict[str, SlashOrder] = {
             f: slash_order(r.cells.get(c, "") for r in table.rows)
@@ -250,11 +256,12 @@ class _RowMapper:
 
     def additions(self) -> ConfigAdditions:
         if not self.options.extend_config:
-            return ConfigAdditions()
+            return ConfigAdditions(members=tuple(self.team_members))
+        owners = [TeamMember(o) for o in self.new_values["owner"]] if self.config.team else []
         return ConfigAdditions(
             tuple(self.new_values["source"]),
             tuple(self.new_values["lost_reason"]),
-            tuple(self.new_values["owner"]) if self.config.team else (),
+            (*self.team_members, *owners),
         )
 
     def map_row(self, row: Row) -> tuple[MappedRow | None, list[RowProblem]]:

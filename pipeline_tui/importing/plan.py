@@ -301,15 +301,21 @@ def _extended_config(store: Store, additions: ConfigAdditions) -> str:
                     seq.fa.set_flow_style()
                     tree[key] = seq
                 seq.extend(values)
-        if additions.owners:
+        if additions.members:
             team = tree.get("team")
             if not isinstance(team, CommentedMap):
                 team = CommentedMap()
                 tree["team"] = team
-            for owner in additions.owners:
-                member = CommentedMap()
-                member.fa.set_flow_style()
-                team[owner] = member
+            for member in additions.members:
+                entry = team.get(member.name)
+                if not isinstance(entry, CommentedMap):
+                    entry = CommentedMap()
+                    entry.fa.set_flow_style()
+                    team[member.name] = entry
+                for key in ("manager", "email"):
+                    value = getattr(member, key)
+                    if value:
+                        entry[key] = value
 
     _old, text = store.render_edit(store.config_path, mutate)
     problems = config_text_problems(text.encode("utf-8"), "pipeline.yaml")
