@@ -29,7 +29,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "account", "company", "account_name", "company_name", "customer", "client",
         "organization", "organisation",
     ),
-    "stage": ("stage", "deal_stage", "pipeline_stage", "status"),
+    "stage": ("stage", "deal_stage", "pipeline_stage", "status", "phase"),
     "amount": ("amount", "value", "deal_value", "close_value", "deal_amount", "deal_size"),
     "currency": ("currency",),
     "owner": (

@@ -176,6 +176,7 @@ def map_table(table: Table, config: PipelineConfig, options: ImportOptions) -> M
         problems += found
         if not any(p.severity == "error" for p in found):
             valid.append(mapped)
+    problems.sort(key=lambda p: (p.row is not None, p.row or 0))
     return MappingResult(tuple(valid), tuple(problems), additions, plan)
 
 
