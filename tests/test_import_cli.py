@@ -12,7 +12,7 @@ from tests.conftest import RunCli
 DEALS = (
     "Deal ID,Deal Name,Company,Amount,Stage,Owner,Created,Close Date\n"
     "D-1,CRM rollout,ACME,120000,Proposal,alice,2026-09-01,2026-12-15\n"
-    "D-2,Renewal,Globex,\"5,000\",won,alice,2026-08-01,2026-10-01\n"
+    'D-2,Renewal,Globex,"5,000",won,alice,2026-08-01,2026-10-01\n'
     "D-3,Pilot,Initech,,lead,alice,2026-10-05,\n"
 )
 
@@ -78,7 +78,9 @@ def test_reimport_is_idempotent_and_changed_rows_update(
     assert len(json.loads(again.stdout)["unchanged"]) == 3
     assert commit_count(repo) == before  # nothing to do, no empty commit
 
-    changed = DEALS.replace("CRM rollout,ACME,120000,Proposal", "CRM rollout,ACME,90000,Negotiation")
+    changed = DEALS.replace(
+        "CRM rollout,ACME,120000,Proposal", "CRM rollout,ACME,90000,Negotiation"
+    )
     result = run_cli("import", str(write(tmp_path, "deals2.csv", changed)), "--json")
     outcome = json.loads(result.stdout)
     assert [u["row"] for u in outcome["updated"]] == [2]
@@ -228,7 +230,9 @@ def test_wrong_delimiter_given_explicitly_gives_missing_columns(
 def test_non_utf8_file_names_the_row_and_suggests_an_encoding(
     run_cli: RunCli, repo: Path, tmp_path: Path
 ) -> None:
-    source = write(tmp_path, "latin.csv", "title,account\nA,B\nCaf\xe9,Soci\xe9t\xe9\n".encode("latin-1"))
+    source = write(
+        tmp_path, "latin.csv", "title,account\nA,B\nCaf\xe9,Soci\xe9t\xe9\n".encode("latin-1")
+    )
     result = run_cli("import", str(source))
     assert result.exit_code == 1
     assert "latin.csv: row 3: error: not valid UTF-8 text (byte 0xe9" in result.stderr

@@ -23,7 +23,9 @@ NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 CONFIG = PipelineConfig.from_mapping(parse_fast(DEFAULT_CONFIG_TEXT))
 
 
-def mapped(csv_text: str, *maps: str, defaults: tuple[str, ...] = (), **kw: object) -> MappingResult:
+def mapped(
+    csv_text: str, *maps: str, defaults: tuple[str, ...] = (), **kw: object
+) -> MappingResult:
     columns, values = parse_map_options(maps)
     options = ImportOptions(NOW, columns, values, parse_defaults(defaults), **kw)  # type: ignore[arg-type]
     return map_table(parse_csv_text(csv_text, "deals.csv"), CONFIG, options)
@@ -32,7 +34,7 @@ def mapped(csv_text: str, *maps: str, defaults: tuple[str, ...] = (), **kw: obje
 def test_synonyms_are_matched_ignoring_case_and_punctuation() -> None:
     result = mapped(
         "Deal Name,COMPANY,Value,Deal-Stage,Sales Agent,Lead Source,Created\n"
-        "CRM rollout,ACME,\"120,000\",Proposal,alice,Website,2026-09-01\n"
+        'CRM rollout,ACME,"120,000",Proposal,alice,Website,2026-09-01\n'
     )
     assert result.errors == []
     (row,) = result.rows
@@ -155,7 +157,8 @@ def test_dates_out_of_order_are_refused() -> None:
 @pytest.mark.parametrize(
     ("stage", "created", "engaged", "closed", "expected"),
     [
-        ("won", "", "2017-01-10", "2017-02-01", [("2017-01-10", "qualified"), ("2017-02-01", "won")]),
+        ("won", "", "2017-01-10", "2017-02-01",
+         [("2017-01-10", "qualified"), ("2017-02-01", "won")]),
         ("won", "2017-01-01", "2017-01-10", "2017-02-01",
          [("2017-01-01", "lead"), ("2017-01-10", "qualified"), ("2017-02-01", "won")]),
         ("won", "2017-01-01", "", "2017-02-01", [("2017-01-01", "lead"), ("2017-02-01", "won")]),
