@@ -27,6 +27,7 @@ from pipeline_tui.store import (
 )
 
 MARKER = "# installed by `pipeline hook install` (pipeline-tui)"
+BACKUP_NAME = "pre-commit.before-pipeline"
 
 
 def hook_script(pipeline_rel: str) -> str:
@@ -47,13 +48,16 @@ exit 0
 
 
 def install_hook(store: Store, git: GitRepo, force: bool = False) -> Path:
-    """Write ``pre-commit``; refuses to replace someone else's hook unless ``force``."""
+    """Write ``pre-commit``; someone else's hook is kept unless ``force`` (then backed up)."""
     hook = git.hooks_dir() / "pre-commit"
     if hook.exists() and MARKER not in hook.read_text(encoding="utf-8", errors="replace"):
-        raise BadRequest(
-            f"{hook} already exists and was not written by pipeline-tui: add "
-            "`pipeline hook run` to it yourself, or pass --force to replace it"
-        )
+        if not force:
+            raise BadRequest(
+                f"{hook} already exists and was not written by pipeline-tui: add "
+                "`pipeline hook run` to it yourself, or pass --force to replace it "
+                f"(the old one is kept as {BACKUP_NAME})"
+            )
+        hook.replace(hook.with_name(BACKUP_NAME))
     rel = store.root.resolve().relative_to(git.top).as_posix()
     hook.parent.mkdir(parents=True, exist_ok=True)
     hook.write_text(hook_script("" if rel == "." else rel), encoding="utf-8")

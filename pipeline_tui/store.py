@@ -343,6 +343,8 @@ def _quoted_if_needed(value: str, *unsafe: str) -> str | None:
         return value
     if value != value.strip():
         return None
+    if "'" in value and '"' not in value and "\\" not in value:
+        return f'"{value}"'  # what the round-trip dumper picks too
     return "'" + value.replace("'", "''") + "'"
 
 
