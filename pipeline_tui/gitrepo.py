@@ -18,10 +18,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-
-import git
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 from pipeline_tui.errors import RepoError
+
+if TYPE_CHECKING:
+    import git
 
 LOCK_NAME = "pipeline-tui.lock"
 _LOCK_TIMEOUT_S = 30.0
@@ -47,10 +50,18 @@ class PlannedCommit:
     files: Mapping[Path, str]
 
 
+def _gitpython() -> ModuleType:
+    """GitPython, imported on first use: it costs ~70 ms and read-only commands never need it."""
+    import git
+
+    return git
+
+
 class GitRepo:
     """A git working tree that holds a pipeline."""
 
     def __init__(self, root: Path) -> None:
+        git = _gitpython()
         try:
             self.repo = git.Repo(root, search_parent_directories=True)
         except (git.InvalidGitRepositoryError, git.NoSuchPathError) as exc:
@@ -67,6 +78,7 @@ class GitRepo:
     def init(cls, path: Path) -> GitRepo:
         """Open the repository holding ``path``, running ``git init`` if there is none."""
         path.mkdir(parents=True, exist_ok=True)
+        git = _gitpython()
         try:
             git.Repo(path, search_parent_directories=True)
         except git.InvalidGitRepositoryError:
@@ -285,6 +297,7 @@ class GitRepo:
 
     def _git(self, *args: str, env: dict[str, str] | None = None) -> str:
         """Run git, retrying while another process holds ``index.lock``."""
+        git = _gitpython()
         for attempt in range(_INDEX_LOCK_RETRIES):
             try:
                 out: str = self.repo.git.execute(["git", *args], env=env)

@@ -15,11 +15,6 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-import tabulate as _tabulate
-from tabulate import tabulate
-
-_tabulate.WIDE_CHARS_MODE = True  # align Chinese titles and owners by display width
-
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -37,8 +32,13 @@ def to_json(data: Any) -> str:
 def table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:
     if not rows:
         return "(none)"
+    import tabulate as _tabulate  # ~60 ms to import: only when a table is printed
+
+    _tabulate.WIDE_CHARS_MODE = True  # align Chinese titles and owners by display width
     body = [[_cell(row.get(c)) for c in columns] for row in rows]
-    return tabulate(body, headers=list(columns), tablefmt="simple", disable_numparse=False)
+    return _tabulate.tabulate(
+        body, headers=list(columns), tablefmt="simple", disable_numparse=False
+    )
 
 
 def to_csv(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:

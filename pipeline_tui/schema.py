@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import json
 from functools import cache
-from typing import Any
-
-from jsonschema import Draft202012Validator
+from typing import TYPE_CHECKING, Any
 
 from pipeline_tui.resources import data_dir
+
+if TYPE_CHECKING:  # jsonschema costs ~60 ms to import: only when something is validated
+    from jsonschema import Draft202012Validator
 
 OPPORTUNITY_SCHEMA = "opportunity.schema.json"
 CONFIG_SCHEMA = "pipeline.schema.json"
@@ -28,6 +29,8 @@ def load_schema(name: str) -> dict[str, Any]:
 @cache
 def validator(name: str) -> Draft202012Validator:
     """A ready validator for one of the bundled schemas."""
+    from jsonschema import Draft202012Validator
+
     schema = load_schema(name)
     Draft202012Validator.check_schema(schema)
     return Draft202012Validator(schema)

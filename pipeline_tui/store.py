@@ -32,6 +32,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import ScalarNode
 from ruamel.yaml.resolver import VersionedResolver
 
+from pipeline_tui import parsecache
 from pipeline_tui.config import CONFIG_FILE, OPPORTUNITIES_DIR, PipelineConfig
 from pipeline_tui.errors import BadRequest, InvalidData, NotFound, RepoError
 from pipeline_tui.model import ID_PATTERN, KNOWN_FIELDS, Opportunity, Pipeline, Problem
@@ -179,27 +180,55 @@ class Store:
     def load_config(self) -> PipelineConfig:
         """The parsed config; raises :class:`InvalidData` since nothing works without it."""
         path = CONFIG_FILE
+        cache = parsecache.for_root(self.root)
         try:
+            key = parsecache.stat_key(self.config_path.stat())
+            cached = cache.get_config(key)
+            if isinstance(cached, PipelineConfig):
+                return cached
             raw = self.config_path.read_bytes()
         except OSError as exc:
             raise RepoError(f"cannot read {self.config_path}: {exc.strerror}") from exc
         problems = config_text_problems(raw, path)
         if problems:
-            raise InvalidData(f"{problems[0]}", problems)
-        return PipelineConfig.from_mapping(parse_fast(raw.decode("utf-8")))
+            raise InvalidData(f"{CONFIG_FILE} is invalid, fix it first:", problems)
+        config = PipelineConfig.from_mapping(parse_fast(raw.decode("utf-8")))
+        cache.put_config(key, config)
+        return config
 
     def load(self, config: PipelineConfig | None = None) -> Pipeline:
         """Every opportunity that is valid, plus problems for the rest."""
         config = config or self.load_config()
+        cache = parsecache.for_root(self.root)
+        cache.use_config(config)
         records: list[Opportunity] = []
         problems: list[Problem] = []
+        names: set[str] = set()
         for file in self.opportunity_files():
-            record, found = self.load_file(file, config)
+            record, found = self._load_cached(file, config, cache)
+            names.add(file.name)
             problems.extend(found)
             if record is not None:
                 records.append(record)
+        cache.keep_only(names)
+        cache.save()
         records, duplicates = _drop_duplicate_ids(records)
         return Pipeline(config, tuple(records), tuple(problems + duplicates))
+
+    def _load_cached(
+        self, file: Path, config: PipelineConfig, cache: parsecache.ParseCache
+    ) -> tuple[Opportunity | None, list[Problem]]:
+        """:meth:`load_file`, reused from the parse cache while the file is unchanged."""
+        try:
+            key = parsecache.stat_key(file.stat())
+        except OSError:
+            return self.load_file(file, config)
+        hit = cache.get(file.name, key)
+        if hit is None:
+            hit = self.load_file(file, config)
+            cache.put(file.name, key, hit)
+        record, problems = hit
+        return record, list(problems)
 
     def load_file(
         self, file: Path, config: PipelineConfig
@@ -221,7 +250,7 @@ class Store:
             raise NotFound(f"no opportunity {opp_id!r} ({self.relpath(path)} does not exist)")
         record, problems = self.load_file(path, config)
         if record is None:
-            raise InvalidData("; ".join(str(p) for p in problems), list(problems))
+            raise InvalidData(f"{self.relpath(path)} is invalid:", problems)
         return record
 
     # ----------------------------------------------------------------- writing
@@ -248,14 +277,18 @@ class Store:
         record, problems = check_opportunity_text(text, self.relpath(path), config)
         errors = [p for p in problems if p.severity == "error"]
         if record is None or errors:
-            detail = "; ".join(f"{p.field or 'file'}: {p.message}" for p in errors or problems)
-            raise InvalidData(f"refused, the result would be invalid: {detail}", list(errors))
+            raise InvalidData(
+                f"refused: the change would make {self.relpath(path)} invalid (nothing written):",
+                errors or problems,
+            )
         return record
 
     def write_config_text(self, text: str) -> None:
         problems = config_text_problems(text.encode("utf-8"), CONFIG_FILE)
         if problems:
-            raise InvalidData(f"refused, pipeline.yaml would be invalid: {problems[0]}", problems)
+            raise InvalidData(
+                f"refused: {CONFIG_FILE} would be invalid (nothing written):", problems
+            )
         atomic_write(self.config_path, text)
 
 

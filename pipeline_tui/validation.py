@@ -38,6 +38,8 @@ def schema_problems(
             message = "is required"
         elif error.validator == "pattern":
             message = f"{error.instance!r} is not in the expected format"
+        elif len(repr(error.instance)) > 30:
+            message = message.replace(repr(error.instance), "the value")
         field = ".".join(str(k) for k in key_path) or None
         problems.append(Problem(path, message, _line(locate, key_path), field))
     return problems
@@ -51,8 +53,9 @@ def opportunity_problems(
         return [Problem(path, "the file must hold a mapping of fields (key: value)", 1)]
     problems = schema_problems(data, path, OPPORTUNITY_SCHEMA, locate)
 
-    def add(field: str, message: str, severity: Severity = "error") -> None:
-        problems.append(Problem(path, message, _line(locate, [field]), field, severity))
+    def add(field: str, message: str, severity: Severity = "error", near: str = "") -> None:
+        line = _line(locate, [near or field])
+        problems.append(Problem(path, message, line, field, severity))
 
     stem = PurePosixPath(path).name.removesuffix(".yaml")
     if isinstance(data.get("id"), str) and data["id"] != stem:
@@ -63,7 +66,7 @@ def opportunity_problems(
     _check_listed(data, "source", config.sources, add)
     if stage == config.lost_stage:
         if not is_filled(data.get("lost_reason")):
-            add("lost_reason", f"is required when the stage is {stage!r}")
+            add("lost_reason", f"is required when the stage is {stage!r}", near="stage")
         else:
             _check_listed(data, "lost_reason", config.lost_reasons, add)
     owner = data.get("owner")

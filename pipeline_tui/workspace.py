@@ -13,12 +13,13 @@ import re
 import secrets
 import string
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from ruamel.yaml.comments import CommentedMap
 
@@ -69,12 +70,30 @@ def init_pipeline(directory: Path, author_name: str | None = None) -> Path:
     return store.root
 
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _writes(
+    method: Callable[Concatenate[Workspace, P], R],
+) -> Callable[Concatenate[Workspace, P], R]:
+    """Run a write method inside :meth:`Workspace.transaction`."""
+
+    def wrapper(self: Workspace, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        with self.transaction():
+            return method(self, *args, **kwargs)
+
+    wrapper.__name__, wrapper.__doc__ = method.__name__, method.__doc__
+    return wrapper
+
+
 class Workspace:
     """A pipeline repo: reading through :class:`Store`, writing through git commits."""
 
     def __init__(self, root: Path | None = None, author_name: str | None = None) -> None:
         self.store = Store(find_root(root) if root is None else _checked_root(root))
         self.author_name = author_name
+        self._lock_depth = 0
 
     @property
     def root(self) -> Path:
@@ -96,6 +115,7 @@ class Workspace:
 
     # ----------------------------------------------------------------- writes
 
+    @_writes
     def create(
         self,
         title: str,
@@ -123,6 +143,7 @@ class Workspace:
         text = self.store.render_new(merged)
         return self._commit_text(path, None, text, f"{opp_id}: created in {stage}", at)
 
+    @_writes
     def set_fields(
         self, opp_id: str, assignments: Mapping[str, Any], at: datetime | None = None
     ) -> Change:
@@ -147,6 +168,7 @@ class Workspace:
         )
         return self._edit(opp_id, mutate, f"{opp_id}: {summary}", at)
 
+    @_writes
     def move(
         self, opp_id: str, stage: str, at: datetime | None = None, note: str | None = None
     ) -> Change:
@@ -166,6 +188,7 @@ class Workspace:
         message = f"{opp_id}: stage {before.stage} -> {target.name}"
         return self._edit(opp_id, mutate, message + (f"\n\n{note}" if note else ""), at)
 
+    @_writes
     def log(self, opp_id: str, kind: str, note: str, at: datetime | None = None) -> Change:
         """Append an activity (call, email, meeting or note)."""
         self.get(opp_id)
@@ -176,6 +199,7 @@ class Workspace:
 
         return self._edit(opp_id, mutate, f"{opp_id}: logged {kind}: {_short(note)}", at)
 
+    @_writes
     def close(
         self, opp_id: str, outcome: str, reason: str | None, at: datetime | None = None
     ) -> Change:
@@ -199,6 +223,7 @@ class Workspace:
         message = f"{opp_id}: stage {before.stage} -> {stage}{detail}"
         return self._edit(opp_id, mutate, message, at)
 
+    @_writes
     def assign(self, opp_id: str, owner: str, at: datetime | None = None) -> Change:
         before = self.get(opp_id)
         if before.owner == owner:
@@ -240,20 +265,34 @@ class Workspace:
     def _commit_text(
         self, path: Path, old: str | None, new: str, message: str, at: datetime | None
     ) -> Change:
+        """Validate, write atomically and commit; put the old bytes back if git fails."""
         record = self.store.validated(path, new, self.config)
-        author = self._author()
-        self.git.check_ready()
-        with self.git.write_lock():
-            current = path.read_text(encoding="utf-8") if path.exists() else None
-            if current != old:
-                raise RepoError(f"{self.store.relpath(path)} changed while editing; try again")
-            atomic_write(path, new)
-            try:
-                sha = self.git.commit_paths([path], message, author, at)
-            except RepoError:
-                _restore(path, old)
-                raise
+        atomic_write(path, new)
+        try:
+            sha = self.git.commit_paths([path], message, self._author(), at)
+        except RepoError:
+            _restore(path, old)
+            raise
         return Change(record, sha, message)
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Hold the writers' lock for a whole read-check-write-commit (re-entrant).
+
+        Reading the file inside the lock is what makes two writers started at
+        the same moment both land instead of one overwriting the other.
+        """
+        if self._lock_depth == 0:
+            self._author()  # fail early, before anything is written
+            self.git.check_ready()
+        with ExitStack() as stack:
+            if self._lock_depth == 0:
+                stack.enter_context(self.git.write_lock())
+            self._lock_depth += 1
+            try:
+                yield
+            finally:
+                self._lock_depth -= 1
 
 
 def _checked_root(root: Path) -> Path:

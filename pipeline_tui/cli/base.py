@@ -49,8 +49,9 @@ class PipelineGroup(click.Group):
             report(f"{exc}; fill them first, e.g. `pipeline set ID {fields}`")
             ctx.exit(exc.exit_code)
         except InvalidData as exc:
-            for problem in exc.problems or [exc]:
-                report(str(problem))
+            report(str(exc))
+            for problem in exc.problems:
+                click.echo(str(problem), err=True)
             ctx.exit(exc.exit_code)
         except PipelineError as exc:
             report(str(exc))
@@ -97,14 +98,17 @@ def parse_when(value: str | None) -> datetime | None:
 
 
 def parse_assignments(pairs: Iterable[str]) -> dict[str, Any]:
-    """``key=value`` pairs; values are YAML scalars (``120000`` is a number, ``null`` unsets)."""
+    """``key=value`` pairs; values are YAML scalars (``120000`` is a number, ``null`` unsets).
+
+    Flow lists (``tags=[b2b, vip]``) are accepted; mappings must use dotted keys.
+    """
     result: dict[str, Any] = {}
     for pair in pairs:
         key, sep, raw = pair.partition("=")
         if not sep or not key.strip():
             raise click.BadParameter(f"{pair!r}: expected key=value", param_hint="key=value")
         value = parse_fast(raw) if raw.strip() else None
-        if isinstance(value, dict | list):
+        if isinstance(value, dict):
             raise click.BadParameter(f"{pair!r}: set nested fields with dotted keys (a.b=value)")
         result[key.strip()] = value
     return result
@@ -137,7 +141,7 @@ AT_OPTION = click.option(
 ID_ARGUMENT = click.argument("opp_id", metavar="ID", shell_complete=complete_ids)
 
 
-@click.group(cls=PipelineGroup, invoke_without_command=True)
+@click.group("pipeline", cls=PipelineGroup, invoke_without_command=True)
 @click.option(
     "--repo",
     type=click.Path(file_okay=False, path_type=Path),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from collections import Counter
 from collections.abc import Mapping
 from datetime import datetime
@@ -11,7 +10,9 @@ from typing import Any
 
 import click
 
+from pipeline_tui import history
 from pipeline_tui.cli.base import Context, cli, parse_when, report
+from pipeline_tui.cli.history import progress_bar
 from pipeline_tui.config import TeamMember
 from pipeline_tui.errors import BadRequest, ExitCode
 from pipeline_tui.exporting import export_csv, export_json
@@ -210,22 +211,18 @@ def _read_team(path: Path | None, encoding: str) -> dict[str, TeamMember]:
 
 def _pipeline_and_timelines(
     root: Path, current: Pipeline, when: datetime | None
-) -> tuple[Pipeline, Mapping[str, Timeline] | None]:
-    """The pipeline (as of ``when``) and its timelines, if the history engine is installed."""
-    try:
-        history = importlib.import_module("pipeline_tui.history")
-    except ModuleNotFoundError:
-        if when is not None:
-            raise BadRequest("--as-of needs the history engine (pipeline_tui.history)") from None
-        return current, None
-    pipeline = current if when is None else history.pipeline_as_of(root, when)
-    loaded = history.load_timelines(root)
-    items = loaded.values() if isinstance(loaded, Mapping) else loaded
-    timelines: dict[str, Timeline] = {}
-    for timeline in items:
-        stages = tuple(s for s in timeline.stages if when is None or s.entered <= when)
-        timelines[timeline.id] = Timeline(timeline.id, timeline.path, stages)
-    return pipeline, timelines
+) -> tuple[Pipeline, dict[str, Timeline]]:
+    """The pipeline (as of ``when``) and each deal's stage stays known by then."""
+    with progress_bar() as progress:
+        timelines = history.load_timelines(root, progress=progress, pipeline=current)
+    if when is None:
+        return current, timelines
+    pipeline = history.pipeline_as_of(root, when)
+    cut = {
+        opp_id: Timeline(t.id, t.path, tuple(s for s in t.stages if s.entered <= when))
+        for opp_id, t in timelines.items()
+    }
+    return pipeline, cut
 
 
 def _outcome(

@@ -20,6 +20,7 @@ from pipeline_tui.cli.base import (
     parse_when,
     report_problems,
 )
+from pipeline_tui.cli.history import stage_columns
 from pipeline_tui.errors import ExitCode
 from pipeline_tui.model import ACTIVITY_KINDS, Opportunity, Pipeline, jsonable
 from pipeline_tui.output import Format, render_rows, to_json
@@ -110,7 +111,8 @@ def list_cmd(
     fmt: Format,
 ) -> None:
     """List opportunities; broken files are reported on stderr, the rest still listed."""
-    pipeline = obj.workspace().load()
+    ws = obj.workspace()
+    pipeline = ws.load()
     records = [
         r
         for r in pipeline.opportunities
@@ -122,7 +124,8 @@ def list_cmd(
     ]
     records.sort(key=sort_key(pipeline, sort))
     if fmt is Format.JSON:
-        click.echo(to_json([record_json(r) for r in records]))
+        ages = stage_columns(ws.root, pipeline)
+        click.echo(to_json([{**record_json(r), **ages[r.id]} for r in records]))
     else:
         click.echo(render_rows([flat_row(r) for r in records], LIST_COLUMNS, fmt))
     report_problems(pipeline.problems)

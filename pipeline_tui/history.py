@@ -1,0 +1,544 @@
+"""The history engine: every opportunity's stage timeline and field changes, from git.
+
+Git is the only source of stage durations, so this module turns the whole
+history into :class:`~pipeline_tui.timeline.Timeline` values in one pass:
+
+1. one streaming ``git log -c --raw --no-renames`` over ``opportunities/`` and
+   ``pipeline.yaml`` (:mod:`pipeline_tui.gitlog`), plus one ``git cat-file
+   --batch`` for the file versions it names;
+2. each commit becomes per-opportunity :class:`Event` values: created,
+   changed (with the stage it moved to and the field changes it made) or
+   deleted.  Identity is the ``id`` inside the file, so a rename is a change;
+3. each opportunity's events, sorted by author date, fold into its timeline.
+
+Rules (see docs/history.md): times are author dates; a change counts once, at
+the commit that introduced it (merges contribute only what they changed
+themselves, so a teammate's pulled-in commits keep their own dates); moving
+back opens a second interval; deleted files keep their history; a stage
+changed in the work tree but not committed counts from *now*, flagged
+``uncommitted``.  Hand edits count exactly like CLI edits: only file contents
+are read, never commit messages.
+
+Events are cached in ``.git/pipeline-tui/`` (:mod:`pipeline_tui.historycache`)
+and brought up to date from the commits added since.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from pipeline_tui import gitlog
+from pipeline_tui.config import CONFIG_FILE, OPPORTUNITIES_DIR, PipelineConfig
+from pipeline_tui.errors import PipelineError
+from pipeline_tui.model import Opportunity, Pipeline, Problem, jsonable
+from pipeline_tui.timeline import FieldChange, StageInterval, Timeline
+from pipeline_tui.yamlblocks import Unsplittable, block_value, parse_fields, split_blocks
+
+Progress = Callable[[int, int], None]
+LOG_PATHS = (f"{OPPORTUNITIES_DIR}/", CONFIG_FILE)
+_IGNORED_FIELDS = frozenset({"id", "stage"})
+
+
+# --------------------------------------------------------------------------- values
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """What one commit did to one opportunity.
+
+    ``stage`` is set only when the commit changed the stage (the new one);
+    ``blob`` is the file version it left (None: deleted); ``seq`` orders
+    commits with equal author dates (parents before children).
+    """
+
+    at: datetime
+    seq: int
+    commit: str
+    author: str
+    path: str
+    blob: str | None
+    stage: str | None
+    changes: tuple[tuple[str, Any, Any], ...] = ()
+    created: bool = False
+
+    @property
+    def deleted(self) -> bool:
+        return self.blob is None
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigVersion:
+    at: datetime
+    seq: int
+    blob: str | None
+
+
+@dataclass
+class History:
+    """Everything the log said: events per opportunity id, and config versions."""
+
+    head: str | None
+    events: dict[str, list[Event]]
+    config: list[ConfigVersion]
+    next_seq: int = 0
+
+    def add(self, other: History) -> set[str]:
+        """Append a newer slice of history; the ids it touched."""
+        for opp_id, events in other.events.items():
+            self.events.setdefault(opp_id, []).extend(events)
+            self.events[opp_id].sort(key=_event_order)
+        self.config.extend(other.config)
+        self.config.sort(key=lambda v: (v.at, v.seq))
+        self.head = other.head
+        self.next_seq = other.next_seq
+        return set(other.events)
+
+
+def _event_order(event: Event) -> tuple[datetime, int]:
+    return (event.at, event.seq)
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def load_timelines(
+    root: Path,
+    *,
+    progress: Progress | None = None,
+    now: datetime | None = None,
+    pipeline: Pipeline | None = None,
+) -> dict[str, Timeline]:
+    """Timelines of every opportunity that ever existed, keyed by id (cached).
+
+    ``pipeline`` is the work tree as already loaded (saves reading it twice);
+    uncommitted stage changes in it count from ``now``.
+    """
+    from pipeline_tui import historycache
+
+    state = historycache.fresh(root, progress)
+    return _with_work_tree(root, dict(state.timelines), now, pipeline)
+
+
+def scan_timelines(
+    root: Path,
+    *,
+    progress: Progress | None = None,
+    now: datetime | None = None,
+    pipeline: Pipeline | None = None,
+) -> dict[str, Timeline]:
+    """The same answer as :func:`load_timelines`, computed from scratch (no cache)."""
+    history = read_history(root, progress=progress)
+    return _with_work_tree(root, derive_all(history), now, pipeline)
+
+
+def pipeline_as_of(root: Path, when: datetime) -> Pipeline:
+    """The pipeline as it stood at ``when``: files and config from history, not the work tree."""
+    from pipeline_tui import historycache
+
+    history = historycache.fresh(root, None).history
+    blobs = {
+        opp_id: version
+        for opp_id, events in history.events.items()
+        if (version := _version_at(events, when)) is not None
+    }
+    config_blob = _config_at(history.config, when)
+    with gitlog.BlobReader(root) as reader:
+        config = _config_from(reader, config_blob, root)
+        shas = [event.blob for event in blobs.values() if event.blob is not None]
+        contents = dict(zip(shas, reader.read(shas), strict=True))
+    records: list[Opportunity] = []
+    problems: list[Problem] = []
+    for event in sorted(blobs.values(), key=lambda e: e.path):
+        raw = contents.get(event.blob or "")
+        record, found = _record_from(raw, event.path, config)
+        problems.extend(found)
+        if record is not None:
+            records.append(record)
+    return Pipeline(config, tuple(records), tuple(problems))
+
+
+# --------------------------------------------------------------------------- reading the log
+
+
+def read_history(
+    root: Path,
+    since: str | None = None,
+    first_seq: int = 0,
+    progress: Progress | None = None,
+) -> History:
+    """Events from one ``git log`` pass: all of history, or only commits after ``since``."""
+    sha = gitlog.head(root)
+    if sha is None:
+        return History(None, {}, [], first_seq)
+    revisions = [sha] if since is None else [sha, f"^{since}"]
+    total = int(gitlog.git(root, "rev-list", "--count", *revisions) or 0)
+    reader = _Reader(root)
+    pending: list[tuple[int, gitlog.Commit, list[_RawEvent]]] = []
+    configs: list[tuple[int, gitlog.Commit, str | None]] = []
+    try:
+        for index, commit in enumerate(gitlog.log(root, revisions, LOG_PATHS)):
+            raw, config_blob = reader.commit_events(commit)
+            pending.append((index, commit, raw))
+            if config_blob is not _NO_CONFIG:
+                configs.append((index, commit, config_blob))
+            if progress is not None and index % 200 == 0:
+                progress(index, total)
+    finally:
+        reader.close()
+    count = len(pending)
+    events: dict[str, list[Event]] = defaultdict(list)
+    for index, commit, raw in pending:
+        seq = first_seq + count - index
+        for opp_id, path, blob, stage, changes, created in raw:
+            events[opp_id].append(
+                Event(
+                    commit.at, seq, commit.sha, commit.author, path, blob, stage, changes, created
+                )
+            )
+    for opp_events in events.values():
+        opp_events.sort(key=_event_order)
+    config = sorted(
+        (ConfigVersion(c.at, first_seq + count - i, blob) for i, c, blob in configs),
+        key=lambda v: (v.at, v.seq),
+    )
+    if progress is not None:
+        progress(total, total)
+    return History(sha, dict(events), config, first_seq + count + 1)
+
+
+# (id, path, blob, stage it moved to, field changes, created)
+_RawEvent = tuple[str, str, str | None, str | None, tuple[tuple[str, Any, Any], ...], bool]
+_NO_CONFIG = "\0none"
+
+
+@dataclass(slots=True)
+class _Blob:
+    """One file version, split into top-level blocks (values parsed on demand)."""
+
+    id: str | None
+    stage: str | None
+    blocks: dict[str, tuple[str, ...]] | None
+    data: dict[str, Any] | None
+
+    def value(self, key: str) -> Any:
+        if self.blocks is not None:
+            block = self.blocks.get(key)
+            return None if block is None else block_value(key, block)
+        return None if self.data is None else self.data.get(key)
+
+    def keys(self) -> Iterable[str]:
+        if self.blocks is not None:
+            return self.blocks.keys()
+        return self.data.keys() if self.data is not None else ()
+
+
+class _Reader:
+    """Turns commits into raw events, reading and splitting each blob once."""
+
+    def __init__(self, root: Path) -> None:
+        self.blobs = gitlog.BlobReader(root)
+        self.cache: dict[str, _Blob] = {}
+
+    def close(self) -> None:
+        self.blobs.close()
+
+    def commit_events(self, commit: gitlog.Commit) -> tuple[list[_RawEvent], str | None]:
+        config_blob: str | None = _NO_CONFIG
+        changes = []
+        for change in commit.changes:
+            if change.path == CONFIG_FILE:
+                config_blob = change.after
+            elif _is_opportunity(change.path):
+                changes.append(change)
+        self._fetch(changes)
+        if len(commit.parents) > 1:
+            return [e for c in changes if (e := self._merge_event(c)) is not None], config_blob
+        return self._plain_events(changes), config_blob
+
+    def _fetch(self, changes: Sequence[gitlog.FileChange]) -> None:
+        wanted = {
+            sha
+            for change in changes
+            for sha in (*change.before, change.after)
+            if sha is not None and sha not in self.cache
+        }
+        if wanted:
+            shas = sorted(wanted)
+            for sha, raw in zip(shas, self.blobs.read(shas), strict=True):
+                self.cache[sha] = _split(raw)
+
+    def _identity(self, sha: str, path: str) -> str:
+        return self.cache[sha].id or PurePosixPath(path).stem
+
+    def _plain_events(self, changes: Sequence[gitlog.FileChange]) -> list[_RawEvent]:
+        """An ordinary commit: pair old and new versions by the id inside them."""
+        before: dict[str, tuple[str, str]] = {}
+        after: dict[str, tuple[str, str]] = {}
+        for change in changes:
+            old = change.before[0] if change.before else None
+            if old is not None:
+                before.setdefault(self._identity(old, change.path), (change.path, old))
+            if change.after is not None:
+                after.setdefault(
+                    self._identity(change.after, change.path), (change.path, change.after)
+                )
+        events: list[_RawEvent] = []
+        for opp_id in sorted(before.keys() | after.keys()):
+            old_side, new_side = before.get(opp_id), after.get(opp_id)
+            if new_side is None:
+                assert old_side is not None
+                events.append((opp_id, old_side[0], None, None, (), False))
+                continue
+            path, sha = new_side
+            new = self.cache[sha]
+            if old_side is None:
+                events.append((opp_id, path, sha, new.stage, (), True))
+                continue
+            old = self.cache[old_side[1]]
+            stage = new.stage if new.stage is not None and new.stage != old.stage else None
+            events.append((opp_id, path, sha, stage, field_changes(old, new), False))
+        return events
+
+    def _merge_event(self, change: gitlog.FileChange) -> _RawEvent | None:
+        """A merge's own change to one file: only what differs from every parent."""
+        parents = [self.cache[sha] for sha in change.before if sha is not None]
+        if change.after is None:
+            if not parents:
+                return None
+            first = next(sha for sha in change.before if sha is not None)
+            return (self._identity(first, change.path), change.path, None, None, (), False)
+        new = self.cache[change.after]
+        opp_id = self._identity(change.after, change.path)
+        if not parents:
+            return (opp_id, change.path, change.after, new.stage, (), True)
+        stages = {p.stage for p in parents}
+        stage = new.stage if new.stage is not None and new.stage not in stages else None
+        own = tuple(
+            item
+            for item in field_changes(parents[0], new)
+            if all(_flat_value(p, item[0]) != item[2] for p in parents[1:])
+        )
+        return (opp_id, change.path, change.after, stage, own, False)
+
+
+def _is_opportunity(path: str) -> bool:
+    return path.startswith(f"{OPPORTUNITIES_DIR}/") and path.endswith(".yaml")
+
+
+def _split(raw: bytes | None) -> _Blob:
+    """Id and stage of one version; blocks kept for diffing against its neighbours."""
+    if raw is None:
+        return _Blob(None, None, None, None)
+    text = raw.decode("utf-8", errors="replace")
+    try:
+        blocks = split_blocks(text)
+        blob = _Blob(None, None, blocks, None)
+        opp_id, stage = blob.value("id"), blob.value("stage")
+    except Exception:  # unusual layout or a broken block: parse the whole file
+        data = parse_fields(text)
+        blob = _Blob(None, None, None, data)
+        opp_id, stage = blob.value("id"), blob.value("stage")
+    blob.id = opp_id if isinstance(opp_id, str) else None
+    blob.stage = stage if isinstance(stage, str) else None
+    return blob
+
+
+# --------------------------------------------------------------------------- field diffs
+
+
+def field_changes(old: _Blob, new: _Blob) -> tuple[tuple[str, Any, Any], ...]:
+    """(field, old, new) for every field that differs; nested keys dotted.
+
+    Only top-level blocks whose text changed are parsed.  A list of mappings
+    that grew at the end (``activities``) gives one change per new item.
+    """
+    if old.blocks is not None and new.blocks is not None:
+        keys = [k for k in _union(old.blocks, new.blocks) if old.blocks.get(k) != new.blocks.get(k)]
+    else:
+        keys = list(_union(old.keys(), new.keys()))
+    out: list[tuple[str, Any, Any]] = []
+    for key in keys:
+        if key in _IGNORED_FIELDS:
+            continue
+        try:
+            _diff(key, old.value(key), new.value(key), out)
+        except (Unsplittable, Exception):  # an unreadable block: report it whole, as text
+            out.append((key, _text(old, key), _text(new, key)))
+    return tuple(out)
+
+
+def _union(first: Iterable[str], second: Iterable[str]) -> list[str]:
+    seen = dict.fromkeys(first)
+    seen.update(dict.fromkeys(second))
+    return list(seen)
+
+
+def _text(blob: _Blob, key: str) -> str | None:
+    if blob.blocks is None or key not in blob.blocks:
+        return None
+    return "\n".join(blob.blocks[key])
+
+
+def _diff(field: str, old: Any, new: Any, out: list[tuple[str, Any, Any]]) -> None:
+    if old == new and type(old) is type(new):
+        return
+    if isinstance(old, Mapping | None) and isinstance(new, Mapping | None) and (old or new):
+        old_map: Mapping[str, Any] = old or {}
+        new_map: Mapping[str, Any] = new or {}
+        for key in _union(map(str, old_map), map(str, new_map)):
+            _diff(f"{field}.{key}", old_map.get(key), new_map.get(key), out)
+        return
+    if (
+        isinstance(old, list | None)
+        and isinstance(new, list)
+        and len(new) > len(old or [])
+        and new[: len(old or [])] == (old or [])
+        and all(isinstance(item, Mapping) for item in new[len(old or []) :])
+    ):
+        out.extend((field, None, jsonable(item)) for item in new[len(old or []) :])
+        return
+    out.append((field, jsonable(old), jsonable(new)))
+
+
+def _flat_value(blob: _Blob, field: str) -> Any:
+    """The JSON value a dotted field has in ``blob`` (for merge filtering)."""
+    head, _, rest = field.partition(".")
+    try:
+        value: Any = blob.value(head)
+    except Exception:
+        return None
+    for part in rest.split(".") if rest else ():
+        value = value.get(part) if isinstance(value, Mapping) else None
+    return jsonable(value)
+
+
+# --------------------------------------------------------------------------- folding
+
+
+def derive_all(history: History) -> dict[str, Timeline]:
+    return {opp_id: derive(opp_id, events) for opp_id, events in history.events.items()}
+
+
+def derive(opp_id: str, events: Sequence[Event]) -> Timeline:
+    """Fold one opportunity's events (sorted by author date) into its timeline."""
+    intervals: list[StageInterval] = []
+    changes: list[FieldChange] = []
+    deleted_at: datetime | None = None
+    path = events[0].path if events else ""
+    for event in events:
+        if event.deleted:
+            if deleted_at is None and intervals:
+                deleted_at = event.at
+                _close(intervals, event.at)
+            continue
+        path = event.path
+        resurrected = deleted_at is not None
+        deleted_at = None
+        current = intervals[-1].stage if intervals and not resurrected else None
+        if event.stage is not None and event.stage != current:
+            _close(intervals, event.at)
+            intervals.append(StageInterval(event.stage, event.at, None, event.commit, event.author))
+        changes.extend(
+            FieldChange(event.at, event.author, event.commit, field, old, new)
+            for field, old, new in event.changes
+        )
+    return Timeline(opp_id, path, tuple(intervals), tuple(changes), deleted_at)
+
+
+def _close(intervals: list[StageInterval], when: datetime) -> None:
+    if intervals and intervals[-1].left is None:
+        last = intervals[-1]
+        intervals[-1] = StageInterval(
+            last.stage, last.entered, when, last.commit, last.author, last.uncommitted
+        )
+
+
+# --------------------------------------------------------------------------- the work tree
+
+
+def _with_work_tree(
+    root: Path,
+    timelines: dict[str, Timeline],
+    now: datetime | None,
+    pipeline: Pipeline | None,
+) -> dict[str, Timeline]:
+    """Add stage changes made in the work tree but not committed, counted from ``now``."""
+    if pipeline is None:
+        from pipeline_tui.store import Store
+
+        try:
+            pipeline = Store(root).load()
+        except PipelineError:
+            return timelines
+    moment = now or datetime.now(UTC)
+    for record in pipeline.opportunities:
+        known = timelines.get(record.id)
+        if (
+            known is not None
+            and not known.deleted
+            and known.current is not None
+            and known.current.stage == record.stage
+        ):
+            continue
+        timelines[record.id] = _uncommitted(known, record, moment)
+    return timelines
+
+
+def _uncommitted(known: Timeline | None, record: Opportunity, now: datetime) -> Timeline:
+    stay = StageInterval(record.stage, now, None, None, None, uncommitted=True)
+    if known is None:
+        return Timeline(record.id, record.path, (stay,))
+    intervals = list(known.stages)
+    _close(intervals, now)
+    return Timeline(record.id, record.path, (*intervals, stay), known.changes, None)
+
+
+# --------------------------------------------------------------------------- as of
+
+
+def _version_at(events: Sequence[Event], when: datetime) -> Event | None:
+    found = None
+    for event in events:
+        if event.at > when:
+            break
+        found = event
+    return None if found is None or found.deleted else found
+
+
+def _config_at(versions: Sequence[ConfigVersion], when: datetime) -> str | None:
+    found = versions[0].blob if versions else None
+    for version in versions:
+        if version.at > when:
+            break
+        found = version.blob
+    return found
+
+
+def _config_from(reader: gitlog.BlobReader, blob: str | None, root: Path) -> PipelineConfig:
+    """The config a past moment used (today's, if history never had one)."""
+    from pipeline_tui.store import Store, parse_fast
+
+    raw = reader.read([blob])[0] if blob is not None else None
+    if raw is not None:
+        data = parse_fast(raw.decode("utf-8", errors="replace"))
+        if isinstance(data, Mapping) and data.get("stages"):
+            return PipelineConfig.from_mapping(data)
+    return Store(root).load_config()
+
+
+def _record_from(
+    raw: bytes | None, path: str, config: PipelineConfig
+) -> tuple[Opportunity | None, list[Problem]]:
+    from pipeline_tui.store import check_opportunity_text, decode
+
+    if raw is None:
+        return None, [Problem(path, "missing from the git object store")]
+    text, problems = decode(raw, path)
+    if text is None:
+        return None, problems
+    return check_opportunity_text(text, path, config)

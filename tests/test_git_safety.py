@@ -1,0 +1,82 @@
+"""Writes never sweep in unrelated work, refuse unsafe repo states, and survive races."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import RunCli
+from tests.gitutil import commit_count, files_in, git, log
+
+
+def test_unrelated_dirty_and_staged_files_stay_out(repo: Path, run_cli: RunCli) -> None:
+    (repo / "README.txt").write_text("draft\n", encoding="utf-8")
+    (repo / "plan.txt").write_text("staged plan\n", encoding="utf-8")
+    git(repo, "add", "plan.txt")
+    opp = run_cli("new", "T", "--account", "A").stdout.strip()
+    run_cli("set", opp, "amount=10")
+    assert files_in(repo) == [f"opportunities/{opp}.yaml"]
+    assert files_in(repo, "HEAD~1") == [f"opportunities/{opp}.yaml"]
+    status = git(repo, "status", "--porcelain").splitlines()
+    assert sorted(status) == ["?? README.txt", "A  plan.txt"]
+
+
+def test_missing_git_identity_is_a_clear_repo_error(
+    repo: Path, run_cli: RunCli, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    empty = tmp_path / "empty.gitconfig"
+    empty.write_text("", encoding="utf-8")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(empty))
+    result = run_cli("new", "T", "--account", "A")
+    assert result.exit_code == 3
+    assert "git does not know who you are" in result.stderr
+    assert list((repo / "opportunities").iterdir()) == []
+
+
+def test_refuses_to_write_mid_merge(repo: Path, run_cli: RunCli) -> None:
+    opp = run_cli("new", "T", "--account", "A").stdout.strip()
+    (Path(git(repo, "rev-parse", "--absolute-git-dir").strip()) / "MERGE_HEAD").write_text(
+        git(repo, "rev-parse", "HEAD"), encoding="utf-8"
+    )
+    before = (repo / "opportunities" / f"{opp}.yaml").read_bytes()
+    result = run_cli("set", opp, "amount=5")
+    assert result.exit_code == 3
+    assert "middle of a merge" in result.stderr
+    assert (repo / "opportunities" / f"{opp}.yaml").read_bytes() == before
+
+
+def test_stale_index_lock_fails_cleanly_and_restores_the_file(repo: Path, run_cli: RunCli) -> None:
+    opp = run_cli("new", "T", "--account", "A").stdout.strip()
+    path = repo / "opportunities" / f"{opp}.yaml"
+    before, commits = path.read_bytes(), commit_count(repo)
+    lock = repo / ".git" / "index.lock"
+    lock.write_text("", encoding="utf-8")
+    result = run_cli("set", opp, "amount=5")
+    lock.unlink()
+    assert result.exit_code == 3
+    assert "index is locked" in result.stderr
+    assert path.read_bytes() == before
+    assert commit_count(repo) == commits
+
+
+def test_concurrent_writers_both_land(repo: Path, run_cli: RunCli) -> None:
+    ids = [run_cli("new", f"Deal {n}", "--account", "A").stdout.strip() for n in range(2)]
+    env = {**os.environ, "PIPELINE_REPO": str(repo)}
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "pipeline_tui", "log", opp, "--note", f"note {n}"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        for n in range(3)
+        for opp in ids
+    ]
+    results = [(p.wait(timeout=60), p.stderr.read() if p.stderr else b"") for p in procs]
+    assert all(code == 0 for code, _ in results), results
+    assert commit_count(repo) == 1 + 2 + 6
+    assert sum(line.startswith(tuple(ids)) for line in log(repo)) == 8
