@@ -75,3 +75,31 @@ def test_export_then_import_into_a_new_pipeline_round_trips(
         assert crm["contact"] == {"email": "jane@acme.example"}
         assert crm["created"].startswith("2026-09-01")
         assert crm["external_id"] == "crm"
+
+
+def test_stage_entry_dates_come_from_history(run_cli: RunCli, repo: Path) -> None:
+    assert run_cli("new", "A", "--account", "B", "--id", "a", "--at", "2026-01-05").exit_code == 0
+    assert run_cli("set", "a", "contact.email=j@b.example", "--at", "2026-01-06").exit_code == 0
+    assert run_cli("move", "a", "qualified", "--at", "2026-01-10T09:30:00+00:00").exit_code == 0
+    rows = list(csv.DictReader(io.StringIO(run_cli("export").stdout)))
+    assert rows[0]["entered_lead"].startswith("2026-01-05 ")
+    assert rows[0]["entered_qualified"] == "2026-01-10 09:30:00"
+    assert rows[0]["entered_won"] == ""
+    (record,) = json.loads(run_cli("export", "--format", "json").stdout)["opportunities"]
+    assert list(record["stage_entered"]) == ["lead", "qualified"]
+    assert record["stage_entered"]["qualified"] == "2026-01-10T09:30:00+00:00"
+
+
+def test_as_of_exports_the_pipeline_as_it_stood(run_cli: RunCli, repo: Path) -> None:
+    assert run_cli("new", "A", "--account", "B", "--id", "a", "--at", "2026-01-05").exit_code == 0
+    assert run_cli("set", "a", "contact.email=j@b.example", "--at", "2026-01-06").exit_code == 0
+    assert run_cli("move", "a", "qualified", "--at", "2026-01-10").exit_code == 0
+    assert (
+        run_cli("new", "Later", "--account", "C", "--id", "later", "--at", "2026-02-01").exit_code
+        == 0
+    )
+    result = run_cli("export", "--as-of", "2026-01-08")
+    assert result.exit_code == 0, result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert [(r["id"], r["stage"]) for r in rows] == [("a", "lead")]
+    assert rows[0]["entered_qualified"] == ""

@@ -13,6 +13,7 @@ import os
 import subprocess
 import sys
 from collections import Counter, defaultdict
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -165,3 +166,28 @@ def test_history_is_backdated_to_the_engage_and_close_dates(
         )
         assert dates.split() == [row["engage_date"], row["close_date"]]
     assert git(built, "status", "--porcelain") == ""
+
+
+def test_cycle_times_from_history_match_engage_to_close(
+    built: Path, listed: list[dict[str, Any]], source_rows: list[dict[str, str]]
+) -> None:
+    from pipeline_tui.history import load_timelines
+
+    timelines = load_timelines(built)
+    by_external = {r["external_id"]: r["id"] for r in listed}
+    closed = [r for r in source_rows if r["deal_stage"] in ("Won", "Lost")]
+    for row in closed:
+        timeline = timelines[by_external[row["opportunity_id"]]]
+        engaged = date.fromisoformat(row["engage_date"])
+        days = (date.fromisoformat(row["close_date"]) - engaged).days
+        final = STAGES[row["deal_stage"]]
+        assert [s.stage for s in timeline.stages][-1] == final
+        if days:
+            assert [s.stage for s in timeline.stages] == ["qualified", final]
+            assert timeline.stages[0].entered.date() == engaged
+            assert timeline.days_in("qualified", timeline.stages[-1].entered) == days
+    cycle = sorted(
+        (date.fromisoformat(r["close_date"]) - date.fromisoformat(r["engage_date"])).days
+        for r in closed
+    )
+    assert (cycle[0], cycle[len(cycle) // 2], cycle[-1]) == (1, 45, 138)  # SOURCE.md
