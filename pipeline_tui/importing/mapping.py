@@ -40,7 +40,8 @@ from pipeline_tui.model import get_dotted, is_filled
 from pipeline_tui.validation import missing_requirements, opportunity_problems
 
 _DATETIME_FIELDS = ("created",)
-_DATE_FIELDS = ("engaged", "closed", "expected_close", "next_step.due")
+_MOMENT_FIELDS = ("engaged", "closed")  # a date, or a date-time when the cell has a time
+_DATE_FIELDS = ("expected_close", "next_step.due", *_MOMENT_FIELDS)
 _LISTED = ("source", "lost_reason", "owner")
 _TEMPLATE_NAME = re.compile(r"\{([^{}]+)\}")
 _PLACEHOLDER_ID = "import-row"
@@ -315,7 +316,7 @@ class _RowMapper:
         return values
 
     def _convert(self, fld: str, text: str) -> Any:
-        if fld in _DATETIME_FIELDS:
+        if fld in _DATETIME_FIELDS or (fld in _MOMENT_FIELDS and _has_time(text)):
             return parse_datetime(text, self.orders.get(fld, "mdy"))
         if fld in _DATE_FIELDS:
             return parse_date(text, self.orders.get(fld, "mdy"))
@@ -391,10 +392,12 @@ class _RowMapper:
         created = values.get("created")
         engaged = _at(values.get("engaged"))
         closed = _at(values.get("closed")) if not self.config.is_open(stage) else None
+        raw = {"created": created, "engaged": values.get("engaged"), "closed": values.get("closed")}
         dated = (("created", created), ("engaged", engaged), ("closed", closed))
         known = [(f, d) for f, d in dated if d is not None]
         for (first, early), (second, late) in itertools.pairwise(known):
-            if late < early:
+            date_only = not all(isinstance(raw[f], datetime) for f in (first, second))
+            if (late.date() < early.date()) if date_only else (late < early):
                 fail(f"{second} date {late.date()} is before {first} date {early.date()}", second)
         return _timeline(self.config, stage, created, engaged, closed, self.options.now)
 
@@ -428,6 +431,9 @@ def _timeline(
             second = config.next_open_stage(entry, 1) or entry
             points.append(Event(engaged, second, "engaged"))
         points.append(Event(closed, stage, "closed"))
+    for index in range(1, len(points)):  # a date-only step on a timed creation's day
+        if points[index].when < points[index - 1].when:
+            points[index] = dataclasses.replace(points[index], when=points[index - 1].when)
     collapsed: list[Event] = []
     for point in points:
         if collapsed and collapsed[-1].when == point.when:
@@ -448,7 +454,8 @@ def _record(
     flat = dict(values)
     flat["created"] = events[0].when
     if is_open and "closed" in flat:
-        flat.setdefault("expected_close", flat.pop("closed"))
+        closed = flat.pop("closed")
+        flat.setdefault("expected_close", closed.date() if isinstance(closed, datetime) else closed)
     if "amount" in flat and "currency" not in flat:
         flat["currency"] = config.currency
     flat["external_id"] = external_id
@@ -504,6 +511,10 @@ def _match(raw: str, allowed: Sequence[str]) -> str | None:
         return raw
     lowered = raw.strip().lower()
     return next((a for a in allowed if a.lower() == lowered), None)
+
+
+def _has_time(text: str) -> bool:
+    return "T" in text or (" " in text.strip() and ":" in text)
 
 
 def _at(value: Any) -> datetime | None:
