@@ -202,3 +202,18 @@ def test_map_option_syntax_errors() -> None:
         parse_map_options(["col=Bad Name!"])
     with pytest.raises(ValueError, match="expected FIELD=VALUE"):
         parse_defaults(["account"])
+
+
+def test_a_date_only_step_on_the_day_of_a_timed_creation_is_in_order() -> None:
+    result = mapped(
+        "title,account,stage,created,engage_date,close_date\n"
+        "A,B,won,2017-01-10T15:00:00,2017-01-10,2017-01-12T08:00:00\n"
+        "C,D,won,2017-01-10T15:00:00,2017-01-09,2017-01-12\n"
+    )
+    assert [(p.row, p.column) for p in result.errors] == [(3, "engage_date")]
+    (row,) = result.rows
+    whens = [e.when for e in row.events]
+    assert whens == sorted(whens)
+    # engaged "that day" cannot be placed before the 15:00 creation: it collapses into it
+    assert [e.stage for e in row.events] == ["qualified", "won"]
+    assert row.events[-1].when == datetime(2017, 1, 12, 8, 0, tzinfo=UTC)
