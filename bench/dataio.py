@@ -103,8 +103,9 @@ def best_import(work: Path, source: Path, extra: Sequence[str], repeat: int) -> 
     """Fastest of ``repeat`` imports, each into a new pipeline; the last pipeline is kept."""
     times = []
     root = work
+    kind = "-".join(e.strip("-") for e in extra) or "plain"
     for attempt in range(repeat):
-        root = fresh_pipeline(work, f"p-{source.stem}-{'-'.join(extra) or 'plain'}-{attempt}")
+        root = fresh_pipeline(work, f"p-{source.stem}-{kind}-{attempt}")
         times.append(timed([*PIPELINE, "--repo", str(root), "import", str(source), *IMPORT_ARGS,
                             *extra], work))  # fmt: skip
     return min(times), root
