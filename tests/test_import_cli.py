@@ -283,3 +283,36 @@ def test_imported_files_load_back_through_the_store(
     pipeline = Store(repo).load()
     assert pipeline.problems == ()
     assert sorted(r.title for r in pipeline.opportunities) == ["CRM rollout", "Pilot", "Renewal"]
+
+
+def test_a_pipeline_in_a_subfolder_of_a_bigger_repo(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from pipeline_tui.cli import cli
+    from pipeline_tui.workspace import init_pipeline
+
+    top = tmp_path / "company"
+    top.mkdir()
+    git(top, "init", "-q")
+    (top / "README.md").write_text("company repo\n", encoding="utf-8")
+    git(top, "add", "README.md")
+    git(top, "commit", "-qm", "start")
+    root = init_pipeline(top / "sales" / "deals")
+    source = write(tmp_path, "deals.csv", DEALS)
+    runner = CliRunner()
+    result = runner.invoke(
+        cli, ["--repo", str(root), "import", str(source), "--history"], catch_exceptions=False
+    )
+    assert result.exit_code == 0, result.output
+    assert git(top, "status", "--porcelain") == ""
+    names = git(top, "ls-files").split()
+    assert "README.md" in names
+    assert "sales/deals/opportunities/crm-rollout-d-1.yaml" in names
+    installed = runner.invoke(cli, ["--repo", str(root), "hook", "install"])
+    assert installed.exit_code == 0
+    broken = root / "opportunities" / "crm-rollout-d-1.yaml"
+    broken.write_text("title: [\n", encoding="utf-8")
+    git(top, "add", "-A")
+    refused = subprocess.run(["git", "commit", "-m", "x"], cwd=top, capture_output=True, text=True)
+    assert refused.returncode != 0
+    assert "opportunities/crm-rollout-d-1.yaml:2: error: YAML syntax error" in refused.stderr

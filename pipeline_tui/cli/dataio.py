@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
+from contextlib import nullcontext
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -111,13 +112,16 @@ def import_cmd(
     result = map_table(table, ws.config, options)
     fatal = any(p.row is None for p in result.errors) or (result.errors and not skip_bad)
     plan = ImportPlan(table.source)
-    if not any(p.row is None for p in result.errors):
-        checked = result.additions.apply(ws.config)
-        plan = plan_import(ws.store, checked, result.rows, result.additions, table.source)
     head = None
-    if not dry_run and not fatal:
-        author = ws.git.identity(obj.author)
-        head = apply_plan(plan, ws.git, ws.store, author, started, history)
+    writing = not dry_run and not fatal
+    with ws.git.write_lock() if writing else nullcontext():
+        # planned under the writers' lock: an update is rendered from the file it replaces
+        if not any(p.row is None for p in result.errors):
+            checked = result.additions.apply(ws.config)
+            plan = plan_import(ws.store, checked, result.rows, result.additions, table.source)
+        if writing:
+            author = ws.git.identity(obj.author)
+            head = apply_plan(plan, ws.git, ws.store, author, started, history)
     outcome = _outcome(table.source, len(table.rows), result, plan, dry_run, history, head)
     if as_json:
         click.echo(to_json(outcome))

@@ -120,14 +120,17 @@ def plan_import(
 def apply_plan(
     plan: ImportPlan, git: GitRepo, store: Store, author: Author, now: datetime, history: bool
 ) -> str | None:
-    """Write the plan as commits (see :meth:`GitRepo.fast_import`); the new head, if any."""
+    """Write the plan as commits (see :meth:`GitRepo.fast_import`); the new head, if any.
+
+    The caller holds :meth:`GitRepo.write_lock` from planning to here, so no
+    other pipeline writer changes a planned file in between.
+    """
     commits = _history_commits(plan, store, author, now) if history else []
     if not history and not plan.empty:
         commits = [_single_commit(plan, store, author, now)]
     if not commits:
         return None
-    with git.write_lock():
-        return git.fast_import(commits)
+    return git.fast_import(commits)
 
 
 # --------------------------------------------------------------------------- commits
