@@ -93,6 +93,30 @@ def test_reimport_is_idempotent_and_changed_rows_update(
     assert records(repo)["D-1"]["amount"] == 90000
 
 
+def test_reimport_never_undoes_hand_edits_to_rows_that_did_not_change(
+    run_cli: RunCli, repo: Path, tmp_path: Path
+) -> None:
+    source = write(tmp_path, "deals.csv", DEALS)
+    assert run_cli("import", str(source)).exit_code == 0
+    assert run_cli("set", "pilot-d-3", "contact.email=p@initech.example").exit_code == 0
+    assert run_cli("move", "pilot-d-3", "qualified").exit_code == 0
+    assert run_cli("set", "renewal-d-2", "amount=6000").exit_code == 0
+    before = commit_count(repo)
+    again = run_cli("import", str(source), "--json")
+    assert len(json.loads(again.stdout)["unchanged"]) == 3
+    assert commit_count(repo) == before
+    assert records(repo)["D-3"]["stage"] == "qualified"
+    # the CRM changed D-2's owner: the row changed, so the file takes every value the
+    # row sets (the source wins, the hand-edited amount too); fields it does not set stay
+    changed = DEALS.replace('Renewal,Globex,"5,000",won,alice', 'Renewal,Globex,"5,000",won,bob')
+    result = run_cli("import", str(write(tmp_path, "d2.csv", changed)), "--extend-config", "--json")
+    (update,) = json.loads(result.stdout)["updated"]
+    assert update["changes"] == {
+        "owner": {"old": "alice", "new": "bob"},
+        "amount": {"old": 6000, "new": 5000},
+    }
+
+
 def test_a_refused_row_means_nothing_is_written(
     run_cli: RunCli, repo: Path, tmp_path: Path
 ) -> None:

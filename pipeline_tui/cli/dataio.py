@@ -26,7 +26,7 @@ from pipeline_tui.importing.mapping import (
     parse_defaults,
     parse_map_options,
 )
-from pipeline_tui.importing.plan import ImportPlan, apply_plan, plan_import
+from pipeline_tui.importing.plan import IMPORT_HASH, ImportPlan, apply_plan, plan_import
 from pipeline_tui.importing.table import RowProblem
 from pipeline_tui.importing.team import team_from_table
 from pipeline_tui.model import Pipeline, jsonable
@@ -252,7 +252,9 @@ def _outcome(
                 "row": r.row,
                 "id": r.id,
                 "changes": {
-                    k: {"old": jsonable(o), "new": jsonable(n)} for k, (o, n) in r.changes.items()
+                    k: {"old": jsonable(o), "new": jsonable(n)}
+                    for k, (o, n) in r.changes.items()
+                    if k != IMPORT_HASH
                 },
             }
             for r in plan.updated

@@ -2,7 +2,8 @@
 
 Rows link to files through the ``external_id`` custom field, so running the
 same import twice changes nothing and a re-export from the CRM updates the
-deals it already brought in.  The plan is computed completely (texts
+deals it already brought in.  ``import_hash`` remembers what each row said,
+so a row that did not change leaves its file alone even if it was edited.  The plan is computed completely (texts
 rendered, config edited, ids chosen) before anything is written; applying it
 is one ``git fast-import`` run, so an import lands whole or not at all.
 """
@@ -10,7 +11,9 @@ is one ``git fast-import`` run, so an import lands whole or not at all.
 from __future__ import annotations
 
 import functools
+import hashlib
 import itertools
+import json
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
@@ -35,6 +38,9 @@ from pipeline_tui.store import (
 )
 
 EXTERNAL_ID = "external_id"
+#: A hash of what the row said at the last import: an unchanged row is skipped
+#: even if the file was edited since, so re-importing never undoes hand edits.
+IMPORT_HASH = "import_hash"
 #: Fields a snapshot before the close does not hold yet (they describe the close).
 _CLOSE_FIELDS = ("lost_reason", "won_reason", "closed")
 
@@ -106,7 +112,7 @@ def plan_import(
             created.append(_new_record(store, row, opp_id))
             continue
         path, data = found
-        changes = _changes(data, row)
+        changes = _changes(data, row) if data.get(IMPORT_HASH) != row_hash(row) else {}
         if not changes:
             unchanged.append((row.number, str(data.get("id", path.stem))))
         else:
@@ -255,7 +261,7 @@ def _existing_by_external_id(store: Store) -> dict[str, tuple[Path, Mapping[str,
 
 def _new_record(store: Store, row: MappedRow, opp_id: str) -> NewRecord:
     path = store.opportunity_path(opp_id)
-    fields = _ordered(row.fields)
+    fields = _ordered({**row.fields, IMPORT_HASH: row_hash(row)})
     text = _render(store, {"id": opp_id, **fields})
     return NewRecord(row.number, opp_id, path, fields, row.events, text)
 
@@ -269,7 +275,16 @@ def _changes(data: Mapping[str, Any], row: MappedRow) -> dict[str, tuple[Any, An
         old = get_dotted(data, key)
         if jsonable(old) != jsonable(value):
             changes[key] = (old, value)
+    if changes:
+        changes[IMPORT_HASH] = (data.get(IMPORT_HASH), row_hash(row))
     return changes
+
+
+def row_hash(row: MappedRow) -> str:
+    """What the row says (after mapping), as a short stable hash."""
+    fields = {k: v for k, v in row.fields.items() if not (k == "created" and row.undated)}
+    text = json.dumps(jsonable(fields), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
 
 
 def _updated_record(
@@ -335,8 +350,8 @@ def _ordered(fields: Mapping[str, Any]) -> dict[str, Any]:
     """Known fields in the documented order, then external_id, then custom fields."""
     known = {k: fields[k] for k in KNOWN_FIELDS if k in fields}
     rest = {k: v for k, v in fields.items() if k not in known}
-    if EXTERNAL_ID in rest:
-        rest = {EXTERNAL_ID: rest.pop(EXTERNAL_ID), **rest}
+    first = {k: rest.pop(k) for k in (EXTERNAL_ID, IMPORT_HASH) if k in rest}
+    rest = {**first, **rest}
     return {**known, **rest}
 
 
