@@ -59,3 +59,15 @@ class RepoError(PipelineError):
     """The pipeline repository or git itself is not in a usable state."""
 
     exit_code = ExitCode.REPO
+
+
+class SyncError(RepoError):
+    """``pipeline sync`` could not finish; ``reason`` is a stable code for scripts.
+
+    Codes: ``no-remote``, ``network``, ``auth``, ``unrelated-histories``,
+    ``dirty``, ``conflict``, ``detached``, ``busy``, ``remote``.
+    """
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason

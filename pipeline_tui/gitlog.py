@@ -9,6 +9,7 @@ off the fast read paths.
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -73,6 +74,21 @@ def is_ancestor(root: Path, older: str, newer: str) -> bool:
         check=False,
     )
     return done.returncode == 0
+
+
+def locate(root: Path) -> tuple[Path, str, str | None]:
+    """(git directory, ``root`` relative to the work tree top, HEAD commit) in one call."""
+    done = subprocess.run(
+        ["git", "rev-parse", "--absolute-git-dir", "--show-prefix", "--verify", "-q", "HEAD"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    lines = done.stdout.split("\n")
+    if done.returncode == 0 and len(lines) >= 3:
+        return Path(lines[0]), lines[1], lines[2] or None
+    return Path(git(root, "rev-parse", "--absolute-git-dir")), prefix(root), head(root)
 
 
 def prefix(root: Path) -> str:
@@ -162,12 +178,26 @@ class BlobReader:
 
     def read(self, shas: Sequence[str]) -> list[bytes | None]:
         """The contents of ``shas`` in order (None for a missing object)."""
-        stdin, stdout = self._proc.stdin, self._proc.stdout
-        assert stdin is not None and stdout is not None
-        stdin.write("".join(f"{sha}\n" for sha in shas).encode())
-        stdin.flush()
+        self.request(shas)
+        return self.receive(len(shas))
+
+    def request(self, shas: Sequence[str]) -> None:
+        """Ask for blobs now, collect them later with :meth:`receive` (in the same order).
+
+        Requests and answers may run in different threads, so git looks blobs
+        up while the caller is still busy with earlier ones.
+        """
+        stdin = self._proc.stdin
+        assert stdin is not None
+        if shas:
+            stdin.write("".join(f"{sha}\n" for sha in shas).encode())
+            stdin.flush()
+
+    def receive(self, count: int) -> list[bytes | None]:
+        stdout = self._proc.stdout
+        assert stdout is not None
         result: list[bytes | None] = []
-        for _ in shas:
+        for _ in range(count):
             line = stdout.readline().split()
             if len(line) < 3 or line[1] == b"missing":
                 result.append(None)
@@ -179,7 +209,8 @@ class BlobReader:
 
     def close(self) -> None:
         if self._proc.stdin is not None:
-            self._proc.stdin.close()
+            with contextlib.suppress(OSError):
+                self._proc.stdin.close()
         if self._proc.stdout is not None:
             self._proc.stdout.close()
         self._proc.wait()

@@ -25,8 +25,11 @@ and brought up to date from the commits added since.
 
 from __future__ import annotations
 
+import pickle
+import queue
+import threading
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
@@ -87,17 +90,6 @@ class History:
     config: list[ConfigVersion]
     next_seq: int = 0
 
-    def add(self, other: History) -> set[str]:
-        """Append a newer slice of history; the ids it touched."""
-        for opp_id, events in other.events.items():
-            self.events.setdefault(opp_id, []).extend(events)
-            self.events[opp_id].sort(key=_event_order)
-        self.config.extend(other.config)
-        self.config.sort(key=lambda v: (v.at, v.seq))
-        self.head = other.head
-        self.next_seq = other.next_seq
-        return set(other.events)
-
 
 def _event_order(event: Event) -> tuple[datetime, int]:
     return (event.at, event.seq)
@@ -124,6 +116,53 @@ def load_timelines(
     return _with_work_tree(root, dict(state.timelines), now, pipeline)
 
 
+def load_timeline(
+    root: Path,
+    opp_id: str,
+    *,
+    progress: Progress | None = None,
+    now: datetime | None = None,
+) -> Timeline | None:
+    """One opportunity's timeline: ``load_timelines(root)[opp_id]``, reading only its entry."""
+    from pipeline_tui import historycache
+    from pipeline_tui.store import Store
+
+    packed = historycache.fresh(root, progress).packed_timelines.get(opp_id)
+    timelines = {opp_id: pickle.loads(packed)} if packed is not None else {}
+    store = Store(root)
+    try:
+        record = store.get(opp_id, store.load_config())
+    except PipelineError:  # not in the work tree (deleted, renamed away) or not valid there
+        return timelines.get(opp_id)
+    work_tree = Pipeline(store.load_config(), (record,))
+    return _with_work_tree(root, timelines, now, work_tree).get(opp_id)
+
+
+def current_stays(
+    root: Path,
+    pipeline: Pipeline,
+    *,
+    progress: Progress | None = None,
+    now: datetime | None = None,
+) -> dict[str, StageInterval]:
+    """id -> the stay in its current stage, for each opportunity in ``pipeline``.
+
+    The same as ``load_timelines(...)[id].current`` but without loading whole
+    timelines: what ``pipeline list`` needs, fast at 10,000 deals.
+    """
+    from pipeline_tui import historycache
+
+    stays = historycache.fresh(root, progress, entries=False).stays
+    moment = now or datetime.now(UTC)
+    result: dict[str, StageInterval] = {}
+    for record in pipeline.opportunities:
+        stay = stays.get(record.id)
+        if stay is None or stay.stage != record.stage:
+            stay = StageInterval(record.stage, moment, None, None, None, uncommitted=True)
+        result[record.id] = stay
+    return result
+
+
 def scan_timelines(
     root: Path,
     *,
@@ -141,25 +180,38 @@ def pipeline_as_of(root: Path, when: datetime) -> Pipeline:
     from pipeline_tui import historycache
 
     history = historycache.fresh(root, None).history
-    blobs = {
-        opp_id: version
-        for opp_id, events in history.events.items()
+    versions = [
+        version
+        for events in history.events.values()
         if (version := _version_at(events, when)) is not None
-    }
+        and PurePosixPath(version.path).parent.as_posix() == OPPORTUNITIES_DIR
+    ]
     config_blob = _config_at(history.config, when)
+    if len(_as_of_memo) > _AS_OF_MEMO_LIMIT:
+        _as_of_memo.clear()
     with gitlog.BlobReader(root) as reader:
         config = _config_from(reader, config_blob, root)
-        shas = [event.blob for event in blobs.values() if event.blob is not None]
+        wanted = [v for v in versions if (v.blob, v.path, config_blob) not in _as_of_memo]
+        shas = [v.blob for v in wanted if v.blob is not None]
         contents = dict(zip(shas, reader.read(shas), strict=True))
+    for version in wanted:
+        parsed = _record_from(contents.get(version.blob or ""), version.path, config)
+        _as_of_memo[(version.blob, version.path, config_blob)] = parsed
     records: list[Opportunity] = []
     problems: list[Problem] = []
-    for event in sorted(blobs.values(), key=lambda e: e.path):
-        raw = contents.get(event.blob or "")
-        record, found = _record_from(raw, event.path, config)
+    for version in sorted(versions, key=lambda v: v.path):
+        record, found = _as_of_memo[(version.blob, version.path, config_blob)]
         problems.extend(found)
         if record is not None:
             records.append(record)
     return Pipeline(config, tuple(records), tuple(problems))
+
+
+#: (blob, path, config blob) -> parsed record: reports ask for many past dates,
+#: and most files are the same version at each of them.
+_as_of_memo: dict[tuple[str | None, str, str | None], tuple[Opportunity | None, list[Problem]]]
+_as_of_memo = {}
+_AS_OF_MEMO_LIMIT = 50_000
 
 
 # --------------------------------------------------------------------------- reading the log
@@ -181,8 +233,8 @@ def read_history(
     pending: list[tuple[int, gitlog.Commit, list[_RawEvent]]] = []
     configs: list[tuple[int, gitlog.Commit, str | None]] = []
     try:
-        for index, commit in enumerate(gitlog.log(root, revisions, LOG_PATHS)):
-            raw, config_blob = reader.commit_events(commit)
+        for index, commit, wanted in _prefetched(root, revisions, reader.blobs):
+            raw, config_blob = reader.commit_events(commit, wanted)
             pending.append((index, commit, raw))
             if config_blob is not _NO_CONFIG:
                 configs.append((index, commit, config_blob))
@@ -247,7 +299,12 @@ class _Reader:
     def close(self) -> None:
         self.blobs.close()
 
-    def commit_events(self, commit: gitlog.Commit) -> tuple[list[_RawEvent], str | None]:
+    def commit_events(
+        self, commit: gitlog.Commit, wanted: Sequence[str]
+    ) -> tuple[list[_RawEvent], str | None]:
+        """Raw events of one commit; ``wanted`` blobs were requested and arrive now."""
+        for sha, raw in zip(wanted, self.blobs.receive(len(wanted)), strict=True):
+            self.cache[sha] = _split(raw)
         config_blob: str | None = _NO_CONFIG
         changes = []
         for change in commit.changes:
@@ -255,22 +312,9 @@ class _Reader:
                 config_blob = change.after
             elif _is_opportunity(change.path):
                 changes.append(change)
-        self._fetch(changes)
         if len(commit.parents) > 1:
             return [e for c in changes if (e := self._merge_event(c)) is not None], config_blob
         return self._plain_events(changes), config_blob
-
-    def _fetch(self, changes: Sequence[gitlog.FileChange]) -> None:
-        wanted = {
-            sha
-            for change in changes
-            for sha in (*change.before, change.after)
-            if sha is not None and sha not in self.cache
-        }
-        if wanted:
-            shas = sorted(wanted)
-            for sha, raw in zip(shas, self.blobs.read(shas), strict=True):
-                self.cache[sha] = _split(raw)
 
     def _identity(self, sha: str, path: str) -> str:
         return self.cache[sha].id or PurePosixPath(path).stem
@@ -299,9 +343,10 @@ class _Reader:
             if old_side is None:
                 events.append((opp_id, path, sha, new.stage, (), True))
                 continue
-            old = self.cache[old_side[1]]
-            stage = new.stage if new.stage is not None and new.stage != old.stage else None
-            events.append((opp_id, path, sha, stage, field_changes(old, new), False))
+            previous = self.cache[old_side[1]]
+            moved = new.stage is not None and new.stage != previous.stage
+            stage = new.stage if moved else None
+            events.append((opp_id, path, sha, stage, field_changes(previous, new), False))
         return events
 
     def _merge_event(self, change: gitlog.FileChange) -> _RawEvent | None:
@@ -321,9 +366,49 @@ class _Reader:
         own = tuple(
             item
             for item in field_changes(parents[0], new)
-            if all(_flat_value(p, item[0]) != item[2] for p in parents[1:])
+            if not any(_same_top(p, new, item[0].partition(".")[0]) for p in parents[1:])
         )
         return (opp_id, change.path, change.after, stage, own, False)
+
+
+def _prefetched(
+    root: Path, revisions: Sequence[str], blobs: gitlog.BlobReader
+) -> Iterator[tuple[int, gitlog.Commit, list[str]]]:
+    """Commits of the log, with the blobs they need already requested from cat-file.
+
+    A thread reads the log and asks ``git cat-file`` for each new blob as soon
+    as a commit names it; the caller receives them in order.  So git log,
+    cat-file and the Python that folds events all run at the same time.
+    """
+    handoff: queue.SimpleQueue[tuple[int, gitlog.Commit, list[str]] | BaseException | None]
+    handoff = queue.SimpleQueue()
+    requested: set[str] = set()
+
+    def produce() -> None:
+        try:
+            for index, commit in enumerate(gitlog.log(root, revisions, LOG_PATHS)):
+                wanted = []
+                for change in commit.changes:
+                    if not _is_opportunity(change.path):
+                        continue
+                    for sha in (*change.before, change.after):
+                        if sha is not None and sha not in requested:
+                            requested.add(sha)
+                            wanted.append(sha)
+                blobs.request(wanted)
+                handoff.put((index, commit, wanted))
+        except BaseException as exc:  # handed to the consumer, raised there
+            handoff.put(exc)
+        finally:
+            handoff.put(None)
+
+    thread = threading.Thread(target=produce, name="git-log-reader", daemon=True)
+    thread.start()
+    while (item := handoff.get()) is not None:
+        if isinstance(item, BaseException):
+            raise item
+        yield item
+    thread.join()
 
 
 def _is_opportunity(path: str) -> bool:
@@ -405,16 +490,14 @@ def _diff(field: str, old: Any, new: Any, out: list[tuple[str, Any, Any]]) -> No
     out.append((field, jsonable(old), jsonable(new)))
 
 
-def _flat_value(blob: _Blob, field: str) -> Any:
-    """The JSON value a dotted field has in ``blob`` (for merge filtering)."""
-    head, _, rest = field.partition(".")
+def _same_top(parent: _Blob, merged: _Blob, key: str) -> bool:
+    """Whether the merge took top-level ``key`` unchanged from ``parent``."""
+    if parent.blocks is not None and merged.blocks is not None:
+        return parent.blocks.get(key) == merged.blocks.get(key)
     try:
-        value: Any = blob.value(head)
+        return bool(parent.value(key) == merged.value(key))
     except Exception:
-        return None
-    for part in rest.split(".") if rest else ():
-        value = value.get(part) if isinstance(value, Mapping) else None
-    return jsonable(value)
+        return False
 
 
 # --------------------------------------------------------------------------- folding
@@ -511,7 +594,8 @@ def _version_at(events: Sequence[Event], when: datetime) -> Event | None:
 
 
 def _config_at(versions: Sequence[ConfigVersion], when: datetime) -> str | None:
-    found = versions[0].blob if versions else None
+    """The config of the latest version dated at or before ``when``, else the first one."""
+    found = min(versions, key=lambda v: v.seq).blob if versions else None
     for version in versions:
         if version.at > when:
             break

@@ -268,3 +268,21 @@ def _opt_date(value: Any) -> date | None:
 
 def _mapping(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
+
+
+def same_value(a: Any, b: Any) -> bool:
+    """Equality that respects what the YAML text says, for merging and rewriting.
+
+    Python's ``==`` says ``1 == 1.0 == True`` and equates datetimes at the same
+    instant in different zones; a merge that trusted it would silently drop a
+    teammate's edit from ``1`` to ``true`` or from ``+00:00`` to ``+02:00``.
+    """
+    if isinstance(a, Mapping) and isinstance(b, Mapping):
+        return a.keys() == b.keys() and all(same_value(a[k], b[k]) for k in a)
+    if isinstance(a, list | tuple) and isinstance(b, list | tuple):
+        return len(a) == len(b) and all(same_value(x, y) for x, y in zip(a, b, strict=True))
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, datetime):
+        return bool(a == b and a.utcoffset() == b.utcoffset())
+    return bool(a == b)

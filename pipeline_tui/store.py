@@ -15,11 +15,12 @@ Loading never raises for one bad file: it returns the good records plus
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import re
 import tempfile
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from io import StringIO
@@ -31,11 +32,20 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import ScalarNode
 from ruamel.yaml.resolver import VersionedResolver
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from pipeline_tui import parsecache
 from pipeline_tui.config import CONFIG_FILE, OPPORTUNITIES_DIR, PipelineConfig
 from pipeline_tui.errors import BadRequest, InvalidData, NotFound, RepoError
-from pipeline_tui.model import ID_PATTERN, KNOWN_FIELDS, Opportunity, Pipeline, Problem
+from pipeline_tui.model import (
+    ID_PATTERN,
+    KNOWN_FIELDS,
+    Opportunity,
+    Pipeline,
+    Problem,
+    jsonable,
+    same_value,
+)
 from pipeline_tui.validation import Locator, config_problems, opportunity_problems
 
 ROOT_ENV = "PIPELINE_REPO"
@@ -47,11 +57,29 @@ _local = threading.local()
 
 
 def parse_fast(text: str) -> Any:
-    """Parse YAML for reading only (C safe loader when available)."""
+    """Parse YAML for reading only (C safe loader when available).
+
+    libyaml follows YAML 1.1 and rejects some YAML 1.2 that the documented
+    format uses (``{at: 2026-09-02T09:30:00+00:00}``: a ``:`` inside a plain
+    scalar in a flow mapping), so a document the C loader refuses is parsed
+    again by ruamel's pure-Python safe loader, which decides.
+    """
     loader: YAML | None = getattr(_local, "safe", None)
     if loader is None:
         loader = _local.safe = YAML(typ="safe")
-    return loader.load(text)
+    try:
+        return loader.load(text)
+    except MarkedYAMLError:
+        if loader.Parser.__module__.startswith("ruamel.yaml.parser"):
+            raise  # already the pure-Python parser: the error is real
+        return _pure_safe_loader().load(text)
+
+
+def _pure_safe_loader() -> YAML:
+    loader: YAML | None = getattr(_local, "pure", None)
+    if loader is None:
+        loader = _local.pure = YAML(typ="safe", pure=True)
+    return loader
 
 
 def decode(raw: bytes, path: str) -> tuple[str | None, list[Problem]]:
@@ -173,7 +201,7 @@ class Store:
     def opportunity_files(self) -> list[Path]:
         if not self.opportunities_dir.is_dir():
             return []
-        return sorted(self.opportunities_dir.glob("*.yaml"))
+        return sorted(self.opportunities_dir.glob("*.yaml"), key=lambda p: p.name)
 
     # ----------------------------------------------------------------- reading
 
@@ -198,37 +226,51 @@ class Store:
 
     def load(self, config: PipelineConfig | None = None) -> Pipeline:
         """Every opportunity that is valid, plus problems for the rest."""
+        return self.load_with_json(config)[0]
+
+    def load_with_json(
+        self, config: PipelineConfig | None = None
+    ) -> tuple[Pipeline, dict[str, str]]:
+        """:meth:`load`, plus each valid record's data as JSON text, keyed by path.
+
+        The JSON is made once per file version and kept in the parse cache, so
+        ``list --json`` at 10,000 deals does not encode 10,000 records again.
+        """
         config = config or self.load_config()
         cache = parsecache.for_root(self.root)
         cache.use_config(config)
         records: list[Opportunity] = []
         problems: list[Problem] = []
+        texts: dict[str, str] = {}
         names: set[str] = set()
         for file in self.opportunity_files():
-            record, found = self._load_cached(file, config, cache)
+            record, found, text = self._load_cached(file, config, cache)
             names.add(file.name)
             problems.extend(found)
             if record is not None:
                 records.append(record)
+                texts[record.path] = text
         cache.keep_only(names)
         cache.save()
         records, duplicates = _drop_duplicate_ids(records)
-        return Pipeline(config, tuple(records), tuple(problems + duplicates))
+        return Pipeline(config, tuple(records), tuple(problems + duplicates)), texts
 
     def _load_cached(
         self, file: Path, config: PipelineConfig, cache: parsecache.ParseCache
-    ) -> tuple[Opportunity | None, list[Problem]]:
-        """:meth:`load_file`, reused from the parse cache while the file is unchanged."""
+    ) -> tuple[Opportunity | None, list[Problem], str]:
+        """:meth:`load_file` and the record's JSON, reused while the file is unchanged."""
         try:
             key = parsecache.stat_key(file.stat())
         except OSError:
-            return self.load_file(file, config)
+            record, problems = self.load_file(file, config)
+            return record, problems, _data_json(record)
         hit = cache.get(file.name, key)
         if hit is None:
-            hit = self.load_file(file, config)
+            record, problems = self.load_file(file, config)
+            hit = (record, problems, _data_json(record))
             cache.put(file.name, key, hit)
-        record, problems = hit
-        return record, list(problems)
+        record, problems, text = hit
+        return record, list(problems), text
 
     def load_file(
         self, file: Path, config: PipelineConfig
@@ -381,6 +423,13 @@ def _quoted_if_needed(value: str, *unsafe: str) -> str | None:
     return "'" + value.replace("'", "''") + "'"
 
 
+def _data_json(record: Opportunity | None) -> str:
+    """A record's data as one line of JSON (dates as ISO text, like ``--json`` output)."""
+    if record is None:
+        return "null"
+    return json.dumps(jsonable(record.data), ensure_ascii=False)
+
+
 def config_text_problems(raw: bytes, path: str) -> list[Problem]:
     text, problems = decode(raw, path)
     if text is None:
@@ -459,6 +508,76 @@ def append_item(tree: CommentedMap, key: str, item: Mapping[str, Any]) -> None:
     seq.append(_to_node(item, flow=True))
 
 
+def rewrite_to(
+    text: str, target: Mapping[str, Any], block_keys: Collection[str] = ("activities",)
+) -> str:
+    """``text`` edited so that it parses to ``target``, touching only what differs.
+
+    A merged or resolved file must keep the comments, key order, quoting and
+    layout its author wrote: unchanged keys keep their nodes, changed values are
+    replaced in place, new keys go where :func:`set_dotted` would put them, and
+    sequences keep the items that survive (so an appended activity is an insert).
+    New top-level ``block_keys`` are written in block style, their items in flow.
+    """
+    yaml = _roundtrip_yaml(text)
+    tree = yaml.load(text) if text.strip() else None
+    old = parse_fast(text) if text.strip() else None
+    if not isinstance(tree, CommentedMap) or not isinstance(old, Mapping):
+        tree, old = CommentedMap(), {}
+    _reconcile_map(tree, tree, old, target, block_keys)
+    result = _dump(yaml, tree)
+    if not same_value(parse_fast(result), dict(target)):  # never hand back a misread file
+        raise InvalidData("the YAML writer could not represent this content faithfully")
+    return result
+
+
+def _reconcile_map(
+    top: CommentedMap,
+    node: CommentedMap,
+    old: Mapping[str, Any],
+    new: Mapping[str, Any],
+    block_keys: Collection[str],
+) -> None:
+    for key in [k for k in node if k not in new]:
+        del node[key]
+    for key, value in new.items():
+        before = old.get(key)
+        if key in old and same_value(before, value):
+            continue
+        current = node.get(key)
+        if isinstance(value, Mapping) and isinstance(current, CommentedMap):
+            old_map = before if isinstance(before, Mapping) else {}
+            _reconcile_map(top, current, old_map, value, block_keys)
+        elif isinstance(value, list) and isinstance(current, CommentedSeq):
+            _reconcile_seq(current, before if isinstance(before, list) else [], value)
+        else:
+            block = node is top and key in block_keys
+            _put(top, node, key, _to_node(value, flow=not block))
+
+
+def _reconcile_seq(seq: CommentedSeq, old: list[Any], new: list[Any]) -> None:
+    """Delete vanished items and insert new ones, keeping surviving item nodes."""
+    if len(old) != len(seq):
+        old = [None] * len(seq)
+    unclaimed = list(new)
+    kept: list[Any] = []
+    for index in range(len(old) - 1, -1, -1):
+        match = next((i for i, v in enumerate(unclaimed) if same_value(v, old[index])), None)
+        if match is None:
+            del seq[index]
+        else:
+            kept.insert(0, unclaimed.pop(match))
+    cursor = 0
+    for position, item in enumerate(new):
+        if cursor < len(kept) and same_value(kept[cursor], item):
+            cursor += 1
+        else:
+            seq.insert(position, _to_node(item, flow=True))
+    if cursor != len(kept):  # the survivors changed order: rebuild
+        del seq[:]
+        seq.extend(_to_node(item, flow=True) for item in new)
+
+
 # --------------------------------------------------------------------------- internals
 
 
@@ -521,7 +640,13 @@ def _guess_indent(text: str) -> tuple[int, int, int]:
 
 
 def _to_node(value: Any, flow: bool) -> Any:
-    """Plain Python values to ruamel nodes; nested mappings in flow style ({a: 1})."""
+    """Plain Python values to ruamel nodes; nested mappings in flow style ({a: 1}).
+
+    Strings starting with ``:`` or ``?`` are quoted: ruamel writes them plain
+    inside flow collections (``{email: :x}``) and then cannot read them back.
+    """
+    if isinstance(value, str) and value[:1] in (":", "?"):
+        return DoubleQuotedScalarString(value)
     if isinstance(value, Mapping) and not isinstance(value, CommentedMap):
         node = CommentedMap()
         for k, v in value.items():

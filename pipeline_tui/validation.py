@@ -69,9 +69,39 @@ def opportunity_problems(
             add("lost_reason", f"is required when the stage is {stage!r}", near="stage")
         else:
             _check_listed(data, "lost_reason", config.lost_reasons, add)
+    problems.extend(conflict_problems(data, path, locate))
     owner = data.get("owner")
     if config.team and isinstance(owner, str) and owner not in config.team:
         add("owner", f"{owner!r} is not in the team list in pipeline.yaml", "warning")
+    return problems
+
+
+def conflict_problems(
+    data: Mapping[str, Any], path: str, locate: Locator = no_line
+) -> list[Problem]:
+    """One error per field a merge left in conflict (the ``conflicts:`` mapping).
+
+    The merge driver records both values there instead of writing git's
+    conflict markers; making each entry an error keeps ``validate`` failing
+    and the TUI's problems panel showing it until ``pipeline resolve``.
+    """
+    entries = data.get("conflicts")
+    if not isinstance(entries, Mapping):
+        return []
+    opp_id = data.get("id", PurePosixPath(path).stem)
+    problems = []
+    for field, sides in entries.items():
+        if isinstance(sides, Mapping):
+            ours, theirs = jsonable(sides.get("ours")), jsonable(sides.get("theirs"))
+            detail = f"yours {ours!r}, theirs {theirs!r}"
+        else:
+            detail = "both sides changed it"
+        message = (
+            f"conflicting edits to {field} ({detail}): run `pipeline resolve {opp_id} "
+            f"--ours`, `--theirs` or `--set {field}=VALUE`"
+        )
+        line = _line(locate, ["conflicts", field])
+        problems.append(Problem(path, message, line, f"conflicts.{field}"))
     return problems
 
 

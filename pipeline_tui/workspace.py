@@ -23,6 +23,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from ruamel.yaml.comments import CommentedMap
 
+from pipeline_tui import mergedriver
 from pipeline_tui.config import CONFIG_FILE, DEFAULT_CONFIG_TEXT, PipelineConfig
 from pipeline_tui.errors import BadRequest, RepoError, RequirementsMissing
 from pipeline_tui.gitrepo import Author, GitRepo
@@ -66,7 +67,10 @@ def init_pipeline(directory: Path, author_name: str | None = None) -> Path:
     with repo.write_lock():
         store.write_config_text(DEFAULT_CONFIG_TEXT)
         store.opportunities_dir.mkdir(exist_ok=True)
-        repo.commit_paths([store.config_path], "pipeline: initialize", author)
+        attributes = mergedriver.add_attributes(store.root, repo)  # teammates merge field-wise
+        mergedriver.register(repo)
+        paths = [store.config_path, *([attributes] if attributes else [])]
+        repo.commit_paths(paths, "pipeline: initialize", author)
     return store.root
 
 

@@ -23,7 +23,7 @@ def new_deal(run_cli: RunCli, *extra: str) -> str:
 def test_init_creates_repo_with_one_commit(repo: Path) -> None:
     assert (repo / "pipeline.yaml").read_text(encoding="utf-8").startswith("# Pipeline")
     assert log(repo) == ["pipeline: initialize"]
-    assert files_in(repo) == ["pipeline.yaml"]
+    assert files_in(repo) == [".gitattributes", "pipeline.yaml"]
 
 
 def test_init_keeps_an_existing_history(tmp_path: Path) -> None:

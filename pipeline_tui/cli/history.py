@@ -1,13 +1,14 @@
 """``pipeline history ID``: one opportunity's stage timeline and field changes, from git.
 
 Also the pieces other commands share to show history: the progress bar for a
-cold scan and the ``stage_entered`` / ``days_in_stage`` columns of ``list``.
+cold scan and ``list --json`` with its ``stage_entered`` / ``days_in_stage``.
 """
 
 from __future__ import annotations
 
+import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,8 +18,8 @@ import click
 
 from pipeline_tui.cli.base import ID_ARGUMENT, Context, cli, output_options
 from pipeline_tui.errors import NotFound
-from pipeline_tui.history import Progress, load_timelines
-from pipeline_tui.model import Pipeline
+from pipeline_tui.history import Progress, current_stays, load_timeline
+from pipeline_tui.model import Opportunity, Pipeline, jsonable
 from pipeline_tui.output import Format, render_rows, to_json
 from pipeline_tui.timeline import Timeline
 
@@ -39,8 +40,7 @@ def history(obj: Context, opp_id: str, fmt: Format) -> None:
     ws = obj.workspace()
     now = datetime.now(UTC)
     with progress_bar() as progress:
-        timelines = load_timelines(ws.root, progress=progress, now=now)
-    timeline = timelines.get(opp_id)
+        timeline = load_timeline(ws.root, opp_id, progress=progress, now=now)
     if timeline is None:
         raise NotFound(f"no opportunity {opp_id!r} in the work tree or in git history")
     data = timeline_json(timeline, now)
@@ -86,20 +86,32 @@ def timeline_json(timeline: Timeline, now: datetime) -> dict[str, Any]:
     }
 
 
-def stage_columns(root: Path, pipeline: Pipeline) -> dict[str, dict[str, Any]]:
-    """id -> ``stage_entered`` and ``days_in_stage`` (time in the current stay) for ``list``."""
+def list_json(
+    root: Path, pipeline: Pipeline, records: Sequence[Opportunity], texts: Mapping[str, str]
+) -> str:
+    """``list --json``: each record's fields, ``path``, ``stage_entered``, ``days_in_stage``.
+
+    One object per line.  The fields come as JSON text from the parse cache
+    (``texts``, by path); only the history columns are encoded here.
+    """
     now = datetime.now(UTC)
     with progress_bar() as progress:
-        timelines = load_timelines(root, progress=progress, now=now, pipeline=pipeline)
-    columns: dict[str, dict[str, Any]] = {}
-    for record in pipeline.opportunities:
-        timeline = timelines.get(record.id)
-        stay = timeline.current if timeline is not None else None
-        columns[record.id] = {
-            "stage_entered": stay.entered.isoformat() if stay else None,
-            "days_in_stage": stay.days(now) if stay else None,
-        }
-    return columns
+        stays = current_stays(root, pipeline, progress=progress, now=now)
+    lines = []
+    for record in records:
+        stay = stays[record.id]
+        extra = json.dumps(
+            {
+                "path": record.path,
+                "stage_entered": stay.entered.isoformat(),
+                "days_in_stage": stay.days(now),
+            },
+            ensure_ascii=False,
+        )
+        fields = texts.get(record.path) or json.dumps(jsonable(record.data), ensure_ascii=False)
+        joined = f"{fields[:-1]}, {extra[1:]}" if fields != "{}" else extra
+        lines.append(f"  {joined}")
+    return "[\n" + ",\n".join(lines) + "\n]" if lines else "[]"
 
 
 @contextmanager

@@ -20,7 +20,7 @@ from pipeline_tui.cli.base import (
     parse_when,
     report_problems,
 )
-from pipeline_tui.cli.history import stage_columns
+from pipeline_tui.cli.history import list_json
 from pipeline_tui.errors import ExitCode
 from pipeline_tui.model import ACTIVITY_KINDS, Opportunity, Pipeline, jsonable
 from pipeline_tui.output import Format, render_rows, to_json
@@ -112,7 +112,7 @@ def list_cmd(
 ) -> None:
     """List opportunities; broken files are reported on stderr, the rest still listed."""
     ws = obj.workspace()
-    pipeline = ws.load()
+    pipeline, texts = ws.store.load_with_json(ws.config)
     records = [
         r
         for r in pipeline.opportunities
@@ -124,8 +124,7 @@ def list_cmd(
     ]
     records.sort(key=sort_key(pipeline, sort))
     if fmt is Format.JSON:
-        ages = stage_columns(ws.root, pipeline)
-        click.echo(to_json([{**record_json(r), **ages[r.id]} for r in records]))
+        click.echo(list_json(ws.root, pipeline, records, texts))
     else:
         click.echo(render_rows([flat_row(r) for r in records], LIST_COLUMNS, fmt))
     report_problems(pipeline.problems)
@@ -270,10 +269,13 @@ def sort_key(pipeline: Pipeline, field: str) -> Callable[[Opportunity], Any]:
 def describe(record: Opportunity) -> str:
     """Human-readable view of one opportunity (``show`` without ``--json``)."""
     lines = [f"{record.title}  [{record.id}]", f"{record.account} · {record.stage}"]
-    for key, value in record.data.items():
-        if key in {"id", "title", "account", "stage", "activities", "notes"}:
-            continue
-        lines.append(f"  {key + ':':<16}{_plain(value)}")
+    shown = {
+        key: value
+        for key, value in record.data.items()
+        if key not in {"id", "title", "account", "stage", "activities", "notes"}
+    }
+    width = max((len(key) for key in shown), default=0) + 2
+    lines += [f"  {key + ':':<{width}}{_plain(value)}" for key, value in shown.items()]
     if record.activities:
         lines.append("  activities:")
         lines += [

@@ -3,9 +3,10 @@
 Rows link to files through the ``external_id`` custom field, so running the
 same import twice changes nothing and a re-export from the CRM updates the
 deals it already brought in.  ``import_hash`` remembers what each row said,
-so a row that did not change leaves its file alone even if it was edited.  The plan is computed completely (texts
-rendered, config edited, ids chosen) before anything is written; applying it
-is one ``git fast-import`` run, so an import lands whole or not at all.
+so a row that did not change leaves its file alone even if it was edited.
+The plan is computed completely (texts rendered, config edited, ids chosen)
+before anything is written; applying it is one ``git fast-import`` run, so an
+import lands whole or not at all.
 """
 
 from __future__ import annotations

@@ -1,0 +1,95 @@
+"""Shared helpers for the benchmark scripts in bench/: timing processes, one result table.
+
+Every script measures real processes (``pipeline ...`` or ``python -c``) on a
+repository from :mod:`synth`, collects :class:`Row` values and prints them
+with :func:`print_table`, so all benchmarks read the same way::
+
+    rows.append(Row("10k: warm pipeline list --json", best_wall(cmd, cwd=root), 0.8, "s"))
+    print_table(rows, baseline=git_seconds)
+
+A row passes when ``measured <= target``; ``x git`` is ``measured / baseline``
+for time rows, so a reader sees at once how we compare with git itself.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+PYTHON = sys.executable
+PIPELINE = str(Path(PYTHON).with_name("pipeline"))
+
+
+@dataclass
+class Row:
+    """One measured figure and the target it must meet (None: reported only)."""
+
+    name: str
+    measured: float
+    target: float | None = None
+    unit: str = "s"
+    baseline: float | None = None  # seconds of git's own work, for the "x git" column
+
+    @property
+    def ok(self) -> bool | None:
+        return None if self.target is None else self.measured <= self.target
+
+
+@dataclass
+class Run:
+    wall: float
+    cpu: float
+    peak_mb: float
+
+
+def run(cmd: Sequence[str], cwd: Path, env: dict[str, str] | None = None) -> Run:
+    """Run ``cmd`` once, output discarded: wall seconds, its CPU seconds, its peak RSS."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        list(cmd), cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        error = proc.stderr.read().decode() if proc.stderr else ""
+        raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}): {error}")
+    return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
+
+
+def best(cmd: Sequence[str], cwd: Path, repeat: int = 3) -> Run:
+    """The fastest of ``repeat`` runs (the least disturbed by other load on the machine)."""
+    return min((run(cmd, cwd) for _ in range(repeat)), key=lambda r: r.wall)
+
+
+def python(code: str, *args: str) -> list[str]:
+    """A ``python -c`` command running ``code`` with this interpreter."""
+    return [PYTHON, "-c", code, *args]
+
+
+def remove(path: Path) -> None:
+    if path.is_dir():
+        shutil.rmtree(path)
+    else:
+        path.unlink(missing_ok=True)
+
+
+def print_table(rows: Sequence[Row]) -> None:
+    """The result table: figure, measured, target, ratio to git, verdict."""
+    header = f"{'measurement':<52} {'measured':>10} {'target':>10} {'x git':>7}  ok"
+    print(header)
+    print("-" * len(header))
+    for row in rows:
+        measured = f"{row.measured:.2f} {row.unit}"
+        target = f"{row.target:g} {row.unit}" if row.target is not None else "-"
+        ratio = f"{row.measured / row.baseline:.2f}" if row.baseline else ""
+        verdict = {True: "yes", False: "NO", None: ""}[row.ok]
+        print(f"{row.name:<52} {measured:>10} {target:>10} {ratio:>7}  {verdict}")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"\n(load average during the run: {load}; {os.cpu_count()} CPUs)")

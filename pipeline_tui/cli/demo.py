@@ -1,0 +1,81 @@
+"""``pipeline demo``: a realistic sample pipeline to explore, built in seconds.
+
+The first thing a new user runs (README step 1), so it has to work on a bare
+machine: no pipeline yet, no configured git identity needed (the history is
+imported with the sample team as authors), and a clear word on where the repo
+went and what to type next.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from pipeline_tui.cli.base import cli
+from pipeline_tui.cli.records import LIST_COLUMNS, flat_row, sort_key
+from pipeline_tui.demo import Progress, materialize, sample_dir
+from pipeline_tui.output import Format, render_rows
+from pipeline_tui.workspace import Workspace
+
+if TYPE_CHECKING:
+    from click._termui_impl import ProgressBar
+
+
+@cli.command()
+@click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
+def demo(directory: Path | None) -> None:
+    """Create a sample pipeline in DIRECTORY (default: a new temp folder) and open it.
+
+    About 40 opportunities and half a year of dated history, replayed as git
+    commits by a small sales team, so every report has something to show.
+    """
+    dest = directory or Path(tempfile.mkdtemp(prefix="pipeline-demo-"))
+    if sys.stderr.isatty():
+        with click.progressbar(
+            length=1, label="Building the demo pipeline", file=sys.stderr
+        ) as bar:
+            root = materialize(sample_dir(), dest, _advance(bar))
+    else:
+        root = materialize(sample_dir(), dest)
+    if not (sys.stdin.isatty() and sys.stdout.isatty() and open_board(root)):
+        print_list(root)
+    click.echo(
+        f"\nThe demo pipeline is in {root}\n"
+        f"Try:  cd {root} && pipeline list\n"
+        "      pipeline show ID · pipeline validate · git log --stat\n"
+        "It is an ordinary folder: delete it when you are done."
+    )
+
+
+def open_board(root: Path) -> bool:
+    """Open the TUI on ``root``; False when this installation has no board yet."""
+    try:
+        from pipeline_tui.tui.app import run  # Textual is imported only here
+    except ImportError:
+        return False
+    try:
+        run(Workspace(root))
+    except NotImplementedError:
+        return False
+    return True
+
+
+def print_list(root: Path) -> None:
+    """What ``pipeline list`` prints for ``root``."""
+    pipeline = Workspace(root).load()
+    records = sorted(pipeline.opportunities, key=sort_key(pipeline, "stage"))
+    click.echo(render_rows([flat_row(r) for r in records], LIST_COLUMNS, Format.TABLE))
+
+
+def _advance(bar: ProgressBar[int]) -> Progress:
+    """A progress callback that moves ``bar`` to ``done`` out of ``total``."""
+
+    def advance(done: int, total: int) -> None:
+        bar.length = total
+        bar.update(done - bar.pos)
+
+    return advance

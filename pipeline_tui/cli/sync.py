@@ -1,0 +1,103 @@
+"""Team commands: ``sync``, ``resolve``, ``doctor``, and the hidden ``merge-driver``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from pipeline_tui.cli.base import ID_ARGUMENT, Context, cli, parse_assignments, report
+from pipeline_tui.doctor import CLONE_SETUP, run_checks
+from pipeline_tui.errors import ExitCode, SyncError
+from pipeline_tui.mergedriver import run_driver
+from pipeline_tui.output import to_json
+from pipeline_tui.resolve import Side, resolve
+from pipeline_tui.sync import sync
+
+
+@cli.command("sync")
+@click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
+@click.option("--remote", help="Sync with this remote (default: the branch's, else origin).")
+@click.pass_obj
+def sync_cmd(obj: Context, as_json: bool, remote: str | None) -> None:
+    """Share your commits with the team and get theirs (fetch, rebase, push).
+
+    Only committed pipeline changes travel; your other uncommitted work stays
+    as it is. Exit 0 when in sync, 1 when conflicts need `pipeline resolve`,
+    3 when sync could not run (no remote, network, authentication...).
+    """
+    ws = obj.workspace()
+    try:
+        result = sync(ws.root, remote=remote)
+    except SyncError as exc:
+        if as_json:
+            click.echo(to_json({"status": "error", "error": exc.reason, "message": str(exc)}))
+        report(str(exc))
+        sys.exit(exc.exit_code)
+    click.echo(to_json(result.to_json()) if as_json else result.summary())
+    if result.conflicts:
+        sys.exit(ExitCode.PROBLEMS)
+
+
+@cli.command("resolve")
+@ID_ARGUMENT
+@click.option("--ours", is_flag=True, help="Keep your values.")
+@click.option("--theirs", is_flag=True, help="Keep your teammate's values.")
+@click.option(
+    "--set", "values", multiple=True, metavar="FIELD=VALUE", help="Decide one field yourself."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
+@click.pass_obj
+def resolve_cmd(
+    obj: Context, opp_id: str, ours: bool, theirs: bool, values: tuple[str, ...], as_json: bool
+) -> None:
+    """Settle the conflicts a sync recorded in deal ID, as one commit.
+
+    \b
+    pipeline resolve ID --ours            keep your value for every conflict
+    pipeline resolve ID --theirs          keep your teammate's
+    pipeline resolve ID --set stage=won   decide a field yourself (combine with the above)
+    """
+    if ours and theirs:
+        raise click.UsageError("choose one of --ours and --theirs")
+    side: Side | None = "ours" if ours else "theirs" if theirs else None
+    outcome = resolve(obj.workspace(), opp_id, side, parse_assignments(values))
+    click.echo(to_json(outcome.to_json()) if as_json else outcome.message)
+
+
+@cli.command("doctor")
+@click.option("--fix", is_flag=True, help="Repair what can be repaired automatically.")
+@click.option("--json", "as_json", is_flag=True, help="Print the checks as JSON.")
+@click.pass_obj
+def doctor_cmd(obj: Context, fix: bool, as_json: bool) -> None:
+    """Check the pipeline's health: files, merge driver, remote. Exit 1 on any error.
+
+    After cloning a team pipeline, run `pipeline doctor --fix` once.
+    """
+    results = run_checks(obj.workspace(), fix=fix)
+    if as_json:
+        click.echo(to_json([r.to_json() for r in results]))
+    else:
+        marks = {"ok": "ok  ", "warning": "warn", "error": "FAIL"}
+        for result in results:
+            click.echo(f"[{marks[result.status]}] {result.name}: {result.message}")
+            if result.fixed:
+                click.echo(f"       fixed: {result.fixed}")
+        if any(r.status == "error" and r.fix is not None for r in results) and not fix:
+            click.echo(f"Run `{CLONE_SETUP}` to repair what can be repaired.")
+    if any(r.status == "error" for r in results):
+        sys.exit(ExitCode.PROBLEMS)
+
+
+@cli.command("merge-driver", hidden=True)
+@click.argument("base", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("current", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("other", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("name", default="")
+def merge_driver_cmd(base: Path, current: Path, other: Path, name: str) -> None:
+    """Git's merge driver for opportunity files (`%O %A %B %P`); see docs/sync.md."""
+    outcome = run_driver(base, current, other, name or current.name)
+    for message in outcome.messages:
+        click.echo(message, err=True)
+    sys.exit(outcome.exit_code)

@@ -1,0 +1,112 @@
+"""A small team sharing one pipeline: a bare remote and clones with their own identities.
+
+Everything is real git: ``git init --bare``, ``git clone``, ``git config`` in
+each clone.  Helpers check the invariants every sync scenario must keep: no
+conflict markers anywhere, and each edit either present or reported.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pipeline_tui.model import get_dotted
+from pipeline_tui.store import parse_fast
+from pipeline_tui.sync import SyncResult, sync
+from pipeline_tui.workspace import Workspace, init_pipeline
+
+MARKERS = re.compile(r"^(<{7}|={7}|>{7}|\|{7})(\s|$)", re.MULTILINE)
+DEAL = "acme-rollout"
+
+
+def git(cwd: Path, *args: str) -> str:
+    done = subprocess.run(
+        ["git", *args], cwd=cwd, capture_output=True, text=True, check=True, timeout=60
+    )
+    return done.stdout.strip()
+
+
+@dataclass
+class Mate:
+    """One teammate's clone."""
+
+    name: str
+    root: Path
+
+    @property
+    def ws(self) -> Workspace:
+        return Workspace(self.root)
+
+    def sync(self) -> SyncResult:
+        return sync(self.root)
+
+    def data(self, opp_id: str = DEAL) -> dict[str, Any]:
+        loaded = parse_fast((self.root / "opportunities" / f"{opp_id}.yaml").read_text("utf-8"))
+        assert isinstance(loaded, dict)
+        return loaded
+
+    def field(self, key: str, opp_id: str = DEAL) -> Any:
+        return get_dotted(self.data(opp_id), key)
+
+    def text(self, opp_id: str = DEAL) -> str:
+        return (self.root / "opportunities" / f"{opp_id}.yaml").read_text("utf-8")
+
+    def has(self, opp_id: str) -> bool:
+        return (self.root / "opportunities" / f"{opp_id}.yaml").exists()
+
+    def log(self, *args: str) -> str:
+        return git(self.root, "log", *args)
+
+
+def make_remote(base: Path) -> Path:
+    remote = base / "remote.git"
+    git(base, "init", "--quiet", "--bare", "--initial-branch=main", str(remote))
+    return remote
+
+
+def founder(base: Path, remote_url: str, name: str = "Alice") -> Mate:
+    """The first teammate: creates the pipeline and one deal, and publishes them."""
+    root = init_pipeline(base / name.lower())
+    git(root, "config", "user.name", name)
+    git(root, "config", "user.email", f"{name.lower()}@example.com")
+    git(root, "remote", "add", "origin", remote_url)
+    ws = Workspace(root)
+    ws.create(
+        "CRM rollout",
+        "ACME Corp",
+        {"amount": 100000, "currency": "USD", "contact.email": "jane@acme.example"},
+        opp_id=DEAL,
+    )
+    path = root / "opportunities" / f"{DEAL}.yaml"
+    path.write_text("# Key account: handle with care\n" + path.read_text("utf-8"), "utf-8")
+    git(root, "commit", "--quiet", "-am", f"{DEAL}: a comment for the team")
+    sync(root)
+    return Mate(name, root)
+
+
+def join(base: Path, remote_url: str, name: str) -> Mate:
+    """A teammate clones the pipeline and sets their own identity in the clone."""
+    root = base / name.lower()
+    git(base, "clone", "--quiet", remote_url, str(root))
+    git(root, "config", "user.name", name)
+    git(root, "config", "user.email", f"{name.lower()}@example.com")
+    return Mate(name, root)
+
+
+def no_markers(*mates: Mate) -> None:
+    """No file in any clone holds git conflict markers."""
+    for mate in mates:
+        for path in mate.root.rglob("*"):
+            if ".git" in path.parts or not path.is_file():
+                continue
+            text = path.read_text("utf-8", errors="replace")
+            assert not MARKERS.search(text), f"conflict markers in {path}"
+
+
+def problems_of(mate: Mate) -> list[str]:
+    """``validate``'s errors in a clone, as strings."""
+    pipeline = mate.ws.load()
+    return [str(p) for p in pipeline.problems if p.severity == "error"]

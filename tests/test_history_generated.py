@@ -1,0 +1,42 @@
+"""Cached, incremental and uncached history agree on a few hundred generated deals."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from pipeline_tui.history import current_stays, load_timelines, scan_timelines
+from pipeline_tui.store import Store
+from tests.history_helpers import day, git
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+from synth import build_repo
+
+NOW = day(1000)
+
+
+def test_cached_incremental_and_uncached_timelines_are_identical(tmp_path: Path) -> None:
+    root = build_repo(tmp_path / "synthetic", deals=300, seed=7)
+    git(root, "checkout", "-q", "HEAD~80")  # the cache first sees an older head ...
+    older = load_timelines(root, now=NOW)
+    assert older == scan_timelines(root, now=NOW)
+    git(root, "checkout", "-q", "main")  # ... then catches up with 80 new commits
+
+    cached = load_timelines(root, now=NOW)
+    uncached = scan_timelines(root, now=NOW)
+
+    assert cached == uncached
+    assert load_timelines(root, now=NOW) == uncached
+    assert len(older) < len(cached) or older != cached
+    current = Store(root).load()
+    stays = current_stays(root, current, now=NOW)
+    assert stays == {r.id: cached[r.id].current for r in current.opportunities}
+    for record in current.opportunities:  # every file in the work tree has a timeline ...
+        timeline = cached[record.id]
+        assert timeline.current is not None and timeline.current.stage == record.stage
+        assert not timeline.deleted
+    deleted = {i for i, t in cached.items() if t.deleted}
+    assert deleted  # ... and the deleted ones kept theirs
+    assert not deleted & {r.id for r in current.opportunities}
+    moved_back = [t for t in cached.values() if len({i.stage for i in t.stages}) < len(t.stages)]
+    assert moved_back  # the generator moves some deals back: several stays in one stage

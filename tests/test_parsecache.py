@@ -1,0 +1,127 @@
+"""The stat-keyed parse cache behind ``Store.load``: same answers, fewer parses."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from pipeline_tui import parsecache, store
+from pipeline_tui.config import PipelineConfig
+from pipeline_tui.store import Store
+from pipeline_tui.workspace import Workspace
+from tests.history_helpers import day, new_deal
+
+HOUR_AGO_NS = time.time_ns() - 3600 * 10**9
+
+
+def settle(root: Path) -> None:
+    """Date every pipeline file an hour back, so the cache may trust their stat."""
+    for path in [root / "pipeline.yaml", *(root / "opportunities").glob("*.yaml")]:
+        os.utime(path, ns=(HOUR_AGO_NS, HOUR_AGO_NS))
+
+
+def fresh_process() -> None:
+    """Forget in-memory caches, as a new process would."""
+    parsecache._caches.clear()
+
+
+@pytest.fixture
+def counted(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The files actually parsed (cache misses)."""
+    parsed: list[str] = []
+    real = store.check_opportunity_text
+
+    def spy(text: str, path: str, config: PipelineConfig) -> object:
+        parsed.append(path)
+        return real(text, path, config)
+
+    monkeypatch.setattr(store, "check_opportunity_text", spy)
+    return parsed
+
+
+def test_a_warm_load_parses_nothing_and_gives_the_same_pipeline(
+    repo: Path, counted: list[str]
+) -> None:
+    ws = Workspace(repo)
+    for name in ("a", "b", "c"):
+        new_deal(ws, name, day(0))
+    settle(repo)
+    fresh_process()
+    first = Store(repo).load()
+    fresh_process()
+    counted.clear()
+
+    second = Store(repo).load()
+
+    assert counted == []
+    assert second == first
+    assert (repo / ".git" / "pipeline-tui" / parsecache.CACHE_NAME).is_file()
+
+
+def test_a_changed_file_is_parsed_again(repo: Path, counted: list[str]) -> None:
+    ws = Workspace(repo)
+    new_deal(ws, "a", day(0))
+    new_deal(ws, "b", day(0))
+    settle(repo)
+    Store(repo).load()
+    path = repo / "opportunities" / "a.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("ACME", "ACNE"), encoding="utf-8")
+    os.utime(path, ns=(HOUR_AGO_NS + 10**9, HOUR_AGO_NS + 10**9))  # same size, new mtime
+    fresh_process()
+    counted.clear()
+
+    loaded = Store(repo).load()
+
+    assert counted == ["opportunities/a.yaml"]
+    assert loaded.get("a").account == "ACNE"
+
+
+def test_a_file_written_just_now_is_never_trusted(repo: Path, counted: list[str]) -> None:
+    new_deal(Workspace(repo), "a", day(0))  # mtime: now
+    Store(repo).load()
+    counted.clear()
+    Store(repo).load()
+    assert counted == ["opportunities/a.yaml"]
+
+
+def test_a_config_change_voids_every_entry(repo: Path, counted: list[str]) -> None:
+    ws = Workspace(repo)
+    new_deal(ws, "a", day(0), source="website")
+    settle(repo)
+    assert Store(repo).load().problems == ()
+    config = repo / "pipeline.yaml"
+    config.write_text(
+        config.read_text(encoding="utf-8").replace("[website,", "["), encoding="utf-8"
+    )
+    os.utime(config, ns=(HOUR_AGO_NS + 10**9, HOUR_AGO_NS + 10**9))
+    fresh_process()
+    counted.clear()
+
+    loaded = Store(repo).load()
+
+    assert counted == ["opportunities/a.yaml"]
+    assert [p.field for p in loaded.problems] == ["source"]
+
+
+def test_a_deleted_file_leaves_the_cache(repo: Path) -> None:
+    ws = Workspace(repo)
+    new_deal(ws, "a", day(0))
+    new_deal(ws, "b", day(0))
+    settle(repo)
+    Store(repo).load()
+    (repo / "opportunities" / "b.yaml").unlink()
+    assert [r.id for r in Store(repo).load().opportunities] == ["a"]
+    assert set(parsecache.for_root(repo).entries) == {"a.yaml"}
+
+
+def test_a_damaged_cache_file_is_ignored(repo: Path) -> None:
+    new_deal(Workspace(repo), "a", day(0))
+    settle(repo)
+    Store(repo).load()
+    cache_file = repo / ".git" / "pipeline-tui" / parsecache.CACHE_NAME
+    cache_file.write_bytes(b"not a pickle")
+    fresh_process()
+    assert [r.id for r in Store(repo).load().opportunities] == ["a"]
