@@ -191,3 +191,31 @@ def test_cycle_times_from_history_match_engage_to_close(
         for r in closed
     )
     assert (cycle[0], cycle[len(cycle) // 2], cycle[-1]) == (1, 45, 138)  # SOURCE.md
+
+
+def test_report_leaderboard_matches_the_csv(built: Path, source_rows: list[dict[str, str]]) -> None:
+    from pipeline_tui.cli import cli
+
+    if "report" not in cli.commands:
+        pytest.skip("the report command (branch reports) is not merged yet")
+    done = subprocess.run(
+        [sys.executable, "-m", "pipeline_tui", "--repo", str(built), "report", "leaderboard",
+         "--json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )  # fmt: skip
+    board = {row["owner"]: row for row in json.loads(done.stdout)["leaderboard"]}
+    won: dict[str, int] = defaultdict(int)
+    wins: Counter[str] = Counter()
+    closed: Counter[str] = Counter()
+    for row in source_rows:
+        if row["deal_stage"] in ("Won", "Lost"):
+            closed[row["sales_agent"]] += 1
+        if row["deal_stage"] == "Won":
+            wins[row["sales_agent"]] += 1
+            won[row["sales_agent"]] += int(row["close_value"])
+    assert set(closed) <= set(board)
+    for agent, count in closed.items():
+        assert board[agent]["won_amount"] == won[agent]
+        assert board[agent]["win_rate"] == pytest.approx(wins[agent] / count, abs=1e-4)
