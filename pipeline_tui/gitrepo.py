@@ -329,7 +329,6 @@ class GitRepo:
                 continue
             raise RepoError(_explain(args[0], stderr))
 
-
     def import_history(self, commits: Sequence[PastCommit]) -> str:
         """Write ``commits`` as the whole history of a repository that has none yet.
 

@@ -340,3 +340,11 @@ def test_a_pipeline_in_a_subfolder_of_a_bigger_repo(tmp_path: Path) -> None:
     refused = subprocess.run(["git", "commit", "-m", "x"], cwd=top, capture_output=True, text=True)
     assert refused.returncode != 0
     assert "opportunities/crm-rollout-d-1.yaml:2: error: YAML syntax error" in refused.stderr
+
+
+def test_a_workbook_is_refused_with_a_hint(run_cli: RunCli, repo: Path, tmp_path: Path) -> None:
+    result = run_cli("import", str(write(tmp_path, "deals.xlsx", b"PK\x03\x04binary")))
+    assert result.exit_code == 1
+    assert "deals.xlsx: error: .xlsx is a spreadsheet workbook: save the sheet as CSV" in (
+        result.stderr
+    )

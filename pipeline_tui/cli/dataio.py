@@ -110,13 +110,14 @@ def import_cmd(
     )
     table = read_table(file, encoding, delimiter)
     result = map_table(table, ws.config, options)
-    fatal = any(p.row is None for p in result.errors) or (result.errors and not skip_bad)
+    file_level = any(p.row is None for p in result.errors)
+    fatal = file_level or (bool(result.errors) and not skip_bad)
     plan = ImportPlan(table.source)
     head = None
     writing = not dry_run and not fatal
     with ws.git.write_lock() if writing else nullcontext():
         # planned under the writers' lock: an update is rendered from the file it replaces
-        if not any(p.row is None for p in result.errors):
+        if not file_level:
             checked = result.additions.apply(ws.config)
             plan = plan_import(ws.store, checked, result.rows, result.additions, table.source)
         if writing:
@@ -126,7 +127,7 @@ def import_cmd(
     if as_json:
         click.echo(to_json(outcome))
     else:
-        _print_outcome(outcome, result, plan, dry_run, bool(fatal))
+        _print_outcome(outcome, result, plan, dry_run, fatal)
     for problem in result.problems:
         if problem.severity == "error":
             report(str(problem))

@@ -12,11 +12,19 @@ from pathlib import Path
 
 from pipeline_tui.importing.csvfile import read_csv
 from pipeline_tui.importing.jsonfile import read_json
-from pipeline_tui.importing.table import Table
+from pipeline_tui.importing.table import RowProblem, Table
+
+_SPREADSHEETS = (".xlsx", ".xlsm", ".xls", ".ods", ".numbers")
 
 
 def read_table(path: Path, encoding: str = "utf-8-sig", delimiter: str | None = None) -> Table:
     """Read ``path`` by its extension: ``.json`` as JSON, anything else as CSV."""
-    if path.suffix.lower() == ".json":
+    suffix = path.suffix.lower()
+    if suffix in _SPREADSHEETS:
+        message = (
+            f"{suffix} is a spreadsheet workbook: save the sheet as CSV (UTF-8) and import that"
+        )
+        return Table(path.name, (), (), (RowProblem(path.name, None, message),))
+    if suffix == ".json":
         return read_json(path, encoding)
     return read_csv(path, encoding, delimiter)

@@ -129,7 +129,7 @@ def parse_map_options(options: Iterable[str]) -> tuple[dict[str, str], dict[str,
         if not sep:
             raise ValueError(f"--map {option!r}: expected COLUMN=FIELD or FIELD:VALUE=NEW")
         fld, colon, raw = head.partition(":")
-        if colon and fld.strip() and not fld.strip().startswith(" "):
+        if colon and fld.strip():
             values.setdefault(fld.strip(), {})[raw.strip()] = target.strip()
             continue
         target = target.strip()
