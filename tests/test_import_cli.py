@@ -127,6 +127,7 @@ def test_a_refused_row_means_nothing_is_written(
     assert "deals.csv: row 5: error: column 'Amount': '-5' is negative" in result.stderr
     assert "deals.csv: row 6: error: column 'Stage': unknown stage 'Engaging'" in result.stderr
     assert "nothing was written" in result.stderr
+    assert "stage values not in pipeline.yaml: 'Engaging' (1 rows)" in result.stderr
     assert commit_count(repo) == before
     assert not list((repo / "opportunities").glob("*.yaml"))
 
@@ -161,9 +162,14 @@ def test_extend_config_lands_in_the_same_commit(
 ) -> None:
     text = "title,account,source,owner,stage,lost_reason\nA,B,Trade show,bob,lost,Too slow\n"
     source = write(tmp_path, "deals.csv", text)
-    refused = run_cli("import", str(source))
+    refused = run_cli("import", str(source), "--json")
     assert refused.exit_code == 1
     assert "'Trade show' is not in the sources of pipeline.yaml" in refused.stderr
+    assert json.loads(refused.stdout)["unknown_values"] == {
+        "source": {"Trade show": 1},
+        "lost_reason": {"Too slow": 1},
+        "owner": {"bob": 1},
+    }
     before = commit_count(repo)
     assert run_cli("import", str(source), "--extend-config").exit_code == 0
     assert commit_count(repo) == before + 1

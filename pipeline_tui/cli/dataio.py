@@ -132,6 +132,7 @@ def import_cmd(
         if problem.severity == "error":
             report(str(problem))
     _report_warnings(result.problems)
+    _report_unknown(result)
     if fatal:
         report(
             f"{len(result.bad_rows) or 'the file'} refused: nothing was written"
@@ -262,6 +263,7 @@ def _outcome(
         ],
         "unchanged": [{"row": row, "id": opp_id} for row, opp_id in plan.unchanged],
         "refused": [p.to_json() for p in result.errors],
+        "unknown_values": result.unknown,
         "warnings": [p.to_json() for p in result.problems if p.severity != "error"],
         "config_added": {
             "sources": list(plan.additions.sources),
@@ -296,6 +298,14 @@ def _print_outcome(
     if result.columns.ignored:
         for column, why in result.columns.ignored.items():
             click.echo(f"column {column!r} not imported: {why}")
+
+
+def _report_unknown(result: MappingResult) -> None:
+    """One line per field listing the values pipeline.yaml does not know, with row counts."""
+    for fld, values in result.unknown.items():
+        listed = ", ".join(f"{v!r} ({n} rows)" for v, n in sorted(values.items()))
+        fix = f"--map '{fld}:VALUE=NEW'" + ("" if fld == "stage" else " or --extend-config")
+        report(f"{fld} values not in pipeline.yaml: {listed}; use {fix}")
 
 
 def _report_warnings(problems: tuple[RowProblem, ...]) -> None:

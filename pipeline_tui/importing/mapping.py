@@ -13,6 +13,7 @@ import dataclasses
 import hashlib
 import itertools
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -110,6 +111,8 @@ class MappingResult:
     problems: tuple[RowProblem, ...]
     additions: ConfigAdditions
     columns: ColumnPlan
+    #: field -> value -> rows, for values not in pipeline.yaml (stage, source, ...)
+    unknown: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
 
     @property
     def errors(self) -> list[RowProblem]:
@@ -178,7 +181,8 @@ def map_table(table: Table, config: PipelineConfig, options: ImportOptions) -> M
         if not any(p.severity == "error" for p in found):
             valid.append(mapped)
     problems.sort(key=lambda p: (p.row is not None, p.row or 0))
-    return MappingResult(tuple(valid), tuple(problems), additions, plan)
+    unknown = {f: dict(c) for f, c in mapper.unknown.items() if c}
+    return MappingResult(tuple(valid), tuple(problems), additions, plan, unknown)
 
 
 def row_key(cells: Mapping[str, str]) -> str:
@@ -255,6 +259,7 @@ class _RowMapper:
             if f in _DATETIME_FIELDS or f in _DATE_FIELDS
         }
         self.new_values: dict[str, dict[str, None]] = {f: {} for f in _LISTED}
+        self.unknown: dict[str, Counter[str]] = {f: Counter() for f in ("stage", *_LISTED)}
 
     def additions(self) -> ConfigAdditions:
         if not self.options.extend_config:
@@ -338,6 +343,7 @@ class _RowMapper:
             return self.config.entry_stage.name
         match = _match(str(raw), self.config.stage_names)
         if match is None:
+            self.unknown["stage"][str(raw)] += 1
             fail(
                 f"unknown stage {raw!r} (stages: {', '.join(self.config.stage_names)}); "
                 f"map it with --map 'stage:{raw}=STAGE'",
@@ -379,6 +385,7 @@ class _RowMapper:
             return
         self.new_values[fld][str(raw)] = None
         if not self.options.extend_config:
+            self.unknown[fld][str(raw)] += 1
             listed = "team" if fld == "owner" else f"{fld}s"
             fail(
                 f"{raw!r} is not in the {listed} of pipeline.yaml; add it with --extend-config "
