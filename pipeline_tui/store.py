@@ -334,6 +334,23 @@ class Store:
         atomic_write(self.config_path, text)
 
 
+def top_level_scalar(text: str, key: str) -> Any:
+    """The value of a one-line top-level ``key: value`` in ``text``, without parsing it all.
+
+    An index, not a reader: importers look up ``external_id`` in thousands of
+    files, where a full pure-Python parse costs a millisecond each.  None when
+    the key is absent or not a one-line scalar (callers then parse the file).
+    """
+    match = re.search(rf"^{re.escape(key)}:[ \t]*(\S.*)$", text, re.MULTILINE)
+    if match is None or match.group(1).startswith(("|", ">", "&", "*", "!", "{", "[")):
+        return None
+    try:
+        value = parse_fast(f"v: {match.group(1)}")
+    except YAMLError:
+        return None
+    return value.get("v") if isinstance(value, dict) else None
+
+
 def render_plain_fields(fields: Mapping[str, Any]) -> str | None:
     """The text :meth:`Store.render_new` would write, for simple records; None otherwise.
 

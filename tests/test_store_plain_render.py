@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline_tui.model import jsonable
-from pipeline_tui.store import Store, parse_fast, render_plain_fields
+from pipeline_tui.store import Store, parse_fast, render_plain_fields, top_level_scalar
 
 SCALARS = st.one_of(
     st.text(max_size=30),
@@ -52,3 +52,11 @@ def test_typical_imported_record_matches_the_round_trip_dumper() -> None:
     fast = render_plain_fields(fields)
     assert fast is not None
     assert fast == Store(Path()).render_new(fields)
+
+
+def test_top_level_scalar_reads_one_line_values_without_a_full_parse() -> None:
+    text = "id: a\nexternal_id: '00123'   # from the CRM\ncontact: {external_id: no}\nn: 5\n"
+    assert top_level_scalar(text, "external_id") == "00123"
+    assert top_level_scalar(text, "n") == 5
+    assert top_level_scalar(text, "missing") is None
+    assert top_level_scalar("notes: |\n  x\n", "notes") is None

@@ -36,6 +36,7 @@ from pipeline_tui.store import (
     parse_fast,
     render_plain_fields,
     set_dotted,
+    top_level_scalar,
 )
 
 EXTERNAL_ID = "external_id"
@@ -112,12 +113,15 @@ def plan_import(
             taken.add(opp_id)
             created.append(_new_record(store, row, opp_id))
             continue
-        path, data = found
-        changes = _changes(data, row) if data.get(IMPORT_HASH) != row_hash(row) else {}
+        if found.import_hash == row_hash(row):
+            unchanged.append((row.number, found.path.stem))
+            continue
+        data = found.data()
+        changes = _changes(data, row)
         if not changes:
-            unchanged.append((row.number, str(data.get("id", path.stem))))
+            unchanged.append((row.number, found.path.stem))
         else:
-            updated.append(_updated_record(store, config, row, path, data, changes))
+            updated.append(_updated_record(store, config, row, found.path, data, changes))
     config_text = _extended_config(store, additions) if additions else None
     return ImportPlan(
         source, tuple(created), tuple(updated), tuple(unchanged), additions, config_text
@@ -247,16 +251,30 @@ def _summary(plan: ImportPlan) -> str:
 # --------------------------------------------------------------------------- records
 
 
-def _existing_by_external_id(store: Store) -> dict[str, tuple[Path, Mapping[str, Any]]]:
-    """external_id -> (file, parsed data) for every file that has one (fast parse)."""
-    found: dict[str, tuple[Path, Mapping[str, Any]]] = {}
+@dataclass(frozen=True, slots=True)
+class _Existing:
+    path: Path
+    text: str
+    import_hash: str | None
+
+    def data(self) -> Mapping[str, Any]:
+        parsed = parse_fast(self.text)
+        return parsed if isinstance(parsed, Mapping) else {}
+
+
+def _existing_by_external_id(store: Store) -> dict[str, _Existing]:
+    """external_id -> the file that has it (an index read line by line, not parsed)."""
+    found: dict[str, _Existing] = {}
     for path in store.opportunity_files():
         try:
-            data = parse_fast(path.read_text(encoding="utf-8"))
-        except Exception:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue  # an unreadable file cannot be matched; validate reports it
+        external = top_level_scalar(text, EXTERNAL_ID)
+        if external is None:
             continue
-        if isinstance(data, Mapping) and data.get(EXTERNAL_ID) is not None:
-            found.setdefault(str(data[EXTERNAL_ID]), (path, data))
+        stored = top_level_scalar(text, IMPORT_HASH)
+        found.setdefault(str(external), _Existing(path, text, str(stored) if stored else None))
     return found
 
 
