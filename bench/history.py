@@ -52,13 +52,16 @@ def measure(root: Path, deals: int, repeat: int) -> list[Row]:
     warm = best(list_json, root, repeat=3)
 
     target = _some_open_deal(root)
-    subprocess.run(
-        [PIPELINE, "log", target, "--kind", "note", "--note", "benchmark"],
-        cwd=root,
-        check=True,
-        capture_output=True,
-    )
-    after = run(list_json, root)
+    afters = []
+    for _ in range(3):  # best of three: commit, then the first list after it
+        subprocess.run(
+            [PIPELINE, "log", target, "--kind", "note", "--note", "benchmark"],
+            cwd=root,
+            check=True,
+            capture_output=True,
+        )
+        afters.append(run(list_json, root))
+    after = min(afters, key=lambda r: r.wall)
 
     scan_target = TARGETS["scan_x_git"] * git_s if deals >= 10_000 else None
     return [
@@ -67,6 +70,7 @@ def measure(root: Path, deals: int, repeat: int) -> list[Row]:
         Row(f"{label}: cold history scan, CPU time", scan.cpu, None, "s"),
         Row(f"{label}: cold history scan, peak memory", peak, TARGETS["peak_mb"], "MB"),
         Row(f"{label}: warm pipeline list --json", warm.wall, TARGETS["warm_list"], "s", git_s),
+        Row(f"{label}: warm pipeline list --json, CPU time", warm.cpu, None, "s"),
         Row(
             f"{label}: list --json after one new commit",
             after.wall,

@@ -87,7 +87,7 @@ def print_table(rows: Sequence[Row]) -> None:
     print("-" * len(header))
     for row in rows:
         measured = f"{row.measured:.2f} {row.unit}"
-        target = f"{row.target:g} {row.unit}" if row.target is not None else "-"
+        target = f"{row.target:.3g} {row.unit}" if row.target is not None else "-"
         ratio = f"{row.measured / row.baseline:.2f}" if row.baseline else ""
         verdict = {True: "yes", False: "NO", None: ""}[row.ok]
         print(f"{row.name:<52} {measured:>10} {target:>10} {ratio:>7}  {verdict}")

@@ -28,6 +28,18 @@ def _reducer(cls: type) -> Reducer:
     return lambda obj: (cls, get(obj))
 
 
+def layout(classes: Iterable[type]) -> str:
+    """The classes' field names in order: a cache written under another layout is void.
+
+    Values are stored as positional constructor arguments, so a field added
+    or moved in a later version must never meet an old cache file.
+    """
+    return ";".join(
+        f"{cls.__qualname__}({','.join(f.name for f in dataclasses.fields(cls))})"
+        for cls in classes
+    )
+
+
 @functools.cache
 def _table(classes: tuple[type, ...]) -> dict[type, Any]:
     table: dict[type, Any] = dict(copyreg.dispatch_table)

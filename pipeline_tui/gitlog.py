@@ -24,6 +24,7 @@ _HEADER = "\x01"
 _SEP = "\x1f"
 _FORMAT = f"--format={_HEADER}%H %P{_SEP}%aI{_SEP}%an"
 _CHUNK = 1 << 16
+_BATCH = 64  # blobs per cat-file round trip in BlobReader.read
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,9 +178,17 @@ class BlobReader:
         )
 
     def read(self, shas: Sequence[str]) -> list[bytes | None]:
-        """The contents of ``shas`` in order (None for a missing object)."""
-        self.request(shas)
-        return self.receive(len(shas))
+        """The contents of ``shas`` in order (None for a missing object).
+
+        Asked for in small batches: writing thousands of requests before reading
+        any answer would fill both pipes and block git and us for ever.
+        """
+        result: list[bytes | None] = []
+        for start in range(0, len(shas), _BATCH):
+            batch = shas[start : start + _BATCH]
+            self.request(batch)
+            result += self.receive(len(batch))
+        return result
 
     def request(self, shas: Sequence[str]) -> None:
         """Ask for blobs now, collect them later with :meth:`receive` (in the same order).

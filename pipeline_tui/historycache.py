@@ -44,6 +44,7 @@ CACHE_FILE = "history.pickle"
 PACKED_FILE = "history-entries.pickle"
 _VERSION = 4
 _CLASSES = (Timeline, StageInterval, FieldChange, Event, ConfigVersion)
+_LAYOUT = fastpickle.layout(_CLASSES)
 
 
 @dataclass
@@ -165,7 +166,9 @@ def _read(path: Path) -> CacheState | None:
     try:
         with path.open("rb") as handle:
             fields = pickle.load(handle)
-        version, prefix, head, next_seq, config, stays = fields
+        layout, version, prefix, head, next_seq, config, stays = fields
+        if layout != _LAYOUT:
+            return None
         state = CacheState(version, prefix, head, next_seq, config, stays)
         state._packed_path = _packed_file(path)
     except _UNREADABLE:
@@ -188,7 +191,15 @@ def _read_packed(
 
 def _write(path: Path, state: CacheState) -> None:
     """Atomically replace both files (the big one first); a failure only costs speed."""
-    small = (state.version, state.prefix, state.head, state.next_seq, state.config, state.stays)
+    small = (
+        _LAYOUT,
+        state.version,
+        state.prefix,
+        state.head,
+        state.next_seq,
+        state.config,
+        state.stays,
+    )
     big = (state.head, state.packed_events, state.packed_timelines)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -65,7 +65,7 @@ class ParseCache:
     def __init__(self, root: Path) -> None:
         base = git_dir(root)
         self.path = base / "pipeline-tui" / CACHE_NAME if base is not None else None
-        self.scope = f"{_FORMAT}|{__version__}|{root}"
+        self.scope = f"{_FORMAT}|{__version__}|{root}|{fastpickle.layout(_RECORD_CLASSES)}"
         self.config: tuple[Key, int, Any] | None = None
         self.config_repr = ""
         self.entries: dict[str, tuple[Key, int, bytes]] = {}

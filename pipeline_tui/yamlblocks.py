@@ -85,9 +85,7 @@ def split_blocks(text: str) -> dict[str, tuple[str, ...]]:
 def _add(blocks: dict[str, tuple[str, ...]], key: str, lines: list[str]) -> None:
     if key in blocks:
         raise Unsplittable(f"duplicate key {key!r}")
-    while len(lines) > 1 and not lines[-1].strip():
-        lines.pop()
-    blocks[key] = tuple(lines)
+    blocks[key] = tuple(lines)  # trailing blank lines kept: a `|+` scalar includes them
 
 
 def block_value(key: str, block: tuple[str, ...]) -> Any:
@@ -99,7 +97,7 @@ def block_value(key: str, block: tuple[str, ...]) -> Any:
     items = [line for line in block[1:] if line.strip() and not line.lstrip().startswith("#")]
     if rest == "" and items and _one_line_items(items):
         return [_snippet(item.strip())[0] for item in items]
-    value = _snippet("\n".join(block))
+    value = _snippet("\n".join(block) + "\n")
     if not isinstance(value, Mapping) or list(value) != [key]:
         raise Unsplittable(f"block {key!r} did not parse as itself")
     return value[key]

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from pipeline_tui.history import load_timeline, load_timelines, pipeline_as_of, scan_timelines
+from pipeline_tui.mergedriver import DRIVER_NAME
 from pipeline_tui.timeline import SECONDS_PER_DAY, StageInterval, Timeline
 from pipeline_tui.workspace import Workspace
 from tests.history_helpers import day, git, new_deal, set_stage_by_hand
@@ -175,9 +176,14 @@ def test_a_merge_that_resolves_a_stage_itself_counts_at_the_merge(repo: Path) ->
 
 
 def git_merge_resolving(repo: Path, branch: str, stage: str, at: datetime) -> str:
-    """Merge ``branch`` (conflicting on the stage line) and resolve to ``stage``."""
+    """Merge ``branch`` (conflicting on the stage line) and resolve to ``stage`` by hand.
+
+    The pipeline's field-wise merge driver is switched off for this merge: the
+    point is a person resolving a plain git conflict themselves.
+    """
     env_at = at
-    done = git_allow_failure(repo, "merge", "-q", "--no-edit", branch)
+    no_driver = f"merge.{DRIVER_NAME}.driver=false"
+    done = git_allow_failure(repo, "-c", no_driver, "merge", "-q", "--no-edit", branch)
     assert done != 0
     git(repo, "checkout", "--ours", "opportunities/a.yaml")
     set_stage_by_hand(repo, "a", stage)
@@ -338,3 +344,17 @@ def test_a_pipeline_in_a_subfolder_of_a_bigger_repository(tmp_path: Path) -> Non
         stay("qualified", day(1), None, moved),
     )
     assert pipeline_as_of(root, day(0.5)).get("acme").stage == "lead"
+
+
+def test_a_cache_written_for_other_dataclass_fields_is_not_read(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipeline_tui import historycache
+
+    new_deal(Workspace(repo), "acme", day(0))
+    expected = both(repo)
+    cache_file = repo / ".git" / "pipeline-tui" / historycache.CACHE_FILE
+    assert historycache._read(cache_file) is not None
+    monkeypatch.setattr(historycache, "_LAYOUT", "Timeline(id,stages,added_field)")
+    assert historycache._read(cache_file) is None
+    assert load_timelines(repo, now=NOW) == expected

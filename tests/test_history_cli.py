@@ -116,3 +116,22 @@ def test_list_json_rows_hold_exactly_what_show_json_holds(repo: Path, run_cli: R
         shown = json.loads(run_cli("show", row["id"], "--json").output)
         assert list(row) == [*shown, "stage_entered", "days_in_stage"]
         assert {k: row[k] for k in shown} == shown
+
+
+def test_history_table_marks_an_uncommitted_stay_and_csv_lists_stays(
+    repo: Path, run_cli: RunCli
+) -> None:
+    created = new_deal(Workspace(repo), "acme", day(0))
+    path = repo / "opportunities" / "acme.yaml"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("stage: lead", "stage: qualified"),
+        encoding="utf-8",
+    )
+
+    table = run_cli("history", "acme").output
+    assert created[:10] in table and created not in table
+    assert "qualified" in table and "uncommitted" in table
+
+    lines = run_cli("history", "acme", "--csv").output.splitlines()
+    assert lines[1] == ",".join(STAGE_KEYS)
+    assert [line.split(",")[0] for line in lines[2:]] == ["lead", "qualified"]

@@ -5,7 +5,12 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from pipeline_tui.history import current_stays, load_timelines, scan_timelines
+from pipeline_tui.history import (
+    current_stays,
+    load_timelines,
+    pipeline_as_of,
+    scan_timelines,
+)
 from pipeline_tui.store import Store
 from tests.history_helpers import day, git
 
@@ -40,3 +45,13 @@ def test_cached_incremental_and_uncached_timelines_are_identical(tmp_path: Path)
     assert not deleted & {r.id for r in current.opportunities}
     moved_back = [t for t in cached.values() if len({i.stage for i in t.stages}) < len(t.stages)]
     assert moved_back  # the generator moves some deals back: several stays in one stage
+
+
+def test_as_of_now_is_the_committed_pipeline(tmp_path: Path) -> None:
+    root = build_repo(tmp_path / "synthetic", deals=300, seed=3)
+    now = Store(root).load()
+    then = pipeline_as_of(root, NOW)  # hundreds of blobs through one cat-file
+    assert then.problems == now.problems == ()
+    assert then.opportunities == now.opportunities
+    early = pipeline_as_of(root, day(-365))
+    assert 0 < len(early.opportunities) < len(now.opportunities)

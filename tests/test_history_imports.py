@@ -43,3 +43,12 @@ def test_a_warm_list_imports_no_heavy_library(repo: Path) -> None:
 
     heavy_modules()  # cold: fills the caches (validation needs jsonschema here)
     assert heavy_modules() == ""
+
+
+def test_the_bundled_schemas_are_valid_json_schemas() -> None:
+    from jsonschema import Draft202012Validator
+
+    from pipeline_tui.schema import CONFIG_SCHEMA, OPPORTUNITY_SCHEMA, load_schema
+
+    for name in (OPPORTUNITY_SCHEMA, CONFIG_SCHEMA):
+        Draft202012Validator.check_schema(load_schema(name))

@@ -50,11 +50,20 @@ def history(obj: Context, opp_id: str, fmt: Format) -> None:
     title = f"{timeline.id}  ({timeline.path}"
     title += f", deleted {timeline.deleted_at:%Y-%m-%d %H:%M})" if timeline.deleted_at else ")"
     click.echo(title)
-    stages = [{**row, "days": round(row["days"], 1)} for row in data["stages"]]
+    if fmt is Format.CSV:
+        click.echo(render_rows(data["stages"], STAGE_COLUMNS, fmt))
+        return
+    stages = [{**row, "days": round(row["days"], 1), **_short(row)} for row in data["stages"]]
     click.echo(render_rows(stages, STAGE_COLUMNS, fmt))
-    if fmt is Format.TABLE:
-        click.echo("\nchanges:")
-        click.echo(render_rows(data["changes"], CHANGE_COLUMNS, fmt))
+    click.echo("\nchanges:")
+    changes = [{**row, **_short(row)} for row in data["changes"]]
+    click.echo(render_rows(changes, CHANGE_COLUMNS, fmt))
+
+
+def _short(row: Mapping[str, Any]) -> dict[str, Any]:
+    """Commits abbreviated like git does; a stay not committed yet says so."""
+    commit = row["commit"]
+    return {"commit": commit[:10] if commit else "uncommitted"}
 
 
 def timeline_json(timeline: Timeline, now: datetime) -> dict[str, Any]:

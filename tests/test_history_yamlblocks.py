@@ -1,0 +1,75 @@
+"""The block-wise reader gives exactly what the YAML parser gives, or a full parse."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipeline_tui.store import Store, parse_fast
+from pipeline_tui.yamlblocks import parse_fields
+
+TRICKY = [
+    "id: a\nstage: lead\n",
+    "id: a  # the id\nstage: 'lead'\namount: 12_000\n",
+    'title: "Colon: inside"\nnotes: |\n  line one\n\n  line three: with colon\nstage: won\n',
+    "contact:\n  name: Jane\n  email: j@x.example\nprofile: {industry: retail, size: 10}\n",
+    "activities:\n- {at: 2026-01-02T03:04:05+00:00, kind: call}\n- {at: 2026-01-03, kind: note}\n",
+    "activities:\n  - at: 2026-01-02T03:04:05+00:00\n    kind: call\n"
+    "  - {kind: note, at: 2026-01-03}\n",
+    "tags: [a, b, 'c, d']\nprobability: .5\nflag: yes\nnothing: ~\nempty:\n",
+    "# leading comment\n\nid: a\n\n\nstage: lead   \n# trailing comment\n",
+    "base: &b {x: 1}\nother: *b\n",
+    "---\nid: a\n",
+    "id: a\nid: b\n",
+    "id: [unclosed\n",
+    "- just\n- a list\n",
+    "title: >\n  folded\n  text\nstage: lead\n",
+    'title: "two\n  lines"\nstage: lead\n',
+    "计划: 中文值\nstage: 赢单\n",
+    "created: 2026-01-02\nexpected_close: 2026-02-03T10:00:00Z\nnum: 0x1F\n",
+]
+
+
+def full(text: str) -> dict[str, Any] | None:
+    try:
+        data = parse_fast(text)
+    except Exception:
+        return None
+    return dict(data) if isinstance(data, dict) else None
+
+
+@pytest.mark.parametrize("text", TRICKY)
+def test_tricky_files_read_like_the_parser(text: str) -> None:
+    assert parse_fields(text) == full(text)
+
+
+scalars = st.one_of(
+    st.text(min_size=0, max_size=30),
+    st.integers(min_value=-(10**9), max_value=10**9),
+    st.floats(allow_nan=False, allow_infinity=False, width=32),
+    st.booleans(),
+    st.none(),
+    st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 1, 1)),
+    st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1)).map(
+        lambda d: d.replace(microsecond=0, tzinfo=UTC)
+    ),
+)
+keys = st.from_regex(r"[a-z][a-z_]{0,10}", fullmatch=True)
+values = st.one_of(
+    scalars,
+    st.lists(scalars, max_size=3),
+    st.dictionaries(keys, scalars, max_size=3),
+    st.lists(st.dictionaries(keys, scalars, min_size=1, max_size=3), max_size=3),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.dictionaries(keys, values, min_size=1, max_size=6))
+def test_files_the_store_writes_read_like_the_parser(fields: dict[str, Any]) -> None:
+    text = Store(Path()).render_new(fields)
+    assert parse_fields(text) == full(text)
