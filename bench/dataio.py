@@ -24,11 +24,11 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+from timing import Row, print_table, run
 
 PIPELINE = [sys.executable, "-m", "pipeline_tui"]
 START = datetime(2024, 11, 1, 9, 0, tzinfo=UTC)
@@ -39,19 +39,6 @@ REASONS = ("price", "competitor", "no-budget", "timing", "no-response")
 ACCOUNTS = ("Acme", "Globex", "Initech", "Umbrella", "Hooli", "Stark", "Wayne", "Tyrell")
 PRODUCTS = ("Platform", "Analytics", "Support plan", "Onboarding")
 IMPORT_ARGS = ("--extend-config", "--title", "{account} - {product}")
-
-
-@dataclass
-class Row:
-    name: str
-    seconds: float
-    target: float | None = None
-
-    @property
-    def verdict(self) -> str:
-        if self.target is None:
-            return ""
-        return "ok" if self.seconds <= self.target else "TOO SLOW"
 
 
 def write_export(path: Path, rows: int, timestamps: bool, seed: int = 7) -> None:
@@ -81,14 +68,9 @@ def write_export(path: Path, rows: int, timestamps: bool, seed: int = 7) -> None
 
 
 def timed(cmd: Sequence[str], cwd: Path) -> float:
-    env = {**os.environ, "PIPELINE_REPO": ""}
-    env.pop("PIPELINE_REPO")
-    start = time.perf_counter()
-    done = subprocess.run(list(cmd), cwd=cwd, capture_output=True, env=env)
-    seconds = time.perf_counter() - start
-    if done.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd)} failed: {done.stderr.decode()[-2000:]}")
-    return seconds
+    """Wall seconds of one real process (see :func:`timing.run`)."""
+    env = {k: v for k, v in os.environ.items() if k != "PIPELINE_REPO"}
+    return run(cmd, cwd, env).wall
 
 
 def fresh_pipeline(work: Path, name: str) -> Path:
@@ -133,15 +115,6 @@ def measure(rows: int, repeat: int, work: Path) -> list[Row]:
     ]
 
 
-def print_table(rows: Sequence[Row]) -> None:
-    width = max(len(r.name) for r in rows)
-    print(f"| {'benchmark':<{width}} | seconds | target | verdict |")
-    print(f"|{'-' * (width + 2)}|---------|--------|---------|")
-    for row in rows:
-        target = f"{row.target:.0f}" if row.target is not None else ""
-        print(f"| {row.name:<{width}} | {row.seconds:7.1f} | {target:>6} | {row.verdict:<7} |")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=10_000)
@@ -155,7 +128,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory(prefix="bench-dataio-") as work:
             rows = measure(args.rows, args.repeat, Path(work))
     print_table(rows)
-    sys.exit(0 if all(r.verdict != "TOO SLOW" for r in rows) else 1)
+    sys.exit(0 if all(r.ok is not False for r in rows) else 1)
 
 
 if __name__ == "__main__":
