@@ -16,15 +16,13 @@ Other benchmarks add rows with :class:`timing.Row` and :func:`timing.print_table
 
 from __future__ import annotations
 
-import argparse
 import json
 import subprocess
-import tempfile
 from pathlib import Path
 
 from reports import measure as measure_reports
 from synth import build_repo
-from timing import PIPELINE, Row, best, print_table, python, remove, run
+from timing import PIPELINE, Row, best, print_table, python, remove, run, synth_args
 
 SCAN = (
     "import sys; from pathlib import Path; "
@@ -94,16 +92,7 @@ def _some_open_deal(root: Path) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--deals", type=int, nargs="+", default=[1000, 10_000])
-    parser.add_argument("--repeat", type=int, default=2, help="runs per figure (best counts)")
-    parser.add_argument(
-        "--dir",
-        type=Path,
-        default=Path(tempfile.gettempdir()) / "pipeline-bench",
-        help="where the synthetic repositories are built and kept",
-    )
-    args = parser.parse_args()
+    args = synth_args(__doc__.splitlines()[0], repeat=2)
     rows: list[Row] = []
     for deals in args.deals:
         root = build_repo(args.dir / f"synth-{deals}", deals)

@@ -15,12 +15,10 @@ itself costs.  ``bench/history.py`` adds these rows to its own table through
 
 from __future__ import annotations
 
-import argparse
-import tempfile
 from pathlib import Path
 
 from synth import build_repo
-from timing import PIPELINE, Row, best, print_table, run
+from timing import PIPELINE, Row, best, print_table, run, synth_args
 
 #: Half-way through the synthetic history (it runs 2024-11-01 .. 2026-11-01).
 PAST = "2025-11-01"
@@ -49,16 +47,7 @@ def measure(root: Path, deals: int, repeat: int = 3) -> list[Row]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--deals", type=int, nargs="+", default=[1000, 10_000])
-    parser.add_argument("--repeat", type=int, default=3, help="runs per figure (best counts)")
-    parser.add_argument(
-        "--dir",
-        type=Path,
-        default=Path(tempfile.gettempdir()) / "pipeline-bench",
-        help="where the synthetic repositories are built and kept",
-    )
-    args = parser.parse_args()
+    args = synth_args(__doc__.splitlines()[0], repeat=3)
     rows: list[Row] = []
     for deals in args.deals:
         rows += measure(build_repo(args.dir / f"synth-{deals}", deals), deals, args.repeat)

@@ -13,10 +13,12 @@ for time rows, so a reader sees at once how we compare with git itself.
 
 from __future__ import annotations
 
+import argparse
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -93,3 +95,17 @@ def print_table(rows: Sequence[Row]) -> None:
         print(f"{row.name:<52} {measured:>10} {target:>10} {ratio:>7}  {verdict}")
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"\n(load average during the run: {load}; {os.cpu_count()} CPUs)")
+
+
+def synth_args(description: str, repeat: int) -> argparse.Namespace:
+    """The options every synthetic-repo benchmark takes: --deals, --repeat, --dir."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--deals", type=int, nargs="+", default=[1000, 10_000])
+    parser.add_argument("--repeat", type=int, default=repeat, help="runs per figure (best counts)")
+    parser.add_argument(
+        "--dir",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "pipeline-bench",
+        help="where the synthetic repositories are built and kept",
+    )
+    return parser.parse_args()

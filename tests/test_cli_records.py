@@ -9,6 +9,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
+import pipeline_tui.cli as cli_package
 from pipeline_tui.cli import cli
 from tests.conftest import RunCli
 from tests.gitutil import commit_count, files_in, git, log
@@ -285,3 +286,39 @@ def test_importing_the_cli_does_not_import_textual() -> None:
     code = "import sys, pipeline_tui.cli; print('textual' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_every_command_module_is_registered() -> None:
+    """A fresh interpreter sees every command: none depends on a test importing its module."""
+    code = "from pipeline_tui.cli import cli; print(' '.join(sorted(cli.commands)))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    registered = set(out.stdout.split())
+    modules = Path(__file__).resolve().parents[1] / "pipeline_tui" / "cli"
+    expected = {
+        "init",
+        "new",
+        "show",
+        "list",
+        "set",
+        "move",
+        "log",
+        "close",
+        "assign",
+        "validate",
+        "demo",
+        "tui",
+        "completion",
+        "history",
+        "report",
+        "stale",
+        "forecast",
+        "sync",
+        "resolve",
+        "doctor",
+        "import",
+        "export",
+        "hook",
+    }
+    assert expected <= registered
+    command_modules = {p.stem for p in modules.glob("*.py")} - {"__init__", "base"}
+    assert command_modules <= set(cli_package.__all__)

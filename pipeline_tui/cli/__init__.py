@@ -5,10 +5,10 @@ registers its commands.  Kept as a package (not one ``cli.py``) so each family
 stays small and readable.
 """
 
-from pipeline_tui.cli import app, history, records, report, sync
+from pipeline_tui.cli import app, dataio, demo, history, records, report, sync
 from pipeline_tui.cli.base import cli
 
-__all__ = ["app", "cli", "history", "main", "records", "report", "sync"]
+__all__ = ["app", "cli", "dataio", "demo", "history", "main", "records", "report", "sync"]
 
 
 def main() -> None:

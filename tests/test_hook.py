@@ -1,0 +1,71 @@
+"""The pre-commit hook refuses broken STAGED files, whatever the work tree says."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from tests.conftest import RunCli
+
+GOOD = "id: deal\ntitle: Deal\naccount: ACME\nstage: lead\ncreated: 2026-11-01\n"
+
+
+def git(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True)
+
+
+def test_install_writes_an_executable_hook(run_cli: RunCli, repo: Path) -> None:
+    result = run_cli("hook", "install")
+    assert result.exit_code == 0
+    hook = repo / ".git" / "hooks" / "pre-commit"
+    assert hook.stat().st_mode & 0o111
+    assert "hook run" in hook.read_text(encoding="utf-8")
+    assert run_cli("hook", "install").exit_code == 0  # reinstalling our own hook is fine
+
+
+def test_a_foreign_hook_is_not_replaced_without_force(run_cli: RunCli, repo: Path) -> None:
+    hook = repo / ".git" / "hooks" / "pre-commit"
+    hook.write_text("#!/bin/sh\nexit 0\n", encoding="utf-8")
+    refused = run_cli("hook", "install")
+    assert refused.exit_code == 2
+    assert "not written by pipeline-tui" in refused.stderr
+    assert hook.read_text(encoding="utf-8") == "#!/bin/sh\nexit 0\n"
+    assert run_cli("hook", "install", "--force").exit_code == 0
+    backup = hook.with_name("pre-commit.before-pipeline")
+    assert backup.read_text(encoding="utf-8") == "#!/bin/sh\nexit 0\n"
+
+
+def test_commits_are_checked_on_staged_content(run_cli: RunCli, repo: Path) -> None:
+    assert run_cli("hook", "install").exit_code == 0
+    path = repo / "opportunities" / "deal.yaml"
+    path.write_text(GOOD, encoding="utf-8")
+    assert git(repo, "add", "opportunities/deal.yaml").returncode == 0
+    ok = git(repo, "commit", "-m", "good deal")
+    assert ok.returncode == 0, ok.stderr
+
+    path.write_text(GOOD.replace("stage: lead", "stage: nowhere"), encoding="utf-8")
+    git(repo, "add", "opportunities/deal.yaml")
+    path.write_text(GOOD.replace("Deal", "Fixed in the work tree only"), encoding="utf-8")
+    refused = git(repo, "commit", "-m", "broken deal")
+    assert refused.returncode != 0
+    assert "opportunities/deal.yaml:4: error: stage: unknown stage 'nowhere'" in refused.stderr
+    assert "commit refused" in refused.stderr
+    assert git(repo, "log", "-1", "--format=%s").stdout.strip() == "good deal"
+
+    git(repo, "add", "opportunities/deal.yaml")  # stage the fixed version
+    assert git(repo, "commit", "-m", "fixed").returncode == 0
+
+
+def test_a_broken_staged_config_is_refused(run_cli: RunCli, repo: Path) -> None:
+    assert run_cli("hook", "install").exit_code == 0
+    (repo / "pipeline.yaml").write_text("stages: [\n", encoding="utf-8")
+    git(repo, "add", "pipeline.yaml")
+    refused = git(repo, "commit", "-m", "oops")
+    assert refused.returncode != 0
+    assert "pipeline.yaml" in refused.stderr and "YAML syntax error" in refused.stderr
+
+
+def test_hook_run_passes_when_nothing_is_staged(run_cli: RunCli) -> None:
+    result = run_cli("hook", "run")
+    assert result.exit_code == 0
+    assert result.stderr == ""
