@@ -18,17 +18,16 @@ The app runs headless through ``App.run_test`` (the pilot), at 160x48.
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import subprocess
-import tempfile
 import time
 from pathlib import Path
 
 from synth import build_repo
-from timing import PYTHON, Row, print_table
+from timing import PYTHON, Row, print_table, synth_args
 
 TARGETS = {"paint": 1.5, "move": 0.3}
+MOVES = 9  # moves measured per run (the median counts)
 
 CHILD = r"""
 import asyncio, sys, time
@@ -120,21 +119,11 @@ def measure(root: Path, deals: int, repeat: int, moves: int) -> list[Row]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--deals", type=int, nargs="+", default=[1000, 10_000])
-    parser.add_argument("--repeat", type=int, default=3, help="launches (best counts)")
-    parser.add_argument("--moves", type=int, default=7)
-    parser.add_argument(
-        "--dir",
-        type=Path,
-        default=Path(tempfile.gettempdir()) / "pipeline-bench",
-        help="where the synthetic repositories are built and kept",
-    )
-    args = parser.parse_args()
+    args = synth_args(__doc__.splitlines()[0], repeat=3)
     rows: list[Row] = []
     for deals in args.deals:
         root = build_repo(args.dir / f"synth-{deals}", deals)
-        rows += measure(root, deals, args.repeat, args.moves)
+        rows += measure(root, deals, args.repeat, MOVES)
     print_table(rows)
 
 
