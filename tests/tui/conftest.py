@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
+from textual.worker import WorkerCancelled
 
 from pipeline_tui.tui.app import PipelineApp
 from pipeline_tui.tui.screens.board import BoardScreen
@@ -135,14 +136,24 @@ async def settle(pilot: Pilot[None]) -> None:
     app = pilot.app
     await pilot.pause()
     for _ in range(500):
-        await app.workers.wait_for_complete()
+        await _workers_done(pilot)
         await pilot.pause()
         boards = [s for s in app.screen_stack if isinstance(s, BoardScreen)]
         if not boards or (boards[0].loaded and boards[0].history_loaded):
             break
         await pilot.pause(0.02)
-    await app.workers.wait_for_complete()
+    await _workers_done(pilot)
     await pilot.pause()
+
+
+async def _workers_done(pilot: Pilot[None]) -> None:
+    """Wait for the running workers; one replaced by a newer run (exclusive) is fine."""
+    for _ in range(50):
+        try:
+            await pilot.app.workers.wait_for_complete()
+            return
+        except WorkerCancelled:
+            await pilot.pause(0.01)
 
 
 def board_of(pilot: Pilot[None]) -> BoardScreen:

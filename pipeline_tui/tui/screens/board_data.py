@@ -18,6 +18,7 @@ from typing import Any
 from textual import work
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
+from textual.worker import get_current_worker
 
 from pipeline_tui.errors import PipelineError
 from pipeline_tui.i18n import _
@@ -73,7 +74,8 @@ class BoardData(Screen[None]):
         """Records first: the board paints before git status and history start."""
         snapshot = take_snapshot(self.workspace.store, self._git_dir())
         pipeline = self.workspace.load()
-        self.app.call_from_thread(self._loaded, pipeline, snapshot)
+        if not _superseded():
+            self.app.call_from_thread(self._loaded, pipeline, snapshot)
 
     def _loaded(self, pipeline: Pipeline, snapshot: Snapshot) -> None:
         self.pipeline = pipeline
@@ -113,7 +115,8 @@ class BoardData(Screen[None]):
         except Exception as exc:  # history is a nicety; the board keeps working
             self.app.call_from_thread(self._history_failed, str(exc))
             return
-        self.app.call_from_thread(self._history_loaded, timelines)
+        if not _superseded():
+            self.app.call_from_thread(self._history_loaded, timelines)
 
     def _history_loaded(self, timelines: dict[str, Timeline]) -> None:
         self.timelines = timelines
@@ -167,6 +170,8 @@ class BoardData(Screen[None]):
             return
         updated = apply_file_changes(base, self.workspace.store, changes.files)
         uncommitted = self._read_uncommitted()
+        if _superseded():
+            return
         self.app.call_from_thread(
             self._reloaded, base, updated, uncommitted, new, changes.files, changes.git
         )
@@ -274,3 +279,12 @@ class BoardData(Screen[None]):
         self._set_status("")
         self.notify(summary, title=_("Sync"), severity=severity, timeout=10)
         self.check_for_changes()  # show what came in right away
+
+
+def _superseded() -> bool:
+    """Whether a newer run of this worker replaced the current one.
+
+    Exclusive thread workers cannot be stopped, only flagged: a slow history
+    load overtaken by a newer one must not deliver its older answer last.
+    """
+    return get_current_worker().is_cancelled
