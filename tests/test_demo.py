@@ -20,7 +20,6 @@ from click.testing import CliRunner
 from ruamel.yaml import YAML
 
 from pipeline_tui.cli import cli
-from pipeline_tui.cli.demo import open_board
 from pipeline_tui.demo import materialize, sample_dir
 from pipeline_tui.errors import BadRequest, InvalidData
 
@@ -281,16 +280,3 @@ def test_cli_demo_end_to_end(tmp_path: Path, events: list[dict[str, Any]]) -> No
     again = CliRunner().invoke(cli, ["demo", str(dest)], catch_exceptions=False)
     assert again.exit_code == 2
     assert "not empty" in again.stderr
-
-
-def test_without_a_board_the_demo_falls_back_to_the_list(
-    sample: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Until the TUI lands, ``run`` raises NotImplementedError; the demo must not crash."""
-    import pipeline_tui.tui.app as app
-
-    def placeholder(_workspace: object) -> None:
-        raise NotImplementedError("the board is not built yet")
-
-    monkeypatch.setattr(app, "run", placeholder)
-    assert open_board(sample) is False

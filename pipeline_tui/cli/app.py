@@ -5,17 +5,21 @@ from __future__ import annotations
 import click
 
 from pipeline_tui.cli.base import Context, cli
+from pipeline_tui.i18n import set_language
+from pipeline_tui.workspace import Workspace
 
 
 @cli.command()
 @click.pass_obj
 def tui(obj: Context) -> None:
     """Open the board (the terminal UI)."""
-    from pipeline_tui.i18n import set_language
+    open_tui(obj.workspace())
 
-    workspace = obj.workspace()
+
+def open_tui(workspace: Workspace) -> None:
+    """Run the TUI on ``workspace`` in the configured language; Textual is imported only here."""
     set_language(workspace.config.language)  # before the TUI's key labels are imported
-    from pipeline_tui.tui.app import run  # Textual is imported only here
+    from pipeline_tui.tui.app import run
 
     run(workspace)
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from pipeline_tui.cli.app import open_tui
 from pipeline_tui.cli.base import cli
 from pipeline_tui.cli.records import LIST_COLUMNS, flat_row, sort_key
 from pipeline_tui.demo import Progress, materialize, sample_dir
@@ -41,7 +42,9 @@ def demo(directory: Path | None) -> None:
             root = materialize(sample_dir(), dest, _advance(bar))
     else:
         root = materialize(sample_dir(), dest)
-    if not (sys.stdin.isatty() and sys.stdout.isatty() and open_board(root)):
+    if sys.stdin.isatty() and sys.stdout.isatty():
+        open_tui(Workspace(root))
+    else:
         print_list(root)
     click.echo(
         f"\nThe demo pipeline is in {root}\n"
@@ -49,19 +52,6 @@ def demo(directory: Path | None) -> None:
         "      pipeline show ID · pipeline validate · git log --stat\n"
         "It is an ordinary folder: delete it when you are done."
     )
-
-
-def open_board(root: Path) -> bool:
-    """Open the TUI on ``root``; False when this installation has no board yet."""
-    try:
-        from pipeline_tui.tui.app import run  # Textual is imported only here
-    except ImportError:
-        return False
-    try:
-        run(Workspace(root))
-    except NotImplementedError:
-        return False
-    return True
 
 
 def print_list(root: Path) -> None:
