@@ -39,7 +39,6 @@ KNOWN_FIELDS: tuple[str, ...] = (
     "activities",
     "notes",
 )
-REQUIRED_FIELDS: tuple[str, ...] = ("id", "title", "account", "stage", "created")
 ACTIVITY_KINDS: tuple[str, ...] = ("call", "email", "meeting", "note")
 
 ID_PATTERN = re.compile(r"^[a-z0-9\u4e00-\u9fff][a-z0-9\u4e00-\u9fff._-]{0,119}$")
@@ -121,11 +120,6 @@ class Opportunity:
     tags: tuple[str, ...] = ()
     activities: tuple[Activity, ...] = ()
     notes: str | None = None
-
-    @property
-    def custom_fields(self) -> dict[str, Any]:
-        """Keys the schema does not know: kept, round-tripped and shown."""
-        return {k: v for k, v in self.data.items() if k not in KNOWN_FIELDS}
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any], path: str) -> Opportunity:

@@ -30,14 +30,6 @@ class StageInterval:
         end = self.left if self.left is not None else now
         return max(0.0, (end - self.entered).total_seconds() / SECONDS_PER_DAY)
 
-    def overlap_days(self, since: datetime | None, until: datetime | None, now: datetime) -> float:
-        """Days of this interval that fall inside the half-open window [since, until)."""
-        start = self.entered if since is None else max(self.entered, since)
-        end = self.left if self.left is not None else now
-        if until is not None:
-            end = min(end, until)
-        return max(0.0, (end - start).total_seconds() / SECONDS_PER_DAY)
-
 
 @dataclass(frozen=True, slots=True)
 class FieldChange:
@@ -68,10 +60,6 @@ class Timeline:
     @property
     def current(self) -> StageInterval | None:
         return self.stages[-1] if self.stages else None
-
-    @property
-    def first_seen(self) -> datetime | None:
-        return self.stages[0].entered if self.stages else None
 
     def days_in(self, stage: str, now: datetime) -> float:
         """Cumulative days spent in ``stage`` (a deal moved back has several stays)."""
