@@ -55,6 +55,12 @@ class RequirementsMissing(PipelineError):
         self.missing = missing
 
 
+class Unchanged(PipelineError):
+    """The change asked for is already true: nothing to write, nothing wrong."""
+
+    exit_code = ExitCode.OK
+
+
 class RepoError(PipelineError):
     """The pipeline repository or git itself is not in a usable state."""
 

@@ -151,6 +151,12 @@ class GitRepo:
                     f"the repository is in the middle of {what}: finish it "
                     "(or abort it) with git before changing the pipeline"
                 )
+        head = (self.git_dir / "HEAD").read_text(encoding="utf-8", errors="replace")
+        if not head.startswith("ref:"):
+            raise RepoError(
+                "HEAD is detached (no branch is checked out), so a commit would be "
+                "lost: run `git switch main` (or your branch) first"
+            )
 
     def head(self) -> str | None:
         try:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 import os
 import re
 import tempfile
@@ -73,6 +74,34 @@ def parse_fast(text: str) -> Any:
         if loader.Parser.__module__.startswith("ruamel.yaml.parser"):
             raise  # already the pure-Python parser: the error is real
         return _pure_safe_loader().load(text)
+
+
+def parse_scalar(raw: str) -> Any:
+    """A value typed on the command line: numbers, dates, booleans and ``[a, b]`` lists
+    are YAML; everything else is kept verbatim as text.
+
+    Reading ``#2 follow-up`` or ``Re: renewal`` as YAML would cut a comment or
+    make a mapping, so only values YAML reads as a plain scalar (or a flow
+    list when written with brackets) are typed.  Empty or ``null`` unsets.
+    """
+    text = raw.strip()
+    if not text or text in ("null", "~"):
+        return None
+    try:
+        value = parse_fast(text)
+    except YAMLError:
+        return raw
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError("not a finite number")
+    if (
+        isinstance(value, list)
+        and text.startswith("[")
+        and not any(isinstance(v, dict | list) for v in value)
+    ):
+        return value
+    if isinstance(value, bool | int | float | date):
+        return value
+    return raw
 
 
 def _pure_safe_loader() -> YAML:
@@ -295,6 +324,18 @@ class Store:
             raise InvalidData(f"{self.relpath(path)} is invalid:", problems)
         return record
 
+    def read_mapping(self, opp_id: str) -> Mapping[str, Any]:
+        """The parsed fields of one file, valid or not (so a broken one can be repaired)."""
+        path = self.opportunity_path(opp_id)
+        if not path.is_file():
+            raise NotFound(f"no opportunity {opp_id!r} ({self.relpath(path)} does not exist)")
+        text, problems = decode(path.read_bytes(), self.relpath(path))
+        data, more = parse_document(text, self.relpath(path)) if text is not None else (None, [])
+        if not isinstance(data, Mapping):
+            reason = problems + more or [Problem(self.relpath(path), "not a mapping of fields", 1)]
+            raise InvalidData(f"{self.relpath(path)} cannot be read; fix it in an editor:", reason)
+        return data
+
     # ----------------------------------------------------------------- writing
 
     def render_new(self, fields: Mapping[str, Any]) -> str:
@@ -305,14 +346,22 @@ class Store:
         return _dump(_roundtrip_yaml(), tree)
 
     def render_edit(self, path: Path, mutate: Callable[[CommentedMap], None]) -> tuple[str, str]:
-        """Apply ``mutate`` to the round-trip tree of ``path``: (old text, new text)."""
-        old = path.read_text(encoding="utf-8")
+        """Apply ``mutate`` to the round-trip tree of ``path``: (old text, new text).
+
+        Line endings (CRLF from a Windows editor) and a leading BOM are kept,
+        so an edit still changes only the lines it must.
+        """
+        with path.open(encoding="utf-8", newline="") as handle:
+            old = handle.read()
         yaml = _roundtrip_yaml(old)
-        tree = yaml.load(old)
+        tree = yaml.load(old.removeprefix("\ufeff"))
         if not isinstance(tree, CommentedMap):
             raise InvalidData(f"{self.relpath(path)}: the file must hold a mapping of fields")
         mutate(tree)
-        return old, _dump(yaml, tree)
+        new = _dump(yaml, tree)
+        if "\r\n" in old:
+            new = new.replace("\n", "\r\n")
+        return old, ("\ufeff" + new if old.startswith("\ufeff") else new)
 
     def validated(self, path: Path, text: str, config: PipelineConfig) -> Opportunity:
         """The record ``text`` would be, or :class:`InvalidData` before anything is written."""
@@ -485,7 +534,9 @@ def set_dotted(tree: CommentedMap, key: str, value: Any) -> None:
     node = tree
     for part in parts[:-1]:
         child = node.get(part)
-        if not isinstance(child, CommentedMap):
+        if child is not None and not isinstance(child, CommentedMap):
+            raise BadRequest(f"{key!r}: {part!r} holds a plain value, not a group of fields")
+        if child is None:
             child = CommentedMap()
             child.fa.set_flow_style()
             _put(tree, node, part, child)

@@ -150,6 +150,7 @@ def sync(
     """
     ws = Workspace(root)
     repo = ws.git
+    repo.current_branch()  # a detached HEAD gets its own reason code
     try:
         repo.check_ready()
     except RepoError as exc:

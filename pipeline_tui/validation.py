@@ -7,6 +7,8 @@ storage passes one backed by ruamel's round-trip line information.
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import PurePosixPath
 from typing import Any
@@ -14,6 +16,8 @@ from typing import Any
 from pipeline_tui.config import PipelineConfig, Stage
 from pipeline_tui.model import Problem, Severity, get_dotted, is_filled, jsonable
 from pipeline_tui.schema import CONFIG_SCHEMA, OPPORTUNITY_SCHEMA, validator
+
+_REQUIRED = re.compile(r"^'(.+)' is a required property$")
 
 #: Maps a key path such as ``("contact", "email")`` to a 1-based line, if known.
 Locator = Callable[[Sequence[str | int]], int | None]
@@ -33,8 +37,9 @@ def schema_problems(
         key_path = list(error.absolute_path)
         message = error.message
         if error.validator == "required" and isinstance(error.instance, Mapping):
+            named = _REQUIRED.match(error.message)  # one error per missing property
             missing = [k for k in error.validator_value if k not in error.instance]
-            key_path = [*key_path, *missing[:1]]
+            key_path = [*key_path, named.group(1) if named else missing[0]]
             message = "is required"
         elif error.validator == "pattern":
             message = f"{error.instance!r} is not in the expected format"
@@ -57,6 +62,10 @@ def opportunity_problems(
         line = _line(locate, [near or field])
         problems.append(Problem(path, message, line, field, severity))
 
+    for number in ("amount", "probability"):
+        value = data.get(number)
+        if isinstance(value, float) and not math.isfinite(value):
+            add(number, f"{value} is not a finite number")
     stem = PurePosixPath(path).name.removesuffix(".yaml")
     if isinstance(data.get("id"), str) and data["id"] != stem:
         add("id", f"id {data['id']!r} does not match the file name {stem!r}.yaml")

@@ -16,7 +16,7 @@ import unicodedata
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
@@ -25,9 +25,16 @@ from ruamel.yaml.comments import CommentedMap
 
 from pipeline_tui import mergedriver
 from pipeline_tui.config import CONFIG_FILE, DEFAULT_CONFIG_TEXT, PipelineConfig
-from pipeline_tui.errors import BadRequest, RepoError, RequirementsMissing
+from pipeline_tui.errors import BadRequest, RepoError, RequirementsMissing, Unchanged
 from pipeline_tui.gitrepo import Author, GitRepo
-from pipeline_tui.model import KNOWN_FIELDS, Opportunity, Pipeline, get_dotted, jsonable
+from pipeline_tui.model import (
+    KNOWN_FIELDS,
+    Opportunity,
+    Pipeline,
+    get_dotted,
+    jsonable,
+    to_datetime,
+)
 from pipeline_tui.store import Store, append_item, atomic_write, find_root, set_dotted
 from pipeline_tui.validation import missing_requirements
 
@@ -135,6 +142,7 @@ class Workspace:
         if path.exists():
             raise BadRequest(f"opportunity {opp_id!r} already exists ({self.store.relpath(path)})")
         stage = str(fields.pop("stage", None) or self.config.entry_stage.name)
+        _check_when(at, None)
         base: dict[str, Any] = {
             "id": opp_id,
             "title": title,
@@ -160,15 +168,15 @@ class Workspace:
                 raise BadRequest(f"cannot set {key!r}: {_PROTECTED[root_key]}")
             if root_key == "stage":
                 raise BadRequest("use `pipeline move ID STAGE` to change the stage")
-        before = self.get(opp_id)
+        before = self.store.read_mapping(opp_id)  # may be invalid: `set` is how it is repaired
+        _check_when(at, before.get("created"))
 
         def mutate(tree: CommentedMap) -> None:
             for key, value in assignments.items():
                 set_dotted(tree, key, value)
 
         summary = "; ".join(
-            _describe(key, get_dotted(before.data, key), value)
-            for key, value in assignments.items()
+            _describe(key, get_dotted(before, key), value) for key, value in assignments.items()
         )
         return self._edit(opp_id, mutate, f"{opp_id}: {summary}", at)
 
@@ -181,6 +189,7 @@ class Workspace:
         before = self.get(opp_id)
         if before.stage == target.name:
             raise BadRequest(f"{opp_id} is already in stage {stage!r}")
+        _check_when(at, before.created)
         self._check_requires(before.data, target.name)
         when = at or now()
 
@@ -195,7 +204,7 @@ class Workspace:
     @_writes
     def log(self, opp_id: str, kind: str, note: str, at: datetime | None = None) -> Change:
         """Append an activity (call, email, meeting or note)."""
-        self.get(opp_id)
+        _check_when(at, self.get(opp_id).created)
         when = at or now()
 
         def mutate(tree: CommentedMap) -> None:
@@ -212,14 +221,17 @@ class Workspace:
         before = self.get(opp_id)
         if before.stage == stage:
             raise BadRequest(f"{opp_id} is already {outcome}")
+        _check_when(at, before.created)
         if outcome == "lost" and not reason:
             reasons = ", ".join(self.config.lost_reasons)
             raise BadRequest(f"closing as lost needs --reason (one of: {reasons})")
         self._check_requires({**before.data, f"{outcome}_reason": reason}, stage)
         reason_key = "lost_reason" if outcome == "lost" else "won_reason"
+        stale_key = "won_reason" if outcome == "lost" else "lost_reason"
 
         def mutate(tree: CommentedMap) -> None:
             tree["stage"] = stage
+            set_dotted(tree, stale_key, None)  # a reopened deal's old outcome no longer holds
             if reason:
                 set_dotted(tree, reason_key, reason)
 
@@ -229,7 +241,12 @@ class Workspace:
 
     @_writes
     def assign(self, opp_id: str, owner: str, at: datetime | None = None) -> Change:
+        """Give the deal to ``owner`` (a name from the team list, ideally)."""
+        owner = owner.strip()
+        if not owner:
+            raise BadRequest("the new owner's name is empty")
         before = self.get(opp_id)
+        _check_when(at, before.created)
         if before.owner == owner:
             raise BadRequest(f"{opp_id} is already owned by {owner}")
 
@@ -269,8 +286,20 @@ class Workspace:
     def _commit_text(
         self, path: Path, old: str | None, new: str, message: str, at: datetime | None
     ) -> Change:
-        """Validate, write atomically and commit; put the old bytes back if git fails."""
+        """Validate, write atomically and commit; put the old bytes back if git fails.
+
+        A file with uncommitted edits of its own is refused: committing them
+        under this change's message would put words in the user's mouth.
+        """
+        if old == new:
+            raise Unchanged(f"nothing changed: {self.store.relpath(path)} already says so")
         record = self.store.validated(path, new, self.config)
+        if old is not None and self.git.is_dirty(path):
+            rel = self.store.relpath(path)
+            raise RepoError(
+                f"{rel} has uncommitted edits: commit them (git commit {rel}) "
+                f"or discard them (git checkout -- {rel}) first"
+            )
         atomic_write(path, new)
         try:
             sha = self.git.commit_paths([path], message, self._author(), at)
@@ -299,6 +328,19 @@ class Workspace:
                 self._lock_depth -= 1
 
 
+def _check_when(at: datetime | None, created: Any) -> None:
+    """Refuse an ``--at`` in the future or before the deal existed (a typo'd year)."""
+    if at is None:
+        return
+    if at > now() + timedelta(minutes=5):
+        raise BadRequest(f"--at {at.isoformat()} is in the future")
+    if created is not None and at < to_datetime(created):
+        raise BadRequest(
+            f"--at {at.isoformat()} is before the deal was created "
+            f"({to_datetime(created).isoformat()})"
+        )
+
+
 def _checked_root(root: Path) -> Path:
     if not (root / CONFIG_FILE).is_file():
         raise RepoError(f"{root} has no {CONFIG_FILE}: run `pipeline init {root}` first")
@@ -321,6 +363,8 @@ def _nest(fields: Mapping[str, Any]) -> dict[str, Any]:
         *parents, last = key.split(".")
         for part in parents:
             node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                raise BadRequest(f"{key!r}: {part!r} is a plain value, not a group of fields")
         if value is not None:
             node[last] = value
     return result

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import subprocess
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +68,11 @@ def make_remote(base: Path) -> Path:
     return remote
 
 
+#: When the founder created the shared deal: fixed and in the past, so every
+#: backdated event the tests record (``--at``) falls after it and before now.
+DEAL_CREATED = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
+
+
 def founder(base: Path, remote_url: str, name: str = "Alice") -> Mate:
     """The first teammate: creates the pipeline and one deal, and publishes them."""
     root = init_pipeline(base / name.lower())
@@ -79,6 +85,7 @@ def founder(base: Path, remote_url: str, name: str = "Alice") -> Mate:
         "ACME Corp",
         {"amount": 100000, "currency": "USD", "contact.email": "jane@acme.example"},
         opp_id=DEAL,
+        at=DEAL_CREATED,
     )
     path = root / "opportunities" / f"{DEAL}.yaml"
     path.write_text("# Key account: handle with care\n" + path.read_text("utf-8"), "utf-8")

@@ -144,7 +144,7 @@ def test_set_parses_yaml_scalars_and_removes_empty(run_cli: RunCli, repo: Path) 
 
 
 def test_move_enforces_requires_then_moves(run_cli: RunCli, repo: Path) -> None:
-    opp = new_deal(run_cli)
+    opp = new_deal(run_cli, "--at", "2026-09-01")
     before = commit_count(repo)
     refused = run_cli("move", opp, "qualified")
     assert refused.exit_code == 1
@@ -168,7 +168,7 @@ def test_move_to_unknown_stage_is_a_usage_error(run_cli: RunCli) -> None:
 
 
 def test_log_appends_activity_with_author(run_cli: RunCli, repo: Path) -> None:
-    opp = new_deal(run_cli)
+    opp = new_deal(run_cli, "--at", "2026-09-01")
     result = run_cli(
         "--as",
         "carol",

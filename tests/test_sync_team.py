@@ -18,7 +18,17 @@ from click.testing import CliRunner
 from pipeline_tui.cli import cli
 from pipeline_tui.history import load_timelines, scan_timelines
 from pipeline_tui.resolve import resolve
-from tests.teammates import DEAL, Mate, founder, git, join, make_remote, no_markers, problems_of
+from tests.teammates import (
+    DEAL,
+    DEAL_CREATED,
+    Mate,
+    founder,
+    git,
+    join,
+    make_remote,
+    no_markers,
+    problems_of,
+)
 
 
 @pytest.fixture
@@ -32,12 +42,10 @@ def at(day: int, hour: int = 10) -> datetime:
     return datetime(2026, 11, day, hour, 0, tzinfo=UTC)
 
 
-_TODAY = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-
-
 def later(day: int, hour: int = 10) -> datetime:
-    """Days after the fixture created the deal (it is created now), for history checks."""
-    return _TODAY + timedelta(days=day, hours=hour)
+    """Days after the fixture created the deal, for history checks."""
+    start = DEAL_CREATED.replace(hour=0, minute=0)
+    return start + timedelta(days=day, hours=hour)
 
 
 def cli_run(mate: Mate, *args: str) -> tuple[int, str]:

@@ -21,7 +21,7 @@ from pipeline_tui import __version__
 from pipeline_tui.errors import InvalidData, PipelineError, RequirementsMissing
 from pipeline_tui.model import Problem
 from pipeline_tui.output import Format
-from pipeline_tui.store import parse_fast
+from pipeline_tui.store import parse_scalar
 from pipeline_tui.workspace import Workspace
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -98,19 +98,17 @@ def parse_when(value: str | None) -> datetime | None:
 
 
 def parse_assignments(pairs: Iterable[str]) -> dict[str, Any]:
-    """``key=value`` pairs; values are YAML scalars (``120000`` is a number, ``null`` unsets).
-
-    Flow lists (``tags=[b2b, vip]``) are accepted; mappings must use dotted keys.
-    """
+    """``key=value`` pairs; see :func:`~pipeline_tui.store.parse_scalar` for the values."""
     result: dict[str, Any] = {}
     for pair in pairs:
         key, sep, raw = pair.partition("=")
-        if not sep or not key.strip():
+        key = key.strip()
+        if not sep or not key or "" in key.split("."):
             raise click.BadParameter(f"{pair!r}: expected key=value", param_hint="key=value")
-        value = parse_fast(raw) if raw.strip() else None
-        if isinstance(value, dict):
-            raise click.BadParameter(f"{pair!r}: set nested fields with dotted keys (a.b=value)")
-        result[key.strip()] = value
+        try:
+            result[key] = parse_scalar(raw)
+        except ValueError as exc:
+            raise click.BadParameter(f"{pair!r}: {exc}", param_hint="key=value") from None
     return result
 
 

@@ -21,7 +21,7 @@ from pipeline_tui.cli.base import (
     report_problems,
 )
 from pipeline_tui.cli.history import list_json
-from pipeline_tui.errors import ExitCode
+from pipeline_tui.errors import ExitCode, NotFound
 from pipeline_tui.model import ACTIVITY_KINDS, Opportunity, Pipeline, jsonable
 from pipeline_tui.output import Format, render_rows, to_json
 from pipeline_tui.workspace import Change, init_pipeline
@@ -43,7 +43,7 @@ def init(obj: Context, directory: Path) -> None:
 @click.argument("title")
 @click.option("--account", required=True, help="The customer company.")
 @click.option("--amount", type=click.FloatRange(min=0), help="Deal value (a number >= 0).")
-@click.option("--owner", help="Who owns the deal (default: you).")
+@click.option("--owner", help="Who owns the deal (a name from the team in pipeline.yaml).")
 @click.option("--source", help="Lead source, one of pipeline.yaml sources.")
 @click.option("--stage", help="Start in this stage (default: the first one).")
 @click.option("--id", "opp_id", help="Use this id instead of a generated one.")
@@ -112,6 +112,10 @@ def list_cmd(
 ) -> None:
     """List opportunities; broken files are reported on stderr, the rest still listed."""
     ws = obj.workspace()
+    if stage is not None:
+        ws.config.stage(stage)  # an unknown stage is a typo, not an empty list
+    if source is not None and ws.config.sources and source not in ws.config.sources:
+        raise NotFound(f"unknown source {source!r} (sources: {', '.join(ws.config.sources)})")
     pipeline, texts = ws.store.load_with_json(ws.config)
     records = [
         r

@@ -8,6 +8,7 @@ import pytest
 
 from pipeline_tui.tui.widgets.problems import ProblemsPanel
 from pipeline_tui.workspace import Workspace
+from tests.gitutil import git
 
 from .conftest import SIZE, at, board_of, card_ids, make_app, settle
 
@@ -86,7 +87,15 @@ async def test_an_uncommitted_edit_gets_a_badge_until_committed(deals: Path) -> 
         globex = next(card for card in lead.cards if card.id == "globex-pilot")
         assert globex.uncommitted
         assert board.pipeline.get("globex-pilot").data["priority"] == "high"
-        await pilot.press("j", "a", *"note", "enter")  # a write commits the whole file
+        # The app never commits someone's hand edit under its own message: logging an
+        # activity is refused and the file keeps the edit.
+        before = git(deals, "rev-parse", "HEAD")
+        await pilot.press("j", "a", *"note", "enter")
+        await settle(pilot)
+        assert git(deals, "rev-parse", "HEAD") == before
+        assert path.read_text(encoding="utf-8").endswith("priority: high\n")
+        git(deals, "commit", "-qam", "priority by hand")  # the user commits it themselves
+        board.check_for_changes()
         await settle(pilot)
         lead = next(c for c in board.columns if c.stage == "lead")
         assert not any(card.uncommitted for card in lead.cards)
