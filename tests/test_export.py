@@ -103,3 +103,17 @@ def test_as_of_exports_the_pipeline_as_it_stood(run_cli: RunCli, repo: Path) -> 
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert [(r["id"], r["stage"]) for r in rows] == [("a", "lead")]
     assert rows[0]["entered_qualified"] == ""
+
+
+def test_a_broken_file_is_reported_and_the_export_fails(
+    run_cli: RunCli, repo: Path, tmp_path: Path
+) -> None:
+    _new(run_cli, "Good deal", "--account", "A")
+    (repo / "opportunities" / "broken.yaml").write_text("id: broken\ntitle: [\n", "utf-8")
+    out = tmp_path / "deals.csv"
+    result = run_cli("export", "-o", str(out))
+    assert result.exit_code == 1
+    assert "opportunities/broken.yaml:" in result.stderr
+    assert "1 broken files are not in the export" in result.stderr
+    rows = list(csv.DictReader(io.StringIO(out.read_text("utf-8-sig"))))
+    assert [r["title"] for r in rows] == ["Good deal"]

@@ -166,6 +166,10 @@ def export(obj: Context, fmt: str, as_of: str | None, bom: bool, output: Path | 
         report(f"wrote {len(pipeline.opportunities)} opportunities to {output}")
     for problem in pipeline.problems:
         report(str(problem))
+    skipped = {p.path for p in pipeline.problems if p.severity == "error"}
+    if skipped:
+        report(f"{len(skipped)} broken files are not in the export; fix them and export again")
+        raise SystemExit(ExitCode.PROBLEMS)
 
 
 @cli.group()
