@@ -23,6 +23,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from pipeline_tui import mergedriver
 from pipeline_tui.config import CONFIG_FILE, PipelineConfig
 from pipeline_tui.errors import BadRequest, InvalidData, PipelineError
 from pipeline_tui.gitrepo import Author, GitRepo, PastCommit
@@ -97,12 +98,14 @@ def materialize(events_dir: Path, dest: Path, progress: Progress | None = None) 
     store = Store(git.top)
     store.write_config_text(config_text)  # validates it
     store.opportunities_dir.mkdir()
+    attributes = mergedriver.write_attributes(git.top)  # as `pipeline init` does
+    assert attributes is not None  # a brand-new repository has no .gitattributes yet
+    mergedriver.register(git)
     replay = _Replay(store, store.load_config())
     first = events[0]  # the config is committed first, dated like the first event
+    initial = {CONFIG_FILE: config_text, attributes.name: attributes.read_text(encoding="utf-8")}
     replay.commits.append(
-        PastCommit(
-            {CONFIG_FILE: config_text}, "pipeline: initialize", replay.author(first.by), first.at
-        )
+        PastCommit(initial, "pipeline: initialize", replay.author(first.by), first.at)
     )
     for done, event in enumerate(events, start=1):
         replay.apply(event)

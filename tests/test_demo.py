@@ -160,7 +160,9 @@ def test_one_commit_per_event_plus_the_config(sample: Path, events: list[dict[st
     assert git(sample, "status", "--porcelain") == ""
     root = git(sample, "rev-list", "--max-parents=0", "HEAD").strip()
     shown = git(sample, "show", "--name-only", "--format=%s", root).split()
-    assert shown == ["pipeline:", "initialize", "pipeline.yaml"]
+    assert shown == ["pipeline:", "initialize", ".gitattributes", "pipeline.yaml"]
+    driver = git(sample, "config", "merge.pipeline.driver")  # teammates merge field-wise
+    assert "merge-driver" in driver
 
 
 def test_author_names_and_dates_are_the_events(sample: Path, events: list[dict[str, Any]]) -> None:
