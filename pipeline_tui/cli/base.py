@@ -7,6 +7,7 @@ modules (``records``, ``app``, ...) register themselves on :data:`cli`.
 
 from __future__ import annotations
 
+import importlib
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -38,8 +39,37 @@ class Context:
         return Workspace(self.repo, self.author)
 
 
+#: Which module defines each command. Modules are imported only when their
+#: command runs (or for --help and completion), so ``pipeline list --json``
+#: does not pay for importing sync, reports, import/export and the demo.
+COMMAND_MODULES: dict[str, str] = {
+    **dict.fromkeys(
+        ("init", "new", "show", "list", "set", "move", "log", "close", "assign", "validate"),
+        "records",
+    ),
+    **dict.fromkeys(("tui", "completion"), "app"),
+    "demo": "demo",
+    "history": "history",
+    **dict.fromkeys(("report", "stale", "forecast"), "report"),
+    **dict.fromkeys(("sync", "resolve", "doctor", "merge-driver"), "sync"),
+    **dict.fromkeys(("import", "export", "hook"), "dataio"),
+}
+
+
 class PipelineGroup(click.Group):
-    """Maps the exception tree to exit codes: one line on stderr, never a traceback."""
+    """Loads commands lazily and maps the exception tree to exit codes.
+
+    Errors become one line on stderr and an exit code, never a traceback.
+    """
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(self.commands) | set(COMMAND_MODULES))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        module = COMMAND_MODULES.get(cmd_name)
+        if module is not None and cmd_name not in self.commands:
+            importlib.import_module(f"pipeline_tui.cli.{module}")
+        return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -165,6 +195,8 @@ def cli(ctx: click.Context, repo: Path | None, author: str | None) -> None:
     ctx.obj = Context(repo, author)
     if ctx.invoked_subcommand is None:
         if sys.stdin.isatty() and sys.stdout.isatty():
-            ctx.invoke(cli.commands["tui"])
+            tui = cli.get_command(ctx, "tui")
+            assert tui is not None
+            ctx.invoke(tui)
         else:
             click.echo(ctx.get_help())
