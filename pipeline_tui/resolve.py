@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pipeline_tui.errors import BadRequest, InvalidData, NotFound, RepoError
+from pipeline_tui.errors import BadRequest, InvalidData, RepoError
 from pipeline_tui.merge import (
     BLOCK_KEYS,
     CONFLICTS_KEY,
@@ -55,9 +55,7 @@ def resolve(
 ) -> Resolution:
     """Pick ``side`` for every recorded conflict, ``values`` for the named fields."""
     values = dict(values or {})
-    path = ws.store.opportunity_path(opp_id)
-    if not path.is_file():
-        raise NotFound(f"no opportunity {opp_id!r} ({ws.store.relpath(path)} does not exist)")
+    path = ws.store.existing_path(opp_id)
     old = path.read_text(encoding="utf-8")
     data, problems = parse_document(old, ws.store.relpath(path))
     if problems or not isinstance(data, Mapping):

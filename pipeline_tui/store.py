@@ -314,11 +314,16 @@ class Store:
             return None, problems
         return check_opportunity_text(text, rel, config)
 
-    def get(self, opp_id: str, config: PipelineConfig) -> Opportunity:
-        """One opportunity by id, or a clear error naming its problems."""
+    def existing_path(self, opp_id: str) -> Path:
+        """The file of an opportunity that exists, or :class:`NotFound`."""
         path = self.opportunity_path(opp_id)
         if not path.is_file():
             raise NotFound(f"no opportunity {opp_id!r} ({self.relpath(path)} does not exist)")
+        return path
+
+    def get(self, opp_id: str, config: PipelineConfig) -> Opportunity:
+        """One opportunity by id, or a clear error naming its problems."""
+        path = self.existing_path(opp_id)
         record, problems = self.load_file(path, config)
         if record is None:
             raise InvalidData(f"{self.relpath(path)} is invalid:", problems)
@@ -326,9 +331,7 @@ class Store:
 
     def read_mapping(self, opp_id: str) -> Mapping[str, Any]:
         """The parsed fields of one file, valid or not (so a broken one can be repaired)."""
-        path = self.opportunity_path(opp_id)
-        if not path.is_file():
-            raise NotFound(f"no opportunity {opp_id!r} ({self.relpath(path)} does not exist)")
+        path = self.existing_path(opp_id)
         text, problems = decode(path.read_bytes(), self.relpath(path))
         data, more = parse_document(text, self.relpath(path)) if text is not None else (None, [])
         if not isinstance(data, Mapping):
