@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from pipeline_tui.demo import Event, load_events, materialize, sample_dir
+from pipeline_tui.demo.build import Event, load_events, materialize, sample_dir
 
 
 def summary(events: list[Event]) -> str:

@@ -35,7 +35,7 @@ from pathlib import Path
 
 async def main(root, mode, moves):
     from pipeline_tui.tui.app import PipelineApp
-    from pipeline_tui.workspace import Workspace
+    from pipeline_tui.edits.workspace import Workspace
     app = PipelineApp(Workspace(Path(root)), poll_interval=0)
     async with app.run_test(size=(160, 48)) as pilot:
         board = None

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from pipeline_tui.cli import cli
-from pipeline_tui.workspace import init_pipeline
+from pipeline_tui.sync.setup import init_pipeline
 
 RunCli = Callable[..., Result]
 

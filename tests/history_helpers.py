@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from pipeline_tui.workspace import Workspace
+from pipeline_tui.edits.workspace import Workspace
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 READY: dict[str, Any] = {

@@ -10,9 +10,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pipeline_tui.config import PipelineConfig
-from pipeline_tui.model import Opportunity, Pipeline, Problem
-from pipeline_tui.timeline import FieldChange, StageInterval, Timeline
+from pipeline_tui.core.config import PipelineConfig
+from pipeline_tui.core.model import Opportunity, Pipeline, Problem
+from pipeline_tui.core.timeline import FieldChange, StageInterval, Timeline
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 

@@ -14,10 +14,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pipeline_tui.model import get_dotted
-from pipeline_tui.store import parse_fast
-from pipeline_tui.sync import SyncResult, sync
-from pipeline_tui.workspace import Workspace, init_pipeline
+from pipeline_tui.core.model import get_dotted
+from pipeline_tui.edits.workspace import Workspace
+from pipeline_tui.sync.exchange import SyncResult, sync
+from pipeline_tui.sync.setup import init_pipeline
+from pipeline_tui.yaml.read import parse_fast
 
 MARKERS = re.compile(r"^(<{7}|={7}|>{7}|\|{7})(\s|$)", re.MULTILINE)
 DEAL = "acme-rollout"

@@ -116,7 +116,7 @@ def test_duplicate_ids_are_reported(repo: Path, run_cli: RunCli) -> None:
 
 
 def test_same_id_in_two_files_is_a_duplicate(repo: Path, run_cli: RunCli) -> None:
-    from pipeline_tui.store import Store
+    from pipeline_tui.storage.store import Store
 
     opps = repo / "opportunities"
     (opps / "dup.yaml").write_text(GOOD.replace("good-one", "dup"), encoding="utf-8")

@@ -20,8 +20,8 @@ from click.testing import CliRunner
 from ruamel.yaml import YAML
 
 from pipeline_tui.cli import cli
-from pipeline_tui.demo import materialize, sample_dir
-from pipeline_tui.errors import BadRequest, InvalidData
+from pipeline_tui.core.errors import BadRequest, InvalidData
+from pipeline_tui.demo.build import materialize, sample_dir
 
 OPS = ("create", "set", "move", "log", "close", "assign")
 CJK = re.compile(r"[\u4e00-\u9fff]")

@@ -9,12 +9,12 @@ import pytest
 from click.testing import CliRunner, Result
 
 from pipeline_tui.cli import cli
-from pipeline_tui.doctor import CheckResult, run_checks
-from pipeline_tui.errors import BadRequest
-from pipeline_tui.mergedriver import ATTRIBUTES_LINE, DRIVER_KEY
-from pipeline_tui.resolve import resolve
-from pipeline_tui.store import parse_fast
-from pipeline_tui.workspace import Workspace
+from pipeline_tui.core.errors import BadRequest
+from pipeline_tui.edits.workspace import Workspace
+from pipeline_tui.sync.doctor import CheckResult, run_checks
+from pipeline_tui.sync.merge_driver import ATTRIBUTES_LINE, DRIVER_KEY
+from pipeline_tui.sync.resolve import resolve
+from pipeline_tui.yaml.read import parse_fast
 from tests.conftest import RunCli
 from tests.teammates import git, join, make_remote
 

@@ -6,7 +6,7 @@ import subprocess
 import threading
 from pathlib import Path
 
-from pipeline_tui.gitlog import BlobReader
+from pipeline_tui.git.log import BlobReader
 
 
 def test_reading_thousands_of_blobs_does_not_deadlock(tmp_path: Path) -> None:

@@ -6,8 +6,8 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pipeline_tui.errors import ExitCode
-from pipeline_tui.workspace import Workspace
+from pipeline_tui.core.errors import ExitCode
+from pipeline_tui.edits.workspace import Workspace
 from tests.conftest import RunCli
 from tests.history_helpers import day, git, new_deal
 

@@ -11,7 +11,7 @@ from pipeline_tui.history import (
     pipeline_as_of,
     scan_timelines,
 )
-from pipeline_tui.store import Store
+from pipeline_tui.storage.store import Store
 from tests.history_helpers import day, git
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))

@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from pipeline_tui.workspace import Workspace
+from pipeline_tui.edits.workspace import Workspace
 from tests.history_helpers import day, new_deal
 
 CHECK = """
@@ -48,7 +48,7 @@ def test_a_warm_list_imports_no_heavy_library(repo: Path) -> None:
 def test_the_bundled_schemas_are_valid_json_schemas() -> None:
     from jsonschema import Draft202012Validator
 
-    from pipeline_tui.schema import CONFIG_SCHEMA, OPPORTUNITY_SCHEMA, load_schema
+    from pipeline_tui.core.schema import CONFIG_SCHEMA, OPPORTUNITY_SCHEMA, load_schema
 
     for name in (OPPORTUNITY_SCHEMA, CONFIG_SCHEMA):
         Draft202012Validator.check_schema(load_schema(name))

@@ -10,8 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline_tui.store import Store, parse_fast
-from pipeline_tui.yamlblocks import parse_fields
+from pipeline_tui.storage.store import Store
+from pipeline_tui.yaml.blocks import parse_fields
+from pipeline_tui.yaml.read import parse_fast
 
 TRICKY = [
     "id: a\nstage: lead\n",

@@ -6,7 +6,8 @@ import json
 import subprocess
 from pathlib import Path
 
-from pipeline_tui.store import Store, parse_fast
+from pipeline_tui.storage.store import Store
+from pipeline_tui.yaml.read import parse_fast
 from tests.conftest import RunCli
 
 DEALS = (
@@ -319,7 +320,7 @@ def test_a_pipeline_in_a_subfolder_of_a_bigger_repo(tmp_path: Path) -> None:
     from click.testing import CliRunner
 
     from pipeline_tui.cli import cli
-    from pipeline_tui.workspace import init_pipeline
+    from pipeline_tui.sync.setup import init_pipeline
 
     top = tmp_path / "company"
     top.mkdir()

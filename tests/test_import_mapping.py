@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from pipeline_tui.config import DEFAULT_CONFIG_TEXT, PipelineConfig
-from pipeline_tui.importing.csvfile import parse_csv_text
-from pipeline_tui.importing.jsonfile import table_from_records
-from pipeline_tui.importing.mapping import (
+from pipeline_tui.core.config import DEFAULT_CONFIG_TEXT, PipelineConfig
+from pipeline_tui.dataio.importing.csvfile import parse_csv_text
+from pipeline_tui.dataio.importing.jsonfile import table_from_records
+from pipeline_tui.dataio.importing.mapping import (
     ImportOptions,
     MappingResult,
     map_table,
@@ -17,7 +17,7 @@ from pipeline_tui.importing.mapping import (
     parse_map_options,
     row_key,
 )
-from pipeline_tui.store import parse_fast
+from pipeline_tui.yaml.read import parse_fast
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 CONFIG = PipelineConfig.from_mapping(parse_fast(DEFAULT_CONFIG_TEXT))

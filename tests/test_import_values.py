@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
-from pipeline_tui.importing.values import (
+from pipeline_tui.dataio.importing.values import (
     parse_amount,
     parse_date,
     parse_datetime,

@@ -137,7 +137,7 @@ def test_blank_accounts_and_lost_reasons_get_the_defaults(listed: list[dict[str,
 
 def test_team_holds_agents_and_managers(built: Path) -> None:
     assert DATASET is not None
-    from pipeline_tui.store import Store
+    from pipeline_tui.storage.store import Store
 
     config = Store(built).load_config()
     with (DATASET / "sales_teams.csv").open(encoding="utf-8", newline="") as handle:

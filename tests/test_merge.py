@@ -12,11 +12,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipeline_tui.cli import cli
-from pipeline_tui.config import PipelineConfig
-from pipeline_tui.merge import MISSING, merge_activities, merge_fields, merge_texts
-from pipeline_tui.mergedriver import run_driver
-from pipeline_tui.store import Store, check_opportunity_text, parse_fast, rewrite_to
-from pipeline_tui.workspace import Workspace
+from pipeline_tui.core.config import PipelineConfig
+from pipeline_tui.edits.workspace import Workspace
+from pipeline_tui.storage.store import Store, check_opportunity_text
+from pipeline_tui.sync.merge import MISSING, merge_activities, merge_fields, merge_texts
+from pipeline_tui.sync.merge_driver import run_driver
+from pipeline_tui.yaml.edit import rewrite_to
+from pipeline_tui.yaml.read import parse_fast
 from tests.teammates import git
 
 T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)

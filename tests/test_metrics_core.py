@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from pipeline_tui.metrics.lifecycle import (
+from pipeline_tui.reports.metrics.lifecycle import (
     Stages,
     clip,
     closed_at,
@@ -12,8 +12,8 @@ from pipeline_tui.metrics.lifecycle import (
     lost_from,
     stays,
 )
-from pipeline_tui.metrics.stats import mean, median, percentile, ratio
-from pipeline_tui.metrics.window import Window
+from pipeline_tui.reports.metrics.stats import mean, median, percentile, ratio
+from pipeline_tui.reports.metrics.window import Window
 from tests.metricdata import chain, config, day, deal
 
 

@@ -6,11 +6,11 @@ from datetime import timedelta
 
 import pytest
 
-from pipeline_tui.metrics.completeness import profile_completeness
-from pipeline_tui.metrics.first_contact import first_contact
-from pipeline_tui.metrics.lost import lost_reasons
-from pipeline_tui.metrics.repeat import repeat_rate
-from pipeline_tui.metrics.window import Window
+from pipeline_tui.reports.metrics.completeness import profile_completeness
+from pipeline_tui.reports.metrics.first_contact import first_contact
+from pipeline_tui.reports.metrics.lost import lost_reasons
+from pipeline_tui.reports.metrics.repeat import repeat_rate
+from pipeline_tui.reports.metrics.window import Window
 from tests.metricdata import by_id, chain, config, day, deal, pipeline
 
 

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline_tui.metrics.conversion import stage_conversion
-from pipeline_tui.metrics.cycle import stage_cycle
-from pipeline_tui.metrics.lifecycle import Timelines
-from pipeline_tui.metrics.window import Window
-from pipeline_tui.model import Pipeline
+from pipeline_tui.core.model import Pipeline
+from pipeline_tui.reports.metrics.conversion import stage_conversion
+from pipeline_tui.reports.metrics.cycle import stage_cycle
+from pipeline_tui.reports.metrics.lifecycle import Timelines
+from pipeline_tui.reports.metrics.window import Window
 from tests.metricdata import by_id, chain, day, deal, pipeline
 
 NOW = day(30)

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline_tui.metrics.leaderboard import leaderboard
-from pipeline_tui.metrics.lifecycle import Timelines
-from pipeline_tui.metrics.sources import source_conversion
-from pipeline_tui.metrics.summary import summary
-from pipeline_tui.metrics.window import Window
-from pipeline_tui.model import Pipeline
+from pipeline_tui.core.model import Pipeline
+from pipeline_tui.reports.metrics.leaderboard import leaderboard
+from pipeline_tui.reports.metrics.lifecycle import Timelines
+from pipeline_tui.reports.metrics.sources import source_conversion
+from pipeline_tui.reports.metrics.summary import summary
+from pipeline_tui.reports.metrics.window import Window
 from tests.metricdata import by_id, chain, day, deal, pipeline
 
 NOW = day(30)

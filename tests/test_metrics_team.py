@@ -7,17 +7,17 @@ from datetime import UTC, datetime
 
 import pytest
 
-from pipeline_tui.metrics.activity import team_activity
-from pipeline_tui.metrics.forecast import (
+from pipeline_tui.core.model import Problem
+from pipeline_tui.core.timeline import FieldChange
+from pipeline_tui.reports.metrics.activity import team_activity
+from pipeline_tui.reports.metrics.forecast import (
     forecast_accuracy,
     month_starts,
     weighted_forecast,
 )
-from pipeline_tui.metrics.hygiene import hygiene
-from pipeline_tui.metrics.stale import stale_items
-from pipeline_tui.metrics.window import Window
-from pipeline_tui.model import Problem
-from pipeline_tui.timeline import FieldChange
+from pipeline_tui.reports.metrics.hygiene import hygiene
+from pipeline_tui.reports.metrics.stale import stale_items
+from pipeline_tui.reports.metrics.window import Window
 from tests.metricdata import by_id, chain, day, deal, pipeline, timeline
 
 

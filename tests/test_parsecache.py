@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from pipeline_tui import parsecache, store
-from pipeline_tui.config import PipelineConfig
-from pipeline_tui.store import Store
-from pipeline_tui.workspace import Workspace
+from pipeline_tui.core.config import PipelineConfig
+from pipeline_tui.edits.workspace import Workspace
+from pipeline_tui.storage import parsecache, store
+from pipeline_tui.storage.store import Store
 from tests.history_helpers import day, new_deal
 
 HOUR_AGO_NS = time.time_ns() - 3600 * 10**9

@@ -30,7 +30,8 @@ from wcwidth import wcswidth
 
 from pipeline_tui import history, i18n
 from pipeline_tui.cli import cli
-from pipeline_tui.workspace import Workspace, init_pipeline
+from pipeline_tui.edits.workspace import Workspace
+from pipeline_tui.sync.setup import init_pipeline
 from tests.gitutil import git
 
 #: Noon UTC, like every event, so day counts are whole whatever the machine's time zone.

@@ -10,17 +10,17 @@ import pytest
 from wcwidth import wcswidth
 
 from pipeline_tui import i18n
-from pipeline_tui.metrics.window import Window
-from pipeline_tui.report_charts import terminal_charts
-from pipeline_tui.report_html import render_html
-from pipeline_tui.report_render import (
+from pipeline_tui.reports.build import SECTIONS, TITLES, build_report, rounded, scoped
+from pipeline_tui.reports.charts import terminal_charts
+from pipeline_tui.reports.html import render_html
+from pipeline_tui.reports.metrics.window import Window
+from pipeline_tui.reports.tables import (
     format_cell,
     format_money,
     render_csv,
     render_text,
     section_tables,
 )
-from pipeline_tui.reports import SECTIONS, TITLES, build_report, rounded, scoped
 from tests.metricdata import by_id, chain, day, deal, pipeline
 
 

@@ -9,8 +9,10 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline_tui.model import jsonable
-from pipeline_tui.store import Store, parse_fast, render_plain_fields, top_level_scalar
+from pipeline_tui.core.model import jsonable
+from pipeline_tui.storage.store import Store
+from pipeline_tui.yaml.plain import render_plain_fields
+from pipeline_tui.yaml.read import parse_fast, top_level_scalar
 
 SCALARS = st.one_of(
     st.text(max_size=30),

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline_tui.sync import sync
+from pipeline_tui.sync.exchange import sync
 from tests.teammates import DEAL, founder, git, join, make_remote, no_markers, problems_of
 
 

@@ -13,9 +13,10 @@ import pytest
 from click.testing import CliRunner
 
 from pipeline_tui.cli import cli
-from pipeline_tui.errors import ExitCode, SyncError
-from pipeline_tui.sync import sync
-from pipeline_tui.workspace import Workspace, init_pipeline
+from pipeline_tui.core.errors import ExitCode, SyncError
+from pipeline_tui.edits.workspace import Workspace
+from pipeline_tui.sync.exchange import sync
+from pipeline_tui.sync.setup import init_pipeline
 from tests.teammates import DEAL, founder, git, join, make_remote
 
 

@@ -17,7 +17,7 @@ from click.testing import CliRunner
 
 from pipeline_tui.cli import cli
 from pipeline_tui.history import load_timelines, scan_timelines
-from pipeline_tui.resolve import resolve
+from pipeline_tui.sync.resolve import resolve
 from tests.teammates import (
     DEAL,
     DEAL_CREATED,

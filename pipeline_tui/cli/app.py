@@ -5,8 +5,8 @@ from __future__ import annotations
 import click
 
 from pipeline_tui.cli.base import Context, cli
+from pipeline_tui.edits.workspace import Workspace
 from pipeline_tui.i18n import set_language
-from pipeline_tui.workspace import Workspace
 
 
 @cli.command()

@@ -1,7 +1,7 @@
 """Shared pieces of the ``pipeline`` command: the group, exit-code mapping, options.
 
 Data goes to stdout, one plain line per problem to stderr, and the exit code
-says what happened (see :class:`~pipeline_tui.errors.ExitCode`).  Command
+says what happened (see :class:`~pipeline_tui.core.errors.ExitCode`).  Command
 modules (``records``, ``app``, ...) register themselves on :data:`cli`.
 """
 
@@ -19,11 +19,11 @@ from typing import Any, TypeVar
 import click
 
 from pipeline_tui import __version__
-from pipeline_tui.errors import InvalidData, PipelineError, RequirementsMissing
-from pipeline_tui.model import Problem
-from pipeline_tui.output import Format
-from pipeline_tui.store import parse_scalar
-from pipeline_tui.workspace import Workspace
+from pipeline_tui.core.errors import InvalidData, PipelineError, RequirementsMissing
+from pipeline_tui.core.model import Problem
+from pipeline_tui.edits.workspace import Workspace
+from pipeline_tui.tabular import Format
+from pipeline_tui.yaml.read import parse_scalar
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -128,7 +128,7 @@ def parse_when(value: str | None) -> datetime | None:
 
 
 def parse_assignments(pairs: Iterable[str]) -> dict[str, Any]:
-    """``key=value`` pairs; see :func:`~pipeline_tui.store.parse_scalar` for the values."""
+    """``key=value`` pairs; see :func:`~pipeline_tui.yaml.read.parse_scalar` for the values."""
     result: dict[str, Any] = {}
     for pair in pairs:
         key, sep, raw = pair.partition("=")

@@ -14,26 +14,26 @@ import click
 from pipeline_tui import history
 from pipeline_tui.cli.base import Context, cli, parse_when, report
 from pipeline_tui.cli.history import progress_bar
-from pipeline_tui.config import TeamMember
-from pipeline_tui.errors import BadRequest, ExitCode
-from pipeline_tui.exporting import export_csv, export_json
-from pipeline_tui.hook import install_hook, staged_problems
-from pipeline_tui.importing import read_table
-from pipeline_tui.importing.mapping import (
+from pipeline_tui.core.config import TeamMember
+from pipeline_tui.core.errors import BadRequest, ExitCode
+from pipeline_tui.core.model import Pipeline, jsonable
+from pipeline_tui.core.timeline import Timeline
+from pipeline_tui.dataio.exporting import export_csv, export_json
+from pipeline_tui.dataio.importing import read_table
+from pipeline_tui.dataio.importing.mapping import (
     ImportOptions,
     MappingResult,
     map_table,
     parse_defaults,
     parse_map_options,
 )
-from pipeline_tui.importing.plan import IMPORT_HASH, ImportPlan, apply_plan, plan_import
-from pipeline_tui.importing.table import RowProblem
-from pipeline_tui.importing.team import team_from_table
-from pipeline_tui.model import Pipeline, jsonable
-from pipeline_tui.output import to_json
-from pipeline_tui.store import atomic_write
-from pipeline_tui.timeline import Timeline
-from pipeline_tui.workspace import now
+from pipeline_tui.dataio.importing.plan import IMPORT_HASH, ImportPlan, apply_plan, plan_import
+from pipeline_tui.dataio.importing.table import RowProblem
+from pipeline_tui.dataio.importing.team import team_from_table
+from pipeline_tui.edits.workspace import now
+from pipeline_tui.storage.files import atomic_write
+from pipeline_tui.sync.precommit import install_hook, staged_problems
+from pipeline_tui.tabular import to_json
 
 
 @cli.command("import")

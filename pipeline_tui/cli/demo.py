@@ -18,9 +18,9 @@ import click
 from pipeline_tui.cli.app import open_tui
 from pipeline_tui.cli.base import cli
 from pipeline_tui.cli.records import LIST_COLUMNS, flat_row, sort_key
-from pipeline_tui.demo import Progress, materialize, sample_dir
-from pipeline_tui.output import Format, render_rows
-from pipeline_tui.workspace import Workspace
+from pipeline_tui.demo.build import Progress, materialize, sample_dir
+from pipeline_tui.edits.workspace import Workspace
+from pipeline_tui.tabular import Format, render_rows
 
 if TYPE_CHECKING:
     from click._termui_impl import ProgressBar

@@ -17,11 +17,11 @@ from typing import Any
 import click
 
 from pipeline_tui.cli.base import ID_ARGUMENT, Context, cli, output_options
-from pipeline_tui.errors import NotFound
+from pipeline_tui.core.errors import NotFound
+from pipeline_tui.core.model import Opportunity, Pipeline, jsonable
+from pipeline_tui.core.timeline import Timeline
 from pipeline_tui.history import Progress, current_stays, load_timeline
-from pipeline_tui.model import Opportunity, Pipeline, jsonable
-from pipeline_tui.output import Format, render_rows, to_json
-from pipeline_tui.timeline import Timeline
+from pipeline_tui.tabular import Format, render_rows, to_json
 
 STAGE_COLUMNS = ("stage", "entered", "left", "days", "commit", "author")
 CHANGE_COLUMNS = ("at", "author", "commit", "field", "old", "new")

@@ -21,10 +21,11 @@ from pipeline_tui.cli.base import (
     report_problems,
 )
 from pipeline_tui.cli.history import list_json
-from pipeline_tui.errors import ExitCode, NotFound
-from pipeline_tui.model import ACTIVITY_KINDS, Opportunity, Pipeline, jsonable
-from pipeline_tui.output import Format, render_rows, to_json
-from pipeline_tui.workspace import Change, init_pipeline
+from pipeline_tui.core.errors import ExitCode, NotFound
+from pipeline_tui.core.model import ACTIVITY_KINDS, Opportunity, Pipeline, jsonable
+from pipeline_tui.edits.workspace import Change
+from pipeline_tui.sync.setup import init_pipeline
+from pipeline_tui.tabular import Format, render_rows, to_json
 
 LIST_COLUMNS = ("id", "title", "account", "stage", "amount", "owner", "source", "expected_close")
 

@@ -20,16 +20,16 @@ from typing import Any
 import click
 
 from pipeline_tui.cli.base import Context, cli, parse_when, report
+from pipeline_tui.core.model import Pipeline
+from pipeline_tui.edits.workspace import Workspace, now
 from pipeline_tui.history import load_timelines, pipeline_as_of
 from pipeline_tui.i18n import set_language
-from pipeline_tui.metrics.forecast import forecast_accuracy, month_starts, weighted_forecast
-from pipeline_tui.metrics.lifecycle import Timelines
-from pipeline_tui.metrics.stale import stale_items
-from pipeline_tui.metrics.window import Window
-from pipeline_tui.model import Pipeline
-from pipeline_tui.output import to_json
-from pipeline_tui.store import atomic_write
-from pipeline_tui.workspace import Workspace, now
+from pipeline_tui.reports.metrics.forecast import forecast_accuracy, month_starts, weighted_forecast
+from pipeline_tui.reports.metrics.lifecycle import Timelines
+from pipeline_tui.reports.metrics.stale import stale_items
+from pipeline_tui.reports.metrics.window import Window
+from pipeline_tui.storage.files import atomic_write
+from pipeline_tui.tabular import to_json
 
 FORMATS = ("table", "json", "csv", "markdown")
 #: The report's sections, as on the command line (``reports.SECTIONS``, which a test checks).
@@ -86,7 +86,7 @@ def load_scope(
     obj: Context, as_of: str | None, owner: str | None = None, source: str | None = None
 ) -> Scope:
     """The pipeline now (from the files) or as of a past instant (from git), filtered."""
-    from pipeline_tui.reports import scoped
+    from pipeline_tui.reports.build import scoped
 
     workspace = obj.workspace()
     when = parse_when(as_of)
@@ -157,8 +157,8 @@ def report_command(
     lost, repeat, activity, forecast, stale, leaderboard, hygiene.
     Rates are fractions in [0, 1] in JSON and CSV; undefined ones are null.
     """
-    from pipeline_tui.report_render import render_csv, render_text
-    from pipeline_tui.reports import CHART_SECTIONS, build_report
+    from pipeline_tui.reports.build import CHART_SECTIONS, build_report
+    from pipeline_tui.reports.tables import render_csv, render_text
 
     scope = load_scope(obj, as_of, owner, source)
     window = parse_window(since, until)
@@ -168,13 +168,13 @@ def report_command(
     shown = build_subset(data, names)
     currency = scope.pipeline.config.currency
     if html_file is not None:
-        from pipeline_tui.report_html import render_html  # only when asked: keeps JSON fast
+        from pipeline_tui.reports.html import render_html  # only when asked: keeps JSON fast
 
         subtitle = _subtitle(scope, window, owner, source)
         atomic_write(html_file, render_html(data if not sections else shown, currency, subtitle))
         report(f"wrote {html_file}")
     if chart:
-        from pipeline_tui.report_charts import terminal_charts  # plotext is slow to import
+        from pipeline_tui.reports.charts import terminal_charts  # plotext is slow to import
 
         click.echo(terminal_charts(data, color=_color()))
         return
@@ -201,8 +201,8 @@ def stale(ctx: click.Context, as_of: str | None, owner: str | None, as_json: boo
 
     Exits 0 when nothing is stale and 3 when something is (for cron or CI).
     """
-    from pipeline_tui.report_render import render_text
-    from pipeline_tui.reports import rounded
+    from pipeline_tui.reports.build import rounded
+    from pipeline_tui.reports.tables import render_text
 
     scope = load_scope(ctx.obj, as_of, owner)
     items = rounded(stale_items(scope.pipeline, scope.timelines, Window(), scope.now))
@@ -234,8 +234,8 @@ def forecast(
     Accuracy: the weighted forecast for a month as it stood when the month
     began (from history) against the amount actually won in that month.
     """
-    from pipeline_tui.report_render import forecast_tables, render_tables
-    from pipeline_tui.reports import rounded, scoped
+    from pipeline_tui.reports.build import rounded, scoped
+    from pipeline_tui.reports.tables import forecast_tables, render_tables
 
     scope = load_scope(obj, as_of, owner)
     rows = weighted_forecast(

@@ -8,12 +8,12 @@ from pathlib import Path
 import click
 
 from pipeline_tui.cli.base import ID_ARGUMENT, Context, cli, parse_assignments, report
-from pipeline_tui.doctor import CLONE_SETUP, run_checks
-from pipeline_tui.errors import ExitCode, SyncError
-from pipeline_tui.mergedriver import run_driver
-from pipeline_tui.output import to_json
-from pipeline_tui.resolve import Side, resolve
-from pipeline_tui.sync import sync
+from pipeline_tui.core.errors import ExitCode, SyncError
+from pipeline_tui.sync.doctor import CLONE_SETUP, run_checks
+from pipeline_tui.sync.exchange import sync
+from pipeline_tui.sync.merge_driver import run_driver
+from pipeline_tui.sync.resolve import Side, resolve
+from pipeline_tui.tabular import to_json
 
 
 @cli.command("sync")

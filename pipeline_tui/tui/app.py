@@ -15,9 +15,9 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
+from pipeline_tui.edits.workspace import Workspace, now
 from pipeline_tui.i18n import _, set_language
 from pipeline_tui.tui.screens.board import BoardScreen
-from pipeline_tui.workspace import Workspace, now
 
 DARK, LIGHT = "textual-dark", "textual-light"
 

@@ -11,9 +11,9 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from pipeline_tui.config import Stage
-from pipeline_tui.model import Opportunity, Pipeline
-from pipeline_tui.timeline import Timeline
+from pipeline_tui.core.config import Stage
+from pipeline_tui.core.model import Opportunity, Pipeline
+from pipeline_tui.core.timeline import Timeline
 from pipeline_tui.tui.filtering import BoardFilter
 
 

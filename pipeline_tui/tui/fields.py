@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pipeline_tui.config import PipelineConfig
+from pipeline_tui.core.config import PipelineConfig
+from pipeline_tui.core.model import get_dotted, is_filled, jsonable
+from pipeline_tui.core.validation import missing_requirements, opportunity_problems
 from pipeline_tui.i18n import _
-from pipeline_tui.model import get_dotted, is_filled, jsonable
-from pipeline_tui.validation import missing_requirements, opportunity_problems
 
 Kind = Literal["text", "number", "date", "choice", "tags"]
 

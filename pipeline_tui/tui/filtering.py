@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pipeline_tui.model import Opportunity
+from pipeline_tui.core.model import Opportunity
 
 
 @dataclass(frozen=True, slots=True)

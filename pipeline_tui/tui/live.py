@@ -14,8 +14,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline_tui.model import Opportunity, Pipeline, Problem
-from pipeline_tui.store import Store
+from pipeline_tui.core.model import Opportunity, Pipeline, Problem
+from pipeline_tui.storage.store import Store
 
 FileStamp = tuple[int, int, int]
 

@@ -1,6 +1,6 @@
 """Profile completeness of one deal, as the metrics count it, plus which fields are missing.
 
-The share comes from :func:`pipeline_tui.metrics.completeness.record_completeness`
+The share comes from :func:`pipeline_tui.reports.metrics.completeness.record_completeness`
 (the same number ``pipeline report`` averages); the detail screen also names
 the configured profile fields that are still empty, looked up the same way
 (under ``profile:`` first, then at the top level).
@@ -8,9 +8,9 @@ the configured profile fields that are still empty, looked up the same way
 
 from __future__ import annotations
 
-from pipeline_tui.config import PipelineConfig
-from pipeline_tui.metrics.completeness import record_completeness
-from pipeline_tui.model import Opportunity, get_dotted, is_filled
+from pipeline_tui.core.config import PipelineConfig
+from pipeline_tui.core.model import Opportunity, get_dotted, is_filled
+from pipeline_tui.reports.metrics.completeness import record_completeness
 
 
 def completeness(record: Opportunity, config: PipelineConfig) -> tuple[float | None, list[str]]:

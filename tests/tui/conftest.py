@@ -11,9 +11,10 @@ import pytest
 from textual.pilot import Pilot
 from textual.worker import WorkerCancelled
 
+from pipeline_tui.edits.workspace import Workspace
+from pipeline_tui.sync.setup import init_pipeline
 from pipeline_tui.tui.app import PipelineApp
 from pipeline_tui.tui.screens.board import BoardScreen
-from pipeline_tui.workspace import Workspace, init_pipeline
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 SIZE = (100, 30)  # big enough for every form; small enough to render fast

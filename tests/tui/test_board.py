@@ -8,7 +8,6 @@ import pytest
 from textual.message import Message
 from textual.widgets import Input, OptionList
 
-from pipeline_tui.store import parse_fast
 from pipeline_tui.tui.messages import CardChosen
 from pipeline_tui.tui.screens.close_form import CloseForm
 from pipeline_tui.tui.screens.detail import DetailScreen
@@ -18,6 +17,7 @@ from pipeline_tui.tui.screens.log_form import LogForm
 from pipeline_tui.tui.screens.metrics import MetricsScreen
 from pipeline_tui.tui.screens.record_form import RecordForm
 from pipeline_tui.tui.widgets.column import StageColumn
+from pipeline_tui.yaml.read import parse_fast
 
 from .conftest import SIZE, board_of, card_ids, commit_count, git, make_app, settle
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from pipeline_tui.edits.workspace import Workspace
 from pipeline_tui.tui.widgets.problems import ProblemsPanel
-from pipeline_tui.workspace import Workspace
 from tests.gitutil import git
 
 from .conftest import SIZE, at, board_of, card_ids, make_app, settle

@@ -1,4 +1,4 @@
-"""The metrics screen: report numbers from pipeline_tui.reports, filters, stale list to detail."""
+"""The metrics screen: report numbers from reports.build, filters, stale list to detail."""
 
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline_tui.workspace import Workspace
+from pipeline_tui.edits.workspace import Workspace
 
 from .conftest import SIZE, board_of, card_ids, make_app, settle
 

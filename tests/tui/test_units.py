@@ -7,16 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from pipeline_tui.config import PipelineConfig
-from pipeline_tui.model import Opportunity, Pipeline
-from pipeline_tui.store import Store
-from pipeline_tui.timeline import StageInterval, Timeline
+from pipeline_tui.core.config import PipelineConfig
+from pipeline_tui.core.model import Opportunity, Pipeline
+from pipeline_tui.core.timeline import StageInterval, Timeline
+from pipeline_tui.edits.workspace import Workspace
+from pipeline_tui.storage.store import Store
 from pipeline_tui.tui.cards import CardCache, build_columns
 from pipeline_tui.tui.fields import FieldSpec, changed_values, merged, parse_field
 from pipeline_tui.tui.filtering import BoardFilter
 from pipeline_tui.tui.formatting import compact_amount, full_amount
 from pipeline_tui.tui.live import apply_file_changes, compare, take_snapshot
-from pipeline_tui.workspace import Workspace
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 

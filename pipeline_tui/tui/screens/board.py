@@ -21,8 +21,9 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.widgets import Footer, Header
 
+from pipeline_tui.core.model import Opportunity, get_dotted
+from pipeline_tui.edits.workspace import Workspace
 from pipeline_tui.i18n import _
-from pipeline_tui.model import Opportunity, get_dotted
 from pipeline_tui.tui.cards import CardCache, ColumnData, build_columns
 from pipeline_tui.tui.fields import (
     FieldSpec,
@@ -43,7 +44,6 @@ from pipeline_tui.tui.screens.record_form import RecordForm
 from pipeline_tui.tui.widgets.column import StageColumn
 from pipeline_tui.tui.widgets.filter_bar import FilterBar
 from pipeline_tui.tui.widgets.problems import ProblemsPanel
-from pipeline_tui.workspace import Workspace
 
 PAGE = 5
 

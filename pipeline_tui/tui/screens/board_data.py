@@ -20,12 +20,12 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.worker import get_current_worker
 
-from pipeline_tui.errors import PipelineError
+from pipeline_tui.core.errors import PipelineError
+from pipeline_tui.core.model import Opportunity, Pipeline, Problem
+from pipeline_tui.core.timeline import Timeline
+from pipeline_tui.edits.workspace import Change, Workspace
 from pipeline_tui.i18n import _
-from pipeline_tui.model import Opportunity, Pipeline, Problem
-from pipeline_tui.timeline import Timeline
 from pipeline_tui.tui.live import Snapshot, apply_file_changes, compare, take_snapshot
-from pipeline_tui.workspace import Change, Workspace
 
 #: Seconds between the board's first paint and starting git status and history.
 HISTORY_DELAY_S = 0.3
@@ -264,7 +264,7 @@ class BoardData(Screen[None]):
     @work(thread=True, exclusive=True, group="sync")
     def run_sync(self) -> None:
         """``pipeline sync`` (fetch, rebase, push) without freezing the board."""
-        from pipeline_tui.sync import sync
+        from pipeline_tui.sync.exchange import sync
 
         try:
             result = sync(self.workspace.root)

@@ -21,10 +21,10 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
-from pipeline_tui.config import PipelineConfig
+from pipeline_tui.core.config import PipelineConfig
+from pipeline_tui.core.model import KNOWN_FIELDS, Opportunity, jsonable
+from pipeline_tui.core.timeline import Timeline
 from pipeline_tui.i18n import _
-from pipeline_tui.model import KNOWN_FIELDS, Opportunity, jsonable
-from pipeline_tui.timeline import Timeline
 from pipeline_tui.tui.formatting import full_amount, short_date
 from pipeline_tui.tui.profile import completeness
 

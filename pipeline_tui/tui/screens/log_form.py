@@ -11,8 +11,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
+from pipeline_tui.core.model import ACTIVITY_KINDS
 from pipeline_tui.i18n import _
-from pipeline_tui.model import ACTIVITY_KINDS
 
 
 class LogForm(ModalScreen[tuple[str, str] | None]):

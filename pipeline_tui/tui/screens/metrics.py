@@ -1,6 +1,6 @@
 """Metrics: the METRICS.md indicators in panes, with charts where a picture reads faster.
 
-Numbers come from :func:`pipeline_tui.reports.build_report` (the same code as
+Numbers come from :func:`pipeline_tui.reports.build.build_report` (the same code as
 ``pipeline report``), computed in a worker from the pipeline and timelines
 the board already holds, cut by owner, source and time window.  Selecting a
 row of the stale list opens that deal.
@@ -22,13 +22,13 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import DataTable, Footer, Header, Label, Select, TabbedContent, TabPane
 
+from pipeline_tui.core.model import Pipeline
+from pipeline_tui.core.timeline import Timeline
 from pipeline_tui.i18n import _
-from pipeline_tui.metrics.window import Window
-from pipeline_tui.model import Pipeline
-from pipeline_tui.report_charts import chart_series
-from pipeline_tui.report_render import section_tables
-from pipeline_tui.reports import TITLES, build_report, scoped
-from pipeline_tui.timeline import Timeline
+from pipeline_tui.reports.build import TITLES, build_report, scoped
+from pipeline_tui.reports.charts import chart_series
+from pipeline_tui.reports.metrics.window import Window
+from pipeline_tui.reports.tables import section_tables
 from pipeline_tui.tui.widgets.report_table import BarChart, ReportTable, empty_note
 
 if TYPE_CHECKING:

@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from rich.text import Text
 from textual.widgets import Static
 
+from pipeline_tui.core.model import Problem
 from pipeline_tui.i18n import _
-from pipeline_tui.model import Problem
 
 MAX_SHOWN = 50
 

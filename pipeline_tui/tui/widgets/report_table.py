@@ -1,7 +1,7 @@
 """A report section as a DataTable, and a report chart as a plotext bar chart.
 
-Both paint values computed by :mod:`pipeline_tui.reports` and formatted by
-:mod:`pipeline_tui.report_render` / :mod:`pipeline_tui.report_charts`, so the
+Both paint values computed by :mod:`pipeline_tui.reports.build` and formatted by
+:mod:`pipeline_tui.reports.tables` / :mod:`pipeline_tui.reports.charts`, so the
 metrics screen and ``pipeline report`` always show the same numbers.
 """
 
@@ -13,7 +13,7 @@ from rich.text import Text
 from textual.widgets import DataTable, Label
 from textual_plotext import PlotextPlot
 
-from pipeline_tui.report_render import SectionTable, cells
+from pipeline_tui.reports.tables import SectionTable, cells
 
 _NUMERIC = ("int", "money", "rate", "days", "hours")
 

@@ -1,0 +1,37 @@
+"""The JSON Schemas in ``schema/``: the single definition of a valid file.
+
+Validation uses exactly the files editors can use, so the two never drift.
+Validators are built once per process.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from pipeline_tui.core.bundled import data_dir
+
+if TYPE_CHECKING:  # jsonschema costs ~60 ms to import: only when something is validated
+    from jsonschema import Draft202012Validator
+
+OPPORTUNITY_SCHEMA = "opportunity.schema.json"
+CONFIG_SCHEMA = "pipeline.schema.json"
+
+
+@cache
+def load_schema(name: str) -> dict[str, Any]:
+    with (data_dir("schema") / name).open(encoding="utf-8") as handle:
+        schema: dict[str, Any] = json.load(handle)
+    return schema
+
+
+@cache
+def validator(name: str) -> Draft202012Validator:
+    """A ready validator for one of the bundled schemas."""
+    from jsonschema import Draft202012Validator
+
+    schema = load_schema(name)
+    # The bundled schemas are checked against the metaschema by the test suite
+    # (tests/test_history_imports.py): doing it here cost every process 60 ms.
+    return Draft202012Validator(schema)

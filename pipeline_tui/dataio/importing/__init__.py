@@ -1,0 +1,30 @@
+"""Importing spreadsheets and CRM exports: readers, row mapping, and the write plan.
+
+One module per input format (``csvfile``, ``jsonfile``) produces a
+:class:`~pipeline_tui.dataio.importing.table.Table`; ``columns``, ``values`` and
+``mapping`` turn it into opportunities (pure); ``plan`` compares them with the
+pipeline on disk and writes them through git.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pipeline_tui.dataio.importing.csvfile import read_csv
+from pipeline_tui.dataio.importing.jsonfile import read_json
+from pipeline_tui.dataio.importing.table import RowProblem, Table
+
+_SPREADSHEETS = (".xlsx", ".xlsm", ".xls", ".ods", ".numbers")
+
+
+def read_table(path: Path, encoding: str = "utf-8-sig", delimiter: str | None = None) -> Table:
+    """Read ``path`` by its extension: ``.json`` as JSON, anything else as CSV."""
+    suffix = path.suffix.lower()
+    if suffix in _SPREADSHEETS:
+        message = (
+            f"{suffix} is a spreadsheet workbook: save the sheet as CSV (UTF-8) and import that"
+        )
+        return Table(path.name, (), (), (RowProblem(path.name, None, message),))
+    if suffix == ".json":
+        return read_json(path, encoding)
+    return read_csv(path, encoding, delimiter)

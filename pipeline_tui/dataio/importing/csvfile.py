@@ -1,0 +1,110 @@
+"""Reading a CSV export into a :class:`Table`.
+
+Real exports come with a byte-order mark, CRLF line endings, semicolons
+(European Excel) or tabs, and now and then in Latin-1.  The delimiter is
+taken from the header line; a row whose cell count differs from the header's
+is a row problem that says so (the usual sign of a wrong delimiter or an
+unquoted comma), never a silently shifted row.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from pipeline_tui.dataio.importing.table import Row, RowProblem, Table
+
+DELIMITERS = (",", ";", "\t", "|")
+_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+
+
+def read_csv(path: Path, encoding: str = "utf-8-sig", delimiter: str | None = None) -> Table:
+    """Every row of ``path``; unreadable files give a table with one file-level problem."""
+    source = path.name
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        return _failed(source, f"cannot read the file: {exc.strerror}")
+    try:
+        text = raw.decode(encoding)
+    except UnicodeDecodeError as exc:
+        row = raw[: exc.start].count(b"\n") + 1
+        return _failed(
+            source,
+            f"not valid {encoding.removesuffix('-sig').upper()} text (byte 0x{raw[exc.start]:02x}"
+            f" at byte {exc.start}); re-save it as UTF-8, or pass --encoding latin-1 "
+            "(or the file's real encoding)",
+            row,
+        )
+    except LookupError:
+        return _failed(source, f"unknown encoding {encoding!r}")
+    return parse_csv_text(text.removeprefix("\ufeff"), source, delimiter)
+
+
+def parse_csv_text(text: str, source: str, delimiter: str | None = None) -> Table:
+    if not text.strip():
+        return _failed(source, "the file is empty: expected a header row and data rows")
+    header_line = text.lstrip("\r\n").splitlines()[0]
+    sep = delimiter or guess_delimiter(header_line)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+    try:
+        records = list(reader)
+    except csv.Error as exc:
+        return _failed(source, f"not a readable CSV file: {exc}", reader.line_num)
+    while records and not any(cell.strip() for cell in records[0]):
+        records.pop(0)
+    header = tuple(cell.strip() for cell in records[0])
+    problems = _header_problems(header, source)
+    if problems:
+        return Table(source, header, (), tuple(problems))
+    rows, problems = _rows(records[1:], header, source, sep)
+    if not rows and not problems:
+        problems.append(RowProblem(source, None, "the file has a header row but no data rows"))
+    return Table(source, header, tuple(rows), tuple(problems))
+
+
+def guess_delimiter(header_line: str) -> str:
+    """The candidate that splits the header into the most columns (comma on a tie)."""
+    counts = {sep: header_line.count(sep) for sep in DELIMITERS}
+    best = max(DELIMITERS, key=lambda sep: counts[sep])
+    return best if counts[best] > 0 else ","
+
+
+def _header_problems(header: tuple[str, ...], source: str) -> list[RowProblem]:
+    problems = []
+    seen: set[str] = set()
+    for index, name in enumerate(header, start=1):
+        if not name:
+            problems.append(RowProblem(source, 1, f"header cell {index} is empty"))
+        elif name.lower() in seen:
+            problems.append(RowProblem(source, 1, "the header names this column twice", name))
+        seen.add(name.lower())
+    return problems
+
+
+def _rows(
+    records: list[list[str]], header: tuple[str, ...], source: str, sep: str
+) -> tuple[list[Row], list[RowProblem]]:
+    rows: list[Row] = []
+    problems: list[RowProblem] = []
+    for number, record in enumerate(records, start=2):
+        if not any(cell.strip() for cell in record):
+            continue  # a blank line is not a row
+        if len(record) != len(header):
+            problems.append(
+                RowProblem(
+                    source,
+                    number,
+                    f"has {len(record)} cells but the header has {len(header)} "
+                    f"(read as {_NAMES.get(sep, repr(sep))}-separated; a wrong delimiter "
+                    "or an unquoted separator inside a cell?)",
+                )
+            )
+            continue
+        rows.append(Row(number, dict(zip(header, (c.strip() for c in record), strict=True))))
+    return rows, problems
+
+
+def _failed(source: str, message: str, row: int | None = None) -> Table:
+    return Table(source, (), (), (RowProblem(source, row, message),))

@@ -1,0 +1,80 @@
+"""Reading a JSON export (a list of objects) into a :class:`Table`.
+
+Accepts ``[{...}, ...]`` or ``{"opportunities": [...]}`` (what ``pipeline
+export --format json`` writes).  Nested objects flatten to dotted columns
+(``contact.email``), lists of scalars to comma-separated text, so the same
+column rules apply as for CSV.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pipeline_tui.dataio.importing.table import Row, RowProblem, Table
+
+
+def read_json(path: Path, encoding: str = "utf-8-sig") -> Table:
+    source = path.name
+    try:
+        text = path.read_bytes().decode(encoding)
+    except OSError as exc:
+        return _failed(source, f"cannot read the file: {exc.strerror}")
+    except UnicodeDecodeError as exc:
+        return _failed(source, f"not valid UTF-8 (byte at offset {exc.start}); re-save as UTF-8")
+    if not text.strip():
+        return _failed(source, "the file is empty: expected a JSON list of objects")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return _failed(source, f"not valid JSON: {exc.msg} (line {exc.lineno})")
+    return table_from_records(data, source)
+
+
+def table_from_records(data: Any, source: str) -> Table:
+    if isinstance(data, Mapping) and isinstance(data.get("opportunities"), list):
+        data = data["opportunities"]
+    if not isinstance(data, list):
+        return _failed(source, "expected a JSON list of objects (one per opportunity)")
+    columns: dict[str, None] = {}
+    rows: list[Row] = []
+    problems: list[RowProblem] = []
+    for number, item in enumerate(data, start=1):
+        if not isinstance(item, Mapping):
+            problems.append(RowProblem(source, number, "is not an object ({...})"))
+            continue
+        cells = _flatten(item)
+        columns.update(dict.fromkeys(cells))
+        rows.append(Row(number, cells))
+    if not rows and not problems:
+        problems.append(RowProblem(source, None, "the list is empty: nothing to import"))
+    header = tuple(columns)
+    full = tuple(Row(r.number, {c: r.cells.get(c, "") for c in header}) for r in rows)
+    return Table(source, header, full, tuple(problems))
+
+
+def _flatten(item: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
+    cells: dict[str, str] = {}
+    for key, value in item.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            cells.update(_flatten(value, f"{name}."))
+        elif isinstance(value, list):
+            cells[name] = ", ".join(_text(v) for v in value if not isinstance(v, Mapping | list))
+        else:
+            cells[name] = _text(value)
+    return cells
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value).strip()
+
+
+def _failed(source: str, message: str) -> Table:
+    return Table(source, (), (), (RowProblem(source, None, message),))

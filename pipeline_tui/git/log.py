@@ -1,0 +1,231 @@
+"""Reading git history fast: one streaming ``git log`` plus one ``git cat-file --batch``.
+
+This is the read side of git for the history engine (:mod:`pipeline_tui.git.repo` is the only
+module that writes).  It runs plain git subprocesses instead of GitPython
+because one process streaming raw diffs is hundreds of times faster than
+asking for each file's history, and because it keeps GitPython's import cost
+off the fast read paths.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import subprocess
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import IO
+
+from pipeline_tui.core.errors import RepoError
+
+NULL_SHA = "0" * 40
+_HEADER = "\x01"
+_SEP = "\x1f"
+_FORMAT = f"--format={_HEADER}%H %P{_SEP}%aI{_SEP}%an"
+_CHUNK = 1 << 16
+_BATCH = 64  # blobs per cat-file round trip in BlobReader.read
+
+
+@dataclass(frozen=True, slots=True)
+class FileChange:
+    """One path changed in one commit: blobs before (one per parent) and after.
+
+    A blob is None where the file did not exist.  Ordinary commits have one
+    ``before``; merge commits list only files that differ from *every* parent
+    (git's combined diff), i.e. changes the merge itself introduced.
+    """
+
+    path: str
+    before: tuple[str | None, ...]
+    after: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Commit:
+    sha: str
+    parents: tuple[str, ...]
+    at: datetime
+    author: str
+    changes: tuple[FileChange, ...]
+
+
+def git(root: Path, *args: str, check: bool = True) -> str:
+    """Run a short git command in ``root``; its stdout (stripped)."""
+    try:
+        done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=False)
+    except OSError as exc:  # git missing
+        raise RepoError(f"cannot run git: {exc.strerror}") from exc
+    if check and done.returncode != 0:
+        raise RepoError(f"git {args[0]} failed: {done.stderr.strip()}")
+    return done.stdout.strip()
+
+
+def head(root: Path) -> str | None:
+    """The commit HEAD points at, or None in a repository without commits."""
+    sha = git(root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}", check=False)
+    return sha or None
+
+
+def is_ancestor(root: Path, older: str, newer: str) -> bool:
+    done = subprocess.run(
+        ["git", "merge-base", "--is-ancestor", older, newer],
+        cwd=root,
+        capture_output=True,
+        check=False,
+    )
+    return done.returncode == 0
+
+
+def locate(root: Path) -> tuple[Path, str, str | None]:
+    """(git directory, ``root`` relative to the work tree top, HEAD commit) in one call."""
+    done = subprocess.run(
+        ["git", "rev-parse", "--absolute-git-dir", "--show-prefix", "--verify", "-q", "HEAD"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    lines = done.stdout.split("\n")
+    if done.returncode == 0 and len(lines) >= 3:
+        return Path(lines[0]), lines[1], lines[2] or None
+    return Path(git(root, "rev-parse", "--absolute-git-dir")), prefix(root), head(root)
+
+
+def prefix(root: Path) -> str:
+    """``root`` relative to the top of its work tree (``""`` or ``"sub/dir/"``)."""
+    return git(root, "rev-parse", "--show-prefix")
+
+
+def commit_count(root: Path, revisions: Sequence[str], paths: Sequence[str]) -> int:
+    """How many commits ``log`` will yield (for a progress bar)."""
+    out = git(root, "rev-list", "--count", *revisions, "--", *paths)
+    return int(out or 0)
+
+
+def log(root: Path, revisions: Sequence[str], paths: Sequence[str]) -> Iterator[Commit]:
+    """Commits touching ``paths``, newest first, each with its raw file changes.
+
+    Paths in the result are relative to ``root`` (``--relative``), renames are
+    reported as delete + add (identity is decided by file content, not git's
+    rename guess), and merges show only what they changed themselves (``-c``).
+    """
+    args = ["git", "log", "-c", "--raw", "--no-renames", "--no-abbrev", "-z", "--relative"]
+    args += ["--no-color", "--no-ext-diff", _FORMAT, *revisions, "--", *paths]
+    with subprocess.Popen(args, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as proc:
+        assert proc.stdout is not None
+        yield from _parse_log(_tokens(proc.stdout))
+        proc.stdout.close()
+        error = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+        if proc.wait() != 0:
+            raise RepoError(f"git log failed: {error.strip()}")
+
+
+def _tokens(stream: IO[bytes]) -> Iterator[str]:
+    """NUL-separated fields of ``git log -z``, decoded, read in chunks."""
+    rest = b""
+    while True:
+        chunk = stream.read(_CHUNK)
+        if not chunk:
+            break
+        parts = (rest + chunk).split(b"\0")
+        rest = parts.pop()
+        for part in parts:
+            yield part.decode("utf-8", errors="surrogateescape").lstrip("\n")
+    if rest.strip():
+        yield rest.decode("utf-8", errors="surrogateescape").lstrip("\n")
+
+
+def _parse_log(tokens: Iterator[str]) -> Iterator[Commit]:
+    header: str | None = None
+    changes: list[FileChange] = []
+    for token in tokens:
+        if token.startswith(_HEADER):
+            if header is not None:
+                yield _commit(header, changes)
+            header, changes = token[1:], []
+        elif token.startswith(":"):
+            changes.append(_change(token, next(tokens)))
+    if header is not None:
+        yield _commit(header, changes)
+
+
+def _commit(header: str, changes: list[FileChange]) -> Commit:
+    shas, at, author = header.split(_SEP, 2)
+    sha, *parents = shas.split()
+    return Commit(sha, tuple(parents), datetime.fromisoformat(at), author, tuple(changes))
+
+
+def _change(meta: str, path: str) -> FileChange:
+    """``:mode.. sha.. STATUS`` (one colon per parent) plus the path."""
+    parents = len(meta) - len(meta.lstrip(":"))
+    fields = meta.lstrip(":").split()
+    blobs = fields[parents + 1 : 2 * parents + 2]
+    before = tuple(None if b == NULL_SHA else b for b in blobs[:-1])
+    after = None if blobs[-1] == NULL_SHA else blobs[-1]
+    return FileChange(path, before, after)
+
+
+class BlobReader:
+    """``git cat-file --batch``: many blobs through one process."""
+
+    def __init__(self, root: Path) -> None:
+        self._proc = subprocess.Popen(
+            ["git", "cat-file", "--batch"],
+            cwd=root,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+        )
+
+    def read(self, shas: Sequence[str]) -> list[bytes | None]:
+        """The contents of ``shas`` in order (None for a missing object).
+
+        Asked for in small batches: writing thousands of requests before reading
+        any answer would fill both pipes and block git and us for ever.
+        """
+        result: list[bytes | None] = []
+        for start in range(0, len(shas), _BATCH):
+            batch = shas[start : start + _BATCH]
+            self.request(batch)
+            result += self.receive(len(batch))
+        return result
+
+    def request(self, shas: Sequence[str]) -> None:
+        """Ask for blobs now, collect them later with :meth:`receive` (in the same order).
+
+        Requests and answers may run in different threads, so git looks blobs
+        up while the caller is still busy with earlier ones.
+        """
+        stdin = self._proc.stdin
+        assert stdin is not None
+        if shas:
+            stdin.write("".join(f"{sha}\n" for sha in shas).encode())
+            stdin.flush()
+
+    def receive(self, count: int) -> list[bytes | None]:
+        stdout = self._proc.stdout
+        assert stdout is not None
+        result: list[bytes | None] = []
+        for _ in range(count):
+            line = stdout.readline().split()
+            if len(line) < 3 or line[1] == b"missing":
+                result.append(None)
+                continue
+            size = int(line[2])
+            result.append(stdout.read(size))
+            stdout.read(1)
+        return result
+
+    def close(self) -> None:
+        if self._proc.stdin is not None:
+            with contextlib.suppress(OSError):
+                self._proc.stdin.close()
+        if self._proc.stdout is not None:
+            self._proc.stdout.close()
+        self._proc.wait()
+
+    def __enter__(self) -> BlobReader:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()

@@ -1,0 +1,52 @@
+"""Indicator 4, profile completeness: how much of the customer profile is filled in."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from pipeline_tui.core.model import Opportunity, Pipeline, get_dotted, is_filled
+from pipeline_tui.reports.metrics.lifecycle import Timelines, owner_key
+from pipeline_tui.reports.metrics.stats import mean
+from pipeline_tui.reports.metrics.window import Window
+
+
+def profile_completeness(
+    pipeline: Pipeline, timelines: Timelines, window: Window, now: datetime
+) -> dict[str, Any]:
+    """Mean share of configured profile fields filled, over deals created in the window.
+
+    Every deal (open or closed) counts; ``by_owner`` averages each owner's
+    deals.  None when no profile fields are configured or no deal qualifies.
+    """
+    fields = pipeline.config.profile_fields
+    scores: list[float] = []
+    by_owner: dict[str, list[float]] = {}
+    for record in pipeline.opportunities:
+        if record.created > now or not window.contains(record.created):
+            continue
+        score = record_completeness(record, fields)
+        if score is None:
+            continue
+        scores.append(score)
+        by_owner.setdefault(owner_key(record), []).append(score)
+    return {
+        "mean": mean(scores),
+        "by_owner": {owner: mean(values) for owner, values in sorted(by_owner.items())},
+    }
+
+
+def record_completeness(record: Opportunity, fields: Sequence[str]) -> float | None:
+    """Filled ÷ configured for one deal; a field is looked up under ``profile:`` first,
+    then at the top level (so ``amount`` or ``contact.email`` may be profile fields too)."""
+    if not fields:
+        return None
+    filled = sum(_filled(record, name) for name in fields)
+    return filled / len(fields)
+
+
+def _filled(record: Opportunity, name: str) -> bool:
+    if "." not in name:  # the common case, without the dotted-path walk
+        return is_filled(record.profile.get(name)) or is_filled(record.data.get(name))
+    return is_filled(get_dotted(record.profile, name)) or is_filled(get_dotted(record.data, name))

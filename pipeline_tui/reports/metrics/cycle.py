@@ -1,0 +1,46 @@
+"""Indicator 3, stage cycle time: how many days deals spend in each stage."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pipeline_tui.core.model import Pipeline
+from pipeline_tui.reports.metrics.lifecycle import Stages, Timelines, stays
+from pipeline_tui.reports.metrics.stats import mean, median, percentile
+from pipeline_tui.reports.metrics.window import Window
+
+
+def stage_cycle(
+    pipeline: Pipeline, timelines: Timelines, window: Window, now: datetime
+) -> dict[str, dict[str, Any]]:
+    """Per open stage: median, mean and p90 days over finished stays, plus how many sit there now.
+
+    A stay is finished when the deal left the stage; it belongs to the window
+    in which it ended and counts in full, even when it began before the window
+    (a window cutting a stay does not shorten it).  A deal that was moved back
+    and stayed in a stage twice contributes one sample: the sum of its
+    finished stays there that ended in the window.
+    """
+    open_names = Stages.of(pipeline.config).open_order
+    samples: dict[str, list[float]] = {name: [] for name in open_names}
+    current: dict[str, int] = dict.fromkeys(open_names, 0)
+    for record in pipeline.opportunities:
+        if record.stage in current:
+            current[record.stage] += 1
+        per_stage: dict[str, float] = {}
+        for stay in stays(record, timelines, now):
+            if stay.stage in samples and stay.left is not None and window.contains(stay.left):
+                per_stage[stay.stage] = per_stage.get(stay.stage, 0.0) + stay.days(now)
+        for stage, days in per_stage.items():
+            samples[stage].append(days)
+    return {
+        name: {
+            "count": len(samples[name]),
+            "median_days": median(samples[name]),
+            "mean_days": mean(samples[name]),
+            "p90_days": percentile(samples[name], 0.9),
+            "open_count": current[name],
+        }
+        for name in open_names
+    }

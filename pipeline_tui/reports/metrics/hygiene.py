@@ -1,0 +1,129 @@
+"""Data hygiene: likely duplicates, missing entry criteria, values outside the configured lists."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from itertools import combinations
+from pathlib import PurePosixPath
+from typing import Any
+
+from rapidfuzz import fuzz, process, utils
+
+from pipeline_tui.core.model import Opportunity, Pipeline, get_dotted, is_filled
+from pipeline_tui.reports.metrics.lifecycle import Timelines, open_records
+from pipeline_tui.reports.metrics.repeat import account_key
+from pipeline_tui.reports.metrics.window import Window
+
+#: rapidfuzz ``ratio`` (0-100) at or above which two titles on one account are "the same".
+TITLE_SIMILARITY = 90.0
+_LISTED_FIELDS = ("source", "lost_reason", "owner", "stage")
+
+
+def hygiene(
+    pipeline: Pipeline, timelines: Timelines, window: Window, now: datetime
+) -> dict[str, Any]:
+    """The three lists a weekly data clean-up works through (window does not apply)."""
+    records = open_records(pipeline)
+    return {
+        "duplicates": likely_duplicates(records),
+        "missing_required": missing_required(pipeline, records),
+        "unknown_values": unknown_values(pipeline),
+    }
+
+
+def likely_duplicates(records: Sequence[Opportunity]) -> list[list[str]]:
+    """Pairs of open deals on the same account with near-identical titles, or sharing an email.
+
+    Titles are compared with rapidfuzz's normalized ratio (case and
+    punctuation ignored); only open deals are compared, because a won deal
+    and next year's renewal on the same account are not duplicates.
+    """
+    pairs: set[tuple[str, str]] = set()
+    for group in _groups(records, lambda r: account_key(r.account)):
+        titles = [utils.default_process(r.title) for r in group]
+        for i, title in enumerate(titles[:-1]):
+            matches = process.extract(
+                title,
+                titles[i + 1 :],
+                scorer=fuzz.ratio,
+                score_cutoff=TITLE_SIMILARITY,
+                limit=None,
+            )
+            pairs.update(_pair(group[i].id, group[i + 1 + j].id) for _t, _s, j in matches)
+    for group in _groups(records, _email):
+        pairs.update(_pair(a.id, b.id) for a, b in combinations(group, 2))
+    return [list(pair) for pair in sorted(pairs)]
+
+
+def missing_required(pipeline: Pipeline, records: Iterable[Opportunity]) -> list[dict[str, Any]]:
+    """Open deals missing a field that their stage, or a stage before it, requires to enter."""
+    needed: dict[str, list[str]] = {}
+    so_far: list[str] = []
+    for stage in pipeline.config.stages:
+        so_far = so_far + [f for f in stage.requires if f not in so_far]
+        needed[stage.name] = so_far
+    result = []
+    for record in records:
+        missing = [
+            f for f in needed.get(record.stage, ()) if not is_filled(get_dotted(record.data, f))
+        ]
+        if missing:
+            result.append({"id": record.id, "stage": record.stage, "fields": missing})
+    return result
+
+
+def unknown_values(pipeline: Pipeline) -> list[dict[str, Any]]:
+    """Sources, lost reasons, owners and stages that are not in pipeline.yaml's lists.
+
+    Files whose value is outside a list fail validation and are not loaded,
+    so those come from the load problems; owners outside the team are only a
+    warning and come from the records themselves.
+    """
+    config = pipeline.config
+    found: dict[tuple[str, str], Any] = {}
+    for record in pipeline.opportunities:
+        checks = (
+            ("source", record.source, config.sources),
+            ("lost_reason", record.lost_reason, config.lost_reasons),
+            ("owner", record.owner, tuple(config.team)),
+        )
+        for name, value, allowed in checks:
+            if allowed and value is not None and value not in allowed:
+                found[(record.id, name)] = value
+    for problem in pipeline.problems:
+        if problem.field in _LISTED_FIELDS and "not" in problem.message:
+            opp_id = PurePosixPath(problem.path).name.removesuffix(".yaml")
+            found.setdefault((opp_id, problem.field), _quoted_value(problem.message))
+    return [{"id": i, "field": f, "value": v} for (i, f), v in sorted(found.items())]
+
+
+def _groups(records: Sequence[Opportunity], key: Any) -> Iterable[list[Opportunity]]:
+    buckets: dict[str, list[Opportunity]] = {}
+    for record in records:
+        value = key(record)
+        if value:
+            buckets.setdefault(value, []).append(record)
+    return (group for group in buckets.values() if len(group) > 1)
+
+
+def _email(record: Opportunity) -> str | None:
+    value = get_dotted(record.data, "contact.email")
+    return value.strip().casefold() if isinstance(value, str) and value.strip() else None
+
+
+def _pair(a: str, b: str) -> tuple[str, str]:
+    return (a, b) if a < b else (b, a)
+
+
+def _quoted_value(message: str) -> Any:
+    """The value a validation message quotes first (``'webinar' is not one of ...``)."""
+    start = message.find("'")
+    end = message.find("'", start + 1)
+    if start < 0 or end < 0:
+        return None
+    try:
+        return ast.literal_eval(message[start : end + 1])
+    except (ValueError, SyntaxError):
+        return None

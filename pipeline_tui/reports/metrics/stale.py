@@ -1,0 +1,73 @@
+"""Stale (rotting) deals: the escalation list, each naming its owner and the owner's manager."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pipeline_tui.core.config import PipelineConfig
+from pipeline_tui.core.model import Opportunity, Pipeline
+from pipeline_tui.core.timeline import SECONDS_PER_DAY, StageInterval
+from pipeline_tui.reports.metrics.lifecycle import Stages, Timelines, open_records, stays
+from pipeline_tui.reports.metrics.window import Window
+
+#: Stable reason codes (JSON); front ends translate them for people.
+OVER_STAGE_LIMIT = "over_stage_limit"
+NEXT_STEP_OVERDUE = "next_step_overdue"
+NO_ACTIVITY = "no_activity"
+
+
+def stale_items(
+    pipeline: Pipeline, timelines: Timelines, window: Window, now: datetime
+) -> list[dict[str, Any]]:
+    """One row per stale open deal, longest first: the escalation list.
+
+    A deal is stale when its current stay in the stage is longer than the
+    stage's ``max_days``, its next step's due date is before today, or
+    nothing happened for more than ``stale_after_days`` (the last activity,
+    stage change or creation, whichever is latest).  When several apply, the
+    row gives the first in that order (the one a manager acts on first) and
+    ``days`` measures it: days in stage, days overdue or days idle.  The
+    window does not apply: staleness is about now.
+    """
+    config = pipeline.config
+    stages = Stages.of(config)
+    items: list[dict[str, Any]] = []
+    for record in open_records(pipeline, stages):
+        if record.created > now:
+            continue
+        found = _why_stale(record, stays(record, timelines, now)[-1], stages, config, now)
+        if found is not None:
+            reason, days = found
+            items.append(
+                {
+                    "id": record.id,
+                    "owner": record.owner,
+                    "manager": config.manager_of(record.owner),
+                    "reason": reason,
+                    "days": days,
+                }
+            )
+    items.sort(key=lambda item: (-item["days"], item["id"]))
+    return items
+
+
+def _why_stale(
+    record: Opportunity,
+    current: StageInterval,
+    stages: Stages,
+    config: PipelineConfig,
+    now: datetime,
+) -> tuple[str, float] | None:
+    limit = stages.max_days.get(record.stage)
+    in_stage = current.days(now)
+    if limit is not None and in_stage > limit:
+        return OVER_STAGE_LIMIT, in_stage
+    due = record.next_step.due if record.next_step else None
+    if due is not None and due < now.date():
+        return NEXT_STEP_OVERDUE, float((now.date() - due).days)
+    last = max([a.at for a in record.activities if a.at <= now] + [current.entered])
+    idle = (now - max(last, record.created)).total_seconds() / SECONDS_PER_DAY
+    if idle > config.stale_after_days:
+        return NO_ACTIVITY, idle
+    return None

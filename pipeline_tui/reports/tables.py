@@ -1,0 +1,410 @@
+"""A report as people read it: one titled table per section, as text, Markdown or CSV.
+
+The JSON value of each section (see :mod:`pipeline_tui.reports.build`) is turned
+into rows with typed columns; the column type decides the formatting
+(currency from ``pipeline.yaml``, rates as percentages, days with one
+decimal).  CSV keeps raw numbers and stable English column keys so a
+spreadsheet or script can compute with them; tables and Markdown use
+translated headings.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import tabulate as _tabulate
+from tabulate import tabulate
+from wcwidth import wcswidth
+
+from pipeline_tui.i18n import _
+from pipeline_tui.reports.build import TITLES
+from pipeline_tui.tabular import csv_cell
+
+_tabulate.WIDE_CHARS_MODE = True  # Chinese owners and titles line up by display width
+
+Kind = Literal["text", "int", "money", "rate", "days", "hours"]
+
+#: Symbols for common currencies; others are written as "1,234 CHF".
+CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "CNY": "¥", "JPY": "¥", "HKD": "HK$"}
+EMPTY = "–"
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    key: str
+    label: str
+    kind: Kind = "text"
+
+
+@dataclass(frozen=True, slots=True)
+class SectionTable:
+    """One table of a report. ``kinds`` overrides a cell's kind per row (key/value tables)."""
+
+    section: str
+    title: str
+    columns: tuple[Column, ...]
+    rows: list[dict[str, Any]]
+    kinds: list[dict[str, Kind]] = field(default_factory=list)
+
+
+def format_money(amount: float | None, currency: str) -> str:
+    if amount is None:
+        return EMPTY
+    text = f"{amount:,.2f}" if not float(amount).is_integer() else f"{amount:,.0f}"
+    symbol = CURRENCY_SYMBOLS.get(currency)
+    return f"{symbol}{text}" if symbol else f"{text} {currency}"
+
+
+def format_cell(value: Any, kind: Kind, currency: str) -> str:
+    """A value as shown to people; None (undefined) shows as a dash, never as 0."""
+    if value is None:
+        return EMPTY
+    if kind == "money":
+        return format_money(float(value), currency)
+    if kind == "rate":
+        return f"{float(value) * 100:.1f}%"
+    if kind in ("days", "hours"):
+        return f"{float(value):.1f}"
+    if kind == "int":
+        return f"{int(value):,}"
+    if isinstance(value, Mapping):
+        return ", ".join(f"{k}: {v}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+# --------------------------------------------------------------------------- sections -> rows
+
+
+def section_tables(report: Mapping[str, Any]) -> list[SectionTable]:
+    tables: list[SectionTable] = []
+    for key, value in report.items():
+        tables.extend(_BUILDERS[key](key, value))
+    return tables
+
+
+def _title(key: str) -> str:
+    return _(TITLES[key])
+
+
+def _key_values(
+    key: str, items: Sequence[tuple[str, str, Kind]], value: Mapping[str, Any]
+) -> list[SectionTable]:
+    columns = (Column("metric", _("Metric")), Column("value", _("Value")))
+    rows = [
+        {"metric": _(label), "value": value.get(name), "key": name} for name, label, _k in items
+    ]
+    kinds: list[dict[str, Kind]] = [{"value": kind} for _n, _l, kind in items]
+    return [SectionTable(key, _title(key), columns, rows, kinds)]
+
+
+def _per_key(
+    key: str, value: Mapping[str, Any], first: Column, columns: Sequence[Column]
+) -> list[SectionTable]:
+    rows = [{first.key: name, **values} for name, values in value.items()]
+    return [SectionTable(key, _title(key), (first, *columns), rows)]
+
+
+def _summary(key: str, value: Mapping[str, Any]) -> list[SectionTable]:
+    items: list[tuple[str, str, Kind]] = [
+        ("open", "Open opportunities", "int"),
+        ("open_amount", "Open amount", "money"),
+        ("won", "Won", "int"),
+        ("won_amount", "Won amount", "money"),
+        ("lost", "Lost", "int"),
+        ("win_rate", "Win rate", "rate"),
+        ("avg_won_amount", "Average won amount", "money"),
+        ("cycle_days_median", "Sales cycle (median days)", "days"),
+        ("velocity_per_day", "Sales velocity (per day)", "money"),
+    ]
+    return _key_values(key, items, value)
+
+
+def _sources(key: str, value: Mapping[str, Any]) -> list[SectionTable]:
+    rows = []
+    for source, values in value.items():
+        created = values["created"]
+        rows.append(
+            {
+                "source": source,
+                **values,
+                "won_of_created": values["won"] / created if created else None,
+            }
+        )
+    columns = (
+        Column("source", _("Source")),
+        Column("created", _("Created"), "int"),
+        Column("won", _("Won"), "int"),
+        Column("lost", _("Lost"), "int"),
+        Column("rate", _("Won ÷ closed"), "rate"),
+        Column("won_of_created", _("Won ÷ created"), "rate"),
+    )
+    return [SectionTable(key, _title(key), columns, rows)]
+
+
+def _first_contact(key: str, value: Mapping[str, Any]) -> list[SectionTable]:
+    items: list[tuple[str, str, Kind]] = [
+        ("sla_hours", "SLA (hours)", "hours"),
+        ("within_sla", "Within SLA", "rate"),
+        ("median_hours", "Median hours to first contact", "hours"),
+    ]
+    return _key_values(key, items, value)
+
+
+def _stages(key: str, value: Mapping[str, Any]) -> list[SectionTable]:
+    return _per_key(
+        key,
+        value,
+        Column("stage", _("Stage")),
+        (
+            Column("count", _("Finished stays"), "int"),
+            Column("median_days", _("Median days"), "days"),
+            Column("mean_days", _("Mean days"), "days"),
+            Column("p90_days", _("P90 days"), "days"),
+            Column("open_count", _("Open now"), "int"),
+        ),
+    )
+
+
+def _conversion(key: str, value: Mapping[str, Any]) -> list[SectionTable]:
+    rows = [
+        {"stage": s, **v, "leakage": v["lost"] / v["reached"] if v["reached"] else None}
+        for s, v in value.items()
+    ]
+    columns = (
+        Column("stage", _("Stage")),
+        Column("reached", _("Reached"), "int"),
+        Column("advanced", _("Advanced"), "int"),
+        Column("lost", _("Lost"), "int"),
+        Column("rate", _("Conversion"), "rate"),
+        Column("leakage", _("Leakage"), "rate"),
+    )
+    return [SectionTable(key, _title(key), columns, rows)]
+
+
+def _completeness(key: str, value: Mapping[str, Any]) -> list[SectionTable]:
+    rows = [{"owner": owner, "mean": mean} for owner, mean in value["by_owner"].items()]
+    rows.append({"owner": _("All"), "mean": value["mean"]})
+    columns = (Column("owner", _("Owner")), Column("mean", _("Completeness"), "rate"))
+    return [SectionTable(key, _title(key), columns, rows)]
+
+
+def _lost(key: str, value: Mapping[str, Any]) -> list[SectionTable]:
+    return _per_key(
+        key,
+        value,
+        Column("reason", _("Reason")),
+        (
+            Column("count", _("Count"), "int"),
+            Column("amount", _("Amount"), "money"),
+            Column("by_stage", _("Lost from stage")),
+        ),
+    )
+
+
+def _repeat(key: str, value: Mapping[str, Any]) -> list[SectionTable]:
+    items: list[tuple[str, str, Kind]] = [
+        ("accounts_won", "Accounts with a win", "int"),
+        ("accounts_repeat", "Repeat accounts", "int"),
+        ("rate", "Repeat rate", "rate"),
+    ]
+    return _key_values(key, items, value)
+
+
+def _activity(key: str, value: Mapping[str, Any]) -> list[SectionTable]:
+    return _per_key(
+        key,
+        value,
+        Column("owner", _("Owner")),
+        (
+            Column("changes", _("Changes"), "int"),
+            Column("activities", _("Activities"), "int"),
+            Column("moves", _("Stage moves"), "int"),
+            Column("touched", _("Opportunities touched"), "int"),
+        ),
+    )
+
+
+def _forecast(key: str, value: Mapping[str, Any]) -> list[SectionTable]:
+    return _per_key(
+        key,
+        value,
+        Column("month", _("Month")),
+        (Column("count", _("Count"), "int"), Column("weighted", _("Weighted"), "money")),
+    )
+
+
+def _stale(key: str, value: Sequence[Mapping[str, Any]]) -> list[SectionTable]:
+    rows = [{**item, "why": stale_reason(item["reason"])} for item in value]
+    columns = (
+        Column("id", "ID"),
+        Column("owner", _("Owner")),
+        Column("manager", _("Manager")),
+        Column("why", _("Why")),
+        Column("days", _("Days"), "days"),
+    )
+    return [SectionTable(key, _title(key), columns, rows)]
+
+
+def stale_reason(code: str) -> str:
+    """A stale reason code in words, in the interface language."""
+    words = {
+        "over_stage_limit": _("over the stage's day limit"),
+        "next_step_overdue": _("next step overdue"),
+        "no_activity": _("no activity"),
+    }
+    return words.get(code, code)
+
+
+def _leaderboard(key: str, value: Sequence[Mapping[str, Any]]) -> list[SectionTable]:
+    columns = (
+        Column("owner", _("Owner")),
+        Column("won_amount", _("Won amount"), "money"),
+        Column("win_rate", _("Win rate"), "rate"),
+        Column("open_amount", _("Open amount"), "money"),
+    )
+    return [SectionTable(key, _title(key), columns, [dict(r) for r in value])]
+
+
+def _hygiene(key: str, value: Mapping[str, Any]) -> list[SectionTable]:
+    title = _title(key)
+    duplicates = [{"first": a, "second": b} for a, b in value["duplicates"]]
+    return [
+        SectionTable(
+            key,
+            f"{title}: {_('Likely duplicates')}",
+            (Column("first", "ID"), Column("second", "ID")),
+            duplicates,
+        ),
+        SectionTable(
+            key,
+            f"{title}: {_('Missing required fields')}",
+            (Column("id", "ID"), Column("stage", _("Stage")), Column("fields", _("Fields"))),
+            [dict(r) for r in value["missing_required"]],
+        ),
+        SectionTable(
+            key,
+            f"{title}: {_('Values not in pipeline.yaml')}",
+            (Column("id", "ID"), Column("field", _("Field")), Column("value", _("Value"))),
+            [dict(r) for r in value["unknown_values"]],
+        ),
+    ]
+
+
+_BUILDERS: dict[str, Callable[[str, Any], list[SectionTable]]] = {
+    "summary": _summary,
+    "sources": _sources,
+    "first_contact": _first_contact,
+    "stages": _stages,
+    "conversion": _conversion,
+    "completeness": _completeness,
+    "lost": _lost,
+    "repeat": _repeat,
+    "activity": _activity,
+    "forecast": _forecast,
+    "stale": _stale,
+    "leaderboard": _leaderboard,
+    "hygiene": _hygiene,
+}
+
+
+# --------------------------------------------------------------------------- renderers
+
+
+def cells(table: SectionTable, currency: str) -> list[list[str]]:
+    """The table's rows as display strings."""
+    body = []
+    for index, row in enumerate(table.rows):
+        kinds = table.kinds[index] if index < len(table.kinds) else {}
+        body.append(
+            [format_cell(row.get(c.key), kinds.get(c.key, c.kind), currency) for c in table.columns]
+        )
+    return body
+
+
+def _aligns(table: SectionTable) -> list[str]:
+    numeric = ("int", "money", "rate", "days", "hours")
+    if table.kinds:
+        return ["left", "right"]
+    return ["right" if c.kind in numeric else "left" for c in table.columns]
+
+
+def render_text(report: Mapping[str, Any], currency: str, markdown: bool = False) -> str:
+    """Every section as a titled table: plain for the terminal, GitHub Markdown for docs."""
+    return render_tables(section_tables(report), currency, markdown)
+
+
+def render_tables(tables: Sequence[SectionTable], currency: str, markdown: bool = False) -> str:
+    blocks = []
+    for table in tables:
+        heading = f"## {table.title}" if markdown else f"{table.title}\n{'=' * _width(table.title)}"
+        if table.rows:
+            body = tabulate(
+                cells(table, currency),
+                headers=[c.label for c in table.columns],
+                tablefmt="github" if markdown else "simple",
+                colalign=_aligns(table),
+                disable_numparse=True,
+            )
+        else:
+            body = _("(none)")
+        blocks.append(f"{heading}\n\n{body}" if markdown else f"{heading}\n{body}")
+    return "\n\n".join(blocks)
+
+
+def forecast_tables(
+    forecast: Mapping[str, Any], accuracy: Mapping[str, Any], by: str
+) -> list[SectionTable]:
+    """``pipeline forecast``: the forecast by month or owner, then accuracy per past month."""
+    first = Column("month", _("Month")) if by == "month" else Column("month", _("Owner"))
+    tables = _forecast("forecast", forecast)
+    tables[0] = SectionTable(
+        "forecast", tables[0].title, (first, *tables[0].columns[1:]), tables[0].rows
+    )
+    rows = [{"month": month, **values} for month, values in accuracy.items()]
+    columns = (
+        Column("month", _("Month")),
+        Column("forecast", _("Forecast at month start"), "money"),
+        Column("won", _("Won in month"), "money"),
+        Column("accuracy", _("Won ÷ forecast"), "rate"),
+    )
+    tables.append(SectionTable("accuracy", _("Forecast accuracy"), columns, rows))
+    return tables
+
+
+def render_csv(report: Mapping[str, Any]) -> str:
+    """One CSV block per table, each headed ``section,<columns>``, blocks separated by a blank line.
+
+    With one section requested the output is a single plain CSV file.
+    """
+    blocks = []
+    for table in section_tables(report):
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        keys = [c.key for c in table.columns]
+        if table.kinds:
+            keys = ["key", "value"]
+        writer.writerow(["section", *keys])
+        for row in table.rows:
+            writer.writerow([table.section, *(_csv_value(row.get(k)) for k in keys)])
+        blocks.append(buffer.getvalue())
+    return "\n".join(blocks).rstrip("\n")
+
+
+def _csv_value(value: Any) -> str:
+    if isinstance(value, Mapping):
+        return "; ".join(f"{k}={v}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return "; ".join(str(v) for v in value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return csv_cell(value) if not isinstance(value, float) else repr(value)
+
+
+def _width(text: str) -> int:
+    return max(len(text), wcswidth(text))

@@ -1,0 +1,1 @@
+"""The pipeline folder on disk: paths, ids, loading records plus problems, atomic writes, caches."""

@@ -1,0 +1,249 @@
+"""The pipeline folder: ``pipeline.yaml`` plus one file per opportunity.
+
+Loading never raises for one bad file: it returns the good records plus
+:class:`Problem` values naming file, line and field.  Writing goes through
+:mod:`pipeline_tui.yaml.edit` (round-trip) and :func:`.files.atomic_write`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml.comments import CommentedMap
+
+from pipeline_tui.core.config import CONFIG_FILE, OPPORTUNITIES_DIR, PipelineConfig
+from pipeline_tui.core.errors import BadRequest, InvalidData, NotFound, RepoError
+from pipeline_tui.core.model import ID_PATTERN, Opportunity, Pipeline, Problem, jsonable
+from pipeline_tui.core.validation import config_problems, opportunity_problems
+from pipeline_tui.storage import parsecache
+from pipeline_tui.storage.files import atomic_write
+from pipeline_tui.yaml.edit import edit_text, render_new
+from pipeline_tui.yaml.read import decode, parse_document, parse_fast, roundtrip_locator
+
+
+@dataclass(frozen=True)
+class Store:
+    """A pipeline folder on disk: ``pipeline.yaml`` plus ``opportunities/``."""
+
+    root: Path
+
+    @property
+    def config_path(self) -> Path:
+        return self.root / CONFIG_FILE
+
+    @property
+    def opportunities_dir(self) -> Path:
+        return self.root / OPPORTUNITIES_DIR
+
+    def relpath(self, path: Path) -> str:
+        return path.relative_to(self.root).as_posix()
+
+    def opportunity_path(self, opp_id: str) -> Path:
+        """The file for ``opp_id``; refuses ids that could escape ``opportunities/``."""
+        if not ID_PATTERN.match(opp_id) or ".." in opp_id:
+            raise BadRequest(
+                f"invalid id {opp_id!r}: use lower-case letters, digits, '-', '_' or '.' "
+                "(no slashes, no '..')"
+            )
+        path = self.opportunities_dir / f"{opp_id}.yaml"
+        if path.resolve().parent != self.opportunities_dir.resolve():
+            raise BadRequest(f"id {opp_id!r} would escape {OPPORTUNITIES_DIR}/")
+        return path
+
+    def opportunity_files(self) -> list[Path]:
+        if not self.opportunities_dir.is_dir():
+            return []
+        return sorted(self.opportunities_dir.glob("*.yaml"), key=lambda p: p.name)
+
+    # ----------------------------------------------------------------- reading
+
+    def load_config(self) -> PipelineConfig:
+        """The parsed config; raises :class:`InvalidData` since nothing works without it."""
+        path = CONFIG_FILE
+        cache = parsecache.for_root(self.root)
+        try:
+            key = parsecache.stat_key(self.config_path.stat())
+            cached = cache.get_config(key)
+            if isinstance(cached, PipelineConfig):
+                return cached
+            raw = self.config_path.read_bytes()
+        except OSError as exc:
+            raise RepoError(f"cannot read {self.config_path}: {exc.strerror}") from exc
+        problems = config_text_problems(raw, path)
+        if problems:
+            raise InvalidData(f"{CONFIG_FILE} is invalid, fix it first:", problems)
+        config = PipelineConfig.from_mapping(parse_fast(raw.decode("utf-8")))
+        cache.put_config(key, config)
+        return config
+
+    def load(self, config: PipelineConfig | None = None) -> Pipeline:
+        """Every opportunity that is valid, plus problems for the rest."""
+        return self.load_with_json(config)[0]
+
+    def load_with_json(
+        self, config: PipelineConfig | None = None
+    ) -> tuple[Pipeline, dict[str, str]]:
+        """:meth:`load`, plus each valid record's data as JSON text, keyed by path.
+
+        The JSON is made once per file version and kept in the parse cache, so
+        ``list --json`` at 10,000 deals does not encode 10,000 records again.
+        """
+        config = config or self.load_config()
+        cache = parsecache.for_root(self.root)
+        cache.use_config(config)
+        records: list[Opportunity] = []
+        problems: list[Problem] = []
+        texts: dict[str, str] = {}
+        names: set[str] = set()
+        for file in self.opportunity_files():
+            record, found, text = self._load_cached(file, config, cache)
+            names.add(file.name)
+            problems.extend(found)
+            if record is not None:
+                records.append(record)
+                texts[record.path] = text
+        cache.keep_only(names)
+        cache.save()
+        records, duplicates = _drop_duplicate_ids(records)
+        return Pipeline(config, tuple(records), tuple(problems + duplicates)), texts
+
+    def _load_cached(
+        self, file: Path, config: PipelineConfig, cache: parsecache.ParseCache
+    ) -> tuple[Opportunity | None, list[Problem], str]:
+        """:meth:`load_file` and the record's JSON, reused while the file is unchanged."""
+        try:
+            key = parsecache.stat_key(file.stat())
+        except OSError:
+            record, problems = self.load_file(file, config)
+            return record, problems, _data_json(record)
+        hit = cache.get(file.name, key)
+        if hit is None:
+            record, problems = self.load_file(file, config)
+            hit = (record, problems, _data_json(record))
+            cache.put(file.name, key, hit)
+        record, problems, text = hit
+        return record, list(problems), text
+
+    def load_file(
+        self, file: Path, config: PipelineConfig
+    ) -> tuple[Opportunity | None, list[Problem]]:
+        rel = self.relpath(file)
+        try:
+            raw = file.read_bytes()
+        except OSError as exc:
+            return None, [Problem(rel, f"cannot read: {exc.strerror}")]
+        text, problems = decode(raw, rel)
+        if text is None:
+            return None, problems
+        return check_opportunity_text(text, rel, config)
+
+    def existing_path(self, opp_id: str) -> Path:
+        """The file of an opportunity that exists, or :class:`NotFound`."""
+        path = self.opportunity_path(opp_id)
+        if not path.is_file():
+            raise NotFound(f"no opportunity {opp_id!r} ({self.relpath(path)} does not exist)")
+        return path
+
+    def get(self, opp_id: str, config: PipelineConfig) -> Opportunity:
+        """One opportunity by id, or a clear error naming its problems."""
+        path = self.existing_path(opp_id)
+        record, problems = self.load_file(path, config)
+        if record is None:
+            raise InvalidData(f"{self.relpath(path)} is invalid:", problems)
+        return record
+
+    def read_mapping(self, opp_id: str) -> Mapping[str, Any]:
+        """The parsed fields of one file, valid or not (so a broken one can be repaired)."""
+        path = self.existing_path(opp_id)
+        text, problems = decode(path.read_bytes(), self.relpath(path))
+        data, more = parse_document(text, self.relpath(path)) if text is not None else (None, [])
+        if not isinstance(data, Mapping):
+            reason = problems + more or [Problem(self.relpath(path), "not a mapping of fields", 1)]
+            raise InvalidData(f"{self.relpath(path)} cannot be read; fix it in an editor:", reason)
+        return data
+
+    # ----------------------------------------------------------------- writing
+
+    def render_new(self, fields: Mapping[str, Any]) -> str:
+        """YAML text for a new opportunity, fields in contract order."""
+        return render_new(fields)
+
+    def render_edit(self, path: Path, mutate: Callable[[CommentedMap], None]) -> tuple[str, str]:
+        """Apply ``mutate`` to the round-trip tree of ``path``: (old text, new text)."""
+        with path.open(encoding="utf-8", newline="") as handle:
+            old = handle.read()
+        return old, edit_text(old, mutate, self.relpath(path))
+
+    def validated(self, path: Path, text: str, config: PipelineConfig) -> Opportunity:
+        """The record ``text`` would be, or :class:`InvalidData` before anything is written."""
+        record, problems = check_opportunity_text(text, self.relpath(path), config)
+        errors = [p for p in problems if p.severity == "error"]
+        if record is None or errors:
+            raise InvalidData(
+                f"refused: the change would make {self.relpath(path)} invalid (nothing written):",
+                errors or problems,
+            )
+        return record
+
+    def write_config_text(self, text: str) -> None:
+        problems = config_text_problems(text.encode("utf-8"), CONFIG_FILE)
+        if problems:
+            raise InvalidData(
+                f"refused: {CONFIG_FILE} would be invalid (nothing written):", problems
+            )
+        atomic_write(self.config_path, text)
+
+
+def check_opportunity_text(
+    text: str, path: str, config: PipelineConfig
+) -> tuple[Opportunity | None, list[Problem]]:
+    """Parse and validate one opportunity's text; the record only if it has no errors."""
+    data, problems = parse_document(text, path)
+    if problems:
+        return None, problems
+    problems = opportunity_problems(data, path, config)
+    if problems:  # re-check with line numbers; the fast path found something
+        problems = opportunity_problems(data, path, config, roundtrip_locator(text))
+    if any(p.severity == "error" for p in problems):
+        return None, problems
+    return Opportunity.from_mapping(data, path), problems
+
+
+def config_text_problems(raw: bytes, path: str) -> list[Problem]:
+    text, problems = decode(raw, path)
+    if text is None:
+        return problems
+    data, problems = parse_document(text, path)
+    if problems:
+        return problems
+    problems = config_problems(data, path)
+    return config_problems(data, path, roundtrip_locator(text)) if problems else []
+
+
+def _data_json(record: Opportunity | None) -> str:
+    """A record's data as one line of JSON (dates as ISO text, like ``--json`` output)."""
+    if record is None:
+        return "null"
+    return json.dumps(jsonable(record.data), ensure_ascii=False)
+
+
+def _drop_duplicate_ids(records: list[Opportunity]) -> tuple[list[Opportunity], list[Problem]]:
+    """Ids must be unique; every file after the first claiming an id is reported."""
+    seen: dict[str, Opportunity] = {}
+    kept: list[Opportunity] = []
+    problems: list[Problem] = []
+    for record in records:
+        first = seen.get(record.id)
+        if first is None:
+            seen[record.id] = record
+            kept.append(record)
+        else:
+            problems.append(
+                Problem(record.path, f"duplicate id {record.id!r}, also in {first.path}", 1, "id")
+            )
+    return kept, problems
+

@@ -1,0 +1,158 @@
+"""``pipeline doctor``: is this pipeline healthy, and can it be fixed automatically?
+
+Doctor is a list of small check functions, each looking at one thing and
+returning a :class:`CheckResult`.  A result may carry a ``fix``; ``doctor
+--fix`` calls it and checks again.  To add a check, write a function taking
+the :class:`Workspace` and decorate it with :func:`check` (order of
+registration is the order shown).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any, Literal
+
+from pipeline_tui.core.errors import PipelineError
+from pipeline_tui.edits.workspace import Workspace
+from pipeline_tui.sync import merge_driver
+
+Status = Literal["ok", "warning", "error"]
+#: The one command a teammate runs after cloning the pipeline.
+CLONE_SETUP = "pipeline doctor --fix"
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One check's verdict; ``fix`` (if any) repairs it and says what it did."""
+
+    name: str
+    status: Status
+    message: str
+    fix: Callable[[], str] | None = None
+    fixed: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "check": self.name,
+            "status": self.status,
+            "message": self.message,
+            "fixable": self.fix is not None,
+            "fixed": self.fixed,
+        }
+
+
+Check = Callable[[Workspace], CheckResult]
+CHECKS: list[Check] = []
+
+
+def check(func: Check) -> Check:
+    """Register ``func`` as a doctor check."""
+    CHECKS.append(func)
+    return func
+
+
+def run_checks(
+    ws: Workspace, fix: bool = False, checks: list[Check] | None = None
+) -> list[CheckResult]:
+    """Every check's result; with ``fix``, repairable problems are repaired and re-checked."""
+    results = []
+    for func in CHECKS if checks is None else checks:
+        result = _safely(func, ws)
+        if fix and result.status != "ok" and result.fix is not None:
+            try:
+                done = result.fix()
+            except PipelineError as exc:
+                result = replace(result, message=f"{result.message} (fix failed: {exc})")
+            else:
+                result = replace(_safely(func, ws), fixed=done)
+        results.append(result)
+    return results
+
+
+def _safely(func: Check, ws: Workspace) -> CheckResult:
+    """A check that hits a pipeline error reports it instead of stopping the others."""
+    try:
+        return func(ws)
+    except PipelineError as exc:
+        return CheckResult(func.__name__.removeprefix("check_"), "error", str(exc))
+
+
+# --------------------------------------------------------------------------- checks
+
+
+@check
+def check_files(ws: Workspace) -> CheckResult:
+    """The same verdict as ``pipeline validate``, in one line."""
+    pipeline = ws.store.load(ws.store.load_config())
+    errors = [p for p in pipeline.problems if p.severity == "error"]
+    warnings = len(pipeline.problems) - len(errors)
+    counts = f"{len(pipeline.opportunities)} valid deals, {len(errors)} errors, {warnings} warnings"
+    if errors:
+        first = errors[0]
+        return CheckResult("files", "error", f"{counts}; first: {first} (see `pipeline validate`)")
+    return CheckResult("files", "warning" if warnings else "ok", counts)
+
+
+@check
+def check_merge_driver(ws: Workspace) -> CheckResult:
+    """The local half of the merge driver: ``.git/config`` names the command."""
+    problem = merge_driver.configured_problem(ws.git)
+    if problem is None:
+        return CheckResult("merge-driver", "ok", "YAML merge driver registered in .git/config")
+
+    def fix() -> str:
+        merge_driver.register(ws.git)
+        return f"registered the merge driver in .git/config ({merge_driver.DRIVER_KEY})"
+
+    message = (
+        f"{problem}: teammates' edits would merge line by line. "
+        f"Run `{CLONE_SETUP}` once in every fresh clone"
+    )
+    return CheckResult("merge-driver", _needed(ws), message, fix)
+
+
+@check
+def check_attributes(ws: Workspace) -> CheckResult:
+    """The committed half: ``.gitattributes`` routes opportunity files to the driver."""
+    if merge_driver.has_attributes(ws.root):
+        return CheckResult("gitattributes", "ok", f"{merge_driver.ATTRIBUTES_FILE} routes deals")
+
+    def fix() -> str:
+        path = merge_driver.add_attributes(ws.root, ws.git)
+        if path is None:
+            return (
+                f"added `{merge_driver.ATTRIBUTES_LINE}` to {merge_driver.ATTRIBUTES_FILE}; "
+                "it has other uncommitted changes of yours, so commit it yourself"
+            )
+        author = ws.git.identity(ws.author_name)
+        ws.git.check_ready()
+        with ws.git.write_lock():
+            ws.git.commit_paths([path], "pipeline: merge opportunities field by field", author)
+        return f"added `{merge_driver.ATTRIBUTES_LINE}` to {path.name} and committed it"
+
+    message = f"{merge_driver.ATTRIBUTES_FILE} lacks `{merge_driver.ATTRIBUTES_LINE}`"
+    return CheckResult("gitattributes", _needed(ws), message, fix)
+
+
+def _needed(ws: Workspace) -> Status:
+    """Merge set-up matters once the pipeline is shared: an error then, a warning before."""
+    try:
+        shared = ws.git.sync_remote(ws.git.current_branch()) is not None
+    except PipelineError:
+        shared = True
+    return "error" if shared else "warning"
+
+
+@check
+def check_remote(ws: Workspace) -> CheckResult:
+    """Sync needs a remote; without one the pipeline is single-user (fine, but say so)."""
+    branch = ws.git.current_branch()
+    remote = ws.git.sync_remote(branch)
+    if remote is None:
+        return CheckResult(
+            "remote",
+            "warning",
+            "no git remote: `pipeline sync` is off; add one with `git remote add origin URL`",
+        )
+    return CheckResult("remote", "ok", f"syncs with {remote} ({ws.git.remote_url(remote)})")

@@ -1,0 +1,390 @@
+"""``pipeline sync``: share the pipeline through an ordinary git remote, safely.
+
+One call does what a git expert would: fetch, replay the local pipeline
+commits on top of what teammates pushed (a rebase, so history stays a line and
+author dates, which the history engine measures durations from, are kept),
+and push; if someone pushed in between, do it again.  Opportunity files merge
+field by field through the merge driver; a file one side deleted and the other
+edited keeps the edit and records the question.  Anything git cannot merge
+that way stops the sync with the repository exactly as it was.
+
+Nothing of the user's unrelated work is committed: a dirty pipeline file stops
+the sync, other uncommitted changes are stashed around the rebase by git
+(unless the incoming commits touch them too, which also stops it).
+
+:func:`sync` prints nothing and returns a :class:`SyncResult`, so the CLI and
+the TUI's worker present the same facts their own way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from pipeline_tui.core.config import CONFIG_FILE, PipelineConfig
+from pipeline_tui.core.errors import PipelineError, RepoError, SyncError
+from pipeline_tui.core.model import Problem, same_value
+from pipeline_tui.edits.workspace import Workspace
+from pipeline_tui.git.repo import GitRepo
+from pipeline_tui.storage.files import atomic_write
+from pipeline_tui.sync.merge import Unmergeable, mark_deleted_conflict
+from pipeline_tui.sync.merge_driver import ATTRIBUTES_FILE, driver_config
+from pipeline_tui.yaml.read import parse_fast
+
+ChangeKind = Literal["new", "moved", "closed", "updated", "removed"]
+MAX_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class DealChange:
+    """What a teammate did to one deal, as seen in the commits that came in."""
+
+    id: str
+    title: str
+    kind: ChangeKind
+    stage_from: str | None = None
+    stage_to: str | None = None
+    fields: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        if self.kind in ("moved", "closed"):
+            return f"{self.title} ({self.id}): {self.stage_from} -> {self.stage_to}"
+        if self.kind == "updated" and self.fields:
+            return f"{self.title} ({self.id}): {', '.join(self.fields)}"
+        return f"{self.title} ({self.id})"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "kind": self.kind,
+            "from": self.stage_from,
+            "to": self.stage_to,
+            "fields": list(self.fields),
+        }
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    """The outcome of one sync: what came in, what went out, what needs a decision."""
+
+    remote: str
+    url: str
+    branch: str
+    received: int
+    sent: int
+    pushed: bool
+    attempts: int
+    unsent: int = 0
+    incoming: tuple[DealChange, ...] = ()
+    conflicts: tuple[Problem, ...] = ()
+    problems: tuple[Problem, ...] = ()
+
+    @property
+    def status(self) -> Literal["up-to-date", "synced", "conflicts"]:
+        if self.conflicts:
+            return "conflicts"
+        return "synced" if self.received or self.sent else "up-to-date"
+
+    def count(self, kind: ChangeKind) -> int:
+        return sum(1 for change in self.incoming if change.kind == kind)
+
+    def summary(self) -> str:
+        """One short paragraph for people: what came in, what went out, what to do."""
+        if self.status == "up-to-date":
+            return f"Already up to date with {self.remote}."
+        received = _plural(self.received, "commit")
+        if self.pushed:
+            sent = _plural(self.sent, "commit")
+            first = f"Synced with {self.remote}: received {received}, sent {sent}."
+        elif self.conflicts:
+            held = _plural(self.unsent, "local commit")
+            first = f"Received {received} from {self.remote}; {held} not sent yet."
+        else:
+            first = f"Synced with {self.remote}: received {received}."
+        lines = [first]
+        for kind in ("new", "moved", "closed", "updated", "removed"):
+            changes = [c for c in self.incoming if c.kind == kind]
+            if changes:
+                shown = "; ".join(c.describe() for c in changes[:5])
+                more = f"; and {len(changes) - 5} more" if len(changes) > 5 else ""
+                lines.append(f"  {len(changes)} {kind}: {shown}{more}")
+        if self.conflicts:
+            lines.append(
+                f"{_plural(len(self.conflicts), 'conflict')} to settle before your changes "
+                "are sent (then run `pipeline sync` again):"
+            )
+            lines += [f"  {problem}" for problem in self.conflicts]
+        if self.problems:
+            lines.append(f"{_plural(len(self.problems), 'file problem')} after sync:")
+            lines += [f"  {problem}" for problem in self.problems]
+        return "\n".join(lines)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "remote": self.remote,
+            "url": self.url,
+            "branch": self.branch,
+            "received": self.received,
+            "sent": self.sent,
+            "unsent": self.unsent,
+            "pushed": self.pushed,
+            "attempts": self.attempts,
+            "incoming": [c.to_json() for c in self.incoming],
+            "counts": {k: self.count(k) for k in ("new", "moved", "closed", "updated", "removed")},
+            "conflicts": [p.to_json() for p in self.conflicts],
+            "problems": [p.to_json() for p in self.problems],
+        }
+
+
+def sync(
+    root: Path | None = None, remote: str | None = None, max_attempts: int = MAX_ATTEMPTS
+) -> SyncResult:
+    """Fetch, rebase the local commits onto the remote, push; retry if the remote moved.
+
+    Raises :class:`SyncError` (with a ``reason`` code) when it cannot finish;
+    nothing is half-done then: no rebase is left in progress and every local
+    commit is intact (a retry may already have replayed them onto newer work).
+    """
+    ws = Workspace(root)
+    repo = ws.git
+    repo.current_branch()  # a detached HEAD gets its own reason code
+    try:
+        repo.check_ready()
+    except RepoError as exc:
+        raise SyncError("busy", str(exc)) from exc
+    with repo.write_lock():
+        return _sync_locked(ws, repo, remote, max_attempts)
+
+
+def _sync_locked(ws: Workspace, repo: GitRepo, remote: str | None, attempts: int) -> SyncResult:
+    branch = repo.current_branch()
+    remote = remote or repo.sync_remote(branch)
+    if remote is None:
+        raise SyncError(
+            "no-remote",
+            "this pipeline has no remote to sync with: add one with "
+            "`git remote add origin URL` (an empty GitHub/GitLab repository or a bare "
+            "repository on a server), then run `pipeline sync` again",
+        )
+    _refuse_dirty_pipeline(ws, repo)
+    start = repo.head()
+    if start is None:
+        raise SyncError("busy", "this repository has no commits yet: run `pipeline init` first")
+    done = _exchange(ws, repo, remote, branch, attempts)
+    upstream = done.upstream
+    return SyncResult(
+        remote=remote,
+        url=repo.remote_url(remote),
+        branch=branch,
+        received=repo.count_commits(start, upstream) if upstream else 0,
+        sent=done.sent if done.pushed else 0,
+        unsent=0 if done.pushed else done.sent,
+        pushed=done.pushed,
+        attempts=done.attempts,
+        incoming=_incoming(ws, repo, start, upstream) if upstream else (),
+        conflicts=done.conflicts,
+        problems=done.problems,
+    )
+
+
+@dataclass(frozen=True)
+class _Exchange:
+    """The last round of fetch-rebase-push: the remote head it built on, and the outcome."""
+
+    upstream: str | None
+    sent: int
+    pushed: bool
+    attempts: int
+    conflicts: tuple[Problem, ...]
+    problems: tuple[Problem, ...]
+
+
+def _exchange(ws: Workspace, repo: GitRepo, remote: str, branch: str, attempts: int) -> _Exchange:
+    """Fetch, rebase, push; again while the push loses a race, up to ``attempts`` times.
+
+    Local commits with recorded conflicts are not pushed: the person who saw
+    the conflict resolves it (``ours`` means them) before anyone else sees it.
+    """
+    set_upstream = repo.config_value(f"branch.{branch}.remote") is None
+    for attempt in range(1, attempts + 1):
+        repo.fetch(remote, branch)
+        upstream = repo.remote_head(remote, branch)
+        if upstream is not None:
+            _integrate(ws, repo, upstream, repo.remote_url(remote))
+        sent = repo.count_commits(upstream, "HEAD")
+        conflicts, problems = _problems(ws)
+        if conflicts or sent == 0:
+            return _Exchange(upstream, sent, False, attempt, conflicts, problems)
+        if repo.push(remote, branch, set_upstream):
+            return _Exchange(upstream, sent, True, attempt, conflicts, problems)
+    raise SyncError(
+        "busy",
+        f"{remote} kept changing while syncing ({attempts} attempts): "
+        "teammates are pushing right now; run `pipeline sync` again in a moment",
+    )
+
+
+# --------------------------------------------------------------------------- steps
+
+
+def _pipeline_paths(ws: Workspace, repo: GitRepo) -> list[str]:
+    """The pipeline's own files, relative to the top of the git work tree."""
+    root = ws.root.resolve().relative_to(repo.top)
+    prefix = "" if root == Path() else f"{root.as_posix()}/"
+    return [f"{prefix}{CONFIG_FILE}", f"{prefix}{ATTRIBUTES_FILE}", f"{prefix}opportunities/"]
+
+
+def _is_pipeline_path(path: str, pipeline_paths: list[str]) -> bool:
+    return any(path == p or (p.endswith("/") and path.startswith(p)) for p in pipeline_paths)
+
+
+def _refuse_dirty_pipeline(ws: Workspace, repo: GitRepo) -> None:
+    """Uncommitted pipeline edits would be mixed into the merge: ask the user first."""
+    paths = _pipeline_paths(ws, repo)
+    dirty = [p for p in repo.dirty_tracked() if _is_pipeline_path(p, paths)]
+    if dirty:
+        listed = ", ".join(dirty[:3]) + (f" and {len(dirty) - 3} more" if len(dirty) > 3 else "")
+        raise SyncError(
+            "dirty",
+            f"uncommitted changes to {listed}: sync only sends committed work. "
+            "Commit them (`git commit -am ...`) or discard them (`git restore FILE`), "
+            "then sync again",
+        )
+
+
+def _integrate(ws: Workspace, repo: GitRepo, upstream: str, url: str) -> None:
+    """Put the local commits on top of ``upstream`` (a rebase through the merge driver)."""
+    head = repo.head()
+    assert head is not None
+    base = repo.merge_base(head, upstream)
+    if base is None:
+        raise SyncError(
+            "unrelated-histories",
+            f"this pipeline and {url} share no history (they were created separately, "
+            "e.g. by two `pipeline init`s). Keep one: clone the remote into a new folder "
+            "with `git clone URL`, or push this pipeline to an empty repository",
+        )
+    if base == upstream:
+        return  # nothing new came in
+    dirty = repo.dirty_tracked()
+    touched = {path for _, path in repo.changed_files(base, upstream)}
+    clash = [p for p in dirty if p in touched]
+    if clash:
+        raise SyncError(
+            "dirty",
+            f"you have uncommitted changes to {', '.join(clash[:3])}, which teammates also "
+            "changed: commit them or set them aside (`git stash`), then sync again",
+        )
+    config = driver_config()
+    try:
+        done = repo.rebase(upstream, config, autostash=bool(dirty))
+        while not done:
+            _settle_stop(ws, repo)
+            done = repo.rebase_continue(config)
+    except BaseException:
+        repo.rebase_abort()  # whatever went wrong, leave the repository as it was
+        raise
+
+
+def _settle_stop(ws: Workspace, repo: GitRepo) -> None:
+    """A stopped rebase: settle delete-vs-edit of deals; anything else aborts the sync."""
+    unmerged = repo.unmerged()
+    paths = _pipeline_paths(ws, repo)
+    opportunities = paths[-1]
+    settle = {
+        path: stages
+        for path, stages in unmerged.items()
+        if path.startswith(opportunities) and path.endswith(".yaml") and len(stages - {1}) == 1
+    }
+    others = sorted(set(unmerged) - set(settle))
+    if not unmerged or others:
+        repo.rebase_abort()
+        what = ", ".join(others[:3]) if others else "the rebase"
+        raise SyncError(
+            "conflict",
+            f"your commits and the remote's both change {what} in a way pipeline cannot "
+            "merge by itself; nothing was changed. Merge by hand with `git pull --rebase`, "
+            "or ask for help, then run `pipeline sync` again",
+        )
+    for path, stages in settle.items():
+        local_deleted = 3 not in stages  # during a rebase, stage 3 is the local commit
+        kept = repo.file_at(":2" if local_deleted else ":3", path)
+        try:
+            text = mark_deleted_conflict(kept or "", ours_deleted=local_deleted)
+        except Unmergeable:
+            repo.rebase_abort()
+            raise SyncError("conflict", f"{path} is not valid YAML on one side") from None
+        atomic_write(repo.top / path, text)
+        repo.mark_resolved([path])
+
+
+def _problems(ws: Workspace) -> tuple[tuple[Problem, ...], tuple[Problem, ...]]:
+    """(recorded conflicts, other errors) in the pipeline as it now stands."""
+    try:
+        pipeline = ws.store.load(ws.store.load_config())
+    except PipelineError as exc:
+        return (), tuple(getattr(exc, "problems", ()) or [Problem(CONFIG_FILE, str(exc))])
+    errors = [p for p in pipeline.problems if p.severity == "error"]
+    conflicts = tuple(p for p in errors if (p.field or "").startswith("conflicts"))
+    return conflicts, tuple(p for p in errors if p not in conflicts)
+
+
+def _incoming(ws: Workspace, repo: GitRepo, start: str, upstream: str) -> tuple[DealChange, ...]:
+    """New, moved, closed, updated and removed deals between ``start`` and ``upstream``."""
+    base = repo.merge_base(start, upstream)
+    if base is None or base == upstream:
+        return ()
+    try:
+        config = ws.store.load_config()
+    except PipelineError:
+        config = None
+    changes = []
+    for status, path in repo.changed_files(base, upstream, _pipeline_paths(ws, repo)[-1]):
+        if path.endswith(".yaml"):
+            old = _mapping(repo.file_at(base, path)) if status != "A" else {}
+            new = _mapping(repo.file_at(upstream, path)) if status != "D" else {}
+            changes.append(_deal_change(Path(path).stem, status, old, new, config))
+    return tuple(changes)
+
+
+def _deal_change(
+    opp_id: str,
+    status: str,
+    old: Mapping[str, Any],
+    new: Mapping[str, Any],
+    config: PipelineConfig | None,
+) -> DealChange:
+    title = str(new.get("title") or old.get("title") or opp_id)
+    before, after = old.get("stage"), new.get("stage")
+    if status == "A":
+        return DealChange(opp_id, title, "new", None, _str(after))
+    if status == "D":
+        return DealChange(opp_id, title, "removed", _str(before), None)
+    if before == after:
+        fields = tuple(k for k in {**old, **new} if not same_value(old.get(k), new.get(k)))
+        return DealChange(opp_id, title, "updated", _str(before), _str(after), fields)
+    closed = config is not None and isinstance(after, str) and config.has_stage(after)
+    closed = closed and config is not None and not config.is_open(str(after))
+    return DealChange(opp_id, title, "closed" if closed else "moved", _str(before), _str(after))
+
+
+def _mapping(text: str | None) -> Mapping[str, Any]:
+    if not text:
+        return {}
+    try:
+        data = parse_fast(text)
+    except Exception:  # a broken file still counts as a change; validate names it
+        return {}
+    return data if isinstance(data, Mapping) else {}
+
+
+def _str(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"

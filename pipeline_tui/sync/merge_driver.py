@@ -1,0 +1,161 @@
+"""The merge driver's wiring into git: registration, and the entry point git calls.
+
+Git picks a custom merge driver in two steps: ``.gitattributes`` (committed,
+so every clone has it) says ``opportunities/*.yaml merge=pipeline``, and the
+repository's config (local, never cloned) says which command ``pipeline`` is.
+A fresh clone therefore lacks the second half; ``pipeline doctor --fix`` adds
+it, and ``pipeline sync`` passes it on the command line so it always applies.
+
+The command runs this interpreter (``python -m pipeline_tui``) rather than a
+``pipeline`` found on PATH: git runs drivers from hooks, GUIs and cron jobs
+whose PATH is anyone's guess.
+"""
+
+from __future__ import annotations
+
+import shlex
+import shutil
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Final
+
+from pipeline_tui.core.config import OPPORTUNITIES_DIR
+from pipeline_tui.core.errors import PipelineError
+from pipeline_tui.git.repo import GitRepo
+from pipeline_tui.storage.files import atomic_write
+from pipeline_tui.storage.store import Store, check_opportunity_text
+from pipeline_tui.sync.merge import Unmergeable, merge_files
+
+DRIVER_NAME: Final = "pipeline"
+DRIVER_LABEL: Final = "pipeline-tui field-wise YAML merge"
+ATTRIBUTES_FILE: Final = ".gitattributes"
+ATTRIBUTES_LINE: Final = f"{OPPORTUNITIES_DIR}/*.yaml merge={DRIVER_NAME}"
+NAME_KEY: Final = f"merge.{DRIVER_NAME}.name"
+DRIVER_KEY: Final = f"merge.{DRIVER_NAME}.driver"
+
+
+def driver_command(python: str | None = None) -> str:
+    """The ``merge.pipeline.driver`` command git runs for each file it must merge."""
+    return f"{shlex.quote(python or sys.executable)} -m pipeline_tui merge-driver %O %A %B %P"
+
+
+def driver_config() -> dict[str, str]:
+    """The two config keys that define the driver (for ``git config`` or ``git -c``)."""
+    return {NAME_KEY: DRIVER_LABEL, DRIVER_KEY: driver_command()}
+
+
+# --------------------------------------------------------------------------- registration
+
+
+def attributes_path(root: Path) -> Path:
+    return root / ATTRIBUTES_FILE
+
+
+def has_attributes(root: Path) -> bool:
+    """Whether the pipeline's ``.gitattributes`` routes opportunities to the driver."""
+    path = attributes_path(root)
+    if not path.is_file():
+        return False
+    lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    return any(line.split() == ATTRIBUTES_LINE.split() for line in lines)
+
+
+def write_attributes(root: Path) -> Path | None:
+    """Add the driver line to ``.gitattributes`` (keeping what is there); the path if changed."""
+    if has_attributes(root):
+        return None
+    path = attributes_path(root)
+    old = path.read_text(encoding="utf-8") if path.is_file() else ""
+    separator = "" if not old or old.endswith("\n") else "\n"
+    comment = "# pipeline-tui merges opportunity files field by field (see docs/sync.md)\n"
+    atomic_write(path, f"{old}{separator}{comment}{ATTRIBUTES_LINE}\n")
+    return path
+
+
+def add_attributes(root: Path, repo: GitRepo) -> Path | None:
+    """Write the driver line; the file to commit, or None if there is nothing to commit.
+
+    None also when ``.gitattributes`` already held uncommitted edits of the
+    user's: committing it would sweep those in (the line is still written).
+    """
+    path = attributes_path(root)
+    users_edits = path.exists() and repo.is_dirty(path)
+    written = write_attributes(root)
+    return None if written is None or users_edits else written
+
+
+def configured_problem(repo: GitRepo) -> str | None:
+    """Why the local git config does not (usably) register the driver, or None if it does."""
+    command = repo.config_value(DRIVER_KEY)
+    if not command:
+        return f"git config has no {DRIVER_KEY} (normal in a fresh clone)"
+    try:
+        words = shlex.split(command)
+    except ValueError:
+        words = []
+    program = words[0] if words else ""
+    if not program or (shutil.which(program) is None and not Path(program).is_file()):
+        return f"{DRIVER_KEY} runs {program or command!r}, which no longer exists"
+    return None
+
+
+def register(repo: GitRepo) -> None:
+    """Write the driver into this repository's ``.git/config`` (local, not committed)."""
+    for key, value in driver_config().items():
+        repo.set_config(key, value)
+
+
+# --------------------------------------------------------------------------- the driver
+
+
+@dataclass
+class DriverOutcome:
+    """What the driver tells git (exit code) and the user (lines for stderr)."""
+
+    exit_code: int
+    messages: list[str] = field(default_factory=list)
+
+
+def run_driver(base: Path, current: Path, other: Path, name: str) -> DriverOutcome:
+    """Merge ``name``'s three versions into ``current``; never raises.
+
+    Exit 0 when merged, even with recorded conflicts: the file is valid YAML
+    naming both values, and stopping a rebase would leave a non-expert in a
+    half-finished git state.  Exit 1 only if a side cannot be parsed; then
+    ``current`` is left exactly as it was (no conflict markers are written).
+    """
+    try:
+        rebasing = _rebasing()
+        result = merge_files(base, current, other, rebasing)
+    except (Unmergeable, OSError, UnicodeDecodeError) as exc:
+        return DriverOutcome(1, [f"pipeline merge-driver: cannot merge {name}: {exc}"])
+    messages = [
+        f"pipeline: {name}: {c.field} changed on both sides; both values kept under conflicts:"
+        for c in result.conflicts
+    ]
+    messages += _validation_messages(result.text, name)
+    return DriverOutcome(0, messages)
+
+
+def _rebasing() -> bool:
+    """Whether git is rebasing here (then ``%A`` is upstream and ``%B`` the local commit)."""
+    try:
+        return GitRepo(Path.cwd()).in_rebase()
+    except PipelineError:
+        return False
+
+
+def _validation_messages(text: str, name: str) -> list[str]:
+    """Problems of the merged file other than recorded conflicts (reported, not fatal)."""
+    root = Path.cwd() / PurePosixPath(name).parent.parent
+    try:
+        config = Store(root).load_config()
+    except PipelineError:
+        return []
+    _, problems = check_opportunity_text(text, name, config)
+    return [
+        f"pipeline: {problem}"
+        for problem in problems
+        if problem.severity == "error" and not (problem.field or "").startswith("conflicts")
+    ]

@@ -1,0 +1,93 @@
+"""The git pre-commit hook: stop a hand edit that breaks a file before it is committed.
+
+``pipeline hook install`` writes a small shell script into the repository's
+hooks folder; the script runs ``pipeline hook run``, which checks the STAGED
+content (``git cat-file`` on ``:path``, what the commit will actually hold,
+not the work tree) of every staged opportunity file and of ``pipeline.yaml``.
+Pipeline commands commit with ``--no-verify`` and have validated already, so
+the hook only ever costs time on hand-made commits.
+"""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from pathlib import Path
+
+from pipeline_tui.core.config import CONFIG_FILE, PipelineConfig
+from pipeline_tui.core.errors import BadRequest
+from pipeline_tui.core.model import Problem
+from pipeline_tui.git.repo import GitRepo
+from pipeline_tui.storage.store import Store, check_opportunity_text, config_text_problems
+from pipeline_tui.yaml.read import decode, parse_fast
+
+MARKER = "# installed by `pipeline hook install` (pipeline-tui)"
+BACKUP_NAME = "pre-commit.before-pipeline"
+
+
+def hook_script(pipeline_rel: str) -> str:
+    """The pre-commit script: this Python if it still exists, else ``pipeline`` on PATH."""
+    python = shlex.quote(sys.executable)
+    repo = '"$(git rev-parse --show-toplevel)"/' + shlex.quote(pipeline_rel or ".")
+    return f"""#!/bin/sh
+{MARKER}
+# Checks staged opportunity files and pipeline.yaml; bypass once with `git commit --no-verify`.
+if [ -x {python} ]; then
+    exec {python} -m pipeline_tui --repo {repo} hook run
+elif command -v pipeline >/dev/null 2>&1; then
+    exec pipeline --repo {repo} hook run
+fi
+echo "pipeline-tui pre-commit hook: pipeline is not installed here; skipping the check" >&2
+exit 0
+"""
+
+
+def install_hook(store: Store, git: GitRepo, force: bool = False) -> Path:
+    """Write ``pre-commit``; someone else's hook is kept unless ``force`` (then backed up)."""
+    hook = git.hooks_dir() / "pre-commit"
+    if hook.exists() and MARKER not in hook.read_text(encoding="utf-8", errors="replace"):
+        if not force:
+            raise BadRequest(
+                f"{hook} already exists and was not written by pipeline-tui: add "
+                "`pipeline hook run` to it yourself, or pass --force to replace it "
+                f"(the old one is kept as {BACKUP_NAME})"
+            )
+        hook.replace(hook.with_name(BACKUP_NAME))
+    rel = store.root.resolve().relative_to(git.top).as_posix()
+    hook.parent.mkdir(parents=True, exist_ok=True)
+    hook.write_text(hook_script("" if rel == "." else rel), encoding="utf-8")
+    hook.chmod(0o755)
+    return hook
+
+
+def staged_problems(store: Store, git: GitRepo) -> tuple[int, list[Problem]]:
+    """(files checked, problems) for the staged opportunity files and staged config."""
+    prefix = _prefix(store, git)
+    config_rel = prefix + CONFIG_FILE
+    opp_rels = [
+        rel
+        for rel in git.staged_paths(store.opportunities_dir)
+        if rel.endswith(".yaml") and "/" not in rel.removeprefix(prefix + "opportunities/")
+    ]
+    blobs = git.staged_blobs([config_rel, *opp_rels])
+    config_raw = blobs.pop(config_rel)
+    problems = config_text_problems(config_raw, CONFIG_FILE)
+    if problems:
+        return 1 + len(opp_rels), problems
+    config = PipelineConfig.from_mapping(parse_fast(config_raw.decode("utf-8")))
+    for rel, raw in blobs.items():
+        problems += _file_problems(rel.removeprefix(prefix), raw, config)
+    return len(blobs) + 1, problems
+
+
+def _file_problems(path: str, raw: bytes, config: PipelineConfig) -> list[Problem]:
+    text, problems = decode(raw, path)
+    if text is None:
+        return problems
+    _record, problems = check_opportunity_text(text, path, config)
+    return problems
+
+
+def _prefix(store: Store, git: GitRepo) -> str:
+    rel = store.root.resolve().relative_to(git.top).as_posix()
+    return "" if rel == "." else rel + "/"

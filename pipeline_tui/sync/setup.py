@@ -1,0 +1,33 @@
+"""Setting up a pipeline: ``pipeline init`` writes the config and registers the merge driver.
+
+Lives with sync because a new pipeline is set up for teammates from the first
+commit: ``.gitattributes`` routes deal files through the field-wise merge.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pipeline_tui.core.config import DEFAULT_CONFIG_TEXT
+from pipeline_tui.core.errors import BadRequest
+from pipeline_tui.git.repo import GitRepo
+from pipeline_tui.storage.store import Store
+from pipeline_tui.sync import merge_driver
+
+
+def init_pipeline(directory: Path, author_name: str | None = None) -> Path:
+    """Create a pipeline in ``directory`` (``git init`` if needed) and commit its config."""
+    repo = GitRepo.init(directory)
+    store = Store(directory.resolve())
+    if store.config_path.exists():
+        raise BadRequest(f"{store.config_path} already exists: this is already a pipeline")
+    author = repo.identity(author_name)
+    repo.check_ready()
+    with repo.write_lock():
+        store.write_config_text(DEFAULT_CONFIG_TEXT)
+        store.opportunities_dir.mkdir(exist_ok=True)
+        attributes = merge_driver.add_attributes(store.root, repo)  # teammates merge field-wise
+        merge_driver.register(repo)
+        paths = [store.config_path, *([attributes] if attributes else [])]
+        repo.commit_paths(paths, "pipeline: initialize", author)
+    return store.root

@@ -1,0 +1,186 @@
+"""Round-trip edits: change a file's values while keeping its comments, order and layout.
+
+Every write goes through ruamel's round-trip mode here, so the lines the user
+wrote survive and an edit changes only the lines it must.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Mapping
+from typing import Any
+
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+
+from pipeline_tui.core.errors import BadRequest, InvalidData
+from pipeline_tui.core.model import KNOWN_FIELDS, same_value
+from pipeline_tui.yaml.read import parse_fast
+from pipeline_tui.yaml.roundtrip import dump, roundtrip_yaml
+
+
+def render_new(fields: Mapping[str, Any]) -> str:
+    """YAML text for a new opportunity, fields in the order given."""
+    tree = CommentedMap()
+    for key, value in fields.items():
+        tree[key] = to_node(value, flow=key != "activities")
+    return dump(roundtrip_yaml(), tree)
+
+
+def edit_text(old: str, mutate: Callable[[CommentedMap], None], where: str) -> str:
+    """``old`` with ``mutate`` applied to its round-trip tree.
+
+    Line endings (CRLF from a Windows editor) and a leading BOM are kept,
+    so an edit still changes only the lines it must.
+    """
+    yaml = roundtrip_yaml(old)
+    tree = yaml.load(old.removeprefix("\ufeff"))
+    if not isinstance(tree, CommentedMap):
+        raise InvalidData(f"{where}: the file must hold a mapping of fields")
+    mutate(tree)
+    new = dump(yaml, tree)
+    if "\r\n" in old:
+        new = new.replace("\n", "\r\n")
+    return "\ufeff" + new if old.startswith("\ufeff") else new
+
+
+def set_dotted(tree: CommentedMap, key: str, value: Any) -> None:
+    """Set ``contact.email``-style keys, creating nested mappings (flow style) as needed."""
+    parts = key.split(".")
+    node = tree
+    for part in parts[:-1]:
+        child = node.get(part)
+        if child is not None and not isinstance(child, CommentedMap):
+            raise BadRequest(f"{key!r}: {part!r} holds a plain value, not a group of fields")
+        if child is None:
+            child = CommentedMap()
+            child.fa.set_flow_style()
+            _put(tree, node, part, child)
+        node = child
+    if value is None:
+        node.pop(parts[-1], None)
+    else:
+        _put(tree, node, parts[-1], to_node(value, flow=True))
+
+
+def _put(tree: CommentedMap, node: CommentedMap, key: str, value: Any) -> None:
+    """Assign in place; a new top-level known field goes where the docs order it."""
+    if key in node or node is not tree:
+        node[key] = value
+    else:
+        tree.insert(_insert_position(tree, key), key, value)
+
+
+def _insert_position(tree: CommentedMap, key: str) -> int:
+    """Where a new top-level key goes: after the known fields that precede it."""
+    if key not in KNOWN_FIELDS:
+        return len(tree)
+    earlier = set(KNOWN_FIELDS[: KNOWN_FIELDS.index(key)])
+    position = 0
+    for index, existing in enumerate(tree):
+        if existing in earlier:
+            position = index + 1
+    return position
+
+
+def append_item(tree: CommentedMap, key: str, item: Mapping[str, Any]) -> None:
+    """Append a flow-style mapping to the block sequence ``key``, creating it if needed."""
+    seq = tree.get(key)
+    if not isinstance(seq, CommentedSeq):
+        seq = CommentedSeq()
+        tree.insert(_insert_position(tree, key), key, seq)
+    seq.append(to_node(item, flow=True))
+
+
+def rewrite_to(
+    text: str, target: Mapping[str, Any], block_keys: Collection[str] = ("activities",)
+) -> str:
+    """``text`` edited so that it parses to ``target``, touching only what differs.
+
+    A merged or resolved file must keep the comments, key order, quoting and
+    layout its author wrote: unchanged keys keep their nodes, changed values are
+    replaced in place, new keys go where :func:`set_dotted` would put them, and
+    sequences keep the items that survive (so an appended activity is an insert).
+    New top-level ``block_keys`` are written in block style, their items in flow.
+    """
+    yaml = roundtrip_yaml(text)
+    tree = yaml.load(text) if text.strip() else None
+    old = parse_fast(text) if text.strip() else None
+    if not isinstance(tree, CommentedMap) or not isinstance(old, Mapping):
+        tree, old = CommentedMap(), {}
+    _reconcile_map(tree, tree, old, target, block_keys)
+    result = dump(yaml, tree)
+    if not same_value(parse_fast(result), dict(target)):  # never hand back a misread file
+        raise InvalidData("the YAML writer could not represent this content faithfully")
+    return result
+
+
+def _reconcile_map(
+    top: CommentedMap,
+    node: CommentedMap,
+    old: Mapping[str, Any],
+    new: Mapping[str, Any],
+    block_keys: Collection[str],
+) -> None:
+    for key in [k for k in node if k not in new]:
+        del node[key]
+    for key, value in new.items():
+        before = old.get(key)
+        if key in old and same_value(before, value):
+            continue
+        current = node.get(key)
+        if isinstance(value, Mapping) and isinstance(current, CommentedMap):
+            old_map = before if isinstance(before, Mapping) else {}
+            _reconcile_map(top, current, old_map, value, block_keys)
+        elif isinstance(value, list) and isinstance(current, CommentedSeq):
+            _reconcile_seq(current, before if isinstance(before, list) else [], value)
+        else:
+            block = node is top and key in block_keys
+            _put(top, node, key, to_node(value, flow=not block))
+
+
+def _reconcile_seq(seq: CommentedSeq, old: list[Any], new: list[Any]) -> None:
+    """Delete vanished items and insert new ones, keeping surviving item nodes."""
+    if len(old) != len(seq):
+        old = [None] * len(seq)
+    unclaimed = list(new)
+    kept: list[Any] = []
+    for index in range(len(old) - 1, -1, -1):
+        match = next((i for i, v in enumerate(unclaimed) if same_value(v, old[index])), None)
+        if match is None:
+            del seq[index]
+        else:
+            kept.insert(0, unclaimed.pop(match))
+    cursor = 0
+    for position, item in enumerate(new):
+        if cursor < len(kept) and same_value(kept[cursor], item):
+            cursor += 1
+        else:
+            seq.insert(position, to_node(item, flow=True))
+    if cursor != len(kept):  # the survivors changed order: rebuild
+        del seq[:]
+        seq.extend(to_node(item, flow=True) for item in new)
+
+
+def to_node(value: Any, flow: bool) -> Any:
+    """Plain Python values to ruamel nodes; nested mappings in flow style ({a: 1}).
+
+    Strings starting with ``:`` or ``?`` are quoted: ruamel writes them plain
+    inside flow collections (``{email: :x}``) and then cannot read them back.
+    """
+    if isinstance(value, str) and value[:1] in (":", "?"):
+        return DoubleQuotedScalarString(value)
+    if isinstance(value, Mapping) and not isinstance(value, CommentedMap):
+        node = CommentedMap()
+        for k, v in value.items():
+            node[k] = to_node(v, flow=True)
+        if flow:
+            node.fa.set_flow_style()
+        return node
+    if isinstance(value, list | tuple) and not isinstance(value, CommentedSeq):
+        seq = CommentedSeq(to_node(v, flow=True) for v in value)
+        if flow and not any(isinstance(v, Mapping) for v in value):
+            seq.fa.set_flow_style()
+        return seq
+    return value
+
+
