@@ -19,7 +19,6 @@ from functools import cache
 from pathlib import Path
 
 DOMAIN = "pipeline_tui"
-SUPPORTED = ("en", "zh_CN")
 _LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 _language: str | None = None
 

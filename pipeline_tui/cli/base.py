@@ -27,8 +27,6 @@ from pipeline_tui.yaml.read import parse_scalar
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-LIST_COLUMNS = ("id", "title", "account", "stage", "amount", "owner", "source", "expected_close")
-
 
 @dataclass
 class Context:

@@ -150,7 +150,7 @@ def report_command(
     chart: bool,
     html_file: Path | None,
 ) -> None:
-    """The METRICS.md indicators; SECTION is one or more of the names below (default: all).
+    """The indicators of docs/metrics.md; SECTION is one or more of the names below (default: all).
 
     \b
     Sections: summary, sources, first-contact, stages, conversion, completeness,

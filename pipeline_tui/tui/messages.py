@@ -25,10 +25,3 @@ class ColumnToggled(Message):
     """A collapsed won/lost column was clicked: show or hide closed deals."""
 
     stage: str
-
-
-@dataclass
-class ProblemChosen(Message):
-    """A row in the problems panel was selected."""
-
-    path: str

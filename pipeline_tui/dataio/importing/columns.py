@@ -10,7 +10,7 @@ not told to drop (``--map column=`` drops one on purpose).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from pipeline_tui.core.model import ID_PATTERN, KNOWN_FIELDS
@@ -133,7 +133,3 @@ def _place_custom(column: str, fields: dict[str, str], ignored: dict[str, str]) 
         ignored[column] = "its name cannot be a field name"
     else:
         fields[name] = column
-
-
-def missing_columns(plan: ColumnPlan, needed: Iterable[str]) -> list[str]:
-    return [f for f in needed if f not in plan.fields]

@@ -1,4 +1,4 @@
-"""Metrics: the METRICS.md indicators in panes, with charts where a picture reads faster.
+"""Metrics: the indicators of docs/metrics.md in panes, with charts where a picture reads faster.
 
 Numbers come from :func:`pipeline_tui.reports.build.build_report` (the same code as
 ``pipeline report``), computed in a worker from the pipeline and timelines
