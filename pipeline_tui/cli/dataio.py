@@ -14,6 +14,7 @@ import click
 from pipeline_tui import history
 from pipeline_tui.cli.base import Context, cli, parse_when, report
 from pipeline_tui.cli.history import progress_bar
+from pipeline_tui.core.clock import now
 from pipeline_tui.core.config import TeamMember
 from pipeline_tui.core.errors import BadRequest, ExitCode
 from pipeline_tui.core.model import Pipeline, jsonable
@@ -30,7 +31,6 @@ from pipeline_tui.dataio.importing.mapping import (
 from pipeline_tui.dataio.importing.plan import IMPORT_HASH, ImportPlan, apply_plan, plan_import
 from pipeline_tui.dataio.importing.table import RowProblem
 from pipeline_tui.dataio.importing.team import team_from_table
-from pipeline_tui.edits.workspace import now
 from pipeline_tui.storage.files import atomic_write
 from pipeline_tui.sync.precommit import install_hook, staged_problems
 from pipeline_tui.tabular import to_json

@@ -20,8 +20,9 @@ from typing import Any
 import click
 
 from pipeline_tui.cli.base import Context, cli, parse_when, report
+from pipeline_tui.core.clock import now
 from pipeline_tui.core.model import Pipeline
-from pipeline_tui.edits.workspace import Workspace, now
+from pipeline_tui.edits.workspace import Workspace
 from pipeline_tui.history import load_timelines, pipeline_as_of
 from pipeline_tui.i18n import set_language
 from pipeline_tui.reports.metrics.forecast import forecast_accuracy, month_starts, weighted_forecast

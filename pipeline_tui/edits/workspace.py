@@ -16,13 +16,14 @@ import unicodedata
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from ruamel.yaml.comments import CommentedMap
 
+from pipeline_tui.core.clock import now
 from pipeline_tui.core.config import CONFIG_FILE, PipelineConfig
 from pipeline_tui.core.errors import BadRequest, RepoError, RequirementsMissing, Unchanged
 from pipeline_tui.core.model import (
@@ -50,10 +51,6 @@ class Change:
     record: Opportunity
     commit: str
     message: str
-
-
-def now() -> datetime:
-    return datetime.now(UTC).replace(microsecond=0)
 
 
 def new_id(title: str) -> str:
@@ -285,7 +282,7 @@ class Workspace:
             )
         atomic_write(path, new)
         try:
-            sha = self.git.commit_paths([path], message, self._author(), at)
+            sha = self.git.commit_paths([path], message, self._author(), at or now())
         except RepoError:
             _restore(path, old)
             raise

@@ -22,6 +22,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING
 
+from pipeline_tui.core import clock
 from pipeline_tui.core.errors import RepoError, SyncError
 
 if TYPE_CHECKING:  # GitPython is imported lazily: it costs ~100 ms at start-up
@@ -330,7 +331,7 @@ class GitRepo:
         head: str | None,
     ) -> bytes:
         committer = self.identity()
-        stamp = _raw_date(datetime.now(UTC))
+        stamp = _raw_date(clock.now())
         parts: list[bytes] = []
         for index, commit in enumerate(commits):
             message = commit.message.encode("utf-8")

@@ -31,10 +31,11 @@ import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from pipeline_tui.core import clock
 from pipeline_tui.core.config import CONFIG_FILE, OPPORTUNITIES_DIR, PipelineConfig
 from pipeline_tui.core.errors import PipelineError
 from pipeline_tui.core.model import Opportunity, Pipeline, Problem, jsonable
@@ -154,7 +155,7 @@ def current_stays(
     from pipeline_tui.history import cache
 
     stays = cache.fresh(root, progress, entries=False).stays
-    moment = now or datetime.now(UTC)
+    moment = now or clock.now()
     result: dict[str, StageInterval] = {}
     for record in pipeline.opportunities:
         stay = stays.get(record.id)
@@ -570,7 +571,7 @@ def _with_work_tree(
             pipeline = Store(root).load()
         except PipelineError:
             return timelines
-    moment = now or datetime.now(UTC)
+    moment = now or clock.now()
     for record in pipeline.opportunities:
         known = timelines.get(record.id)
         if (

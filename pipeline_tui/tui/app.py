@@ -15,7 +15,8 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
-from pipeline_tui.edits.workspace import Workspace, now
+from pipeline_tui.core.clock import now
+from pipeline_tui.edits.workspace import Workspace
 from pipeline_tui.i18n import _, set_language
 from pipeline_tui.tui.screens.board import BoardScreen
 
