@@ -19,7 +19,8 @@ from typing import Any
 
 import click
 
-from pipeline_tui.cli.base import Context, cli, parse_when, report
+from pipeline_tui.cli.base import Context, cli, report
+from pipeline_tui.cli.values import parse_when
 from pipeline_tui.core.clock import now
 from pipeline_tui.core.model import Pipeline
 from pipeline_tui.edits.workspace import Workspace

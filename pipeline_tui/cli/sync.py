@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from pipeline_tui.cli.base import ID_ARGUMENT, Context, cli, parse_assignments, report
+from pipeline_tui.cli.base import ID_ARGUMENT, Context, cli, report
+from pipeline_tui.cli.values import parse_assignments
 from pipeline_tui.core.errors import ExitCode, SyncError
 from pipeline_tui.sync.doctor import CLONE_SETUP, run_checks
 from pipeline_tui.sync.exchange import sync

@@ -1,25 +1,20 @@
-"""Commands that move data in and out: ``import``, ``export`` and ``hook``."""
+"""``pipeline import``: one opportunity per row of a CSV or JSON file, all or nothing."""
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
 from contextlib import nullcontext
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import click
 
-from pipeline_tui import history
-from pipeline_tui.cli.base import Context, cli, parse_when, report
-from pipeline_tui.cli.history import progress_bar
+from pipeline_tui.cli.base import Context, cli, report
 from pipeline_tui.core.clock import now
 from pipeline_tui.core.config import TeamMember
 from pipeline_tui.core.errors import BadRequest, ExitCode
-from pipeline_tui.core.model import Pipeline, jsonable
-from pipeline_tui.core.timeline import Timeline
-from pipeline_tui.dataio.exporting import export_csv, export_json
+from pipeline_tui.core.model import jsonable
 from pipeline_tui.dataio.importing import read_table
 from pipeline_tui.dataio.importing.mapping import (
     ImportOptions,
@@ -31,8 +26,6 @@ from pipeline_tui.dataio.importing.mapping import (
 from pipeline_tui.dataio.importing.plan import IMPORT_HASH, ImportPlan, apply_plan, plan_import
 from pipeline_tui.dataio.importing.table import RowProblem
 from pipeline_tui.dataio.importing.team import team_from_table
-from pipeline_tui.storage.files import atomic_write
-from pipeline_tui.sync.precommit import install_hook, staged_problems
 from pipeline_tui.tabular import to_json
 
 
@@ -141,69 +134,6 @@ def import_cmd(
         raise SystemExit(ExitCode.PROBLEMS)
 
 
-@cli.command()
-@click.option(
-    "--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True
-)
-@click.option("--as-of", "as_of", metavar="DATE", help="The pipeline as it stood then (history).")
-@click.option("--bom", is_flag=True, help="Start the CSV with a UTF-8 byte-order mark (Excel).")
-@click.option(
-    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file."
-)
-@click.pass_obj
-def export(obj: Context, fmt: str, as_of: str | None, bom: bool, output: Path | None) -> None:
-    """Write every opportunity as CSV or JSON, with stage entry dates from git history."""
-    ws = obj.workspace()
-    when = parse_when(as_of)
-    pipeline, timelines = _pipeline_and_timelines(ws.root, ws.load(), when)
-    text = (
-        export_json(pipeline, timelines) if fmt == "json" else export_csv(pipeline, timelines, bom)
-    )
-    if output is None:
-        click.echo(text, nl=False)
-    else:
-        atomic_write(output, text)
-        report(f"wrote {len(pipeline.opportunities)} opportunities to {output}")
-    for problem in pipeline.problems:
-        report(str(problem))
-    skipped = {p.path for p in pipeline.problems if p.severity == "error"}
-    if skipped:
-        report(f"{len(skipped)} broken files are not in the export; fix them and export again")
-        raise SystemExit(ExitCode.PROBLEMS)
-
-
-@cli.group()
-def hook() -> None:
-    """The git pre-commit hook that validates hand-edited files before they are committed."""
-
-
-@hook.command("install")
-@click.option("--force", is_flag=True, help="Replace an existing pre-commit hook.")
-@click.pass_obj
-def hook_install(obj: Context, force: bool) -> None:
-    """Install the pre-commit hook in this pipeline's git repository."""
-    ws = obj.workspace()
-    path = install_hook(ws.store, ws.git, force)
-    click.echo(f"Installed {path}: commits with broken opportunity files are now refused.")
-
-
-@hook.command("run")
-@click.pass_obj
-def hook_run(obj: Context) -> None:
-    """Check the staged opportunity files and pipeline.yaml (what the hook runs)."""
-    ws = obj.workspace()
-    checked, problems = staged_problems(ws.store, ws.git)
-    errors = [p for p in problems if p.severity == "error"]
-    for problem in problems:
-        click.echo(str(problem), err=True)
-    if errors:
-        report(
-            f"commit refused: {len(errors)} problems in {checked} staged files; fix them and "
-            "`git add` again (or commit with --no-verify to skip this check)"
-        )
-        raise SystemExit(ExitCode.PROBLEMS)
-
-
 # --------------------------------------------------------------------------- helpers
 
 
@@ -217,22 +147,6 @@ def _read_team(path: Path | None, encoding: str) -> dict[str, TeamMember]:
             report(str(problem))
         raise BadRequest(f"--team {path}: {len(errors)} problems; nothing was imported")
     return members
-
-
-def _pipeline_and_timelines(
-    root: Path, current: Pipeline, when: datetime | None
-) -> tuple[Pipeline, dict[str, Timeline]]:
-    """The pipeline (as of ``when``) and each deal's stage stays known by then."""
-    with progress_bar() as progress:
-        timelines = history.load_timelines(root, progress=progress, pipeline=current)
-    if when is None:
-        return current, timelines
-    pipeline = history.pipeline_as_of(root, when)
-    cut = {
-        opp_id: Timeline(t.id, t.path, tuple(s for s in t.stages if s.entered <= when))
-        for opp_id, t in timelines.items()
-    }
-    return pipeline, cut
 
 
 def _outcome(
