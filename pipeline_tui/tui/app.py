@@ -18,6 +18,7 @@ from textual.screen import Screen
 from pipeline_tui.core.clock import now
 from pipeline_tui.edits.workspace import Workspace
 from pipeline_tui.i18n import _, set_language
+from pipeline_tui.tui.bindings import N_, translate_bindings
 from pipeline_tui.tui.screens.board import BoardScreen
 
 DARK, LIGHT = "textual-dark", "textual-light"
@@ -34,7 +35,7 @@ class PipelineApp(App[None]):
         "styles/metrics.tcss",
     ]
     TITLE = "pipeline"
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("t", "toggle_theme", _("Theme"))]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("t", "toggle_theme", N_("Theme"))]
 
     def __init__(
         self,
@@ -44,6 +45,7 @@ class PipelineApp(App[None]):
         dark: bool = True,
     ) -> None:
         super().__init__()
+        translate_bindings(self)
         self.workspace = workspace
         self.clock = clock
         self.poll_interval = poll_interval

@@ -24,6 +24,7 @@ from textual.widgets import Footer, Header
 from pipeline_tui.core.model import Opportunity, get_dotted
 from pipeline_tui.edits.workspace import Workspace
 from pipeline_tui.i18n import _
+from pipeline_tui.tui.bindings import N_, translate_bindings
 from pipeline_tui.tui.cards import CardCache, ColumnData, build_columns
 from pipeline_tui.tui.fields import (
     FieldSpec,
@@ -52,30 +53,30 @@ class BoardScreen(BoardData):
     """Stage columns with cards; the filter bar above, problems below."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("left,h", "cursor_x(-1)", _("Left"), show=False),
-        Binding("right,l", "cursor_x(1)", _("Right"), show=False),
-        Binding("up,k", "cursor_y(-1)", _("Up"), show=False),
-        Binding("down,j", "cursor_y(1)", _("Down"), show=False),
-        Binding("pageup", f"cursor_y(-{PAGE})", _("Page up"), show=False),
-        Binding("pagedown", f"cursor_y({PAGE})", _("Page down"), show=False),
-        Binding("home,g", "cursor_y(-1000000)", _("First card"), show=False),
-        Binding("end,G", "cursor_y(1000000)", _("Last card"), show=False),
-        Binding("enter", "open", _("Open")),
-        Binding("shift+right,L", "move(1)", _("Move →")),
-        Binding("shift+left,H", "move(-1)", _("Move ←")),
-        Binding("n", "new", _("New")),
-        Binding("e", "edit", _("Edit")),
-        Binding("a", "log", _("Log")),
-        Binding("w", "close('won')", _("Won")),
-        Binding("x", "close('lost')", _("Lost")),
-        Binding("slash", "filter", _("Filter")),
-        Binding("escape", "clear_filter", _("Clear filter"), show=False),
-        Binding("c", "toggle_closed", _("Closed")),
-        Binding("m", "metrics", _("Metrics")),
-        Binding("s", "sync", _("Sync")),
-        Binding("r", "reload", _("Reload"), show=False),
-        Binding("question_mark", "help", _("Help")),
-        Binding("q", "app.quit", _("Quit")),
+        Binding("left,h", "cursor_x(-1)", N_("Left"), show=False),
+        Binding("right,l", "cursor_x(1)", N_("Right"), show=False),
+        Binding("up,k", "cursor_y(-1)", N_("Up"), show=False),
+        Binding("down,j", "cursor_y(1)", N_("Down"), show=False),
+        Binding("pageup", f"cursor_y(-{PAGE})", N_("Page up"), show=False),
+        Binding("pagedown", f"cursor_y({PAGE})", N_("Page down"), show=False),
+        Binding("home,g", "cursor_y(-1000000)", N_("First card"), show=False),
+        Binding("end,G", "cursor_y(1000000)", N_("Last card"), show=False),
+        Binding("enter", "open", N_("Open")),
+        Binding("shift+right,L", "move(1)", N_("Move →")),
+        Binding("shift+left,H", "move(-1)", N_("Move ←")),
+        Binding("n", "new", N_("New")),
+        Binding("e", "edit", N_("Edit")),
+        Binding("a", "log", N_("Log")),
+        Binding("w", "close('won')", N_("Won")),
+        Binding("x", "close('lost')", N_("Lost")),
+        Binding("slash", "filter", N_("Filter")),
+        Binding("escape", "clear_filter", N_("Clear filter"), show=False),
+        Binding("c", "toggle_closed", N_("Closed")),
+        Binding("m", "metrics", N_("Metrics")),
+        Binding("s", "sync", N_("Sync")),
+        Binding("r", "reload", N_("Reload"), show=False),
+        Binding("question_mark", "help", N_("Help")),
+        Binding("q", "app.quit", N_("Quit")),
     ]
 
     def __init__(
@@ -85,6 +86,7 @@ class BoardScreen(BoardData):
         poll_interval: float = 1.0,
     ) -> None:
         super().__init__(workspace, now, poll_interval)
+        translate_bindings(self)
         self.filter = BoardFilter()
         self.show_closed = False
         self.columns: tuple[ColumnData, ...] = ()
@@ -269,7 +271,7 @@ class BoardScreen(BoardData):
                 keys = " / ".join(
                     self.app.get_key_display(Binding(k, "")) for k in binding.key.split(",")
                 )
-                rows.append((keys, binding.description))
+                rows.append((keys, _(binding.description)))
         rows.append((_("esc"), _("Clear the filter")))
         rows.append((_("ctrl+p"), _("Command palette (every action by name)")))
         return rows

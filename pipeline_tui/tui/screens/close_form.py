@@ -13,15 +13,17 @@ from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from pipeline_tui.i18n import _
+from pipeline_tui.tui.bindings import N_, translate_bindings
 
 
 class CloseForm(ModalScreen[str | None]):
     """Returns the reason ("" for a won deal without one), or None when cancelled."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", _("Cancel"))]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", N_("Cancel"))]
 
     def __init__(self, title: str, outcome: str, reasons: tuple[str, ...]) -> None:
         super().__init__(classes="form-screen")
+        translate_bindings(self)
         self.deal_title = title
         self.outcome = outcome
         self.reasons = reasons

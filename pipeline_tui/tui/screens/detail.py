@@ -25,6 +25,7 @@ from pipeline_tui.core.config import PipelineConfig
 from pipeline_tui.core.model import KNOWN_FIELDS, Opportunity, jsonable
 from pipeline_tui.core.timeline import Timeline
 from pipeline_tui.i18n import _
+from pipeline_tui.tui.bindings import N_, translate_bindings
 from pipeline_tui.tui.formatting import full_amount, short_date
 from pipeline_tui.tui.profile import completeness
 
@@ -36,14 +37,14 @@ _SKIP = {"title", "activities", "notes", "next_step"}
 
 class DetailScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,backspace", "app.pop_screen", _("Back")),
-        Binding("e", "edit", _("Edit")),
-        Binding("a", "log", _("Log")),
-        Binding("shift+right,L", "move(1)", _("Move →")),
-        Binding("shift+left,H", "move(-1)", _("Move ←")),
-        Binding("w", "close('won')", _("Won")),
-        Binding("x", "close('lost')", _("Lost")),
-        Binding("q", "app.quit", _("Quit")),
+        Binding("escape,backspace", "app.pop_screen", N_("Back")),
+        Binding("e", "edit", N_("Edit")),
+        Binding("a", "log", N_("Log")),
+        Binding("shift+right,L", "move(1)", N_("Move →")),
+        Binding("shift+left,H", "move(-1)", N_("Move ←")),
+        Binding("w", "close('won')", N_("Won")),
+        Binding("x", "close('lost')", N_("Lost")),
+        Binding("q", "app.quit", N_("Quit")),
     ]
 
     def __init__(
@@ -56,6 +57,7 @@ class DetailScreen(Screen[None]):
         now: Callable[[], datetime],
     ) -> None:
         super().__init__(classes="detail-screen")
+        translate_bindings(self)
         self.board = board
         self.record = record
         self.config = config

@@ -13,15 +13,17 @@ from textual.widgets import Button, Input, Label, Select, Static
 
 from pipeline_tui.core.model import ACTIVITY_KINDS
 from pipeline_tui.i18n import _
+from pipeline_tui.tui.bindings import N_, translate_bindings
 
 
 class LogForm(ModalScreen[tuple[str, str] | None]):
     """Returns (kind, note), or None when cancelled; an empty note is refused."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", _("Cancel"))]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", N_("Cancel"))]
 
     def __init__(self, title: str) -> None:
         super().__init__(classes="form-screen")
+        translate_bindings(self)
         self.deal_title = title
 
     def compose(self) -> ComposeResult:

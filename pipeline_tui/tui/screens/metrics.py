@@ -29,6 +29,7 @@ from pipeline_tui.reports.build import TITLES, build_report, scoped
 from pipeline_tui.reports.charts import chart_series
 from pipeline_tui.reports.metrics.window import Window
 from pipeline_tui.reports.tables import section_tables
+from pipeline_tui.tui.bindings import N_, translate_bindings
 from pipeline_tui.tui.widgets.report_table import BarChart, ReportTable, empty_note
 
 if TYPE_CHECKING:
@@ -72,11 +73,11 @@ WINDOWS: tuple[tuple[str, int | None], ...] = (
 
 class MetricsScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,m", "app.pop_screen", _("Back")),
+        Binding("escape,m", "app.pop_screen", N_("Back")),
         # priority: the focused table must not swallow the pane keys
-        Binding("left,h", "tab(-1)", _("Previous pane"), show=False, priority=True),
-        Binding("right,l", "tab(1)", _("Next pane"), priority=True),
-        Binding("q", "app.quit", _("Quit")),
+        Binding("left,h", "tab(-1)", N_("Previous pane"), show=False, priority=True),
+        Binding("right,l", "tab(1)", N_("Next pane"), priority=True),
+        Binding("q", "app.quit", N_("Quit")),
     ]
 
     def __init__(
@@ -87,6 +88,7 @@ class MetricsScreen(Screen[None]):
         now: Callable[[], datetime],
     ) -> None:
         super().__init__(classes="metrics-screen")
+        translate_bindings(self)
         self.board = board
         self.pipeline = pipeline
         self.timelines = timelines

@@ -20,6 +20,7 @@ from textual.suggester import SuggestFromList
 from textual.widgets import Button, Input, Label, Select, Static
 
 from pipeline_tui.i18n import _
+from pipeline_tui.tui.bindings import N_, translate_bindings
 from pipeline_tui.tui.fields import FieldSpec, format_field, parse_field
 
 Check = Callable[[dict[str, Any]], dict[str, str]]
@@ -29,8 +30,8 @@ class RecordForm(ModalScreen[dict[str, Any] | None]):
     """Fields in a grid; returns the parsed values, or None when cancelled."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", _("Cancel")),
-        Binding("ctrl+s", "submit", _("Save"), priority=True),
+        Binding("escape", "cancel", N_("Cancel")),
+        Binding("ctrl+s", "submit", N_("Save"), priority=True),
     ]
 
     def __init__(
@@ -43,6 +44,7 @@ class RecordForm(ModalScreen[dict[str, Any] | None]):
         explanation: str = "",
     ) -> None:
         super().__init__(classes="form-screen")
+        translate_bindings(self)
         self.heading = heading
         self.specs = specs
         self.initial = initial
