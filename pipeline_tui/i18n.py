@@ -52,6 +52,16 @@ def _(message: str) -> str:
     return catalog(language).get(message) or message
 
 
+def N_(message: str) -> str:  # noqa: N802 (gettext's name for "translate later")
+    """Mark ``message`` as a msgid to translate where it is shown, not where it is defined.
+
+    For class attributes and tables built on import (key bindings, report
+    sections): translated then, they would keep the language of whichever
+    module imported first.
+    """
+    return message
+
+
 @cache
 def catalog(language: str) -> dict[str, str]:
     """msgid -> msgstr for one language, read once per process."""

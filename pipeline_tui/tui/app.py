@@ -17,8 +17,8 @@ from textual.screen import Screen
 
 from pipeline_tui.core.clock import now
 from pipeline_tui.edits.workspace import Workspace
-from pipeline_tui.i18n import _, set_language
-from pipeline_tui.tui.bindings import N_, translate_bindings
+from pipeline_tui.i18n import N_, _, set_language
+from pipeline_tui.tui.bindings import translate_bindings
 from pipeline_tui.tui.screens.board import BoardScreen
 
 DARK, LIGHT = "textual-dark", "textual-light"

@@ -3,7 +3,7 @@
 ``BINDINGS`` lists are class attributes, evaluated on import: wrapping their
 descriptions in ``_()`` there would fix the language to whatever was current
 when the module happened to be imported, before ``pipeline.yaml``'s
-``language:`` is read.  Classes mark descriptions with :func:`N_` instead and
+``language:`` is read.  Classes mark descriptions with :func:`~pipeline_tui.i18n.N_` instead and
 call :func:`translate_bindings` in ``__init__``, when the language is known.
 """
 
@@ -15,11 +15,6 @@ from textual.binding import BindingsMap
 from textual.dom import DOMNode
 
 from pipeline_tui.i18n import _
-
-
-def N_(message: str) -> str:  # noqa: N802 (the gettext name for "translate later")
-    """Mark ``message`` for translation without translating it yet."""
-    return message
 
 
 def translate_bindings(node: DOMNode) -> None:

@@ -23,8 +23,8 @@ from textual.widgets import Footer, Header
 
 from pipeline_tui.core.model import Opportunity, get_dotted
 from pipeline_tui.edits.workspace import Workspace
-from pipeline_tui.i18n import _
-from pipeline_tui.tui.bindings import N_, translate_bindings
+from pipeline_tui.i18n import N_, _
+from pipeline_tui.tui.bindings import translate_bindings
 from pipeline_tui.tui.cards import CardCache, ColumnData, build_columns
 from pipeline_tui.tui.fields import (
     FieldSpec,

@@ -24,8 +24,8 @@ from textual.widgets import Footer, Header, Static
 from pipeline_tui.core.config import PipelineConfig
 from pipeline_tui.core.model import KNOWN_FIELDS, Opportunity, jsonable
 from pipeline_tui.core.timeline import Timeline
-from pipeline_tui.i18n import _
-from pipeline_tui.tui.bindings import N_, translate_bindings
+from pipeline_tui.i18n import N_, _
+from pipeline_tui.tui.bindings import translate_bindings
 from pipeline_tui.tui.formatting import full_amount, short_date
 from pipeline_tui.tui.profile import completeness
 

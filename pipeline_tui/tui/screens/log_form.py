@@ -12,8 +12,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
 from pipeline_tui.core.model import ACTIVITY_KINDS
-from pipeline_tui.i18n import _
-from pipeline_tui.tui.bindings import N_, translate_bindings
+from pipeline_tui.i18n import N_, _
+from pipeline_tui.tui.bindings import translate_bindings
 
 
 class LogForm(ModalScreen[tuple[str, str] | None]):

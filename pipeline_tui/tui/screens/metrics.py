@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -24,40 +23,18 @@ from textual.widgets import DataTable, Footer, Header, Label, Select, TabbedCont
 
 from pipeline_tui.core.model import Pipeline
 from pipeline_tui.core.timeline import Timeline
-from pipeline_tui.i18n import _
-from pipeline_tui.reports.build import TITLES, build_report, scoped
+from pipeline_tui.i18n import N_, _
+from pipeline_tui.reports.build import build_report, scoped
 from pipeline_tui.reports.charts import chart_series
 from pipeline_tui.reports.metrics.window import Window
+from pipeline_tui.reports.sections import PANES, Pane, pane_sections
 from pipeline_tui.reports.tables import section_tables
-from pipeline_tui.tui.bindings import N_, translate_bindings
+from pipeline_tui.tui.bindings import translate_bindings
 from pipeline_tui.tui.widgets.report_table import BarChart, ReportTable, empty_note
 
 if TYPE_CHECKING:
     from pipeline_tui.tui.screens.board import BoardScreen
 
-
-@dataclass(frozen=True)
-class Pane:
-    """One tab: its title and the report sections it shows (charts first)."""
-
-    id: str
-    title: str
-    sections: tuple[str, ...]
-    chart: bool = False
-
-
-PANES = (
-    Pane("summary", "Summary", ("summary", "leaderboard")),
-    Pane("funnel", "Stage conversion", ("conversion",), chart=True),
-    Pane("cycle", "Stage cycle time", ("stages",), chart=True),
-    Pane("forecast", "Weighted forecast", ("forecast",), chart=True),
-    Pane("sources", "Source conversion rate", ("sources", "first_contact")),
-    Pane("lost", "Lost-reason analysis", ("lost",)),
-    Pane("team", "Team activity", ("activity",)),
-    Pane("stale", "Stale opportunities", ("stale",)),
-    Pane("customers", "Profile completeness", ("completeness", "repeat")),
-    Pane("hygiene", "Data hygiene", ("hygiene",)),
-)
 
 #: What the filters ask for: (owner, source, window).
 Asked = tuple[str | None, str | None, Window]
@@ -176,17 +153,17 @@ class MetricsScreen(Screen[None]):
                 await body.mount_all(self._pane_widgets(pane, report, currency))
 
     def _pane_widgets(self, pane: Pane, report: Mapping[str, Any], currency: str) -> list[Widget]:
-        part = {key: report[key] for key in pane.sections if key in report}
+        sections = pane_sections(pane)
+        part = {s.key: report[s.key] for s in sections if s.key in report}
         widgets: list[Widget] = []
-        if pane.chart:
-            for title, labels, values, horizontal in chart_series(part):
-                if labels:
-                    widgets.append(BarChart(title, labels, values, horizontal))
+        for title, labels, values, horizontal in chart_series(part):
+            if labels:
+                widgets.append(BarChart(title, labels, values, horizontal))
         for table in section_tables(part):
             if table.rows:
                 widgets.append(ReportTable(table, currency))
         if not widgets:
-            titles = ", ".join(_(TITLES[key]) for key in pane.sections if key in TITLES)
+            titles = ", ".join(_(s.title) for s in sections)
             widgets.append(empty_note(_("Nothing to show yet for {what}").format(what=titles)))
         return widgets
 

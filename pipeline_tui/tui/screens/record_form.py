@@ -19,8 +19,8 @@ from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
 from textual.widgets import Button, Input, Label, Select, Static
 
-from pipeline_tui.i18n import _
-from pipeline_tui.tui.bindings import N_, translate_bindings
+from pipeline_tui.i18n import N_, _
+from pipeline_tui.tui.bindings import translate_bindings
 from pipeline_tui.tui.fields import FieldSpec, format_field, parse_field
 
 Check = Callable[[dict[str, Any]], dict[str, str]]
