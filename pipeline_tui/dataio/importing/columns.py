@@ -13,54 +13,30 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from pipeline_tui.core.fields import BY_KEY, FIELDS, import_synonyms
 from pipeline_tui.core.model import ID_PATTERN, KNOWN_FIELDS
 
 #: Role fields that are not stored under their own name: ``external_id`` links
 #: a row to its file; ``engaged`` and ``closed`` are dates that drive history.
-ROLE_FIELDS = ("external_id", "engaged", "closed")
-
-#: Field -> accepted column names (normalized), best first.
-SYNONYMS: dict[str, tuple[str, ...]] = {
+ROLE_SYNONYMS: dict[str, tuple[str, ...]] = {
     "external_id": (
         "external_id", "opportunity_id", "deal_id", "record_id", "crm_id", "id",
     ),
-    "title": ("title", "deal_name", "opportunity_name", "deal", "opportunity", "name", "subject"),
-    "account": (
-        "account", "company", "account_name", "company_name", "customer", "client",
-        "organization", "organisation",
-    ),
-    "stage": ("stage", "deal_stage", "pipeline_stage", "status", "phase"),
-    "amount": ("amount", "value", "deal_value", "close_value", "deal_amount", "deal_size"),
-    "currency": ("currency",),
-    "owner": (
-        "owner", "sales_agent", "deal_owner", "sales_rep", "salesperson", "rep", "agent",
-        "assigned_to",
-    ),
-    "source": ("source", "lead_source", "channel"),
-    "created": (
-        "created", "created_at", "created_date", "create_date", "date_created", "open_date",
-    ),
     "engaged": ("engaged", "engage_date", "engaged_at", "engaged_date", "engagement_date"),
     "closed": ("closed", "close_date", "closed_at", "closed_date", "date_closed"),
-    "expected_close": ("expected_close", "expected_close_date"),
-    "probability": ("probability", "win_probability"),
-    "lost_reason": ("lost_reason", "loss_reason", "reason_lost"),
-    "won_reason": ("won_reason", "win_reason"),
-    "contact.name": ("contact_name", "contact"),
-    "contact.email": ("contact_email", "email"),
-    "contact.phone": ("contact_phone", "phone"),
-    "contact.role": ("contact_role",),
-    "next_step.action": ("next_step_action", "next_step"),
-    "next_step.due": ("next_step_due",),
-    "notes": ("notes", "description", "comments"),
-    "tags": ("tags", "labels"),
 }  # fmt: skip
+ROLE_FIELDS = tuple(ROLE_SYNONYMS)
+
+#: Field -> accepted column names (normalized), best first: the role fields',
+#: then each known field's (its ``FieldDef.synonyms`` in :mod:`pipeline_tui.core.fields`).
+SYNONYMS: dict[str, tuple[str, ...]] = {**ROLE_SYNONYMS, **import_synonyms()}
 
 #: Columns ``pipeline export`` derives from history; importing them back would
 #: turn computed dates into stale custom fields.
 DERIVED_PREFIXES = ("entered_", "stage_entered_")
 
-_NESTED_ROOTS = ("contact", "next_step", "profile")
+#: Known fields holding sub-fields ``--map`` may name (``contact.email``, ``profile.industry``).
+_NESTED_ROOTS = tuple(f.key for f in FIELDS if f.kind in ("group", "mapping") and f.mappable)
 
 
 def normalize(name: str) -> str:
@@ -69,8 +45,11 @@ def normalize(name: str) -> str:
 
 def is_target_field(name: str) -> bool:
     """A field ``--map column=FIELD`` may name: known, role, nested or custom."""
-    if name in KNOWN_FIELDS or name in ROLE_FIELDS or name in SYNONYMS:
-        return name not in {"id", "activities"}
+    known = BY_KEY.get(name)
+    if known is not None:
+        return known.mappable
+    if name in ROLE_FIELDS:
+        return True
     root, _, rest = name.partition(".")
     if rest:
         return root in _NESTED_ROOTS and bool(re.fullmatch(r"[a-z0-9_]+", rest))
