@@ -331,7 +331,7 @@ def test_a_pipeline_in_a_subfolder_of_a_bigger_repository(tmp_path: Path) -> Non
     (top / "README").write_text("other things live here\n", encoding="utf-8")
     git(top, "add", "README")
     git(top, "commit", "-qm", "unrelated", at=day(-1))
-    root = init_pipeline(top / "sales")
+    root = init_pipeline(top / "sales", layout="flat")
     ws = Workspace(root)
     created = new_deal(ws, "acme", day(0))
     moved = ws.move("acme", "qualified", at=day(1)).commit

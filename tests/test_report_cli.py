@@ -43,7 +43,7 @@ def at(month: int, day: int) -> datetime:
 
 
 def build_story(root: Path) -> Path:
-    repo = init_pipeline(root)
+    repo = init_pipeline(root, layout="flat")
     alice = Workspace(repo, "alice")
     wang = Workspace(repo, "王芳")
     email = {"contact.email": "buyer@example.com"}

@@ -184,8 +184,7 @@ def pipeline_as_of(root: Path, when: datetime) -> Pipeline:
     versions = [
         version
         for events in history.events.values()
-        if (version := _version_at(events, when)) is not None
-        and PurePosixPath(version.path).parent.as_posix() == OPPORTUNITIES_DIR
+        if (version := _version_at(events, when)) is not None and _is_opportunity(version.path)
     ]
     config_blob = _config_at(history.config, when)
     if len(_as_of_memo) > _AS_OF_MEMO_LIMIT:

@@ -41,7 +41,9 @@ def deals_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
         patch.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
         patch.setenv("GIT_CONFIG_NOSYSTEM", "1")
         patch.setenv("HOME", str(home))
-        return build_deals(init_pipeline(tmp_path_factory.mktemp("template") / "deals"))
+        return build_deals(
+            init_pipeline(tmp_path_factory.mktemp("template") / "deals", layout="flat")
+        )
 
 
 @pytest.fixture
