@@ -31,6 +31,7 @@ from wcwidth import wcswidth
 from pipeline_tui import history, i18n
 from pipeline_tui.cli import cli
 from pipeline_tui.edits.workspace import Workspace
+from pipeline_tui.storage.layout import LAYOUTS, Layout
 from pipeline_tui.sync.setup import init_pipeline
 from tests.gitutil import git
 
@@ -42,8 +43,8 @@ def at(month: int, day: int) -> datetime:
     return datetime(2026, month, day, 12, tzinfo=UTC)
 
 
-def build_story(root: Path) -> Path:
-    repo = init_pipeline(root, layout="flat")
+def build_story(root: Path, layout: Layout) -> Path:
+    repo = init_pipeline(root, layout=layout)
     alice = Workspace(repo, "alice")
     wang = Workspace(repo, "王芳")
     email = {"contact.email": "buyer@example.com"}
@@ -88,8 +89,11 @@ def build_story(root: Path) -> Path:
     return repo
 
 
-@pytest.fixture(scope="module")
-def story(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+@pytest.fixture(scope="module", params=LAYOUTS)
+def story(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[Path]:
+    """The dated story, built once per deal-file layout: every report must agree on both."""
     home = tmp_path_factory.mktemp("story-home")
     (home / ".gitconfig").write_text(
         "[user]\n\tname = Test User\n\temail = test@example.com\n"
@@ -99,7 +103,7 @@ def story(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
         patch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-        yield build_story(tmp_path_factory.mktemp("story") / "deals")
+        yield build_story(tmp_path_factory.mktemp("story") / "deals", request.param)
 
 
 @pytest.fixture(autouse=True)
