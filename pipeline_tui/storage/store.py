@@ -7,6 +7,7 @@ Loading never raises for one bad file: it returns the good records plus
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -19,17 +20,27 @@ from pipeline_tui.core.config import CONFIG_FILE, OPPORTUNITIES_DIR, PipelineCon
 from pipeline_tui.core.errors import BadRequest, InvalidData, NotFound, RepoError
 from pipeline_tui.core.model import ID_PATTERN, Opportunity, Pipeline, Problem, jsonable
 from pipeline_tui.core.validation import config_problems, opportunity_problems
-from pipeline_tui.storage import parsecache
 from pipeline_tui.storage.files import atomic_write
+from pipeline_tui.storage.parsecache import ParseCache, stat_key
 from pipeline_tui.yaml.edit import edit_text, render_new
 from pipeline_tui.yaml.read import decode, parse_document, parse_fast, roundtrip_locator
 
 
 @dataclass(frozen=True)
 class Store:
-    """A pipeline folder on disk: ``pipeline.yaml`` plus ``opportunities/``."""
+    """A pipeline folder on disk: ``pipeline.yaml`` plus ``opportunities/``.
+
+    Each store keeps its own :attr:`parse_cache`, so loading twice through
+    one store (a workspace, the board) reuses what the first load parsed,
+    while a new ``Store`` starts from the cache file, as a new process does.
+    """
 
     root: Path
+
+    @functools.cached_property
+    def parse_cache(self) -> ParseCache:
+        """Parses of this folder's files, read from ``.git/`` on first use."""
+        return ParseCache(self.root)
 
     @property
     def config_path(self) -> Path:
@@ -64,9 +75,9 @@ class Store:
     def load_config(self) -> PipelineConfig:
         """The parsed config; raises :class:`InvalidData` since nothing works without it."""
         path = CONFIG_FILE
-        cache = parsecache.for_root(self.root)
+        cache = self.parse_cache
         try:
-            key = parsecache.stat_key(self.config_path.stat())
+            key = stat_key(self.config_path.stat())
             cached = cache.get_config(key)
             if isinstance(cached, PipelineConfig):
                 return cached
@@ -93,7 +104,7 @@ class Store:
         ``list --json`` at 10,000 deals does not encode 10,000 records again.
         """
         config = config or self.load_config()
-        cache = parsecache.for_root(self.root)
+        cache = self.parse_cache
         cache.use_config(config)
         records: list[Opportunity] = []
         problems: list[Problem] = []
@@ -112,11 +123,11 @@ class Store:
         return Pipeline(config, tuple(records), tuple(problems + duplicates)), texts
 
     def _load_cached(
-        self, file: Path, config: PipelineConfig, cache: parsecache.ParseCache
+        self, file: Path, config: PipelineConfig, cache: ParseCache
     ) -> tuple[Opportunity | None, list[Problem], str]:
         """:meth:`load_file` and the record's JSON, reused while the file is unchanged."""
         try:
-            key = parsecache.stat_key(file.stat())
+            key = stat_key(file.stat())
         except OSError:
             record, problems = self.load_file(file, config)
             return record, problems, _data_json(record)
@@ -246,4 +257,3 @@ def _drop_duplicate_ids(records: list[Opportunity]) -> tuple[list[Opportunity], 
                 Problem(record.path, f"duplicate id {record.id!r}, also in {first.path}", 1, "id")
             )
     return kept, problems
-
