@@ -9,7 +9,14 @@ import pytest
 
 from pipeline_tui.core.timeline import SECONDS_PER_DAY, StageInterval, Timeline
 from pipeline_tui.edits.workspace import Workspace
-from pipeline_tui.history import load_timeline, load_timelines, pipeline_as_of, scan_timelines
+from pipeline_tui.history import (
+    cache,
+    load_timeline,
+    load_timelines,
+    pipeline_as_of,
+    scan_timelines,
+)
+from pipeline_tui.storage import cachefile
 from pipeline_tui.storage.layout import LAYOUTS, Layout
 from pipeline_tui.sync.merge_driver import DRIVER_NAME
 from tests.gitutil import deal_path, deal_rel
@@ -359,13 +366,9 @@ def test_a_pipeline_in_a_subfolder_of_a_bigger_repository(tmp_path: Path, layout
 def test_a_cache_written_for_other_dataclass_fields_is_not_read(
     repo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-
-    from pipeline_tui.history import cache
-
     new_deal(Workspace(repo), "acme", day(0))
     expected = both(repo)
-    cache_file = repo / ".git" / "pipeline-tui" / cache.CACHE_FILE
-    assert cache._read(cache_file) is not None
-    monkeypatch.setattr(cache, "_LAYOUT", "Timeline(id,stages,added_field)")
-    assert cache._read(cache_file) is None
+    assert cache.read(cache.cache_file(repo, "")) is not None
+    monkeypatch.setattr(cachefile, "layout", lambda classes: "Timeline(id,stages,added_field)")
+    assert cache.read(cache.cache_file(repo, "")) is None
     assert load_timelines(repo, now=NOW) == expected

@@ -28,9 +28,11 @@ import pytest
 from click.testing import CliRunner, Result
 from wcwidth import wcswidth
 
-from pipeline_tui import history, i18n
+from pipeline_tui import i18n
 from pipeline_tui.cli import cli
 from pipeline_tui.edits.workspace import Workspace
+from pipeline_tui.history import as_of
+from pipeline_tui.storage import store
 from pipeline_tui.storage.layout import LAYOUTS, Layout
 from pipeline_tui.sync.setup import init_pipeline
 from tests.gitutil import git
@@ -204,11 +206,21 @@ def test_as_of_a_past_date_answers_from_history_without_touching_files(story: Pa
     assert git(story, "rev-parse", "HEAD") == head
 
 
-def test_as_of_keeps_parsed_past_versions_for_the_next_run(story: Path) -> None:
+def test_as_of_keeps_parsed_past_versions_for_the_next_run(
+    story: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     first = report_json(story, "--as-of", "2026-09-12T18:00:00+00:00")
     assert (story / ".git" / "pipeline-tui" / "blobs.pickle").is_file()
-    history._as_of_memo.clear()  # as a new process would start
+    parsed: list[str] = []
+    real = store.check_opportunity_text
+
+    def spy(text: str, path: str, config: Any) -> Any:
+        parsed.append(path)
+        return real(text, path, config)
+
+    monkeypatch.setattr(as_of, "check_opportunity_text", spy)
     assert report_json(story, "--as-of", "2026-09-12T18:00:00+00:00") == first
+    assert parsed == []  # every past version came from .git/pipeline-tui/blobs.pickle
 
 
 def test_owner_and_source_filters(story: Path) -> None:

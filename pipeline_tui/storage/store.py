@@ -7,6 +7,7 @@ Loading never raises for one bad file: it returns the good records plus
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from collections.abc import Callable, Mapping
@@ -20,18 +21,28 @@ from pipeline_tui.core.config import CONFIG_FILE, OPPORTUNITIES_DIR, PipelineCon
 from pipeline_tui.core.errors import BadRequest, InvalidData, NotFound, RepoError
 from pipeline_tui.core.model import ID_PATTERN, Opportunity, Pipeline, Problem, jsonable
 from pipeline_tui.core.validation import config_problems, opportunity_problems
-from pipeline_tui.storage import parsecache
 from pipeline_tui.storage.files import atomic_write
 from pipeline_tui.storage.layout import Layout, relative_path
+from pipeline_tui.storage.parsecache import ParseCache, stat_key
 from pipeline_tui.yaml.edit import edit_text, render_new
 from pipeline_tui.yaml.read import decode, parse_document, parse_fast, roundtrip_locator
 
 
 @dataclass(frozen=True)
 class Store:
-    """A pipeline folder on disk: ``pipeline.yaml`` plus ``opportunities/``."""
+    """A pipeline folder on disk: ``pipeline.yaml`` plus ``opportunities/``.
+
+    Each store keeps its own :attr:`parse_cache`, so loading twice through
+    one store (a workspace, the board) reuses what the first load parsed,
+    while a new ``Store`` starts from the cache file, as a new process does.
+    """
 
     root: Path
+
+    @functools.cached_property
+    def parse_cache(self) -> ParseCache:
+        """Parses of this folder's files, read from ``.git/`` on first use."""
+        return ParseCache(self.root)
 
     @property
     def config_path(self) -> Path:
@@ -90,9 +101,9 @@ class Store:
     def load_config(self) -> PipelineConfig:
         """The parsed config; raises :class:`InvalidData` since nothing works without it."""
         path = CONFIG_FILE
-        cache = parsecache.for_root(self.root)
+        cache = self.parse_cache
         try:
-            key = parsecache.stat_key(self.config_path.stat())
+            key = stat_key(self.config_path.stat())
             cached = cache.get_config(key)
             if isinstance(cached, PipelineConfig):
                 return cached
@@ -119,7 +130,7 @@ class Store:
         ``list --json`` at 10,000 deals does not encode 10,000 records again.
         """
         config = config or self.load_config()
-        cache = parsecache.for_root(self.root)
+        cache = self.parse_cache
         cache.use_config(config)
         records: list[Opportunity] = []
         problems: list[Problem] = []
@@ -147,12 +158,12 @@ class Store:
         return entry.path[len(str(self.opportunities_dir)) + 1 :]
 
     def _load_cached(
-        self, entry: os.DirEntry[str], config: PipelineConfig, cache: parsecache.ParseCache
+        self, entry: os.DirEntry[str], config: PipelineConfig, cache: ParseCache
     ) -> tuple[Opportunity | None, list[Problem], str]:
         """:meth:`load_file` and the record's JSON, reused while the file is unchanged."""
         file = Path(entry.path)
         try:
-            key = parsecache.stat_key(entry.stat())
+            key = stat_key(entry.stat())
         except OSError:
             record, problems = self.load_file(file, config)
             return record, problems, _data_json(record)
