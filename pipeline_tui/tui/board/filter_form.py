@@ -12,7 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select
 
 from pipeline_tui.i18n import _
-from pipeline_tui.tui.filtering import BoardFilter
+from pipeline_tui.tui.board.filtering import BoardFilter
 
 
 class FilterForm(ModalScreen[BoardFilter | None]):
