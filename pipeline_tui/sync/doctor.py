@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from pipeline_tui.core.errors import PipelineError
 from pipeline_tui.edits.workspace import Workspace
+from pipeline_tui.git.commits import commit_paths, write_lock
 from pipeline_tui.sync import merge_driver
 
 Status = Literal["ok", "warning", "error"]
@@ -127,8 +128,8 @@ def check_attributes(ws: Workspace) -> CheckResult:
             )
         author = ws.git.identity(ws.author_name)
         ws.git.check_ready()
-        with ws.git.write_lock():
-            ws.git.commit_paths([path], "pipeline: merge opportunities field by field", author)
+        with write_lock(ws.git):
+            commit_paths(ws.git, [path], "pipeline: merge opportunities field by field", author)
         return f"added `{merge_driver.ATTRIBUTES_LINE}` to {path.name} and committed it"
 
     message = f"{merge_driver.ATTRIBUTES_FILE} lacks `{merge_driver.ATTRIBUTES_LINE}`"
