@@ -129,6 +129,8 @@ class ReplayCommitter:
     :class:`PlannedCommit` for one :func:`fast_import` at the end.
     """
 
+    exclusive = True
+
     def __init__(self, store: Store, config: PipelineConfig) -> None:
         self.store = store
         self.team = config.team

@@ -52,7 +52,14 @@ class Committed:
 
 
 class Committer(Protocol):
-    """Applies a :class:`PlannedChange` and records it as one commit."""
+    """Applies a :class:`PlannedChange` and records it as one commit.
+
+    ``exclusive`` says nobody else writes to the pipeline meanwhile (the demo's
+    brand-new folder), so a record just committed is what re-reading its file
+    would give: the workspace may keep it instead of parsing the file again.
+    """
+
+    exclusive: bool
 
     def author(self, name: str | None) -> Author:
         """Who commits (``name`` if given); raises before anything is written if unknown."""
@@ -69,6 +76,8 @@ class Committer(Protocol):
 
 class LiveCommitter:
     """The real thing: a git commit per change, in the user's repository."""
+
+    exclusive = False  # teammates' tools, git and editors write here too
 
     def __init__(self, store: Store, git: GitRepo) -> None:
         self.store = store

@@ -100,6 +100,7 @@ class Workspace:
         self.author_name = author_name
         self._committer = committer
         self._lock_depth = 0
+        self._written: dict[str, Opportunity] = {}  # only with an exclusive committer
 
     @property
     def root(self) -> Path:
@@ -121,7 +122,7 @@ class Workspace:
         return self.store.load(self.config)
 
     def get(self, opp_id: str) -> Opportunity:
-        return self.store.get(opp_id, self.config)
+        return self._written.get(opp_id) or self.store.get(opp_id, self.config)
 
     # ----------------------------------------------------------------- writes
 
@@ -291,6 +292,8 @@ class Workspace:
         planned = PlannedChange(path, old, new, message, self._author(), at)
         done = self.committer.commit(planned, self.config)
         assert done.record is not None  # only a deletion has no record
+        if self.committer.exclusive:
+            self._written[done.record.id] = done.record
         return Change(done.record, done.commit, message)
 
     @contextmanager
