@@ -51,7 +51,7 @@ COMMAND_MODULES: dict[str, str] = {
     "demo": "demo",
     "history": "history",
     **dict.fromkeys(("report", "stale", "forecast"), "report"),
-    **dict.fromkeys(("sync", "resolve", "doctor", "merge-driver"), "sync"),
+    **dict.fromkeys(("sync", "resolve", "doctor", "migrate", "merge-driver"), "sync"),
     **dict.fromkeys(("import", "export", "hook"), "dataio"),
 }
 
