@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from pipeline_tui.cli import cli
+from pipeline_tui.storage.layout import Layout
 from pipeline_tui.sync.setup import init_pipeline
 
 RunCli = Callable[..., Result]
@@ -43,9 +44,15 @@ def git_identity(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
 
 
 @pytest.fixture
-def repo(tmp_path: Path) -> Path:
+def layout() -> Layout:
+    """The deal-file layout of ``repo``; timeline, report and sync modules run both."""
+    return "flat"
+
+
+@pytest.fixture
+def repo(tmp_path: Path, layout: Layout) -> Path:
     """A freshly initialized pipeline repository with the default config."""
-    return init_pipeline(tmp_path / "deals")
+    return init_pipeline(tmp_path / "deals", layout=layout)
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline_tui.edits.workspace import Workspace
+from tests.gitutil import deal_path
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 READY: dict[str, Any] = {
@@ -45,7 +46,7 @@ def new_deal(ws: Workspace, opp_id: str, at: datetime, **fields: Any) -> str:
 
 def set_stage_by_hand(root: Path, opp_id: str, stage: str) -> Path:
     """Edit the stage line with a text editor's precision, without the CLI."""
-    path = root / "opportunities" / f"{opp_id}.yaml"
+    path = deal_path(root, opp_id)
     lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
     path.write_text(
         "".join(f"stage: {stage}\n" if ln.startswith("stage:") else ln for ln in lines),

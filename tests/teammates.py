@@ -16,9 +16,12 @@ from typing import Any
 
 from pipeline_tui.core.model import get_dotted
 from pipeline_tui.edits.workspace import Workspace
+from pipeline_tui.storage.layout import Layout
+from pipeline_tui.storage.store import Store
 from pipeline_tui.sync.exchange import SyncResult, sync
 from pipeline_tui.sync.setup import init_pipeline
 from pipeline_tui.yaml.read import parse_fast
+from tests.gitutil import deal_path
 
 MARKERS = re.compile(r"^(<{7}|={7}|>{7}|\|{7})(\s|$)", re.MULTILINE)
 DEAL = "acme-rollout"
@@ -46,7 +49,7 @@ class Mate:
         return sync(self.root)
 
     def data(self, opp_id: str = DEAL) -> dict[str, Any]:
-        loaded = parse_fast((self.root / "opportunities" / f"{opp_id}.yaml").read_text("utf-8"))
+        loaded = parse_fast(deal_path(self.root, opp_id).read_text("utf-8"))
         assert isinstance(loaded, dict)
         return loaded
 
@@ -54,10 +57,10 @@ class Mate:
         return get_dotted(self.data(opp_id), key)
 
     def text(self, opp_id: str = DEAL) -> str:
-        return (self.root / "opportunities" / f"{opp_id}.yaml").read_text("utf-8")
+        return deal_path(self.root, opp_id).read_text("utf-8")
 
     def has(self, opp_id: str) -> bool:
-        return (self.root / "opportunities" / f"{opp_id}.yaml").exists()
+        return Store(self.root).opportunity_path(opp_id).is_file()
 
     def log(self, *args: str) -> str:
         return git(self.root, "log", *args)
@@ -74,9 +77,9 @@ def make_remote(base: Path) -> Path:
 DEAL_CREATED = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
 
 
-def founder(base: Path, remote_url: str, name: str = "Alice") -> Mate:
+def founder(base: Path, remote_url: str, name: str = "Alice", layout: Layout = "flat") -> Mate:
     """The first teammate: creates the pipeline and one deal, and publishes them."""
-    root = init_pipeline(base / name.lower())
+    root = init_pipeline(base / name.lower(), layout=layout)
     git(root, "config", "user.name", name)
     git(root, "config", "user.email", f"{name.lower()}@example.com")
     git(root, "remote", "add", "origin", remote_url)
@@ -88,7 +91,7 @@ def founder(base: Path, remote_url: str, name: str = "Alice") -> Mate:
         opp_id=DEAL,
         at=DEAL_CREATED,
     )
-    path = root / "opportunities" / f"{DEAL}.yaml"
+    path = deal_path(root, DEAL)
     path.write_text("# Key account: handle with care\n" + path.read_text("utf-8"), "utf-8")
     git(root, "commit", "--quiet", "-am", f"{DEAL}: a comment for the team")
     sync(root)

@@ -11,7 +11,7 @@ from pipeline_tui.core.config import PipelineConfig
 from pipeline_tui.core.fields import BY_KEY, FIELDS, KNOWN_FIELDS, all_fields, export_columns
 from pipeline_tui.dataio.importing.columns import SYNONYMS, is_target_field
 from pipeline_tui.i18n import catalog
-from pipeline_tui.tui.fields import record_specs, spec_for
+from pipeline_tui.tui.deal.fields import record_specs, spec_for
 
 SCHEMA = Path(__file__).resolve().parents[1] / "schema" / "opportunity.schema.json"
 

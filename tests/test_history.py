@@ -9,9 +9,26 @@ import pytest
 
 from pipeline_tui.core.timeline import SECONDS_PER_DAY, StageInterval, Timeline
 from pipeline_tui.edits.workspace import Workspace
-from pipeline_tui.history import load_timeline, load_timelines, pipeline_as_of, scan_timelines
+from pipeline_tui.history import (
+    cache,
+    load_timeline,
+    load_timelines,
+    pipeline_as_of,
+    scan_timelines,
+)
+from pipeline_tui.storage import cachefile
+from pipeline_tui.storage.layout import LAYOUTS, Layout
 from pipeline_tui.sync.merge_driver import DRIVER_NAME
+from tests.gitutil import deal_path, deal_rel
 from tests.history_helpers import day, git, new_deal, set_stage_by_hand
+
+
+@pytest.fixture(params=LAYOUTS)
+def layout(request: pytest.FixtureRequest) -> Layout:
+    """Every timeline test runs on both deal-file layouts."""
+    value: Layout = request.param
+    return value
+
 
 NOW = day(100)
 AUTHOR = "Test User"
@@ -42,7 +59,7 @@ def test_forward_moves_give_one_interval_per_stage(repo: Path) -> None:
 
     timeline = both(repo)["acme"]
 
-    assert timeline.path == "opportunities/acme.yaml"
+    assert timeline.path == deal_rel(repo, "acme")
     assert timeline.stages == (
         stay("lead", day(0), day(2), created),
         stay("qualified", day(2), day(5.5), qualified),
@@ -100,7 +117,7 @@ def test_a_renamed_file_keeps_its_timeline(repo: Path) -> None:
     created = new_deal(ws, "acme", day(0))
     moved = ws.move("acme", "qualified", at=day(1)).commit
     (repo / "opportunities" / "archive").mkdir()
-    git(repo, "mv", "opportunities/acme.yaml", "opportunities/archive/acme.yaml")
+    git(repo, "mv", deal_rel(repo, "acme"), "opportunities/archive/acme.yaml")
     git(repo, "commit", "-qm", "archive acme", at=day(3))
 
     timeline = both(repo)["acme"]
@@ -185,9 +202,9 @@ def git_merge_resolving(repo: Path, branch: str, stage: str, at: datetime) -> st
     no_driver = f"merge.{DRIVER_NAME}.driver=false"
     done = git_allow_failure(repo, "-c", no_driver, "merge", "-q", "--no-edit", branch)
     assert done != 0
-    git(repo, "checkout", "--ours", "opportunities/a.yaml")
+    git(repo, "checkout", "--ours", deal_rel(repo, "a"))
     set_stage_by_hand(repo, "a", stage)
-    git(repo, "add", "opportunities/a.yaml")
+    git(repo, "add", deal_rel(repo, "a"))
     git(repo, "commit", "-q", "--no-edit", at=env_at)
     return git(repo, "rev-parse", "HEAD")
 
@@ -214,7 +231,7 @@ def test_an_uncommitted_stage_change_counts_from_now(repo: Path) -> None:
 def test_an_uncommitted_new_file_has_an_uncommitted_timeline(repo: Path) -> None:
     ws = Workspace(repo)
     new_deal(ws, "acme", day(0))
-    text = (repo / "opportunities" / "acme.yaml").read_text(encoding="utf-8")
+    text = deal_path(repo, "acme").read_text(encoding="utf-8")
     (repo / "opportunities" / "fresh.yaml").write_text(
         text.replace("id: acme", "id: fresh"), encoding="utf-8"
     )
@@ -228,7 +245,7 @@ def test_a_deleted_file_keeps_its_history(repo: Path) -> None:
     ws = Workspace(repo)
     created = new_deal(ws, "gone", day(0))
     moved = ws.move("gone", "qualified", at=day(2)).commit
-    git(repo, "rm", "-q", "opportunities/gone.yaml")
+    git(repo, "rm", "-q", deal_rel(repo, "gone"))
     git(repo, "commit", "-qm", "duplicate", at=day(6))
 
     timeline = both(repo)["gone"]
@@ -273,7 +290,7 @@ def test_pipeline_as_of_reads_files_and_config_as_they_were(repo: Path) -> None:
     )
     git(repo, "commit", "-qam", "new source", at=day(4))
     new_deal(Workspace(repo), "late", day(5), source="webinar")
-    git(repo, "rm", "-q", "opportunities/early.yaml")
+    git(repo, "rm", "-q", deal_rel(repo, "early"))
     git(repo, "commit", "-qm", "drop early", at=day(8))
 
     before = pipeline_as_of(repo, day(3))
@@ -322,7 +339,7 @@ def test_a_missing_or_damaged_cache_file_is_rebuilt(repo: Path) -> None:
     assert load_timelines(repo, now=NOW) == expected
 
 
-def test_a_pipeline_in_a_subfolder_of_a_bigger_repository(tmp_path: Path) -> None:
+def test_a_pipeline_in_a_subfolder_of_a_bigger_repository(tmp_path: Path, layout: Layout) -> None:
     from pipeline_tui.sync.setup import init_pipeline
 
     top = tmp_path / "company"
@@ -331,14 +348,14 @@ def test_a_pipeline_in_a_subfolder_of_a_bigger_repository(tmp_path: Path) -> Non
     (top / "README").write_text("other things live here\n", encoding="utf-8")
     git(top, "add", "README")
     git(top, "commit", "-qm", "unrelated", at=day(-1))
-    root = init_pipeline(top / "sales")
+    root = init_pipeline(top / "sales", layout="flat")
     ws = Workspace(root)
     created = new_deal(ws, "acme", day(0))
     moved = ws.move("acme", "qualified", at=day(1)).commit
 
     timeline = both(root)["acme"]
 
-    assert timeline.path == "opportunities/acme.yaml"
+    assert timeline.path == deal_rel(root, "acme")
     assert timeline.stages == (
         stay("lead", day(0), day(1), created),
         stay("qualified", day(1), None, moved),
@@ -349,12 +366,9 @@ def test_a_pipeline_in_a_subfolder_of_a_bigger_repository(tmp_path: Path) -> Non
 def test_a_cache_written_for_other_dataclass_fields_is_not_read(
     repo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from pipeline_tui.history import cache
-
     new_deal(Workspace(repo), "acme", day(0))
     expected = both(repo)
-    cache_file = repo / ".git" / "pipeline-tui" / cache.CACHE_FILE
-    assert cache._read(cache_file) is not None
-    monkeypatch.setattr(cache, "_LAYOUT", "Timeline(id,stages,added_field)")
-    assert cache._read(cache_file) is None
+    assert cache.read(cache.cache_file(repo, "")) is not None
+    monkeypatch.setattr(cachefile, "layout", lambda classes: "Timeline(id,stages,added_field)")
+    assert cache.read(cache.cache_file(repo, "")) is None
     assert load_timelines(repo, now=NOW) == expected

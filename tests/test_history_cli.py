@@ -6,10 +6,22 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from pipeline_tui.core.errors import ExitCode
 from pipeline_tui.edits.workspace import Workspace
+from pipeline_tui.storage.layout import LAYOUTS, Layout
 from tests.conftest import RunCli
+from tests.gitutil import deal_path, deal_rel
 from tests.history_helpers import day, git, new_deal
+
+
+@pytest.fixture(params=LAYOUTS)
+def layout(request: pytest.FixtureRequest) -> Layout:
+    """Every timeline test runs on both deal-file layouts."""
+    value: Layout = request.param
+    return value
+
 
 STAGE_KEYS = ["stage", "entered", "left", "days", "commit", "author"]
 CHANGE_KEYS = ["at", "author", "commit", "field", "old", "new"]
@@ -57,7 +69,7 @@ def test_history_json_has_the_documented_shape(repo: Path, run_cli: RunCli) -> N
 
 def test_history_of_a_deleted_deal_and_of_an_unknown_one(repo: Path, run_cli: RunCli) -> None:
     new_deal(Workspace(repo), "gone", day(0))
-    git(repo, "rm", "-q", "opportunities/gone.yaml")
+    git(repo, "rm", "-q", deal_rel(repo, "gone"))
     git(repo, "commit", "-qm", "remove", at=day(3))
 
     shown = run_cli("history", "gone")
@@ -90,7 +102,7 @@ def test_list_json_gains_stage_entered_and_days_in_stage(repo: Path, run_cli: Ru
 
 def test_list_json_counts_an_uncommitted_move_from_now(repo: Path, run_cli: RunCli) -> None:
     new_deal(Workspace(repo), "acme", day(0))
-    path = repo / "opportunities" / "acme.yaml"
+    path = deal_path(repo, "acme")
     path.write_text(
         path.read_text(encoding="utf-8").replace("stage: lead", "stage: qualified"),
         encoding="utf-8",
@@ -121,8 +133,9 @@ def test_list_json_rows_hold_exactly_what_show_json_holds(repo: Path, run_cli: R
 def test_history_table_marks_an_uncommitted_stay_and_csv_lists_stays(
     repo: Path, run_cli: RunCli
 ) -> None:
+
     created = new_deal(Workspace(repo), "acme", day(0))
-    path = repo / "opportunities" / "acme.yaml"
+    path = deal_path(repo, "acme")
     path.write_text(
         path.read_text(encoding="utf-8").replace("stage: lead", "stage: qualified"),
         encoding="utf-8",

@@ -19,6 +19,8 @@ from typing import Any
 
 import pytest
 
+from tests.gitutil import deal_rel
+
 ROOT = Path(__file__).resolve().parent.parent
 CANDIDATES = [ROOT.parent / "shared", Path("/work/shared")]
 DATASET = next(
@@ -161,9 +163,7 @@ def test_history_is_backdated_to_the_engage_and_close_dates(
     by_external = {r["external_id"]: r for r in listed}
     for row in [r for r in source_rows if r["deal_stage"] in ("Won", "Lost")][::997]:
         record = by_external[row["opportunity_id"]]
-        dates = git(
-            built, "log", "--reverse", "--format=%as", "--", f"opportunities/{record['id']}.yaml"
-        )
+        dates = git(built, "log", "--reverse", "--format=%as", "--", deal_rel(built, record["id"]))
         assert dates.split() == [row["engage_date"], row["close_date"]]
     assert git(built, "status", "--porcelain") == ""
 

@@ -28,9 +28,12 @@ import pytest
 from click.testing import CliRunner, Result
 from wcwidth import wcswidth
 
-from pipeline_tui import history, i18n
+from pipeline_tui import i18n
 from pipeline_tui.cli import cli
 from pipeline_tui.edits.workspace import Workspace
+from pipeline_tui.history import as_of
+from pipeline_tui.storage import store
+from pipeline_tui.storage.layout import LAYOUTS, Layout
 from pipeline_tui.sync.setup import init_pipeline
 from tests.gitutil import git
 
@@ -42,8 +45,8 @@ def at(month: int, day: int) -> datetime:
     return datetime(2026, month, day, 12, tzinfo=UTC)
 
 
-def build_story(root: Path) -> Path:
-    repo = init_pipeline(root)
+def build_story(root: Path, layout: Layout) -> Path:
+    repo = init_pipeline(root, layout=layout)
     alice = Workspace(repo, "alice")
     wang = Workspace(repo, "王芳")
     email = {"contact.email": "buyer@example.com"}
@@ -88,8 +91,11 @@ def build_story(root: Path) -> Path:
     return repo
 
 
-@pytest.fixture(scope="module")
-def story(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+@pytest.fixture(scope="module", params=LAYOUTS)
+def story(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[Path]:
+    """The dated story, built once per deal-file layout: every report must agree on both."""
     home = tmp_path_factory.mktemp("story-home")
     (home / ".gitconfig").write_text(
         "[user]\n\tname = Test User\n\temail = test@example.com\n"
@@ -99,7 +105,7 @@ def story(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
         patch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-        yield build_story(tmp_path_factory.mktemp("story") / "deals")
+        yield build_story(tmp_path_factory.mktemp("story") / "deals", request.param)
 
 
 @pytest.fixture(autouse=True)
@@ -200,11 +206,21 @@ def test_as_of_a_past_date_answers_from_history_without_touching_files(story: Pa
     assert git(story, "rev-parse", "HEAD") == head
 
 
-def test_as_of_keeps_parsed_past_versions_for_the_next_run(story: Path) -> None:
+def test_as_of_keeps_parsed_past_versions_for_the_next_run(
+    story: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     first = report_json(story, "--as-of", "2026-09-12T18:00:00+00:00")
     assert (story / ".git" / "pipeline-tui" / "blobs.pickle").is_file()
-    history._as_of_memo.clear()  # as a new process would start
+    parsed: list[str] = []
+    real = store.check_opportunity_text
+
+    def spy(text: str, path: str, config: Any) -> Any:
+        parsed.append(path)
+        return real(text, path, config)
+
+    monkeypatch.setattr(as_of, "check_opportunity_text", spy)
     assert report_json(story, "--as-of", "2026-09-12T18:00:00+00:00") == first
+    assert parsed == []  # every past version came from .git/pipeline-tui/blobs.pickle
 
 
 def test_owner_and_source_filters(story: Path) -> None:

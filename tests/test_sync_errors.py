@@ -84,7 +84,7 @@ def test_authentication_failure_never_prompts(repo: Path, refusing_server: str) 
 def test_unrelated_histories_are_refused(tmp_path: Path) -> None:
     remote = make_remote(tmp_path)
     founder(tmp_path, str(remote))
-    other = init_pipeline(tmp_path / "other", author_name="Someone Else")
+    other = init_pipeline(tmp_path / "other", author_name="Someone Else", layout="flat")
     git(other, "remote", "add", "origin", str(remote))
     head = git(other, "rev-parse", "HEAD")
     error = sync_error(other)

@@ -17,7 +17,9 @@ from click.testing import CliRunner
 
 from pipeline_tui.cli import cli
 from pipeline_tui.history import load_timelines, scan_timelines
+from pipeline_tui.storage.layout import LAYOUTS, Layout
 from pipeline_tui.sync.resolve import resolve
+from tests.gitutil import deal_rel
 from tests.teammates import (
     DEAL,
     DEAL_CREATED,
@@ -31,10 +33,17 @@ from tests.teammates import (
 )
 
 
+@pytest.fixture(params=LAYOUTS)
+def layout(request: pytest.FixtureRequest) -> Layout:
+    """Every test here runs on both deal-file layouts."""
+    value: Layout = request.param
+    return value
+
+
 @pytest.fixture
-def team(tmp_path: Path) -> tuple[Mate, Mate, Mate]:
+def team(tmp_path: Path, layout: Layout) -> tuple[Mate, Mate, Mate]:
     remote = make_remote(tmp_path)
-    alice = founder(tmp_path, str(remote))
+    alice = founder(tmp_path, str(remote), layout=layout)
     return alice, join(tmp_path, str(remote), "Bob"), join(tmp_path, str(remote), "Carol")
 
 
@@ -98,7 +107,7 @@ def test_same_field_is_a_conflict_until_resolved(
     assert result.status == "conflicts" and not result.pushed and result.sent == 0
     assert result.unsent == 1 and "1 local commit not sent yet" in result.summary()
     [problem] = result.conflicts
-    assert problem.path == f"opportunities/{DEAL}.yaml" and problem.field == "conflicts.amount"
+    assert problem.path == deal_rel(alice.root, DEAL) and problem.field == "conflicts.amount"
     lines = bob.text().splitlines()
     assert problem.line is not None and lines[problem.line - 1].strip().startswith("amount:")
     no_markers(bob)
@@ -190,7 +199,7 @@ def test_delete_versus_edit_keeps_the_edit_and_asks(
     team: tuple[Mate, Mate, Mate], deleter_first: bool
 ) -> None:
     alice, bob, _ = team
-    path = f"opportunities/{DEAL}.yaml"
+    path = deal_rel(alice.root, DEAL)
     git(bob.root, "rm", "--quiet", path)
     git(bob.root, "commit", "--quiet", "-m", f"{DEAL}: duplicate, removed")
     alice.ws.set_fields(DEAL, {"amount": 175000})

@@ -47,7 +47,7 @@ COMMAND_MODULES: dict[str, str] = {
     "demo": "demo",
     "history": "history",
     **dict.fromkeys(("report", "stale", "forecast"), "report"),
-    **dict.fromkeys(("sync", "resolve", "doctor", "merge-driver"), "sync"),
+    **dict.fromkeys(("sync", "resolve", "doctor", "migrate", "merge-driver"), "sync"),
     "import": "imports",
     "export": "exports",
     "hook": "hooks",

@@ -26,6 +26,7 @@ from pipeline_tui.dataio.importing.mapping import (
 from pipeline_tui.dataio.importing.plan import IMPORT_HASH, ImportPlan, apply_plan, plan_import
 from pipeline_tui.dataio.importing.table import RowProblem
 from pipeline_tui.dataio.importing.team import team_from_table
+from pipeline_tui.git.commits import write_lock
 from pipeline_tui.tabular import to_json
 
 
@@ -108,7 +109,7 @@ def import_cmd(
     plan = ImportPlan(table.source)
     head = None
     writing = not dry_run and not fatal
-    with ws.git.write_lock() if writing else nullcontext():
+    with write_lock(ws.git) if writing else nullcontext():
         # planned under the writers' lock: an update is rendered from the file it replaces
         if not file_level:
             checked = result.additions.apply(ws.config)

@@ -23,6 +23,7 @@ from pipeline_tui.cli.values import parse_assignments, parse_when
 from pipeline_tui.core.errors import ExitCode, NotFound
 from pipeline_tui.core.model import ACTIVITY_KINDS, Opportunity, Pipeline, jsonable
 from pipeline_tui.edits.workspace import Change
+from pipeline_tui.storage.layout import LAYOUTS, Layout
 from pipeline_tui.sync.setup import init_pipeline
 from pipeline_tui.tabular import Format, render_rows, to_json
 
@@ -31,10 +32,17 @@ LIST_COLUMNS = ("id", "title", "account", "stage", "amount", "owner", "source", 
 
 @cli.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=".")
+@click.option(
+    "--layout",
+    type=click.Choice(LAYOUTS),
+    default="sharded",
+    show_default=True,
+    help="Deal files in opportunities/<2 hex>/<id>.yaml (sharded, scales) or <id>.yaml (flat).",
+)
 @click.pass_obj
-def init(obj: Context, directory: Path) -> None:
+def init(obj: Context, directory: Path, layout: Layout) -> None:
     """Create a pipeline in DIRECTORY (runs `git init` there if needed) and commit it."""
-    root = init_pipeline(directory, obj.author)
+    root = init_pipeline(directory, obj.author, layout)
     click.echo(f"Created a pipeline in {root}.")
     click.echo(f"Next: cd {directory} && pipeline new TITLE --account ACCOUNT")
 

@@ -25,7 +25,7 @@ from pipeline_tui.cli.values import parse_when
 from pipeline_tui.core.clock import now
 from pipeline_tui.core.model import Pipeline
 from pipeline_tui.edits.workspace import Workspace
-from pipeline_tui.history import load_timelines, pipeline_as_of
+from pipeline_tui.history import AsOfMemo, load_timelines, pipeline_as_of
 from pipeline_tui.i18n import set_language
 from pipeline_tui.reports.metrics.forecast import forecast_accuracy, month_starts, weighted_forecast
 from pipeline_tui.reports.metrics.lifecycle import Timelines
@@ -237,8 +237,9 @@ def forecast(
         scope.now,
         by="owner" if by == "owner" else "month",
     )
+    memo = AsOfMemo()  # the month starts share most file versions
     snapshots = {
-        label: scoped(pipeline_as_of(scope.workspace.root, start), owner)
+        label: scoped(pipeline_as_of(scope.workspace.root, start, memo), owner)
         for label, start in month_starts(scope.now, months)
     }
     accuracy = forecast_accuracy(snapshots, scope.pipeline, scope.timelines, scope.now)

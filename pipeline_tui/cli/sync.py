@@ -10,9 +10,11 @@ import click
 from pipeline_tui.cli.base import ID_ARGUMENT, Context, cli, report
 from pipeline_tui.cli.values import parse_assignments
 from pipeline_tui.core.errors import ExitCode, SyncError
+from pipeline_tui.storage.layout import LAYOUTS, Layout
 from pipeline_tui.sync.doctor import CLONE_SETUP, run_checks
 from pipeline_tui.sync.exchange import sync
 from pipeline_tui.sync.merge_driver import run_driver
+from pipeline_tui.sync.migrate import describe, migrate
 from pipeline_tui.sync.resolve import Side, resolve
 from pipeline_tui.tabular import to_json
 
@@ -89,6 +91,46 @@ def doctor_cmd(obj: Context, fix: bool, as_json: bool) -> None:
             click.echo(f"Run `{CLONE_SETUP}` to repair what can be repaired.")
     if any(r.status == "error" for r in results):
         sys.exit(ExitCode.PROBLEMS)
+
+
+@cli.command("migrate")
+@click.option(
+    "--layout",
+    type=click.Choice(LAYOUTS),
+    default="sharded",
+    show_default=True,
+    help="The folder layout to move the deal files to.",
+)
+@click.option("--dry-run", is_flag=True, help="Say what would move; change nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the moves as JSON.")
+@click.pass_obj
+def migrate_cmd(obj: Context, layout: Layout, dry_run: bool, as_json: bool) -> None:
+    """Move every deal file to another folder layout, in one commit of renames.
+
+    The sharded layout (opportunities/<2 hex digits>/<id>.yaml) keeps git fast
+    at any pipeline size; `pipeline doctor` suggests it for large flat ones.
+    Timelines and reports are unchanged. Teammates just `pipeline sync`: an
+    edit they made before pulling the move follows the file to its new place.
+    """
+    result = migrate(obj.workspace(), layout, dry_run=dry_run)
+    if as_json:
+        moves = [{"from": m.source, "to": m.target} for m in result.moves]
+        click.echo(
+            to_json(
+                {
+                    "layout": layout,
+                    "dry_run": dry_run,
+                    "commit": result.commit,
+                    "moves": moves,
+                    "left": result.left,
+                }
+            )
+        )
+        return
+    for line in describe(result):
+        click.echo(line)
+    verb = "would move" if dry_run else "moved"
+    click.echo(f"{verb} {len(result.moves)} deal files to the {layout} layout", err=True)
 
 
 @cli.command("merge-driver", hidden=True)

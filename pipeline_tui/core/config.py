@@ -39,7 +39,14 @@ profile_fields: [industry, size, budget, decision_maker, need]
 
 team:                        # owner -> manager, used for escalation
   alice: {manager: dana}
+
+layout: sharded              # deal files: sharded = opportunities/<xx>/<id>.yaml, or flat
 """
+
+
+def default_config_text(layout: str = "sharded") -> str:
+    """:data:`DEFAULT_CONFIG_TEXT` with the deal-file ``layout`` set."""
+    return DEFAULT_CONFIG_TEXT.replace("layout: sharded", f"layout: {layout}", 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +78,7 @@ class PipelineConfig:
     profile_fields: tuple[str, ...] = ()
     team: Mapping[str, TeamMember] = field(default_factory=dict)
     language: str | None = None
+    layout: str = "flat"
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> PipelineConfig:
@@ -102,6 +110,7 @@ class PipelineConfig:
                 for name, info in team_raw.items()
             },
             language=data.get("language"),
+            layout=str(data.get("layout", "flat")),
         )
 
     @property

@@ -14,52 +14,51 @@ timeline derived from them.  On each use:
 Each opportunity's events and timeline are pickled separately and only
 unpickled when asked for, so a warm ``pipeline list`` (which needs only each
 deal's current stay) and an update after one commit touch a few entries, not
-100,000 objects.  The file is written atomically; a cache that cannot be read
-(other version, damaged, other folder) is rebuilt.  It lives inside ``.git/``
-so it is as trusted as the repository's own hooks and config.
+100,000 objects.  Both files are written atomically and scoped to the package
+version, this format, the folder's place in its work tree and the record
+classes' fields (:mod:`pipeline_tui.storage.cachefile`); a cache that cannot
+be read (other version, damaged, other folder) is rebuilt.
 """
 
 from __future__ import annotations
 
-import os
 import pickle
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from pipeline_tui.core.timeline import FieldChange, StageInterval, Timeline
 from pipeline_tui.git import log
-from pipeline_tui.history import (
-    ConfigVersion,
-    Event,
-    History,
-    Progress,
-    derive,
-    read_history,
-)
-from pipeline_tui.storage import fastpickle
+from pipeline_tui.history.events import ConfigVersion, Event, History, event_order
+from pipeline_tui.history.fold import derive
+from pipeline_tui.history.reader import Progress, read_history
+from pipeline_tui.storage.cachefile import CacheFile
 
-CACHE_DIR = "pipeline-tui"
 CACHE_FILE = "history.pickle"
 PACKED_FILE = "history-entries.pickle"
-_VERSION = 4
+_FORMAT = 5
 _CLASSES = (Timeline, StageInterval, FieldChange, Event, ConfigVersion)
-_LAYOUT = fastpickle.layout(_CLASSES)
+Packed = tuple[dict[str, bytes], dict[str, bytes]]
+
+
+def cache_file(root: Path, prefix: str) -> CacheFile:
+    """The small file (head, config versions, current stays) of ``root``'s cache.
+
+    ``prefix`` is ``root`` relative to its work tree: a cache made for one
+    pipeline folder of a repository is not another folder's.
+    """
+    return CacheFile.of(root, CACHE_FILE, _FORMAT, prefix, classes=_CLASSES)
 
 
 @dataclass
 class CacheState:
     """The cache: per-opportunity pickles plus what every reader needs at once."""
 
-    version: int
-    prefix: str
     head: str | None
     next_seq: int
     config: list[ConfigVersion]
     stays: dict[str, StageInterval]
-    _packed: tuple[dict[str, bytes], dict[str, bytes]] | None = field(default=None, repr=False)
-    _packed_path: Path | None = field(default=None, repr=False)
+    _packed: Packed | None = field(default=None, repr=False)
+    _packed_file: CacheFile | None = field(default=None, repr=False)
     _timelines: dict[str, Timeline] | None = field(default=None, repr=False)
 
     @property
@@ -70,10 +69,10 @@ class CacheState:
     def packed_timelines(self) -> dict[str, bytes]:
         return self._load_packed()[1]
 
-    def _load_packed(self) -> tuple[dict[str, bytes], dict[str, bytes]]:
+    def _load_packed(self) -> Packed:
         """Per-opportunity pickles, from their own file (a warm ``list`` never reads it)."""
-        if self._packed is None:
-            self._packed = _read_packed(self._packed_path, self.head)
+        if self._packed is None and self._packed_file is not None:
+            self._packed = _read_packed(self._packed_file, self.head)
         if self._packed is None:
             raise _Stale
         return self._packed
@@ -91,20 +90,20 @@ class CacheState:
         events = {k: pickle.loads(v) for k, v in self.packed_events.items()}
         return History(self.head, events, list(self.config), self.next_seq)
 
-    def absorb(self, newer: History) -> None:
+    def absorb(self, newer: History, file: CacheFile) -> None:
         """Add a newer slice of history, re-deriving only the opportunities it touched."""
         for opp_id, added in newer.events.items():
             known = self.packed_events.get(opp_id)
             events: list[Event] = [*(pickle.loads(known) if known else ()), *added]
-            events.sort(key=lambda e: (e.at, e.seq))
-            self._put(opp_id, events)
-        self.config = sorted([*self.config, *newer.config], key=lambda v: (v.at, v.seq))
+            events.sort(key=event_order)
+            self._put(opp_id, events, file)
+        self.config = sorted([*self.config, *newer.config], key=event_order)
         self.head, self.next_seq = newer.head, newer.next_seq
 
-    def _put(self, opp_id: str, events: list[Event]) -> None:
+    def _put(self, opp_id: str, events: list[Event], file: CacheFile) -> None:
         timeline = derive(opp_id, events)
-        self.packed_events[opp_id] = _pack(events)
-        self.packed_timelines[opp_id] = _pack(timeline)
+        self.packed_events[opp_id] = file.pack(events)
+        self.packed_timelines[opp_id] = file.pack(timeline)
         if self._timelines is not None:
             self._timelines[opp_id] = timeline
         if timeline.current is not None and not timeline.deleted:
@@ -113,9 +112,9 @@ class CacheState:
             self.stays.pop(opp_id, None)
 
     @classmethod
-    def build(cls, prefix: str, history: History) -> CacheState:
-        state = cls(_VERSION, prefix, history.head, history.next_seq, [], {}, ({}, {}))
-        state.absorb(history)
+    def build(cls, history: History, file: CacheFile) -> CacheState:
+        state = cls(history.head, history.next_seq, [], {}, ({}, {}))
+        state.absorb(history, file)
         return state
 
 
@@ -129,11 +128,9 @@ def fresh(root: Path, progress: Progress | None, *, entries: bool = True) -> Cac
     ``entries=False`` promises to use only ``stays`` (what ``list`` needs), so
     the per-opportunity file is not even opened when HEAD has not moved.
     """
-    git_dir, prefix, head = log.locate(root)
-    path = git_dir / CACHE_DIR / CACHE_FILE
-    state = _read(path)
-    if state is not None and state.prefix != prefix:
-        state = None
+    _git_dir, prefix, head = log.locate(root)
+    file = cache_file(root, prefix)
+    state = read(file)
     try:
         if state is not None and state.head == head:
             if entries:
@@ -145,88 +142,39 @@ def fresh(root: Path, progress: Progress | None, *, entries: bool = True) -> Cac
             and head is not None
             and log.is_ancestor(root, state.head, head)
         ):
-            state.absorb(read_history(root, state.head, state.next_seq, progress))
-            _write(path, state)
+            state.absorb(read_history(root, state.head, state.next_seq, progress), file)
+            _write(file, state)
             return state
     except _Stale:
         pass
-    state = CacheState.build(prefix, read_history(root, progress=progress))
-    _write(path, state)
+    state = CacheState.build(read_history(root, progress=progress), file)
+    _write(file, state)
     return state
 
 
-def _pack(value: Any) -> bytes:
-    return fastpickle.dumps(value, _CLASSES)
-
-
-def _packed_file(path: Path) -> Path:
-    return path.with_name(PACKED_FILE)
-
-
-def _read(path: Path) -> CacheState | None:
-    try:
-        with path.open("rb") as handle:
-            fields = pickle.load(handle)
-        layout, version, prefix, head, next_seq, config, stays = fields
-        if layout != _LAYOUT:
-            return None
-        state = CacheState(version, prefix, head, next_seq, config, stays)
-        state._packed_path = _packed_file(path)
-    except _UNREADABLE:
+def read(file: CacheFile) -> CacheState | None:
+    """The state saved in ``file``, if it was saved under the same scope."""
+    stored = file.load()
+    if not isinstance(stored, tuple) or len(stored) != 4:
         return None
-    return state if state.version == _VERSION else None
+    head, next_seq, config, stays = stored
+    return CacheState(head, next_seq, config, stays, _packed_file=file.beside(PACKED_FILE))
 
 
-def _read_packed(
-    path: Path | None, head: str | None
-) -> tuple[dict[str, bytes], dict[str, bytes]] | None:
-    if path is None:
+def _read_packed(file: CacheFile, head: str | None) -> Packed | None:
+    stored = file.load()
+    if not isinstance(stored, tuple) or len(stored) != 3:
         return None
-    try:
-        with path.open("rb") as handle:
-            packed_head, events, timelines = pickle.load(handle)
-    except _UNREADABLE:
-        return None
+    packed_head, events, timelines = stored
     return (events, timelines) if packed_head == head else None
 
 
-def _write(path: Path, state: CacheState) -> None:
-    """Atomically replace both files (the big one first); a failure only costs speed."""
-    small = (
-        _LAYOUT,
-        state.version,
-        state.prefix,
-        state.head,
-        state.next_seq,
-        state.config,
-        state.stays,
-    )
+def _write(file: CacheFile, state: CacheState) -> None:
+    """Replace both files, the big one first; a failure only costs speed next time.
+
+    Each replacement is atomic, and the small file names the head the big one
+    must carry, so a crash between the two leaves a pair that reads as stale.
+    """
     big = (state.head, state.packed_events, state.packed_timelines)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        _atomic_pickle(_packed_file(path), big)
-        _atomic_pickle(path, small)
-    except OSError:
-        return
-
-
-def _atomic_pickle(path: Path, value: Any) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            fastpickle.dump(value, handle, _CLASSES)
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-_UNREADABLE = (
-    OSError,
-    EOFError,
-    pickle.UnpicklingError,
-    AttributeError,
-    ImportError,
-    TypeError,
-    ValueError,
-)
+    if file.beside(PACKED_FILE).save(big):
+        file.save((state.head, state.next_seq, state.config, state.stays))

@@ -30,13 +30,24 @@ def find_root(start: Path | None = None) -> Path:
     )
 
 
-def atomic_write(path: Path, text: str) -> None:
-    """Write ``text`` so readers see the old file or the new one, never half of one."""
+def atomic_write(path: Path, data: str | bytes) -> None:
+    """Write ``data`` so readers see the old file or the new one, never half of one.
+
+    Text is written as UTF-8 exactly as given (no newline translation).  The
+    bytes go to a temp file beside ``path`` that is flushed and fsynced, then
+    renamed over ``path``, then the folder is fsynced so the rename itself
+    survives a power cut.  On any failure (an exception half-way included)
+    the temp file is removed and ``path`` is untouched.  Temp names carry the
+    writer's process id, so :func:`remove_dead_temps` can tell a killed
+    writer's leftovers from a live writer's work.
+    """
+    payload = data.encode("utf-8") if isinstance(data, str) else data
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    prefix = f".{path.name}.{os.getpid()}."  # remove_dead_temps reads the pid back
+    fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(payload)
             handle.flush()
             os.fsync(handle.fileno())
         Path(tmp).chmod(path.stat().st_mode & 0o777 if path.exists() else 0o644)
@@ -49,3 +60,33 @@ def atomic_write(path: Path, text: str) -> None:
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
+
+
+def remove_dead_temps(path: Path) -> None:
+    """Delete temp files of ``path`` whose writer no longer runs (it was killed mid-write).
+
+    An exception cleans up after itself; a SIGKILL or a power cut cannot, so
+    whoever writes ``path`` next sweeps.  A live writer's temp file is left
+    alone.  Only POSIX can ask whether a process id is alive, so elsewhere
+    nothing is swept.
+    """
+    if os.name != "posix" or not path.parent.is_dir():
+        return
+    start = f".{path.name}."
+    for leftover in path.parent.iterdir():
+        name = leftover.name
+        if not (name.startswith(start) and name.endswith(".tmp")):
+            continue
+        pid = name[len(start) :].partition(".")[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            leftover.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True

@@ -9,27 +9,24 @@ depends on it) or when the program's version changes.
 
 Like git's index, entries for files modified within the last two seconds
 before saving are not kept ("racy" timestamps: a second write in the same
-clock tick could leave size and mtime unchanged).  The cache lives in the
-repository's git directory, so it is never committed; without a git
-directory there is simply no cache.
+clock tick could leave size and mtime unchanged).  The file lives in the
+repository's git directory (:mod:`pipeline_tui.storage.cachefile`), so it is
+never committed; without a git directory there is simply no cache.
 """
 
 from __future__ import annotations
 
 import os
-import pickle
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from pipeline_tui import __version__
 from pipeline_tui.core.model import Activity, NextStep, Opportunity, Problem
-from pipeline_tui.storage import fastpickle
+from pipeline_tui.storage.cachefile import CacheFile, unpack
 
 CACHE_NAME = "parse.pickle"
 _RACY_NS = 2_000_000_000
-_FORMAT = 3  # bump when the layout of entries changes
+_FORMAT = 4  # bump when the layout of entries changes
 Key = tuple[int, int]
 _RECORD_CLASSES = (Opportunity, Activity, NextStep, Problem)
 
@@ -39,22 +36,12 @@ def stat_key(stat: os.stat_result) -> Key:
     return (stat.st_size, stat.st_mtime_ns)
 
 
-def git_dir(root: Path) -> Path | None:
-    """The git directory holding ``root`` (following a worktree's ``.git`` file)."""
-    for folder in (root, *root.parents):
-        dot_git = folder / ".git"
-        if dot_git.is_dir():
-            return dot_git
-        if dot_git.is_file():
-            text = dot_git.read_text(encoding="utf-8", errors="replace").strip()
-            if text.startswith("gitdir:"):
-                target = Path(text.removeprefix("gitdir:").strip())
-                return target if target.is_absolute() else (folder / target).resolve()
-    return None
-
-
 class ParseCache:
-    """Parsed files of one pipeline folder; loaded once per process, saved if changed.
+    """Parsed files of one pipeline folder; read from disk once, saved if changed.
+
+    Each :class:`~pipeline_tui.storage.store.Store` owns one, so what a
+    process remembers between loads is visible (and a new ``Store`` starts
+    from the file, as a new process does).
 
     Entries are ``name -> (stat key, parsed-at ns, pickled value)``.  A hit
     needs the same stat key *and* a file last modified at least two seconds
@@ -64,33 +51,18 @@ class ParseCache:
     """
 
     def __init__(self, root: Path) -> None:
-        base = git_dir(root)
-        self.path = base / "pipeline-tui" / CACHE_NAME if base is not None else None
-        self.scope = f"{_FORMAT}|{__version__}|{root}|{fastpickle.layout(_RECORD_CLASSES)}"
+        self.file = CacheFile.of(root, CACHE_NAME, _FORMAT, root, classes=_RECORD_CLASSES)
         self.config: tuple[Key, int, Any] | None = None
         self.config_repr = ""
         self.entries: dict[str, tuple[Key, int, bytes]] = {}
         self.changed = False
-        self._load()
+        stored = self.file.load()
+        if isinstance(stored, tuple) and len(stored) == 3 and isinstance(stored[2], dict):
+            self.config, self.config_repr, self.entries = stored
 
-    def _load(self) -> None:
-        if self.path is None:
-            return
-        try:
-            with self.path.open("rb") as handle:
-                scope, config, config_repr, entries = pickle.load(handle)
-        except (
-            OSError,
-            EOFError,
-            ValueError,
-            TypeError,
-            pickle.UnpicklingError,
-            AttributeError,
-            ImportError,
-        ):
-            return
-        if scope == self.scope and isinstance(entries, dict):
-            self.config, self.config_repr, self.entries = config, config_repr, entries
+    @property
+    def path(self) -> Path | None:
+        return self.file.path
 
     def get_config(self, key: Key) -> Any | None:
         return _hit(self.config, key)
@@ -107,15 +79,10 @@ class ParseCache:
 
     def get(self, name: str, key: Key) -> Any | None:
         packed = _hit(self.entries.get(name), key)
-        if not isinstance(packed, bytes):
-            return None
-        try:
-            return pickle.loads(packed)
-        except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError):
-            return None
+        return unpack(packed) if isinstance(packed, bytes) else None
 
     def put(self, name: str, key: Key, value: Any) -> None:
-        self.entries[name] = (key, time.time_ns(), fastpickle.dumps(value, _RECORD_CLASSES))
+        self.entries[name] = (key, time.time_ns(), self.file.pack(value))
         self.changed = True
 
     def keep_only(self, names: set[str]) -> None:
@@ -127,18 +94,8 @@ class ParseCache:
 
     def save(self) -> None:
         """Write atomically if anything changed; a failure only costs speed next time."""
-        if self.path is None or not self.changed:
-            return
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".parse.", suffix=".tmp", dir=self.path.parent)
-            with os.fdopen(fd, "wb") as handle:
-                state = (self.scope, self.config, self.config_repr, self.entries)
-                pickle.dump(state, handle, protocol=pickle.HIGHEST_PROTOCOL)
-            Path(tmp).replace(self.path)
-        except OSError:
-            return
-        self.changed = False
+        if self.changed and self.file.save((self.config, self.config_repr, self.entries)):
+            self.changed = False
 
 
 def _hit(entry: tuple[Key, int, Any] | None, key: Key) -> Any | None:
@@ -146,14 +103,3 @@ def _hit(entry: tuple[Key, int, Any] | None, key: Key) -> Any | None:
     if entry is None or entry[0] != key or key[1] > entry[1] - _RACY_NS:
         return None
     return entry[2]
-
-
-_caches: dict[Path, ParseCache] = {}
-
-
-def for_root(root: Path) -> ParseCache:
-    """The one cache of ``root`` in this process."""
-    cache = _caches.get(root)
-    if cache is None:
-        cache = _caches[root] = ParseCache(root)
-    return cache

@@ -7,7 +7,9 @@ Loading never raises for one bad file: it returns the good records plus
 
 from __future__ import annotations
 
+import functools
 import json
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,17 +21,28 @@ from pipeline_tui.core.config import CONFIG_FILE, OPPORTUNITIES_DIR, PipelineCon
 from pipeline_tui.core.errors import BadRequest, InvalidData, NotFound, RepoError
 from pipeline_tui.core.model import ID_PATTERN, Opportunity, Pipeline, Problem, jsonable
 from pipeline_tui.core.validation import config_problems, opportunity_problems
-from pipeline_tui.storage import parsecache
 from pipeline_tui.storage.files import atomic_write
+from pipeline_tui.storage.layout import Layout, relative_path
+from pipeline_tui.storage.parsecache import ParseCache, stat_key
 from pipeline_tui.yaml.edit import edit_text, render_new
 from pipeline_tui.yaml.read import decode, parse_document, parse_fast, roundtrip_locator
 
 
 @dataclass(frozen=True)
 class Store:
-    """A pipeline folder on disk: ``pipeline.yaml`` plus ``opportunities/``."""
+    """A pipeline folder on disk: ``pipeline.yaml`` plus ``opportunities/``.
+
+    Each store keeps its own :attr:`parse_cache`, so loading twice through
+    one store (a workspace, the board) reuses what the first load parsed,
+    while a new ``Store`` starts from the cache file, as a new process does.
+    """
 
     root: Path
+
+    @functools.cached_property
+    def parse_cache(self) -> ParseCache:
+        """Parses of this folder's files, read from ``.git/`` on first use."""
+        return ParseCache(self.root)
 
     @property
     def config_path(self) -> Path:
@@ -42,31 +55,55 @@ class Store:
     def relpath(self, path: Path) -> str:
         return path.relative_to(self.root).as_posix()
 
+    @property
+    def layout(self) -> Layout:
+        """The folder layout ``pipeline.yaml`` asks for (see :mod:`.layout`)."""
+        return "sharded" if self.load_config().layout == "sharded" else "flat"
+
     def opportunity_path(self, opp_id: str) -> Path:
-        """The file for ``opp_id``; refuses ids that could escape ``opportunities/``."""
-        if not ID_PATTERN.match(opp_id) or ".." in opp_id:
-            raise BadRequest(
-                f"invalid id {opp_id!r}: use lower-case letters, digits, '-', '_' or '.' "
-                "(no slashes, no '..')"
-            )
-        path = self.opportunities_dir / f"{opp_id}.yaml"
-        if path.resolve().parent != self.opportunities_dir.resolve():
-            raise BadRequest(f"id {opp_id!r} would escape {OPPORTUNITIES_DIR}/")
-        return path
+        """The file of ``opp_id``: where it is (either layout), else where a new one goes.
+
+        Refuses ids that could escape ``opportunities/``.
+        """
+        _check_id(opp_id)
+        preferred = self.layout
+        for layout in (preferred, "flat" if preferred == "sharded" else "sharded"):
+            path = self.root / relative_path(opp_id, layout)
+            if path.is_file():
+                return path
+        return self.root / relative_path(opp_id, preferred)
 
     def opportunity_files(self) -> list[Path]:
+        """Every ``*.yaml`` under ``opportunities/``, at any depth, sorted by path.
+
+        Hidden files and folders (``.x``) are skipped, and so is anything whose
+        real location is outside the pipeline folder (a symlink to ``/etc``),
+        so no file from outside the repository is ever served as a deal.
+        """
+        return [Path(entry.path) for entry in self.opportunity_entries()]
+
+    def opportunity_entries(self) -> list[os.DirEntry[str]]:
+        """:meth:`opportunity_files` as directory entries (their stat is cached)."""
+        return self._scan()[0]
+
+    def _scan(self) -> tuple[list[os.DirEntry[str]], list[str]]:
+        """(deal file entries sorted by path, symlinks under ``opportunities/`` left unread)."""
         if not self.opportunities_dir.is_dir():
-            return []
-        return sorted(self.opportunities_dir.glob("*.yaml"), key=lambda p: p.name)
+            return [], []
+        found: list[os.DirEntry[str]] = []
+        refused: list[str] = []
+        _walk(self.opportunities_dir, self.root.resolve(), found, refused)
+        found.sort(key=lambda entry: entry.path)
+        return found, sorted(self.relpath(Path(path)) for path in refused)
 
     # ----------------------------------------------------------------- reading
 
     def load_config(self) -> PipelineConfig:
         """The parsed config; raises :class:`InvalidData` since nothing works without it."""
         path = CONFIG_FILE
-        cache = parsecache.for_root(self.root)
+        cache = self.parse_cache
         try:
-            key = parsecache.stat_key(self.config_path.stat())
+            key = stat_key(self.config_path.stat())
             cached = cache.get_config(key)
             if isinstance(cached, PipelineConfig):
                 return cached
@@ -93,15 +130,20 @@ class Store:
         ``list --json`` at 10,000 deals does not encode 10,000 records again.
         """
         config = config or self.load_config()
-        cache = parsecache.for_root(self.root)
+        cache = self.parse_cache
         cache.use_config(config)
         records: list[Opportunity] = []
         problems: list[Problem] = []
         texts: dict[str, str] = {}
         names: set[str] = set()
-        for file in self.opportunity_files():
-            record, found, text = self._load_cached(file, config, cache)
-            names.add(file.name)
+        entries, refused = self._scan()
+        problems.extend(
+            Problem(path, "a symlink leading outside the pipeline folder: not read")
+            for path in refused
+        )
+        for entry in entries:
+            record, found, text = self._load_cached(entry, config, cache)
+            names.add(self._cache_name(entry))
             problems.extend(found)
             if record is not None:
                 records.append(record)
@@ -111,20 +153,26 @@ class Store:
         records, duplicates = _drop_duplicate_ids(records)
         return Pipeline(config, tuple(records), tuple(problems + duplicates)), texts
 
+    def _cache_name(self, entry: os.DirEntry[str]) -> str:
+        """The parse cache's key for a file: its path below ``opportunities/``."""
+        return entry.path[len(str(self.opportunities_dir)) + 1 :]
+
     def _load_cached(
-        self, file: Path, config: PipelineConfig, cache: parsecache.ParseCache
+        self, entry: os.DirEntry[str], config: PipelineConfig, cache: ParseCache
     ) -> tuple[Opportunity | None, list[Problem], str]:
         """:meth:`load_file` and the record's JSON, reused while the file is unchanged."""
+        file = Path(entry.path)
         try:
-            key = parsecache.stat_key(file.stat())
+            key = stat_key(entry.stat())
         except OSError:
             record, problems = self.load_file(file, config)
             return record, problems, _data_json(record)
-        hit = cache.get(file.name, key)
+        name = self._cache_name(entry)
+        hit = cache.get(name, key)
         if hit is None:
             record, problems = self.load_file(file, config)
             hit = (record, problems, _data_json(record))
-            cache.put(file.name, key, hit)
+            cache.put(name, key, hit)
         record, problems, text = hit
         return record, list(problems), text
 
@@ -142,11 +190,18 @@ class Store:
         return check_opportunity_text(text, rel, config)
 
     def existing_path(self, opp_id: str) -> Path:
-        """The file of an opportunity that exists, or :class:`NotFound`."""
+        """The file of an opportunity that exists, or :class:`NotFound`.
+
+        A file a person dropped elsewhere under ``opportunities/`` is found too
+        (by its name, which must be the id), at the cost of one folder walk.
+        """
         path = self.opportunity_path(opp_id)
-        if not path.is_file():
-            raise NotFound(f"no opportunity {opp_id!r} ({self.relpath(path)} does not exist)")
-        return path
+        if path.is_file():
+            return path
+        for candidate in self.opportunity_files():
+            if candidate.name == f"{opp_id}.yaml":
+                return candidate
+        raise NotFound(f"no opportunity {opp_id!r} ({self.relpath(path)} does not exist)")
 
     def get(self, opp_id: str, config: PipelineConfig) -> Opportunity:
         """One opportunity by id, or a clear error naming its problems."""
@@ -198,6 +253,35 @@ class Store:
         atomic_write(self.config_path, text)
 
 
+def _check_id(opp_id: str) -> None:
+    if not ID_PATTERN.match(opp_id) or ".." in opp_id:
+        raise BadRequest(
+            f"invalid id {opp_id!r}: use lower-case letters, digits, '-', '_' or '.' "
+            "(no slashes, no '..')"
+        )
+
+
+def _walk(folder: Path, root: Path, found: list[os.DirEntry[str]], refused: list[str]) -> None:
+    """Collect ``*.yaml`` entries below ``folder``, skipping hidden names.
+
+    Symlinked folders are never followed, and a symlinked file only counts
+    when its target is inside ``root``: others go to ``refused``.
+    """
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            if entry.is_symlink():
+                target = Path(entry.path).resolve()
+                if not target.is_relative_to(root) or target.is_dir():
+                    refused.append(entry.path)
+                    continue
+            if entry.is_dir(follow_symlinks=False):
+                _walk(Path(entry.path), root, found, refused)
+            elif entry.name.endswith(".yaml") and entry.is_file():
+                found.append(entry)
+
+
 def check_opportunity_text(
     text: str, path: str, config: PipelineConfig
 ) -> tuple[Opportunity | None, list[Problem]]:
@@ -246,4 +330,3 @@ def _drop_duplicate_ids(records: list[Opportunity]) -> tuple[list[Opportunity], 
                 Problem(record.path, f"duplicate id {record.id!r}, also in {first.path}", 1, "id")
             )
     return kept, problems
-

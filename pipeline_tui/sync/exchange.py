@@ -27,6 +27,8 @@ from pipeline_tui.core.config import CONFIG_FILE, PipelineConfig
 from pipeline_tui.core.errors import PipelineError, RepoError, SyncError
 from pipeline_tui.core.model import Problem, same_value
 from pipeline_tui.edits.workspace import Workspace
+from pipeline_tui.git import remote as git_remote
+from pipeline_tui.git.commits import write_lock
 from pipeline_tui.git.repo import GitRepo
 from pipeline_tui.storage.files import atomic_write
 from pipeline_tui.sync.merge import Unmergeable, mark_deleted_conflict
@@ -156,7 +158,7 @@ def sync(
         repo.check_ready()
     except RepoError as exc:
         raise SyncError("busy", str(exc)) from exc
-    with repo.write_lock():
+    with write_lock(repo):
         return _sync_locked(ws, repo, remote, max_attempts)
 
 
@@ -211,15 +213,15 @@ def _exchange(ws: Workspace, repo: GitRepo, remote: str, branch: str, attempts: 
     """
     set_upstream = repo.config_value(f"branch.{branch}.remote") is None
     for attempt in range(1, attempts + 1):
-        repo.fetch(remote, branch)
-        upstream = repo.remote_head(remote, branch)
+        git_remote.fetch(repo, remote, branch)
+        upstream = git_remote.remote_head(repo, remote, branch)
         if upstream is not None:
             _integrate(ws, repo, upstream, repo.remote_url(remote))
         sent = repo.count_commits(upstream, "HEAD")
         conflicts, problems = _problems(ws)
         if conflicts or sent == 0:
             return _Exchange(upstream, sent, False, attempt, conflicts, problems)
-        if repo.push(remote, branch, set_upstream):
+        if git_remote.push(repo, remote, branch, set_upstream):
             return _Exchange(upstream, sent, True, attempt, conflicts, problems)
     raise SyncError(
         "busy",
@@ -281,18 +283,18 @@ def _integrate(ws: Workspace, repo: GitRepo, upstream: str, url: str) -> None:
         )
     config = driver_config()
     try:
-        done = repo.rebase(upstream, config, autostash=bool(dirty))
+        done = git_remote.rebase(repo, upstream, config, autostash=bool(dirty))
         while not done:
             _settle_stop(ws, repo)
-            done = repo.rebase_continue(config)
+            done = git_remote.rebase_continue(repo, config)
     except BaseException:
-        repo.rebase_abort()  # whatever went wrong, leave the repository as it was
+        git_remote.rebase_abort(repo)  # whatever went wrong, leave the repository as it was
         raise
 
 
 def _settle_stop(ws: Workspace, repo: GitRepo) -> None:
     """A stopped rebase: settle delete-vs-edit of deals; anything else aborts the sync."""
-    unmerged = repo.unmerged()
+    unmerged = git_remote.unmerged(repo)
     paths = _pipeline_paths(ws, repo)
     opportunities = paths[-1]
     settle = {
@@ -302,7 +304,7 @@ def _settle_stop(ws: Workspace, repo: GitRepo) -> None:
     }
     others = sorted(set(unmerged) - set(settle))
     if not unmerged or others:
-        repo.rebase_abort()
+        git_remote.rebase_abort(repo)
         what = ", ".join(others[:3]) if others else "the rebase"
         raise SyncError(
             "conflict",
@@ -316,10 +318,10 @@ def _settle_stop(ws: Workspace, repo: GitRepo) -> None:
         try:
             text = mark_deleted_conflict(kept or "", ours_deleted=local_deleted)
         except Unmergeable:
-            repo.rebase_abort()
+            git_remote.rebase_abort(repo)
             raise SyncError("conflict", f"{path} is not valid YAML on one side") from None
         atomic_write(repo.top / path, text)
-        repo.mark_resolved([path])
+        git_remote.mark_resolved(repo, [path])
 
 
 def _problems(ws: Workspace) -> tuple[tuple[Problem, ...], tuple[Problem, ...]]:

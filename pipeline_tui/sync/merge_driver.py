@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Final
 
-from pipeline_tui.core.config import OPPORTUNITIES_DIR
+from pipeline_tui.core.config import CONFIG_FILE, OPPORTUNITIES_DIR
 from pipeline_tui.core.errors import PipelineError
 from pipeline_tui.git.repo import GitRepo
 from pipeline_tui.storage.files import atomic_write
@@ -30,7 +30,10 @@ from pipeline_tui.sync.merge import Unmergeable, merge_files
 DRIVER_NAME: Final = "pipeline"
 DRIVER_LABEL: Final = "pipeline-tui field-wise YAML merge"
 ATTRIBUTES_FILE: Final = ".gitattributes"
-ATTRIBUTES_LINE: Final = f"{OPPORTUNITIES_DIR}/*.yaml merge={DRIVER_NAME}"
+#: ``**/`` so deals in the sharded layout's subfolders merge field-wise too.
+ATTRIBUTES_LINE: Final = f"{OPPORTUNITIES_DIR}/**/*.yaml merge={DRIVER_NAME}"
+#: What earlier versions wrote: it routes only flat ``opportunities/<id>.yaml``.
+LEGACY_LINE: Final = f"{OPPORTUNITIES_DIR}/*.yaml merge={DRIVER_NAME}"
 NAME_KEY: Final = f"merge.{DRIVER_NAME}.name"
 DRIVER_KEY: Final = f"merge.{DRIVER_NAME}.driver"
 
@@ -67,6 +70,12 @@ def write_attributes(root: Path) -> Path | None:
         return None
     path = attributes_path(root)
     old = path.read_text(encoding="utf-8") if path.is_file() else ""
+    lines = old.splitlines(keepends=True)
+    legacy = [i for i, line in enumerate(lines) if line.split() == LEGACY_LINE.split()]
+    if legacy:  # an older pipeline: widen its line in place
+        lines[legacy[0]] = f"{ATTRIBUTES_LINE}\n"
+        atomic_write(path, "".join(lines))
+        return path
     separator = "" if not old or old.endswith("\n") else "\n"
     comment = "# pipeline-tui merges opportunity files field by field (see docs/sync.md)\n"
     atomic_write(path, f"{old}{separator}{comment}{ATTRIBUTES_LINE}\n")
@@ -146,9 +155,17 @@ def _rebasing() -> bool:
         return False
 
 
+def _pipeline_root(file: Path) -> Path:
+    """The folder holding ``pipeline.yaml`` above a deal file (either layout)."""
+    for folder in file.parents:
+        if (folder / CONFIG_FILE).is_file():
+            return folder
+    return file.parent
+
+
 def _validation_messages(text: str, name: str) -> list[str]:
     """Problems of the merged file other than recorded conflicts (reported, not fatal)."""
-    root = Path.cwd() / PurePosixPath(name).parent.parent
+    root = _pipeline_root(Path.cwd() / PurePosixPath(name))
     try:
         config = Store(root).load_config()
     except PipelineError:

@@ -8,26 +8,34 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipeline_tui.core.config import DEFAULT_CONFIG_TEXT
+from pipeline_tui.core.config import default_config_text
 from pipeline_tui.core.errors import BadRequest
+from pipeline_tui.git.commits import commit_paths, write_lock
 from pipeline_tui.git.repo import GitRepo
+from pipeline_tui.storage.layout import Layout
 from pipeline_tui.storage.store import Store
 from pipeline_tui.sync import merge_driver
 
 
-def init_pipeline(directory: Path, author_name: str | None = None) -> Path:
-    """Create a pipeline in ``directory`` (``git init`` if needed) and commit its config."""
+def init_pipeline(
+    directory: Path, author_name: str | None = None, layout: Layout = "sharded"
+) -> Path:
+    """Create a pipeline in ``directory`` (``git init`` if needed) and commit its config.
+
+    ``layout`` is where deal files go (:mod:`pipeline_tui.storage.layout`);
+    ``flat`` only for tools that expect ``opportunities/<id>.yaml``.
+    """
     repo = GitRepo.init(directory)
     store = Store(directory.resolve())
     if store.config_path.exists():
         raise BadRequest(f"{store.config_path} already exists: this is already a pipeline")
     author = repo.identity(author_name)
     repo.check_ready()
-    with repo.write_lock():
-        store.write_config_text(DEFAULT_CONFIG_TEXT)
+    with write_lock(repo):
+        store.write_config_text(default_config_text(layout))
         store.opportunities_dir.mkdir(exist_ok=True)
         attributes = merge_driver.add_attributes(store.root, repo)  # teammates merge field-wise
         merge_driver.register(repo)
         paths = [store.config_path, *([attributes] if attributes else [])]
-        repo.commit_paths(paths, "pipeline: initialize", author)
+        commit_paths(repo, paths, "pipeline: initialize", author)
     return store.root

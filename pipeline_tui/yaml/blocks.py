@@ -7,7 +7,9 @@ so parsing every version of every file would take longer than git itself
 takes to list them.  But consecutive versions of a file share almost all
 their lines, so this module splits a file's text into its top-level blocks
 (``key: value`` plus the indented lines under it), parses each distinct block
-or list item once through :func:`pipeline_tui.yaml.read.parse_fast`, and memoizes by text.
+or list item once through :func:`pipeline_tui.yaml.read.parse_fast`, and memoizes by text
+(in a :class:`BlockReader`, which its owner keeps for as long as the texts are
+likely to repeat: the history reader keeps one per pass over the log).
 
 Anything this splitter is not sure about (anchors, tags, documents markers,
 odd indentation, duplicate keys) falls back to a full parse of the file, so
@@ -28,8 +30,6 @@ _NEEDS_FULL_PARSE = re.compile(r"(?:^|[\s\[{,])[&*!][^\s]|^(?:---|\.\.\.|%)", re
 _PLAIN_WORD = re.compile(r"[A-Za-z\u00c0-\uffff][\w.\-\u00c0-\uffff]*")
 _YAML_WORDS = frozenset({"true", "false", "null", "yes", "no", "on", "off", "y", "n"})
 _MISSING = object()
-
-_snippets: dict[str, Any] = {}
 _SNIPPET_LIMIT = 200_000
 
 
@@ -40,20 +40,72 @@ class Unsplittable(ValueError):
 def parse_fields(text: str) -> dict[str, Any] | None:
     """The top-level mapping of ``text``, or None when it is not a valid mapping.
 
-    Same result as ``parse_fast(text)`` for every file the store writes or a
-    person would plausibly write, at a fraction of the cost on repeated reads.
+    Same result as ``parse_fast(text)``; for many similar texts, keep one
+    :class:`BlockReader` and call its :meth:`~BlockReader.parse_fields`.
     """
-    try:
-        return {key: block_value(key, block) for key, block in split_blocks(text).items()}
-    except Unsplittable:
-        pass
-    except Exception:  # a block that fails alone: let the full parse decide
-        pass
-    try:
-        data = parse_fast(text)
-    except Exception:
-        return None
-    return dict(data) if isinstance(data, Mapping) else None
+    return BlockReader().parse_fields(text)
+
+
+class BlockReader:
+    """Parses blocks and one-line values, each distinct text once.
+
+    The memo is this object's, not the process's: whoever reads many similar
+    files keeps one reader for the job and drops it after.  Callers must not
+    mutate the values it returns (they are shared between equal texts).
+    """
+
+    def __init__(self) -> None:
+        self._snippets: dict[str, Any] = {}
+
+    def parse_fields(self, text: str) -> dict[str, Any] | None:
+        """The top-level mapping of ``text``, or None when it is not a valid mapping.
+
+        Same result as ``parse_fast(text)`` for every file the store writes or
+        a person would plausibly write, at a fraction of the cost on repeated reads.
+        """
+        try:
+            return {key: self.block_value(key, block) for key, block in split_blocks(text).items()}
+        except Unsplittable:
+            pass
+        except Exception:  # a block that fails alone: let the full parse decide
+            pass
+        try:
+            data = parse_fast(text)
+        except Exception:
+            return None
+        return dict(data) if isinstance(data, Mapping) else None
+
+    def block_value(self, key: str, block: tuple[str, ...]) -> Any:
+        """The value of one top-level block; sequences of one-line items item by item."""
+        head = block[0]
+        rest = head[head.index(":") + 1 :].strip()
+        if len(block) == 1:
+            return self.scalar(key, rest)
+        items = [line for line in block[1:] if line.strip() and not line.lstrip().startswith("#")]
+        if rest == "" and items and _one_line_items(items):
+            return [self._snippet(item.strip())[0] for item in items]
+        value = self._snippet("\n".join(block) + "\n")
+        if not isinstance(value, Mapping) or list(value) != [key]:
+            raise Unsplittable(f"block {key!r} did not parse as itself")
+        return value[key]
+
+    def scalar(self, key: str, rest: str) -> Any:
+        """A one-line value; plain words skip the parser entirely."""
+        if _PLAIN_WORD.fullmatch(rest) and rest.lower() not in _YAML_WORDS:
+            return rest
+        value = self._snippet(f"k: {rest}")
+        if not isinstance(value, Mapping) or len(value) != 1:
+            raise Unsplittable(f"line for {key!r} did not parse as one key")
+        return next(iter(value.values()))
+
+    def _snippet(self, text: str) -> Any:
+        """``parse_fast(text)``, memoized (bounded: a huge history must not hold every text)."""
+        found = self._snippets.get(text, _MISSING)
+        if found is _MISSING:
+            if len(self._snippets) > _SNIPPET_LIMIT:
+                self._snippets.clear()
+            found = self._snippets[text] = parse_fast(text)
+        return found
 
 
 def split_blocks(text: str) -> dict[str, tuple[str, ...]]:
@@ -88,31 +140,6 @@ def _add(blocks: dict[str, tuple[str, ...]], key: str, lines: list[str]) -> None
     blocks[key] = tuple(lines)  # trailing blank lines kept: a `|+` scalar includes them
 
 
-def block_value(key: str, block: tuple[str, ...]) -> Any:
-    """The value of one top-level block; sequences of one-line items item by item."""
-    head = block[0]
-    rest = head[head.index(":") + 1 :].strip()
-    if len(block) == 1:
-        return scalar(key, rest)
-    items = [line for line in block[1:] if line.strip() and not line.lstrip().startswith("#")]
-    if rest == "" and items and _one_line_items(items):
-        return [_snippet(item.strip())[0] for item in items]
-    value = _snippet("\n".join(block) + "\n")
-    if not isinstance(value, Mapping) or list(value) != [key]:
-        raise Unsplittable(f"block {key!r} did not parse as itself")
-    return value[key]
-
-
-def scalar(key: str, rest: str) -> Any:
-    """A one-line value; plain words skip the parser entirely."""
-    if _PLAIN_WORD.fullmatch(rest) and rest.lower() not in _YAML_WORDS:
-        return rest
-    value = _snippet(f"k: {rest}")
-    if not isinstance(value, Mapping) or len(value) != 1:
-        raise Unsplittable(f"line for {key!r} did not parse as one key")
-    return next(iter(value.values()))
-
-
 def _one_line_items(items: list[str]) -> bool:
     indent = len(items[0]) - len(items[0].lstrip(" "))
     prefix = " " * indent + "- "
@@ -120,13 +147,3 @@ def _one_line_items(items: list[str]) -> bool:
         line.startswith(prefix) and line[len(prefix) :][:1] not in ("", " ", "-", "|", ">")
         for line in items
     )
-
-
-def _snippet(text: str) -> Any:
-    """``parse_fast(text)``, memoized (callers must not mutate the result)."""
-    found = _snippets.get(text, _MISSING)
-    if found is _MISSING:
-        if len(_snippets) > _SNIPPET_LIMIT:
-            _snippets.clear()
-        found = _snippets[text] = parse_fast(text)
-    return found

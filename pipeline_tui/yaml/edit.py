@@ -182,5 +182,3 @@ def to_node(value: Any, flow: bool) -> Any:
             seq.fa.set_flow_style()
         return seq
     return value
-
-

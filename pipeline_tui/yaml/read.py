@@ -29,22 +29,13 @@ def parse_fast(text: str) -> Any:
     scalar in a flow mapping), so a document the C loader refuses is parsed
     again by ruamel's pure-Python safe loader, which decides.
     """
-    loader: YAML | None = getattr(_local, "safe", None)
-    if loader is None:
-        loader = _local.safe = YAML(typ="safe")
+    loader = _LOADERS.safe()
     try:
         return loader.load(text)
     except MarkedYAMLError:
         if loader.Parser.__module__.startswith("ruamel.yaml.parser"):
             raise  # already the pure-Python parser: the error is real
-        return _pure_safe_loader().load(text)
-
-
-def _pure_safe_loader() -> YAML:
-    loader: YAML | None = getattr(_local, "pure", None)
-    if loader is None:
-        loader = _local.pure = YAML(typ="safe", pure=True)
-    return loader
+        return _LOADERS.pure().load(text)
 
 
 def decode(raw: bytes, path: str) -> tuple[str | None, list[Problem]]:
@@ -118,4 +109,32 @@ def top_level_scalar(text: str, key: str) -> Any:
 _CONFLICT_MARKER = re.compile(r"^(<{7}|={7}|>{7}|\|{7})(\s|$)", re.MULTILINE)
 
 
-_local = threading.local()
+class _Loaders(threading.local):
+    """The safe loaders of the current thread, built on first use.
+
+    Building a ``YAML`` object costs more than parsing a small file, and one
+    object must not parse in two threads at once, so each thread keeps its
+    own.  They hold no data between documents (ruamel resets its reader,
+    scanner and constructor after every ``load``), so nothing read earlier can
+    change a later answer: a process-wide pool is safe here, and tests never
+    see it.
+    """
+
+    def __init__(self) -> None:
+        self._safe: YAML | None = None
+        self._pure: YAML | None = None
+
+    def safe(self) -> YAML:
+        """The C-backed safe loader when libyaml is installed, else the pure one."""
+        if self._safe is None:
+            self._safe = YAML(typ="safe")
+        return self._safe
+
+    def pure(self) -> YAML:
+        """ruamel's pure-Python safe loader (YAML 1.2: the format's reference)."""
+        if self._pure is None:
+            self._pure = YAML(typ="safe", pure=True)
+        return self._pure
+
+
+_LOADERS = _Loaders()

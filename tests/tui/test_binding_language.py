@@ -11,9 +11,8 @@ from textual.dom import DOMNode
 from pipeline_tui import i18n
 from pipeline_tui.edits.workspace import Workspace
 from pipeline_tui.tui.app import PipelineApp
-from pipeline_tui.tui.screens.close_form import CloseForm
-from pipeline_tui.tui.screens.help import HelpScreen
-from pipeline_tui.tui.screens.log_form import LogForm
+from pipeline_tui.tui.deal.forms import CloseForm, LogForm
+from pipeline_tui.tui.help import HelpScreen
 
 
 @pytest.fixture(autouse=True)

@@ -38,4 +38,4 @@ async def test_sync_brings_a_teammates_move_onto_the_board(deals: Path, tmp_path
         await settle(pilot)
         await settle(pilot)
         assert "huawei-crm" in card_ids(board, "proposal")
-        assert not board.syncing
+        assert not board.state.syncing

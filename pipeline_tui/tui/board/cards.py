@@ -14,7 +14,7 @@ from datetime import datetime
 from pipeline_tui.core.config import Stage
 from pipeline_tui.core.model import Opportunity, Pipeline
 from pipeline_tui.core.timeline import Timeline
-from pipeline_tui.tui.filtering import BoardFilter
+from pipeline_tui.tui.board.filtering import BoardFilter
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ from textual.widgets import Button, Input, Label, Select
 
 from pipeline_tui.i18n import N_, _
 from pipeline_tui.tui.bindings import translate_bindings
-from pipeline_tui.tui.filtering import BoardFilter
+from pipeline_tui.tui.board.filtering import BoardFilter
 
 
 class FilterForm(ModalScreen[BoardFilter | None]):

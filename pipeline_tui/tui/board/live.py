@@ -1,9 +1,9 @@
 """Keeping the board in step with the disk and with git, cheaply.
 
 Polling beats a file-system watcher here: it works the same on every OS,
-over network mounts and inside tests, and one ``scandir`` of
-``opportunities/`` plus a few ``stat`` calls on ``.git`` costs milliseconds
-even at 10,000 files.  Only files whose (mtime, size, inode) changed are
+over network mounts and inside tests, and one walk of ``opportunities/``
+(:meth:`Store.opportunity_entries`) plus a few ``stat`` calls on ``.git``
+costs milliseconds even at 10,000 files.  Only files whose (mtime, size, inode) changed are
 parsed again, so an edit in another terminal shows up in about a second.
 """
 
@@ -42,14 +42,10 @@ class Changes:
 
 def take_snapshot(store: Store, git_dir: Path | None) -> Snapshot:
     files: dict[str, FileStamp] = {}
-    folder = store.opportunities_dir
-    if folder.is_dir():
-        with os.scandir(folder) as entries:
-            for entry in entries:
-                if entry.name.endswith(".yaml") and not entry.name.startswith("."):
-                    stamp = _stamp_entry(entry)
-                    if stamp is not None:
-                        files[f"{folder.name}/{entry.name}"] = stamp
+    for entry in store.opportunity_entries():
+        stamp = _stamp_entry(entry)
+        if stamp is not None:
+            files[store.relpath(Path(entry.path))] = stamp
     git = tuple(_stamp(p) for p in _git_files(git_dir)) if git_dir else ()
     return Snapshot(files, _stamp(store.config_path), git)
 

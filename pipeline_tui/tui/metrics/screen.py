@@ -2,8 +2,9 @@
 
 Numbers come from :func:`pipeline_tui.reports.build.build_report` (the same code as
 ``pipeline report``), computed in a worker from the pipeline and timelines
-the board already holds, cut by owner, source and time window.  Selecting a
-row of the stale list opens that deal.
+the board already holds (handed down when the screen opens), cut by owner,
+source and time window.  Selecting a row of the stale list posts
+:class:`OpenDeal`; the app opens that deal.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -30,11 +31,8 @@ from pipeline_tui.reports.metrics.window import Window
 from pipeline_tui.reports.sections import PANES, Pane, pane_sections
 from pipeline_tui.reports.tables import section_tables
 from pipeline_tui.tui.bindings import translate_bindings
+from pipeline_tui.tui.messages import OpenDeal
 from pipeline_tui.tui.widgets.report_table import BarChart, ReportTable, empty_note
-
-if TYPE_CHECKING:
-    from pipeline_tui.tui.screens.board import BoardScreen
-
 
 #: What the filters ask for: (owner, source, window).
 Asked = tuple[str | None, str | None, Window]
@@ -59,14 +57,12 @@ class MetricsScreen(Screen[None]):
 
     def __init__(
         self,
-        board: BoardScreen,
         pipeline: Pipeline,
         timelines: Mapping[str, Timeline] | None,
         now: Callable[[], datetime],
     ) -> None:
         super().__init__(classes="metrics-screen")
         translate_bindings(self)
-        self.board = board
         self.pipeline = pipeline
         self.timelines = timelines
         self.now = now
@@ -188,4 +184,4 @@ class MetricsScreen(Screen[None]):
         key = event.row_key.value
         table = event.data_table
         if isinstance(table, ReportTable) and table.table.section == "stale" and key:
-            self.board.open_detail(key)
+            self.post_message(OpenDeal(key))

@@ -1,9 +1,15 @@
-"""The field form used for a new deal, an edit, and filling a stage's ``requires``.
+"""The deal forms: fields (new, edit, a stage's ``requires``), log an activity, close.
 
-It checks as you type: each field is parsed (a date must be a date) and the
-would-be record goes through the same validation as ``pipeline validate``
-(the caller passes that check in).  Save stays disabled while anything is
-refused, and the reason shows under the field it concerns.
+Forms only collect and check input; they return values and never write.
+:class:`~pipeline_tui.tui.deal.actions.DealActions` turns the values into a
+:class:`~pipeline_tui.edits.workspace.Workspace` write.
+
+The field form checks as you type: each field is parsed (a date must be a
+date) and the would-be record goes through the same validation as ``pipeline
+validate`` (the caller passes that check in).  Save stays disabled while
+anything is refused, and the reason shows under the field it concerns.
+Logging asks what kind of touch it was and a note (``pipeline log``); closing
+as lost asks for a reason from ``lost_reasons``.
 """
 
 from __future__ import annotations
@@ -17,11 +23,13 @@ from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
-from textual.widgets import Button, Input, Label, Select, Static
+from textual.widgets import Button, Input, Label, OptionList, Select, Static
+from textual.widgets.option_list import Option
 
+from pipeline_tui.core.model import ACTIVITY_KINDS
 from pipeline_tui.i18n import N_, _
 from pipeline_tui.tui.bindings import translate_bindings
-from pipeline_tui.tui.fields import FieldSpec, format_field, parse_field
+from pipeline_tui.tui.deal.fields import FieldSpec, format_field, parse_field
 
 Check = Callable[[dict[str, Any]], dict[str, str]]
 
@@ -170,5 +178,110 @@ class RecordForm(ModalScreen[dict[str, Any] | None]):
             return
         self.dismiss(values)
 
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class LogForm(ModalScreen[tuple[str, str] | None]):
+    """Returns (kind, note), or None when cancelled; an empty note is refused."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", N_("Cancel"))]
+
+    def __init__(self, title: str) -> None:
+        super().__init__(classes="form-screen")
+        translate_bindings(self)
+        self.deal_title = title
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(_("Log activity") + f": {self.deal_title}", classes="heading")
+            with Horizontal(classes="row"):
+                yield Label(_("Kind"), classes="field-label")
+                yield Select(
+                    [(_(kind), kind) for kind in ACTIVITY_KINDS],
+                    value=ACTIVITY_KINDS[0],
+                    allow_blank=False,
+                    id="kind",
+                    compact=True,
+                )
+            with Horizontal(classes="row"):
+                yield Label(_("Note"), classes="field-label")
+                yield Input(placeholder=_("What happened?"), id="note", compact=True)
+            yield Static("", classes="form-status")
+            with Horizontal(classes="buttons"):
+                yield Button(_("Log"), variant="primary", id="submit", compact=True)
+                yield Button(_("Cancel"), id="cancel", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#note", Input).focus()
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#submit")
+    def action_submit(self) -> None:
+        note = self.query_one("#note", Input).value.strip()
+        if not note:
+            status = self.query_one(".form-status", Static)
+            status.update(_("Write a short note first"))
+            return
+        kind = str(self.query_one("#kind", Select).value)
+        self.dismiss((kind, note))
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class CloseForm(ModalScreen[str | None]):
+    """Returns the reason ("" for a won deal without one), or None when cancelled."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", N_("Cancel"))]
+
+    def __init__(self, title: str, outcome: str, reasons: tuple[str, ...]) -> None:
+        super().__init__(classes="form-screen")
+        translate_bindings(self)
+        self.deal_title = title
+        self.outcome = outcome
+        self.reasons = reasons
+
+    def compose(self) -> ComposeResult:
+        heading = _("Close as won") if self.outcome == "won" else _("Close as lost")
+        with Vertical(classes="dialog"):
+            yield Label(f"{heading}: {self.deal_title}", classes="heading")
+            if self.outcome == "lost":
+                yield Static(_("Why was it lost?"), classes="explanation")
+                yield OptionList(*[Option(r, id=r) for r in self.reasons], id="reasons")
+            else:
+                with Horizontal(classes="row"):
+                    yield Label(_("Why won?"), classes="field-label")
+                    yield Input(placeholder=_("optional"), id="reason", compact=True)
+            with Horizontal(classes="buttons"):
+                yield Button(_("Close deal"), variant="primary", id="submit", compact=True)
+                yield Button(_("Cancel"), id="cancel", compact=True)
+
+    def on_mount(self) -> None:
+        if self.outcome == "lost":
+            reasons = self.query_one("#reasons", OptionList)
+            reasons.highlighted = 0 if self.reasons else None
+            reasons.focus()
+        else:
+            self.query_one("#reason", Input).focus()
+
+    @on(OptionList.OptionSelected)
+    def _picked(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id or "")
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#submit")
+    def action_submit(self) -> None:
+        if self.outcome == "won":
+            self.dismiss(self.query_one("#reason", Input).value.strip())
+            return
+        reasons = self.query_one("#reasons", OptionList)
+        if reasons.highlighted is None:
+            self.notify(_("Pick a reason"), severity="warning")
+            return
+        self.dismiss(self.reasons[reasons.highlighted])
+
+    @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
         self.dismiss(None)

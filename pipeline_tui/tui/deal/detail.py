@@ -1,16 +1,17 @@
 """One opportunity in full: every field (custom ones too), completeness, next step,
 activities, notes, and what git history says (stage timeline and field audit).
 
-The board hands the record and its timeline down and pushes updates when the
-file or the history changes; writes from here go back through the board, so
-there is one write path.
+The screen only paints a :class:`DealView` handed down to it (and handed down
+again when the file or the history changes).  Its deal keys post messages
+(:class:`DealScreen`); the board, which owns the data, does the writing, so
+there is one write path and this screen holds no reference to the board.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from rich.console import Group, RenderableType
 from rich.table import Table
@@ -18,53 +19,39 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
-from pipeline_tui.core.config import PipelineConfig
 from pipeline_tui.core.model import KNOWN_FIELDS, Opportunity, jsonable
-from pipeline_tui.core.timeline import Timeline
 from pipeline_tui.i18n import N_, _
 from pipeline_tui.tui.bindings import translate_bindings
+from pipeline_tui.tui.board.state import DealView
+from pipeline_tui.tui.deal.keys import DEAL_BINDINGS, DealScreen
+from pipeline_tui.tui.deal.profile import completeness
 from pipeline_tui.tui.formatting import full_amount, short_date
-from pipeline_tui.tui.profile import completeness
-
-if TYPE_CHECKING:
-    from pipeline_tui.tui.screens.board import BoardScreen
 
 _SKIP = {"title", "activities", "notes", "next_step"}
 
 
-class DetailScreen(Screen[None]):
+class DetailScreen(DealScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,backspace", "app.pop_screen", N_("Back")),
-        Binding("e", "edit", N_("Edit")),
-        Binding("a", "log", N_("Log")),
-        Binding("shift+right,L", "move(1)", N_("Move →")),
-        Binding("shift+left,H", "move(-1)", N_("Move ←")),
-        Binding("w", "close('won')", N_("Won")),
-        Binding("x", "close('lost')", N_("Lost")),
+        *DEAL_BINDINGS,
         Binding("q", "app.quit", N_("Quit")),
     ]
 
-    def __init__(
-        self,
-        board: BoardScreen,
-        record: Opportunity,
-        config: PipelineConfig,
-        timeline: Timeline | None,
-        history_loaded: bool,
-        now: Callable[[], datetime],
-    ) -> None:
+    def __init__(self, view: DealView, now: Callable[[], datetime]) -> None:
         super().__init__(classes="detail-screen")
         translate_bindings(self)
-        self.board = board
-        self.record = record
-        self.config = config
-        self.timeline = timeline
-        self.history_loaded = history_loaded
+        self.view = view
         self.now = now
-        self.gone = False
+
+    @property
+    def opp_id(self) -> str:
+        return self.view.record.id
+
+    @property
+    def record(self) -> Opportunity:
+        return self.view.record
 
     def compose(self) -> ComposeResult:
         yield Header(icon="◆")
@@ -81,24 +68,16 @@ class DetailScreen(Screen[None]):
     def on_mount(self) -> None:
         self.paint()
 
-    def update_record(
-        self, record: Opportunity | None, timeline: Timeline | None, history_loaded: bool
-    ) -> None:
-        """New data from the board (a write, an external edit, fresh history)."""
-        if record is None:
-            self.gone = True
-        else:
-            self.record = record
-            self.gone = False
-        self.timeline = timeline
-        self.history_loaded = history_loaded
+    def show(self, view: DealView) -> None:
+        """New data from the owner (a write, an external edit, fresh history)."""
+        self.view = view
         if self.is_mounted:
             self.paint()
 
     def paint(self) -> None:
         record = self.record
         self.title = record.title
-        self.sub_title = record.id + (f" · {_('deleted or unreadable')}" if self.gone else "")
+        self.sub_title = record.id + (f" · {_('deleted or unreadable')}" if self.view.gone else "")
         self._set("summary", _("Summary"), self._summary())
         self._set("warnings", _("Problems"), self._warnings())
         self._set("fields", _("Fields"), self._fields())
@@ -124,11 +103,11 @@ class DetailScreen(Screen[None]):
         table.add_row(_("Account"), record.account)
         table.add_row(_("Stage"), self._stage_line())
         table.add_row(
-            _("Amount"), full_amount(record.amount, record.currency or self.config.currency)
+            _("Amount"), full_amount(record.amount, record.currency or self.view.config.currency)
         )
         table.add_row(_("Owner"), record.owner or "—")
         table.add_row(_("Next step"), self._next_step())
-        share, missing = completeness(record, self.config)
+        share, missing = completeness(record, self.view.config)
         if share is not None:
             line = Text(f"{share:.0%}")
             if missing:
@@ -138,7 +117,7 @@ class DetailScreen(Screen[None]):
 
     def _warnings(self) -> RenderableType | None:
         """Warnings ``validate`` has for this file (say, an owner not in the team)."""
-        found = [p for p in self.board.pipeline.problems if p.path == self.record.path]
+        found = self.view.problems
         if not found:
             return None
         text = Text()
@@ -153,14 +132,14 @@ class DetailScreen(Screen[None]):
     def _stage_line(self) -> Text:
         record = self.record
         text = Text(record.stage, style="bold")
-        probability = self.board.pipeline.probability(record)
+        probability = self.view.probability
         text.append(f"  {probability:.0%}", style="dim")
-        current = self.timeline.current if self.timeline else None
+        current = self.view.timeline.current if self.view.timeline else None
         if current is not None and current.stage == record.stage:
             days = current.days(self.now())
             text.append("  " + _("{days} days in stage").format(days=int(days)))
-            if self.config.has_stage(record.stage):
-                limit = self.config.stage(record.stage).max_days
+            if self.view.config.has_stage(record.stage):
+                limit = self.view.config.stage(record.stage).max_days
                 if limit is not None and days > limit:
                     text.append("  " + _("stale"), style="bold yellow")
         return text
@@ -171,7 +150,7 @@ class DetailScreen(Screen[None]):
             return Text("—", style="dim")
         text = Text(step.action or "")
         if step.due is not None:
-            overdue = step.due < self.now().date() and self.config.is_open(self.record.stage)
+            overdue = step.due < self.now().date() and self.view.config.is_open(self.record.stage)
             text.append(
                 f"  {_('due')} {step.due.isoformat()}", style="bold red" if overdue else "dim"
             )
@@ -207,8 +186,9 @@ class DetailScreen(Screen[None]):
         return table
 
     def _timeline(self) -> RenderableType:
-        if self.timeline is None:
-            message = _("loading history…") if not self.history_loaded else _("no history yet")
+        if self.view.timeline is None:
+            loading = not self.view.history_loaded
+            message = _("loading history…") if loading else _("no history yet")
             return Text(message, style="dim")
         now = self.now()
         table = Table(box=None, padding=(0, 1), show_edge=False, expand=True)
@@ -217,7 +197,7 @@ class DetailScreen(Screen[None]):
         table.add_column(_("Left"), no_wrap=True, min_width=10)
         table.add_column(_("Days"), no_wrap=True, justify="right", min_width=5)
         table.add_column(_("By"), no_wrap=True, ratio=1, overflow="ellipsis")
-        for interval in self.timeline.stages:
+        for interval in self.view.timeline.stages:
             left = interval.left.date().isoformat() if interval.left else _("now")
             table.add_row(
                 interval.stage,
@@ -229,14 +209,14 @@ class DetailScreen(Screen[None]):
         return table
 
     def _audit(self) -> RenderableType | None:
-        if self.timeline is None or not self.timeline.changes:
+        if self.view.timeline is None or not self.view.timeline.changes:
             return None
         table = Table(box=None, padding=(0, 1), show_edge=False, expand=True)
         table.add_column(_("When"), no_wrap=True, min_width=10)
         table.add_column(_("By"), no_wrap=True, max_width=16, overflow="ellipsis")
         table.add_column(_("Field"), no_wrap=True)
         table.add_column(_("Change"), ratio=1)
-        for change in reversed(self.timeline.changes):
+        for change in reversed(self.view.timeline.changes):
             table.add_row(
                 change.at.date().isoformat(),
                 change.author,
@@ -247,33 +227,11 @@ class DetailScreen(Screen[None]):
             )
         return table
 
-    # ------------------------------------------------------------------ actions (via the board)
+    # ------------------------------------------------------------------ deal keys
 
-    def _live(self) -> Opportunity | None:
-        if self.gone:
-            self.notify(_("This opportunity is no longer readable"), severity="warning")
-            return None
-        return self.record
-
-    def action_edit(self) -> None:
-        if record := self._live():
-            self.board.edit(record)
-
-    def action_log(self) -> None:
-        if record := self._live():
-            self.board.log_activity(record)
-
-    def action_close(self, outcome: str) -> None:
-        if record := self._live():
-            self.board.close_deal(record, outcome)
-
-    def action_move(self, step: int) -> None:
-        if record := self._live():
-            target = self.board.move_target(record, step)
-            if target is None:
-                self.notify(_("No open stage further this way"), severity="warning")
-                return
-            self.board.move_to(record, target)
+    def chosen_deal(self) -> str | None:
+        """This deal; the owner says so if it is no longer readable."""
+        return self.opp_id
 
 
 def _plain(value: Any) -> str:

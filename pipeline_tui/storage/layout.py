@@ -1,0 +1,47 @@
+"""Where an opportunity's file lives: the folder layout under ``opportunities/``.
+
+Two layouts, chosen by ``layout:`` in ``pipeline.yaml``:
+
+* ``flat`` (the default for pipelines made before layouts existed):
+  ``opportunities/<id>.yaml``;
+* ``sharded`` (what ``pipeline init`` writes, and ``pipeline migrate``
+  converts to): ``opportunities/<xx>/<id>.yaml``, where ``xx`` is the first
+  two hex digits of the SHA-1 of the id.
+
+Why shard: every commit rewrites, and every history pass diffs, the tree of
+the folder a changed file sits in.  One flat folder of N files makes both cost
+O(N) per commit, so a pipeline's history grows with N².  256 buckets keep each
+tree near N/256 entries (about 400 at 100,000 deals), and a bucket is computed
+from the id alone, so no index is needed to find a file.  Why a hash rather
+than the creation month (``2026/11/<id>.yaml``, which a person can browse):
+the month needs the file's ``created`` to find it, and busy months grow large
+trees again; ``pipeline show``/``list`` are how people browse.
+``docs/history.md`` has the measurements.
+
+The id stays the identity: files dropped anywhere under ``opportunities/`` by
+hand still load, and the history engine follows a moved file by its id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Final, Literal
+
+from pipeline_tui.core.config import OPPORTUNITIES_DIR
+
+Layout = Literal["flat", "sharded"]
+LAYOUTS: Final = ("flat", "sharded")
+#: Above this many flat files ``pipeline doctor`` suggests ``pipeline migrate``.
+MIGRATE_HINT_FILES: Final = 2_000
+
+
+def bucket(opp_id: str) -> str:
+    """The two-hex-digit folder of ``opp_id`` in the sharded layout."""
+    return hashlib.sha1(opp_id.encode("utf-8"), usedforsecurity=False).hexdigest()[:2]
+
+
+def relative_path(opp_id: str, layout: Layout) -> str:
+    """The file of ``opp_id`` relative to the pipeline root, POSIX separators."""
+    if layout == "sharded":
+        return f"{OPPORTUNITIES_DIR}/{bucket(opp_id)}/{opp_id}.yaml"
+    return f"{OPPORTUNITIES_DIR}/{opp_id}.yaml"

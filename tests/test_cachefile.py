@@ -1,0 +1,234 @@
+"""The one cache helper: scoped files in ``.git/pipeline-tui/``, replaced atomically.
+
+A cache may be lost but never half-written: a save that fails or is killed
+half-way leaves the previous file readable, and no temp file stays behind.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import stat
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from pipeline_tui import __version__
+from pipeline_tui.core.model import Problem
+from pipeline_tui.edits.workspace import Workspace
+from pipeline_tui.history import load_timelines, pipeline_as_of
+from pipeline_tui.storage import cachefile
+from pipeline_tui.storage.cachefile import CacheFile
+from pipeline_tui.storage.store import Store
+from tests.gitutil import git
+from tests.history_helpers import day, new_deal
+
+PACKAGE = Path(__file__).resolve().parents[1] / "pipeline_tui"
+
+#: Starts a save, announces it once the new bytes are in the temp file, then
+#: blocks inside the fsync until it is killed.
+KILLED_MID_WRITE = """
+import os, sys
+from pathlib import Path
+from pipeline_tui.storage.cachefile import CacheFile
+
+def stall(fd: int) -> None:
+    print("writing", flush=True)
+    sys.stdin.read()
+
+os.fsync = stall
+CacheFile(Path(sys.argv[1]), "scope", ()).save("new value " * 10_000)
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Point:
+    x: int
+    y: int
+
+
+def temps(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.endswith(".tmp"))
+
+
+@pytest.fixture
+def saved(tmp_path: Path) -> CacheFile:
+    """A cache file that already holds ``"old"``."""
+    file = CacheFile(tmp_path / "pipeline-tui" / "test.pickle", "scope", ())
+    assert file.save("old")
+    return file
+
+
+def test_a_value_saved_is_loaded_back_only_under_the_same_scope(saved: CacheFile) -> None:
+    assert saved.load() == "old"
+    assert CacheFile(saved.path, "other scope", ()).load() is None
+
+
+def test_the_scope_holds_the_package_version_and_the_records_fields(repo: Path) -> None:
+    file = CacheFile.of(repo, "x.pickle", 3, "sub/", classes=(Point,))
+    assert file.scope == f"{__version__}|3|sub/|Point(x,y)"
+    assert file.path == repo / ".git" / "pipeline-tui" / "x.pickle"
+
+
+def test_records_are_packed_as_constructor_calls_and_read_back(saved: CacheFile) -> None:
+    file = CacheFile(saved.path, "scope", (Point, Problem))
+    value = {"a": [Point(1, 2), Point(3, 4)], "p": Problem("a.yaml", "bad", 3, "stage")}
+    assert cachefile.unpack(file.pack(value)) == value
+    assert file.save(value)
+    assert file.load() == value
+
+
+def test_a_damaged_file_or_entry_reads_as_no_cache(saved: CacheFile) -> None:
+    assert saved.path is not None
+    saved.path.write_bytes(b"not a pickle")
+    assert saved.load() is None
+    assert cachefile.unpack(b"\x80\x05truncated") is None
+
+
+def test_an_exception_half_way_leaves_the_old_file_and_no_temp(
+    saved: CacheFile, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert saved.path is not None
+
+    def fail(fd: int) -> None:
+        raise OSError(5, "I/O error")
+
+    monkeypatch.setattr(os, "fsync", fail)
+    assert saved.save("new") is False  # a cache that cannot be written only costs speed
+    monkeypatch.undo()
+    assert saved.load() == "old"
+    assert temps(saved.path.parent) == []
+
+
+def test_an_interrupt_half_way_propagates_and_leaves_no_temp(
+    saved: CacheFile, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert saved.path is not None
+
+    def interrupted(fd: int) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "fsync", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        saved.save("new")
+    monkeypatch.undo()
+    assert saved.load() == "old"
+    assert temps(saved.path.parent) == []
+
+
+@pytest.mark.skipif(os.name != "posix", reason="SIGKILL and pid checks are POSIX")
+def test_a_save_killed_mid_write_leaves_the_old_cache_and_the_next_save_sweeps_its_temp(
+    saved: CacheFile,
+) -> None:
+    assert saved.path is not None
+    writer = subprocess.Popen(
+        [sys.executable, "-c", KILLED_MID_WRITE, str(saved.path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert writer.stdout is not None
+        assert writer.stdout.readline() == "writing\n"  # the new bytes are in its temp file
+        leftover = temps(saved.path.parent)
+        assert len(leftover) == 1 and f".{writer.pid}." in leftover[0]
+    finally:
+        writer.send_signal(signal.SIGKILL)
+        writer.communicate()
+    assert writer.returncode == -signal.SIGKILL
+
+    assert saved.load() == "old"  # the killed save never replaced it
+    assert saved.save("newer")
+    assert saved.load() == "newer"
+    assert temps(saved.path.parent) == []  # the dead writer's temp was swept
+
+
+def test_a_live_writers_temp_is_not_swept(saved: CacheFile) -> None:
+    assert saved.path is not None
+    live = saved.path.with_name(f".{saved.path.name}.{os.getpid()}.abcdefgh.tmp")
+    live.write_bytes(b"being written")
+    assert saved.save("new")
+    assert live.read_bytes() == b"being written"
+
+
+def test_the_new_bytes_are_fsynced_before_the_rename_and_the_folder_after(
+    saved: CacheFile, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a crash must not lose: the file's data before it is visible, then the rename."""
+    assert saved.path is not None
+    path = saved.path
+    seen: list[tuple[str, str | None]] = []
+    real = os.fsync
+
+    def spy(fd: int) -> None:
+        kind = "folder" if stat.S_ISDIR(os.fstat(fd).st_mode) else "file"
+        seen.append((kind, CacheFile(path, "scope", ()).load()))
+        real(fd)
+
+    monkeypatch.setattr(os, "fsync", spy)
+    assert saved.save("new")
+    assert seen == [("file", "old"), ("folder", "new")]
+
+
+def test_files_are_found_in_a_worktrees_git_directory(repo: Path, tmp_path: Path) -> None:
+    git(repo, "commit", "--allow-empty", "-qm", "base")
+    worktree = tmp_path / "second"
+    git(repo, "worktree", "add", "-q", str(worktree))
+    file = CacheFile.of(worktree, "x.pickle", classes=())
+    assert file.path == (repo / ".git" / "worktrees" / "second" / "pipeline-tui" / "x.pickle")
+    assert file.save([1, 2])
+    assert CacheFile.of(worktree, "x.pickle", classes=()).load() == [1, 2]
+
+
+def test_without_a_git_directory_there_is_no_cache(tmp_path: Path) -> None:
+    file = CacheFile.of(tmp_path, "x.pickle", classes=())
+    if file.path is not None:  # tmp_path itself sits inside some git repository
+        pytest.skip("the temp folder is inside a git work tree")
+    assert file.save("value") is False
+    assert file.load() is None
+
+
+def test_one_temp_and_rename_in_the_codebase() -> None:
+    """Every atomic write goes through files.atomic_write (one path for the job)."""
+    users = sorted(
+        p.relative_to(PACKAGE).as_posix()
+        for p in PACKAGE.rglob("*.py")
+        if "mkstemp" in p.read_text(encoding="utf-8")
+    )
+    assert users == ["storage/files.py"]
+
+
+def test_the_real_caches_survive_saves_that_fail(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Parse, history and past-version caches: a failed save changes no answer, leaves no temp."""
+    ws = Workspace(repo)
+    new_deal(ws, "acme", day(0))
+    ws.move("acme", "qualified", at=day(1))
+    pipeline = Store(repo).load()
+    timelines = load_timelines(repo, pipeline=pipeline, now=day(9))
+    past = pipeline_as_of(repo, day(0.5))
+    cache_dir = repo / ".git" / "pipeline-tui"
+    before = {p.name: p.read_bytes() for p in cache_dir.iterdir()}
+    assert set(before) == {
+        "parse.pickle",
+        "history.pickle",
+        "history-entries.pickle",
+        "blobs.pickle",
+    }
+    new_deal(ws, "beta", day(2))  # every cache now has something new to save
+
+    def fail(fd: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", fail)
+    pipeline = Store(repo).load()
+    assert [r.id for r in pipeline.opportunities] == ["acme", "beta"]
+    assert load_timelines(repo, pipeline=pipeline, now=day(9)).keys() == {"acme", "beta"}
+    assert load_timelines(repo, pipeline=pipeline, now=day(9))["acme"] == timelines["acme"]
+    assert pipeline_as_of(repo, day(2.5)).get("beta").stage == "lead"
+    assert pipeline_as_of(repo, day(0.5)) == past
+    assert {p.name: p.read_bytes() for p in cache_dir.iterdir()} == before
