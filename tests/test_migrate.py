@@ -80,7 +80,10 @@ def test_migrate_moves_every_file_in_one_commit_and_changes_no_number(
     assert git(repo, "status", "--porcelain") == ""
     after_list, after_report = reports(run_cli)
     assert after_report == before_report
-    assert [{**r, "path": None} for r in after_list] == [{**r, "path": None} for r in before_list]
+    unmoved = ("path", "days_in_stage")  # days_in_stage counts from the clock, not from git
+    assert [{k: v for k, v in r.items() if k not in unmoved} for r in after_list] == [
+        {k: v for k, v in r.items() if k not in unmoved} for r in before_list
+    ]
     assert [r["path"] for r in after_list] == [
         relative_path(r["id"], "sharded") for r in before_list
     ]
@@ -119,7 +122,7 @@ def test_uncommitted_edits_stop_it_and_untracked_files_stay(repo: Path, run_cli:
     assert refused.exit_code == ExitCode.REPO
     assert "opportunities/acme.yaml" in refused.stderr
     assert git(repo, "rev-parse", "HEAD") == head
-    assert git(repo, "status", "--porcelain") == " M opportunities/acme.yaml"
+    assert git(repo, "status", "--porcelain").rstrip() == " M opportunities/acme.yaml"
 
     git(repo, "checkout", "--", "opportunities/acme.yaml")
     (repo / "opportunities" / "hand-made.yaml").write_text(
@@ -128,7 +131,7 @@ def test_uncommitted_edits_stop_it_and_untracked_files_stay(repo: Path, run_cli:
     done = run_cli("migrate")
     assert done.exit_code == 0, done.stderr
     assert "left: opportunities/hand-made.yaml: not committed yet" in done.stdout
-    assert git(repo, "status", "--porcelain") == "?? opportunities/hand-made.yaml"
+    assert git(repo, "status", "--porcelain").rstrip() == "?? opportunities/hand-made.yaml"
     listed = json.loads(run_cli("list", "--json").stdout)
     assert "hand-made" in {r["id"] for r in listed}
 
