@@ -318,6 +318,7 @@ def test_every_command_module_is_registered() -> None:
         "sync",
         "resolve",
         "doctor",
+        "migrate",
         "import",
         "export",
         "hook",
