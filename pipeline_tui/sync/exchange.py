@@ -322,7 +322,7 @@ def _integrate(ws: Workspace, repo: GitRepo, upstream: str, url: str) -> None:
             f"you have uncommitted changes to {', '.join(clash[:3])}, which teammates also "
             "changed: commit them or set them aside (`git stash`), then sync again",
         )
-    config = driver_config()
+    config = driver_config(for_sync=True)
     try:
         done = repo.rebase(upstream, config, autostash=bool(dirty))
         while not done:

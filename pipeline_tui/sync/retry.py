@@ -26,30 +26,37 @@ DEFAULT_BUDGET_S = 60.0
 
 @dataclass(frozen=True)
 class Backoff:
-    """The ceiling of the n-th wait is ``first * factor**n``, never above ``longest``."""
+    """The ceiling of the n-th wait is ``unit * factor**n``, never above ``longest``.
+
+    The unit is how long the attempt that just failed took, but at least
+    ``first``: contenders must spread over about as many attempt-lengths as
+    there are of them, and on a slow machine or remote every attempt is long.
+    """
 
     first: float = 0.1
     factor: float = 2.0
-    longest: float = 2.0
+    longest: float = 10.0
 
     def __post_init__(self) -> None:
         if self.first <= 0 or self.factor < 1 or self.longest < self.first:
             raise ValueError(f"invalid backoff {self}: need 0 < first <= longest, factor >= 1")
 
 
-def delay(backoff: Backoff, retry: int, draw: float) -> float:
+def delay(backoff: Backoff, retry: int, draw: float, took: float = 0.0) -> float:
     """The wait before retry number ``retry`` (0 for the first), for a ``draw`` in [0, 1).
 
-    The ceiling grows exponentially up to ``backoff.longest``; the wait is
-    ``draw`` times the ceiling, so contenders that failed together spread out.
+    ``took`` is how long the failed attempt lasted.  The ceiling grows
+    exponentially from there up to ``backoff.longest``; the wait is ``draw``
+    times the ceiling, so contenders that failed together spread out.
     """
     exponent = min(retry, 64)  # beyond this the ceiling is long since capped
-    ceiling = min(backoff.longest, backoff.first * backoff.factor**exponent)
+    unit = max(backoff.first, took)
+    ceiling = min(backoff.longest, unit * backoff.factor**exponent)
     return ceiling * min(max(draw, 0.0), 1.0)
 
 
 def next_delay(
-    backoff: Backoff, retry: int, elapsed: float, budget: float, draw: float
+    backoff: Backoff, retry: int, elapsed: float, budget: float, draw: float, took: float = 0.0
 ) -> float | None:
     """The wait before the next attempt, or None when the budget allows no more.
 
@@ -59,7 +66,7 @@ def next_delay(
     left = budget - elapsed
     if left <= 0:
         return None
-    return min(delay(backoff, retry, draw), left)
+    return min(delay(backoff, retry, draw, took), left)
 
 
 @dataclass(frozen=True)
@@ -92,11 +99,12 @@ class Patience:
     retries: int = 0
     waited: float = 0.0
     started: float | None = None
+    attempt_started: float | None = None
 
     def start(self) -> None:
         """The budget counts from here (the first call; later calls change nothing)."""
         if self.started is None:
-            self.started = self.clock()
+            self.started = self.attempt_started = self.clock()
 
     @property
     def attempts(self) -> int:
@@ -105,9 +113,10 @@ class Patience:
     def wait(self, reason: str) -> bool:
         """Wait before the next attempt and return True, or False when the budget is spent."""
         self.start()
-        assert self.started is not None
-        elapsed = self.clock() - self.started
-        seconds = next_delay(self.backoff, self.retries, elapsed, self.budget, self.draw())
+        assert self.started is not None and self.attempt_started is not None
+        moment = self.clock()
+        elapsed, took = moment - self.started, moment - self.attempt_started
+        seconds = next_delay(self.backoff, self.retries, elapsed, self.budget, self.draw(), took)
         if seconds is None:
             return False
         if self.on_wait is not None:
@@ -115,4 +124,5 @@ class Patience:
         self.sleep(seconds)
         self.waited += seconds
         self.retries += 1
+        self.attempt_started = self.clock()
         return True
