@@ -12,11 +12,14 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from pipeline_tui.cli import cli
+from tests.gitdaemon import git_daemon
 from tests.teammates import Landed, Mate, make_remote, storm, storm_landed, storm_team
 
 #: Generous bounds for a loaded 2-core CI machine; a healthy storm takes far less.
 SYNC_TIMEOUT_S = 120.0
 STORM_DEADLINE_S = 240.0
+#: Every connection is a real TCP session through the daemon; fewer clones keep CI quick.
+DAEMON_CLONES = 10
 
 
 def run_storm(base: Path, url: str, size: int) -> list[Landed]:
@@ -41,3 +44,9 @@ def test_twenty_clones_all_land_in_one_sync(tmp_path: Path) -> None:
     attempts = [r.report["attempts"] for r in landed]
     assert max(attempts) > 1  # they really raced: someone lost a push and waited
     assert all(r.report["waited_seconds"] > 0 for r in landed if r.report["attempts"] > 1)
+
+
+def test_clones_all_land_in_one_sync_through_git_daemon(tmp_path: Path) -> None:
+    with git_daemon(tmp_path / "served") as daemon:
+        make_remote(tmp_path / "served")
+        run_storm(tmp_path, f"{daemon}/remote.git", DAEMON_CLONES)

@@ -157,6 +157,7 @@ def sync(
     ``on_wait`` hears about each wait, so a terminal or the board can say
     what is going on.  The local write lock is released while waiting, so the
     board stays usable and whatever is committed meanwhile is sent too.
+    ``patience`` replaces both (tests give it a fake clock and sleep).
 
     Raises :class:`SyncError` (with a ``reason`` code) when it cannot finish;
     nothing is half-done then: no rebase is left in progress and every local

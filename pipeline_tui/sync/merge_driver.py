@@ -200,7 +200,7 @@ def _validation_messages(text: str, name: str) -> list[str]:
 def _main(args: Sequence[str]) -> int:
     """``python -m pipeline_tui.sync.merge_driver %O %A %B %P``: the driver for sync's rebase."""
     if len(args) != 4:
-        print("usage: python -m pipeline_tui.sync.merge_driver BASE CURRENT OTHER NAME", file=sys.stderr)
+        print("usage: python -m pipeline_tui.sync.merge_driver O A B NAME", file=sys.stderr)
         return 2
     base, current, other, name = args
     outcome = run_driver(Path(base), Path(current), Path(other), name, for_sync=True)

@@ -35,7 +35,7 @@ class Backoff:
 
     first: float = 0.1
     factor: float = 2.0
-    longest: float = 10.0
+    longest: float = 8.0
 
     def __post_init__(self) -> None:
         if self.first <= 0 or self.factor < 1 or self.longest < self.first:
