@@ -106,6 +106,11 @@ class SyncResult:
             first = f"Received {received} from {self.remote}; {held} not sent yet."
         else:
             first = f"Synced with {self.remote}: received {received}."
+        if self.attempts > 1:
+            first += (
+                f" ({self.attempts} attempts, {self.waited_seconds:.1f} s waited: "
+                "teammates were pushing at the same time)"
+            )
         lines = [first]
         for kind in ("new", "moved", "closed", "updated", "removed"):
             changes = [c for c in self.incoming if c.kind == kind]

@@ -263,11 +263,21 @@ class BoardData(Screen[None]):
 
     @work(thread=True, exclusive=True, group="sync")
     def run_sync(self) -> None:
-        """``pipeline sync`` (fetch, rebase, push) without freezing the board."""
+        """``pipeline sync`` (fetch, rebase, push) without freezing the board.
+
+        While teammates are pushing, sync waits and retries; the header says so.
+        """
         from pipeline_tui.sync.exchange import sync
+        from pipeline_tui.sync.retry import Waiting
+
+        def waiting(wait: Waiting) -> None:
+            status = _("syncing… teammates are pushing, attempt {n} in {s:.1f} s")
+            self.app.call_from_thread(
+                self._set_status, status.format(n=wait.attempt + 1, s=wait.seconds)
+            )
 
         try:
-            result = sync(self.workspace.root)
+            result = sync(self.workspace.root, on_wait=waiting)
         except PipelineError as exc:
             self.app.call_from_thread(self._sync_done, str(exc), "error")
             return
