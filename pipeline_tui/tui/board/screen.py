@@ -29,6 +29,7 @@ from pipeline_tui.core.errors import PipelineError
 from pipeline_tui.core.timeline import Timeline
 from pipeline_tui.edits.workspace import Change, Workspace
 from pipeline_tui.i18n import N_, _
+from pipeline_tui.sync.retry import Waiting
 from pipeline_tui.tui.bindings import translate_bindings
 from pipeline_tui.tui.board.filter_form import FilterForm
 from pipeline_tui.tui.board.filtering import BoardFilter
@@ -254,11 +255,20 @@ class BoardScreen(DealScreen):
 
     @work(thread=True, exclusive=True, group="sync")
     def run_sync(self) -> None:
-        """``pipeline sync`` (fetch, rebase, push) without freezing the board."""
+        """``pipeline sync`` (fetch, rebase, push) without freezing the board.
+
+        While teammates are pushing, sync waits and retries; the header says so.
+        """
         from pipeline_tui.sync.exchange import sync  # heavy, and only needed on `s`
 
+        def waiting(wait: Waiting) -> None:
+            status = _("syncing… teammates are pushing, attempt {n} in {s:.1f} s")
+            self.app.call_from_thread(
+                self._set_status, status.format(n=wait.attempt + 1, s=wait.seconds)
+            )
+
         try:
-            result = sync(self.state.workspace.root)
+            result = sync(self.state.workspace.root, on_wait=waiting)
         except PipelineError as exc:
             self.app.call_from_thread(self._sync_done, str(exc), "error")
             return
