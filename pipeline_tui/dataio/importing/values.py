@@ -246,7 +246,6 @@ _MONEY = re.compile(
 _GROUPED = re.compile(r"^\d{1,3}(,\d{3})+(\.\d+)?$")
 _EU_GROUPED = re.compile(r"^\d{1,3}(\.\d{3})+(,\d+)?$")
 _SPACE_GROUPED = re.compile(r"^\d{1,3}([ '\u00a0\u202f]\d{3})+([.,]\d+)?$")
-_COMMA_DECIMAL = re.compile(r"^\d+,\d{1,2}$")
 
 
 def parse_currency(text: str, preferred: str = "USD") -> str:
@@ -298,8 +297,6 @@ def _number(digits: str, bad: str) -> Decimal:
         digits = digits.replace(".", "").replace(",", ".")
     elif _SPACE_GROUPED.match(digits):
         digits = re.sub(r"[ '\u00a0\u202f]", "", digits).replace(",", ".")
-    elif _COMMA_DECIMAL.match(digits):
-        digits = digits.replace(",", ".")
     try:
         number = Decimal(digits)
     except InvalidOperation:
