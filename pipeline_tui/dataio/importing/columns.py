@@ -77,7 +77,7 @@ _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 
 
 def header_key(name: str) -> str:
-    """A column name as a field-like key: ``StageName``, ``Deal - Stage``, ``STAGE`` -> stage_name/stage."""
+    """A column name as a field-like key: ``StageName`` -> stage_name, ``Deal - Stage`` -> stage."""
     text = _DEAL_PREFIX.sub("", name.replace("\ufeff", "").strip())
     return normalize(_CAMEL.sub("_", text))
 

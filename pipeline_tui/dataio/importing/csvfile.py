@@ -132,7 +132,9 @@ def _footer_start(records: list[list[str]], header: tuple[str, ...]) -> int | No
             blank = index if blank is None else blank
         elif len(record) != 1:
             blank = None  # a real row after the blank line: not a footer
-    return blank if blank is not None and blank < len(records) - 1 else None
+    if blank is None or not any(any(c.strip() for c in r) for r in records[blank:]):
+        return None
+    return blank
 
 
 def _failed(source: str, message: str, row: int | None = None) -> Table:

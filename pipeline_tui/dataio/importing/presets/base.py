@@ -9,7 +9,6 @@ for all.
 
 from __future__ import annotations
 
-
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -102,9 +101,7 @@ class Preset:
         return raw.strip()
 
 
-def headers_present(
-    columns: Sequence[str], *alternatives: Iterable[str]
-) -> tuple[str, ...] | None:
+def headers_present(columns: Sequence[str], *alternatives: Iterable[str]) -> tuple[str, ...] | None:
     """The headers of the first alternative whose names are all in ``columns``."""
     by_key = {compact(c): c for c in columns}
     for names in alternatives:
