@@ -176,8 +176,16 @@ def parse_defaults(options: Iterable[str]) -> dict[str, str]:
     return result
 
 
-def map_table(table: Table, config: PipelineConfig, options: ImportOptions) -> MappingResult:
-    """Every row mapped, or refused with a reason; file-level problems stop early."""
+def map_table(
+    table: Table,
+    config: PipelineConfig,
+    options: ImportOptions,
+    progress: Callable[[int, int], None] | None = None,
+) -> MappingResult:
+    """Every row mapped, or refused with a reason; file-level problems stop early.
+
+    ``progress(done, total)`` is called as rows are mapped (for a progress bar).
+    """
     detection = detect_preset(table.columns, options.preset) if table.columns else None
     plan = _plan(table, options, detection)
     problems = list(table.problems)
@@ -191,7 +199,9 @@ def map_table(table: Table, config: PipelineConfig, options: ImportOptions) -> M
     mapper = _RowMapper(table, plan, config, options, detection, dates)
     rows: list[MappedRow] = []
     seen: dict[str, int] = {}
-    for row in table.rows:
+    for done, row in enumerate(table.rows, start=1):
+        if progress is not None and done % 200 == 0:
+            progress(done, len(table.rows))
         mapped, found = mapper.map_row(row)
         problems += found
         if mapped is None:
@@ -237,7 +247,22 @@ def _plan(table: Table, options: ImportOptions, detection: Detection | None) -> 
         column = find_column(table.columns, (name,))
         if column is not None:
             dropped[column] = f"{preset.label} bookkeeping"
-    return plan_columns(table.columns, options.column_map, preset.columns, signals, dropped)
+    plan = plan_columns(table.columns, options.column_map, preset.columns, signals, dropped)
+    spare = {c for f in plan.fields for c in _fallbacks(table, plan, options, detection, f)}
+    if not spare & set(plan.custom):
+        return plan
+    fields = {f: c for f, c in plan.fields.items() if c not in spare or f in preset.columns}
+    moved = {
+        c: f"read where {plan.fields[f]!r} is blank"
+        for f in plan.fields
+        for c in _fallbacks(table, plan, options, detection, f)
+        if c in plan.custom
+    }
+    custom = tuple(c for c in plan.custom if c not in moved)
+    fields = {f: c for f, c in fields.items() if c not in moved}
+    return dataclasses.replace(
+        plan, fields=fields, signals={**plan.signals, **moved}, custom=custom
+    )
 
 
 def _date_columns(
@@ -301,7 +326,7 @@ def _fallbacks(
     column = plan.column_of(fld)
     if detection is None or column is None or fld in options.column_map.values():
         return []
-    used = set(plan.fields.values())
+    used = {c for c in plan.fields.values() if c not in plan.custom}
     names = detection.preset.columns.get(fld, ())
     present = [find_column(table.columns, (n,)) for n in names]
     return [c for c in dict.fromkeys(present) if c and c != column and c not in used]
@@ -441,7 +466,7 @@ class _RowMapper:
         """CRM stage -> pipeline stage for the stages this file uses (dry-run display)."""
         if self.stages is None:
             return {}
-        used = {compact(v) for c in self.unknown.values() for v in c} | self.used_stages
+        used = {compact(v) for v in self.used_stages}
         return {
             name: self.stages.mapping[compact(name)]
             for name in (self.stages.why or {})
@@ -732,6 +757,8 @@ def _history_timeline(
     if created is not None:
         start = min(created, first_when)
         adjusted = "created moved to the first stage entry" if first_when < created else None
+    if closed is not None and created is not None and closed < created:
+        adjusted = "a close date before created (the stage history's dates kept)"
     if not config.is_open(stage) and config.is_open(first_stage) is False and len(entries) == 1:
         first_stage = config.entry_stage.name
     points = [Event(start, first_stage, "created")]

@@ -29,6 +29,7 @@ class StageHistory:
     source: str
     entries: Mapping[str, tuple[tuple[str, datetime], ...]] = field(default_factory=dict)
     problems: tuple[RowProblem, ...] = ()
+    deals: int = 0
 
     def of(self, external_id: str) -> tuple[tuple[str, datetime], ...]:
         return self.entries.get(external_id) or self.entries.get(external_id[:15]) or ()
@@ -66,7 +67,8 @@ def read_stage_history(
         if len(deal) == 18:
             found.setdefault(deal[:15], found[deal])
     entries = {k: tuple(sorted(v, key=lambda e: e[1])) for k, v in found.items()}
-    return StageHistory(table.source, entries, tuple(problems))
+    deals = len({id(v) for v in found.values()})
+    return StageHistory(table.source, entries, tuple(problems), deals)
 
 
 def lookup_from_table(table: Table) -> tuple[dict[str, str], list[RowProblem]]:
