@@ -30,7 +30,7 @@ COLUMNS = {
     "amount": ("Deal - Value",),
     "currency": ("Deal - Currency of Value", "Deal - Currency"),
     "owner": ("Deal - Owner",),
-    "source": ("Deal - Source channel", "Deal - Source origin", "Deal - Source"),
+    "source": ("Deal - Source channel", "Deal - Source"),
     "created": ("Deal - Deal created", "Deal - Deal created on", "Deal - Add time"),
     "closed": ("Deal - Won time", "Deal - Lost time", "Deal - Deal closed on",
                "Deal - Close time"),
