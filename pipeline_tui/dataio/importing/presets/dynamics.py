@@ -54,6 +54,7 @@ def _detect(columns: Sequence[str]) -> tuple[str, ...] | None:
         columns,
         ("(Do Not Modify) Opportunity",),
         ("Topic", "Potential Customer", "Est. Close Date"),
+        ("Topic", "Potential Customer"),
         ("Topic", "Status Reason", "Est. Revenue"),
     )
 
