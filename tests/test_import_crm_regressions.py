@@ -257,5 +257,5 @@ def test_report_footer_is_not_a_row(run_cli: RunCli, tmp_path: Path) -> None:
     data = outcome(run_cli, write(tmp_path, "report.csv", text), "--dry-run")
     assert data["outcomes"] == {"won": 1, "lost": 0, "open": 0}
     (warning,) = data["warnings"]  # type: ignore[misc]
-    assert "report footer" in warning["message"] and warning["row"] == 4
+    assert "report footer" in warning["message"] and warning["row"] == 3  # the blank line
     assert data["refused"] == []
