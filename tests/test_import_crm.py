@@ -143,9 +143,7 @@ def test_salesforce_ids_resolve_from_account_and_user_files(
     assert {d["account"] for d in deals} >= {"0015g00000A0001AAB"}  # no Account.csv: ids kept
 
 
-def test_salesforce_stage_history_gives_every_stage_entry(
-    run_cli: RunCli, tmp_path: Path
-) -> None:
+def test_salesforce_stage_history_gives_every_stage_entry(run_cli: RunCli, tmp_path: Path) -> None:
     source = export_folder(tmp_path, "salesforce_api.csv", *SALESFORCE_SIBLINGS)
     assert run_cli("import", str(source)).exit_code == 0
     acme = next(d for d in exported(run_cli) if d["title"] == "Acme Corp - Platform Renewal")

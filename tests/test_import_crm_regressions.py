@@ -8,6 +8,7 @@ import json
 import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -33,10 +34,10 @@ def write(tmp_path: Path, name: str, text: str, bom: bool = False) -> Path:
     return path
 
 
-def outcome(run_cli: RunCli, path: Path, *args: str) -> dict[str, object]:
+def outcome(run_cli: RunCli, path: Path, *args: str) -> dict[str, Any]:
     result = run_cli("import", str(path), "--json", *args)
     assert result.exit_code == 0, result.output
-    data: dict[str, object] = json.loads(result.stdout)
+    data: dict[str, Any] = json.loads(result.stdout)
     return data
 
 
@@ -95,17 +96,20 @@ def test_us_date_times_import_instead_of_refusing_every_row(
     run_cli: RunCli, tmp_path: Path
 ) -> None:
     rows = "".join(
-        f"Deal {i},Acme,Qualify,Open,In Progress,{i % 12 + 1}/20/2024 7:42,Ann\n"
-        for i in range(40)
+        f"Deal {i},Acme,Qualify,Open,In Progress,{i % 12 + 1}/20/2024 7:42,Ann\n" for i in range(40)
     )
     text = "Topic,Potential Customer,Sales Stage,Status,Status Reason,Created On,Owner\n" + rows
     data = outcome(run_cli, write(tmp_path, "dyn.csv", text))
-    assert len(data["created"]) == 40  # type: ignore[arg-type]
-    assert data["date_formats"] == {"Created On": "m/d/y ('1/20/2024 7:42' has a day above 12 second)"}
+    assert len(data["created"]) == 40
+    assert data["date_formats"] == {
+        "Created On": "m/d/y ('1/20/2024 7:42' has a day above 12 second)"
+    }
 
 
 def test_an_ambiguous_date_column_is_one_question(run_cli: RunCli, tmp_path: Path) -> None:
-    rows = "".join(f"D{i},Acme,lead,{i % 12 + 1}/{i % 12 + 1 if i else 2}/2024\n" for i in range(500))
+    rows = "".join(
+        f"D{i},Acme,lead,{i % 12 + 1}/{i % 12 + 1 if i else 2}/2024\n" for i in range(500)
+    )
     path = write(tmp_path, "amb.csv", "title,account,stage,created\n" + rows)
     result = run_cli("import", str(path))
     assert result.exit_code == 1
@@ -142,9 +146,7 @@ def test_probability_scale_is_decided_per_column() -> None:
     assert probability_scale(["0.2", "1", "0"]) == "fraction"
 
 
-def test_history_by_default_dates_the_commits(
-    run_cli: RunCli, repo: Path, tmp_path: Path
-) -> None:
+def test_history_by_default_dates_the_commits(run_cli: RunCli, repo: Path, tmp_path: Path) -> None:
     text = "title,account,stage,created,close_date\nA,B,won,2024-01-10,2024-02-01\n"
     data = outcome(run_cli, write(tmp_path, "d.csv", text))
     assert data["history"] is True
@@ -174,7 +176,7 @@ def test_closed_won_and_slash_stage_names_map_without_options(
         "C,X,Negotiation/Review,2024-01-02\nD,X,Closed Lost,2024-01-02\n"
     )
     data = outcome(run_cli, write(tmp_path, "o.csv", text), "--dry-run")
-    assert [c["stage"] for c in data["created"]] == ["won", "proposal", "negotiation", "lost"]  # type: ignore[index]
+    assert [c["stage"] for c in data["created"]] == ["won", "proposal", "negotiation", "lost"]
     assert data["stage_map"] == {
         "Proposal/Price Quote": "proposal", "Negotiation/Review": "negotiation",
     }  # fmt: skip
@@ -204,7 +206,8 @@ def test_dynamics_status_and_sales_stage_combine_and_lost_reason_only_on_lost_ro
 @pytest.mark.parametrize(
     ("text", "expected"),
     [("€500", (500, "EUR")), ("US Dollar 1,250", (1250, "USD")), ("¥300", (300, "JPY")),
-     ("CNY 8,000.50", (8000.5, "CNY")), ("£42,000.00", (42000, "GBP")), ("1.250,00 €", (1250, "EUR"))],
+     ("CNY 8,000.50", (8000.5, "CNY")), ("£42,000.00", (42000, "GBP")),
+     ("1.250,00 €", (1250, "EUR"))],
 )  # fmt: skip
 def test_currencies_in_amounts_are_kept(text: str, expected: tuple[float, str]) -> None:
     assert parse_money(text) == expected
@@ -245,7 +248,7 @@ def test_lookups_resolve_hubspot_owner_ids(run_cli: RunCli, tmp_path: Path) -> N
     users = write(tmp_path, "owners.csv", "Owner ID,First Name,Last Name\n501,Ann,Lee\n502,Bo,Ng\n")
     data = outcome(run_cli, deals, "--users", str(users), "--dry-run")
     assert data["outcomes"] == {"won": 1, "lost": 0, "open": 1}
-    assert data["config_added"]["team"] == ["Ann Lee", "Bo Ng"]  # type: ignore[index]
+    assert data["config_added"]["team"] == ["Ann Lee", "Bo Ng"]
 
 
 def test_report_footer_is_not_a_row(run_cli: RunCli, tmp_path: Path) -> None:
@@ -256,6 +259,6 @@ def test_report_footer_is_not_a_row(run_cli: RunCli, tmp_path: Path) -> None:
     )
     data = outcome(run_cli, write(tmp_path, "report.csv", text), "--dry-run")
     assert data["outcomes"] == {"won": 1, "lost": 0, "open": 0}
-    (warning,) = data["warnings"]  # type: ignore[misc]
+    (warning,) = data["warnings"]
     assert "report footer" in warning["message"] and warning["row"] == 3  # the blank line
     assert data["refused"] == []

@@ -42,6 +42,7 @@ from pipeline_tui.dataio.importing.summary import (
     summary_json,
 )
 from pipeline_tui.dataio.importing.team import team_from_table
+from pipeline_tui.dataio.importing.values import SlashOrder
 from pipeline_tui.edits.workspace import now
 from pipeline_tui.storage.files import atomic_write
 from pipeline_tui.sync.precommit import install_hook, staged_problems
@@ -154,7 +155,9 @@ def import_cmd(
     started = now()
     team = _read_team(team_file, encoding)
     table = read_table(file, encoding, delimiter)
-    order = "mdy" if date_format == "mdy" else "dmy" if date_format == "dmy" else None
+    order: SlashOrder | None = (
+        "mdy" if date_format == "mdy" else "dmy" if date_format == "dmy" else None
+    )
     zone = _zone(tz_name)
     detection = detect_preset(table.columns, preset) if table.columns else None
     given = {"account": accounts, "owner": users, "history": stage_history}

@@ -63,10 +63,10 @@ def crm_files(
             history = read_stage_history(table, utc, date_format)
             used.append(f"stage history from {path.name} ({history.deals} deals)")
             continue
-        names, found = lookup_from_table(table)
+        names_by_id, found = lookup_from_table(table)
         problems += found
-        lookups[key] = names
-        used.append(f"{key} names from {path.name} ({len(set(names.values()))} names)")
+        lookups[key] = names_by_id
+        used.append(f"{key} names from {path.name} ({len(set(names_by_id.values()))} names)")
     return CrmFiles(lookups, history, tuple(used), tuple(problems))
 
 

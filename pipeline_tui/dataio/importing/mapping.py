@@ -688,7 +688,7 @@ class _RowMapper:
             parsed = list(history.of(external))
             self.history_source = history.source
         mapped = [(self._entry_stage(s), w) for s, w in parsed]
-        return sorted(((s, w) for s, w in mapped if s), key=lambda e: e[1])  # type: ignore[misc]
+        return sorted(((s, w) for s, w in mapped if s), key=lambda e: e[1])
 
     def _entry_stage(self, crm_stage: str) -> str | None:
         assert self.preset is not None

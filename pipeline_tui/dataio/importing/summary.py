@@ -94,9 +94,9 @@ def describe_columns(result: MappingResult) -> list[str]:
     for column, dates in result.dates.items():
         lines.append(f"dates in {column!r}: {dates.describe()}")
     if result.probability_scale is not None:
-        column = result.columns.column_of("probability")
+        prob = result.columns.column_of("probability")
         scale = "0-100" if result.probability_scale == "percent" else "0-1"
-        lines.append(f"probability in {column!r}: {scale}")
+        lines.append(f"probability in {prob!r}: {scale}")
     if result.stage_map:
         pairs = ", ".join(f"{k} -> {v}" for k, v in result.stage_map.items())
         lines.append(f"stages: {pairs}")

@@ -12,7 +12,7 @@ likewise get one scale per column (:func:`probability_scale`), because a
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import Decimal, InvalidOperation
@@ -64,7 +64,7 @@ class DateColumn:
         return shown
 
 
-_KIND_LABELS = {
+_KIND_LABELS: dict[str, Callable[[SlashOrder], str]] = {
     "iso": lambda order: "ISO (2024-05-20)",
     "slash": lambda order: "m/d/y" if order == "mdy" else "d/m/y",
     "dotted": lambda order: "d.m.y",
