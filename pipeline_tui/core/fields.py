@@ -70,6 +70,7 @@ FIELDS: tuple[FieldDef, ...] = (
             "opportunity",
             "name",
             "subject",
+            "topic",
         ),
     ),
     FieldDef(
@@ -87,6 +88,7 @@ FIELDS: tuple[FieldDef, ...] = (
             "client",
             "organization",
             "organisation",
+            "account_id",
         ),
     ),
     FieldDef(
@@ -94,7 +96,7 @@ FIELDS: tuple[FieldDef, ...] = (
         "text",
         N_("Stage"),
         required=True,
-        synonyms=("stage", "deal_stage", "pipeline_stage", "status", "phase"),
+        synonyms=("stage", "deal_stage", "stage_name", "pipeline_stage", "status", "phase"),
     ),
     FieldDef(
         "amount",
@@ -103,7 +105,12 @@ FIELDS: tuple[FieldDef, ...] = (
         form=True,
         synonyms=("amount", "value", "deal_value", "close_value", "deal_amount", "deal_size"),
     ),
-    FieldDef("currency", "text", N_("Currency"), synonyms=("currency",)),
+    FieldDef(
+        "currency",
+        "text",
+        N_("Currency"),
+        synonyms=("currency", "currency_iso_code", "currency_code"),
+    ),
     FieldDef(
         "owner",
         "text",
@@ -119,6 +126,8 @@ FIELDS: tuple[FieldDef, ...] = (
             "rep",
             "agent",
             "assigned_to",
+            "owner_id",
+            "owner_name",
         ),
     ),
     FieldDef(
