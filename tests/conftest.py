@@ -125,3 +125,17 @@ def run_cli(repo: Path) -> Iterator[RunCli]:
         return runner.invoke(cli, ["--repo", str(repo), *args], input=input, catch_exceptions=False)
 
     yield run
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config: pytest.Config) -> None:
+    """Run in parallel by default (``pytest`` = ``pytest -n auto``) when pytest-xdist is loaded.
+
+    Done here rather than with ``-n auto`` in ``addopts`` so that ``-p no:xdist``
+    (or ``-n 0``) still gives a plain serial run for debugging instead of
+    failing on an unknown ``-n``.  Runs before xdist resolves ``auto``.
+    """
+    if not config.pluginmanager.hasplugin("xdist") or hasattr(config, "workerinput"):
+        return
+    if config.option.numprocesses is None and not config.option.usepdb:
+        config.option.numprocesses = "auto"
