@@ -10,71 +10,15 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from pipeline_tui import i18n
-from pipeline_tui.cli import cli
-from pipeline_tui.sync.setup import init_pipeline
+from tests.environment import pin_environment, pin_import_time_environment
+
+pin_import_time_environment()  # before the first pipeline_tui import (see tests/environment.py)
+
+from pipeline_tui import i18n  # noqa: E402
+from pipeline_tui.cli import cli  # noqa: E402
+from pipeline_tui.sync.setup import init_pipeline  # noqa: E402
 
 RunCli = Callable[..., Result]
-
-
-# Variables that change what the code under test prints or which config it reads.
-# Every name with one of these prefixes is removed; the few that matter are then pinned.
-CLEARED_PREFIXES = ("GIT_", "PIPELINE_", "LC_", "XDG_", "TEXTUAL_")
-KEPT_PREFIXES = ("TEXTUAL_SNAPSHOT_",)  # pytest-textual-snapshot's own bookkeeping
-CLEARED = (
-    "TEXTUAL",
-    "NO_COLOR",
-    "FORCE_COLOR",
-    "CLICOLOR",
-    "CLICOLOR_FORCE",
-    "COLORTERM",
-    "LANGUAGE",
-    "TZ",
-    "EDITOR",
-    "VISUAL",
-    "PAGER",
-)
-PINNED = {
-    "LANG": "C.UTF-8",
-    "TZ": "UTC",
-    "TERM": "xterm-256color",
-    "COLUMNS": "80",
-    "LINES": "24",
-    "GIT_CONFIG_NOSYSTEM": "1",
-}
-GITCONFIG = (
-    "[user]\n\tname = Test User\n\temail = test@example.com\n"
-    "[init]\n\tdefaultBranch = main\n[commit]\n\tgpgsign = false\n"
-)
-XDG_DIRS = {
-    "XDG_CONFIG_HOME": ".config",
-    "XDG_CACHE_HOME": ".cache",
-    "XDG_DATA_HOME": ".local/share",
-    "XDG_STATE_HOME": ".local/state",
-}
-
-
-def pin_home(patch: pytest.MonkeyPatch, home: Path) -> None:
-    """Point HOME, the XDG dirs and git's global config at ``home`` (with a test identity)."""
-    home.mkdir(parents=True, exist_ok=True)
-    (home / ".gitconfig").write_text(GITCONFIG, encoding="utf-8")
-    patch.setenv("HOME", str(home))
-    patch.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
-    for var, sub in XDG_DIRS.items():
-        patch.setenv(var, str(home / sub))
-
-
-def pin_environment(patch: pytest.MonkeyPatch, home: Path) -> None:
-    """The whole environment a test may depend on: nothing from the user's shell leaks in."""
-    for var in list(os.environ):
-        if var in CLEARED or (
-            var.startswith(CLEARED_PREFIXES) and not var.startswith(KEPT_PREFIXES)
-        ):
-            patch.delenv(var)
-    for var, value in PINNED.items():
-        patch.setenv(var, value)
-    pin_home(patch, home)
-    time.tzset()
 
 
 @pytest.fixture(scope="session", autouse=True)
