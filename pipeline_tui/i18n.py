@@ -8,7 +8,7 @@ only data.  The language comes from :func:`set_language` (``language:`` in
 ``pipeline.yaml``) or else from ``LC_ALL`` / ``LC_MESSAGES`` / ``LANG``.
 
 To add a string: wrap it in ``_()`` and add a ``msgid``/``msgstr`` pair to
-every catalog (``tests/test_i18n.py`` checks that each catalog parses and
+every catalog (``tests/unit/test_i18n.py`` checks that each catalog parses and
 that the seven core indicators are translated).
 """
 

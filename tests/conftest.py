@@ -1,46 +1,58 @@
-"""Shared fixtures: a fixed git identity, real pipeline repos in temp dirs, the real CLI."""
+"""Shared fixtures: a pinned environment, real pipeline repos in temp dirs, the real CLI."""
 
 from __future__ import annotations
 
+import os
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
 
-from pipeline_tui.cli import cli
-from pipeline_tui.storage.layout import Layout
-from pipeline_tui.sync.setup import init_pipeline
+from tests.environment import pin_environment, pin_import_time_environment
+
+pin_import_time_environment()  # before the first pipeline_tui import (see tests/environment.py)
+
+from pipeline_tui import i18n  # noqa: E402
+from pipeline_tui.cli import cli  # noqa: E402
+from pipeline_tui.storage.layout import Layout  # noqa: E402
+from pipeline_tui.sync.setup import init_pipeline  # noqa: E402
 
 RunCli = Callable[..., Result]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def pinned_session_environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Pinned before any session or module fixture builds a template repository.
+
+    Autouse session fixtures run first, so fixtures such as ``deals_template``
+    already see the pinned environment, not the user's ``GIT_AUTHOR_*`` or ``TZ``.
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        pin_environment(patch, tmp_path_factory.mktemp("session-home"))
+        yield
+    time.tzset()
+
+
 @pytest.fixture(autouse=True)
-def git_identity(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tests never depend on the machine's git config or on PIPELINE_REPO."""
-    home = tmp_path_factory.mktemp("home")
-    gitconfig = home / ".gitconfig"
-    gitconfig.write_text(
-        "[user]\n\tname = Test User\n\temail = test@example.com\n"
-        "[init]\n\tdefaultBranch = main\n[commit]\n\tgpgsign = false\n",
-        encoding="utf-8",
-    )
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(gitconfig))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    monkeypatch.setenv("HOME", str(home))
-    for var in (
-        "GIT_AUTHOR_NAME",
-        "GIT_AUTHOR_EMAIL",
-        "GIT_COMMITTER_NAME",
-        "GIT_COMMITTER_EMAIL",
-        "GIT_AUTHOR_DATE",
-        "GIT_COMMITTER_DATE",
-        "PIPELINE_REPO",
-        "PIPELINE_NOW",
-        "GIT_DIR",
-        "GIT_WORK_TREE",
-    ):
-        monkeypatch.delenv(var, raising=False)
+def pinned_environment(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
+    """Each test: its own HOME, the pinned environment again, the language from it.
+
+    The environment is restored exactly afterwards, so a test (or the code it
+    runs) that writes ``os.environ`` directly cannot change the next test.
+    """
+    saved = dict(os.environ)
+    pin_environment(monkeypatch, tmp_path_factory.mktemp("home"))
+    i18n.set_language(None)
+    yield
+    i18n.set_language(None)
+    monkeypatch.undo()
+    os.environ.clear()
+    os.environ.update(saved)
+    time.tzset()
 
 
 @pytest.fixture
@@ -64,3 +76,17 @@ def run_cli(repo: Path) -> Iterator[RunCli]:
         return runner.invoke(cli, ["--repo", str(repo), *args], input=input, catch_exceptions=False)
 
     yield run
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config: pytest.Config) -> None:
+    """Run in parallel by default (``pytest`` = ``pytest -n auto``) when pytest-xdist is loaded.
+
+    Done here rather than with ``-n auto`` in ``addopts`` so that ``-p no:xdist``
+    (or ``-n 0``) still gives a plain serial run for debugging instead of
+    failing on an unknown ``-n``.  Runs before xdist resolves ``auto``.
+    """
+    if not config.pluginmanager.hasplugin("xdist") or hasattr(config, "workerinput"):
+        return
+    if config.option.numprocesses is None and not config.option.usepdb:
+        config.option.numprocesses = "auto"

@@ -28,7 +28,7 @@ def _free_port() -> int:
 
 
 def _wait_listening(port: int, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 30  # generous: a loaded CI machine starts daemons slowly
     while time.monotonic() < deadline:
         if process.poll() is not None:
             pytest.fail(f"git daemon exited early with code {process.returncode}")

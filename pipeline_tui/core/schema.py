@@ -33,5 +33,5 @@ def validator(name: str) -> Draft202012Validator:
 
     schema = load_schema(name)
     # The bundled schemas are checked against the metaschema by the test suite
-    # (tests/test_history_imports.py): doing it here cost every process 60 ms.
+    # (tests/integration/test_history_imports.py): doing it here cost every process 60 ms.
     return Draft202012Validator(schema)

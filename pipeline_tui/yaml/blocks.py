@@ -29,6 +29,7 @@ _KEY_LINE = re.compile(r"([A-Za-z0-9_\u00c0-\uffff][^:#\"'{}\[\],&*!|>%@`]*?):(?
 _NEEDS_FULL_PARSE = re.compile(r"(?:^|[\s\[{,])[&*!][^\s]|^(?:---|\.\.\.|%)", re.MULTILINE)
 _PLAIN_WORD = re.compile(r"[A-Za-z\u00c0-\uffff][\w.\-\u00c0-\uffff]*")
 _YAML_WORDS = frozenset({"true", "false", "null", "yes", "no", "on", "off", "y", "n"})
+_YAML_SPACE = " \t"  # YAML separates with spaces and tabs only; str.strip() also eats U+00A0
 _MISSING = object()
 _SNIPPET_LIMIT = 200_000
 
@@ -78,12 +79,12 @@ class BlockReader:
     def block_value(self, key: str, block: tuple[str, ...]) -> Any:
         """The value of one top-level block; sequences of one-line items item by item."""
         head = block[0]
-        rest = head[head.index(":") + 1 :].strip()
+        rest = head[head.index(":") + 1 :].strip(_YAML_SPACE)
         if len(block) == 1:
             return self.scalar(key, rest)
         items = [line for line in block[1:] if line.strip() and not line.lstrip().startswith("#")]
         if rest == "" and items and _one_line_items(items):
-            return [self._snippet(item.strip())[0] for item in items]
+            return [self._snippet(item.strip(_YAML_SPACE))[0] for item in items]
         value = self._snippet("\n".join(block) + "\n")
         if not isinstance(value, Mapping) or list(value) != [key]:
             raise Unsplittable(f"block {key!r} did not parse as itself")

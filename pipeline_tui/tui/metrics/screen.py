@@ -177,7 +177,11 @@ class MetricsScreen(Screen[None]):
         pane_id = event.pane.id or ""
         body = self.query(f"#{pane_id.replace('pane-', 'body-', 1)} ReportTable")
         if body:
-            body.first().focus()
+            table = body.first()
+            table.focus()
+            # focus() scrolls at once, maybe before the newly shown pane is laid out
+            # (on a busy machine): scroll again once it has been, so it always shows.
+            self.call_after_refresh(table.scroll_visible, animate=False)
 
     @on(DataTable.RowSelected)
     def _row_selected(self, event: DataTable.RowSelected) -> None:

@@ -14,7 +14,7 @@ from pipeline_tui.history import (
 from pipeline_tui.storage.store import Store
 from tests.history_helpers import day, git
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 from synth import build_repo
 
 NOW = day(1000)

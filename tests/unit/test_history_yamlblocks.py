@@ -32,6 +32,7 @@ TRICKY = [
     "title: >\n  folded\n  text\nstage: lead\n",
     'title: "two\n  lines"\nstage: lead\n',
     "计划: 中文值\nstage: 赢单\n",
+    "nbsp: \xa0\nafter: x\xa0\nitems:\n- \xa0\n",  # U+00A0 is content, not YAML space
     "created: 2026-01-02\nexpected_close: 2026-02-03T10:00:00Z\nnum: 0x1F\n",
 ]
 

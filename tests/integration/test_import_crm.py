@@ -20,7 +20,7 @@ import pytest
 
 from tests.conftest import RunCli
 
-FIXTURES = Path(__file__).parent / "fixtures" / "crm"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "crm"
 OWNERS = {"Alice Martin": 8, "Bob Chen": 8, "Carla Diaz": 7, "Dev Patel": 7}
 WON_BY_CURRENCY = {"EUR": 8900, "GBP": 42000, "USD": 4067550}
 SF_SOURCES = {"Partner Referral": 12, "Phone Inquiry": 4, "Trade Show": 5, "Web": 8, None: 1}

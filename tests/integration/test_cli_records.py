@@ -325,6 +325,6 @@ def test_every_command_module_is_registered() -> None:
         "merge-driver",
     }
     assert set(out.stdout.split()) == expected
-    modules = Path(__file__).resolve().parents[1] / "pipeline_tui" / "cli"
+    modules = Path(__file__).resolve().parents[2] / "pipeline_tui" / "cli"
     command_modules = {p.stem for p in modules.glob("*.py")} - {"__init__", "base", "values"}
     assert command_modules == set(COMMAND_MODULES.values())

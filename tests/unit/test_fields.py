@@ -13,7 +13,7 @@ from pipeline_tui.dataio.importing.columns import SYNONYMS, is_target_field
 from pipeline_tui.i18n import catalog
 from pipeline_tui.tui.deal.fields import record_specs, spec_for
 
-SCHEMA = Path(__file__).resolve().parents[1] / "schema" / "opportunity.schema.json"
+SCHEMA = Path(__file__).resolve().parents[2] / "schema" / "opportunity.schema.json"
 
 
 def schema_keys() -> tuple[set[str], set[str]]:

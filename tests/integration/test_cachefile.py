@@ -26,7 +26,7 @@ from pipeline_tui.storage.store import Store
 from tests.gitutil import git
 from tests.history_helpers import day, new_deal
 
-PACKAGE = Path(__file__).resolve().parents[1] / "pipeline_tui"
+PACKAGE = Path(__file__).resolve().parents[2] / "pipeline_tui"
 
 #: Starts a save, announces it once the new bytes are in the temp file, then
 #: blocks inside the fsync until it is killed.
