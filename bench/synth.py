@@ -9,20 +9,32 @@ field edits and a few deleted deals.  Deterministic for a given ``seed``.
 Reuse it from any benchmark script in this folder::
 
     from synth import build_repo
-    root = build_repo(Path("/tmp/bench-10k"), deals=10_000)
+    root = build_repo(Path("/tmp/bench-10k"), deals=10_000, layout="sharded")
 
 The result is a normal pipeline repo (``pipeline.yaml`` + ``opportunities/``)
-with the work tree checked out, valid against the schemas.
+with the work tree checked out, valid against the schemas.  ``layout`` places
+the deal files: ``flat`` and ``sharded`` are the product's layouts
+(:mod:`pipeline_tui.storage.layout`, recorded as ``layout:`` in
+``pipeline.yaml``); ``month`` (``opportunities/YYYY/MM/<id>.yaml`` by creation
+month) exists only so ``bench/layout.py`` can compare the two schemes on the
+same history.  The history itself (ids, dates, texts) does not depend on the
+layout, so the three repositories differ only in where the files sit.
 """
 
 from __future__ import annotations
 
+import argparse
 import random
 import subprocess
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Final
 
+from pipeline_tui.storage.layout import relative_path
+
+LAYOUTS: Final = ("flat", "sharded", "month")
 START = datetime(2024, 11, 1, 9, 0, tzinfo=UTC)
 END = datetime(2026, 11, 1, 18, 0, tzinfo=UTC)
 OPEN_STAGES = ("lead", "qualified", "proposal", "negotiation")
@@ -114,19 +126,21 @@ class Event:
     at: datetime
     order: int
     author: str = field(compare=False)
-    path: str = field(compare=False)
+    deal_id: str = field(compare=False)
+    created: datetime = field(compare=False)
     text: str | None = field(compare=False)
     message: str = field(compare=False)
 
 
 def _events_for(deal: Deal, rng: random.Random, counter: list[int]) -> list[Event]:
     """The commits of one deal's life, in its own time order."""
-    path = f"opportunities/{deal.id}.yaml"
     events: list[Event] = []
 
     def emit(at: datetime, message: str, text: str | None) -> None:
         counter[0] += 1
-        events.append(Event(at, counter[0], deal.owner, path, text, f"{deal.id}: {message}"))
+        events.append(
+            Event(at, counter[0], deal.owner, deal.id, deal.created, text, f"{deal.id}: {message}")
+        )
 
     emit(deal.created, "created in lead", deal.render())
     at = deal.created
@@ -176,7 +190,34 @@ def _new_deal(number: int, rng: random.Random) -> Deal:
     )
 
 
-def _stream(events: list[Event]) -> bytes:
+def deal_path(event: Event, layout: str) -> str:
+    """Where ``layout`` puts the file of the event's deal (POSIX path from the root)."""
+    if layout == "month":
+        return f"opportunities/{event.created:%Y/%m}/{event.deal_id}.yaml"
+    return relative_path(event.deal_id, "sharded" if layout == "sharded" else "flat")
+
+
+def config_text(layout: str) -> str:
+    """``pipeline.yaml``: the product's layouts are named; ``month`` is left out (= flat).
+
+    A month-bucketed repository still loads (files anywhere under
+    ``opportunities/`` are read); only new files would go to the flat folder.
+    """
+    return CONFIG_TEXT if layout == "month" else f"{CONFIG_TEXT}layout: {layout}\n"
+
+
+def history(deals: int, seed: int = 1) -> list[Event]:
+    """Every commit of the synthetic history, oldest first (the same for any layout)."""
+    rng = random.Random(seed)
+    counter = [0]
+    events: list[Event] = []
+    for number in range(deals):
+        events += _events_for(_new_deal(number, rng), rng, counter)
+    events.sort()
+    return events
+
+
+def stream(events: list[Event], layout: str = "flat") -> bytes:
     """A ``git fast-import`` stream: the config commit, then one commit per event."""
     chunks: list[bytes] = []
 
@@ -196,62 +237,72 @@ def _stream(events: list[Event]) -> bytes:
         "dana",
         "pipeline: initialize",
         [
-            modify("pipeline.yaml", CONFIG_TEXT),
+            modify("pipeline.yaml", config_text(layout)),
             modify("opportunities/.gitkeep", ""),
         ],
     )
     for event in events:
-        op = (
-            modify(event.path, event.text)
-            if event.text is not None
-            else f"D {event.path}\n".encode()
-        )
+        path = deal_path(event, layout)
+        op = modify(path, event.text) if event.text is not None else f"D {path}\n".encode()
         commit(event.at, event.author, event.message, [op])
     chunks.append(b"done\n")
     return b"".join(chunks)
 
 
-def build_repo(path: Path, deals: int, seed: int = 1) -> Path:
-    """Create (or reuse, if already built with the same size) a synthetic pipeline repo.
+def fast_import(path: Path, data: bytes) -> float:
+    """A new repository at ``path`` from a fast-import stream; seconds ``git fast-import`` took.
 
-    Returns the repo root.  A marker file in ``.git/`` records ``deals`` and
-    ``seed`` so a second call with the same arguments returns at once.
+    The work tree is checked out afterwards (not counted in the time).
     """
+    path.mkdir(parents=True, exist_ok=True)
+    git = ["git", "-C", str(path)]
+    subprocess.run([*git, "init", "--quiet", "--initial-branch=main"], check=True)
+    start = time.perf_counter()
+    subprocess.run([*git, "fast-import", "--quiet", "--done"], input=data, check=True)
+    seconds = time.perf_counter() - start
+    subprocess.run([*git, "reset", "--quiet", "--hard", "main"], check=True)
+    return seconds
+
+
+def build_repo(path: Path, deals: int, seed: int = 1, layout: str = "flat") -> Path:
+    """Create (or reuse, if already built with the same arguments) a synthetic pipeline repo.
+
+    Returns the repo root.  A marker file in ``.git/`` records ``deals``,
+    ``seed`` and ``layout`` so a second call with the same arguments returns
+    at once.
+    """
+    if layout not in LAYOUTS:
+        raise ValueError(f"layout must be one of {', '.join(LAYOUTS)}, not {layout!r}")
     marker = path / ".git" / "synth-built"
-    wanted = f"deals={deals} seed={seed}\n"
+    wanted = f"deals={deals} seed={seed}" + ("" if layout == "flat" else f" layout={layout}")
+    wanted += "\n"
     if marker.is_file() and marker.read_text() == wanted:
         return path
     if path.exists() and any(path.iterdir()):
         raise FileExistsError(f"{path} exists and is not a synthetic repo of {wanted.strip()}")
-    rng = random.Random(seed)
-    counter = [0]
-    events: list[Event] = []
-    for number in range(deals):
-        events += _events_for(_new_deal(number, rng), rng, counter)
-    events.sort()
-    path.mkdir(parents=True, exist_ok=True)
-    git = ["git", "-C", str(path)]
-    subprocess.run([*git, "init", "--quiet", "--initial-branch=main"], check=True)
-    subprocess.run([*git, "fast-import", "--quiet", "--done"], input=_stream(events), check=True)
-    subprocess.run([*git, "reset", "--quiet", "--hard", "main"], check=True)
+    fast_import(path, stream(history(deals, seed), layout))
     marker.write_text(wanted)
     return path
 
 
-def main() -> None:
-    """``python bench/synth.py DIR [DEALS]``: build a repo by hand to look at."""
-    import sys
-
-    target = Path(sys.argv[1])
-    count = int(sys.argv[2]) if len(sys.argv) > 2 else 1000
-    root = build_repo(target, count)
+def main(argv: list[str] | None = None) -> None:
+    """``python bench/synth.py DIR [--deals N] [--seed S] [--layout L]``: a repo to look at."""
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("dir", type=Path, help="folder to create (must be empty or absent)")
+    parser.add_argument("--deals", type=int, default=1000, help="number of deals (1000)")
+    parser.add_argument("--seed", type=int, default=1, help="random seed (1)")
+    parser.add_argument(
+        "--layout", choices=LAYOUTS, default="flat", help="where deal files go (flat)"
+    )
+    args = parser.parse_args(argv)
+    root = build_repo(args.dir, args.deals, args.seed, args.layout)
     commits = subprocess.run(
         ["git", "-C", str(root), "rev-list", "--count", "HEAD"],
         capture_output=True,
         text=True,
         check=True,
     ).stdout.strip()
-    print(f"{root}: {count} deals, {commits} commits")
+    print(f"{root}: {args.deals} deals, {commits} commits, {args.layout} layout")
 
 
 if __name__ == "__main__":

@@ -93,14 +93,40 @@ def print_table(rows: Sequence[Row]) -> None:
         ratio = f"{row.measured / row.baseline:.2f}" if row.baseline else ""
         verdict = {True: "yes", False: "NO", None: ""}[row.ok]
         print(f"{row.name:<52} {measured:>10} {target:>10} {ratio:>7}  {verdict}")
+    print(f"\n({load_note()})")
+
+
+def load_note() -> str:
+    """The 1/5/15-minute load average and CPU count, for every result a script prints."""
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    print(f"\n(load average during the run: {load}; {os.cpu_count()} CPUs)")
+    return f"load average during the run: {load}; {os.cpu_count()} CPUs"
 
 
-def synth_args(description: str, repeat: int) -> argparse.Namespace:
-    """The options every synthetic-repo benchmark takes: --deals, --repeat, --dir."""
+def deal_counts(text: str) -> list[int]:
+    """``--deals 1000,10000`` (commas, or several words): the pipeline sizes to build."""
+    try:
+        counts = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a list of numbers: {text!r}") from None
+    if not counts or min(counts) <= 0:
+        raise argparse.ArgumentTypeError(f"need positive deal counts, not {text!r}")
+    return counts
+
+
+def synth_parser(description: str, repeat: int) -> argparse.ArgumentParser:
+    """The options every synthetic-repo benchmark takes: --deals, --repeat, --dir.
+
+    A script with options of its own adds them to this parser, then reads the
+    sizes with :func:`sizes`.
+    """
     parser = argparse.ArgumentParser(description=description)
-    parser.add_argument("--deals", type=int, nargs="+", default=[1000, 10_000])
+    parser.add_argument(
+        "--deals",
+        type=deal_counts,
+        nargs="+",
+        default=[[1000, 10_000]],
+        help="pipeline sizes, e.g. 1000,10000 (default 1000,10000)",
+    )
     parser.add_argument("--repeat", type=int, default=repeat, help="runs per figure (best counts)")
     parser.add_argument(
         "--dir",
@@ -108,4 +134,16 @@ def synth_args(description: str, repeat: int) -> argparse.Namespace:
         default=Path(tempfile.gettempdir()) / "pipeline-bench",
         help="where the synthetic repositories are built and kept",
     )
-    return parser.parse_args()
+    return parser
+
+
+def sizes(args: argparse.Namespace) -> list[int]:
+    """The ``--deals`` sizes, flattened from however many words they came in."""
+    return [count for group in args.deals for count in group]
+
+
+def synth_args(description: str, repeat: int) -> argparse.Namespace:
+    """Parsed :func:`synth_parser` options, ``deals`` flattened to a list of sizes."""
+    args = synth_parser(description, repeat).parse_args()
+    args.deals = sizes(args)
+    return args
