@@ -136,8 +136,9 @@ class Workspace:
         fields = dict(fields or {})
         opp_id = opp_id or new_id(title)
         path = self.store.opportunity_path(opp_id)
-        if path.exists():
-            raise BadRequest(f"opportunity {opp_id!r} already exists ({self.store.relpath(path)})")
+        taken = self.store.find_path(opp_id)  # also a hand-placed file elsewhere
+        if taken is not None:
+            raise BadRequest(f"opportunity {opp_id!r} already exists ({self.store.relpath(taken)})")
         stage = str(fields.pop("stage", None) or self.config.entry_stage.name)
         _check_when(at, None)
         base: dict[str, Any] = {
@@ -276,7 +277,7 @@ class Workspace:
         message: str,
         at: datetime | None,
     ) -> Change:
-        path = self.store.opportunity_path(opp_id)
+        path = self.store.existing_path(opp_id)  # wherever it is under opportunities/
         old, new = self.store.render_edit(path, mutate)
         return self._commit_text(path, old, new, message, at)
 

@@ -190,18 +190,24 @@ class Store:
         return check_opportunity_text(text, rel, config)
 
     def existing_path(self, opp_id: str) -> Path:
-        """The file of an opportunity that exists, or :class:`NotFound`.
+        """The file of an opportunity that exists, or :class:`NotFound`."""
+        path = self.find_path(opp_id)
+        if path is None:
+            missing = self.relpath(self.opportunity_path(opp_id))
+            raise NotFound(f"no opportunity {opp_id!r} ({missing} does not exist)")
+        return path
 
-        A file a person dropped elsewhere under ``opportunities/`` is found too
-        (by its name, which must be the id), at the cost of one folder walk.
+    def find_path(self, opp_id: str) -> Path | None:
+        """Where ``opp_id``'s file is, in either layout or anywhere under ``opportunities/``.
+
+        A file a person dropped elsewhere is found by its name (which must be
+        the id), at the cost of one folder walk when it is in neither place.
         """
         path = self.opportunity_path(opp_id)
         if path.is_file():
             return path
-        for candidate in self.opportunity_files():
-            if candidate.name == f"{opp_id}.yaml":
-                return candidate
-        raise NotFound(f"no opportunity {opp_id!r} ({self.relpath(path)} does not exist)")
+        name = f"{opp_id}.yaml"
+        return next((f for f in self.opportunity_files() if f.name == name), None)
 
     def get(self, opp_id: str, config: PipelineConfig) -> Opportunity:
         """One opportunity by id, or a clear error naming its problems."""

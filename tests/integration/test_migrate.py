@@ -191,3 +191,23 @@ def test_doctor_suggests_migrating_a_large_flat_pipeline(
     result = run_cli("doctor", "--json")
     layout = next(c for c in json.loads(result.stdout) if c["check"] == "layout")
     assert layout["status"] == "ok"
+
+
+def test_a_deal_filed_by_hand_in_another_folder_is_edited_in_place(
+    repo: Path, run_cli: RunCli
+) -> None:
+    folder = repo / "opportunities" / "archive" / "2025"
+    folder.mkdir(parents=True)
+    (folder / "old-deal.yaml").write_text(
+        "id: old-deal\ntitle: Old deal\naccount: ACME\nstage: lead\n"
+        "created: 2025-03-01T09:00:00+00:00\n",
+        "utf-8",
+    )
+    git(repo, "add", "opportunities")
+    git(repo, "commit", "-qm", "file an old deal by hand")
+    logged = run_cli("log", "old-deal", "--kind", "note", "--note", "still alive")
+    assert logged.exit_code == 0, logged.stderr
+    assert "still alive" in (folder / "old-deal.yaml").read_text("utf-8")
+    again = run_cli("new", "Old deal", "--account", "ACME", "--id", "old-deal")
+    assert again.exit_code == ExitCode.USAGE
+    assert "opportunities/archive/2025/old-deal.yaml" in again.stderr
