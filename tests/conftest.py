@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
+from pipeline_tui import i18n
 from pipeline_tui.cli import cli
 from pipeline_tui.storage.layout import Layout
 from pipeline_tui.sync.setup import init_pipeline
@@ -41,6 +42,17 @@ def git_identity(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
         "GIT_WORK_TREE",
     ):
         monkeypatch.delenv(var, raising=False)
+
+
+@pytest.fixture(autouse=True)
+def english_by_default(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """No test depends on the machine's locale or settings, or on another test's pipeline."""
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    for var in ("LC_ALL", "LC_MESSAGES", "XDG_CONFIG_HOME"):
+        monkeypatch.delenv(var, raising=False)
+    yield
+    i18n.set_language(None)
+    i18n.set_pipeline_language(None)
 
 
 @pytest.fixture

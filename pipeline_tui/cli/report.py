@@ -26,7 +26,7 @@ from pipeline_tui.core.clock import now
 from pipeline_tui.core.model import Pipeline
 from pipeline_tui.edits.workspace import Workspace
 from pipeline_tui.history import AsOfMemo, load_timelines, pipeline_as_of
-from pipeline_tui.i18n import set_language
+from pipeline_tui.i18n import set_pipeline_language
 from pipeline_tui.reports.metrics.forecast import forecast_accuracy, month_starts, weighted_forecast
 from pipeline_tui.reports.metrics.lifecycle import Timelines
 from pipeline_tui.reports.metrics.stale import stale_items
@@ -83,7 +83,7 @@ def load_scope(
         pipeline = workspace.load() if when is None else pipeline_as_of(workspace.root, when)
         timelines = _timelines(workspace, pipeline, when, current)
     if pipeline.config.language:
-        set_language(pipeline.config.language)
+        set_pipeline_language(pipeline.config.language)
     if pipeline.problems:
         count = len({p.path for p in pipeline.problems if p.severity == "error"})
         if count:

@@ -23,11 +23,23 @@ import unicodedata
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 
 
+#: Slugs are cut to this many characters, at a ``-`` where there is one.
+MAX_SLUG = 40
+
+
 def slugify(text: str) -> str:
-    """``text`` as lowercase ASCII words joined by ``-`` (empty if nothing is left)."""
+    """``text`` as lowercase ASCII words joined by ``-`` (empty if nothing is left).
+
+    Longer than :data:`MAX_SLUG`, it is cut after the last whole word (syllable)
+    that fits, so an id never ends in half a pinyin syllable.
+    """
     normal = unicodedata.normalize("NFKC", text)
     parts = [normal] if normal.isascii() else _romanized(normal)
-    return _NOT_SLUG.sub("-", " ".join(parts).lower()).strip("-")
+    slug = _NOT_SLUG.sub("-", " ".join(parts).lower()).strip("-")
+    if len(slug) <= MAX_SLUG:
+        return slug
+    cut = slug[: MAX_SLUG + 1]
+    return (cut.rsplit("-", 1)[0] if "-" in cut else cut[:MAX_SLUG]).strip("-")
 
 
 def _romanized(text: str) -> list[str]:

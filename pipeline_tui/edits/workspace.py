@@ -66,7 +66,7 @@ def new_id(title: str) -> str:
     that still happens is refused by :meth:`Workspace.create` and reported by
     ``pipeline sync``.
     """
-    slug = slugify(title)[:40].strip("-")
+    slug = slugify(title)
     suffix = "".join(secrets.choice(_SUFFIX_ALPHABET) for _ in range(SUFFIX_LENGTH))
     return f"{slug or 'deal'}-{suffix}"
 

@@ -22,7 +22,7 @@ from textual.screen import Screen
 
 from pipeline_tui.core.clock import now
 from pipeline_tui.edits.workspace import Workspace
-from pipeline_tui.i18n import N_, _, set_language
+from pipeline_tui.i18n import N_, _, set_pipeline_language
 from pipeline_tui.tui.bindings import translate_bindings
 from pipeline_tui.tui.board.screen import BoardScreen
 from pipeline_tui.tui.deal.detail import DetailScreen
@@ -139,5 +139,5 @@ class PipelineApp(App[None]):
 
 def run(workspace: Workspace) -> None:
     """Open the TUI on ``workspace`` (``pipeline tui``)."""
-    set_language(workspace.config.language)
+    set_pipeline_language(workspace.config.language)
     PipelineApp(workspace).run()
