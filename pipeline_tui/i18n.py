@@ -28,6 +28,7 @@ from pathlib import Path
 DOMAIN = "pipeline_tui"
 _LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 SETTINGS_FILE = "settings.yaml"
+_CONTEXT_SEP = "\x04"  # gettext's separator between msgctxt and msgid
 _language: str | None = None
 _pipeline_language: str | None = None
 
@@ -100,6 +101,18 @@ def _(message: str) -> str:
     return catalog(language).get(message) or message
 
 
+def pgettext(context: str, message: str) -> str:
+    """``message`` translated in ``context`` (a ``msgctxt``), for words with two senses.
+
+    "Left" is the arrow key (左) on the board but "left the stage" (离开) in a
+    deal's timeline; the catalog keeps them apart as ``msgctxt "timeline"``.
+    """
+    language = current_language()
+    if language == "en":
+        return message
+    return catalog(language).get(f"{context}{_CONTEXT_SEP}{message}") or message
+
+
 def N_(message: str) -> str:  # noqa: N802 (gettext's name for "translate later")
     """Mark ``message`` as a msgid to translate where it is shown, not where it is defined.
 
@@ -120,4 +133,8 @@ def catalog(language: str) -> dict[str, str]:
         return {}
     with path.open("rb") as handle:
         parsed = read_po(handle, locale=language, domain=DOMAIN)
-    return {str(m.id): str(m.string) for m in parsed if m.id and isinstance(m.string, str)}
+    return {
+        (f"{m.context}{_CONTEXT_SEP}" if m.context else "") + str(m.id): str(m.string)
+        for m in parsed
+        if m.id and isinstance(m.string, str)
+    }

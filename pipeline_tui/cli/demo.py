@@ -20,7 +20,7 @@ from pipeline_tui.cli.base import cli
 from pipeline_tui.cli.records import LIST_COLUMNS, flat_row, sort_key
 from pipeline_tui.demo.build import Progress, materialize, sample_dir
 from pipeline_tui.edits.workspace import Workspace
-from pipeline_tui.i18n import current_language, set_language
+from pipeline_tui.i18n import _, current_language, set_language
 from pipeline_tui.tabular import Format, render_rows
 
 if TYPE_CHECKING:
@@ -47,7 +47,7 @@ def demo(directory: Path | None, language: str | None) -> None:
     dest = directory or Path(tempfile.mkdtemp(prefix="pipeline-demo-"))
     if sys.stderr.isatty():
         with click.progressbar(
-            length=1, label="Building the demo pipeline", file=sys.stderr
+            length=1, label=_("Building the demo pipeline"), file=sys.stderr
         ) as bar:
             root = materialize(sample_dir(), dest, _advance(bar), language)
     else:
@@ -57,10 +57,12 @@ def demo(directory: Path | None, language: str | None) -> None:
     else:
         print_list(root)
     click.echo(
-        f"\nThe demo pipeline is in {root}\n"
-        f"Try:  cd {root} && pipeline list\n"
-        "      pipeline show ID · pipeline validate · git log --stat\n"
-        "It is an ordinary folder: delete it when you are done."
+        _(
+            "\nThe demo pipeline is in {root}\n"
+            "Try:  cd {root} && pipeline list\n"
+            "      pipeline show ID · pipeline validate · git log --stat\n"
+            "It is an ordinary folder: delete it when you are done."
+        ).format(root=root)
     )
 
 

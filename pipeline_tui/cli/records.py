@@ -24,7 +24,7 @@ from pipeline_tui.core.config import CONFIG_TEMPLATES
 from pipeline_tui.core.errors import ExitCode, NotFound
 from pipeline_tui.core.model import ACTIVITY_KINDS, Opportunity, Pipeline, jsonable
 from pipeline_tui.edits.workspace import Change
-from pipeline_tui.i18n import current_language
+from pipeline_tui.i18n import _, current_language
 from pipeline_tui.storage.layout import LAYOUTS, Layout
 from pipeline_tui.sync.setup import init_pipeline
 from pipeline_tui.tabular import Format, render_rows, to_json
@@ -51,8 +51,8 @@ LIST_COLUMNS = ("id", "title", "account", "stage", "amount", "owner", "source", 
 def init(obj: Context, directory: Path, layout: Layout, template: str | None) -> None:
     """Create a pipeline in DIRECTORY (runs `git init` there if needed) and commit it."""
     root = init_pipeline(directory, obj.author, layout, template or current_language())
-    click.echo(f"Created a pipeline in {root}.")
-    click.echo(f"Next: cd {directory} && pipeline new TITLE --account ACCOUNT")
+    click.echo(_("Created a pipeline in {root}.").format(root=root))
+    click.echo(_("Next: cd {dir} && pipeline new TITLE --account ACCOUNT").format(dir=directory))
 
 
 @cli.command()
