@@ -65,19 +65,16 @@ def settings_path() -> Path:
     return user_config_path("pipeline-tui") / SETTINGS_FILE
 
 
+@cache
 def user_language() -> str | None:
-    """``language:`` from :func:`settings_path`, read with a line scan, not a YAML library.
+    """``language:`` from :func:`settings_path`, read once per process with a line scan.
 
     i18n sits below every layer, so it cannot use the project's YAML readers;
-    a settings file is a handful of ``key: value`` lines.
+    a settings file is a handful of ``key: value`` lines.  Cached because
+    every ``_()`` asks; ``user_language.cache_clear()`` reads it again.
     """
-    return _settings_language(str(settings_path()))
-
-
-@cache
-def _settings_language(path: str) -> str | None:
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = settings_path().read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return None
     for line in text.splitlines():

@@ -50,7 +50,9 @@ def english_by_default(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("LANG", "C.UTF-8")
     for var in ("LC_ALL", "LC_MESSAGES", "XDG_CONFIG_HOME"):
         monkeypatch.delenv(var, raising=False)
+    i18n.user_language.cache_clear()  # HOME is this test's own
     yield
+    i18n.user_language.cache_clear()
     i18n.set_language(None)
     i18n.set_pipeline_language(None)
 

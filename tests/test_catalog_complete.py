@@ -23,11 +23,11 @@ def marked_messages(path: Path) -> Iterator[str]:
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Name):
             continue
-        literals = [a.value for a in node.args if isinstance(a, ast.Constant)]
-        if not all(isinstance(v, str) for v in literals):
-            continue
+        literals = [
+            a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)
+        ]
         if node.func.id in ("_", "N_") and len(node.args) == 1 and len(literals) == 1:
-            yield str(literals[0])
+            yield literals[0]
         elif node.func.id == "pgettext" and len(literals) == 2:
             yield f"{literals[0]}{_CONTEXT_SEP}{literals[1]}"
 

@@ -63,6 +63,7 @@ class PipelineApp(App[None]):
         dark: bool = True,
     ) -> None:
         super().__init__()
+        set_pipeline_language(workspace.config.language)  # the team's default, before any label
         translate_bindings(self)
         self.workspace = workspace
         self.clock = clock
@@ -139,5 +140,4 @@ class PipelineApp(App[None]):
 
 def run(workspace: Workspace) -> None:
     """Open the TUI on ``workspace`` (``pipeline tui``)."""
-    set_pipeline_language(workspace.config.language)
     PipelineApp(workspace).run()
