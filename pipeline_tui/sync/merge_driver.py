@@ -134,6 +134,14 @@ def run_driver(base: Path, current: Path, other: Path, name: str) -> DriverOutco
     half-finished git state.  Exit 1 only if a side cannot be parsed; then
     ``current`` is left exactly as it was (no conflict markers are written).
     """
+    if _added_on_both_sides(base, current, other):
+        return DriverOutcome(
+            1,
+            [
+                f"pipeline merge-driver: {name} was created on both sides: two different "
+                "deals got the same id; nothing was merged (rename one with a new id)"
+            ],
+        )
     try:
         rebasing = _rebasing()
         result = merge_files(base, current, other, rebasing)
@@ -145,6 +153,18 @@ def run_driver(base: Path, current: Path, other: Path, name: str) -> DriverOutco
     ]
     messages += _validation_messages(result.text, name)
     return DriverOutcome(0, messages)
+
+
+def _added_on_both_sides(base: Path, current: Path, other: Path) -> bool:
+    """Git's add/add case (an empty ancestor): two new files that differ share one id.
+
+    Merging them field by field would fuse two customers' deals into one
+    file, so an id collision is refused and reported instead.
+    """
+    try:
+        return base.stat().st_size == 0 and current.read_bytes() != other.read_bytes()
+    except OSError:
+        return False
 
 
 def _rebasing() -> bool:
