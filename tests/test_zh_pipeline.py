@@ -168,3 +168,18 @@ def test_amounts_in_wan_and_yi_under_chinese() -> None:
     i18n.set_language("en")
     assert compact_amount(125_000, "USD") == "$125k"
     assert days_label(12) == "12d"
+
+
+def test_the_demo_in_chinese(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        cli, ["demo", "--lang", "zh_CN", str(tmp_path / "demo")], catch_exceptions=False
+    )
+    assert result.exit_code == 0, result.output
+    assert "演示商机管道位于" in result.output
+    listed = CliRunner(env={"LANG": "zh_CN.UTF-8"}).invoke(
+        cli, ["--repo", str(tmp_path / "demo"), "list", "--json"], catch_exceptions=False
+    )
+    deals = json.loads(listed.stdout)
+    assert {d["stage"] for d in deals} >= {"初步接触", "方案提供", "签约成交", "输单"}
+    assert "san-da-qu-fu-wu-tai-fk2n" in {d["id"] for d in deals}  # 三大区服务台, same suffix
+    assert all(d["id"].isascii() for d in deals)
