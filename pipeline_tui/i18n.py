@@ -4,8 +4,15 @@ Strings shown to people (TUI labels, report headings) are wrapped in ``_()``;
 translations live in ``pipeline_tui/locale/<lang>/LC_MESSAGES/pipeline_tui.po``.
 The catalogs are read with Babel's ``.po`` reader on first use, so there is no
 compiled ``.mo`` to keep in sync and nothing is loaded by commands that print
-only data.  The language comes from :func:`set_language` (``language:`` in
-``pipeline.yaml``) or else from ``LC_ALL`` / ``LC_MESSAGES`` / ``LANG``.
+only data.
+
+The language, strongest first: :func:`set_language` (a test or an explicit
+option); ``language:`` in the user's own settings file
+(``settings.yaml`` in the platformdirs user config dir, e.g.
+``~/.config/pipeline-tui/settings.yaml``); the locale (``LC_ALL``, else
+``LC_MESSAGES``, else ``LANG``; ``C``/``POSIX`` name no language); the team's
+``language:`` in ``pipeline.yaml`` (:func:`set_pipeline_language`); English.
+A person's own choice beats the machine's locale, which beats the team default.
 
 To add a string: wrap it in ``_()`` and add a ``msgid``/``msgstr`` pair to
 every catalog (``tests/unit/test_i18n.py`` checks that each catalog parses and
@@ -20,23 +27,62 @@ from pathlib import Path
 
 DOMAIN = "pipeline_tui"
 _LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+SETTINGS_FILE = "settings.yaml"
+_CONTEXT_SEP = "\x04"  # gettext's separator between msgctxt and msgid
 _language: str | None = None
+_pipeline_language: str | None = None
 
 
 def set_language(code: str | None) -> None:
-    """Force a language (``en`` or ``zh_CN``); None goes back to the environment."""
+    """Force a language (``en`` or ``zh_CN``); None goes back to the usual order."""
     global _language
     _language = normalize(code) if code else None
 
 
+def set_pipeline_language(code: str | None) -> None:
+    """The team's default from ``pipeline.yaml``: used when nothing closer chooses."""
+    global _pipeline_language
+    _pipeline_language = normalize(code) if code else None
+
+
 def current_language() -> str:
-    if _language is not None:
-        return _language
-    for var in ("LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE"):
+    return _language or user_language() or locale_language() or _pipeline_language or "en"
+
+
+def locale_language() -> str | None:
+    """The language the locale variables name (the first set one decides), if any."""
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
         value = os.environ.get(var)
         if value:
-            return normalize(value)
-    return "en"
+            return None if value.split(".")[0] in ("C", "POSIX") else normalize(value)
+    return None
+
+
+def settings_path() -> Path:
+    """The user's own settings file (not in any pipeline: it follows the person)."""
+    from platformdirs import user_config_path
+
+    return user_config_path("pipeline-tui") / SETTINGS_FILE
+
+
+@cache
+def user_language() -> str | None:
+    """``language:`` from :func:`settings_path`, read once per process with a line scan.
+
+    i18n sits below every layer, so it cannot use the project's YAML readers;
+    a settings file is a handful of ``key: value`` lines.  Cached because
+    every ``_()`` asks; ``user_language.cache_clear()`` reads it again.
+    """
+    try:
+        text = settings_path().read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    for line in text.splitlines():
+        key, sep, value = line.partition(":")
+        if sep and key.strip() == "language":
+            value = value.split("#", 1)[0].strip().strip("'\"")
+            return normalize(value) if value else None
+    return None
 
 
 def normalize(code: str) -> str:
@@ -50,6 +96,18 @@ def _(message: str) -> str:
     if language == "en":
         return message
     return catalog(language).get(message) or message
+
+
+def pgettext(context: str, message: str) -> str:
+    """``message`` translated in ``context`` (a ``msgctxt``), for words with two senses.
+
+    "Left" is the arrow key (左) on the board but "left the stage" (离开) in a
+    deal's timeline; the catalog keeps them apart as ``msgctxt "timeline"``.
+    """
+    language = current_language()
+    if language == "en":
+        return message
+    return catalog(language).get(f"{context}{_CONTEXT_SEP}{message}") or message
 
 
 def N_(message: str) -> str:  # noqa: N802 (gettext's name for "translate later")
@@ -72,4 +130,8 @@ def catalog(language: str) -> dict[str, str]:
         return {}
     with path.open("rb") as handle:
         parsed = read_po(handle, locale=language, domain=DOMAIN)
-    return {str(m.id): str(m.string) for m in parsed if m.id and isinstance(m.string, str)}
+    return {
+        (f"{m.context}{_CONTEXT_SEP}" if m.context else "") + str(m.id): str(m.string)
+        for m in parsed
+        if m.id and isinstance(m.string, str)
+    }

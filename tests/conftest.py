@@ -55,6 +55,19 @@ def pinned_environment(
     time.tzset()
 
 
+@pytest.fixture(autouse=True)
+def english_by_default(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """No test depends on the machine's locale or settings, or on another test's pipeline."""
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    for var in ("LC_ALL", "LC_MESSAGES", "XDG_CONFIG_HOME"):
+        monkeypatch.delenv(var, raising=False)
+    i18n.user_language.cache_clear()  # HOME is this test's own
+    yield
+    i18n.user_language.cache_clear()
+    i18n.set_language(None)
+    i18n.set_pipeline_language(None)
+
+
 @pytest.fixture
 def layout() -> Layout:
     """The deal-file layout of ``repo``; timeline, report and sync modules run both."""

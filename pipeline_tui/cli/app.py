@@ -6,7 +6,7 @@ import click
 
 from pipeline_tui.cli.base import Context, cli
 from pipeline_tui.edits.workspace import Workspace
-from pipeline_tui.i18n import set_language
+from pipeline_tui.i18n import set_pipeline_language
 
 
 @cli.command()
@@ -18,7 +18,7 @@ def tui(obj: Context) -> None:
 
 def open_tui(workspace: Workspace) -> None:
     """Run the TUI on ``workspace`` in the configured language; Textual is imported only here."""
-    set_language(workspace.config.language)  # before the TUI's key labels are imported
+    set_pipeline_language(workspace.config.language)  # before the TUI's key labels are imported
     from pipeline_tui.tui.app import run
 
     run(workspace)

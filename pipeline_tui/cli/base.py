@@ -7,6 +7,7 @@ modules (``records``, ``app``, ...) register themselves on :data:`cli`.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import sys
 from collections.abc import Callable, Iterable
@@ -21,6 +22,7 @@ from pipeline_tui import __version__
 from pipeline_tui.core.errors import InvalidData, PipelineError, RequirementsMissing
 from pipeline_tui.core.model import Problem
 from pipeline_tui.edits.workspace import Workspace
+from pipeline_tui.i18n import _, current_language, set_pipeline_language
 from pipeline_tui.tabular import Format
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -32,7 +34,12 @@ class Context:
     author: str | None
 
     def workspace(self) -> Workspace:
-        return Workspace(self.repo, self.author)
+        """The pipeline to work on; its ``language:`` becomes the default for messages."""
+        workspace = Workspace(self.repo, self.author)
+        # an invalid pipeline.yaml is for the command itself to report (validate, doctor)
+        with contextlib.suppress(PipelineError):
+            set_pipeline_language(workspace.config.language)
+        return workspace
 
 
 #: Which module defines each command. Modules are imported only when their
@@ -67,7 +74,10 @@ class PipelineGroup(click.Group):
         module = COMMAND_MODULES.get(cmd_name)
         if module is not None and cmd_name not in self.commands:
             importlib.import_module(f"pipeline_tui.cli.{module}")
-        return super().get_command(ctx, cmd_name)
+        command = super().get_command(ctx, cmd_name)
+        if command is not None:
+            translate_help(command)
+        return command
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -84,6 +94,25 @@ class PipelineGroup(click.Group):
         except PipelineError as exc:
             report(str(exc))
             ctx.exit(exc.exit_code)
+
+
+def translate_help(command: click.Command) -> None:
+    """Put a command's and its options' help texts into the interface language.
+
+    Click keeps the texts given to its decorators, which run on import; the
+    help is shown later, so it is translated here, once per loaded command
+    (the English text is the msgid, kept for a second translation).
+    """
+    if getattr(command, "_translated", None) == current_language():
+        return
+    english: dict[str, str | None] = getattr(command, "_english", None) or {"": command.help}
+    command.help = _(english[""]) if english[""] else None
+    for param in command.params:
+        if isinstance(param, click.Option):
+            original = english.setdefault(param.name or "", param.help)
+            param.help = _(original) if original else None
+    command._english = english  # type: ignore[attr-defined]
+    command._translated = current_language()  # type: ignore[attr-defined]
 
 
 def report(message: str) -> None:

@@ -20,6 +20,7 @@ from pipeline_tui.cli.base import cli
 from pipeline_tui.cli.records import LIST_COLUMNS, flat_row, sort_key
 from pipeline_tui.demo.build import Progress, materialize, sample_dir
 from pipeline_tui.edits.workspace import Workspace
+from pipeline_tui.i18n import _, current_language, set_language
 from pipeline_tui.tabular import Format, render_rows
 
 if TYPE_CHECKING:
@@ -28,29 +29,40 @@ if TYPE_CHECKING:
 
 @cli.command()
 @click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
-def demo(directory: Path | None) -> None:
+@click.option(
+    "--lang",
+    "language",
+    type=click.Choice(["en", "zh_CN"]),
+    help="Build the sample in this language (zh_CN: Chinese stages, titles, CNY); "
+    "default: the interface language.",
+)
+def demo(directory: Path | None, language: str | None) -> None:
     """Create a sample pipeline in DIRECTORY (default: a new temp folder) and open it.
 
     About 40 opportunities and half a year of dated history, replayed as git
     commits by a small sales team, so every report has something to show.
     """
+    language = language or current_language()
+    set_language(language)
     dest = directory or Path(tempfile.mkdtemp(prefix="pipeline-demo-"))
     if sys.stderr.isatty():
         with click.progressbar(
-            length=1, label="Building the demo pipeline", file=sys.stderr
+            length=1, label=_("Building the demo pipeline"), file=sys.stderr
         ) as bar:
-            root = materialize(sample_dir(), dest, _advance(bar))
+            root = materialize(sample_dir(), dest, _advance(bar), language)
     else:
-        root = materialize(sample_dir(), dest)
+        root = materialize(sample_dir(), dest, None, language)
     if sys.stdin.isatty() and sys.stdout.isatty():
         open_tui(Workspace(root))
     else:
         print_list(root)
     click.echo(
-        f"\nThe demo pipeline is in {root}\n"
-        f"Try:  cd {root} && pipeline list\n"
-        "      pipeline show ID · pipeline validate · git log --stat\n"
-        "It is an ordinary folder: delete it when you are done."
+        _(
+            "\nThe demo pipeline is in {root}\n"
+            "Try:  cd {root} && pipeline list\n"
+            "      pipeline show ID · pipeline validate · git log --stat\n"
+            "It is an ordinary folder: delete it when you are done."
+        ).format(root=root)
     )
 
 

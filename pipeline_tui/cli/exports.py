@@ -15,6 +15,7 @@ from pipeline_tui.core.errors import ExitCode
 from pipeline_tui.core.model import Pipeline
 from pipeline_tui.core.timeline import Timeline
 from pipeline_tui.dataio.exporting import export_csv, export_json
+from pipeline_tui.i18n import _
 from pipeline_tui.storage.files import atomic_write
 
 
@@ -40,7 +41,11 @@ def export(obj: Context, fmt: str, as_of: str | None, bom: bool, output: Path | 
         click.echo(text, nl=False)
     else:
         atomic_write(output, text)
-        report(f"wrote {len(pipeline.opportunities)} opportunities to {output}")
+        report(
+            _("wrote {count} opportunities to {path}").format(
+                count=len(pipeline.opportunities), path=output
+            )
+        )
     for problem in pipeline.problems:
         report(str(problem))
     skipped = {p.path for p in pipeline.problems if p.severity == "error"}

@@ -20,9 +20,11 @@ from pipeline_tui.cli.base import (
 )
 from pipeline_tui.cli.history import list_json
 from pipeline_tui.cli.values import parse_assignments, parse_when
+from pipeline_tui.core.config import CONFIG_TEMPLATES
 from pipeline_tui.core.errors import ExitCode, NotFound
 from pipeline_tui.core.model import ACTIVITY_KINDS, Opportunity, Pipeline, jsonable
 from pipeline_tui.edits.workspace import Change
+from pipeline_tui.i18n import _, current_language
 from pipeline_tui.storage.layout import LAYOUTS, Layout
 from pipeline_tui.sync.setup import init_pipeline
 from pipeline_tui.tabular import Format, render_rows, to_json
@@ -39,12 +41,18 @@ LIST_COLUMNS = ("id", "title", "account", "stage", "amount", "owner", "source", 
     show_default=True,
     help="Deal files in opportunities/<2 hex>/<id>.yaml (sharded, scales) or <id>.yaml (flat).",
 )
+@click.option(
+    "--template",
+    type=click.Choice(sorted(CONFIG_TEMPLATES)),
+    help="Starter pipeline.yaml: en, or zh_CN (Chinese stages, sources, CNY); "
+    "default: the interface language.",
+)
 @click.pass_obj
-def init(obj: Context, directory: Path, layout: Layout) -> None:
+def init(obj: Context, directory: Path, layout: Layout, template: str | None) -> None:
     """Create a pipeline in DIRECTORY (runs `git init` there if needed) and commit it."""
-    root = init_pipeline(directory, obj.author, layout)
-    click.echo(f"Created a pipeline in {root}.")
-    click.echo(f"Next: cd {directory} && pipeline new TITLE --account ACCOUNT")
+    root = init_pipeline(directory, obj.author, layout, template or current_language())
+    click.echo(_("Created a pipeline in {root}.").format(root=root))
+    click.echo(_("Next: cd {dir} && pipeline new TITLE --account ACCOUNT").format(dir=directory))
 
 
 @cli.command()

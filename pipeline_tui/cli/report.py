@@ -26,7 +26,7 @@ from pipeline_tui.core.clock import now
 from pipeline_tui.core.model import Pipeline
 from pipeline_tui.edits.workspace import Workspace
 from pipeline_tui.history import AsOfMemo, load_timelines, pipeline_as_of
-from pipeline_tui.i18n import set_language
+from pipeline_tui.i18n import _, set_pipeline_language
 from pipeline_tui.reports.metrics.forecast import forecast_accuracy, month_starts, weighted_forecast
 from pipeline_tui.reports.metrics.lifecycle import Timelines
 from pipeline_tui.reports.metrics.stale import stale_items
@@ -83,7 +83,7 @@ def load_scope(
         pipeline = workspace.load() if when is None else pipeline_as_of(workspace.root, when)
         timelines = _timelines(workspace, pipeline, when, current)
     if pipeline.config.language:
-        set_language(pipeline.config.language)
+        set_pipeline_language(pipeline.config.language)
     if pipeline.problems:
         count = len({p.path for p in pipeline.problems if p.severity == "error"})
         if count:
@@ -164,7 +164,7 @@ def report_command(
 
         subtitle = _subtitle(scope, window, owner, source)
         atomic_write(html_file, render_html(data if not sections else shown, currency, subtitle))
-        report(f"wrote {html_file}")
+        report(_("wrote {path}").format(path=html_file))
     if chart:
         from pipeline_tui.reports.charts import terminal_charts  # plotext is slow to import
 
@@ -258,12 +258,13 @@ def build_subset(data: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]
 
 
 def _subtitle(scope: Scope, window: Window, owner: str | None, source: str | None) -> str:
-    parts = [f"as of {scope.now.isoformat(timespec='minutes')}"]
+    parts = [_("as of {when}").format(when=scope.now.isoformat(timespec="minutes"))]
     if window.since or window.until:
         since = window.since.date().isoformat() if window.since else "…"
         until = window.until.date().isoformat() if window.until else "…"
-        parts.append(f"window [{since}, {until})")
-    parts += [f"owner {owner}"] * bool(owner) + [f"source {source}"] * bool(source)
+        parts.append(_("window [{since}, {until})").format(since=since, until=until))
+    parts += [_("owner {owner}").format(owner=owner)] * bool(owner)
+    parts += [_("source {source}").format(source=source)] * bool(source)
     return " · ".join(parts)
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pipeline_tui.core.errors import NotFound
+from pipeline_tui.i18n import current_language
 
 CONFIG_FILE = "pipeline.yaml"
 OPPORTUNITIES_DIR = "opportunities"
@@ -44,9 +45,48 @@ layout: sharded              # deal files: sharded = opportunities/<xx>/<id>.yam
 """
 
 
-def default_config_text(layout: str = "sharded") -> str:
-    """:data:`DEFAULT_CONFIG_TEXT` with the deal-file ``layout`` set."""
-    return DEFAULT_CONFIG_TEXT.replace("layout: sharded", f"layout: {layout}", 1)
+#: ``pipeline init --template zh_CN``: the same shape, as a Chinese SMB sales team names it.
+ZH_CN_CONFIG_TEXT = """\
+# 商机管道配置：可直接手工编辑，注释会被保留。
+# 结构说明：schema/pipeline.schema.json（pipeline-tui）。
+# 阶段名可以用中文（也可含空格和 /），命令行里照写即可：pipeline move ID 方案提供
+
+language: zh_CN              # 界面语言（个人设置 settings.yaml 或 LANG/LC_ALL 可覆盖）
+
+stages:                      # 按推进顺序排列；新商机从第一个阶段开始
+  # 初步接触：已建立联系，了解客户基本情况
+  - {name: 初步接触, probability: 0.1,  max_days: 14}
+  # 需求确认：明确痛点、预算和决策人，留下联系人电话
+  - {name: 需求确认, probability: 0.25, max_days: 21, requires: [contact.phone]}
+  # 方案提供：已提交方案或报价，须填写金额和预计成交日期
+  - {name: 方案提供, probability: 0.5,  max_days: 21, requires: [amount, expected_close]}
+  # 商务谈判：价格、条款、合同细节谈判中
+  - {name: 商务谈判, probability: 0.75, max_days: 30}
+  - {name: 签约成交, probability: 1.0, terminal: true}   # 赢单
+  - {name: 输单,     probability: 0.0, terminal: true}   # 输单须填写丢单原因
+
+currency: CNY                # 金额与报表的默认币种（人民币）
+first_contact_sla_hours: 24  # 新商机须在 24 小时内首次跟进（记录活动或推进阶段）
+stale_after_days: 14         # 超过这么多天没有跟进记录即视为停滞
+
+sources: [线上广告, 线下展会, 官网咨询, 渠道伙伴推荐]       # 商机来源
+lost_reasons: [价格, 竞品, 无预算, 时机不对, 无响应]        # 丢单原因
+profile_fields: [客户规模, 预算范围, 决策链角色, 产品需求]  # 客户画像字段
+
+team:                        # 销售 -> 主管，用于超时升级提醒
+  张伟: {manager: 王芳}
+  李娜: {manager: 王芳}
+
+layout: sharded              # 商机文件位置：sharded = opportunities/<xx>/<id>.yaml，或 flat
+"""
+
+#: Template name -> config text; ``en`` is the default.
+CONFIG_TEMPLATES: dict[str, str] = {"en": DEFAULT_CONFIG_TEXT, "zh_CN": ZH_CN_CONFIG_TEXT}
+
+
+def default_config_text(layout: str = "sharded", template: str = "en") -> str:
+    """The template's text (:data:`CONFIG_TEMPLATES`) with the deal-file ``layout`` set."""
+    return CONFIG_TEMPLATES[template].replace("layout: sharded", f"layout: {layout}", 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +96,17 @@ class Stage:
     max_days: int | None = None
     requires: tuple[str, ...] = ()
     terminal: bool = False
+    label: str | None = None
+    labels: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def display(self) -> str:
+        """What people read: the label in the interface language, else ``label``, else the name.
+
+        The name stays what files, ids of moves and the CLI use; a label only
+        changes how the stage is shown.
+        """
+        return self.labels.get(current_language()) or self.label or self.name
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +143,8 @@ class PipelineConfig:
                     max_days=s.get("max_days"),
                     requires=tuple(s.get("requires") or ()),
                     terminal=bool(s.get("terminal", False)),
+                    label=s.get("label"),
+                    labels={str(k): str(v) for k, v in (s.get("labels") or {}).items()},
                 )
                 for s in data["stages"]
             ),
@@ -142,6 +195,23 @@ class PipelineConfig:
             if s.name == name:
                 return s
         raise NotFound(f"unknown stage {name!r} (stages: {', '.join(self.stage_names)})")
+
+    def stage_display(self, name: str) -> str:
+        """The stage's label for display (the name itself for stages not configured)."""
+        return self.stage(name).display if self.has_stage(name) else name
+
+    def resolve_stage(self, text: str) -> str:
+        """The stage name ``text`` means: a name, or else a label in any language.
+
+        So ``pipeline move ID 方案提供`` works whether 方案提供 is the stored name
+        or the Chinese label of ``proposal``.
+        """
+        if self.has_stage(text):
+            return text
+        for s in self.stages:
+            if text in (s.label, *s.labels.values()):
+                return s.name
+        raise NotFound(f"unknown stage {text!r} (stages: {', '.join(self.stage_names)})")
 
     def has_stage(self, name: str) -> bool:
         return name in self.stage_names

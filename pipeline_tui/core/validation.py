@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import PurePosixPath
 from typing import Any
@@ -121,6 +122,7 @@ def config_problems(data: Any, path: str, locate: Locator = no_line) -> list[Pro
     problems = schema_problems(data, path, CONFIG_SCHEMA, locate)
     if problems:
         return problems
+    problems += _name_problems(data, path, locate)
     names = [s["name"] for s in data["stages"]]
     for index, name in enumerate(names):
         if names.index(name) != index:
@@ -134,6 +136,40 @@ def config_problems(data: Any, path: str, locate: Locator = no_line) -> list[Pro
             Problem(path, "at least one stage must be open (not terminal)", None, "stages")
         )
     return problems
+
+
+def is_clean_name(text: str) -> bool:
+    """Whether ``text`` can name a stage, source or lost reason.
+
+    Any language, spaces and ``/`` are fine (``初步接触``, ``Closed Won``); control
+    characters (which would garble a terminal or a file) and surrounding
+    whitespace (which makes two names look alike) are not.  The schema's
+    pattern says the same, except that its ``$`` lets a trailing newline through.
+    """
+    return (
+        bool(text)
+        and text == text.strip()
+        and not any(unicodedata.category(c) == "Cc" for c in text)
+    )
+
+
+def _name_problems(data: Mapping[str, Any], path: str, locate: Locator) -> list[Problem]:
+    """Stage names, sources and lost reasons that :func:`is_clean_name` refuses."""
+    named: list[tuple[list[str | int], Any]] = [
+        (["stages", i, "name"], s["name"]) for i, s in enumerate(data["stages"])
+    ]
+    for key in ("sources", "lost_reasons"):
+        named += [([key, i], v) for i, v in enumerate(data.get(key) or ())]
+    return [
+        Problem(
+            path,
+            f"{value!r} has a control character or surrounding spaces",
+            _line(locate, where),
+            ".".join(str(w) for w in where),
+        )
+        for where, value in named
+        if isinstance(value, str) and not is_clean_name(value)
+    ]
 
 
 def missing_requirements(data: Mapping[str, Any], stage: Stage) -> list[str]:

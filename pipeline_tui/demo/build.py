@@ -28,6 +28,7 @@ from pipeline_tui.core.bundled import data_dir
 from pipeline_tui.core.config import CONFIG_FILE, PipelineConfig
 from pipeline_tui.core.errors import BadRequest, InvalidData, PipelineError
 from pipeline_tui.core.model import to_datetime
+from pipeline_tui.core.slug import slugify
 from pipeline_tui.edits.committer import Committed, PlannedChange
 from pipeline_tui.edits.workspace import Workspace
 from pipeline_tui.git.commits import PlannedCommit, fast_import
@@ -37,6 +38,9 @@ from pipeline_tui.sync import merge_driver
 from pipeline_tui.yaml.read import parse_document
 
 EVENTS_FILE = "events.yaml"
+TRANSLATE_FILE = "translate.yaml"
+#: Event arguments and fields whose values a translation replaces.
+_TRANSLATED_KEYS = frozenset({"title", "account", "stage", "reason", "source", "lost_reason"})
 OPERATIONS = ("create", "set", "move", "log", "close", "assign")
 #: Used for commit e-mails when the team in pipeline.yaml gives none.
 FALLBACK_EMAIL = "demo@example.invalid"
@@ -86,11 +90,14 @@ def load_events(events_dir: Path) -> list[Event]:
     return events
 
 
-def materialize(events_dir: Path, dest: Path, progress: Progress | None = None) -> Path:
+def materialize(
+    events_dir: Path, dest: Path, progress: Progress | None = None, language: str = "en"
+) -> Path:
     """Create a pipeline repo at ``dest`` holding the history in ``events_dir``.
 
     ``dest`` must not exist or be an empty folder: the demo never writes into
-    someone's files.  Returns the repository's root.
+    someone's files.  ``language`` other than ``en`` retells the story from
+    ``events_dir/<language>/`` (:func:`retell`).  Returns the repository's root.
     """
     if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
         raise BadRequest(f"{dest} is not empty; give a new or empty folder for the demo")
@@ -98,6 +105,9 @@ def materialize(events_dir: Path, dest: Path, progress: Progress | None = None) 
     if not events:
         raise InvalidData(f"{events_dir / EVENTS_FILE}: no events to replay")
     config_text = _read(events_dir / CONFIG_FILE)
+    if language != "en":
+        config_text = _read(events_dir / language / CONFIG_FILE)
+        events = retell(events, _translation(events_dir / language / TRANSLATE_FILE))
     git = GitRepo.create(dest)  # its own repo, even inside someone else's
     store = Store(git.top)
     store.write_config_text(config_text)  # validates it
@@ -177,6 +187,60 @@ def _apply(workspace: Workspace, event: Event) -> None:
     except PipelineError as exc:
         problems = exc.problems if isinstance(exc, InvalidData) else []
         raise InvalidData(f"{event.describe()}: {exc}", problems) from exc
+
+
+@dataclass(frozen=True)
+class Translation:
+    """How a language's demo retells the English story (``<lang>/translate.yaml``)."""
+
+    values: Mapping[str, str]
+    amount_factor: float = 1.0
+    currency: str | None = None
+
+
+def _translation(path: Path) -> Translation:
+    data, problems = parse_document(_read(path), path.name)
+    if problems or not isinstance(data, Mapping) or not isinstance(data.get("values"), Mapping):
+        raise InvalidData(f"{path}: expected a `values:` mapping", problems)
+    return Translation(
+        {str(k): str(v) for k, v in data["values"].items()},
+        float(data.get("amount_factor", 1)),
+        data.get("currency"),
+    )
+
+
+def retell(events: list[Event], translation: Translation) -> list[Event]:
+    """The same story in another language: values translated, ids slugged from new titles.
+
+    A deal keeps its random id suffix, so the retold history is as stable as
+    the original; the slug part is made the way ``pipeline new`` would make it.
+    """
+    ids: dict[str, str] = {}
+    retold = []
+    for event in events:
+        args = _retold(event.args, translation)
+        if event.op == "create":
+            suffix = event.target.rsplit("-", 1)[-1]
+            ids[event.target] = f"{slugify(str(args['title'])) or 'deal'}-{suffix}"
+        target = ids.get(event.target, event.target)
+        retold.append(Event(event.number, event.at, event.by, event.op, target, args))
+    return retold
+
+
+def _retold(args: Mapping[str, Any], translation: Translation) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in args.items():
+        if isinstance(value, Mapping):
+            out[key] = _retold(value, translation)
+        elif key in _TRANSLATED_KEYS and isinstance(value, str):
+            out[key] = translation.values.get(value, value)
+        elif key == "amount" and isinstance(value, int | float):
+            out[key] = round(value * translation.amount_factor)
+        elif key == "currency" and translation.currency:
+            out[key] = translation.currency
+        else:
+            out[key] = value
+    return out
 
 
 def _read(path: Path) -> str:

@@ -10,10 +10,8 @@ writes and commits it (and undoes the write if the commit fails).
 
 from __future__ import annotations
 
-import re
 import secrets
 import string
-import unicodedata
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -35,6 +33,7 @@ from pipeline_tui.core.model import (
     jsonable,
     to_datetime,
 )
+from pipeline_tui.core.slug import slugify
 from pipeline_tui.core.validation import missing_requirements
 from pipeline_tui.edits.committer import Committer, LiveCommitter, PlannedChange
 from pipeline_tui.git.repo import Author, GitRepo
@@ -43,6 +42,7 @@ from pipeline_tui.storage.store import Store
 from pipeline_tui.yaml.edit import append_item, set_dotted
 
 _SUFFIX_ALPHABET = string.ascii_lowercase + string.digits
+SUFFIX_LENGTH = 11
 _PROTECTED = {"id": "the id is the file name; create a new opportunity instead"}
 
 
@@ -56,10 +56,18 @@ class Change:
 
 
 def new_id(title: str) -> str:
-    """A slug of the title plus a random suffix, so offline teammates never collide."""
-    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")[:40].strip("-")
-    suffix = "".join(secrets.choice(_SUFFIX_ALPHABET) for _ in range(4))
+    """A slug of the title plus a random suffix, so offline teammates never collide.
+
+    The suffix is :data:`SUFFIX_LENGTH` characters of ``[a-z0-9]``: with
+    n = 100,000 deals under one slug (every Chinese title used to become
+    ``deal-``), the birthday bound n²/(2·36^11) ≈ 3.8e-8 stays below one in a
+    million (docs/ids.md has the calculation).  Two teammates offline cannot
+    check each other's files, so the length is what keeps the promise; a clash
+    that still happens is refused by :meth:`Workspace.create` and reported by
+    ``pipeline sync``.
+    """
+    slug = slugify(title)
+    suffix = "".join(secrets.choice(_SUFFIX_ALPHABET) for _ in range(SUFFIX_LENGTH))
     return f"{slug or 'deal'}-{suffix}"
 
 
@@ -183,7 +191,7 @@ class Workspace:
         self, opp_id: str, stage: str, at: datetime | None = None, note: str | None = None
     ) -> Change:
         """Change the stage, enforcing the target stage's ``requires``."""
-        target = self.config.stage(stage)
+        target = self.config.stage(self.config.resolve_stage(stage))
         before = self.get(opp_id)
         if before.stage == target.name:
             raise BadRequest(f"{opp_id} is already in stage {stage!r}")

@@ -13,7 +13,8 @@ from typing import Any
 
 import plotext as plt
 
-from pipeline_tui.i18n import _
+from pipeline_tui.core.money import compact_number
+from pipeline_tui.i18n import _, current_language
 from pipeline_tui.reports.sections import SECTIONS
 
 #: (title, labels, values, horizontal): one bar chart.
@@ -50,6 +51,20 @@ def cycle_series(stages: Mapping[str, Any]) -> list[ChartSeries]:
     return [(title, list(stages), medians, True)]
 
 
+def amount_ticks(values: Sequence[float]) -> tuple[list[float], list[str]] | None:
+    """Axis ticks labelled ``12.5万`` for amounts under zh_CN (None: keep plotext's own).
+
+    plotext labels large numbers as ``1.2e+06``; a Chinese reader wants 万/亿.
+    Only amounts are that large (counts and day medians stay below 10,000).
+    """
+    top = max(values, default=0.0)
+    if current_language() != "zh_CN" or top < 10_000:
+        return None
+    step = top / 4
+    ticks = [step * i for i in range(5)]
+    return ticks, [compact_number(t) for t in ticks]
+
+
 def terminal_charts(report: Mapping[str, Any], width: int = 80, color: bool = True) -> str:
     charts = [
         _bar_chart(title, labels, values, horizontal, width, color)
@@ -74,6 +89,8 @@ def _bar_chart(
         step = max(1, math.ceil(max(values) / 5))
         ticks = list(range(0, int(max(values)) + step, step))
         (plt.xticks if horizontal else plt.yticks)(ticks)
+    elif (amounts := amount_ticks(values)) is not None:
+        (plt.xticks if horizontal else plt.yticks)(*amounts)
     plt.title(title)
     plt.plotsize(width, max(8, 3 * len(labels) + 4) if horizontal else 16)
     plt.theme("clear")

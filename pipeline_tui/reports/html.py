@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from html import escape
 from typing import Any
 
+from pipeline_tui.core.money import compact_number
 from pipeline_tui.i18n import _, current_language
 from pipeline_tui.reports.charts import chart_series
 from pipeline_tui.reports.tables import SectionTable, cells, section_tables
@@ -66,6 +67,13 @@ def _table(table: SectionTable, currency: str) -> str:
     return f"<h2>{escape(table.title)}</h2>{body}"
 
 
+def _bar_value(value: float) -> str:
+    """A bar's number: ``12.5万`` for a Chinese reader's amounts, else ``120,000.0``."""
+    if current_language() == "zh_CN" and abs(value) >= 10_000:
+        return compact_number(value)
+    return f"{value:,.1f}"
+
+
 def _svg_chart(title: str, labels: Sequence[str], values: Sequence[float]) -> str:
     """Horizontal bars scaled to the largest value, each labelled with its number."""
     top = max(values, default=0.0) or 1.0
@@ -78,7 +86,7 @@ def _svg_chart(title: str, labels: Sequence[str], values: Sequence[float]) -> st
             f'<text x="{_LABEL_WIDTH - 6}" y="{y + 15}" text-anchor="end">{escape(label)}</text>'
             f'<rect x="{_LABEL_WIDTH}" y="{y + 3}" width="{length:.1f}" height="{_BAR_HEIGHT - 6}"'
             f' fill="#3b82f6"/>'
-            f'<text x="{_LABEL_WIDTH + length + 4:.1f}" y="{y + 15}">{value:,.1f}</text>'
+            f'<text x="{_LABEL_WIDTH + length + 4:.1f}" y="{y + 15}">{_bar_value(value)}</text>'
         )
     return (
         f"<figure><figcaption>{escape(title)}</figcaption>"

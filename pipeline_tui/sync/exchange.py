@@ -352,6 +352,15 @@ def _settle_stop(ws: Workspace, repo: GitRepo) -> None:
         if path.startswith(opportunities) and path.endswith(".yaml") and len(stages - {1}) == 1
     }
     others = sorted(set(unmerged) - set(settle))
+    both_added = [p for p in others if unmerged[p] == {2, 3}]
+    if both_added:
+        git_remote.rebase_abort(repo)
+        raise SyncError(
+            "conflict",
+            f"you and a teammate each created {', '.join(both_added[:3])}: two deals with "
+            "the same id; nothing was changed. Give yours a new id (create it again with "
+            "`pipeline new ... --id NEW-ID` and delete the old file), then sync again",
+        )
     if not unmerged or others:
         git_remote.rebase_abort(repo)
         what = ", ".join(others[:3]) if others else "the rebase"

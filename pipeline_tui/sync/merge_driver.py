@@ -148,6 +148,14 @@ def run_driver(
     ``current`` is left exactly as it was (no conflict markers are written).
     ``for_sync``: run by ``pipeline sync``'s rebase (see :func:`driver_command`).
     """
+    if _added_on_both_sides(base, current, other):
+        return DriverOutcome(
+            1,
+            [
+                f"pipeline merge-driver: {name} was created on both sides: two different "
+                "deals got the same id; nothing was merged (rename one with a new id)"
+            ],
+        )
     try:
         rebasing = for_sync or _rebasing()
         result = merge_files(base, current, other, rebasing)
@@ -160,6 +168,18 @@ def run_driver(
     if not for_sync:
         messages += _validation_messages(result.text, name)
     return DriverOutcome(0, messages)
+
+
+def _added_on_both_sides(base: Path, current: Path, other: Path) -> bool:
+    """Git's add/add case (an empty ancestor): two new files that differ share one id.
+
+    Merging them field by field would fuse two customers' deals into one
+    file, so an id collision is refused and reported instead.
+    """
+    try:
+        return base.stat().st_size == 0 and current.read_bytes() != other.read_bytes()
+    except OSError:
+        return False
 
 
 def _rebasing() -> bool:

@@ -18,12 +18,17 @@ from pipeline_tui.sync import merge_driver
 
 
 def init_pipeline(
-    directory: Path, author_name: str | None = None, layout: Layout = "sharded"
+    directory: Path,
+    author_name: str | None = None,
+    layout: Layout = "sharded",
+    template: str = "en",
 ) -> Path:
     """Create a pipeline in ``directory`` (``git init`` if needed) and commit its config.
 
     ``layout`` is where deal files go (:mod:`pipeline_tui.storage.layout`);
     ``flat`` only for tools that expect ``opportunities/<id>.yaml``.
+    ``template`` is the starter ``pipeline.yaml`` (``en`` or ``zh_CN``, see
+    :data:`~pipeline_tui.core.config.CONFIG_TEMPLATES`).
     """
     repo = GitRepo.init(directory)
     store = Store(directory.resolve())
@@ -32,7 +37,7 @@ def init_pipeline(
     author = repo.identity(author_name)
     repo.check_ready()
     with write_lock(repo):
-        store.write_config_text(default_config_text(layout))
+        store.write_config_text(default_config_text(layout, template))
         store.opportunities_dir.mkdir(exist_ok=True)
         attributes = merge_driver.add_attributes(store.root, repo)  # teammates merge field-wise
         merge_driver.register(repo)

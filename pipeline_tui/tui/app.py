@@ -22,7 +22,7 @@ from textual.screen import Screen
 
 from pipeline_tui.core.clock import now
 from pipeline_tui.edits.workspace import Workspace
-from pipeline_tui.i18n import N_, _, set_language
+from pipeline_tui.i18n import N_, _, set_pipeline_language
 from pipeline_tui.tui.bindings import translate_bindings
 from pipeline_tui.tui.board.screen import BoardScreen
 from pipeline_tui.tui.deal.detail import DetailScreen
@@ -63,6 +63,7 @@ class PipelineApp(App[None]):
         dark: bool = True,
     ) -> None:
         super().__init__()
+        set_pipeline_language(workspace.config.language)  # the team's default, before any label
         translate_bindings(self)
         self.workspace = workspace
         self.clock = clock
@@ -139,5 +140,4 @@ class PipelineApp(App[None]):
 
 def run(workspace: Workspace) -> None:
     """Open the TUI on ``workspace`` (``pipeline tui``)."""
-    set_language(workspace.config.language)
     PipelineApp(workspace).run()

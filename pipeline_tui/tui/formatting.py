@@ -8,22 +8,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "CNY": "¥", "JPY": "¥", "RMB": "¥"}
+from pipeline_tui.core.money import compact_amount, with_currency
+from pipeline_tui.i18n import _, current_language
 
-
-def compact_amount(amount: float | None, currency: str | None) -> str:
-    """``$120k``, ``¥1.2M``, ``950 CHF``: short enough for a narrow card."""
-    if amount is None:
-        return "—"
-    if amount >= 1_000_000:
-        number = _trim(amount / 1_000_000) + "M"
-    elif amount >= 10_000:
-        number = f"{amount / 1000:.0f}k"
-    elif amount >= 1_000:
-        number = _trim(amount / 1000) + "k"
-    else:
-        number = f"{amount:.0f}"
-    return _with_currency(number, currency)
+__all__ = ["compact_amount", "days_label", "full_amount", "long_date", "short_date"]
 
 
 def full_amount(amount: float | None, currency: str | None) -> str:
@@ -31,11 +19,19 @@ def full_amount(amount: float | None, currency: str | None) -> str:
     if amount is None:
         return "—"
     number = f"{amount:,.2f}".removesuffix(".00")
-    return _with_currency(number, currency)
+    return with_currency(number, currency)
 
 
 def days_label(days: float | None) -> str:
-    return "" if days is None else f"{int(days)}d"
+    """``12d``; ``12天`` in Chinese (the unit is translated, the number is not)."""
+    return "" if days is None else _("{days}d").format(days=int(days))
+
+
+def long_date(value: date) -> str:
+    """A date in prose: ``20 Nov 2026``; ``2026年11月20日`` in Chinese."""
+    if current_language() == "zh_CN":
+        return f"{value.year}年{value.month}月{value.day}日"
+    return f"{value.day} {value.strftime('%b')} {value.year}"
 
 
 def short_date(value: date | datetime | None) -> str:
@@ -44,15 +40,3 @@ def short_date(value: date | datetime | None) -> str:
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M")
     return value.isoformat()
-
-
-def _trim(value: float) -> str:
-    return f"{value:.1f}".removesuffix(".0")
-
-
-def _with_currency(number: str, currency: str | None) -> str:
-    code = (currency or "").upper()
-    symbol = _SYMBOLS.get(code)
-    if symbol:
-        return f"{symbol}{number}"
-    return f"{number} {code}" if code else number

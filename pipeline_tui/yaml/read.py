@@ -40,8 +40,16 @@ def parse_fast(text: str) -> Any:
         return loader.load(text)
     except MarkedYAMLError:
         if loader.Parser.__module__.startswith("ruamel.yaml.parser"):
+            _LOADERS.forget()
             raise  # already the pure-Python parser: the error is real
-        return _LOADERS.pure().load(text)
+        try:
+            return _LOADERS.pure().load(text)
+        except Exception:
+            _LOADERS.forget()
+            raise
+    except Exception:
+        _LOADERS.forget()  # a loader that failed half-way is not trusted again
+        raise
 
 
 def decode(raw: bytes, path: str) -> tuple[str | None, list[Problem]]:
@@ -135,6 +143,10 @@ class _Loaders(threading.local):
         if self._safe is None:
             self._safe = YAML(typ="safe")
         return self._safe
+
+    def forget(self) -> None:
+        """Drop both loaders (after a failed load: cheap insurance against leftover state)."""
+        self._safe = self._pure = None
 
     def pure(self) -> YAML:
         """ruamel's pure-Python safe loader (YAML 1.2: the format's reference)."""

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from pipeline_tui.cli import cli
 from pipeline_tui.cli.base import COMMAND_MODULES
+from pipeline_tui.edits.workspace import SUFFIX_LENGTH
 from tests.conftest import RunCli
 from tests.gitutil import commit_count, files_in, git, log
 
@@ -50,9 +51,8 @@ def test_new_prints_a_collision_resistant_id(run_cli: RunCli, repo: Path) -> Non
     first = new_deal(run_cli)
     second = new_deal(run_cli)
     assert first != second
-    assert (
-        first.startswith("crm-rollout-for-acme-") and len(first) == len("crm-rollout-for-acme-") + 4
-    )
+    prefix = "crm-rollout-for-acme-"
+    assert first.startswith(prefix) and len(first) == len(prefix) + SUFFIX_LENGTH
     assert (repo / "opportunities" / f"{first}.yaml").is_file()
     assert log(repo)[:2] == [f"{second}: created in lead", f"{first}: created in lead"]
 

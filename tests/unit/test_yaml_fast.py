@@ -20,11 +20,10 @@ from ruamel.yaml import YAML
 from pipeline_tui.yaml.fast import NeedsSlowPath, load_fast
 from pipeline_tui.yaml.read import parse_fast
 
-_RUAMEL = YAML(typ="safe", pure=True)
-
 
 def reference(text: str) -> Any:
-    return _RUAMEL.load(text)
+    """ruamel's pure-Python YAML 1.2 safe loader, fresh each time (no state across examples)."""
+    return YAML(typ="safe", pure=True).load(text)
 
 
 def same(a: Any, b: Any) -> bool:

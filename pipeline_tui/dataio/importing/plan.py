@@ -15,8 +15,6 @@ import functools
 import hashlib
 import itertools
 import json
-import re
-import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -28,6 +26,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from pipeline_tui.core.config import PipelineConfig
 from pipeline_tui.core.errors import InvalidData
 from pipeline_tui.core.model import KNOWN_FIELDS, get_dotted, jsonable
+from pipeline_tui.core.slug import slugify
 from pipeline_tui.dataio.importing.mapping import ConfigAdditions, Event, MappedRow
 from pipeline_tui.git.commits import PlannedCommit, fast_import
 from pipeline_tui.git.repo import Author, GitRepo
@@ -403,8 +402,7 @@ def _unique_id(base: str, taken: set[str]) -> str:
 
 
 def _slug(text: str) -> str:
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slugify(text)
 
 
 @functools.cache

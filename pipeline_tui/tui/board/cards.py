@@ -41,6 +41,11 @@ class ColumnData:
     terminal: bool
     cards: tuple[CardData, ...]
     total: float
+    label: str = ""  # what the column header shows: the stage's label, else its name
+
+    @property
+    def heading(self) -> str:
+        return self.label or self.stage
 
     def index_of(self, opp_id: str) -> int | None:
         for index, card in enumerate(self.cards):
@@ -167,7 +172,7 @@ def build_columns(
             for r in records
         )
         total = sum(r.amount or 0.0 for r in records)
-        columns.append(ColumnData(stage.name, stage.terminal, cards, total))
+        columns.append(ColumnData(stage.name, stage.terminal, cards, total, stage.display))
     return tuple(columns)
 
 

@@ -22,7 +22,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, Static
 
 from pipeline_tui.core.model import KNOWN_FIELDS, Opportunity, jsonable
-from pipeline_tui.i18n import N_, _
+from pipeline_tui.i18n import N_, _, pgettext
 from pipeline_tui.tui.bindings import translate_bindings
 from pipeline_tui.tui.board.state import DealView
 from pipeline_tui.tui.deal.keys import DEAL_BINDINGS, DealScreen
@@ -193,8 +193,8 @@ class DetailScreen(DealScreen):
         now = self.now()
         table = Table(box=None, padding=(0, 1), show_edge=False, expand=True)
         table.add_column(_("Stage"), no_wrap=True)
-        table.add_column(_("Entered"), no_wrap=True, min_width=10)
-        table.add_column(_("Left"), no_wrap=True, min_width=10)
+        table.add_column(pgettext("timeline", "Entered"), no_wrap=True, min_width=10)
+        table.add_column(pgettext("timeline", "Left"), no_wrap=True, min_width=10)
         table.add_column(_("Days"), no_wrap=True, justify="right", min_width=5)
         table.add_column(_("By"), no_wrap=True, ratio=1, overflow="ellipsis")
         for interval in self.view.timeline.stages:

@@ -14,7 +14,7 @@ from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
 
-from pipeline_tui.i18n import _
+from pipeline_tui.i18n import _, pgettext
 from pipeline_tui.tui.board.cards import CardData
 from pipeline_tui.tui.formatting import compact_amount, days_label
 
@@ -75,8 +75,8 @@ def _bottom_line(card: CardData, width: int, palette: CardPalette, base: Style) 
 def _badges(card: CardData, palette: CardPalette, base: Style, room: int) -> Text:
     """Worded badges when there is room, else one-letter ones."""
     wanted = [
-        (card.stale, _("stale"), "S", palette.stale),
-        (card.overdue, _("overdue"), "D", palette.overdue),
+        (card.stale, _("stale"), pgettext("badge", "S"), palette.stale),
+        (card.overdue, _("overdue"), pgettext("badge", "D"), palette.overdue),
         (card.uncommitted, "●", "●", palette.dirty),
     ]
     chosen = [(long, short, style) for on, long, short, style in wanted if on]

@@ -187,11 +187,11 @@ class StageColumn(Vertical, can_focus=False):
             self.border_title = None
             self.border_subtitle = None
             summary = Text.assemble(
-                (column.stage, Style(bold=True)), "\n", str(count), "\n", total, "\n", "▸"
+                (column.heading, Style(bold=True)), "\n", str(count), "\n", total, "\n", "▸"
             )
             self.summary.update(summary)
         else:
-            self.border_title = column.stage
+            self.border_title = column.heading
             self.border_subtitle = f"{count} · {total}"
         self.cards.show(column, cursor)
 

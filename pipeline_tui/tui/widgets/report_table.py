@@ -13,6 +13,7 @@ from rich.text import Text
 from textual.widgets import DataTable, Label
 from textual_plotext import PlotextPlot
 
+from pipeline_tui.reports.charts import amount_ticks
 from pipeline_tui.reports.tables import SectionTable, cells
 
 _NUMERIC = ("int", "money", "rate", "days", "hours")
@@ -68,6 +69,8 @@ class BarChart(PlotextPlot):
             labels, values = labels[::-1], values[::-1]
         plt = self.plt
         plt.bar(labels, values, orientation="horizontal" if self.horizontal else "vertical")
+        if (amounts := amount_ticks(values)) is not None:
+            (plt.xticks if self.horizontal else plt.yticks)(*amounts)
         plt.title(self.title)
         rows = 3 * len(labels) + 5 if self.horizontal else 16
         self.styles.height = max(10, min(rows, 24))
