@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from pipeline_tui.automation import has_rules
 from pipeline_tui.automation.actions import ActionContext, Delivery, run_actions, set_plain
 from pipeline_tui.automation.conditions import all_hold, explain
 from pipeline_tui.automation.notify import DEFAULT_TIMEOUT_S, DeliveryError, describe_target, send
@@ -54,15 +55,6 @@ class RuleSet:
 
     def named(self, name: str) -> Rule | None:
         return next((r for r in self.rules if r.name == name), None)
-
-
-def has_rules(store: Store) -> bool:
-    """A cheap look at ``pipeline.yaml``: does it define automations at all?"""
-    try:
-        text = store.config_path.read_text("utf-8")
-    except OSError:
-        return False
-    return "\nautomations:" in "\n" + text
 
 
 def load_rules(store: Store, config: PipelineConfig) -> RuleSet:
@@ -298,7 +290,7 @@ def install(ws: Workspace) -> RuleSet | None:
     are not run; their problems go to ``ws.automation_problems`` so the front
     end shows them, and the write itself goes ahead.
     """
-    if not has_rules(ws.store):
+    if not has_rules(ws.store.config_path):
         return None
     ruleset = load_rules(ws.store, ws.config)
     if ruleset.errors:

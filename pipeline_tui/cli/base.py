@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 import sys
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from functools import wraps
 from pathlib import Path
@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 import click
 
 from pipeline_tui import __version__
+from pipeline_tui.automation import has_rules
 from pipeline_tui.core.errors import InvalidData, PipelineError, RequirementsMissing
 from pipeline_tui.core.model import Problem
 from pipeline_tui.edits.workspace import Workspace
@@ -34,9 +35,27 @@ LIST_COLUMNS = ("id", "title", "account", "stage", "amount", "owner", "source", 
 class Context:
     repo: Path | None
     author: str | None
+    opened: list[Workspace] = field(default_factory=list)
 
     def workspace(self) -> Workspace:
-        return Workspace(self.repo, self.author)
+        """The pipeline, with its event rules (``automations:``) wired into every write."""
+        ws = Workspace(self.repo, self.author)
+        if has_rules(ws.store.config_path):
+            from pipeline_tui.automation.engine import install
+
+            install(ws)
+        self.opened.append(ws)
+        return ws
+
+    def report_automations(self) -> None:
+        """What the automations did and what went wrong, on stderr after the command."""
+        for ws in self.opened:
+            for line in ws.automation_log:
+                click.echo(line, err=True)
+            for line in ws.automation_problems:
+                report(f"automation: {line}")
+            ws.automation_log.clear()
+            ws.automation_problems.clear()
 
 
 #: Which module defines each command. Modules are imported only when their
@@ -53,6 +72,7 @@ COMMAND_MODULES: dict[str, str] = {
     **dict.fromkeys(("report", "stale", "forecast"), "report"),
     **dict.fromkeys(("sync", "resolve", "doctor", "migrate", "merge-driver"), "sync"),
     **dict.fromkeys(("import", "export", "hook"), "dataio"),
+    **dict.fromkeys(("automate", "digest"), "automation"),
 }
 
 
@@ -72,6 +92,13 @@ class PipelineGroup(click.Group):
         return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return self._invoke(ctx)
+        finally:
+            if isinstance(ctx.obj, Context):
+                ctx.obj.report_automations()
+
+    def _invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except RequirementsMissing as exc:
