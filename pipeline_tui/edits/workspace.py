@@ -391,7 +391,7 @@ class Workspace:
                         self._commit_follow_up(
                             follow_up.opp_id,
                             more,
-                            f"{follow_up.opp_id}: automation bookkeeping",
+                            f"automation: deliveries to retry ({follow_up.opp_id})",
                             at,
                         )
                 return change
