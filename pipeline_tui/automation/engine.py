@@ -231,7 +231,8 @@ class EventRules:
         self.ws = ws
         self.ruleset = ruleset
         self.clock = clock
-        self.report = DeliveryReport()
+        # What was sent or failed is shown by the front end with the write's other news.
+        self.report = DeliveryReport(sent=ws.automation_log, failed=ws.automation_problems)
         self.rules = ruleset.active(time=False)
         self.reviews = any(a.kind == "require_review" for r in ruleset.rules for a in r.actions)
 
