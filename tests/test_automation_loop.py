@@ -61,7 +61,8 @@ def configure(repo: Path, extra: str) -> None:
     """Replace the team and add ``extra`` to pipeline.yaml, committed."""
     config = repo / "pipeline.yaml"
     text = config.read_text("utf-8").replace(
-        "team:                        # owner -> manager, used for escalation\n  alice: {manager: dana}\n",
+        "team:                        # owner -> manager, used for escalation\n"
+        "  alice: {manager: dana}\n",
         TEAM,
     )
     config.write_text(text + extra, "utf-8")
@@ -152,7 +153,7 @@ def test_the_seed_loop(
     done = run_cli("automate", "run", "--now", "2026-11-05T10:00:00+08:00")
     assert done.exit_code == 0, done.output
     assert len(mail.messages) == 1
-    sender, recipients, message = mail.messages[0]
+    _sender, recipients, message = mail.messages[0]
     assert recipients == ["dana@example.com"]
     assert message["Subject"] == "Escalation: Cloud move needs a follow-up"
     assert "Owner: alice" in message.get_content()
@@ -228,9 +229,9 @@ automations:
     state = deal(repo, "big")["automation"]
     assert isinstance(state, dict)
     assert [entry["error"] for entry in state["retry"]] == [
-        "127.0.0.1:%d answered HTTP 500 Internal Server Error" % hook.port,
-        "127.0.0.1:%d did not answer within 0.5s" % hook.port,
-        "127.0.0.1:%d refused the message: code 310000 sign not match" % hook.port,
+        f"127.0.0.1:{hook.port} answered HTTP 500 Internal Server Error",
+        f"127.0.0.1:{hook.port} did not answer within 0.5s",
+        f"127.0.0.1:{hook.port} refused the message: code 310000 sign not match",
     ]
     assert hook.bodies("/feishu") == [
         {
