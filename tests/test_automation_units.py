@@ -122,7 +122,7 @@ def test_chat_payloads(hook: Hook, monkeypatch: pytest.MonkeyPatch) -> None:
 def test_failures_are_one_line(hook: Hook) -> None:
     with pytest.raises(DeliveryError, match="environment variable NOPE is not set"):
         send(delivery("wecom:https://qyapi.example/send?key=${NOPE}"))
-    with pytest.raises(DeliveryError, match="did not answer within 0.2s"):
+    with pytest.raises(DeliveryError, match=r"did not answer within 0\.2s"):
         send(delivery(f"slack:{hook.url('/slow')}"), timeout=0.2)
     with pytest.raises(DeliveryError, match="apprise does not understand"):
         send(delivery("nosuchscheme://x"))
