@@ -154,3 +154,70 @@ def test(obj: Context, rule_name: str, opp_id: str, as_json: bool, when: str | N
     actions = result.get("actions")
     if isinstance(actions, dict):
         click.echo(f"  it would do: {actions['message']}")
+
+
+@cli.command()
+@click.option(
+    "--since", default="7d", show_default=True, help="The window: 7d, 2w, or an ISO date."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["markdown", "html", "json"]),
+    default="markdown",
+    show_default=True,
+)
+@click.option(
+    "--send",
+    "targets",
+    multiple=True,
+    metavar="URL",
+    help="Also send it (mailto://..., slack:URL, wecom:URL, ...; see docs/automation.md).",
+)
+@click.pass_obj
+def digest(obj: Context, since: str, fmt: str, targets: tuple[str, ...]) -> None:
+    """What changed in the window, the core indicators against the window before, the forecast."""
+    from pipeline_tui.automation.actions import Delivery
+    from pipeline_tui.automation.notify import DeliveryError, send
+    from pipeline_tui.history import load_timelines, pipeline_as_of
+    from pipeline_tui.i18n import set_language
+    from pipeline_tui.reports.digest import digest as build_digest
+    from pipeline_tui.reports.digest import to_html, to_markdown
+    from pipeline_tui.reports.metrics.window import Window
+
+    ws = obj.workspace()
+    now = datetime.now(UTC).replace(microsecond=0)
+    start = _window_start(since, now)
+    window = Window(start, now)
+    previous = Window(start - (now - start), start)
+    pipeline = ws.load()
+    if pipeline.config.language:
+        set_language(pipeline.config.language)
+    timelines = load_timelines(ws.root, now=now, pipeline=pipeline)
+    before = pipeline_as_of(ws.root, start)
+    data = build_digest(pipeline, timelines, window, previous, now, before)
+    text = to_json(data) if fmt == "json" else to_html(data) if fmt == "html" else to_markdown(data)
+    click.echo(text, nl=False)
+    failed = False
+    for target in targets:
+        title = f"Pipeline digest {start.date().isoformat()} – {now.date().isoformat()}"
+        try:
+            send(Delivery("digest", "", target, title, text))
+        except DeliveryError as exc:
+            report(f"digest not sent to {target.split('?')[0]}: {exc}")
+            failed = True
+    if failed:
+        sys.exit(ExitCode.PROBLEMS)
+
+
+def _window_start(since: str, now: datetime) -> datetime:
+    """``7d``, ``2w`` or an ISO date before ``now``."""
+    from datetime import timedelta
+
+    amount, unit = since[:-1], since[-1:]
+    if amount.isdigit() and unit in ("d", "w"):
+        return now - timedelta(days=int(amount) * (7 if unit == "w" else 1))
+    parsed = parse_when(since)
+    if parsed is None or parsed >= now:
+        raise click.BadParameter(f"{since!r}: give 7d, 2w or a past ISO date", param_hint="--since")
+    return parsed
