@@ -138,3 +138,20 @@ def test_a_command_gets_the_deal_on_stdin(tmp_path: Path) -> None:
     out = tmp_path / "deal.json"
     send(delivery(f'run:{{"command": ["sh", "-c", "cat > {out}"]}}'))
     assert out.read_text("utf-8") == "No follow-up for 3 days"
+
+
+def test_messages_follow_the_interface_language() -> None:
+    from pipeline_tui.automation.actions import ActionContext, escalate
+    from pipeline_tui.i18n import set_language
+    from tests.metricdata import config
+
+    data = {"id": "d", "title": "华为云", "account": "华为", "stage": "lead", "owner": "alice"}
+    ctx = ActionContext("r", "d", data, config(), WorkCalendar(), datetime.now(UTC), dict)
+    set_language("zh_CN")
+    try:
+        outcome = escalate(ctx, {"to": ["webhook:https://example.com/x"]})
+    finally:
+        set_language(None)
+    assert outcome.deliveries[0].title == "升级提醒：华为云 需要跟进"
+    assert outcome.deliveries[0].body.startswith("华为云（华为，lead）一直没有跟进。负责人：alice")
+    assert outcome.said == ["escalated to dana"]
