@@ -188,7 +188,7 @@ def digest(obj: Context, since: str, fmt: str, targets: tuple[str, ...]) -> None
     ws = obj.workspace()
     now = datetime.now(UTC).replace(microsecond=0)
     start = _window_start(since, now)
-    window = Window(start, now)
+    window = Window(start)  # open-ended: a change committed this very second counts
     previous = Window(start - (now - start), start)
     pipeline = ws.load()
     if pipeline.config.language:
