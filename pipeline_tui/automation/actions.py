@@ -74,8 +74,10 @@ class ActionContext:
     now: datetime
     open_deals_by_owner: Callable[[], Mapping[str, int]]
     extra: Mapping[str, Any] = field(default_factory=dict)
+    #: The interface language's version of a message (memoized by the engine for a run).
+    tr: Callable[[str], str] = _
 
-    def context(self) -> dict[str, Any]:
+    def context(self) -> Mapping[str, Any]:
         return deal_context(self.data, self.config, rule=self.rule, **self.extra)
 
 
@@ -154,7 +156,7 @@ def require_review(ctx: ActionContext, args: Mapping[str, Any] | None) -> Outcom
     """A next step for the owner, closed by the engine once the reason and a note are in."""
     args = args or {}
     reason_field = "lost_reason" if ctx.data.get("stage") == ctx.config.lost_stage else "won_reason"
-    default = _("Review: fill {field} and log a note").replace("{field}", reason_field)
+    default = ctx.tr("Review: fill {field} and log a note").replace("{field}", reason_field)
     action = render(str(args.get("action") or default), ctx.context())
     due = due_date(str(args.get("due") or "+2 working days"), ctx.now, ctx.calendar)
     review = {
@@ -178,11 +180,11 @@ def escalate(ctx: ActionContext, args: Mapping[str, Any]) -> Outcome:
             problems=[f"{ctx.rule}: {ctx.opp_id}: owner {owner!r} has no manager in team"]
         )
     context = ctx.context()
-    title = render(_("Escalation: {title} needs a follow-up"), context)
+    title = render(ctx.tr("Escalation: {title} needs a follow-up"), context)
     body = render(
         str(
             args.get("message")
-            or _(
+            or ctx.tr(
                 "{title} ({account}, {stage}) has had no follow-up. Owner: {owner}; "
                 "next step: {next_step.action} due {next_step.due}."
             )
@@ -197,9 +199,10 @@ def escalate(ctx: ActionContext, args: Mapping[str, Any]) -> Outcome:
 
 def notify(ctx: ActionContext, args: Mapping[str, Any]) -> Outcome:
     context = ctx.context()
-    title = render(str(args.get("title") or _("Deal update: {title}")), context)
+    title = render(str(args.get("title") or ctx.tr("Deal update: {title}")), context)
     body = render(
-        str(args.get("message") or _("{title} ({account}) is in {stage}; owner {owner}.")), context
+        str(args.get("message") or ctx.tr("{title} ({account}) is in {stage}; owner {owner}.")),
+        context,
     )
     deliveries = [
         Delivery(ctx.rule, ctx.opp_id, render(str(t), context), title, body) for t in args["to"]
@@ -261,6 +264,7 @@ def run_actions(ctx: ActionContext, actions: Sequence[tuple[str, Any]]) -> Outco
             ctx.now,
             ctx.open_deals_by_owner,
             ctx.extra,
+            ctx.tr,
         )
         outcome = ACTIONS[kind].run(step_ctx, args)
         for key, value in outcome.changes.items():

@@ -18,7 +18,10 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
+
+from ruamel.yaml.error import YAMLError
 
 from pipeline_tui.automation import has_rules
 from pipeline_tui.automation.actions import ActionContext, Delivery, run_actions, set_plain
@@ -31,8 +34,9 @@ from pipeline_tui.core.config import CONFIG_FILE, PipelineConfig
 from pipeline_tui.core.model import Opportunity, Pipeline, Problem, get_dotted, jsonable
 from pipeline_tui.edits.workspace import FollowUp, Workspace
 from pipeline_tui.history import current_stays
+from pipeline_tui.i18n import _
 from pipeline_tui.storage.store import Store
-from pipeline_tui.yaml.read import parse_fast, roundtrip_locator
+from pipeline_tui.yaml.read import parse_fast, roundtrip_locator, top_level_scalar
 
 STATE = "automation"
 
@@ -117,13 +121,21 @@ def plan_rules(
     config: PipelineConfig,
     now: datetime,
     open_deals_by_owner: Callable[[], Mapping[str, int]],
+    translate: Callable[[str], str] = _,
 ) -> Planned:
     """Run the actions of each rule that fired (in rule order) on the deal's data."""
     planned = Planned(record.id, [], {}, [], [], [])
     data: dict[str, Any] = dict(record.data)
     for rule, key in fired:
         ctx = ActionContext(
-            rule.name, record.id, data, config, ruleset.calendar, now, open_deals_by_owner
+            rule.name,
+            record.id,
+            data,
+            config,
+            ruleset.calendar,
+            now,
+            open_deals_by_owner,
+            tr=translate,
         )
         try:
             outcome = run_actions(ctx, [(a.kind, a.args) for a in rule.actions])
@@ -235,12 +247,26 @@ class EventRules:
         self.report = DeliveryReport(sent=ws.automation_log, failed=ws.automation_problems)
         self.rules = ruleset.active(time=False)
         self.reviews = any(a.kind == "require_review" for r in ruleset.rules for a in r.actions)
+        self.watches_fields = any(r.trigger.kind == "changed" for r in self.rules)
+
+    def _before(self, text: str) -> Mapping[str, Any]:
+        """The old fields the rules need: the stage alone unless a rule watches a field."""
+        if not self.watches_fields:
+            stage = top_level_scalar(text, "stage")
+            if stage is not None:
+                return {"stage": stage}
+        try:
+            parsed = parse_fast(text)
+        except YAMLError:  # the write repaired a file that did not parse
+            return {}
+        return parsed if isinstance(parsed, Mapping) else {}
 
     def after_change(
-        self, before: Mapping[str, Any] | None, after: Opportunity, at: datetime | None = None
+        self, before_text: str | None, after: Opportunity, at: datetime | None = None
     ) -> list[FollowUp]:
         config = self.ws.config
         now = at or self.clock()
+        before = None if before_text is None else self._before(before_text)
         fired = [
             (rule, None)
             for rule in self.rules
@@ -346,6 +372,7 @@ def plan_run(ws: Workspace, ruleset: RuleSet, now: datetime) -> RunPlan:
     needs_stays = any(r.trigger.kind == "no_activity" for r in rules)
     stays = current_stays(ws.root, pipeline, now=now) if needs_stays else {}
     counts: dict[str, int] | None = None
+    translate = cache(_)  # the language cannot change during one run
 
     def load() -> Mapping[str, int]:
         nonlocal counts
@@ -371,7 +398,7 @@ def plan_run(ws: Workspace, ruleset: RuleSet, now: datetime) -> RunPlan:
             if key is not None and str(done.get(rule.name)) != key:
                 fired.append((rule, key))
         if fired:
-            planned = plan_rules(fired, record, ruleset, config, now, load)
+            planned = plan_rules(fired, record, ruleset, config, now, load, translate)
             plan.problems.extend(planned.problems)
             if planned.rules:
                 plan.planned.append(planned)

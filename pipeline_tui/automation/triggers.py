@@ -98,6 +98,7 @@ def last_follow_up(record: Opportunity, stage_entered: datetime | None, now: dat
 
 def _passed(start: date, today: date, trigger: Trigger, calendar: WorkCalendar) -> bool:
     """Whether ``trigger.days`` (working) days have passed since ``start`` (at least one)."""
+    wanted = max(trigger.days, 1)
     if trigger.working:
-        return calendar.working_days_between(start, today) >= max(trigger.days, 1)
-    return (today - start).days >= max(trigger.days, 1)
+        return calendar.working_days_between(start, today, at_least=wanted) >= wanted
+    return (today - start).days >= wanted

@@ -54,11 +54,15 @@ class WorkCalendar:
                 remaining -= 1
         return day
 
-    def working_days_between(self, start: date, end: date) -> int:
-        """Working days in (start, end]: how many working days have passed since ``start``."""
+    def working_days_between(self, start: date, end: date, at_least: int | None = None) -> int:
+        """Working days in (start, end]: how many working days have passed since ``start``.
+
+        With ``at_least``, counting stops once it is reached (a deal quiet for a
+        year need not have every day of that year looked up).
+        """
         count = 0
         day = start
-        while day < end:
+        while day < end and (at_least is None or count < at_least):
             day += timedelta(days=1)
             count += self.is_working_day(day)
         return count

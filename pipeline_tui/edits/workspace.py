@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
 
 from ruamel.yaml.comments import CommentedMap
-from ruamel.yaml.error import YAMLError
 
 from pipeline_tui.core.config import CONFIG_FILE, PipelineConfig
 from pipeline_tui.core.errors import (
@@ -47,7 +46,6 @@ from pipeline_tui.git.repo import Author, GitRepo
 from pipeline_tui.storage.files import find_root
 from pipeline_tui.storage.store import Store
 from pipeline_tui.yaml.edit import append_item, set_dotted
-from pipeline_tui.yaml.read import parse_fast
 
 _SUFFIX_ALPHABET = string.ascii_lowercase + string.digits
 _PROTECTED = {"id": "the id is the file name; create a new opportunity instead"}
@@ -83,13 +81,17 @@ class Automations(Protocol):
 
     Defined here, implemented in ``pipeline_tui.automation`` (a layer above),
     and wired in by the front ends, so every write path runs the same rules.
-    ``before`` is the deal's data before the write (None for a new deal).
     """
 
     def after_change(
-        self, before: Mapping[str, Any] | None, after: Opportunity, at: datetime | None = None
+        self, before: str | None, after: Opportunity, at: datetime | None = None
     ) -> Sequence[FollowUp]:
-        """The follow-ups this change calls for (may be empty); ``at`` is the write's date."""
+        """The follow-ups this change calls for (may be empty); ``at`` is the write's date.
+
+        ``before`` is the file's text before the write (None for a new deal):
+        text, not parsed fields, because most rules need only the old stage
+        and a full parse of a deal with activities costs tens of milliseconds.
+        """
         ...
 
 
@@ -360,14 +362,10 @@ class Workspace:
         Nothing here may undo or block the user's write, which is already
         committed: a follow-up that fails is reported, never raised.
         """
-        before: Mapping[str, Any] | None = None
-        if old is not None:
-            parsed = _parse_quietly(old)
-            before = parsed if isinstance(parsed, Mapping) else {}
         self._following_up = True
         try:
             for automations in self.automations:
-                for follow_up in automations.after_change(before, record, at):
+                for follow_up in automations.after_change(old, record, at):
                     self.apply_follow_up(follow_up, at)
         finally:
             self._following_up = False
@@ -450,14 +448,6 @@ def _check_when(at: datetime | None, created: Any) -> None:
             f"--at {at.isoformat()} is before the deal was created "
             f"({to_datetime(created).isoformat()})"
         )
-
-
-def _parse_quietly(text: str) -> Any:
-    """The fields a file held before a write, or None if it could not be parsed."""
-    try:
-        return parse_fast(text)
-    except YAMLError:  # a file being repaired by this write may not parse
-        return None
 
 
 def _checked_root(root: Path) -> Path:
