@@ -338,3 +338,25 @@ automations:
         "automate", "test", "big and late", "d1", "--now", "2026-11-04T10:00:00+00:00", "--json"
     )
     assert json.loads(shown.stdout)["already_fired"] is True
+
+
+def test_a_changed_field_rule_fires_only_when_the_field_changes(
+    repo: Path, run_cli: RunCli
+) -> None:
+    configure(
+        repo,
+        """
+automations:
+  - name: big
+    trigger: {changed: amount}
+    when: {amount: {gte: 100000}}
+    actions:
+      - tag: big
+""",
+    )
+    run_cli("new", "Deal", "--account", "ACME", "--id", "d1", "--amount", "5000")
+    run_cli("log", "d1", "--kind", "call", "--note", "hello")
+    assert "tags" not in deal(repo, "d1")
+    run_cli("set", "d1", "amount=250000")
+    assert deal(repo, "d1")["tags"] == ["big"]
+    assert log(repo)[0] == "automation 'big': tag 'big' (d1)"

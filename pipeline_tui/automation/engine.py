@@ -14,6 +14,7 @@ clones: after a sync every clone knows what was already done.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -247,19 +248,28 @@ class EventRules:
         self.report = DeliveryReport(sent=ws.automation_log, failed=ws.automation_problems)
         self.rules = ruleset.active(time=False)
         self.reviews = any(a.kind == "require_review" for r in ruleset.rules for a in r.actions)
-        self.watches_fields = any(r.trigger.kind == "changed" for r in self.rules)
+        watched = {"stage"} | {
+            str(r.trigger.field) for r in self.rules if r.trigger.kind == "changed"
+        }
+        self.before_keys = sorted(watched)
 
     def _before(self, text: str) -> Mapping[str, Any]:
-        """The old fields the rules need: the stage alone unless a rule watches a field."""
-        if not self.watches_fields:
-            stage = top_level_scalar(text, "stage")
-            if stage is not None:
-                return {"stage": stage}
-        try:
-            parsed = parse_fast(text)
-        except YAMLError:  # the write repaired a file that did not parse
-            return {}
-        return parsed if isinstance(parsed, Mapping) else {}
+        """The old fields the rules need, read one line each when they are one-line scalars.
+
+        A full parse of a deal with activities costs tens of milliseconds (the
+        pure-Python parser): only a nested or multi-line watched field needs it.
+        """
+        fields: dict[str, Any] = {}
+        for key in self.before_keys:
+            if "." in key:
+                return _parse_or_empty(text)
+            if re.search(rf"^{re.escape(key)}:", text, re.MULTILINE) is None:
+                continue  # absent before the write
+            value = top_level_scalar(text, key)
+            if value is None:
+                return _parse_or_empty(text)
+            fields[key] = value
+        return fields
 
     def after_change(
         self, before_text: str | None, after: Opportunity, at: datetime | None = None
@@ -289,6 +299,14 @@ class EventRules:
             if done is not None:
                 follow_ups.append(done)
         return follow_ups
+
+
+def _parse_or_empty(text: str) -> Mapping[str, Any]:
+    try:
+        parsed = parse_fast(text)
+    except YAMLError:  # the write repaired a file that did not parse
+        return {}
+    return parsed if isinstance(parsed, Mapping) else {}
 
 
 def review_done(record: Opportunity) -> FollowUp | None:
