@@ -49,7 +49,7 @@ def test_lifetime_value_sums_wins_per_account() -> None:
         chain("a3", ("lead", 25), ("lost", 26)),
         chain("b1", ("lead", 5), ("won", 8)),
     )
-    result = lifetime_value(pipeline(records), timelines, day(40))
+    result = lifetime_value(pipeline(records), timelines, Window(), day(40))
     assert result["accounts"] == 2
     assert result["by_account"] == [
         {"account": "ACME", "value": 150.0},
@@ -60,7 +60,7 @@ def test_lifetime_value_sums_wins_per_account() -> None:
         {"source": "referral", "accounts": 1, "mean": 150.0, "median": 150.0},
         {"source": "website", "accounts": 1, "mean": 30.0, "median": 30.0},
     ]
-    before = lifetime_value(pipeline(records), timelines, day(15))
+    before = lifetime_value(pipeline(records), timelines, Window(day(0), day(15)), day(40))
     assert before["by_account"] == [
         {"account": "ACME", "value": 100.0},
         {"account": "Globex", "value": 30.0},

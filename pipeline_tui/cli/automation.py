@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from pipeline_tui.cli.base import ID_ARGUMENT, Context, cli, parse_when, report, report_problems
+from pipeline_tui.cli.base import ID_ARGUMENT, Context, cli, report, report_problems
+from pipeline_tui.cli.values import parse_when
 from pipeline_tui.core.errors import ExitCode, NotFound
 from pipeline_tui.edits.workspace import Workspace
 from pipeline_tui.tabular import to_json

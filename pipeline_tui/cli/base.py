@@ -11,7 +11,6 @@ import importlib
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
@@ -24,11 +23,8 @@ from pipeline_tui.core.errors import InvalidData, PipelineError, RequirementsMis
 from pipeline_tui.core.model import Problem
 from pipeline_tui.edits.workspace import Workspace
 from pipeline_tui.tabular import Format
-from pipeline_tui.yaml.read import parse_scalar
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-LIST_COLUMNS = ("id", "title", "account", "stage", "amount", "owner", "source", "expected_close")
 
 
 @dataclass
@@ -71,7 +67,9 @@ COMMAND_MODULES: dict[str, str] = {
     "history": "history",
     **dict.fromkeys(("report", "stale", "forecast"), "report"),
     **dict.fromkeys(("sync", "resolve", "doctor", "migrate", "merge-driver"), "sync"),
-    **dict.fromkeys(("import", "export", "hook"), "dataio"),
+    "import": "imports",
+    "export": "exports",
+    "hook": "hooks",
     **dict.fromkeys(("automate", "digest"), "automation"),
 }
 
@@ -137,36 +135,6 @@ def output_options(func: F) -> F:
         return func(*args, fmt=fmt, **kwargs)
 
     return wrapper  # type: ignore[return-value]
-
-
-def parse_when(value: str | None) -> datetime | None:
-    """``--at``: an ISO date or datetime; naive values are the local time zone."""
-    if value is None:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise click.BadParameter(
-            f"{value!r} is not an ISO date or datetime (e.g. 2026-11-20 or 2026-11-20T15:30)"
-        ) from None
-    if len(value) == 10:
-        parsed = datetime.combine(date.fromisoformat(value), time(0, 0))
-    return parsed if parsed.tzinfo else parsed.astimezone()
-
-
-def parse_assignments(pairs: Iterable[str]) -> dict[str, Any]:
-    """``key=value`` pairs; see :func:`~pipeline_tui.yaml.read.parse_scalar` for the values."""
-    result: dict[str, Any] = {}
-    for pair in pairs:
-        key, sep, raw = pair.partition("=")
-        key = key.strip()
-        if not sep or not key or "" in key.split("."):
-            raise click.BadParameter(f"{pair!r}: expected key=value", param_hint="key=value")
-        try:
-            result[key] = parse_scalar(raw)
-        except ValueError as exc:
-            raise click.BadParameter(f"{pair!r}: {exc}", param_hint="key=value") from None
-    return result
 
 
 def complete_ids(ctx: click.Context, _param: click.Parameter, incomplete: str) -> list[str]:

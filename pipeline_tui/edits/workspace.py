@@ -17,13 +17,14 @@ import unicodedata
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
 
 from ruamel.yaml.comments import CommentedMap
 
+from pipeline_tui.core.clock import now
 from pipeline_tui.core.config import CONFIG_FILE, PipelineConfig
 from pipeline_tui.core.errors import (
     BadRequest,
@@ -96,10 +97,6 @@ class Automations(Protocol):
 
 
 AUTOMATION_AUTHOR = "pipeline automation"
-
-
-def now() -> datetime:
-    return datetime.now(UTC).replace(microsecond=0)
 
 
 def new_id(title: str) -> str:
@@ -345,7 +342,7 @@ class Workspace:
         """Hand the new text to the committer; a change that changes nothing is refused."""
         if old == new:
             raise Unchanged(f"nothing changed: {self.store.relpath(path)} already says so")
-        planned = PlannedChange(path, old, new, message, author or self._author(), at)
+        planned = PlannedChange(path, old, new, message, author or self._author(), at or now())
         done = self.committer.commit(planned, self.config)
         assert done.record is not None  # only a deletion has no record
         if self.committer.exclusive:

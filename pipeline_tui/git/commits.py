@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from pipeline_tui.core import clock
 from pipeline_tui.core.errors import RepoError
 from pipeline_tui.git.repo import Author, GitRepo, explain
 
@@ -207,7 +208,7 @@ def fast_import(
     branch = git.branch_ref()
     rels = git.rels({path for c in commits for path in c.files})
     git.refuse_dirty(rels.values())
-    committer = None if committed_by_author else (git.identity(), datetime.now(UTC))
+    committer = None if committed_by_author else (git.identity(), clock.now())
     stream = _stream(commits, rels, branch, git.head(), committer)
     run_git(git, "fast-import", "--quiet", "--date-format=raw", "--done", stdin=stream)
     new_head = git.output("rev-parse", "--verify", branch)

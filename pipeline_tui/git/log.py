@@ -97,12 +97,6 @@ def prefix(root: Path) -> str:
     return git(root, "rev-parse", "--show-prefix")
 
 
-def commit_count(root: Path, revisions: Sequence[str], paths: Sequence[str]) -> int:
-    """How many commits ``log`` will yield (for a progress bar)."""
-    out = git(root, "rev-list", "--count", *revisions, "--", *paths)
-    return int(out or 0)
-
-
 def log(root: Path, revisions: Sequence[str], paths: Sequence[str]) -> Iterator[Commit]:
     """Commits touching ``paths``, newest first, each with its raw file changes.
 

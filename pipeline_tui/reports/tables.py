@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -21,7 +21,7 @@ from tabulate import tabulate
 from wcwidth import wcswidth
 
 from pipeline_tui.i18n import _
-from pipeline_tui.reports.build import TITLES
+from pipeline_tui.reports.sections import by_key
 from pipeline_tui.tabular import csv_cell
 
 _tabulate.WIDE_CHARS_MODE = True  # Chinese owners and titles line up by display width
@@ -84,12 +84,12 @@ def format_cell(value: Any, kind: Kind, currency: str) -> str:
 def section_tables(report: Mapping[str, Any]) -> list[SectionTable]:
     tables: list[SectionTable] = []
     for key, value in report.items():
-        tables.extend(_BUILDERS[key](key, value))
+        tables.extend(by_key(key).table_builder()(key, value))
     return tables
 
 
 def _title(key: str) -> str:
-    return _(TITLES[key])
+    return _(by_key(key).title)
 
 
 def _key_values(
@@ -110,7 +110,7 @@ def _per_key(
     return [SectionTable(key, _title(key), (first, *columns), rows)]
 
 
-def _summary(key: str, value: Mapping[str, Any]) -> list[SectionTable]:
+def summary_tables(key: str, value: Mapping[str, Any]) -> list[SectionTable]:
     items: list[tuple[str, str, Kind]] = [
         ("open", "Open opportunities", "int"),
         ("open_amount", "Open amount", "money"),
@@ -125,7 +125,7 @@ def _summary(key: str, value: Mapping[str, Any]) -> list[SectionTable]:
     return _key_values(key, items, value)
 
 
-def _sources(key: str, value: Mapping[str, Any]) -> list[SectionTable]:
+def sources_tables(key: str, value: Mapping[str, Any]) -> list[SectionTable]:
     rows = []
     for source, values in value.items():
         created = values["created"]
@@ -147,7 +147,7 @@ def _sources(key: str, value: Mapping[str, Any]) -> list[SectionTable]:
     return [SectionTable(key, _title(key), columns, rows)]
 
 
-def _first_contact(key: str, value: Mapping[str, Any]) -> list[SectionTable]:
+def first_contact_tables(key: str, value: Mapping[str, Any]) -> list[SectionTable]:
     items: list[tuple[str, str, Kind]] = [
         ("sla_hours", "SLA (hours)", "hours"),
         ("within_sla", "Within SLA", "rate"),
@@ -156,7 +156,7 @@ def _first_contact(key: str, value: Mapping[str, Any]) -> list[SectionTable]:
     return _key_values(key, items, value)
 
 
-def _stages(key: str, value: Mapping[str, Any]) -> list[SectionTable]:
+def stages_tables(key: str, value: Mapping[str, Any]) -> list[SectionTable]:
     return _per_key(
         key,
         value,
@@ -171,7 +171,7 @@ def _stages(key: str, value: Mapping[str, Any]) -> list[SectionTable]:
     )
 
 
-def _conversion(key: str, value: Mapping[str, Any]) -> list[SectionTable]:
+def conversion_tables(key: str, value: Mapping[str, Any]) -> list[SectionTable]:
     rows = [
         {"stage": s, **v, "leakage": v["lost"] / v["reached"] if v["reached"] else None}
         for s, v in value.items()
@@ -187,14 +187,14 @@ def _conversion(key: str, value: Mapping[str, Any]) -> list[SectionTable]:
     return [SectionTable(key, _title(key), columns, rows)]
 
 
-def _completeness(key: str, value: Mapping[str, Any]) -> list[SectionTable]:
+def completeness_tables(key: str, value: Mapping[str, Any]) -> list[SectionTable]:
     rows = [{"owner": owner, "mean": mean} for owner, mean in value["by_owner"].items()]
     rows.append({"owner": _("All"), "mean": value["mean"]})
     columns = (Column("owner", _("Owner")), Column("mean", _("Completeness"), "rate"))
     return [SectionTable(key, _title(key), columns, rows)]
 
 
-def _lost(key: str, value: Mapping[str, Any]) -> list[SectionTable]:
+def lost_tables(key: str, value: Mapping[str, Any]) -> list[SectionTable]:
     return _per_key(
         key,
         value,
@@ -207,7 +207,7 @@ def _lost(key: str, value: Mapping[str, Any]) -> list[SectionTable]:
     )
 
 
-def _repeat(key: str, value: Mapping[str, Any]) -> list[SectionTable]:
+def repeat_tables(key: str, value: Mapping[str, Any]) -> list[SectionTable]:
     items: list[tuple[str, str, Kind]] = [
         ("accounts_won", "Accounts with a win", "int"),
         ("accounts_repeat", "Repeat accounts", "int"),
@@ -216,7 +216,48 @@ def _repeat(key: str, value: Mapping[str, Any]) -> list[SectionTable]:
     return _key_values(key, items, value)
 
 
-def _activity(key: str, value: Mapping[str, Any]) -> list[SectionTable]:
+def leads_tables(key: str, value: Mapping[str, Any]) -> list[SectionTable]:
+    items: list[tuple[str, str, Kind]] = [
+        ("leads", "Leads created", "int"),
+        ("qualified", "Qualified", "int"),
+        ("rate", "Lead-to-opportunity rate", "rate"),
+    ]
+    columns = (
+        Column("leads", _("Leads created"), "int"),
+        Column("qualified", _("Qualified"), "int"),
+        Column("rate", _("Lead-to-opportunity rate"), "rate"),
+    )
+    cuts = [
+        SectionTable(key, f"{_title(key)}: {_(label)}", (Column(cut, _(label)), *columns),
+                     list(value[rows]))
+        for rows, cut, label in (("by_source", "source", "Source"),
+                                 ("by_campaign", "campaign", "Campaign"))
+        if value[rows]
+    ]  # fmt: skip
+    return _key_values(key, items, value) + cuts
+
+
+def lifetime_tables(key: str, value: Mapping[str, Any]) -> list[SectionTable]:
+    items: list[tuple[str, str, Kind]] = [
+        ("accounts", "Accounts with a win", "int"),
+        ("mean", "Mean lifetime value", "money"),
+        ("median", "Median lifetime value", "money"),
+    ]
+    by_source = SectionTable(
+        key,
+        f"{_title(key)}: {_('Source')}",
+        (
+            Column("source", _("Source of the first deal")),
+            Column("accounts", _("Accounts"), "int"),
+            Column("mean", _("Mean"), "money"),
+            Column("median", _("Median"), "money"),
+        ),
+        list(value["by_source"]),
+    )
+    return [*_key_values(key, items, value), *([by_source] if value["by_source"] else [])]
+
+
+def activity_tables(key: str, value: Mapping[str, Any]) -> list[SectionTable]:
     return _per_key(
         key,
         value,
@@ -230,7 +271,7 @@ def _activity(key: str, value: Mapping[str, Any]) -> list[SectionTable]:
     )
 
 
-def _forecast(key: str, value: Mapping[str, Any]) -> list[SectionTable]:
+def weighted_forecast_tables(key: str, value: Mapping[str, Any]) -> list[SectionTable]:
     return _per_key(
         key,
         value,
@@ -239,7 +280,7 @@ def _forecast(key: str, value: Mapping[str, Any]) -> list[SectionTable]:
     )
 
 
-def _stale(key: str, value: Sequence[Mapping[str, Any]]) -> list[SectionTable]:
+def stale_tables(key: str, value: Sequence[Mapping[str, Any]]) -> list[SectionTable]:
     rows = [{**item, "why": stale_reason(item["reason"])} for item in value]
     columns = (
         Column("id", "ID"),
@@ -261,7 +302,7 @@ def stale_reason(code: str) -> str:
     return words.get(code, code)
 
 
-def _leaderboard(key: str, value: Sequence[Mapping[str, Any]]) -> list[SectionTable]:
+def leaderboard_tables(key: str, value: Sequence[Mapping[str, Any]]) -> list[SectionTable]:
     columns = (
         Column("owner", _("Owner")),
         Column("won_amount", _("Won amount"), "money"),
@@ -271,7 +312,7 @@ def _leaderboard(key: str, value: Sequence[Mapping[str, Any]]) -> list[SectionTa
     return [SectionTable(key, _title(key), columns, [dict(r) for r in value])]
 
 
-def _hygiene(key: str, value: Mapping[str, Any]) -> list[SectionTable]:
+def hygiene_tables(key: str, value: Mapping[str, Any]) -> list[SectionTable]:
     title = _title(key)
     duplicates = [{"first": a, "second": b} for a, b in value["duplicates"]]
     return [
@@ -294,23 +335,6 @@ def _hygiene(key: str, value: Mapping[str, Any]) -> list[SectionTable]:
             [dict(r) for r in value["unknown_values"]],
         ),
     ]
-
-
-_BUILDERS: dict[str, Callable[[str, Any], list[SectionTable]]] = {
-    "summary": _summary,
-    "sources": _sources,
-    "first_contact": _first_contact,
-    "stages": _stages,
-    "conversion": _conversion,
-    "completeness": _completeness,
-    "lost": _lost,
-    "repeat": _repeat,
-    "activity": _activity,
-    "forecast": _forecast,
-    "stale": _stale,
-    "leaderboard": _leaderboard,
-    "hygiene": _hygiene,
-}
 
 
 # --------------------------------------------------------------------------- renderers
@@ -362,7 +386,7 @@ def forecast_tables(
 ) -> list[SectionTable]:
     """``pipeline forecast``: the forecast by month or owner, then accuracy per past month."""
     first = Column("month", _("Month")) if by == "month" else Column("month", _("Owner"))
-    tables = _forecast("forecast", forecast)
+    tables = weighted_forecast_tables("forecast", forecast)
     tables[0] = SectionTable(
         "forecast", tables[0].title, (first, *tables[0].columns[1:]), tables[0].rows
     )

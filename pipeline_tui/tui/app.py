@@ -20,8 +20,10 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
-from pipeline_tui.edits.workspace import Workspace, now
-from pipeline_tui.i18n import _, set_language
+from pipeline_tui.core.clock import now
+from pipeline_tui.edits.workspace import Workspace
+from pipeline_tui.i18n import N_, _, set_language
+from pipeline_tui.tui.bindings import translate_bindings
 from pipeline_tui.tui.board.screen import BoardScreen
 from pipeline_tui.tui.deal.detail import DetailScreen
 from pipeline_tui.tui.messages import (
@@ -51,7 +53,7 @@ class PipelineApp(App[None]):
         "styles/metrics.tcss",
     ]
     TITLE = "pipeline"
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("t", "toggle_theme", _("Theme"))]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("t", "toggle_theme", N_("Theme"))]
 
     def __init__(
         self,
@@ -61,6 +63,7 @@ class PipelineApp(App[None]):
         dark: bool = True,
     ) -> None:
         super().__init__()
+        translate_bindings(self)
         self.workspace = workspace
         self.clock = clock
         self.poll_interval = poll_interval

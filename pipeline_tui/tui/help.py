@@ -12,18 +12,20 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
-from pipeline_tui.i18n import _
+from pipeline_tui.i18n import N_, _
+from pipeline_tui.tui.bindings import translate_bindings
 
 
 class HelpScreen(ModalScreen[None]):
     """Keys of the screen it was opened from, plus a word on badges."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q,question_mark", "dismiss", _("Close")),
+        Binding("escape,q,question_mark", "dismiss", N_("Close")),
     ]
 
     def __init__(self, keys: Sequence[tuple[str, str]]) -> None:
         super().__init__(classes="form-screen")
+        translate_bindings(self)
         self.keys = keys
 
     def compose(self) -> ComposeResult:

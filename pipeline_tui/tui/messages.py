@@ -30,13 +30,6 @@ class ColumnToggled(Message):
     stage: str
 
 
-@dataclass
-class ProblemChosen(Message):
-    """A row in the problems panel was selected."""
-
-    path: str
-
-
 # ---------------------------------------------------------------------- screens
 
 

@@ -15,7 +15,6 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 from textual.worker import Worker
 
-from pipeline_tui.git import repo as git_repo
 from pipeline_tui.tui.deal.detail import DetailScreen
 from pipeline_tui.tui.deal.forms import RecordForm
 from pipeline_tui.tui.messages import EditDeal
@@ -42,11 +41,7 @@ async def running_write(pilot: Pilot[None]) -> Worker[object]:
     raise AssertionError("no write worker started")
 
 
-async def test_a_stale_index_lock_leaves_the_board_responsive_then_reports(
-    deals: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # git's retry budget while index.lock is held: about 6 s here instead of about 40.
-    monkeypatch.setattr(git_repo, "_INDEX_LOCK_RETRIES", 16)
+async def test_a_stale_index_lock_leaves_the_board_responsive_then_reports(deals: Path) -> None:
     notes: list[tuple[str, str]] = []
 
     def hook(message: Message) -> None:
@@ -54,6 +49,7 @@ async def test_a_stale_index_lock_leaves_the_board_responsive_then_reports(
             notes.append((message.notification.title, message.notification.message))
 
     app = make_app(deals)
+    app.workspace.git.index_lock_wait = 3.0  # git's budget while index.lock is held
     async with app.run_test(size=SIZE, message_hook=hook) as pilot:
         await settle(pilot)
         board = board_of(pilot)

@@ -236,6 +236,7 @@ def _summary(plan: ImportPlan) -> str:
     if plan.additions:
         lines += ["", "pipeline.yaml extended with:"]
         for label, values in (
+            ("stages", tuple(s.name for s, _after in plan.additions.stages)),
             ("sources", plan.additions.sources),
             ("lost_reasons", plan.additions.lost_reasons),
             ("team", plan.additions.owners),
@@ -324,6 +325,13 @@ def _extended_config(store: Store, additions: ConfigAdditions) -> str:
     """pipeline.yaml with the new sources, lost reasons and team members (comments kept)."""
 
     def mutate(tree: CommentedMap) -> None:
+        stages = tree.get("stages")
+        for stage, after in reversed(additions.stages):
+            if isinstance(stages, CommentedSeq):
+                names = [s.get("name") if isinstance(s, Mapping) else None for s in stages]
+                entry = CommentedMap(name=stage.name, probability=round(stage.probability, 4))
+                entry.fa.set_flow_style()
+                stages.insert(names.index(after) + 1 if after in names else len(stages), entry)
         for key, values in (
             ("sources", additions.sources),
             ("lost_reasons", additions.lost_reasons),

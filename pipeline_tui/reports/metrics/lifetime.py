@@ -10,24 +10,30 @@ from pipeline_tui.core.model import Opportunity, Pipeline
 from pipeline_tui.reports.metrics.lifecycle import UNASSIGNED, Timelines, closed_deals
 from pipeline_tui.reports.metrics.repeat import account_key
 from pipeline_tui.reports.metrics.stats import mean, median
+from pipeline_tui.reports.metrics.window import Window
 
 
-def lifetime_value(pipeline: Pipeline, timelines: Timelines, now: datetime) -> dict[str, Any]:
-    """Per account, the sum of its won amounts up to ``now`` (METRICS.md).
+def lifetime_value(
+    pipeline: Pipeline, timelines: Timelines, window: Window, now: datetime
+) -> dict[str, Any]:
+    """Per account, the sum of its won amounts to date (METRICS.md): up to the window's end.
 
+    Lifetime means all wins before the end of the window (or ``now``), not
+    only those inside it, so the window's start does not apply.
     The mean and median are over accounts with at least one win; ``by_source``
     groups accounts by the source of their first deal (the earliest created,
     whatever its outcome), since that is the channel that brought the
     customer.  Accounts match by name, ignoring case and spacing.
     """
+    end = window.end(now)
     won: dict[str, float] = defaultdict(float)
     names: dict[str, str] = {}
     for closed in closed_deals(pipeline, timelines, now):
-        if closed.won and closed.at <= now:
+        if closed.won and closed.at <= end:
             key = account_key(closed.record.account)
             won[key] += closed.record.amount or 0.0
             names.setdefault(key, closed.record.account)
-    first = _first_deals(pipeline, now)
+    first = _first_deals(pipeline, end)
     values = list(won.values())
     by_source: dict[str, list[float]] = defaultdict(list)
     for key, value in won.items():

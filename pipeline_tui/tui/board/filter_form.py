@@ -11,14 +11,15 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select
 
-from pipeline_tui.i18n import _
+from pipeline_tui.i18n import N_, _
+from pipeline_tui.tui.bindings import translate_bindings
 from pipeline_tui.tui.board.filtering import BoardFilter
 
 
 class FilterForm(ModalScreen[BoardFilter | None]):
     """Returns the new filter (``BoardFilter()`` to clear), or None when cancelled."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", _("Cancel"))]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", N_("Cancel"))]
 
     def __init__(
         self,
@@ -28,6 +29,7 @@ class FilterForm(ModalScreen[BoardFilter | None]):
         tags: tuple[str, ...],
     ) -> None:
         super().__init__(classes="form-screen")
+        translate_bindings(self)
         self.current = current
         self.choices = {"owner": owners, "source": sources, "tag": tags}
 

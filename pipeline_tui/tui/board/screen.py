@@ -28,7 +28,9 @@ from textual.worker import get_current_worker
 from pipeline_tui.core.errors import PipelineError
 from pipeline_tui.core.timeline import Timeline
 from pipeline_tui.edits.workspace import Change, Workspace
-from pipeline_tui.i18n import _
+from pipeline_tui.i18n import N_, _
+from pipeline_tui.sync.retry import Waiting
+from pipeline_tui.tui.bindings import translate_bindings
 from pipeline_tui.tui.board.filter_form import FilterForm
 from pipeline_tui.tui.board.filtering import BoardFilter
 from pipeline_tui.tui.board.live import Snapshot
@@ -58,25 +60,25 @@ class BoardScreen(DealScreen):
     """Stage columns with cards; the filter bar above, problems below."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("left,h", "cursor_x(-1)", _("Left"), show=False),
-        Binding("right,l", "cursor_x(1)", _("Right"), show=False),
-        Binding("up,k", "cursor_y(-1)", _("Up"), show=False),
-        Binding("down,j", "cursor_y(1)", _("Down"), show=False),
-        Binding("pageup", f"cursor_y(-{PAGE})", _("Page up"), show=False),
-        Binding("pagedown", f"cursor_y({PAGE})", _("Page down"), show=False),
-        Binding("home,g", "cursor_y(-1000000)", _("First card"), show=False),
-        Binding("end,G", "cursor_y(1000000)", _("Last card"), show=False),
-        Binding("enter", "open", _("Open")),
-        Binding("n", "new", _("New")),
+        Binding("left,h", "cursor_x(-1)", N_("Left"), show=False),
+        Binding("right,l", "cursor_x(1)", N_("Right"), show=False),
+        Binding("up,k", "cursor_y(-1)", N_("Up"), show=False),
+        Binding("down,j", "cursor_y(1)", N_("Down"), show=False),
+        Binding("pageup", f"cursor_y(-{PAGE})", N_("Page up"), show=False),
+        Binding("pagedown", f"cursor_y({PAGE})", N_("Page down"), show=False),
+        Binding("home,g", "cursor_y(-1000000)", N_("First card"), show=False),
+        Binding("end,G", "cursor_y(1000000)", N_("Last card"), show=False),
+        Binding("enter", "open", N_("Open")),
+        Binding("n", "new", N_("New")),
         *DEAL_BINDINGS,
-        Binding("slash", "filter", _("Filter")),
-        Binding("escape", "clear_filter", _("Clear filter"), show=False),
-        Binding("c", "toggle_closed", _("Closed")),
-        Binding("m", "metrics", _("Metrics")),
-        Binding("s", "sync", _("Sync")),
-        Binding("r", "reload", _("Reload"), show=False),
-        Binding("question_mark", "help", _("Help")),
-        Binding("q", "app.quit", _("Quit")),
+        Binding("slash", "filter", N_("Filter")),
+        Binding("escape", "clear_filter", N_("Clear filter"), show=False),
+        Binding("c", "toggle_closed", N_("Closed")),
+        Binding("m", "metrics", N_("Metrics")),
+        Binding("s", "sync", N_("Sync")),
+        Binding("r", "reload", N_("Reload"), show=False),
+        Binding("question_mark", "help", N_("Help")),
+        Binding("q", "app.quit", N_("Quit")),
     ]
 
     def __init__(
@@ -86,6 +88,7 @@ class BoardScreen(DealScreen):
         poll_interval: float = 1.0,
     ) -> None:
         super().__init__(classes="board-screen")
+        translate_bindings(self)
         self.state = BoardState(workspace, now)
         self.deals = DealActions(self, self.state, self._written)
         self.poll_interval = poll_interval
@@ -252,11 +255,20 @@ class BoardScreen(DealScreen):
 
     @work(thread=True, exclusive=True, group="sync")
     def run_sync(self) -> None:
-        """``pipeline sync`` (fetch, rebase, push) without freezing the board."""
+        """``pipeline sync`` (fetch, rebase, push) without freezing the board.
+
+        While teammates are pushing, sync waits and retries; the header says so.
+        """
         from pipeline_tui.sync.exchange import sync  # heavy, and only needed on `s`
 
+        def waiting(wait: Waiting) -> None:
+            status = _("syncing… teammates are pushing, attempt {n} in {s:.1f} s")
+            self.app.call_from_thread(
+                self._set_status, status.format(n=wait.attempt + 1, s=wait.seconds)
+            )
+
         try:
-            result = sync(self.state.workspace.root)
+            result = sync(self.state.workspace.root, on_wait=waiting)
         except PipelineError as exc:
             self.app.call_from_thread(self._sync_done, str(exc), "error")
             return
@@ -329,7 +341,7 @@ class BoardScreen(DealScreen):
                 keys = " / ".join(
                     self.app.get_key_display(Binding(k, "")) for k in binding.key.split(",")
                 )
-                rows.append((keys, binding.description))
+                rows.append((keys, _(binding.description)))
         rows.append((_("esc"), _("Clear the filter")))
         rows.append((_("ctrl+p"), _("Command palette (every action by name)")))
         return rows

@@ -22,7 +22,8 @@ from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, Static
 
 from pipeline_tui.core.model import KNOWN_FIELDS, Opportunity, jsonable
-from pipeline_tui.i18n import _
+from pipeline_tui.i18n import N_, _
+from pipeline_tui.tui.bindings import translate_bindings
 from pipeline_tui.tui.board.state import DealView
 from pipeline_tui.tui.deal.keys import DEAL_BINDINGS, DealScreen
 from pipeline_tui.tui.deal.profile import completeness
@@ -33,13 +34,14 @@ _SKIP = {"title", "activities", "notes", "next_step"}
 
 class DetailScreen(DealScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,backspace", "app.pop_screen", _("Back")),
+        Binding("escape,backspace", "app.pop_screen", N_("Back")),
         *DEAL_BINDINGS,
-        Binding("q", "app.quit", _("Quit")),
+        Binding("q", "app.quit", N_("Quit")),
     ]
 
     def __init__(self, view: DealView, now: Callable[[], datetime]) -> None:
         super().__init__(classes="detail-screen")
+        translate_bindings(self)
         self.view = view
         self.now = now
 

@@ -9,11 +9,12 @@ validation ``pipeline validate`` runs (:func:`preview_problems`).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any, Literal
 
 from pipeline_tui.core.config import PipelineConfig
+from pipeline_tui.core.fields import BY_KEY, FieldDef, form_fields
 from pipeline_tui.core.model import get_dotted, is_filled, jsonable
 from pipeline_tui.core.validation import missing_requirements, opportunity_problems
 from pipeline_tui.i18n import _
@@ -32,34 +33,51 @@ class FieldSpec:
 
 
 def record_specs(config: PipelineConfig, owners: tuple[str, ...] = ()) -> list[FieldSpec]:
-    """The fields of the new/edit form, in the order a salesperson fills them."""
-    return [
-        FieldSpec("title", _("Title"), required=True),
-        FieldSpec("account", _("Account"), required=True),
-        FieldSpec("amount", _("Amount"), "number"),
-        FieldSpec("owner", _("Owner"), suggestions=owners),
-        FieldSpec("source", _("Source"), "choice", config.sources),
-        FieldSpec("expected_close", _("Expected close"), "date"),
-        FieldSpec("next_step.action", _("Next step")),
-        FieldSpec("next_step.due", _("Next step due"), "date"),
-        FieldSpec("contact.name", _("Contact name")),
-        FieldSpec("contact.email", _("Contact email")),
-        FieldSpec("tags", _("Tags"), "tags"),
-    ]
+    """The fields of the new/edit form (``FieldDef.form`` in :mod:`pipeline_tui.core.fields`)."""
+    return [_spec(definition, config, owners) for definition in form_fields()]
 
 
 def spec_for(key: str, config: PipelineConfig) -> FieldSpec:
-    """A spec for any dotted key (the ``requires`` prompt asks for arbitrary fields)."""
-    for spec in record_specs(config):
-        if spec.key == key:
-            return FieldSpec(spec.key, spec.label, spec.kind, spec.choices, True, spec.suggestions)
-    if key in ("probability",):
-        return FieldSpec(key, key, "number", required=True)
-    if key == "lost_reason":
-        return FieldSpec(key, key, "choice", config.lost_reasons, True)
+    """A required spec for any dotted key (the ``requires`` prompt asks for arbitrary fields).
+
+    Known fields are typed by their definition; a custom key that looks like
+    a date (``..._date``, ``..._due``, ``..._close``) is asked for as one.
+    """
+    definition = BY_KEY.get(key)
+    if definition is not None:
+        return replace(_spec(definition, config), required=True)
     if key.endswith(("date", "due", "_close")):
         return FieldSpec(key, key, "date", required=True)
     return FieldSpec(key, key, required=True)
+
+
+def _spec(definition: FieldDef, config: PipelineConfig, owners: tuple[str, ...] = ()) -> FieldSpec:
+    return FieldSpec(
+        definition.key,
+        _(definition.label),
+        _FORM_KINDS.get(definition.kind, "text"),
+        _choices(definition, config),
+        definition.required,
+        owners if definition.suggest_owners else (),
+    )
+
+
+def _choices(definition: FieldDef, config: PipelineConfig) -> tuple[str, ...]:
+    if definition.choices == "sources":
+        return config.sources
+    if definition.choices == "lost_reasons":
+        return config.lost_reasons
+    return ()
+
+
+#: How a field of each kind is typed into a form (others: as text).
+_FORM_KINDS: dict[str, Kind] = {
+    "number": "number",
+    "date": "date",
+    "datetime": "date",
+    "choice": "choice",
+    "tags": "tags",
+}
 
 
 def parse_field(spec: FieldSpec, raw: str) -> Any:

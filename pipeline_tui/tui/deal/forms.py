@@ -27,7 +27,8 @@ from textual.widgets import Button, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
 from pipeline_tui.core.model import ACTIVITY_KINDS
-from pipeline_tui.i18n import _
+from pipeline_tui.i18n import N_, _
+from pipeline_tui.tui.bindings import translate_bindings
 from pipeline_tui.tui.deal.fields import FieldSpec, format_field, parse_field
 
 Check = Callable[[dict[str, Any]], dict[str, str]]
@@ -37,8 +38,8 @@ class RecordForm(ModalScreen[dict[str, Any] | None]):
     """Fields in a grid; returns the parsed values, or None when cancelled."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", _("Cancel")),
-        Binding("ctrl+s", "submit", _("Save"), priority=True),
+        Binding("escape", "cancel", N_("Cancel")),
+        Binding("ctrl+s", "submit", N_("Save"), priority=True),
     ]
 
     def __init__(
@@ -51,6 +52,7 @@ class RecordForm(ModalScreen[dict[str, Any] | None]):
         explanation: str = "",
     ) -> None:
         super().__init__(classes="form-screen")
+        translate_bindings(self)
         self.heading = heading
         self.specs = specs
         self.initial = initial
@@ -183,10 +185,11 @@ class RecordForm(ModalScreen[dict[str, Any] | None]):
 class LogForm(ModalScreen[tuple[str, str] | None]):
     """Returns (kind, note), or None when cancelled; an empty note is refused."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", _("Cancel"))]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", N_("Cancel"))]
 
     def __init__(self, title: str) -> None:
         super().__init__(classes="form-screen")
+        translate_bindings(self)
         self.deal_title = title
 
     def compose(self) -> ComposeResult:
@@ -231,10 +234,11 @@ class LogForm(ModalScreen[tuple[str, str] | None]):
 class CloseForm(ModalScreen[str | None]):
     """Returns the reason ("" for a won deal without one), or None when cancelled."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", _("Cancel"))]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", N_("Cancel"))]
 
     def __init__(self, title: str, outcome: str, reasons: tuple[str, ...]) -> None:
         super().__init__(classes="form-screen")
+        translate_bindings(self)
         self.deal_title = title
         self.outcome = outcome
         self.reasons = reasons

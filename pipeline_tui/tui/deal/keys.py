@@ -12,16 +12,16 @@ from __future__ import annotations
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
-from pipeline_tui.i18n import _
+from pipeline_tui.i18n import N_
 from pipeline_tui.tui.messages import CloseDeal, EditDeal, LogDeal, MoveDeal
 
 DEAL_BINDINGS: list[BindingType] = [
-    Binding("e", "edit", _("Edit")),
-    Binding("a", "log", _("Log")),
-    Binding("shift+right,L", "move(1)", _("Move →")),
-    Binding("shift+left,H", "move(-1)", _("Move ←")),
-    Binding("w", "close('won')", _("Won")),
-    Binding("x", "close('lost')", _("Lost")),
+    Binding("e", "edit", N_("Edit")),
+    Binding("a", "log", N_("Log")),
+    Binding("shift+right,L", "move(1)", N_("Move →")),
+    Binding("shift+left,H", "move(-1)", N_("Move ←")),
+    Binding("w", "close('won')", N_("Won")),
+    Binding("x", "close('lost')", N_("Lost")),
 ]
 
 

@@ -1,4 +1,4 @@
-"""Metrics: the METRICS.md indicators in panes, with charts where a picture reads faster.
+"""Metrics: the indicators of docs/metrics.md in panes, with charts where a picture reads faster.
 
 Numbers come from :func:`pipeline_tui.reports.build.build_report` (the same code as
 ``pipeline report``), computed in a worker from the pipeline and timelines
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
@@ -25,37 +24,15 @@ from textual.widgets import DataTable, Footer, Header, Label, Select, TabbedCont
 
 from pipeline_tui.core.model import Pipeline
 from pipeline_tui.core.timeline import Timeline
-from pipeline_tui.i18n import _
-from pipeline_tui.reports.build import TITLES, build_report, scoped
+from pipeline_tui.i18n import N_, _
+from pipeline_tui.reports.build import build_report, scoped
 from pipeline_tui.reports.charts import chart_series
 from pipeline_tui.reports.metrics.window import Window
+from pipeline_tui.reports.sections import PANES, Pane, pane_sections
 from pipeline_tui.reports.tables import section_tables
+from pipeline_tui.tui.bindings import translate_bindings
 from pipeline_tui.tui.messages import OpenDeal
 from pipeline_tui.tui.widgets.report_table import BarChart, ReportTable, empty_note
-
-
-@dataclass(frozen=True)
-class Pane:
-    """One tab: its title and the report sections it shows (charts first)."""
-
-    id: str
-    title: str
-    sections: tuple[str, ...]
-    chart: bool = False
-
-
-PANES = (
-    Pane("summary", "Summary", ("summary", "leaderboard")),
-    Pane("funnel", "Stage conversion", ("conversion",), chart=True),
-    Pane("cycle", "Stage cycle time", ("stages",), chart=True),
-    Pane("forecast", "Weighted forecast", ("forecast",), chart=True),
-    Pane("sources", "Source conversion rate", ("sources", "first_contact")),
-    Pane("lost", "Lost-reason analysis", ("lost",)),
-    Pane("team", "Team activity", ("activity",)),
-    Pane("stale", "Stale opportunities", ("stale",)),
-    Pane("customers", "Profile completeness", ("completeness", "repeat")),
-    Pane("hygiene", "Data hygiene", ("hygiene",)),
-)
 
 #: What the filters ask for: (owner, source, window).
 Asked = tuple[str | None, str | None, Window]
@@ -71,11 +48,11 @@ WINDOWS: tuple[tuple[str, int | None], ...] = (
 
 class MetricsScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,m", "app.pop_screen", _("Back")),
+        Binding("escape,m", "app.pop_screen", N_("Back")),
         # priority: the focused table must not swallow the pane keys
-        Binding("left,h", "tab(-1)", _("Previous pane"), show=False, priority=True),
-        Binding("right,l", "tab(1)", _("Next pane"), priority=True),
-        Binding("q", "app.quit", _("Quit")),
+        Binding("left,h", "tab(-1)", N_("Previous pane"), show=False, priority=True),
+        Binding("right,l", "tab(1)", N_("Next pane"), priority=True),
+        Binding("q", "app.quit", N_("Quit")),
     ]
 
     def __init__(
@@ -85,6 +62,7 @@ class MetricsScreen(Screen[None]):
         now: Callable[[], datetime],
     ) -> None:
         super().__init__(classes="metrics-screen")
+        translate_bindings(self)
         self.pipeline = pipeline
         self.timelines = timelines
         self.now = now
@@ -171,17 +149,17 @@ class MetricsScreen(Screen[None]):
                 await body.mount_all(self._pane_widgets(pane, report, currency))
 
     def _pane_widgets(self, pane: Pane, report: Mapping[str, Any], currency: str) -> list[Widget]:
-        part = {key: report[key] for key in pane.sections if key in report}
+        sections = pane_sections(pane)
+        part = {s.key: report[s.key] for s in sections if s.key in report}
         widgets: list[Widget] = []
-        if pane.chart:
-            for title, labels, values, horizontal in chart_series(part):
-                if labels:
-                    widgets.append(BarChart(title, labels, values, horizontal))
+        for title, labels, values, horizontal in chart_series(part):
+            if labels:
+                widgets.append(BarChart(title, labels, values, horizontal))
         for table in section_tables(part):
             if table.rows:
                 widgets.append(ReportTable(table, currency))
         if not widgets:
-            titles = ", ".join(_(TITLES[key]) for key in pane.sections if key in TITLES)
+            titles = ", ".join(_(s.title) for s in sections)
             widgets.append(empty_note(_("Nothing to show yet for {what}").format(what=titles)))
         return widgets
 

@@ -1,25 +1,27 @@
-"""Commands that move data in and out: ``import``, ``export`` and ``hook``."""
+"""``pipeline import``: one opportunity per row of a CSV or JSON file, all or nothing."""
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Mapping
-from contextlib import nullcontext
-from datetime import datetime
+import dataclasses
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager, nullcontext
+from datetime import tzinfo
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 
-from pipeline_tui import history
-from pipeline_tui.cli.base import Context, cli, parse_when, report
-from pipeline_tui.cli.history import progress_bar
+from pipeline_tui.cli.base import Context, cli, report
+from pipeline_tui.core.clock import now
 from pipeline_tui.core.config import TeamMember
 from pipeline_tui.core.errors import BadRequest, ExitCode
-from pipeline_tui.core.model import Pipeline, jsonable
-from pipeline_tui.core.timeline import Timeline
-from pipeline_tui.dataio.exporting import export_csv, export_json
+from pipeline_tui.core.model import jsonable
 from pipeline_tui.dataio.importing import read_table
+from pipeline_tui.dataio.importing.crm import crm_files
 from pipeline_tui.dataio.importing.mapping import (
     ImportOptions,
     MappingResult,
@@ -28,13 +30,21 @@ from pipeline_tui.dataio.importing.mapping import (
     parse_map_options,
 )
 from pipeline_tui.dataio.importing.plan import IMPORT_HASH, ImportPlan, apply_plan, plan_import
-from pipeline_tui.dataio.importing.table import RowProblem
+from pipeline_tui.dataio.importing.presets import NAMES as PRESET_NAMES
+from pipeline_tui.dataio.importing.presets import detect_preset
+from pipeline_tui.dataio.importing.summary import (
+    describe_columns,
+    group_problems,
+    problems_csv,
+    summary_json,
+)
 from pipeline_tui.dataio.importing.team import team_from_table
-from pipeline_tui.edits.workspace import now
+from pipeline_tui.dataio.importing.values import SlashOrder
 from pipeline_tui.git.commits import write_lock
 from pipeline_tui.storage.files import atomic_write
-from pipeline_tui.sync.precommit import install_hook, staged_problems
 from pipeline_tui.tabular import to_json
+
+_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
 @cli.command("import")
@@ -68,9 +78,36 @@ from pipeline_tui.tabular import to_json
 )
 @click.option("--dry-run", is_flag=True, help="Show what would happen; write nothing.")
 @click.option(
-    "--history",
-    is_flag=True,
-    help="One backdated commit per dated step (created, engaged, closed) of each new deal.",
+    "--history/--no-history",
+    default=None,
+    help="One backdated commit per dated step of each new deal (default: when the file has dates).",
+)
+@click.option(
+    "--from",
+    "preset",
+    type=click.Choice([*PRESET_NAMES, "generic"], case_sensitive=False),
+    help="Read FILE as this CRM's export (default: recognised from the header).",
+)
+@click.option(
+    "--date-format",
+    type=click.Choice(["mdy", "dmy"]),
+    help="How to read 3/1/2024: mdy (March 1) or dmy (1 March); default: from the values.",
+)
+@click.option(
+    "--tz", "tz_name", metavar="ZONE", help="Zone of times without one (e.g. Europe/Paris)."
+)
+@click.option(
+    "--accounts", type=_FILE, help="Account.csv (Id, Name) to turn account ids into names."
+)
+@click.option("--users", type=_FILE, help="User.csv (Id, Name) to turn owner ids into names.")
+@click.option(
+    "--stage-history", type=_FILE, help="A stage-history export (e.g. OpportunityHistory.csv)."
+)
+@click.option(
+    "--errors",
+    "errors_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write every problem (row, column, message) to this CSV file.",
 )
 @click.option("--skip-bad", is_flag=True, help="Import the good rows even if some are refused.")
 @click.option("--encoding", default="utf-8-sig", show_default=True, help="The file's encoding.")
@@ -86,7 +123,14 @@ def import_cmd(
     extend_config: bool,
     team_file: Path | None,
     dry_run: bool,
-    history: bool,
+    history: bool | None,
+    preset: str | None,
+    date_format: str | None,
+    tz_name: str | None,
+    accounts: Path | None,
+    users: Path | None,
+    stage_history: Path | None,
+    errors_file: Path | None,
     skip_bad: bool,
     encoding: str,
     delimiter: str | None,
@@ -106,11 +150,24 @@ def import_cmd(
     ws = obj.workspace()
     started = now()
     team = _read_team(team_file, encoding)
-    options = ImportOptions(
-        started, column_map, value_map, default_map, title_template, extend_config, team
-    )
     table = read_table(file, encoding, delimiter)
-    result = map_table(table, ws.config, options)
+    order: SlashOrder | None = (
+        "mdy" if date_format == "mdy" else "dmy" if date_format == "dmy" else None
+    )
+    zone = _zone(tz_name)
+    detection = detect_preset(table.columns, preset) if table.columns else None
+    given = {"account": accounts, "owner": users, "history": stage_history}
+    extra = crm_files(file, detection, given, encoding, zone, order)
+    options = ImportOptions(
+        started, column_map, value_map, default_map, title_template, extend_config, team,
+        preset, order, zone, _local_zone(), extra.lookups, extra.stage_history,
+    )  # fmt: skip
+    with _delayed_progress("Reading rows") as progress:
+        result = map_table(table, ws.config, options, progress)
+    if extra.problems:
+        result = dataclasses.replace(result, problems=(*extra.problems, *result.problems))
+    if history is None:
+        history = any(not r.undated for r in result.rows)
     file_level = any(p.row is None for p in result.errors)
     fatal = file_level or (bool(result.errors) and not skip_bad)
     plan = ImportPlan(table.source)
@@ -123,16 +180,22 @@ def import_cmd(
             plan = plan_import(ws.store, checked, result.rows, result.additions, table.source)
         if writing:
             author = ws.git.identity(obj.author)
+            if sys.stderr.isatty() and plan.commit_count(history) > 500:
+                report(f"writing {plan.commit_count(history)} commits...")
             head = apply_plan(plan, ws.git, ws.store, author, started, history)
     outcome = _outcome(table.source, len(table.rows), result, plan, dry_run, history, head)
+    outcome.update(summary_json(result, ws.config.won_stage, ws.config.lost_stage))
+    outcome["files_used"] = list(extra.used)
     if as_json:
         click.echo(to_json(outcome))
     else:
         _print_outcome(outcome, result, plan, dry_run, fatal)
-    for problem in result.problems:
-        if problem.severity == "error":
-            report(str(problem))
-    _report_warnings(result.problems)
+        for line in extra.used:
+            click.echo(line)
+    if errors_file is not None:
+        atomic_write(errors_file, problems_csv(result.problems))
+    for group in group_problems(result.problems):
+        report(group.describe())
     _report_unknown(result)
     if fatal:
         report(
@@ -142,70 +205,51 @@ def import_cmd(
         raise SystemExit(ExitCode.PROBLEMS)
 
 
-@cli.command()
-@click.option(
-    "--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True
-)
-@click.option("--as-of", "as_of", metavar="DATE", help="The pipeline as it stood then (history).")
-@click.option("--bom", is_flag=True, help="Start the CSV with a UTF-8 byte-order mark (Excel).")
-@click.option(
-    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file."
-)
-@click.pass_obj
-def export(obj: Context, fmt: str, as_of: str | None, bom: bool, output: Path | None) -> None:
-    """Write every opportunity as CSV or JSON, with stage entry dates from git history."""
-    ws = obj.workspace()
-    when = parse_when(as_of)
-    pipeline, timelines = _pipeline_and_timelines(ws.root, ws.load(), when)
-    text = (
-        export_json(pipeline, timelines) if fmt == "json" else export_csv(pipeline, timelines, bom)
-    )
-    if output is None:
-        click.echo(text, nl=False)
-    else:
-        atomic_write(output, text)
-        report(f"wrote {len(pipeline.opportunities)} opportunities to {output}")
-    for problem in pipeline.problems:
-        report(str(problem))
-    skipped = {p.path for p in pipeline.problems if p.severity == "error"}
-    if skipped:
-        report(f"{len(skipped)} broken files are not in the export; fix them and export again")
-        raise SystemExit(ExitCode.PROBLEMS)
-
-
-@cli.group()
-def hook() -> None:
-    """The git pre-commit hook that validates hand-edited files before they are committed."""
-
-
-@hook.command("install")
-@click.option("--force", is_flag=True, help="Replace an existing pre-commit hook.")
-@click.pass_obj
-def hook_install(obj: Context, force: bool) -> None:
-    """Install the pre-commit hook in this pipeline's git repository."""
-    ws = obj.workspace()
-    path = install_hook(ws.store, ws.git, force)
-    click.echo(f"Installed {path}: commits with broken opportunity files are now refused.")
-
-
-@hook.command("run")
-@click.pass_obj
-def hook_run(obj: Context) -> None:
-    """Check the staged opportunity files and pipeline.yaml (what the hook runs)."""
-    ws = obj.workspace()
-    checked, problems = staged_problems(ws.store, ws.git)
-    errors = [p for p in problems if p.severity == "error"]
-    for problem in problems:
-        click.echo(str(problem), err=True)
-    if errors:
-        report(
-            f"commit refused: {len(errors)} problems in {checked} staged files; fix them and "
-            "`git add` again (or commit with --no-verify to skip this check)"
-        )
-        raise SystemExit(ExitCode.PROBLEMS)
-
-
 # --------------------------------------------------------------------------- helpers
+
+
+def _zone(name: str | None) -> tzinfo | None:
+    if name is None:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise click.BadParameter(f"unknown time zone {name!r} (e.g. UTC, Europe/Paris)") from None
+
+
+def _local_zone() -> tzinfo | None:
+    """This machine's zone with its daylight-saving rules (None: let Python use them)."""
+    key = os.environ.get("TZ", "").lstrip(":")
+    if key:
+        try:
+            return ZoneInfo(key)
+        except (ZoneInfoNotFoundError, ValueError):
+            return None
+    return None
+
+
+@contextmanager
+def _delayed_progress(label: str) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar on stderr, only on a terminal and only once work passes two seconds."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    started = time.monotonic()
+    bar: Any = None
+
+    def update(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None and time.monotonic() - started > 2:
+            bar = click.progressbar(length=max(total, 1), label=label, file=sys.stderr)
+            bar.__enter__()
+        if bar is not None:
+            bar.update(done - bar.pos)
+
+    try:
+        yield update
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
 
 
 def _read_team(path: Path | None, encoding: str) -> dict[str, TeamMember]:
@@ -218,22 +262,6 @@ def _read_team(path: Path | None, encoding: str) -> dict[str, TeamMember]:
             report(str(problem))
         raise BadRequest(f"--team {path}: {len(errors)} problems; nothing was imported")
     return members
-
-
-def _pipeline_and_timelines(
-    root: Path, current: Pipeline, when: datetime | None
-) -> tuple[Pipeline, dict[str, Timeline]]:
-    """The pipeline (as of ``when``) and each deal's stage stays known by then."""
-    with progress_bar() as progress:
-        timelines = history.load_timelines(root, progress=progress, pipeline=current)
-    if when is None:
-        return current, timelines
-    pipeline = history.pipeline_as_of(root, when)
-    cut = {
-        opp_id: Timeline(t.id, t.path, tuple(s for s in t.stages if s.entered <= when))
-        for opp_id, t in timelines.items()
-    }
-    return pipeline, cut
 
 
 def _outcome(
@@ -271,6 +299,7 @@ def _outcome(
         "unknown_values": result.unknown,
         "warnings": [p.to_json() for p in result.problems if p.severity != "error"],
         "config_added": {
+            "stages": [s.name for s, _after in plan.additions.stages],
             "sources": list(plan.additions.sources),
             "lost_reasons": list(plan.additions.lost_reasons),
             "team": list(plan.additions.owners),
@@ -289,6 +318,8 @@ def _print_outcome(
         for item in outcome["updated"]:
             changes = "; ".join(f"{k} {v['old']} -> {v['new']}" for k, v in item["changes"].items())
             click.echo(f"row {item['row']}: update {item['id']}: {changes}")
+    for line in describe_columns(result):
+        click.echo(line)
     verb = "would be" if dry_run or fatal else "were"
     click.echo(
         f"{outcome['source']}: {outcome['rows']} rows: {len(plan.created)} {verb} created, "
@@ -298,11 +329,19 @@ def _print_outcome(
     for label, values in outcome["config_added"].items():
         if values:
             click.echo(f"pipeline.yaml {label} {verb} extended with: {', '.join(values)}")
+    counts = outcome["outcomes"]
+    click.echo(f"deals: {counts['won']} won, {counts['lost']} lost, {counts['open']} open")
+    for what, rows in outcome["adjusted"].items():
+        shown = ", ".join(str(r) for r in rows[:5]) + (", ..." if len(rows) > 5 else "")
+        click.echo(f"{len(rows)} rows kept with {what} (rows {shown})")
     if outcome["commits"]:
         click.echo(f"{outcome['commits']} commits {'would be made' if dry_run else 'made'}")
     if result.columns.ignored:
         for column, why in result.columns.ignored.items():
             click.echo(f"column {column!r} not imported: {why}")
+    if result.columns.custom:
+        names = ", ".join(repr(c) for c in result.columns.custom)
+        click.echo(f"columns matching no field, kept as custom fields: {names}")
 
 
 def _report_unknown(result: MappingResult) -> None:
@@ -311,18 +350,3 @@ def _report_unknown(result: MappingResult) -> None:
         listed = ", ".join(f"{v!r} ({n} rows)" for v, n in sorted(values.items()))
         fix = f"--map '{fld}:VALUE=NEW'" + ("" if fld == "stage" else " or --extend-config")
         report(f"{fld} values not in pipeline.yaml: {listed}; use {fix}")
-
-
-def _report_warnings(problems: tuple[RowProblem, ...]) -> None:
-    """Warnings grouped by message: one line each, with the count and first rows."""
-    groups: Counter[str] = Counter()
-    rows: dict[str, list[int]] = {}
-    for problem in problems:
-        if problem.severity == "error":
-            continue
-        groups[problem.message] += 1
-        rows.setdefault(problem.message, []).append(problem.row or 0)
-    for message, count in groups.items():
-        first = ", ".join(str(r) for r in rows[message][:5])
-        more = ", ..." if count > 5 else ""
-        report(f"warning: {message}: {count} rows (rows {first}{more})")
