@@ -11,7 +11,7 @@ import contextlib
 import importlib
 import sys
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 import click
 
 from pipeline_tui import __version__
+from pipeline_tui.automation import has_rules
 from pipeline_tui.core.errors import InvalidData, PipelineError, RequirementsMissing
 from pipeline_tui.core.model import Problem
 from pipeline_tui.edits.workspace import Workspace
@@ -32,14 +33,30 @@ F = TypeVar("F", bound=Callable[..., Any])
 class Context:
     repo: Path | None
     author: str | None
+    opened: list[Workspace] = field(default_factory=list)
 
     def workspace(self) -> Workspace:
-        """The pipeline to work on; its ``language:`` becomes the default for messages."""
-        workspace = Workspace(self.repo, self.author)
+        """The pipeline, in its language, with its event rules wired into every write."""
+        ws = Workspace(self.repo, self.author)
         # an invalid pipeline.yaml is for the command itself to report (validate, doctor)
         with contextlib.suppress(PipelineError):
-            set_pipeline_language(workspace.config.language)
-        return workspace
+            set_pipeline_language(ws.config.language)
+        if has_rules(ws.store.config_path):
+            from pipeline_tui.automation.engine import install  # only pipelines with rules
+
+            install(ws)
+        self.opened.append(ws)
+        return ws
+
+    def report_automations(self) -> None:
+        """What the automations did and what went wrong, on stderr after the command."""
+        for ws in self.opened:
+            for line in ws.automation_log:
+                click.echo(line, err=True)
+            for line in ws.automation_problems:
+                report(f"automation: {line}")
+            ws.automation_log.clear()
+            ws.automation_problems.clear()
 
 
 #: Which module defines each command. Modules are imported only when their
@@ -58,6 +75,7 @@ COMMAND_MODULES: dict[str, str] = {
     "import": "imports",
     "export": "exports",
     "hook": "hooks",
+    **dict.fromkeys(("automate", "digest"), "automation"),
 }
 
 
@@ -80,6 +98,13 @@ class PipelineGroup(click.Group):
         return command
 
     def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return self._invoke(ctx)
+        finally:
+            if isinstance(ctx.obj, Context):
+                ctx.obj.report_automations()
+
+    def _invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except RequirementsMissing as exc:

@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from pipeline_tui.automation import has_rules
 from pipeline_tui.cli.base import (
     AT_OPTION,
     ID_ARGUMENT,
@@ -226,6 +227,10 @@ def validate(obj: Context, fmt: Format) -> None:
     ws = obj.workspace()
     pipeline = ws.load()
     problems = list(pipeline.problems)
+    if has_rules(ws.store.config_path):
+        from pipeline_tui.automation.engine import load_rules
+
+        problems[:0] = load_rules(ws.store, pipeline.config).problems
     errors = [p for p in problems if p.severity == "error"]
     if fmt is Format.TABLE:
         report_problems(problems)

@@ -12,19 +12,25 @@ from __future__ import annotations
 
 import secrets
 import string
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
 
 from ruamel.yaml.comments import CommentedMap
 
 from pipeline_tui.core.clock import now
 from pipeline_tui.core.config import CONFIG_FILE, PipelineConfig
-from pipeline_tui.core.errors import BadRequest, RepoError, RequirementsMissing, Unchanged
+from pipeline_tui.core.errors import (
+    BadRequest,
+    PipelineError,
+    RepoError,
+    RequirementsMissing,
+    Unchanged,
+)
 from pipeline_tui.core.model import (
     KNOWN_FIELDS,
     Opportunity,
@@ -53,6 +59,44 @@ class Change:
     record: Opportunity
     commit: str
     message: str
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """Field changes an automation asks for after a write, committed right after it.
+
+    ``assignments`` are dotted keys (None removes), as :meth:`Workspace.set_fields`
+    takes them; ``deliver`` runs once they are committed (notifications, commands)
+    and returns more assignments to commit (its own bookkeeping, such as what to
+    retry), or nothing.
+    """
+
+    opp_id: str
+    assignments: Mapping[str, Any]
+    message: str
+    deliver: Callable[[], Mapping[str, Any]] | None = None
+
+
+class Automations(Protocol):
+    """What the workspace calls after every write it commits (event rules).
+
+    Defined here, implemented in ``pipeline_tui.automation`` (a layer above),
+    and wired in by the front ends, so every write path runs the same rules.
+    """
+
+    def after_change(
+        self, before: str | None, after: Opportunity, at: datetime | None = None
+    ) -> Sequence[FollowUp]:
+        """The follow-ups this change calls for (may be empty); ``at`` is the write's date.
+
+        ``before`` is the file's text before the write (None for a new deal):
+        text, not parsed fields, because most rules need only the old stage
+        and a full parse of a deal with activities costs tens of milliseconds.
+        """
+        ...
+
+
+AUTOMATION_AUTHOR = "pipeline automation"
 
 
 def new_id(title: str) -> str:
@@ -106,6 +150,12 @@ class Workspace:
         self._committer = committer
         self._lock_depth = 0
         self._written: dict[str, Opportunity] = {}  # only with an exclusive committer
+        #: Event rules run after each write (the front ends add them).
+        self.automations: list[Automations] = []
+        #: What the automations committed, and what went wrong, for the front end to show.
+        self.automation_log: list[str] = []
+        self.automation_problems: list[str] = []
+        self._following_up = False
 
     @property
     def root(self) -> Path:
@@ -290,17 +340,90 @@ class Workspace:
         return self._commit_text(path, old, new, message, at)
 
     def _commit_text(
-        self, path: Path, old: str | None, new: str, message: str, at: datetime | None
+        self,
+        path: Path,
+        old: str | None,
+        new: str,
+        message: str,
+        at: datetime | None,
+        author: Author | None = None,
     ) -> Change:
         """Hand the new text to the committer; a change that changes nothing is refused."""
         if old == new:
             raise Unchanged(f"nothing changed: {self.store.relpath(path)} already says so")
-        planned = PlannedChange(path, old, new, message, self._author(), at or now())
+        planned = PlannedChange(path, old, new, message, author or self._author(), at or now())
         done = self.committer.commit(planned, self.config)
         assert done.record is not None  # only a deletion has no record
         if self.committer.exclusive:
             self._written[done.record.id] = done.record
+        if self.automations and not self._following_up:
+            self._run_automations(old, done.record, at)
         return Change(done.record, done.commit, message)
+
+    # ----------------------------------------------------------------- automations
+
+    def _run_automations(self, old: str | None, record: Opportunity, at: datetime | None) -> None:
+        """Event rules for a write just committed: their changes in the next commit(s).
+
+        Nothing here may undo or block the user's write, which is already
+        committed: a follow-up that fails is reported, never raised.
+        """
+        self._following_up = True
+        try:
+            for automations in self.automations:
+                for follow_up in automations.after_change(old, record, at):
+                    self.apply_follow_up(follow_up, at)
+        finally:
+            self._following_up = False
+
+    def apply_follow_up(self, follow_up: FollowUp, at: datetime | None = None) -> Change | None:
+        """Commit an automation's changes as the automation, then deliver what it sends.
+
+        Used for event rules (after a write) and by ``pipeline automate run``.
+        Returns the commit, or None when the change could not be made (reported
+        in :attr:`automation_problems`).
+        """
+        with self.transaction():
+            was, self._following_up = self._following_up, True
+            try:
+                change = self._commit_follow_up(
+                    follow_up.opp_id, follow_up.assignments, follow_up.message, at
+                )
+                if follow_up.deliver is not None:
+                    more = follow_up.deliver()
+                    if more:
+                        self._commit_follow_up(
+                            follow_up.opp_id,
+                            more,
+                            f"automation: deliveries to retry ({follow_up.opp_id})",
+                            at,
+                        )
+                return change
+            finally:
+                self._following_up = was
+
+    def _commit_follow_up(
+        self, opp_id: str, assignments: Mapping[str, Any], message: str, at: datetime | None
+    ) -> Change | None:
+        if not assignments:
+            return None
+        author = Author(AUTOMATION_AUTHOR, self._author().email)
+
+        def mutate(tree: CommentedMap) -> None:
+            for key, value in assignments.items():
+                set_dotted(tree, key, value)
+
+        path = self.store.opportunity_path(opp_id)
+        try:
+            old, new = self.store.render_edit(path, mutate)
+            change = self._commit_text(path, old, new, message, at, author)
+        except Unchanged:
+            return None
+        except PipelineError as exc:
+            self.automation_problems.append(f"{opp_id}: {message.splitlines()[0]}: {exc}")
+            return None
+        self.automation_log.append(message.splitlines()[0])
+        return change
 
     @contextmanager
     def transaction(self) -> Iterator[None]:

@@ -105,6 +105,13 @@ SECTIONS: tuple[Section, ...] = (
         pane="sources",
     ),
     Section(
+        "leads",
+        N_("Lead-to-opportunity conversion"),
+        _METRICS + "leads:lead_conversion",
+        _TABLES + "leads_tables",
+        pane="sources",
+    ),
+    Section(
         "stages",
         N_("Stage cycle time"),
         _METRICS + "cycle:stage_cycle",
@@ -139,6 +146,13 @@ SECTIONS: tuple[Section, ...] = (
         N_("Repeat / renewal rate"),
         _METRICS + "repeat:repeat_rate",
         _TABLES + "repeat_tables",
+        pane="customers",
+    ),
+    Section(
+        "lifetime",
+        N_("Customer lifetime value"),
+        _METRICS + "lifetime:lifetime_value",
+        _TABLES + "lifetime_tables",
         pane="customers",
     ),
     Section(

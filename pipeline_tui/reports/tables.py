@@ -216,6 +216,47 @@ def repeat_tables(key: str, value: Mapping[str, Any]) -> list[SectionTable]:
     return _key_values(key, items, value)
 
 
+def leads_tables(key: str, value: Mapping[str, Any]) -> list[SectionTable]:
+    items: list[tuple[str, str, Kind]] = [
+        ("leads", "Leads created", "int"),
+        ("qualified", "Qualified", "int"),
+        ("rate", "Lead-to-opportunity rate", "rate"),
+    ]
+    columns = (
+        Column("leads", _("Leads created"), "int"),
+        Column("qualified", _("Qualified"), "int"),
+        Column("rate", _("Lead-to-opportunity rate"), "rate"),
+    )
+    cuts = [
+        SectionTable(key, f"{_title(key)}: {_(label)}", (Column(cut, _(label)), *columns),
+                     list(value[rows]))
+        for rows, cut, label in (("by_source", "source", "Source"),
+                                 ("by_campaign", "campaign", "Campaign"))
+        if value[rows]
+    ]  # fmt: skip
+    return _key_values(key, items, value) + cuts
+
+
+def lifetime_tables(key: str, value: Mapping[str, Any]) -> list[SectionTable]:
+    items: list[tuple[str, str, Kind]] = [
+        ("accounts", "Accounts with a win", "int"),
+        ("mean", "Mean lifetime value", "money"),
+        ("median", "Median lifetime value", "money"),
+    ]
+    by_source = SectionTable(
+        key,
+        f"{_title(key)}: {_('Source')}",
+        (
+            Column("source", _("Source of the first deal")),
+            Column("accounts", _("Accounts"), "int"),
+            Column("mean", _("Mean"), "money"),
+            Column("median", _("Median"), "money"),
+        ),
+        list(value["by_source"]),
+    )
+    return [*_key_values(key, items, value), *([by_source] if value["by_source"] else [])]
+
+
 def activity_tables(key: str, value: Mapping[str, Any]) -> list[SectionTable]:
     return _per_key(
         key,

@@ -298,6 +298,8 @@ def test_every_command_module_is_registered() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     expected = {
+        "automate",
+        "digest",
         "init",
         "new",
         "show",

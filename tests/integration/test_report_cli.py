@@ -132,11 +132,13 @@ def test_json_has_every_section_with_the_documented_keys(story: Path) -> None:
         "summary",
         "sources",
         "first_contact",
+        "leads",
         "stages",
         "conversion",
         "completeness",
         "lost",
         "repeat",
+        "lifetime",
         "activity",
         "forecast",
         "stale",
@@ -149,6 +151,8 @@ def test_json_has_every_section_with_the_documented_keys(story: Path) -> None:
     }  # fmt: skip
     assert set(data["first_contact"]) == {"sla_hours", "within_sla", "median_hours"}
     assert set(data["hygiene"]) == {"duplicates", "missing_required", "unknown_values"}
+    assert set(data["leads"]) == {"leads", "qualified", "rate", "by_source", "by_campaign"}
+    assert set(data["lifetime"]) == {"accounts", "mean", "median", "by_account", "by_source"}
 
 
 def test_summary_and_funnel_from_history(story: Path) -> None:

@@ -1,0 +1,122 @@
+"""``pipeline digest``: what changed this week, from real history, and the e-mail it sends."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from tests.automation_servers import Mailbox, smtp_server
+from tests.conftest import RunCli
+
+
+@pytest.fixture
+def mail() -> Iterator[Mailbox]:
+    with smtp_server() as box:
+        yield box
+
+
+def ago(days: float) -> str:
+    return (datetime.now(UTC) - timedelta(days=days)).replace(microsecond=0).isoformat()
+
+
+@pytest.fixture
+def week(repo: Path, run_cli: RunCli) -> Path:
+    """A week of work: one old deal moved on, one lost, one new, one close date slipped."""
+    run_cli(
+        "new",
+        "Old deal",
+        "--account",
+        "ACME",
+        "--id",
+        "old",
+        "--owner",
+        "alice",
+        "--amount",
+        "50000",
+        "--set",
+        "expected_close=2026-12-15",
+        "--at",
+        ago(30),
+    )
+    run_cli(
+        "new",
+        "Doomed",
+        "--account",
+        "Globex",
+        "--id",
+        "doomed",
+        "--owner",
+        "alice",
+        "--amount",
+        "20000",
+        "--at",
+        ago(20),
+    )
+    run_cli(
+        "new",
+        "Fresh",
+        "--account",
+        "Initech",
+        "--id",
+        "fresh",
+        "--source",
+        "website",
+        "--set",
+        "next_step.action=Call",
+        "--set",
+        "next_step.due=2026-01-05",
+        "--at",
+        ago(2),
+    )
+    run_cli("move", "old", "proposal", "--at", ago(3))
+    run_cli("set", "old", "expected_close=2027-01-31")
+    run_cli("close", "doomed", "lost", "--reason", "price", "--at", ago(1))
+    return repo
+
+
+def test_digest_json_says_what_changed(week: Path, run_cli: RunCli) -> None:
+    result = run_cli("digest", "--since", "7d", "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    changes = data["changes"]
+    assert [d["id"] for d in changes["new"]] == ["fresh"]
+    assert [(d["id"], d["from"], d["to"]) for d in changes["forward"]] == [
+        ("old", "lead", "proposal")
+    ]
+    assert [(d["id"], d["reason"], d["amount"]) for d in changes["lost"]] == [
+        ("doomed", "price", 20000)
+    ]
+    assert [(d["id"], d["from"], d["to"]) for d in changes["slipped"]] == [
+        ("old", "2026-12-15", "2027-01-31")
+    ]
+    assert data["overdue_by_owner"][0]["deals"][0]["id"] == "fresh"
+    assert data["indicators"]["current"]["lost"] == {"count": 1, "amount": 20000.0}
+    assert data["indicators"]["previous"]["lost"] == {"count": 0, "amount": 0}
+    assert data["forecast"]["now"] == pytest.approx(50000 * 0.5)
+    assert data["forecast"]["before"] == pytest.approx(50000 * 0.1 + 20000 * 0.1)
+
+
+def test_digest_html_email(week: Path, run_cli: RunCli, mail: Mailbox) -> None:
+    target = mail.url("team@example.com").replace("format=text", "format=html")
+    result = run_cli("digest", "--format", "html", "--send", target)
+    assert result.exit_code == 0, result.output
+    assert "<script" not in result.stdout and "<style" not in result.stdout
+    (_, recipients, message) = mail.messages[0]
+    assert recipients == ["team@example.com"]
+    assert message["Subject"].startswith("Pipeline digest ")
+    body = message.get_body(("html",))
+    assert body is not None
+    html = body.get_content()
+    assert "Doomed (alice), USD 20,000 — price" in html
+    assert 'style="' in html
+
+
+def test_digest_markdown_and_a_bad_target(week: Path, run_cli: RunCli) -> None:
+    result = run_cli("digest", "--send", "webhook:http://127.0.0.1:9/nothing-here")
+    assert result.exit_code == 1
+    assert "## Lost (1)" in result.stdout and "Old deal (alice): lead → proposal" in result.stdout
+    assert "digest not sent to webhook:http://127.0.0.1:9/nothing-here" in result.stderr
