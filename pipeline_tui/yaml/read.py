@@ -20,6 +20,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from pipeline_tui.core.model import Problem
 from pipeline_tui.core.validation import Locator
+from pipeline_tui.yaml.guard import RefusedYAML, guard
 from pipeline_tui.yaml.roundtrip import roundtrip_yaml
 
 
@@ -29,8 +30,10 @@ def parse_fast(text: str) -> Any:
     libyaml follows YAML 1.1 and rejects some YAML 1.2 that the documented
     format uses (``{at: 2026-09-02T09:30:00+00:00}``: a ``:`` inside a plain
     scalar in a flow mapping), so a document the C loader refuses is parsed
-    again by ruamel's pure-Python safe loader, which decides.
+    again by ruamel's pure-Python safe loader, which decides.  Alias bombs and
+    deep nesting are refused first (:mod:`.guard`), whichever loader runs.
     """
+    guard(text)
     loader = _LOADERS.safe()
     try:
         return loader.load(text)
@@ -87,6 +90,8 @@ def parse_document(text: str, path: str) -> tuple[Any, list[Problem]]:
         ]
     try:
         return parse_fast(text), []
+    except RefusedYAML as exc:
+        return None, [Problem(path, exc.refusal.reason, exc.refusal.line)]
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = mark.line + 1 if mark is not None else None
