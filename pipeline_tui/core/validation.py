@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -18,6 +18,11 @@ from pipeline_tui.core.model import Problem, Severity, get_dotted, is_filled, js
 from pipeline_tui.core.schema import CONFIG_SCHEMA, OPPORTUNITY_SCHEMA, validator
 
 _REQUIRED = re.compile(r"^'(.+)' is a required property$")
+
+#: The largest amount a deal may hold (a quadrillion).  Why a limit: ``1e309``
+#: reads as infinity and a 400-digit integer cannot become a float, so either
+#: breaks every sum; below this, a million deals still add up to a finite number.
+MAX_AMOUNT = 10**15
 
 #: Maps a key path such as ``("contact", "email")`` to a 1-based line, if known.
 Locator = Callable[[Sequence[str | int]], int | None]
@@ -62,10 +67,11 @@ def opportunity_problems(
         line = _line(locate, [near or field])
         problems.append(Problem(path, message, line, field, severity))
 
-    for number in ("amount", "probability"):
-        value = data.get(number)
-        if isinstance(value, float) and not math.isfinite(value):
-            add(number, f"{value} is not a finite number")
+    for field, message in _number_problems(data, ""):
+        add(field, message, near=field.split(".")[0])
+    amount = data.get("amount")
+    if _is_real(amount) and amount > MAX_AMOUNT:
+        add("amount", f"is too large (at most {MAX_AMOUNT:,})")
     stem = PurePosixPath(path).name.removesuffix(".yaml")
     if isinstance(data.get("id"), str) and data["id"] != stem:
         add("id", f"id {data['id']!r} does not match the file name {stem!r}.yaml")
@@ -134,6 +140,29 @@ def config_problems(data: Any, path: str, locate: Locator = no_line) -> list[Pro
             Problem(path, "at least one stage must be open (not terminal)", None, "stages")
         )
     return problems
+
+
+def _is_real(value: Any) -> bool:
+    """An int, or a finite float (infinity is reported once, as not finite)."""
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, int) or (isinstance(value, float) and math.isfinite(value))
+
+
+def _number_problems(value: Any, field: str) -> Iterator[tuple[str, str]]:
+    """(field, message) for every number that is not finite, at any depth.
+
+    Infinity and NaN cannot be summed, compared or written as JSON, so a file
+    holding one is a problem wherever the number is.
+    """
+    if isinstance(value, float) and not math.isfinite(value):
+        yield field, f"{value} is not a finite number"
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            yield from _number_problems(item, f"{field}.{key}" if field else str(key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _number_problems(item, f"{field}.{index}")
 
 
 def missing_requirements(data: Mapping[str, Any], stage: Stage) -> list[str]:

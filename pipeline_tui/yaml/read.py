@@ -99,6 +99,14 @@ def parse_document(text: str, path: str) -> tuple[Any, list[Problem]]:
         return None, [Problem(path, f"YAML syntax error: {reason}", where)]
     except YAMLError as exc:
         return None, [Problem(path, f"YAML error: {exc}", None)]
+    except (ValueError, OverflowError, TypeError, RecursionError) as exc:
+        # the constructor turning a scalar into a value: ``!!int zz``, a
+        # 5,000-digit integer, ``2026-13-45``; one bad file must not stop the rest
+        return None, [Problem(path, f"a value YAML cannot read: {_short(str(exc))}", None)]
+
+
+def _short(text: str, limit: int = 120) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def roundtrip_locator(text: str) -> Locator:

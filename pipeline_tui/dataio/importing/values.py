@@ -15,6 +15,8 @@ from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Literal
 
+from pipeline_tui.core.validation import MAX_AMOUNT
+
 SlashOrder = Literal["mdy", "dmy"]
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -102,6 +104,8 @@ def parse_amount(text: str) -> int | float:
         raise ValueError(f"{text!r} is not an amount (a number like 1054 or 1,054.50)")
     if negative and number != 0:
         raise ValueError(f"{text!r} is negative; amounts must be 0 or more")
+    if number > MAX_AMOUNT:
+        raise ValueError(f"{text!r} is too large; amounts must be at most {MAX_AMOUNT:,}")
     return int(number) if number == number.to_integral_value() else float(number)
 
 
