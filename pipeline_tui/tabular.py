@@ -16,6 +16,8 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
+from pipeline_tui.terminal_text import printable
+
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -30,11 +32,13 @@ def to_json(data: Any) -> str:
 
     A number that is not finite (a ratio over nothing, a sum that overflowed)
     is written as ``null``: ``Infinity`` and ``NaN`` are not JSON, and a
-    script's strict parser must always read what we print.
+    script's strict parser must always read what we print.  Control and
+    bidi characters are ``\\uXXXX`` escapes, so the output is safe on a terminal.
     """
-    return json.dumps(
+    text = json.dumps(
         finite(data), ensure_ascii=False, indent=2, default=_json_default, allow_nan=False
     )
+    return printable(text)
 
 
 def finite(data: Any) -> Any:
@@ -54,7 +58,7 @@ def table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:
     import tabulate as _tabulate  # ~60 ms to import: only when a table is printed
 
     _tabulate.WIDE_CHARS_MODE = True  # align Chinese titles and owners by display width
-    body = [[_cell(row.get(c)) for c in columns] for row in rows]
+    body = [[printable(_cell(row.get(c))) for c in columns] for row in rows]
     return _tabulate.tabulate(
         body, headers=list(columns), tablefmt="simple", disable_numparse=False
     )

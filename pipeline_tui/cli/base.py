@@ -23,6 +23,7 @@ from pipeline_tui.core.errors import InvalidData, PipelineError, RequirementsMis
 from pipeline_tui.core.model import Problem
 from pipeline_tui.edits.workspace import Workspace
 from pipeline_tui.tabular import Format
+from pipeline_tui.terminal_text import printable
 from pipeline_tui.yaml.read import parse_scalar
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -80,21 +81,29 @@ class PipelineGroup(click.Group):
             ctx.exit(exc.exit_code)
         except InvalidData as exc:
             report(str(exc))
-            for problem in exc.problems:
-                click.echo(str(problem), err=True)
+            report_problems(exc.problems)  # type: ignore[arg-type]
             ctx.exit(exc.exit_code)
         except PipelineError as exc:
             report(str(exc))
             ctx.exit(exc.exit_code)
 
 
+def echo(message: str = "", err: bool = False, nl: bool = True) -> None:
+    """``click.echo`` for anything that may hold file text: control characters escaped.
+
+    Every command prints through here (stdout data and stderr problem lines),
+    so a title holding ``\\x1b[2J`` is shown, never run by the terminal.
+    """
+    click.echo(printable(message), err=err, nl=nl)
+
+
 def report(message: str) -> None:
-    click.echo(f"pipeline: {message}", err=True)
+    echo(f"pipeline: {message}", err=True)
 
 
 def report_problems(problems: Iterable[Problem]) -> None:
     for problem in problems:
-        click.echo(str(problem), err=True)
+        echo(str(problem), err=True)
 
 
 def output_options(func: F) -> F:

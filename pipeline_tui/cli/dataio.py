@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from pipeline_tui import history
-from pipeline_tui.cli.base import Context, cli, parse_when, report
+from pipeline_tui.cli.base import Context, cli, echo, parse_when, report
 from pipeline_tui.cli.history import progress_bar
 from pipeline_tui.core.config import TeamMember
 from pipeline_tui.core.errors import BadRequest, ExitCode
@@ -125,7 +125,7 @@ def import_cmd(
             head = apply_plan(plan, ws.git, ws.store, author, started, history)
     outcome = _outcome(table.source, len(table.rows), result, plan, dry_run, history, head)
     if as_json:
-        click.echo(to_json(outcome))
+        echo(to_json(outcome))
     else:
         _print_outcome(outcome, result, plan, dry_run, fatal)
     for problem in result.problems:
@@ -160,7 +160,7 @@ def export(obj: Context, fmt: str, as_of: str | None, bom: bool, output: Path | 
         export_json(pipeline, timelines) if fmt == "json" else export_csv(pipeline, timelines, bom)
     )
     if output is None:
-        click.echo(text, nl=False)
+        echo(text, nl=False)
     else:
         atomic_write(output, text)
         report(f"wrote {len(pipeline.opportunities)} opportunities to {output}")
@@ -184,7 +184,7 @@ def hook_install(obj: Context, force: bool) -> None:
     """Install the pre-commit hook in this pipeline's git repository."""
     ws = obj.workspace()
     path = install_hook(ws.store, ws.git, force)
-    click.echo(f"Installed {path}: commits with broken opportunity files are now refused.")
+    echo(f"Installed {path}: commits with broken opportunity files are now refused.")
 
 
 @hook.command("run")
@@ -195,7 +195,7 @@ def hook_run(obj: Context) -> None:
     checked, problems = staged_problems(ws.store, ws.git)
     errors = [p for p in problems if p.severity == "error"]
     for problem in problems:
-        click.echo(str(problem), err=True)
+        echo(str(problem), err=True)
     if errors:
         report(
             f"commit refused: {len(errors)} problems in {checked} staged files; fix them and "
@@ -284,24 +284,24 @@ def _print_outcome(
 ) -> None:
     if dry_run:
         for item in outcome["created"]:
-            click.echo(f"row {item['row']}: create {item['id']} ({item['stage']}): {item['title']}")
+            echo(f"row {item['row']}: create {item['id']} ({item['stage']}): {item['title']}")
         for item in outcome["updated"]:
             changes = "; ".join(f"{k} {v['old']} -> {v['new']}" for k, v in item["changes"].items())
-            click.echo(f"row {item['row']}: update {item['id']}: {changes}")
+            echo(f"row {item['row']}: update {item['id']}: {changes}")
     verb = "would be" if dry_run or fatal else "were"
-    click.echo(
+    echo(
         f"{outcome['source']}: {outcome['rows']} rows: {len(plan.created)} {verb} created, "
         f"{len(plan.updated)} {verb} updated, {len(plan.unchanged)} unchanged, "
         f"{len(result.bad_rows)} refused"
     )
     for label, values in outcome["config_added"].items():
         if values:
-            click.echo(f"pipeline.yaml {label} {verb} extended with: {', '.join(values)}")
+            echo(f"pipeline.yaml {label} {verb} extended with: {', '.join(values)}")
     if outcome["commits"]:
-        click.echo(f"{outcome['commits']} commits {'would be made' if dry_run else 'made'}")
+        echo(f"{outcome['commits']} commits {'would be made' if dry_run else 'made'}")
     if result.columns.ignored:
         for column, why in result.columns.ignored.items():
-            click.echo(f"column {column!r} not imported: {why}")
+            echo(f"column {column!r} not imported: {why}")
 
 
 def _report_unknown(result: MappingResult) -> None:

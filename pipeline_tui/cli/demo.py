@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import click
 
 from pipeline_tui.cli.app import open_tui
-from pipeline_tui.cli.base import cli
+from pipeline_tui.cli.base import cli, echo
 from pipeline_tui.cli.records import LIST_COLUMNS, flat_row, sort_key
 from pipeline_tui.demo.build import Progress, materialize, sample_dir
 from pipeline_tui.edits.workspace import Workspace
@@ -46,7 +46,7 @@ def demo(directory: Path | None) -> None:
         open_tui(Workspace(root))
     else:
         print_list(root)
-    click.echo(
+    echo(
         f"\nThe demo pipeline is in {root}\n"
         f"Try:  cd {root} && pipeline list\n"
         "      pipeline show ID · pipeline validate · git log --stat\n"
@@ -58,7 +58,7 @@ def print_list(root: Path) -> None:
     """What ``pipeline list`` prints for ``root``."""
     pipeline = Workspace(root).load()
     records = sorted(pipeline.opportunities, key=sort_key(pipeline, "stage"))
-    click.echo(render_rows([flat_row(r) for r in records], LIST_COLUMNS, Format.TABLE))
+    echo(render_rows([flat_row(r) for r in records], LIST_COLUMNS, Format.TABLE))
 
 
 def _advance(bar: ProgressBar[int]) -> Progress:

@@ -15,6 +15,7 @@ from pipeline_tui.cli.base import (
     Context,
     cli,
     complete_stages,
+    echo,
     output_options,
     parse_assignments,
     parse_when,
@@ -22,8 +23,8 @@ from pipeline_tui.cli.base import (
 )
 from pipeline_tui.cli.history import list_json
 from pipeline_tui.core.errors import ExitCode, NotFound
-from pipeline_tui.core.validation import MAX_AMOUNT
 from pipeline_tui.core.model import ACTIVITY_KINDS, Opportunity, Pipeline, jsonable
+from pipeline_tui.core.validation import MAX_AMOUNT
 from pipeline_tui.edits.workspace import Change
 from pipeline_tui.storage.layout import LAYOUTS, Layout
 from pipeline_tui.sync.setup import init_pipeline
@@ -45,8 +46,8 @@ LIST_COLUMNS = ("id", "title", "account", "stage", "amount", "owner", "source", 
 def init(obj: Context, directory: Path, layout: Layout) -> None:
     """Create a pipeline in DIRECTORY (runs `git init` there if needed) and commit it."""
     root = init_pipeline(directory, obj.author, layout)
-    click.echo(f"Created a pipeline in {root}.")
-    click.echo(f"Next: cd {directory} && pipeline new TITLE --account ACCOUNT")
+    echo(f"Created a pipeline in {root}.")
+    echo(f"Next: cd {directory} && pipeline new TITLE --account ACCOUNT")
 
 
 @cli.command()
@@ -98,11 +99,11 @@ def show(obj: Context, opp_id: str, fmt: Format) -> None:
     """Show every field of one opportunity."""
     record = obj.workspace().get(opp_id)
     if fmt is Format.JSON:
-        click.echo(to_json(record_json(record)))
+        echo(to_json(record_json(record)))
     elif fmt is Format.CSV:
-        click.echo(render_rows([flat_row(record)], LIST_COLUMNS, fmt))
+        echo(render_rows([flat_row(record)], LIST_COLUMNS, fmt))
     else:
-        click.echo(describe(record))
+        echo(describe(record))
 
 
 @cli.command("list")
@@ -142,9 +143,9 @@ def list_cmd(
     ]
     records.sort(key=sort_key(pipeline, sort))
     if fmt is Format.JSON:
-        click.echo(list_json(ws.root, pipeline, records, texts))
+        echo(list_json(ws.root, pipeline, records, texts))
     else:
-        click.echo(render_rows([flat_row(r) for r in records], LIST_COLUMNS, fmt))
+        echo(render_rows([flat_row(r) for r in records], LIST_COLUMNS, fmt))
     report_problems(pipeline.problems)
 
 
@@ -228,12 +229,12 @@ def validate(obj: Context, fmt: Format) -> None:
     if fmt is Format.TABLE:
         report_problems(problems)
         checked = len(ws.store.opportunity_files())
-        click.echo(
+        echo(
             f"{checked} files checked: {len(errors)} errors, {len(problems) - len(errors)} warnings"
         )
     else:
         columns = ("path", "line", "field", "severity", "message")
-        click.echo(render_rows([p.to_json() for p in problems], columns, fmt))
+        echo(render_rows([p.to_json() for p in problems], columns, fmt))
     if errors:
         sys.exit(ExitCode.PROBLEMS)
 
@@ -243,7 +244,7 @@ def validate(obj: Context, fmt: Format) -> None:
 
 def emit_change(change: Change, fmt: Format, plain: str | None = None) -> None:
     if fmt is Format.JSON:
-        click.echo(
+        echo(
             to_json(
                 {
                     "id": change.record.id,
@@ -254,7 +255,7 @@ def emit_change(change: Change, fmt: Format, plain: str | None = None) -> None:
             )
         )
     else:
-        click.echo(plain or change.message.splitlines()[0])
+        echo(plain or change.message.splitlines()[0])
 
 
 def record_json(record: Opportunity) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from typing import Any
 
 import click
 
-from pipeline_tui.cli.base import Context, cli, parse_when, report
+from pipeline_tui.cli.base import Context, cli, echo, parse_when, report
 from pipeline_tui.core.model import Pipeline
 from pipeline_tui.edits.workspace import Workspace, now
 from pipeline_tui.history import AsOfMemo, load_timelines, pipeline_as_of
@@ -179,11 +179,11 @@ def report_command(
         click.echo(terminal_charts(data, color=_color()))
         return
     if as_json or fmt == "json":
-        click.echo(to_json(shown))
+        echo(to_json(shown))
     elif fmt == "csv":
-        click.echo(render_csv(shown))
+        echo(render_csv(shown))
     else:
-        click.echo(render_text(shown, currency, markdown=fmt == "markdown"))
+        echo(render_text(shown, currency, markdown=fmt == "markdown"))
 
 
 AS_OF_OPTION = click.option(
@@ -207,9 +207,9 @@ def stale(ctx: click.Context, as_of: str | None, owner: str | None, as_json: boo
     scope = load_scope(ctx.obj, as_of, owner)
     items = rounded(stale_items(scope.pipeline, scope.timelines, Window(), scope.now))
     if as_json:
-        click.echo(to_json(items))
+        echo(to_json(items))
     else:
-        click.echo(render_text({"stale": items}, scope.pipeline.config.currency))
+        echo(render_text({"stale": items}, scope.pipeline.config.currency))
     ctx.exit(STALE_EXIT if items else 0)
 
 
@@ -253,10 +253,10 @@ def forecast(
     accuracy = forecast_accuracy(snapshots, scope.pipeline, scope.timelines, scope.now)
     result = rounded({"forecast": rows, "accuracy": accuracy})
     if as_json:
-        click.echo(to_json(result))
+        echo(to_json(result))
     else:
         tables = forecast_tables(result["forecast"], result["accuracy"], by)
-        click.echo(render_tables(tables, scope.pipeline.config.currency))
+        echo(render_tables(tables, scope.pipeline.config.currency))
 
 
 def build_subset(data: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from pipeline_tui.cli.base import ID_ARGUMENT, Context, cli, parse_assignments, report
+from pipeline_tui.cli.base import ID_ARGUMENT, Context, cli, echo, parse_assignments, report
 from pipeline_tui.core.errors import ExitCode, SyncError
 from pipeline_tui.sync.doctor import CLONE_SETUP, run_checks
 from pipeline_tui.sync.exchange import sync
@@ -32,10 +32,10 @@ def sync_cmd(obj: Context, as_json: bool, remote: str | None) -> None:
         result = sync(ws.root, remote=remote)
     except SyncError as exc:
         if as_json:
-            click.echo(to_json({"status": "error", "error": exc.reason, "message": str(exc)}))
+            echo(to_json({"status": "error", "error": exc.reason, "message": str(exc)}))
         report(str(exc))
         sys.exit(exc.exit_code)
-    click.echo(to_json(result.to_json()) if as_json else result.summary())
+    echo(to_json(result.to_json()) if as_json else result.summary())
     if result.conflicts:
         sys.exit(ExitCode.PROBLEMS)
 
@@ -63,7 +63,7 @@ def resolve_cmd(
         raise click.UsageError("choose one of --ours and --theirs")
     side: Side | None = "ours" if ours else "theirs" if theirs else None
     outcome = resolve(obj.workspace(), opp_id, side, parse_assignments(values))
-    click.echo(to_json(outcome.to_json()) if as_json else outcome.message)
+    echo(to_json(outcome.to_json()) if as_json else outcome.message)
 
 
 @cli.command("doctor")
@@ -77,15 +77,15 @@ def doctor_cmd(obj: Context, fix: bool, as_json: bool) -> None:
     """
     results = run_checks(obj.workspace(), fix=fix)
     if as_json:
-        click.echo(to_json([r.to_json() for r in results]))
+        echo(to_json([r.to_json() for r in results]))
     else:
         marks = {"ok": "ok  ", "warning": "warn", "error": "FAIL"}
         for result in results:
-            click.echo(f"[{marks[result.status]}] {result.name}: {result.message}")
+            echo(f"[{marks[result.status]}] {result.name}: {result.message}")
             if result.fixed:
-                click.echo(f"       fixed: {result.fixed}")
+                echo(f"       fixed: {result.fixed}")
         if any(r.status == "error" and r.fix is not None for r in results) and not fix:
-            click.echo(f"Run `{CLONE_SETUP}` to repair what can be repaired.")
+            echo(f"Run `{CLONE_SETUP}` to repair what can be repaired.")
     if any(r.status == "error" for r in results):
         sys.exit(ExitCode.PROBLEMS)
 
@@ -99,5 +99,5 @@ def merge_driver_cmd(base: Path, current: Path, other: Path, name: str) -> None:
     """Git's merge driver for opportunity files (`%O %A %B %P`); see docs/sync.md."""
     outcome = run_driver(base, current, other, name or current.name)
     for message in outcome.messages:
-        click.echo(message, err=True)
+        echo(message, err=True)
     sys.exit(outcome.exit_code)

@@ -11,7 +11,7 @@ import math
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import PurePosixPath
-from typing import Any
+from typing import Any, TypeGuard
 
 from pipeline_tui.core.config import PipelineConfig, Stage
 from pipeline_tui.core.model import Problem, Severity, get_dotted, is_filled, jsonable
@@ -142,7 +142,7 @@ def config_problems(data: Any, path: str, locate: Locator = no_line) -> list[Pro
     return problems
 
 
-def _is_real(value: Any) -> bool:
+def _is_real(value: Any) -> TypeGuard[int | float]:
     """An int, or a finite float (infinity is reported once, as not finite)."""
     if isinstance(value, bool):
         return False

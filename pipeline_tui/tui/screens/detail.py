@@ -25,6 +25,7 @@ from pipeline_tui.core.config import PipelineConfig
 from pipeline_tui.core.model import KNOWN_FIELDS, Opportunity, jsonable
 from pipeline_tui.core.timeline import Timeline
 from pipeline_tui.i18n import _
+from pipeline_tui.terminal_text import printable
 from pipeline_tui.tui.formatting import full_amount, short_date
 from pipeline_tui.tui.profile import completeness
 
@@ -95,13 +96,15 @@ class DetailScreen(Screen[None]):
 
     def paint(self) -> None:
         record = self.record
-        self.title = record.title
+        self.title = printable(record.title)
         self.sub_title = record.id + (f" · {_('deleted or unreadable')}" if self.gone else "")
         self._set("summary", _("Summary"), self._summary())
         self._set("warnings", _("Problems"), self._warnings())
         self._set("fields", _("Fields"), self._fields())
         self._set("activities", _("Activities"), self._activities())
-        self._set("notes", _("Notes"), Text(record.notes.rstrip()) if record.notes else None)
+        self._set(
+            "notes", _("Notes"), Text(printable(record.notes.rstrip())) if record.notes else None
+        )
         self._set("timeline", _("Stage timeline"), self._timeline())
         self._set("audit", _("Field changes"), self._audit())
 
@@ -119,12 +122,12 @@ class DetailScreen(Screen[None]):
         table = Table.grid(padding=(0, 2))
         table.add_column(style="bold", no_wrap=True)
         table.add_column()
-        table.add_row(_("Account"), record.account)
+        table.add_row(_("Account"), printable(record.account))
         table.add_row(_("Stage"), self._stage_line())
         table.add_row(
             _("Amount"), full_amount(record.amount, record.currency or self.config.currency)
         )
-        table.add_row(_("Owner"), record.owner or "—")
+        table.add_row(_("Owner"), printable(record.owner or "—"))
         table.add_row(_("Next step"), self._next_step())
         share, missing = completeness(record, self.config)
         if share is not None:
@@ -167,7 +170,7 @@ class DetailScreen(Screen[None]):
         step = self.record.next_step
         if step is None or (step.action is None and step.due is None):
             return Text("—", style="dim")
-        text = Text(step.action or "")
+        text = Text(printable(step.action or ""))
         if step.due is not None:
             overdue = step.due < self.now().date() and self.config.is_open(self.record.stage)
             text.append(
@@ -184,7 +187,7 @@ class DetailScreen(Screen[None]):
         for key, value in self.record.data.items():
             if key in _SKIP:
                 continue
-            label = Text(str(key))
+            label = Text(printable(str(key)))
             if key not in KNOWN_FIELDS:
                 label.append(" (" + _("custom") + ")", style="dim italic")
             table.add_row(label, _plain(value))
@@ -200,7 +203,10 @@ class DetailScreen(Screen[None]):
         table.add_column(_("Note"), ratio=1)
         for activity in sorted(self.record.activities, key=lambda a: a.at, reverse=True):
             table.add_row(
-                short_date(activity.at), _(activity.kind), activity.by or "", activity.note or ""
+                short_date(activity.at),
+                _(activity.kind),
+                printable(activity.by or ""),
+                printable(activity.note or ""),
             )
         return table
 
@@ -222,7 +228,7 @@ class DetailScreen(Screen[None]):
                 interval.entered.date().isoformat(),
                 left,
                 f"{interval.days(now):.1f}",
-                (interval.author or "") + (" *" if interval.uncommitted else ""),
+                printable(interval.author or "") + (" *" if interval.uncommitted else ""),
             )
         return table
 
@@ -237,8 +243,8 @@ class DetailScreen(Screen[None]):
         for change in reversed(self.timeline.changes):
             table.add_row(
                 change.at.date().isoformat(),
-                change.author,
-                change.field,
+                printable(change.author),
+                printable(change.field),
                 Group(
                     Text.assemble((_short(change.old), "red"), " → ", (_short(change.new), "green"))
                 ),
@@ -275,6 +281,11 @@ class DetailScreen(Screen[None]):
 
 
 def _plain(value: Any) -> str:
+    """A field value as one line of text, control characters escaped."""
+    return printable(_text(value))
+
+
+def _text(value: Any) -> str:
     if isinstance(value, datetime):
         return short_date(value)
     value = jsonable(value)
