@@ -24,7 +24,6 @@ from pipeline_tui.cli.base import (
 from pipeline_tui.cli.history import list_json
 from pipeline_tui.core.errors import ExitCode, NotFound
 from pipeline_tui.core.model import ACTIVITY_KINDS, Opportunity, Pipeline, jsonable
-from pipeline_tui.core.validation import MAX_AMOUNT
 from pipeline_tui.edits.workspace import Change
 from pipeline_tui.storage.layout import LAYOUTS, Layout
 from pipeline_tui.sync.setup import init_pipeline
@@ -54,9 +53,7 @@ def init(obj: Context, directory: Path, layout: Layout) -> None:
 @click.argument("title")
 @click.option("--account", required=True, help="The customer company.")
 @click.option(
-    "--amount",
-    type=click.FloatRange(min=0, max=MAX_AMOUNT),
-    help="Deal value (a number >= 0, at most 10^15).",
+    "--amount", type=click.FloatRange(min=0), help="Deal value (a number >= 0, at most 10^15)."
 )
 @click.option("--owner", help="Who owns the deal (a name from the team in pipeline.yaml).")
 @click.option("--source", help="Lead source, one of pipeline.yaml sources.")
