@@ -20,6 +20,7 @@ from typing import Any
 import click
 
 from pipeline_tui.cli.base import Context, cli, echo, parse_when, report
+from pipeline_tui.core.errors import ExitCode
 from pipeline_tui.core.model import Pipeline
 from pipeline_tui.edits.workspace import Workspace, now
 from pipeline_tui.history import AsOfMemo, load_timelines, pipeline_as_of
@@ -51,7 +52,7 @@ SECTION_NAMES = (
     "hygiene",
 )
 #: ``pipeline stale`` exits with this when something is stale, so cron or CI can alert.
-STALE_EXIT = 3
+STALE_EXIT = ExitCode.STALE
 
 
 @dataclass(frozen=True)
@@ -199,7 +200,8 @@ AS_OF_OPTION = click.option(
 def stale(ctx: click.Context, as_of: str | None, owner: str | None, as_json: bool) -> None:
     """The escalation list: stale deals with owner, manager, why and days.
 
-    Exits 0 when nothing is stale and 3 when something is (for cron or CI).
+    Exits 0 when nothing is stale and 4 when something is (for cron or CI): a code
+    nothing else uses, so a job tells "stale deals" from "git or repository trouble" (3).
     """
     from pipeline_tui.reports.build import rounded
     from pipeline_tui.reports.tables import render_text

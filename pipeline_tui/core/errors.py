@@ -18,6 +18,8 @@ class ExitCode(IntEnum):
     PROBLEMS = 1
     USAGE = 2
     REPO = 3
+    STALE = 4
+    """``pipeline stale`` found stale deals: not an error, a finding a cron job acts on."""
 
 
 class PipelineError(Exception):

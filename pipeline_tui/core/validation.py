@@ -139,7 +139,33 @@ def config_problems(data: Any, path: str, locate: Locator = no_line) -> list[Pro
         problems.append(
             Problem(path, "at least one stage must be open (not terminal)", None, "stages")
         )
+    problems.extend(_outcome_problems(data["stages"], path, locate))
     return problems
+
+
+def _outcome_problems(
+    stages: Sequence[Mapping[str, Any]], path: str, locate: Locator
+) -> list[Problem]:
+    """``close won`` and ``close lost`` need two terminal stages, the won one more probable.
+
+    Without them ``close lost`` would commit a deal into an open stage (or
+    into the won one) with a lost reason: the config is refused instead.
+    """
+    terminal = [s for s in stages if s.get("terminal")]
+    chances = {float(s.get("probability", 0) or 0) for s in terminal}
+    if len(terminal) >= 2 and len(chances) >= 2:
+        return []
+    line = _line(locate, ["stages"])
+    return [
+        Problem(
+            path,
+            "needs a won and a lost stage: two stages with `terminal: true`, the won one "
+            "with the higher probability (e.g. {name: won, probability: 1.0, terminal: true} "
+            "and {name: lost, probability: 0.0, terminal: true})",
+            line,
+            "stages",
+        )
+    ]
 
 
 def _is_real(value: Any) -> TypeGuard[int | float]:

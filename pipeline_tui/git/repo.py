@@ -138,25 +138,34 @@ class GitRepo:
 
     def check_ready(self) -> None:
         """Refuse to write in the middle of a merge, rebase, cherry-pick or revert."""
-        states = {
-            "MERGE_HEAD": "a merge",
-            "rebase-merge": "a rebase",
-            "rebase-apply": "a rebase",
-            "CHERRY_PICK_HEAD": "a cherry-pick",
-            "REVERT_HEAD": "a revert",
-        }
-        for marker, what in states.items():
-            if (self.git_dir / marker).exists():
-                raise RepoError(
-                    f"the repository is in the middle of {what}: finish it "
-                    "(or abort it) with git before changing the pipeline"
-                )
+        self.check_no_operation()
         head = (self.git_dir / "HEAD").read_text(encoding="utf-8", errors="replace")
         if not head.startswith("ref:"):
             raise RepoError(
                 "HEAD is detached (no branch is checked out), so a commit would be "
                 "lost: run `git switch main` (or your branch) first"
             )
+
+    def check_no_operation(self) -> None:
+        """Refuse while a git merge, rebase, cherry-pick or revert is half-finished.
+
+        The message names the commands that finish or abort it; it comes before
+        any "HEAD is detached" check, since a rebase detaches HEAD too.
+        """
+        states = {
+            "MERGE_HEAD": ("a merge", "merge"),
+            "rebase-merge": ("a rebase", "rebase"),
+            "rebase-apply": ("a rebase", "rebase"),
+            "CHERRY_PICK_HEAD": ("a cherry-pick", "cherry-pick"),
+            "REVERT_HEAD": ("a revert", "revert"),
+        }
+        for marker, (what, command) in states.items():
+            if (self.git_dir / marker).exists():
+                raise RepoError(
+                    f"{what} is in progress: finish it with `git {command} --continue` "
+                    f"(after `git add` of the fixed files) or abort it with "
+                    f"`git {command} --abort`, then run the pipeline command again"
+                )
 
     def head(self) -> str | None:
         try:
