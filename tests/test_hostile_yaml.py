@@ -68,9 +68,7 @@ def test_a_guard_miss_costs_nothing_and_ordinary_text_passes() -> None:
     assert check_text(few) is None
 
 
-def test_a_bomb_is_refused_by_an_edit_before_ruamel_round_trip(
-    repo: Path, run_cli: RunCli
-) -> None:
+def test_a_bomb_is_refused_by_an_edit_before_ruamel_round_trip(repo: Path, run_cli: RunCli) -> None:
     path = put(repo, "bomb", alias_bomb())
     before = path.read_bytes()
     result = run_cli("set", "bomb", "amount=5")

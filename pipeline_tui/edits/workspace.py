@@ -9,6 +9,7 @@ one commit, and put the old bytes back if the commit fails.
 
 from __future__ import annotations
 
+import os
 import re
 import secrets
 import string
@@ -353,8 +354,16 @@ def _restore(path: Path, old: str | None) -> None:
     """Put the file back as it was before a write whose commit failed."""
     if old is None:
         path.unlink(missing_ok=True)
-    else:
+        return
+    try:
         atomic_write(path, old)
+    except OSError:
+        # no room for a temp file (the disk filled up): overwrite in place from
+        # memory; truncating first frees the new version's blocks for the old
+        with path.open("wb") as handle:
+            handle.write(old.encode("utf-8"))
+            handle.flush()
+            os.fsync(handle.fileno())
 
 
 def _nest(fields: Mapping[str, Any]) -> dict[str, Any]:

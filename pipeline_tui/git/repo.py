@@ -22,7 +22,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING
 
-from pipeline_tui.core.errors import RepoError, SyncError
+from pipeline_tui.core.errors import RepoError, SyncError, write_failed
 
 if TYPE_CHECKING:  # GitPython is imported lazily: it costs ~100 ms at start-up
     import git
@@ -177,7 +177,7 @@ class GitRepo:
     def is_dirty(self, path: Path) -> bool:
         """Whether ``path`` differs from HEAD (staged or not) or is untracked."""
         rel = self._rel(path)
-        return bool(self.repo.git.status("--porcelain", "--", rel))
+        return bool(self.repo.git.status("--porcelain", "--", rel, env=_NO_OPTIONAL_LOCKS))
 
     def uncommitted_paths(self, under: Path) -> set[Path]:
         """Files below ``under`` that differ from HEAD (staged or not) or are untracked.
@@ -186,7 +186,12 @@ class GitRepo:
         with an "uncommitted" badge, and asking file by file would not scale.
         """
         out = self.repo.git.status(
-            "--porcelain", "-z", "--untracked-files=all", "--", self._rel(under)
+            "--porcelain",
+            "-z",
+            "--untracked-files=all",
+            "--",
+            self._rel(under),
+            env=_NO_OPTIONAL_LOCKS,
         )
         found: set[Path] = set()
         entries = iter(out.split("\0"))
@@ -227,7 +232,11 @@ class GitRepo:
     def write_lock(self) -> Iterator[None]:
         """Serialize pipeline writers (two ``pipeline set`` at the same moment both land)."""
         lock_path = self.git_dir / LOCK_NAME
-        with lock_path.open("a") as handle:
+        try:
+            handle = lock_path.open("a")
+        except OSError as exc:  # a read-only file system, a full disk: one line, exit 3
+            raise write_failed(lock_path, exc) from exc
+        with handle:
             deadline = time.monotonic() + _LOCK_TIMEOUT_S
             while True:
                 try:
@@ -631,10 +640,20 @@ def _fast_import_commit(branch: str, commit: PastCommit) -> bytes:
     return b"".join(parts)
 
 
+#: ``git status`` only reads, but by default refreshes the index (taking
+#: ``index.lock``): on a full disk or a read-only file system that write fails.
+_NO_OPTIONAL_LOCKS = {"GIT_OPTIONAL_LOCKS": "0"}
+
+
 def _explain(command: str, stderr: str) -> str:
     """One readable line for a failed git command."""
     text = " ".join(line.strip() for line in stderr.strip().splitlines() if line.strip())
     text = text.removeprefix("stderr:").strip().strip("'").strip()
+    lowered = text.lower()
+    if "no space left" in lowered or "out of diskspace" in lowered:
+        return f"no space left on device: git {command} could not write ({text})"
+    if "read-only file system" in lowered:
+        return f"read-only file system: git {command} could not write ({text})"
     if "index.lock" in text:
         return (
             "git's index is locked by another process (.git/index.lock); "
