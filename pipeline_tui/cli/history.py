@@ -108,12 +108,12 @@ def list_json(
         stays = current_stays(root, pipeline, progress=progress, now=now)
     lines = []
     for record in records:
-        stay = stays[record.id]
+        stay = stays[record.id]  # None: began before a shallow clone's history
         extra = json.dumps(
             {
                 "path": record.path,
-                "stage_entered": stay.entered.isoformat(),
-                "days_in_stage": stay.days(now),
+                "stage_entered": stay.entered.isoformat() if stay else None,
+                "days_in_stage": stay.days(now) if stay else None,
             },
             ensure_ascii=False,
         )

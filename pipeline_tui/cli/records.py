@@ -19,12 +19,14 @@ from pipeline_tui.cli.base import (
     output_options,
     parse_assignments,
     parse_when,
+    report,
     report_problems,
 )
 from pipeline_tui.cli.history import list_json
 from pipeline_tui.core.errors import ExitCode, NotFound
 from pipeline_tui.core.model import ACTIVITY_KINDS, Opportunity, Pipeline, jsonable
 from pipeline_tui.edits.workspace import Change
+from pipeline_tui.git.shallow import SHALLOW_NOTE, boundaries
 from pipeline_tui.storage.layout import LAYOUTS, Layout
 from pipeline_tui.sync.setup import init_pipeline
 from pipeline_tui.tabular import Format, render_rows, to_json
@@ -144,6 +146,8 @@ def list_cmd(
     else:
         echo(render_rows([flat_row(r) for r in records], LIST_COLUMNS, fmt))
     report_problems(pipeline.problems)
+    if boundaries(ws.root):
+        report(SHALLOW_NOTE)
 
 
 @cli.command("set")

@@ -23,6 +23,7 @@ from pipeline_tui.cli.base import Context, cli, echo, parse_when, report
 from pipeline_tui.core.errors import ExitCode
 from pipeline_tui.core.model import Pipeline
 from pipeline_tui.edits.workspace import Workspace, now
+from pipeline_tui.git.shallow import SHALLOW_NOTE, boundaries
 from pipeline_tui.history import AsOfMemo, load_timelines, pipeline_as_of
 from pipeline_tui.i18n import set_language
 from pipeline_tui.reports.metrics.forecast import forecast_accuracy, month_starts, weighted_forecast
@@ -103,6 +104,8 @@ def load_scope(
         count = len({p.path for p in pipeline.problems if p.severity == "error"})
         if count:
             report(f"{count} file(s) with errors left out of the numbers (see `pipeline validate`)")
+    if boundaries(workspace.root):
+        report(SHALLOW_NOTE)
     return Scope(workspace, scoped(pipeline, owner, source), timelines, when or current)
 
 

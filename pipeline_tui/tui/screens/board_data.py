@@ -24,6 +24,7 @@ from pipeline_tui.core.errors import PipelineError
 from pipeline_tui.core.model import Opportunity, Pipeline, Problem
 from pipeline_tui.core.timeline import Timeline
 from pipeline_tui.edits.workspace import Change, Workspace
+from pipeline_tui.git.shallow import boundaries
 from pipeline_tui.i18n import _
 from pipeline_tui.tui.live import Snapshot, apply_file_changes, compare, take_snapshot
 
@@ -121,7 +122,10 @@ class BoardData(Screen[None]):
     def _history_loaded(self, timelines: dict[str, Timeline]) -> None:
         self.timelines = timelines
         self.history_loaded = True
-        self._set_status("")
+        shallow = boundaries(self.workspace.root)
+        self._set_status(
+            _("shallow history: stage days unknown (git fetch --unshallow)") if shallow else ""
+        )
         self.paint()
         self._sync_detail()
 
