@@ -133,7 +133,8 @@ def test_stale_findings_exit_with_their_own_code(run_cli: RunCli, repo: Path) ->
     result = run_cli("new", "Old", "--account", "ACME", "--id", "old", "--at", "2020-01-01")
     assert result.exit_code == 0, result.stderr
     result = run_cli("stale")
-    assert result.exit_code == ExitCode.STALE == 4
+    assert result.exit_code == ExitCode.STALE
+    assert int(ExitCode.STALE) == 4
     assert "old" in result.stdout
     codes = {code.value for code in ExitCode}
     assert len(codes) == len(ExitCode)  # nothing else uses 4

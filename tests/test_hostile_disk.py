@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from click.testing import Result
 
 from pipeline_tui.core.errors import ExitCode, WriteFailed
 from pipeline_tui.storage import files
@@ -50,10 +51,10 @@ def fill(disk: Path, leave: int) -> None:
 
 
 def cli_on(repo: Path, run_cli: RunCli) -> RunCli:
-    def run(*args: str) -> object:
+    def run(*args: str) -> Result:
         return run_cli("--repo", str(repo), *args)
 
-    return run  # type: ignore[return-value]
+    return run
 
 
 def test_atomic_write_names_enospc_and_leaves_the_file(
@@ -77,19 +78,19 @@ def test_full_disk_is_one_line_and_the_deal_stays_as_it_was(
 ) -> None:
     repo = init_pipeline(small_disk / "deals", layout="flat")
     run = cli_on(repo, run_cli)
-    assert run("new", "Rollout", "--account", "ACME", "--id", "acme").exit_code == 0  # type: ignore[attr-defined]
+    assert run("new", "Rollout", "--account", "ACME", "--id", "acme").exit_code == 0
     path = repo / deal_rel(repo, "acme")
     before, commits = path.read_bytes(), commit_count(repo)
     fill(small_disk, leave)
     result = run("set", "acme", "notes=" + "x" * 6000)
-    out = result.stdout + result.stderr  # type: ignore[attr-defined]
+    out = result.stdout + result.stderr
     assert "Traceback" not in out
-    if result.exit_code == 0:  # type: ignore[attr-defined]
+    if result.exit_code == 0:
         assert commit_count(repo) == commits + 1
         assert path.read_bytes() == git(repo, "show", f"HEAD:{deal_rel(repo, 'acme')}").encode()
     else:
-        assert result.exit_code == ExitCode.REPO  # type: ignore[attr-defined]
-        [line] = result.stderr.splitlines()  # type: ignore[attr-defined]
+        assert result.exit_code == ExitCode.REPO
+        [line] = result.stderr.splitlines()
         assert line.startswith("pipeline: ")
         assert path.read_bytes() == before
         assert commit_count(repo) == commits
@@ -98,12 +99,12 @@ def test_full_disk_is_one_line_and_the_deal_stays_as_it_was(
 def test_read_only_file_system_is_one_line(small_disk: Path, run_cli: RunCli) -> None:
     repo = init_pipeline(small_disk / "deals", layout="flat")
     run = cli_on(repo, run_cli)
-    assert run("new", "Rollout", "--account", "ACME", "--id", "acme").exit_code == 0  # type: ignore[attr-defined]
+    assert run("new", "Rollout", "--account", "ACME", "--id", "acme").exit_code == 0
     path = repo / deal_rel(repo, "acme")
     before = path.read_bytes()
     subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
     result = run("set", "acme", "amount=5")
-    assert result.exit_code == ExitCode.REPO  # type: ignore[attr-defined]
-    [line] = result.stderr.splitlines()  # type: ignore[attr-defined]
+    assert result.exit_code == ExitCode.REPO
+    [line] = result.stderr.splitlines()
     assert "read-only file system" in line
     assert path.read_bytes() == before

@@ -22,18 +22,28 @@ PEAK_KIB = 1024 * 1024
 
 HEAD = "id: x\ntitle: T\naccount: A\nstage: lead\n"
 
+ODD_AMOUNTS = [
+    "1e309", "-1e309", ".inf", ".nan", "1e308", "0x" + "f" * 400, "!!int zz", "!!float x",
+    "2026-13-45", "!!timestamp 99999-01-01", "!!binary ==", "!!python/object:os.system x",
+    "&a [*a]", "*undefined", "{? [a]: 1}", "!!set {a}",
+]  # fmt: skip
+
+any_character = st.characters(min_codepoint=0, max_codepoint=0x10FFFF, exclude_categories=["Cs"])
+
+
+def block_nesting(depth: int) -> str:
+    return HEAD + "notes:\n" + "".join("  " * i + "- a\n" for i in range(depth))
+
+
 adversarial_texts = st.one_of(
     st.builds(alias_bomb, st.integers(1, 12)),
     st.builds(deep_nesting, st.integers(1, 1000)),
-    st.integers(1, 400).map(lambda n: HEAD + "notes:\n" + "".join("  " * i + "- a\n" for i in range(n))),
+    st.builds(block_nesting, st.integers(1, 400)),
     st.integers(1, 6000).map(lambda n: HEAD + f"amount: {'9' * n}\n"),
-    st.sampled_from(["1e309", "-1e309", ".inf", ".nan", "1e308", "0x" + "f" * 400, "!!int zz", "!!float x",
-                     "2026-13-45", "!!timestamp 99999-01-01", "!!binary ==", "!!python/object:os.system x",
-                     "&a [*a]", "*undefined", "{? [a]: 1}", "!!set {a}"]).map(lambda v: HEAD + f"amount: {v}\n"),
-    st.text(st.characters(min_codepoint=0, max_codepoint=0x10FFFF, exclude_categories=("Cs",)),
-            max_size=200).map(lambda t: HEAD + "title: " + repr(t) + "\n"),
+    st.sampled_from(ODD_AMOUNTS).map(lambda v: HEAD + f"amount: {v}\n"),
+    st.text(any_character, max_size=200).map(lambda t: HEAD + "title: " + repr(t) + "\n"),
     st.text(alphabet="[]{}&*!|>-?:,#'\"\n \t\\abc01", max_size=400),
-)  # fmt: skip
+)
 
 encodings = st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "latin-1", "cp1252"])
 

@@ -23,6 +23,6 @@ async def test_header_names_shallow_history_and_cards_have_no_days(
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         board = board_of(pilot)
-        assert "git fetch --unshallow" in board.sub_title
+        assert "git fetch --unshallow" in str(board.sub_title)
         days = [card.days for column in board.columns for card in column.cards]
         assert days and all(day is None for day in days)

@@ -35,7 +35,7 @@ async def test_cards_and_detail_escape_control_characters(deals: Path) -> None:
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, DetailScreen)
-        assert "\\u001b" in app.screen.title
+        assert "\\u001b" in str(app.screen.title)
         detail_text = app.export_screenshot()
         for char in RAW:
             assert char not in detail_text
