@@ -101,7 +101,7 @@ def measure(rows: int, repeat: int, work: Path) -> list[Row]:
     write_export(stamps, rows, timestamps=True)
     history_s, root = best_import(work, dates, ["--history"], repeat)
     stamps_s, _ = best_import(work, stamps, ["--history"], repeat)
-    plain_s, _ = best_import(work, dates, [], repeat)
+    plain_s, _ = best_import(work, dates, ["--no-history"], repeat)
     again = [*PIPELINE, "--repo", str(root), "import", str(dates), *IMPORT_ARGS, "--history"]
     reimport_s = min(timed(again, work) for _ in range(repeat))
     export = [*PIPELINE, "--repo", str(root), "export", "-o", str(work / "out.csv")]

@@ -39,7 +39,7 @@ async def main(root, mode, moves):
     app = PipelineApp(Workspace(Path(root)), poll_interval=0)
     async with app.run_test(size=(160, 48)) as pilot:
         board = None
-        while board is None or not board.loaded:
+        while board is None or not board.state.loaded:
             await asyncio.sleep(0.005)
             try:
                 board = app.board
@@ -48,7 +48,7 @@ async def main(root, mode, moves):
         await pilot.pause()
         print("painted", flush=True)
         print(f"paintcpu {time.process_time():.4f}", flush=True)
-        while not board.history_loaded:
+        while not board.state.history_loaded:
             await asyncio.sleep(0.01)
         await pilot.pause()
         print("history", flush=True)
@@ -56,20 +56,22 @@ async def main(root, mode, moves):
             return
         for _ in range(moves):
             record, target = movable(board)
-            board._select(record.stage, 0, record.id)
+            board.show(board.state.select(record.stage, 0, record.id))
             await pilot.pause()
             start = time.perf_counter()
             await pilot.press("shift+right")
+            await app.workers.wait_for_complete()  # the write runs in a worker
             await pilot.pause()
             elapsed = time.perf_counter() - start
-            assert board.active_stage == target, (board.active_stage, target)
+            assert board.state.active_stage == target, (board.state.active_stage, target)
             print(f"move {elapsed:.4f}", flush=True)
 
 def movable(board):
-    config = board.config
-    for record in board.pipeline.opportunities:
+    state = board.state
+    config = state.config
+    for record in state.pipeline.opportunities:
         target = config.next_open_stage(record.stage, 1)
-        if target and not board.workspace.missing_for(record, target):
+        if target and not state.workspace.missing_for(record, target):
             return record, target
     raise SystemExit("no movable deal")
 

@@ -19,7 +19,6 @@ from functools import cache
 from pathlib import Path
 
 DOMAIN = "pipeline_tui"
-SUPPORTED = ("en", "zh_CN")
 _LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 _language: str | None = None
 
@@ -51,6 +50,16 @@ def _(message: str) -> str:
     if language == "en":
         return message
     return catalog(language).get(message) or message
+
+
+def N_(message: str) -> str:  # noqa: N802 (gettext's name for "translate later")
+    """Mark ``message`` as a msgid to translate where it is shown, not where it is defined.
+
+    For class attributes and tables built on import (key bindings, report
+    sections): translated then, they would keep the language of whichever
+    module imported first.
+    """
+    return message
 
 
 @cache

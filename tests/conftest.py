@@ -36,6 +36,7 @@ def git_identity(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
         "GIT_AUTHOR_DATE",
         "GIT_COMMITTER_DATE",
         "PIPELINE_REPO",
+        "PIPELINE_NOW",
         "GIT_DIR",
         "GIT_WORK_TREE",
     ):

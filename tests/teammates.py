@@ -7,8 +7,13 @@ conflict markers anywhere, and each edit either present or reported.
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import subprocess
+import sys
+import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -121,3 +126,88 @@ def problems_of(mate: Mate) -> list[str]:
     """``validate``'s errors in a clone, as strings."""
     pipeline = mate.ws.load()
     return [str(p) for p in pipeline.problems if p.severity == "error"]
+
+
+# --------------------------------------------------------------------------- the storm
+
+
+def storm_team(base: Path, remote_url: str, size: int) -> tuple[Mate, list[Mate]]:
+    """The founder and ``size`` teammates, each with three unsent commits.
+
+    Every teammate creates two deals of their own and logs a call on the
+    shared deal: new files that never collide, plus one file everyone edits,
+    which only the merge driver can combine.
+    """
+    alice = founder(base, remote_url)
+    mates = [join(base, remote_url, f"Mate{number:02d}") for number in range(1, size + 1)]
+    for mate in mates:
+        ws = mate.ws
+        for k in (1, 2):
+            ws.create(f"{mate.name} deal {k}", f"{mate.name} Ltd", opp_id=storm_deal(mate, k))
+        ws.log(DEAL, "call", f"{mate.name} called Jane")
+    return alice, mates
+
+
+def storm_deal(mate: Mate, k: int) -> str:
+    return f"{mate.name.lower()}-deal-{k}"
+
+
+@dataclass(frozen=True)
+class Landed:
+    """One ``pipeline sync --json`` process of a storm: exit code, its JSON, its stderr."""
+
+    mate: Mate
+    code: int
+    report: dict[str, Any]
+    stderr: str
+    seconds: float  # from the start of the storm until this process ended
+
+
+def storm(mates: Sequence[Mate], sync_timeout: float, deadline: float) -> list[Landed]:
+    """All ``mates`` run ``python -m pipeline_tui sync --json`` at once, as real processes.
+
+    Every process is started before any is waited on; each is killed if the
+    whole storm outlives ``deadline`` seconds, so a hang fails instead of blocking.
+    """
+    env = {k: v for k, v in os.environ.items() if k != "PIPELINE_REPO"}
+    command = [sys.executable, "-m", "pipeline_tui", "sync", "--json"]
+    command += ["--timeout", str(sync_timeout)]
+    start = time.monotonic()
+    procs = [
+        subprocess.Popen(
+            command,
+            cwd=mate.root,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for mate in mates
+    ]
+    landed: list[Landed] = []
+    try:
+        for mate, proc in zip(mates, procs, strict=True):
+            left = max(0.1, deadline - (time.monotonic() - start))
+            out, err = proc.communicate(timeout=left)
+            report = json.loads(out) if out.strip() else {}
+            landed.append(Landed(mate, proc.returncode, report, err, time.monotonic() - start))
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    return landed
+
+
+def storm_landed(base: Path, remote_url: str, alice: Mate, mates: Sequence[Mate]) -> None:
+    """Every storm edit is on the remote, once; every clone is valid and free of markers."""
+    remote = join(base, remote_url, "Checker")  # a fresh clone shows exactly what the remote has
+    deals = sorted(o.id for o in remote.ws.load().opportunities)
+    expected = sorted({DEAL} | {storm_deal(m, k) for m in mates for k in (1, 2)})
+    assert deals == expected, f"the remote has {len(deals)} of {len(expected)} deals"
+    notes = sorted(a["note"] for a in remote.field("activities"))
+    assert notes == sorted(f"{m.name} called Jane" for m in mates)
+    everyone = [alice, *mates, remote]
+    for mate in everyone:
+        assert problems_of(mate) == [], mate.name
+    no_markers(*everyone)

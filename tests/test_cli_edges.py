@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline_tui.yaml.read import parse_scalar
+from pipeline_tui.cli.values import parse_scalar
 from tests.conftest import RunCli
 from tests.gitutil import commit_count, git, log
 

@@ -318,6 +318,7 @@ def test_every_command_module_is_registered() -> None:
         "sync",
         "resolve",
         "doctor",
+        "migrate",
         "import",
         "export",
         "hook",
@@ -325,5 +326,5 @@ def test_every_command_module_is_registered() -> None:
     }
     assert set(out.stdout.split()) == expected
     modules = Path(__file__).resolve().parents[1] / "pipeline_tui" / "cli"
-    command_modules = {p.stem for p in modules.glob("*.py")} - {"__init__", "base"}
+    command_modules = {p.stem for p in modules.glob("*.py")} - {"__init__", "base", "values"}
     assert command_modules == set(COMMAND_MODULES.values())

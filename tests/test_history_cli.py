@@ -32,7 +32,7 @@ def test_history_json_has_the_documented_shape(repo: Path, run_cli: RunCli) -> N
     created = new_deal(ws, "acme", day(0))
     moved = ws.move("acme", "qualified", at=day(1.5)).commit
     changed = ws.set_fields("acme", {"amount": 2000}, at=day(2)).commit
-    before = datetime.now(UTC)
+    before = datetime.now(UTC).replace(microsecond=0)  # the clock counts whole seconds
 
     result = run_cli("history", "acme", "--json")
     after = datetime.now(UTC)
@@ -89,7 +89,7 @@ def test_list_json_gains_stage_entered_and_days_in_stage(repo: Path, run_cli: Ru
     new_deal(ws, "acme", day(0))
     ws.move("acme", "proposal", at=day(4))
     new_deal(ws, "beta", day(1))
-    before = datetime.now(UTC)
+    before = datetime.now(UTC).replace(microsecond=0)  # the clock counts whole seconds
 
     rows = {r["id"]: r for r in json.loads(run_cli("list", "--json").output)}
 

@@ -149,9 +149,13 @@ def test_duplicate_rows_are_refused_after_the_first() -> None:
     assert "identical cells" in identical.errors[0].message
 
 
-def test_dates_out_of_order_are_refused() -> None:
+def test_dates_out_of_order_are_kept_and_reconciled() -> None:
+    """Back-filled CRM data closes before it was engaged or created: kept, never refused."""
     result = mapped("title,account,stage,engage_date,close_date\nA,B,won,2017-03-05,2017-03-01\n")
-    assert [(p.row, p.column) for p in result.errors] == [(2, "close_date")]
+    assert result.errors == []
+    (row,) = result.rows
+    assert row.adjusted == "created moved to the close date"
+    assert [(e.when.date().isoformat(), e.stage) for e in row.events] == [("2017-03-01", "won")]
 
 
 @pytest.mark.parametrize(
@@ -210,8 +214,11 @@ def test_a_date_only_step_on_the_day_of_a_timed_creation_is_in_order() -> None:
         "A,B,won,2017-01-10T15:00:00,2017-01-10,2017-01-12T08:00:00\n"
         "C,D,won,2017-01-10T15:00:00,2017-01-09,2017-01-12\n"
     )
-    assert [(p.row, p.column) for p in result.errors] == [(3, "engage_date")]
-    (row,) = result.rows
+    assert result.errors == []
+    row, earlier = result.rows
+    assert row.adjusted is None  # the same day is in order
+    assert earlier.adjusted == "created moved to the engaged date"  # a day before: reconciled
+    assert earlier.fields["created"] == datetime(2017, 1, 9, tzinfo=UTC)
     whens = [e.when for e in row.events]
     assert whens == sorted(whens)
     # engaged "that day" cannot be placed before the 15:00 creation: it collapses into it

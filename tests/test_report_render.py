@@ -6,14 +6,16 @@ import csv
 import io
 from collections.abc import Iterator
 
+import click
 import pytest
 from wcwidth import wcswidth
 
 from pipeline_tui import i18n
-from pipeline_tui.reports.build import SECTIONS, TITLES, build_report, rounded, scoped
+from pipeline_tui.reports.build import build_report, rounded, scoped
 from pipeline_tui.reports.charts import terminal_charts
 from pipeline_tui.reports.html import render_html
 from pipeline_tui.reports.metrics.window import Window
+from pipeline_tui.reports.sections import SECTIONS
 from pipeline_tui.reports.tables import (
     format_cell,
     format_money,
@@ -47,7 +49,8 @@ def sample_report() -> dict[str, object]:
 
 def test_build_report_has_one_key_per_section_in_order() -> None:
     report = sample_report()
-    assert list(report) == [name.replace("-", "_") for name in SECTIONS]
+    assert list(report) == [section.key for section in SECTIONS]
+    assert "first_contact" in report
     assert report["summary"]["win_rate"] == 0.5  # type: ignore[index]
     partial = build_report(pipeline([]), {}, Window(), day(1), ["stale", "summary"])
     assert list(partial) == ["summary", "stale"]
@@ -83,7 +86,7 @@ def test_text_tables_align_chinese_by_display_width() -> None:
 def test_every_heading_and_label_is_translated_to_chinese() -> None:
     i18n.set_language("zh_CN")
     tables = section_tables(sample_report())
-    english_titles = set(TITLES.values())
+    english_titles = {section.title for section in SECTIONS}
     for table in tables:
         assert table.title not in english_titles
         for column in table.columns:
@@ -112,7 +115,10 @@ def test_markdown_and_html_and_charts() -> None:
     assert "Funnel" in charts and "\x1b[" not in charts
 
 
-def test_cli_section_names_match_the_report_sections() -> None:
-    from pipeline_tui.cli.report import SECTION_NAMES
+def test_cli_section_choices_are_the_report_sections() -> None:
+    from pipeline_tui.cli.report import report_command
 
-    assert tuple(SECTIONS) == SECTION_NAMES
+    choices = report_command.params[0].type
+    assert isinstance(choices, click.Choice)
+    assert tuple(choices.choices) == tuple(section.name for section in SECTIONS)
+    assert all(section.name in (report_command.help or "") for section in SECTIONS)

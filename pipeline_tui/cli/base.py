@@ -11,7 +11,6 @@ import importlib
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
@@ -24,11 +23,8 @@ from pipeline_tui.core.model import Problem
 from pipeline_tui.edits.workspace import Workspace
 from pipeline_tui.tabular import Format
 from pipeline_tui.terminal_text import printable
-from pipeline_tui.yaml.read import parse_scalar
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-LIST_COLUMNS = ("id", "title", "account", "stage", "amount", "owner", "source", "expected_close")
 
 
 @dataclass
@@ -52,8 +48,10 @@ COMMAND_MODULES: dict[str, str] = {
     "demo": "demo",
     "history": "history",
     **dict.fromkeys(("report", "stale", "forecast"), "report"),
-    **dict.fromkeys(("sync", "resolve", "doctor", "merge-driver"), "sync"),
-    **dict.fromkeys(("import", "export", "hook"), "dataio"),
+    **dict.fromkeys(("sync", "resolve", "doctor", "migrate", "merge-driver"), "sync"),
+    "import": "imports",
+    "export": "exports",
+    "hook": "hooks",
 }
 
 
@@ -119,54 +117,6 @@ def output_options(func: F) -> F:
         return func(*args, fmt=fmt, **kwargs)
 
     return wrapper  # type: ignore[return-value]
-
-
-def parse_when(value: str | None) -> datetime | None:
-    """``--at``: an ISO date or datetime; naive values are the local time zone."""
-    if value is None:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise click.BadParameter(
-            f"{value!r} is not an ISO date or datetime (e.g. 2026-11-20 or 2026-11-20T15:30)"
-        ) from None
-    if len(value) == 10:
-        parsed = datetime.combine(date.fromisoformat(value), time(0, 0))
-    if not GIT_FIRST.year <= parsed.year <= GIT_LAST.year:
-        raise click.BadParameter(_outside_git(value))
-    parsed = parsed if parsed.tzinfo else parsed.astimezone()
-    if not GIT_FIRST <= parsed <= GIT_LAST:
-        raise click.BadParameter(_outside_git(value))
-    return parsed
-
-
-#: The moments git can record as a commit date (it refuses the rest, or
-#: silently stores another year): the file and ``git log`` must agree.
-GIT_FIRST = datetime(1970, 1, 1, tzinfo=UTC)
-GIT_LAST = datetime(2099, 12, 31, 23, 59, 59, tzinfo=UTC)
-
-
-def _outside_git(value: str) -> str:
-    return (
-        f"{value!r} is outside the dates git can record: "
-        f"{GIT_FIRST:%Y-%m-%d} to {GIT_LAST:%Y-%m-%d} (UTC)"
-    )
-
-
-def parse_assignments(pairs: Iterable[str]) -> dict[str, Any]:
-    """``key=value`` pairs; see :func:`~pipeline_tui.yaml.read.parse_scalar` for the values."""
-    result: dict[str, Any] = {}
-    for pair in pairs:
-        key, sep, raw = pair.partition("=")
-        key = key.strip()
-        if not sep or not key or "" in key.split("."):
-            raise click.BadParameter(f"{pair!r}: expected key=value", param_hint="key=value")
-        try:
-            result[key] = parse_scalar(raw)
-        except ValueError as exc:
-            raise click.BadParameter(f"{pair!r}: {exc}", param_hint="key=value") from None
-    return result
 
 
 def complete_ids(ctx: click.Context, _param: click.Parameter, incomplete: str) -> list[str]:

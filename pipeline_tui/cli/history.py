@@ -10,13 +10,14 @@ import json
 import sys
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import click
 
 from pipeline_tui.cli.base import ID_ARGUMENT, Context, cli, echo, output_options
+from pipeline_tui.core import clock
 from pipeline_tui.core.errors import NotFound
 from pipeline_tui.core.model import Opportunity, Pipeline, jsonable
 from pipeline_tui.core.timeline import Timeline
@@ -38,7 +39,7 @@ def history(obj: Context, opp_id: str, fmt: Format) -> None:
     Deleted opportunities keep their history.
     """
     ws = obj.workspace()
-    now = datetime.now(UTC)
+    now = clock.now()
     with progress_bar() as progress:
         timeline = load_timeline(ws.root, opp_id, progress=progress, now=now)
     if timeline is None:
@@ -103,7 +104,7 @@ def list_json(
     One object per line.  The fields come as JSON text from the parse cache
     (``texts``, by path); only the history columns are encoded here.
     """
-    now = datetime.now(UTC)
+    now = clock.now()
     with progress_bar() as progress:
         stays = current_stays(root, pipeline, progress=progress, now=now)
     lines = []

@@ -17,12 +17,11 @@ from pipeline_tui.cli.base import (
     complete_stages,
     echo,
     output_options,
-    parse_assignments,
-    parse_when,
     report,
     report_problems,
 )
 from pipeline_tui.cli.history import list_json
+from pipeline_tui.cli.values import parse_assignments, parse_when
 from pipeline_tui.core.errors import ExitCode, NotFound
 from pipeline_tui.core.model import ACTIVITY_KINDS, Opportunity, Pipeline, jsonable
 from pipeline_tui.edits.workspace import Change

@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 import os
 import sys
+import textwrap
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,10 +20,12 @@ from typing import Any
 
 import click
 
-from pipeline_tui.cli.base import Context, cli, echo, parse_when, report
+from pipeline_tui.cli.base import Context, cli, echo, report
+from pipeline_tui.cli.values import parse_when
+from pipeline_tui.core.clock import now
 from pipeline_tui.core.errors import ExitCode
 from pipeline_tui.core.model import Pipeline
-from pipeline_tui.edits.workspace import Workspace, now
+from pipeline_tui.edits.workspace import Workspace
 from pipeline_tui.git.shallow import SHALLOW_NOTE, boundaries
 from pipeline_tui.history import AsOfMemo, load_timelines, pipeline_as_of
 from pipeline_tui.i18n import set_language
@@ -30,28 +33,11 @@ from pipeline_tui.reports.metrics.forecast import forecast_accuracy, month_start
 from pipeline_tui.reports.metrics.lifecycle import Timelines
 from pipeline_tui.reports.metrics.stale import stale_items
 from pipeline_tui.reports.metrics.window import Window
+from pipeline_tui.reports.sections import CHART_NAMES, NAMES, by_key
 from pipeline_tui.storage.files import atomic_write
 from pipeline_tui.tabular import to_json
 
 FORMATS = ("table", "json", "csv", "markdown")
-#: The report's sections, as on the command line (``reports.SECTIONS``, which a test checks).
-#: Spelled out so that loading the CLI for other commands does not import every metric,
-#: rapidfuzz and tabulate: the rendering and metric modules load when a report runs.
-SECTION_NAMES = (
-    "summary",
-    "sources",
-    "first-contact",
-    "stages",
-    "conversion",
-    "completeness",
-    "lost",
-    "repeat",
-    "activity",
-    "forecast",
-    "stale",
-    "leaderboard",
-    "hygiene",
-)
 #: ``pipeline stale`` exits with this when something is stale, so cron or CI can alert.
 STALE_EXIT = ExitCode.STALE
 
@@ -124,8 +110,20 @@ def parse_window(since: str | None, until: str | None) -> Window:
     return window
 
 
-@cli.command("report")
-@click.argument("sections", nargs=-1, type=click.Choice(SECTION_NAMES), metavar="[SECTION]...")
+REPORT_HELP = "\n".join(
+    (
+        "The indicators of docs/metrics.md; SECTION is one or more of the names below "
+        "(default: all).",
+        "",
+        "\b",
+        *textwrap.wrap("Sections: " + ", ".join(NAMES) + ".", 76),
+        "Rates are fractions in [0, 1] in JSON and CSV; undefined ones are null.",
+    )
+)
+
+
+@cli.command("report", help=REPORT_HELP)
+@click.argument("sections", nargs=-1, type=click.Choice(NAMES), metavar="[SECTION]...")
 @click.option("--as-of", "as_of", metavar="WHEN", help="The pipeline as it stood then (history).")
 @click.option("--since", metavar="DATE", help="Window start (inclusive).")
 @click.option("--until", metavar="DATE", help="Window end (exclusive).")
@@ -154,20 +152,14 @@ def report_command(
     chart: bool,
     html_file: Path | None,
 ) -> None:
-    """The METRICS.md indicators; SECTION is one or more of the names below (default: all).
-
-    \b
-    Sections: summary, sources, first-contact, stages, conversion, completeness,
-    lost, repeat, activity, forecast, stale, leaderboard, hygiene.
-    Rates are fractions in [0, 1] in JSON and CSV; undefined ones are null.
-    """
-    from pipeline_tui.reports.build import CHART_SECTIONS, build_report
+    """``pipeline report`` (help text: REPORT_HELP, listing the sections' names)."""
+    from pipeline_tui.reports.build import build_report
     from pipeline_tui.reports.tables import render_csv, render_text
 
     scope = load_scope(obj, as_of, owner, source)
     window = parse_window(since, until)
-    names = sections or SECTION_NAMES
-    extra = CHART_SECTIONS if (chart or html_file) else ()
+    names = sections or NAMES
+    extra = CHART_NAMES if (chart or html_file) else ()
     data = build_report(scope.pipeline, scope.timelines, window, scope.now, (*names, *extra))
     shown = build_subset(data, names)
     currency = scope.pipeline.config.currency
@@ -266,7 +258,7 @@ def forecast(
 
 def build_subset(data: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
     """Only the sections asked for (charts may have computed more)."""
-    keys = {n.replace("-", "_") for n in names}
+    keys = {by_key(n).key for n in names}
     return {k: v for k, v in data.items() if k in keys}
 
 

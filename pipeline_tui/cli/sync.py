@@ -7,29 +7,43 @@ from pathlib import Path
 
 import click
 
-from pipeline_tui.cli.base import ID_ARGUMENT, Context, cli, echo, parse_assignments, report
+from pipeline_tui.cli.base import ID_ARGUMENT, Context, cli, echo, report
+from pipeline_tui.cli.values import parse_assignments
 from pipeline_tui.core.errors import ExitCode, SyncError
+from pipeline_tui.storage.layout import LAYOUTS, Layout
 from pipeline_tui.sync.doctor import CLONE_SETUP, run_checks
 from pipeline_tui.sync.exchange import sync
 from pipeline_tui.sync.merge_driver import run_driver
+from pipeline_tui.sync.migrate import describe, migrate
 from pipeline_tui.sync.resolve import Side, resolve
+from pipeline_tui.sync.retry import DEFAULT_BUDGET_S, Waiting
 from pipeline_tui.tabular import to_json
 
 
 @cli.command("sync")
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
 @click.option("--remote", help="Sync with this remote (default: the branch's, else origin).")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0),
+    default=DEFAULT_BUDGET_S,
+    show_default=True,
+    metavar="SECONDS",
+    help="Keep retrying this long while teammates are pushing.",
+)
 @click.pass_obj
-def sync_cmd(obj: Context, as_json: bool, remote: str | None) -> None:
+def sync_cmd(obj: Context, as_json: bool, remote: str | None, timeout: float) -> None:
     """Share your commits with the team and get theirs (fetch, rebase, push).
 
     Only committed pipeline changes travel; your other uncommitted work stays
     as it is. Exit 0 when in sync, 1 when conflicts need `pipeline resolve`,
     3 when sync could not run (no remote, network, authentication...).
+    While teammates are pushing it waits and tries again, up to --timeout.
     """
     ws = obj.workspace()
+    on_wait = _tell_waiting if sys.stderr.isatty() else None
     try:
-        result = sync(ws.root, remote=remote)
+        result = sync(ws.root, remote=remote, timeout=timeout, on_wait=on_wait)
     except SyncError as exc:
         if as_json:
             echo(to_json({"status": "error", "error": exc.reason, "message": str(exc)}))
@@ -38,6 +52,11 @@ def sync_cmd(obj: Context, as_json: bool, remote: str | None) -> None:
     echo(to_json(result.to_json()) if as_json else result.summary())
     if result.conflicts:
         sys.exit(ExitCode.PROBLEMS)
+
+
+def _tell_waiting(waiting: Waiting) -> None:
+    """On a terminal, say why nothing seems to happen (scripts and logs get no chatter)."""
+    report(waiting.describe())
 
 
 @cli.command("resolve")
@@ -88,6 +107,46 @@ def doctor_cmd(obj: Context, fix: bool, as_json: bool) -> None:
             echo(f"Run `{CLONE_SETUP}` to repair what can be repaired.")
     if any(r.status == "error" for r in results):
         sys.exit(ExitCode.PROBLEMS)
+
+
+@cli.command("migrate")
+@click.option(
+    "--layout",
+    type=click.Choice(LAYOUTS),
+    default="sharded",
+    show_default=True,
+    help="The folder layout to move the deal files to.",
+)
+@click.option("--dry-run", is_flag=True, help="Say what would move; change nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the moves as JSON.")
+@click.pass_obj
+def migrate_cmd(obj: Context, layout: Layout, dry_run: bool, as_json: bool) -> None:
+    """Move every deal file to another folder layout, in one commit of renames.
+
+    The sharded layout (opportunities/<2 hex digits>/<id>.yaml) keeps git fast
+    at any pipeline size; `pipeline doctor` suggests it for large flat ones.
+    Timelines and reports are unchanged. Teammates just `pipeline sync`: an
+    edit they made before pulling the move follows the file to its new place.
+    """
+    result = migrate(obj.workspace(), layout, dry_run=dry_run)
+    if as_json:
+        moves = [{"from": m.source, "to": m.target} for m in result.moves]
+        echo(
+            to_json(
+                {
+                    "layout": layout,
+                    "dry_run": dry_run,
+                    "commit": result.commit,
+                    "moves": moves,
+                    "left": result.left,
+                }
+            )
+        )
+        return
+    for line in describe(result):
+        echo(line)
+    verb = "would move" if dry_run else "moved"
+    echo(f"{verb} {len(result.moves)} deal files to the {layout} layout", err=True)
 
 
 @cli.command("merge-driver", hidden=True)

@@ -40,7 +40,7 @@ profile_fields: [industry, size, budget, decision_maker, need]
 team:                        # owner -> manager, used for escalation
   alice: {manager: dana}
 
-layout: sharded              # deal files in opportunities/<2 hex digits>/<id>.yaml
+layout: sharded              # deal files: sharded = opportunities/<xx>/<id>.yaml, or flat
 """
 
 

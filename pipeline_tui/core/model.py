@@ -16,29 +16,10 @@ from typing import Any, Literal
 
 from pipeline_tui.core.config import PipelineConfig
 from pipeline_tui.core.errors import NotFound
+from pipeline_tui.core.fields import KNOWN_FIELDS
 
-#: The keys the schema knows, in the order a new file is written.
-KNOWN_FIELDS: tuple[str, ...] = (
-    "id",
-    "title",
-    "account",
-    "stage",
-    "amount",
-    "currency",
-    "owner",
-    "source",
-    "created",
-    "expected_close",
-    "probability",
-    "next_step",
-    "lost_reason",
-    "won_reason",
-    "contact",
-    "profile",
-    "tags",
-    "activities",
-    "notes",
-)
+__all__ = ["KNOWN_FIELDS"]  # re-exported: most callers read it next to the records
+
 ACTIVITY_KINDS: tuple[str, ...] = ("call", "email", "meeting", "note")
 
 ID_PATTERN = re.compile(r"^[a-z0-9\u4e00-\u9fff][a-z0-9\u4e00-\u9fff._-]{0,119}$")

@@ -17,17 +17,15 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from pipeline_tui.core.model import KNOWN_FIELDS, Opportunity, Pipeline, jsonable
+from pipeline_tui.core.fields import FIELDS, export_columns
+from pipeline_tui.core.model import Opportunity, Pipeline, jsonable
 from pipeline_tui.core.timeline import Timeline
 from pipeline_tui.tabular import csv_cell, to_json
 
 BOM = "\ufeff"
 ENTERED_PREFIX = "entered_"
-_SKIPPED = ("activities",)  # many per deal: not a spreadsheet column
-_NESTED = {
-    "contact": ("name", "email", "role", "phone"),
-    "next_step": ("due", "action"),
-}
+#: Known fields that are no spreadsheet column (activities: many per deal).
+_SKIPPED = frozenset(f.key for f in FIELDS if not f.export)
 
 
 def stage_entries(timeline: Timeline | None) -> dict[str, datetime]:
@@ -85,15 +83,7 @@ def csv_columns(
 ) -> list[str]:
     """Known fields in the documented order, then custom fields, then stage entry dates."""
     present = {key for row in rows for key in row}
-    columns: list[str] = []
-    for name in KNOWN_FIELDS:
-        if name in _SKIPPED:
-            continue
-        subs = _NESTED.get(name)
-        if subs is not None:
-            columns += [f"{name}.{s}" for s in subs if f"{name}.{s}" in present]
-        elif name in present or name in ("id", "title", "account", "stage", "created"):
-            columns.append(name)
+    columns = export_columns(present)
     known = set(columns)
     custom = sorted(k for k in present if k not in known and not k.startswith(ENTERED_PREFIX))
     columns += custom

@@ -8,16 +8,17 @@ the tool live, so stage durations, activity and "as of" reports have real
 history to work on.
 
 Speed: a plain replay runs two git processes per event (about 10 s for the
-sample).  :class:`_Replay` keeps every write going through the same rendering
-and validation as a live edit but collects the commits and hands them to git
-in a single ``fast-import`` run, and reuses each validated record instead of
-re-reading the file it just wrote.
+sample).  The workspace replaying the story is given a :class:`ReplayCommitter`:
+every write goes through the same rendering and validation as a live edit,
+but its commit is queued and the whole history handed to git in a single
+``fast-import`` run (:func:`pipeline_tui.git.commits.fast_import`).
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -26,9 +27,11 @@ from typing import Any
 from pipeline_tui.core.bundled import data_dir
 from pipeline_tui.core.config import CONFIG_FILE, PipelineConfig
 from pipeline_tui.core.errors import BadRequest, InvalidData, PipelineError
-from pipeline_tui.core.model import Opportunity, to_datetime
-from pipeline_tui.edits.workspace import Change, Workspace
-from pipeline_tui.git.repo import Author, GitRepo, PastCommit
+from pipeline_tui.core.model import to_datetime
+from pipeline_tui.edits.committer import Committed, PlannedChange
+from pipeline_tui.edits.workspace import Workspace
+from pipeline_tui.git.commits import PlannedCommit, fast_import
+from pipeline_tui.git.repo import Author, GitRepo
 from pipeline_tui.storage.store import Store
 from pipeline_tui.sync import merge_driver
 from pipeline_tui.yaml.read import parse_document
@@ -102,84 +105,78 @@ def materialize(events_dir: Path, dest: Path, progress: Progress | None = None) 
     attributes = merge_driver.write_attributes(git.top)  # as `pipeline init` does
     assert attributes is not None  # a brand-new repository has no .gitattributes yet
     merge_driver.register(git)
-    replay = _Replay(store, store.load_config())
+    replay = ReplayCommitter(store, store.load_config())
+    workspace = Workspace(store.root, committer=replay)
     first = events[0]  # the config is committed first, dated like the first event
-    initial = {CONFIG_FILE: config_text, attributes.name: attributes.read_text(encoding="utf-8")}
+    initial = {store.config_path: config_text, attributes: attributes.read_text(encoding="utf-8")}
     replay.commits.append(
-        PastCommit(initial, "pipeline: initialize", replay.author(first.by), first.at)
+        PlannedCommit("pipeline: initialize", replay.author(first.by), first.at, initial)
     )
     for done, event in enumerate(events, start=1):
-        replay.apply(event)
+        _apply(workspace, event)
         if progress is not None:
             progress(done, len(events))
-    git.import_history(replay.commits)
+    fast_import(git, replay.commits, committed_by_author=True)
     return git.top
 
 
-class _Replay(Workspace):
-    """A workspace whose writes become :class:`PastCommit` values instead of git commits.
+class ReplayCommitter:
+    """A :class:`~pipeline_tui.edits.committer.Committer` that queues commits for later.
 
-    Rendering, the stage ``requires`` and validation are the live ones (the
-    same methods run).  What differs: the validated text is written plainly (the
-    folder is brand new and nobody else is writing to it) and its commit is
-    queued for :meth:`GitRepo.import_history` instead of run at once.
+    Validation is the live one.  What differs: authors come from the team list
+    in ``pipeline.yaml`` (not git's config), nobody else writes to the brand-new
+    folder (no lock, no dirty check, a plain write), and each commit becomes a
+    :class:`PlannedCommit` for one :func:`fast_import` at the end.
     """
 
-    def __init__(self, store: Store, config: PipelineConfig) -> None:
-        super().__init__(store.root)
-        self.__dict__["config"] = config  # parsed once, not once per event
-        self.commits: list[PastCommit] = []
-        self._records: dict[str, Opportunity] = {}
-        self._when: datetime | None = None
+    exclusive = True
 
-    def author(self, name: str) -> Author:
-        member = self.config.team.get(name)
+    def __init__(self, store: Store, config: PipelineConfig) -> None:
+        self.store = store
+        self.team = config.team
+        self.commits: list[PlannedCommit] = []
+
+    def author(self, name: str | None) -> Author:
+        name = name or "demo"
+        member = self.team.get(name)
         return Author(name, (member.email if member else None) or FALLBACK_EMAIL)
 
-    def apply(self, event: Event) -> None:
-        """Run one event through the matching workspace method."""
-        self.author_name, self._when = event.by, event.at
-        args, at, target = event.args, event.at, event.target
-        try:
-            if event.op == "create":
-                self.create(args["title"], args["account"], args.get("fields"), target, at)
-            elif event.op == "set":
-                self.set_fields(target, args["fields"], at)
-            elif event.op == "move":
-                self.move(target, args["stage"], at, args.get("note"))
-            elif event.op == "log":
-                self.log(target, args["kind"], args["note"], at)
-            elif event.op == "close":
-                self.close(target, args["outcome"], args.get("reason"), at)
-            else:
-                self.assign(target, args["owner"], at)
-        except KeyError as exc:
-            raise InvalidData(f"{event.describe()}: missing {exc.args[0]!r}") from None
-        except PipelineError as exc:
-            problems = exc.problems if isinstance(exc, InvalidData) else []
-            raise InvalidData(f"{event.describe()}: {exc}", problems) from exc
+    @contextmanager
+    def hold(self) -> Iterator[None]:
+        yield
 
-    # The three seams where a replay differs from a live edit.
+    def commit(self, change: PlannedChange, config: PipelineConfig) -> Committed:
+        if change.new is None or change.at is None:
+            raise ValueError("a replayed change writes a file at a given date")
+        record = self.store.validated(change.path, change.new, config)
+        change.path.write_text(change.new, encoding="utf-8")
+        files = {change.path: change.new}
+        self.commits.append(PlannedCommit(change.message, change.author, change.at, files))
+        return Committed(record, "")
 
-    def get(self, opp_id: str) -> Opportunity:
-        """The record this replay last wrote (what re-reading the file would give)."""
-        return self._records.get(opp_id) or super().get(opp_id)
 
-    def _author(self) -> Author:
-        return self.author(self.author_name or "demo")
-
-    def _commit_text(
-        self, path: Path, old: str | None, new: str, message: str, at: datetime | None
-    ) -> Change:
-        record = self.store.validated(path, new, self.config)
-        path.write_text(new, encoding="utf-8")
-        when = at or self._when
-        assert when is not None
-        self.commits.append(
-            PastCommit({self.store.relpath(path): new}, message, self._author(), when)
-        )
-        self._records[record.id] = record
-        return Change(record, "", message)
+def _apply(workspace: Workspace, event: Event) -> None:
+    """Run one event through the matching workspace method, as its author."""
+    workspace.author_name = event.by
+    args, at, target = event.args, event.at, event.target
+    try:
+        if event.op == "create":
+            workspace.create(args["title"], args["account"], args.get("fields"), target, at)
+        elif event.op == "set":
+            workspace.set_fields(target, args["fields"], at)
+        elif event.op == "move":
+            workspace.move(target, args["stage"], at, args.get("note"))
+        elif event.op == "log":
+            workspace.log(target, args["kind"], args["note"], at)
+        elif event.op == "close":
+            workspace.close(target, args["outcome"], args.get("reason"), at)
+        else:
+            workspace.assign(target, args["owner"], at)
+    except KeyError as exc:
+        raise InvalidData(f"{event.describe()}: missing {exc.args[0]!r}") from None
+    except PipelineError as exc:
+        problems = exc.problems if isinstance(exc, InvalidData) else []
+        raise InvalidData(f"{event.describe()}: {exc}", problems) from exc
 
 
 def _read(path: Path) -> str:

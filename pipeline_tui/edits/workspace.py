@@ -1,15 +1,15 @@
 """A pipeline repository opened for work: every user-facing write lives here.
 
 The CLI and the TUI both call these methods, so a card dragged on the board
-and ``pipeline move`` produce the same file and the same commit.  Each write:
-take the writers' lock, check git can commit, render the edit in round-trip
-mode, validate the result, write it atomically, commit exactly that file as
-one commit, and put the old bytes back if the commit fails.
+and ``pipeline move`` produce the same file and the same commit.  Each write
+takes the writers' lock, renders the edit in round-trip mode from the file as
+it now stands, checks the stage rules, and hands the new text to the
+workspace's :class:`~pipeline_tui.edits.committer.Committer`, which validates,
+writes and commits it (and undoes the write if the commit fails).
 """
 
 from __future__ import annotations
 
-import os
 import re
 import secrets
 import string
@@ -17,13 +17,14 @@ import unicodedata
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from ruamel.yaml.comments import CommentedMap
 
+from pipeline_tui.core.clock import now
 from pipeline_tui.core.config import CONFIG_FILE, PipelineConfig
 from pipeline_tui.core.errors import BadRequest, RepoError, RequirementsMissing, Unchanged
 from pipeline_tui.core.model import (
@@ -35,8 +36,9 @@ from pipeline_tui.core.model import (
     to_datetime,
 )
 from pipeline_tui.core.validation import missing_requirements
+from pipeline_tui.edits.committer import Committer, LiveCommitter, PlannedChange
 from pipeline_tui.git.repo import Author, GitRepo
-from pipeline_tui.storage.files import atomic_write, find_root
+from pipeline_tui.storage.files import find_root
 from pipeline_tui.storage.store import Store
 from pipeline_tui.yaml.edit import append_item, set_dotted
 
@@ -51,10 +53,6 @@ class Change:
     record: Opportunity
     commit: str
     message: str
-
-
-def now() -> datetime:
-    return datetime.now(UTC).replace(microsecond=0)
 
 
 def new_id(title: str) -> str:
@@ -100,12 +98,23 @@ _NOT_IN_A_NAME = re.compile(r"[<>\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 class Workspace:
-    """A pipeline repo: reading through :class:`Store`, writing through git commits."""
+    """A pipeline repo: reading through :class:`Store`, writing through a :class:`Committer`.
 
-    def __init__(self, root: Path | None = None, author_name: str | None = None) -> None:
+    The committer is the live one (git commits in this repository) unless
+    another is given, such as the demo's, which replays a story into history.
+    """
+
+    def __init__(
+        self,
+        root: Path | None = None,
+        author_name: str | None = None,
+        committer: Committer | None = None,
+    ) -> None:
         self.store = Store(find_root(root) if root is None else _checked_root(root))
         self.author_name = author_name
+        self._committer = committer
         self._lock_depth = 0
+        self._written: dict[str, Opportunity] = {}  # only with an exclusive committer
 
     @property
     def root(self) -> Path:
@@ -116,6 +125,10 @@ class Workspace:
         return GitRepo(self.root)
 
     @cached_property
+    def committer(self) -> Committer:
+        return self._committer or LiveCommitter(self.store, self.git)
+
+    @cached_property
     def config(self) -> PipelineConfig:
         return self.store.load_config()
 
@@ -123,7 +136,7 @@ class Workspace:
         return self.store.load(self.config)
 
     def get(self, opp_id: str) -> Opportunity:
-        return self.store.get(opp_id, self.config)
+        return self._written.get(opp_id) or self.store.get(opp_id, self.config)
 
     # ----------------------------------------------------------------- writes
 
@@ -273,7 +286,7 @@ class Workspace:
     def _author(self) -> Author:
         if self.author_name is not None:
             check_author_name(self.author_name)
-        return self.git.identity(self.author_name)
+        return self.committer.author(self.author_name)
 
     def _edit(
         self,
@@ -289,41 +302,27 @@ class Workspace:
     def _commit_text(
         self, path: Path, old: str | None, new: str, message: str, at: datetime | None
     ) -> Change:
-        """Validate, write atomically and commit; put the old bytes back if git fails.
-
-        A file with uncommitted edits of its own is refused: committing them
-        under this change's message would put words in the user's mouth.
-        """
+        """Hand the new text to the committer; a change that changes nothing is refused."""
         if old == new:
             raise Unchanged(f"nothing changed: {self.store.relpath(path)} already says so")
-        record = self.store.validated(path, new, self.config)
-        if old is not None and self.git.is_dirty(path):
-            rel = self.store.relpath(path)
-            raise RepoError(
-                f"{rel} has uncommitted edits: commit them (git commit {rel}) "
-                f"or discard them (git checkout -- {rel}) first"
-            )
-        atomic_write(path, new)
-        try:
-            sha = self.git.commit_paths([path], message, self._author(), at)
-        except RepoError:
-            _restore(path, old)
-            raise
-        return Change(record, sha, message)
+        planned = PlannedChange(path, old, new, message, self._author(), at or now())
+        done = self.committer.commit(planned, self.config)
+        assert done.record is not None  # only a deletion has no record
+        if self.committer.exclusive:
+            self._written[done.record.id] = done.record
+        return Change(done.record, done.commit, message)
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """Hold the writers' lock for a whole read-check-write-commit (re-entrant).
+        """Hold the committer for a whole read-check-write-commit (re-entrant).
 
-        Reading the file inside the lock is what makes two writers started at
-        the same moment both land instead of one overwriting the other.
+        Reading the file inside it is what makes two writers started at the
+        same moment both land instead of one overwriting the other.
         """
-        if self._lock_depth == 0:
-            self._author()  # fail early, before anything is written
-            self.git.check_ready()
         with ExitStack() as stack:
             if self._lock_depth == 0:
-                stack.enter_context(self.git.write_lock())
+                self._author()  # fail early, before anything is written
+                stack.enter_context(self.committer.hold())
             self._lock_depth += 1
             try:
                 yield
@@ -348,22 +347,6 @@ def _checked_root(root: Path) -> Path:
     if not (root / CONFIG_FILE).is_file():
         raise RepoError(f"{root} has no {CONFIG_FILE}: run `pipeline init {root}` first")
     return root.resolve()
-
-
-def _restore(path: Path, old: str | None) -> None:
-    """Put the file back as it was before a write whose commit failed."""
-    if old is None:
-        path.unlink(missing_ok=True)
-        return
-    try:
-        atomic_write(path, old)
-    except OSError:
-        # no room for a temp file (the disk filled up): overwrite in place from
-        # memory; truncating first frees the new version's blocks for the old
-        with path.open("wb") as handle:
-            handle.write(old.encode("utf-8"))
-            handle.flush()
-            os.fsync(handle.fileno())
 
 
 def _nest(fields: Mapping[str, Any]) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """Reading git history fast: one streaming ``git log`` plus one ``git cat-file --batch``.
 
-This is the read side of git for the history engine (:mod:`pipeline_tui.git.repo` is the only
-module that writes).  It runs plain git subprocesses instead of GitPython
+This is the read side of git for the history engine (:mod:`pipeline_tui.git.commits` is
+the only module that commits).  It runs plain git subprocesses instead of GitPython
 because one process streaming raw diffs is hundreds of times faster than
 asking for each file's history, and because it keeps GitPython's import cost
 off the fast read paths.
@@ -97,12 +97,6 @@ def prefix(root: Path) -> str:
     return git(root, "rev-parse", "--show-prefix")
 
 
-def commit_count(root: Path, revisions: Sequence[str], paths: Sequence[str]) -> int:
-    """How many commits ``log`` will yield (for a progress bar)."""
-    out = git(root, "rev-list", "--count", *revisions, "--", *paths)
-    return int(out or 0)
-
-
 def log(root: Path, revisions: Sequence[str], paths: Sequence[str]) -> Iterator[Commit]:
     """Commits touching ``paths``, newest first, each with its raw file changes.
 
@@ -166,6 +160,24 @@ def _change(meta: str, path: str) -> FileChange:
     return FileChange(path, before, after)
 
 
+def read_batch(stream: IO[bytes], count: int) -> list[bytes | None]:
+    """The next ``count`` answers of ``git cat-file --batch`` (None for a missing object).
+
+    The one parser of that format: :class:`BlobReader` reads a live pipe with
+    it and :meth:`GitRepo.staged_blobs` the output of a finished process.
+    """
+    result: list[bytes | None] = []
+    for _ in range(count):
+        header = stream.readline().split()
+        if len(header) < 3 or header[1] == b"missing":
+            result.append(None)
+            continue
+        size = int(header[2])
+        result.append(stream.read(size))
+        stream.read(1)  # the newline after the contents
+    return result
+
+
 class BlobReader:
     """``git cat-file --batch``: many blobs through one process."""
 
@@ -205,16 +217,7 @@ class BlobReader:
     def receive(self, count: int) -> list[bytes | None]:
         stdout = self._proc.stdout
         assert stdout is not None
-        result: list[bytes | None] = []
-        for _ in range(count):
-            line = stdout.readline().split()
-            if len(line) < 3 or line[1] == b"missing":
-                result.append(None)
-                continue
-            size = int(line[2])
-            result.append(stdout.read(size))
-            stdout.read(1)
-        return result
+        return read_batch(stdout, count)
 
     def close(self) -> None:
         if self._proc.stdin is not None:

@@ -22,9 +22,10 @@ This module is the public API; the others import nothing from it.
 from __future__ import annotations
 
 import pickle
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
+from pipeline_tui.core import clock
 from pipeline_tui.core.errors import PipelineError
 from pipeline_tui.core.model import Pipeline
 from pipeline_tui.core.timeline import StageInterval, Timeline
@@ -105,7 +106,7 @@ def current_stays(
     """
     cut = shallow.boundaries(root)
     stays = cache.fresh(root, progress, entries=False).stays
-    moment = now or datetime.now(UTC)
+    moment = now or clock.now()
     result: dict[str, StageInterval | None] = {}
     for record in pipeline.opportunities:
         stay = stays.get(record.id)

@@ -10,9 +10,10 @@ history; a stage changed in the work tree but not committed counts from
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
+from pipeline_tui.core import clock
 from pipeline_tui.core.errors import PipelineError
 from pipeline_tui.core.model import Opportunity, Pipeline
 from pipeline_tui.core.timeline import FieldChange, StageInterval, Timeline
@@ -67,7 +68,7 @@ def with_work_tree(
             pipeline = Store(root).load()
         except PipelineError:
             return timelines
-    moment = now or datetime.now(UTC)
+    moment = now or clock.now()
     for record in pipeline.opportunities:
         known = timelines.get(record.id)
         if (

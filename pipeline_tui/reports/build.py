@@ -1,8 +1,9 @@
-"""Assembling a report: which sections exist, what each is called, and its JSON value.
+"""Assembling a report: the JSON value of each requested section, rounded.
 
 Pure: the caller loads the pipeline (now or as of a date) and the timelines
 and passes them in, so the CLI, the TUI and tests assemble reports the same
-way.  Rendering (tables, CSV, Markdown, charts, HTML) lives in
+way.  Which sections exist lives in :mod:`pipeline_tui.reports.sections`.
+Rendering (tables, CSV, Markdown, charts, HTML) lives in
 :mod:`pipeline_tui.reports.tables`, :mod:`pipeline_tui.reports.charts` and
 :mod:`pipeline_tui.reports.html`.
 """
@@ -16,68 +17,15 @@ from datetime import datetime
 from typing import Any
 
 from pipeline_tui.core.model import Pipeline
-from pipeline_tui.reports.metrics.activity import team_activity
-from pipeline_tui.reports.metrics.completeness import profile_completeness
-from pipeline_tui.reports.metrics.conversion import stage_conversion
-from pipeline_tui.reports.metrics.cycle import stage_cycle
-from pipeline_tui.reports.metrics.first_contact import first_contact
-from pipeline_tui.reports.metrics.forecast import weighted_forecast
-from pipeline_tui.reports.metrics.hygiene import hygiene
-from pipeline_tui.reports.metrics.leaderboard import leaderboard
 from pipeline_tui.reports.metrics.lifecycle import UNASSIGNED, Timelines
-from pipeline_tui.reports.metrics.lost import lost_reasons
-from pipeline_tui.reports.metrics.repeat import repeat_rate
-from pipeline_tui.reports.metrics.sources import source_conversion
-from pipeline_tui.reports.metrics.stale import stale_items
-from pipeline_tui.reports.metrics.summary import summary
 from pipeline_tui.reports.metrics.window import Window
+from pipeline_tui.reports.sections import NAMES, SECTIONS
 
+#: ``metric(pipeline, timelines, window, now)``: the JSON value of one section.
 Metric = Callable[[Pipeline, Timelines, Window, datetime], Any]
-
-#: Section name (as typed on the command line) -> the metric that computes it, in report order.
-SECTIONS: dict[str, Metric] = {
-    "summary": summary,
-    "sources": source_conversion,
-    "first-contact": first_contact,
-    "stages": stage_cycle,
-    "conversion": stage_conversion,
-    "completeness": profile_completeness,
-    "lost": lost_reasons,
-    "repeat": repeat_rate,
-    "activity": team_activity,
-    "forecast": weighted_forecast,
-    "stale": stale_items,
-    "leaderboard": leaderboard,
-    "hygiene": hygiene,
-}
-
-#: English headings (gettext msgids; zh_CN in pipeline_tui/locale).
-TITLES: dict[str, str] = {
-    "summary": "Summary",
-    "sources": "Source conversion rate",
-    "first_contact": "First follow-up timeliness",
-    "stages": "Stage cycle time",
-    "conversion": "Stage conversion",
-    "completeness": "Profile completeness",
-    "lost": "Lost-reason analysis",
-    "repeat": "Repeat / renewal rate",
-    "activity": "Team activity",
-    "forecast": "Weighted forecast",
-    "stale": "Stale opportunities",
-    "leaderboard": "Leaderboard",
-    "hygiene": "Data hygiene",
-}
-
-#: Sections the charts are drawn from; computed for --chart/--html even when not asked for.
-CHART_SECTIONS = ("conversion", "forecast", "stages")
 
 #: Decimal places kept in reports: enough for rates, no float noise like 0.30000000000000004.
 DIGITS = 4
-
-
-def json_key(section: str) -> str:
-    """``first-contact`` on the command line is ``first_contact`` in JSON."""
-    return section.replace("-", "_")
 
 
 def build_report(
@@ -85,15 +33,19 @@ def build_report(
     timelines: Timelines,
     window: Window,
     now: datetime,
-    sections: Iterable[str] = SECTIONS,
+    sections: Iterable[str] = NAMES,
 ) -> dict[str, Any]:
-    """One top-level key per requested section, in the canonical order."""
+    """One top-level key per requested section (by name), in report order.
+
+    Only the metrics asked for are imported and run (see :mod:`.sections`).
+    """
     wanted = set(sections)
-    return {
-        json_key(name): rounded(metric(pipeline, timelines, window, now))
-        for name, metric in SECTIONS.items()
-        if name in wanted
-    }
+    report: dict[str, Any] = {}
+    for section in SECTIONS:
+        if section.name in wanted:
+            metric: Metric = section.metric()
+            report[section.key] = rounded(metric(pipeline, timelines, window, now))
+    return report
 
 
 def scoped(pipeline: Pipeline, owner: str | None = None, source: str | None = None) -> Pipeline:

@@ -14,42 +14,40 @@ from typing import Any
 import plotext as plt
 
 from pipeline_tui.i18n import _
+from pipeline_tui.reports.sections import SECTIONS
+
+#: (title, labels, values, horizontal): one bar chart.
+ChartSeries = tuple[str, list[str], list[float], bool]
 
 
-def chart_series(report: Mapping[str, Any]) -> list[tuple[str, list[str], list[float], bool]]:
-    """(title, labels, values, horizontal) for every chart the report has data for."""
-    series = []
-    conversion = report.get("conversion") or {}
-    if conversion:
-        series.append(
-            (
-                _("Funnel"),
-                list(conversion),
-                [float(v["reached"]) for v in conversion.values()],
-                True,
-            )
-        )
-    forecast = report.get("forecast") or {}
-    if forecast:
-        series.append(
-            (
-                _("Weighted forecast"),
-                list(forecast),
-                [float(v["weighted"]) for v in forecast.values()],
-                False,
-            )
-        )
-    stages = report.get("stages") or {}
-    if stages:
-        series.append(
-            (
-                _("Stage cycle time") + " (" + _("Median days") + ")",
-                list(stages),
-                [float(v["median_days"] or 0.0) for v in stages.values()],
-                True,
-            )
-        )
+def chart_series(report: Mapping[str, Any]) -> list[ChartSeries]:
+    """Every chart the report has data for, in report order (sections with a ``chart``)."""
+    series: list[ChartSeries] = []
+    for section in SECTIONS:
+        draw = section.chart_series()
+        value = report.get(section.key)
+        if draw is not None and value:
+            series += draw(value)
     return series
+
+
+def funnel_series(conversion: Mapping[str, Any]) -> list[ChartSeries]:
+    """How many deals reached each stage, top-down."""
+    reached = [float(v["reached"]) for v in conversion.values()]
+    return [(_("Funnel"), list(conversion), reached, True)]
+
+
+def forecast_series(forecast: Mapping[str, Any]) -> list[ChartSeries]:
+    """Weighted amount expected to close, per month."""
+    weighted = [float(v["weighted"]) for v in forecast.values()]
+    return [(_("Weighted forecast"), list(forecast), weighted, False)]
+
+
+def cycle_series(stages: Mapping[str, Any]) -> list[ChartSeries]:
+    """Median days spent in each stage."""
+    title = _("Stage cycle time") + " (" + _("Median days") + ")"
+    medians = [float(v["median_days"] or 0.0) for v in stages.values()]
+    return [(title, list(stages), medians, True)]
 
 
 def terminal_charts(report: Mapping[str, Any], width: int = 80, color: bool = True) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -21,7 +21,7 @@ from tabulate import tabulate
 from wcwidth import wcswidth
 
 from pipeline_tui.i18n import _
-from pipeline_tui.reports.build import TITLES
+from pipeline_tui.reports.sections import by_key
 from pipeline_tui.tabular import csv_cell
 from pipeline_tui.terminal_text import printable
 
@@ -85,12 +85,12 @@ def format_cell(value: Any, kind: Kind, currency: str) -> str:
 def section_tables(report: Mapping[str, Any]) -> list[SectionTable]:
     tables: list[SectionTable] = []
     for key, value in report.items():
-        tables.extend(_BUILDERS[key](key, value))
+        tables.extend(by_key(key).table_builder()(key, value))
     return tables
 
 
 def _title(key: str) -> str:
-    return _(TITLES[key])
+    return _(by_key(key).title)
 
 
 def _key_values(
@@ -111,7 +111,7 @@ def _per_key(
     return [SectionTable(key, _title(key), (first, *columns), rows)]
 
 
-def _summary(key: str, value: Mapping[str, Any]) -> list[SectionTable]:
+def summary_tables(key: str, value: Mapping[str, Any]) -> list[SectionTable]:
     items: list[tuple[str, str, Kind]] = [
         ("open", "Open opportunities", "int"),
         ("open_amount", "Open amount", "money"),
@@ -126,7 +126,7 @@ def _summary(key: str, value: Mapping[str, Any]) -> list[SectionTable]:
     return _key_values(key, items, value)
 
 
-def _sources(key: str, value: Mapping[str, Any]) -> list[SectionTable]:
+def sources_tables(key: str, value: Mapping[str, Any]) -> list[SectionTable]:
     rows = []
     for source, values in value.items():
         created = values["created"]
@@ -148,7 +148,7 @@ def _sources(key: str, value: Mapping[str, Any]) -> list[SectionTable]:
     return [SectionTable(key, _title(key), columns, rows)]
 
 
-def _first_contact(key: str, value: Mapping[str, Any]) -> list[SectionTable]:
+def first_contact_tables(key: str, value: Mapping[str, Any]) -> list[SectionTable]:
     items: list[tuple[str, str, Kind]] = [
         ("sla_hours", "SLA (hours)", "hours"),
         ("within_sla", "Within SLA", "rate"),
@@ -157,7 +157,7 @@ def _first_contact(key: str, value: Mapping[str, Any]) -> list[SectionTable]:
     return _key_values(key, items, value)
 
 
-def _stages(key: str, value: Mapping[str, Any]) -> list[SectionTable]:
+def stages_tables(key: str, value: Mapping[str, Any]) -> list[SectionTable]:
     return _per_key(
         key,
         value,
@@ -172,7 +172,7 @@ def _stages(key: str, value: Mapping[str, Any]) -> list[SectionTable]:
     )
 
 
-def _conversion(key: str, value: Mapping[str, Any]) -> list[SectionTable]:
+def conversion_tables(key: str, value: Mapping[str, Any]) -> list[SectionTable]:
     rows = [
         {"stage": s, **v, "leakage": v["lost"] / v["reached"] if v["reached"] else None}
         for s, v in value.items()
@@ -188,14 +188,14 @@ def _conversion(key: str, value: Mapping[str, Any]) -> list[SectionTable]:
     return [SectionTable(key, _title(key), columns, rows)]
 
 
-def _completeness(key: str, value: Mapping[str, Any]) -> list[SectionTable]:
+def completeness_tables(key: str, value: Mapping[str, Any]) -> list[SectionTable]:
     rows = [{"owner": owner, "mean": mean} for owner, mean in value["by_owner"].items()]
     rows.append({"owner": _("All"), "mean": value["mean"]})
     columns = (Column("owner", _("Owner")), Column("mean", _("Completeness"), "rate"))
     return [SectionTable(key, _title(key), columns, rows)]
 
 
-def _lost(key: str, value: Mapping[str, Any]) -> list[SectionTable]:
+def lost_tables(key: str, value: Mapping[str, Any]) -> list[SectionTable]:
     return _per_key(
         key,
         value,
@@ -208,7 +208,7 @@ def _lost(key: str, value: Mapping[str, Any]) -> list[SectionTable]:
     )
 
 
-def _repeat(key: str, value: Mapping[str, Any]) -> list[SectionTable]:
+def repeat_tables(key: str, value: Mapping[str, Any]) -> list[SectionTable]:
     items: list[tuple[str, str, Kind]] = [
         ("accounts_won", "Accounts with a win", "int"),
         ("accounts_repeat", "Repeat accounts", "int"),
@@ -217,7 +217,7 @@ def _repeat(key: str, value: Mapping[str, Any]) -> list[SectionTable]:
     return _key_values(key, items, value)
 
 
-def _activity(key: str, value: Mapping[str, Any]) -> list[SectionTable]:
+def activity_tables(key: str, value: Mapping[str, Any]) -> list[SectionTable]:
     return _per_key(
         key,
         value,
@@ -231,7 +231,7 @@ def _activity(key: str, value: Mapping[str, Any]) -> list[SectionTable]:
     )
 
 
-def _forecast(key: str, value: Mapping[str, Any]) -> list[SectionTable]:
+def weighted_forecast_tables(key: str, value: Mapping[str, Any]) -> list[SectionTable]:
     return _per_key(
         key,
         value,
@@ -240,7 +240,7 @@ def _forecast(key: str, value: Mapping[str, Any]) -> list[SectionTable]:
     )
 
 
-def _stale(key: str, value: Sequence[Mapping[str, Any]]) -> list[SectionTable]:
+def stale_tables(key: str, value: Sequence[Mapping[str, Any]]) -> list[SectionTable]:
     rows = [{**item, "why": stale_reason(item["reason"])} for item in value]
     columns = (
         Column("id", "ID"),
@@ -262,7 +262,7 @@ def stale_reason(code: str) -> str:
     return words.get(code, code)
 
 
-def _leaderboard(key: str, value: Sequence[Mapping[str, Any]]) -> list[SectionTable]:
+def leaderboard_tables(key: str, value: Sequence[Mapping[str, Any]]) -> list[SectionTable]:
     columns = (
         Column("owner", _("Owner")),
         Column("won_amount", _("Won amount"), "money"),
@@ -272,7 +272,7 @@ def _leaderboard(key: str, value: Sequence[Mapping[str, Any]]) -> list[SectionTa
     return [SectionTable(key, _title(key), columns, [dict(r) for r in value])]
 
 
-def _hygiene(key: str, value: Mapping[str, Any]) -> list[SectionTable]:
+def hygiene_tables(key: str, value: Mapping[str, Any]) -> list[SectionTable]:
     title = _title(key)
     duplicates = [{"first": a, "second": b} for a, b in value["duplicates"]]
     return [
@@ -295,23 +295,6 @@ def _hygiene(key: str, value: Mapping[str, Any]) -> list[SectionTable]:
             [dict(r) for r in value["unknown_values"]],
         ),
     ]
-
-
-_BUILDERS: dict[str, Callable[[str, Any], list[SectionTable]]] = {
-    "summary": _summary,
-    "sources": _sources,
-    "first_contact": _first_contact,
-    "stages": _stages,
-    "conversion": _conversion,
-    "completeness": _completeness,
-    "lost": _lost,
-    "repeat": _repeat,
-    "activity": _activity,
-    "forecast": _forecast,
-    "stale": _stale,
-    "leaderboard": _leaderboard,
-    "hygiene": _hygiene,
-}
 
 
 # --------------------------------------------------------------------------- renderers
@@ -366,7 +349,7 @@ def forecast_tables(
 ) -> list[SectionTable]:
     """``pipeline forecast``: the forecast by month or owner, then accuracy per past month."""
     first = Column("month", _("Month")) if by == "month" else Column("month", _("Owner"))
-    tables = _forecast("forecast", forecast)
+    tables = weighted_forecast_tables("forecast", forecast)
     tables[0] = SectionTable(
         "forecast", tables[0].title, (first, *tables[0].columns[1:]), tables[0].rows
     )

@@ -15,7 +15,9 @@ from typing import Any, Literal
 
 from pipeline_tui.core.errors import PipelineError
 from pipeline_tui.edits.workspace import Workspace
+from pipeline_tui.git.commits import commit_paths, write_lock
 from pipeline_tui.git.shallow import SHALLOW_NOTE, boundaries
+from pipeline_tui.storage.layout import MIGRATE_HINT_FILES
 from pipeline_tui.sync import merge_driver
 
 Status = Literal["ok", "warning", "error"]
@@ -137,8 +139,8 @@ def check_attributes(ws: Workspace) -> CheckResult:
             )
         author = ws.git.identity(ws.author_name)
         ws.git.check_ready()
-        with ws.git.write_lock():
-            ws.git.commit_paths([path], "pipeline: merge opportunities field by field", author)
+        with write_lock(ws.git):
+            commit_paths(ws.git, [path], "pipeline: merge opportunities field by field", author)
         return f"added `{merge_driver.ATTRIBUTES_LINE}` to {path.name} and committed it"
 
     message = f"{merge_driver.ATTRIBUTES_FILE} lacks `{merge_driver.ATTRIBUTES_LINE}`"
@@ -166,3 +168,19 @@ def check_remote(ws: Workspace) -> CheckResult:
             "no git remote: `pipeline sync` is off; add one with `git remote add origin URL`",
         )
     return CheckResult("remote", "ok", f"syncs with {remote} ({ws.git.remote_url(remote)})")
+
+
+@check
+def check_layout(ws: Workspace) -> CheckResult:
+    """A large flat pipeline should move to the sharded layout (git slows with N² otherwise)."""
+    flat = sum(
+        1 for path in ws.store.opportunity_files() if path.parent == ws.store.opportunities_dir
+    )
+    if ws.config.layout != "sharded" and flat > MIGRATE_HINT_FILES:
+        return CheckResult(
+            "layout",
+            "warning",
+            f"{flat} deal files in one flat folder: every commit rewrites it; "
+            "run `pipeline migrate` (one commit of renames, timelines unchanged)",
+        )
+    return CheckResult("layout", "ok", f"{ws.config.layout} layout, {flat} files in the top folder")

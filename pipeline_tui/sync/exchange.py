@@ -3,7 +3,8 @@
 One call does what a git expert would: fetch, replay the local pipeline
 commits on top of what teammates pushed (a rebase, so history stays a line and
 author dates, which the history engine measures durations from, are kept),
-and push; if someone pushed in between, do it again.  Opportunity files merge
+and push; if someone pushed in between, wait a little and do it again, within
+a time budget (:mod:`pipeline_tui.sync.retry`).  Opportunity files merge
 field by field through the merge driver; a file one side deleted and the other
 edited keeps the edit and records the question.  Anything git cannot merge
 that way stops the sync with the repository exactly as it was.
@@ -18,7 +19,7 @@ the TUI's worker present the same facts their own way.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -27,14 +28,16 @@ from pipeline_tui.core.config import CONFIG_FILE, PipelineConfig
 from pipeline_tui.core.errors import PipelineError, RepoError, SyncError
 from pipeline_tui.core.model import Problem, same_value
 from pipeline_tui.edits.workspace import Workspace
+from pipeline_tui.git import remote as git_remote
+from pipeline_tui.git.commits import write_lock
 from pipeline_tui.git.repo import GitRepo
 from pipeline_tui.storage.files import atomic_write
 from pipeline_tui.sync.merge import Unmergeable, mark_deleted_conflict
 from pipeline_tui.sync.merge_driver import ATTRIBUTES_FILE, driver_config
+from pipeline_tui.sync.retry import DEFAULT_BUDGET_S, Patience, Waiting
 from pipeline_tui.yaml.read import parse_fast
 
 ChangeKind = Literal["new", "moved", "closed", "updated", "removed"]
-MAX_ATTEMPTS = 5
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,7 @@ class SyncResult:
     sent: int
     pushed: bool
     attempts: int
+    waited_seconds: float = 0.0
     unsent: int = 0
     incoming: tuple[DealChange, ...] = ()
     conflicts: tuple[Problem, ...] = ()
@@ -104,6 +108,11 @@ class SyncResult:
             first = f"Received {received} from {self.remote}; {held} not sent yet."
         else:
             first = f"Synced with {self.remote}: received {received}."
+        if self.attempts > 1:
+            first += (
+                f" ({self.attempts} attempts, {self.waited_seconds:.1f} s waited: "
+                "teammates were pushing at the same time)"
+            )
         lines = [first]
         for kind in ("new", "moved", "closed", "updated", "removed"):
             changes = [c for c in self.incoming if c.kind == kind]
@@ -133,6 +142,7 @@ class SyncResult:
             "unsent": self.unsent,
             "pushed": self.pushed,
             "attempts": self.attempts,
+            "waited_seconds": round(self.waited_seconds, 3),
             "incoming": [c.to_json() for c in self.incoming],
             "counts": {k: self.count(k) for k in ("new", "moved", "closed", "updated", "removed")},
             "conflicts": [p.to_json() for p in self.conflicts],
@@ -141,9 +151,20 @@ class SyncResult:
 
 
 def sync(
-    root: Path | None = None, remote: str | None = None, max_attempts: int = MAX_ATTEMPTS
+    root: Path | None = None,
+    remote: str | None = None,
+    timeout: float = DEFAULT_BUDGET_S,
+    on_wait: Callable[[Waiting], None] | None = None,
+    patience: Patience | None = None,
 ) -> SyncResult:
-    """Fetch, rebase the local commits onto the remote, push; retry if the remote moved.
+    """Fetch, rebase the local commits onto the remote, push; retry while the remote moves.
+
+    A lost push race is retried after a jittered, growing wait (see
+    :mod:`pipeline_tui.sync.retry`) until ``timeout`` seconds are spent;
+    ``on_wait`` hears about each wait, so a terminal or the board can say
+    what is going on.  The local write lock is released while waiting, so the
+    board stays usable and whatever is committed meanwhile is sent too.
+    ``patience`` replaces both (tests give it a fake clock and sleep).
 
     Raises :class:`SyncError` (with a ``reason`` code) when it cannot finish;
     nothing is half-done then: no rebase is left in progress and every local
@@ -156,15 +177,41 @@ def sync(
     except RepoError as exc:
         raise SyncError("busy", str(exc)) from exc
     repo.current_branch()  # a detached HEAD gets its own reason code
-    try:
-        repo.check_ready()
-    except RepoError as exc:
-        raise SyncError("busy", str(exc)) from exc
-    with repo.write_lock():
-        return _sync_locked(ws, repo, remote, max_attempts)
+    patience = patience or Patience(timeout, on_wait=on_wait)
+    patience.start()
+    plan: _Plan | None = None
+    last: _Round | None = None
+    while True:
+        try:
+            repo.check_ready()
+        except RepoError as exc:
+            raise SyncError("busy", str(exc)) from exc
+        with write_lock(repo):
+            plan = plan or _plan(ws, repo, remote)
+            _refuse_dirty_pipeline(ws, repo)
+            last = _round(ws, repo, plan, last)
+        if last.finished:
+            return _result(ws, repo, plan, last, patience)
+        if not patience.wait(f"{plan.remote} moved while syncing (a teammate pushed first)"):
+            raise SyncError(
+                "busy",
+                f"{plan.remote} kept changing for {patience.budget:.0f} s "
+                f"({_plural(patience.attempts, 'attempt')}): teammates are pushing right now; "
+                "run `pipeline sync` again in a moment (or give it longer with --timeout)",
+            )
 
 
-def _sync_locked(ws: Workspace, repo: GitRepo, remote: str | None, attempts: int) -> SyncResult:
+@dataclass(frozen=True)
+class _Plan:
+    """What one sync works with, settled before its first attempt."""
+
+    remote: str
+    branch: str
+    start: str  # HEAD when the sync began: what came in is counted from here
+    set_upstream: bool
+
+
+def _plan(ws: Workspace, repo: GitRepo, remote: str | None) -> _Plan:
     branch = repo.current_branch()
     remote = remote or repo.sync_remote(branch)
     if remote is None:
@@ -174,61 +221,65 @@ def _sync_locked(ws: Workspace, repo: GitRepo, remote: str | None, attempts: int
             "`git remote add origin URL` (an empty GitHub/GitLab repository or a bare "
             "repository on a server), then run `pipeline sync` again",
         )
-    _refuse_dirty_pipeline(ws, repo)
     start = repo.head()
     if start is None:
         raise SyncError("busy", "this repository has no commits yet: run `pipeline init` first")
-    done = _exchange(ws, repo, remote, branch, attempts)
-    upstream = done.upstream
-    return SyncResult(
-        remote=remote,
-        url=repo.remote_url(remote),
-        branch=branch,
-        received=repo.count_commits(start, upstream) if upstream else 0,
-        sent=done.sent if done.pushed else 0,
-        unsent=0 if done.pushed else done.sent,
-        pushed=done.pushed,
-        attempts=done.attempts,
-        incoming=_incoming(ws, repo, start, upstream) if upstream else (),
-        conflicts=done.conflicts,
-        problems=done.problems,
-    )
+    set_upstream = repo.config_value(f"branch.{branch}.remote") is None
+    return _Plan(remote, branch, start, set_upstream)
 
 
 @dataclass(frozen=True)
-class _Exchange:
-    """The last round of fetch-rebase-push: the remote head it built on, and the outcome."""
+class _Round:
+    """One attempt at fetch-rebase-push: the remote head it built on, and the outcome."""
 
     upstream: str | None
+    head: str | None  # local HEAD after integrating ``upstream``
     sent: int
     pushed: bool
-    attempts: int
+    finished: bool  # False: the push lost a race, try again
     conflicts: tuple[Problem, ...]
     problems: tuple[Problem, ...]
 
 
-def _exchange(ws: Workspace, repo: GitRepo, remote: str, branch: str, attempts: int) -> _Exchange:
-    """Fetch, rebase, push; again while the push loses a race, up to ``attempts`` times.
+def _round(ws: Workspace, repo: GitRepo, plan: _Plan, last: _Round | None) -> _Round:
+    """Fetch, rebase, push once; replays and re-checks only if something changed since ``last``.
 
     Local commits with recorded conflicts are not pushed: the person who saw
     the conflict resolves it (``ours`` means them) before anyone else sees it.
     """
-    set_upstream = repo.config_value(f"branch.{branch}.remote") is None
-    for attempt in range(1, attempts + 1):
-        repo.fetch(remote, branch)
-        upstream = repo.remote_head(remote, branch)
+    git_remote.fetch(repo, plan.remote, plan.branch)
+    upstream = git_remote.remote_head(repo, plan.remote, plan.branch)
+    if last is not None and last.upstream == upstream and last.head == repo.head():
+        conflicts, problems = last.conflicts, last.problems  # the push lost to a lock only
+    else:
         if upstream is not None:
-            _integrate(ws, repo, upstream, repo.remote_url(remote))
-        sent = repo.count_commits(upstream, "HEAD")
+            _integrate(ws, repo, upstream, repo.remote_url(plan.remote))
         conflicts, problems = _problems(ws)
-        if conflicts or sent == 0:
-            return _Exchange(upstream, sent, False, attempt, conflicts, problems)
-        if repo.push(remote, branch, set_upstream):
-            return _Exchange(upstream, sent, True, attempt, conflicts, problems)
-    raise SyncError(
-        "busy",
-        f"{remote} kept changing while syncing ({attempts} attempts): "
-        "teammates are pushing right now; run `pipeline sync` again in a moment",
+    head = repo.head()
+    sent = repo.count_commits(upstream, "HEAD")
+    if conflicts or sent == 0:
+        return _Round(upstream, head, sent, False, True, conflicts, problems)
+    pushed = git_remote.push(repo, plan.remote, plan.branch, plan.set_upstream)
+    return _Round(upstream, head, sent, pushed, pushed, conflicts, problems)
+
+
+def _result(
+    ws: Workspace, repo: GitRepo, plan: _Plan, done: _Round, patience: Patience
+) -> SyncResult:
+    upstream = done.upstream
+    return SyncResult(
+        remote=plan.remote,
+        url=repo.remote_url(plan.remote),
+        branch=plan.branch,
+        received=repo.count_commits(plan.start, upstream) if upstream else 0,
+        sent=done.sent if done.pushed else 0,
+        unsent=0 if done.pushed else done.sent,
+        pushed=done.pushed,
+        attempts=patience.attempts,
+        waited_seconds=patience.waited,
+        incoming=_incoming(ws, repo, plan.start, upstream) if upstream else (),
+        conflicts=done.conflicts,
+        problems=done.problems,
     )
 
 
@@ -283,20 +334,20 @@ def _integrate(ws: Workspace, repo: GitRepo, upstream: str, url: str) -> None:
             f"you have uncommitted changes to {', '.join(clash[:3])}, which teammates also "
             "changed: commit them or set them aside (`git stash`), then sync again",
         )
-    config = driver_config()
+    config = driver_config(for_sync=True)
     try:
-        done = repo.rebase(upstream, config, autostash=bool(dirty))
+        done = git_remote.rebase(repo, upstream, config, autostash=bool(dirty))
         while not done:
             _settle_stop(ws, repo)
-            done = repo.rebase_continue(config)
+            done = git_remote.rebase_continue(repo, config)
     except BaseException:
-        repo.rebase_abort()  # whatever went wrong, leave the repository as it was
+        git_remote.rebase_abort(repo)  # whatever went wrong, leave the repository as it was
         raise
 
 
 def _settle_stop(ws: Workspace, repo: GitRepo) -> None:
     """A stopped rebase: settle delete-vs-edit of deals; anything else aborts the sync."""
-    unmerged = repo.unmerged()
+    unmerged = git_remote.unmerged(repo)
     paths = _pipeline_paths(ws, repo)
     opportunities = paths[-1]
     settle = {
@@ -306,7 +357,7 @@ def _settle_stop(ws: Workspace, repo: GitRepo) -> None:
     }
     others = sorted(set(unmerged) - set(settle))
     if not unmerged or others:
-        repo.rebase_abort()
+        git_remote.rebase_abort(repo)
         what = ", ".join(others[:3]) if others else "the rebase"
         raise SyncError(
             "conflict",
@@ -320,10 +371,10 @@ def _settle_stop(ws: Workspace, repo: GitRepo) -> None:
         try:
             text = mark_deleted_conflict(kept or "", ours_deleted=local_deleted)
         except Unmergeable:
-            repo.rebase_abort()
+            git_remote.rebase_abort(repo)
             raise SyncError("conflict", f"{path} is not valid YAML on one side") from None
         atomic_write(repo.top / path, text)
-        repo.mark_resolved([path])
+        git_remote.mark_resolved(repo, [path])
 
 
 def _problems(ws: Workspace) -> tuple[tuple[Problem, ...], tuple[Problem, ...]]:

@@ -16,16 +16,18 @@ from __future__ import annotations
 import shlex
 import shutil
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from pipeline_tui.core.config import CONFIG_FILE, OPPORTUNITIES_DIR
 from pipeline_tui.core.errors import PipelineError
-from pipeline_tui.git.repo import GitRepo
 from pipeline_tui.storage.files import atomic_write
-from pipeline_tui.storage.store import Store, check_opportunity_text
 from pipeline_tui.sync.merge import Unmergeable, merge_files
+
+if TYPE_CHECKING:  # imported where used: sync's driver runs start-up in every retry
+    from pipeline_tui.git.repo import GitRepo
 
 DRIVER_NAME: Final = "pipeline"
 DRIVER_LABEL: Final = "pipeline-tui field-wise YAML merge"
@@ -38,14 +40,23 @@ NAME_KEY: Final = f"merge.{DRIVER_NAME}.name"
 DRIVER_KEY: Final = f"merge.{DRIVER_NAME}.driver"
 
 
-def driver_command(python: str | None = None) -> str:
-    """The ``merge.pipeline.driver`` command git runs for each file it must merge."""
-    return f"{shlex.quote(python or sys.executable)} -m pipeline_tui merge-driver %O %A %B %P"
+def driver_command(python: str | None = None, for_sync: bool = False) -> str:
+    """The ``merge.pipeline.driver`` command git runs for each file it must merge.
+
+    ``for_sync``: the command ``pipeline sync`` gives its own rebase.  It says
+    so by running this module directly (see :func:`_main`), which spares each
+    run the whole command line's start-up, finding out whether git is rebasing
+    and checking the merged file: sync knows the first and checks the whole
+    pipeline after the rebase anyway.  In a storm of teammates syncing at once
+    every retry replays through the driver, so its start-up time counts.
+    """
+    entry = "pipeline_tui.sync.merge_driver" if for_sync else "pipeline_tui merge-driver"
+    return f"{shlex.quote(python or sys.executable)} -m {entry} %O %A %B %P"
 
 
-def driver_config() -> dict[str, str]:
+def driver_config(for_sync: bool = False) -> dict[str, str]:
     """The two config keys that define the driver (for ``git config`` or ``git -c``)."""
-    return {NAME_KEY: DRIVER_LABEL, DRIVER_KEY: driver_command()}
+    return {NAME_KEY: DRIVER_LABEL, DRIVER_KEY: driver_command(for_sync=for_sync)}
 
 
 # --------------------------------------------------------------------------- registration
@@ -126,16 +137,19 @@ class DriverOutcome:
     messages: list[str] = field(default_factory=list)
 
 
-def run_driver(base: Path, current: Path, other: Path, name: str) -> DriverOutcome:
+def run_driver(
+    base: Path, current: Path, other: Path, name: str, for_sync: bool = False
+) -> DriverOutcome:
     """Merge ``name``'s three versions into ``current``; never raises.
 
     Exit 0 when merged, even with recorded conflicts: the file is valid YAML
     naming both values, and stopping a rebase would leave a non-expert in a
     half-finished git state.  Exit 1 only if a side cannot be parsed; then
     ``current`` is left exactly as it was (no conflict markers are written).
+    ``for_sync``: run by ``pipeline sync``'s rebase (see :func:`driver_command`).
     """
     try:
-        rebasing = _rebasing()
+        rebasing = for_sync or _rebasing()
         result = merge_files(base, current, other, rebasing)
     except (Unmergeable, OSError, UnicodeDecodeError) as exc:
         return DriverOutcome(1, [f"pipeline merge-driver: cannot merge {name}: {exc}"])
@@ -143,12 +157,15 @@ def run_driver(base: Path, current: Path, other: Path, name: str) -> DriverOutco
         f"pipeline: {name}: {c.field} changed on both sides; both values kept under conflicts:"
         for c in result.conflicts
     ]
-    messages += _validation_messages(result.text, name)
+    if not for_sync:
+        messages += _validation_messages(result.text, name)
     return DriverOutcome(0, messages)
 
 
 def _rebasing() -> bool:
     """Whether git is rebasing here (then ``%A`` is upstream and ``%B`` the local commit)."""
+    from pipeline_tui.git.repo import GitRepo
+
     try:
         return GitRepo(Path.cwd()).in_rebase()
     except PipelineError:
@@ -165,6 +182,8 @@ def _pipeline_root(file: Path) -> Path:
 
 def _validation_messages(text: str, name: str) -> list[str]:
     """Problems of the merged file other than recorded conflicts (reported, not fatal)."""
+    from pipeline_tui.storage.store import Store, check_opportunity_text
+
     root = _pipeline_root(Path.cwd() / PurePosixPath(name))
     try:
         config = Store(root).load_config()
@@ -176,3 +195,19 @@ def _validation_messages(text: str, name: str) -> list[str]:
         for problem in problems
         if problem.severity == "error" and not (problem.field or "").startswith("conflicts")
     ]
+
+
+def _main(args: Sequence[str]) -> int:
+    """``python -m pipeline_tui.sync.merge_driver %O %A %B %P``: the driver for sync's rebase."""
+    if len(args) != 4:
+        print("usage: python -m pipeline_tui.sync.merge_driver O A B NAME", file=sys.stderr)
+        return 2
+    base, current, other, name = args
+    outcome = run_driver(Path(base), Path(current), Path(other), name, for_sync=True)
+    for message in outcome.messages:
+        print(message, file=sys.stderr)
+    return outcome.exit_code
+
+
+if __name__ == "__main__":
+    sys.exit(_main(sys.argv[1:]))

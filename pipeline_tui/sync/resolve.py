@@ -3,7 +3,8 @@
 The merge driver leaves a deal with a ``conflicts:`` mapping naming, for each
 field both teammates changed, both values.  Resolving picks a value per field
 (yours, theirs, or a new one), removes the mapping and commits, through the
-same validate-then-write-atomically path as every other edit.  A ``(file)``
+workspace's committer like every other edit (validated, written atomically,
+undone if the commit fails).  A ``(file)``
 conflict (deleted on one side, edited on the other) resolved to the deleting
 side removes the file.
 """
@@ -15,10 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pipeline_tui.core.errors import BadRequest, InvalidData, RepoError
+from pipeline_tui.core.errors import BadRequest, InvalidData
 from pipeline_tui.core.model import Problem, jsonable
+from pipeline_tui.edits.committer import PlannedChange
 from pipeline_tui.edits.workspace import Workspace
-from pipeline_tui.storage.files import atomic_write
 from pipeline_tui.sync.merge import (
     BLOCK_KEYS,
     CONFLICTS_KEY,
@@ -55,8 +56,16 @@ class Resolution:
 def resolve(
     ws: Workspace, opp_id: str, side: Side | None = None, values: Mapping[str, Any] | None = None
 ) -> Resolution:
-    """Pick ``side`` for every recorded conflict, ``values`` for the named fields."""
-    values = dict(values or {})
+    """Pick ``side`` for every recorded conflict, ``values`` for the named fields.
+
+    The file is read and rewritten under the writers' lock, so a write started
+    meanwhile either lands before it is read or waits for the resolution.
+    """
+    with ws.transaction():
+        return _resolve(ws, opp_id, side, dict(values or {}))
+
+
+def _resolve(ws: Workspace, opp_id: str, side: Side | None, values: dict[str, Any]) -> Resolution:
     path = ws.store.existing_path(opp_id)
     old = path.read_text(encoding="utf-8")
     data, problems = parse_document(old, ws.store.relpath(path))
@@ -70,7 +79,9 @@ def resolve(
     target = _apply(data, {k: v for k, v in chosen.items() if k != FILE_FIELD})
     new = None if deleted else rewrite_to(old, target, BLOCK_KEYS)
     message = _message(opp_id, chosen, side, deleted)
-    return _commit(ws, opp_id, old, new, message, chosen)
+    author = ws.committer.author(ws.author_name)
+    done = ws.committer.commit(PlannedChange(path, old, new, message, author), ws.config)
+    return Resolution(opp_id, done.commit, message, chosen, deleted)
 
 
 def _unreadable(ws: Workspace, path: Path, problems: Sequence[Problem]) -> str:
@@ -135,32 +146,3 @@ def _message(opp_id: str, chosen: Mapping[str, Any], side: Side | None, deleted:
     fields = ", ".join(k for k in chosen if k != FILE_FIELD) or "file kept"
     how = {"ours": " (kept yours)", "theirs": " (took theirs)"}.get(side or "", "")
     return f"{opp_id}: resolved conflict in {fields}{how}"
-
-
-def _commit(
-    ws: Workspace,
-    opp_id: str,
-    old: str,
-    new: str | None,
-    message: str,
-    chosen: dict[str, Any],
-) -> Resolution:
-    """Validate, write atomically and commit exactly this file; restore it if git fails."""
-    path = ws.store.opportunity_path(opp_id)
-    if new is not None:
-        ws.store.validated(path, new, ws.config)
-    author = ws.git.identity(ws.author_name)
-    ws.git.check_ready()
-    with ws.git.write_lock():
-        if path.read_text(encoding="utf-8") != old:
-            raise RepoError(f"{ws.store.relpath(path)} changed while resolving; try again")
-        if new is None:
-            path.unlink()
-        else:
-            atomic_write(path, new)
-        try:
-            sha = ws.git.commit_paths([path], message, author)
-        except RepoError:
-            atomic_write(path, old)
-            raise
-    return Resolution(opp_id, sha, message, chosen, new is None)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from pipeline_tui.core.config import default_config_text
 from pipeline_tui.core.errors import BadRequest
+from pipeline_tui.git.commits import commit_paths, write_lock
 from pipeline_tui.git.repo import GitRepo
 from pipeline_tui.storage.layout import Layout
 from pipeline_tui.storage.store import Store
@@ -30,11 +31,11 @@ def init_pipeline(
         raise BadRequest(f"{store.config_path} already exists: this is already a pipeline")
     author = repo.identity(author_name)
     repo.check_ready()
-    with repo.write_lock():
+    with write_lock(repo):
         store.write_config_text(default_config_text(layout))
         store.opportunities_dir.mkdir(exist_ok=True)
         attributes = merge_driver.add_attributes(store.root, repo)  # teammates merge field-wise
         merge_driver.register(repo)
         paths = [store.config_path, *([attributes] if attributes else [])]
-        repo.commit_paths(paths, "pipeline: initialize", author)
+        commit_paths(repo, paths, "pipeline: initialize", author)
     return store.root

@@ -1,7 +1,11 @@
-"""The Textual application: a thin shell that opens the board and holds app-wide keys.
+"""The Textual application: a thin shell that builds screens and routes messages.
 
-Screens do the work (``screens/``), widgets paint (``widgets/``), styles live
-in ``styles/*.tcss``.  :func:`run` is what ``pipeline tui`` calls.
+Screens post messages up (:mod:`pipeline_tui.tui.messages`); the app builds
+the screen a message asks for from the board's state, or hands a deal action
+to the board, which owns the data and the one write path.  The board lives in
+``board/``, one deal's screens and actions in ``deal/``, the metrics in
+``metrics/``; widgets paint (``widgets/``), styles live in ``styles/*.tcss``.
+:func:`run` is what ``pipeline tui`` calls.
 """
 
 from __future__ import annotations
@@ -11,13 +15,29 @@ from datetime import datetime
 from functools import partial
 from typing import ClassVar
 
+from textual import on
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
-from pipeline_tui.edits.workspace import Workspace, now
-from pipeline_tui.i18n import _, set_language
-from pipeline_tui.tui.screens.board import BoardScreen
+from pipeline_tui.core.clock import now
+from pipeline_tui.edits.workspace import Workspace
+from pipeline_tui.i18n import N_, _, set_language
+from pipeline_tui.tui.bindings import translate_bindings
+from pipeline_tui.tui.board.screen import BoardScreen
+from pipeline_tui.tui.deal.detail import DetailScreen
+from pipeline_tui.tui.messages import (
+    BoardChanged,
+    CloseDeal,
+    DealMessage,
+    EditDeal,
+    LogDeal,
+    MoveDeal,
+    OpenDeal,
+    OpenMetrics,
+    RestartBoard,
+)
+from pipeline_tui.tui.metrics.screen import MetricsScreen
 
 DARK, LIGHT = "textual-dark", "textual-light"
 
@@ -33,7 +53,7 @@ class PipelineApp(App[None]):
         "styles/metrics.tcss",
     ]
     TITLE = "pipeline"
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("t", "toggle_theme", _("Theme"))]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("t", "toggle_theme", N_("Theme"))]
 
     def __init__(
         self,
@@ -43,6 +63,7 @@ class PipelineApp(App[None]):
         dark: bool = True,
     ) -> None:
         super().__init__()
+        translate_bindings(self)
         self.workspace = workspace
         self.clock = clock
         self.poll_interval = poll_interval
@@ -62,7 +83,36 @@ class PipelineApp(App[None]):
                 return screen
         raise LookupError("the board is not open")
 
-    def action_restart_board(self) -> None:
+    @on(OpenDeal)
+    def _open_deal(self, message: OpenDeal) -> None:
+        view = self.board.state.deal_view(message.opp_id)
+        if view is not None:
+            self.push_screen(DetailScreen(view, self.clock))
+
+    @on(OpenMetrics)
+    def _open_metrics(self) -> None:
+        state = self.board.state
+        self.push_screen(MetricsScreen(state.pipeline, state.timelines, self.clock))
+
+    @on(EditDeal)
+    @on(LogDeal)
+    @on(MoveDeal)
+    @on(CloseDeal)
+    def _deal_action(self, message: DealMessage) -> None:
+        """From the board or a detail screen: the board owns the data and writes."""
+        self.board.deals.handle(message)
+
+    @on(BoardChanged)
+    def _board_changed(self) -> None:
+        """Hand fresh data down to every open detail screen."""
+        for screen in self.screen_stack:
+            if isinstance(screen, DetailScreen):
+                view = self.board.state.deal_view(screen.opp_id, screen.view)
+                if view is not None:
+                    screen.show(view)
+
+    @on(RestartBoard)
+    def _restart_board(self) -> None:
         """Open a fresh board (after pipeline.yaml changed its stages)."""
         self.workspace = Workspace(self.workspace.root, self.workspace.author_name)
         while len(self.screen_stack) > 2:

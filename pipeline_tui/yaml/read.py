@@ -7,11 +7,9 @@ caller can serve every other file.
 
 from __future__ import annotations
 
-import math
 import re
 import threading
 from collections.abc import Sequence
-from datetime import date
 from typing import Any
 
 from ruamel.yaml import YAML
@@ -41,34 +39,6 @@ def parse_fast(text: str) -> Any:
         if loader.Parser.__module__.startswith("ruamel.yaml.parser"):
             raise  # already the pure-Python parser: the error is real
         return _LOADERS.pure().load(text)
-
-
-def parse_scalar(raw: str) -> Any:
-    """A value typed on the command line: numbers, dates, booleans and ``[a, b]`` lists
-    are YAML; everything else is kept verbatim as text.
-
-    Reading ``#2 follow-up`` or ``Re: renewal`` as YAML would cut a comment or
-    make a mapping, so only values YAML reads as a plain scalar (or a flow
-    list when written with brackets) are typed.  Empty or ``null`` unsets.
-    """
-    text = raw.strip()
-    if not text or text in ("null", "~"):
-        return None
-    try:
-        value = parse_fast(text)
-    except YAMLError:
-        return raw
-    if isinstance(value, float) and not math.isfinite(value):
-        raise ValueError("not a finite number")
-    if (
-        isinstance(value, list)
-        and text.startswith("[")
-        and not any(isinstance(v, dict | list) for v in value)
-    ):
-        return value
-    if isinstance(value, bool | int | float | date):
-        return value
-    return raw
 
 
 def decode(raw: bytes, path: str) -> tuple[str | None, list[Problem]]:

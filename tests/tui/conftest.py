@@ -14,7 +14,7 @@ from textual.worker import WorkerCancelled
 from pipeline_tui.edits.workspace import Workspace
 from pipeline_tui.sync.setup import init_pipeline
 from pipeline_tui.tui.app import PipelineApp
-from pipeline_tui.tui.screens.board import BoardScreen
+from pipeline_tui.tui.board.screen import BoardScreen
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 SIZE = (100, 30)  # big enough for every form; small enough to render fast
@@ -142,7 +142,7 @@ async def settle(pilot: Pilot[None]) -> None:
         await _workers_done(pilot)
         await pilot.pause()
         boards = [s for s in app.screen_stack if isinstance(s, BoardScreen)]
-        if not boards or (boards[0].loaded and boards[0].history_loaded):
+        if not boards or (boards[0].state.loaded and boards[0].state.history_loaded):
             break
         await pilot.pause(0.02)
     await _workers_done(pilot)
@@ -176,7 +176,7 @@ def commit_count(root: Path) -> int:
 
 
 def card_ids(board: BoardScreen, stage: str) -> list[str]:
-    for column in board.columns:
+    for column in board.state.columns:
         if column.stage == stage:
             return [card.id for card in column.cards]
     raise AssertionError(f"no column {stage}")

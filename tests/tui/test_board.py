@@ -8,14 +8,12 @@ import pytest
 from textual.message import Message
 from textual.widgets import Input, OptionList
 
+from pipeline_tui.tui.board.filter_form import FilterForm
+from pipeline_tui.tui.deal.detail import DetailScreen
+from pipeline_tui.tui.deal.forms import CloseForm, LogForm, RecordForm
+from pipeline_tui.tui.help import HelpScreen
 from pipeline_tui.tui.messages import CardChosen
-from pipeline_tui.tui.screens.close_form import CloseForm
-from pipeline_tui.tui.screens.detail import DetailScreen
-from pipeline_tui.tui.screens.filter_form import FilterForm
-from pipeline_tui.tui.screens.help import HelpScreen
-from pipeline_tui.tui.screens.log_form import LogForm
-from pipeline_tui.tui.screens.metrics import MetricsScreen
-from pipeline_tui.tui.screens.record_form import RecordForm
+from pipeline_tui.tui.metrics.screen import MetricsScreen
 from pipeline_tui.tui.widgets.column import StageColumn
 from pipeline_tui.yaml.read import parse_fast
 
@@ -48,7 +46,7 @@ async def test_board_shows_open_stages_with_counts_totals_and_collapsed_closed(
         assert widgets["lost"].has_class("-collapsed")
         assert not widgets["lead"].has_class("-collapsed")
         # ACME's next step was due 2026-11-01, before the fixed "now" (2026-11-20).
-        lead = next(c for c in board.columns if c.stage == "lead")
+        lead = next(c for c in board.state.columns if c.stage == "lead")
         assert lead.cards[0].overdue and not lead.cards[1].overdue
         await pilot.press("c")
         assert not widgets["won"].has_class("-collapsed")
@@ -60,27 +58,27 @@ async def test_arrows_and_hjkl_move_the_selection(deals: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         board = board_of(pilot)
-        assert (board.active_stage, board.active_id) == ("lead", "acme-rollout")
+        assert (board.state.active_stage, board.state.active_id) == ("lead", "acme-rollout")
         await pilot.press("j")
-        assert board.active_id == "globex-pilot"
+        assert board.state.active_id == "globex-pilot"
         await pilot.press("down")  # stays on the last card
-        assert board.active_id == "globex-pilot"
+        assert board.state.active_id == "globex-pilot"
         await pilot.press("l")
-        assert (board.active_stage, board.active_id) == ("qualified", "huawei-crm")
+        assert (board.state.active_stage, board.state.active_id) == ("qualified", "huawei-crm")
         await pilot.press("right", "right")
-        assert board.active_stage == "negotiation" and board.active_id is None
+        assert board.state.active_stage == "negotiation" and board.state.active_id is None
         await pilot.press("right")  # won/lost are collapsed: not reachable
-        assert board.active_stage == "negotiation"
+        assert board.state.active_stage == "negotiation"
         await pilot.press("h", "h", "h", "G")
-        assert board.active_id == "globex-pilot"
+        assert board.state.active_id == "globex-pilot"
         await pilot.press("g")
-        assert board.active_id == "acme-rollout"
+        assert board.state.active_id == "acme-rollout"
         await pilot.press("r")  # reload from disk keeps the selection
         await settle(pilot)
-        assert (board.active_stage, board.active_id) == ("lead", "acme-rollout")
+        assert (board.state.active_stage, board.state.active_id) == ("lead", "acme-rollout")
         await pilot.press("l", "l", "l")
         await pilot.press("h", "left", "up", "k")
-        assert (board.active_stage, board.active_id) == ("qualified", "huawei-crm")
+        assert (board.state.active_stage, board.state.active_id) == ("qualified", "huawei-crm")
 
 
 async def test_shift_right_moves_the_card_with_exactly_one_commit(deals: Path) -> None:
@@ -101,7 +99,7 @@ async def test_shift_right_moves_the_card_with_exactly_one_commit(deals: Path) -
         # The card follows: it is in proposal and still selected.
         assert "huawei-crm" in card_ids(board, "proposal")
         assert "huawei-crm" not in card_ids(board, "qualified")
-        assert (board.active_stage, board.active_id) == ("proposal", "huawei-crm")
+        assert (board.state.active_stage, board.state.active_id) == ("proposal", "huawei-crm")
         await pilot.press("shift+left")
         await settle(pilot)
         assert commit_count(deals) == before + 2
@@ -177,7 +175,7 @@ async def test_close_lost_asks_for_a_configured_reason(deals: Path) -> None:
         data = read(deals, "globex-pilot")
         assert (data["stage"], data["lost_reason"]) == ("lost", "competitor")
         assert card_ids(board, "lead") == ["acme-rollout"]
-        assert board.active_id == "acme-rollout"  # the cursor stays in the column
+        assert board.state.active_id == "acme-rollout"  # the cursor stays in the column
 
 
 async def test_close_won_with_optional_reason(deals: Path) -> None:
@@ -249,7 +247,7 @@ async def test_new_opportunity_form_validates_and_commits_once(deals: Path) -> N
             "Wayne Enterprises",
             12,
         )
-        assert board.active_id == new_id
+        assert board.state.active_id == new_id
 
 
 async def test_edit_commits_only_the_changed_field(deals: Path) -> None:
@@ -366,9 +364,9 @@ async def test_mouse_click_selects_and_double_click_opens(deals: Path) -> None:
         await pilot.click("#column-1 CardList", offset=(3, 1))  # huawei-crm, 2nd line
         # The column only reports the click; the board decided what it means.
         assert [(m.stage, m.index, m.open) for m in chosen] == [("qualified", 0, False)]
-        assert (board.active_stage, board.active_id) == ("qualified", "huawei-crm")
+        assert (board.state.active_stage, board.state.active_id) == ("qualified", "huawei-crm")
         await pilot.click("#column-0 CardList", offset=(3, 5))  # second card of lead
-        assert board.active_id == "globex-pilot"
+        assert board.state.active_id == "globex-pilot"
         await pilot.click("#column-0 CardList", offset=(3, 5), times=2)
         await settle(pilot)
         assert isinstance(app.screen, DetailScreen)

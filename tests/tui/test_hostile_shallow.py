@@ -24,5 +24,5 @@ async def test_header_names_shallow_history_and_cards_have_no_days(
         await settle(pilot)
         board = board_of(pilot)
         assert "git fetch --unshallow" in str(board.sub_title)
-        days = [card.days for column in board.columns for card in column.cards]
+        days = [card.days for column in board.state.columns for card in column.cards]
         assert days and all(day is None for day in days)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from pipeline_tui.tui.deal.detail import DetailScreen
 from pipeline_tui.tui.messages import CardChosen
-from pipeline_tui.tui.screens.detail import DetailScreen
 from tests.test_hostile_terminal import DEAL, RAW
 
 from .conftest import SIZE, board_of, card_ids, make_app, settle
@@ -27,7 +27,7 @@ async def test_cards_and_detail_escape_control_characters(deals: Path) -> None:
         index = card_ids(board, "lead").index("ctl")
         board.post_message(CardChosen("lead", index))
         await pilot.pause()
-        assert board.active_id == "ctl"
+        assert board.state.active_id == "ctl"
         screen_text = app.export_screenshot()
         for char in RAW:
             assert char not in screen_text

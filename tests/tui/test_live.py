@@ -83,10 +83,10 @@ async def test_an_uncommitted_edit_gets_a_badge_until_committed(deals: Path) -> 
         path.write_text(path.read_text(encoding="utf-8") + "priority: high\n", encoding="utf-8")
         board.check_for_changes()
         await settle(pilot)
-        lead = next(c for c in board.columns if c.stage == "lead")
+        lead = next(c for c in board.state.columns if c.stage == "lead")
         globex = next(card for card in lead.cards if card.id == "globex-pilot")
         assert globex.uncommitted
-        assert board.pipeline.get("globex-pilot").data["priority"] == "high"
+        assert board.state.pipeline.get("globex-pilot").data["priority"] == "high"
         # The app never commits someone's hand edit under its own message: logging an
         # activity is refused and the file keeps the edit.
         before = git(deals, "rev-parse", "HEAD")
@@ -97,7 +97,7 @@ async def test_an_uncommitted_edit_gets_a_badge_until_committed(deals: Path) -> 
         git(deals, "commit", "-qam", "priority by hand")  # the user commits it themselves
         board.check_for_changes()
         await settle(pilot)
-        lead = next(c for c in board.columns if c.stage == "lead")
+        lead = next(c for c in board.state.columns if c.stage == "lead")
         assert not any(card.uncommitted for card in lead.cards)
 
 
@@ -120,7 +120,7 @@ async def test_a_new_stage_in_pipeline_yaml_reopens_the_board_with_its_column(
         await settle(pilot)
         await settle(pilot)
         board = board_of(pilot)
-        assert [c.stage for c in board.columns] == [
+        assert [c.stage for c in board.state.columns] == [
             "lead",
             "qualified",
             "proposal",

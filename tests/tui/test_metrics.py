@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from textual.widgets import Select, TabbedContent
 
-from pipeline_tui.tui.screens.detail import DetailScreen
-from pipeline_tui.tui.screens.metrics import MetricsScreen
+from pipeline_tui.tui.deal.detail import DetailScreen
+from pipeline_tui.tui.metrics.screen import MetricsScreen
 from pipeline_tui.tui.widgets.report_table import ReportTable
 
 from .conftest import SIZE, make_app, settle

@@ -12,11 +12,11 @@ from pipeline_tui.core.model import Opportunity, Pipeline
 from pipeline_tui.core.timeline import StageInterval, Timeline
 from pipeline_tui.edits.workspace import Workspace
 from pipeline_tui.storage.store import Store
-from pipeline_tui.tui.cards import CardCache, build_columns
-from pipeline_tui.tui.fields import FieldSpec, changed_values, merged, parse_field
-from pipeline_tui.tui.filtering import BoardFilter
+from pipeline_tui.tui.board.cards import CardCache, build_columns
+from pipeline_tui.tui.board.filtering import BoardFilter
+from pipeline_tui.tui.board.live import apply_file_changes, compare, take_snapshot
+from pipeline_tui.tui.deal.fields import FieldSpec, changed_values, merged, parse_field
 from pipeline_tui.tui.formatting import compact_amount, full_amount
-from pipeline_tui.tui.live import apply_file_changes, compare, take_snapshot
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 

@@ -1,8 +1,10 @@
 """Which column feeds which field: synonyms, ``--map`` options, custom fields.
 
-Pure.  Column names are compared after normalizing (lower case, runs of
-non-alphanumerics to ``_``), so ``Deal Name``, ``deal_name`` and
-``DEAL-NAME`` are the same column.  A column that matches no field is kept as
+Pure.  Column names are compared by :func:`header_key` (camelCase split,
+lower case, runs of non-alphanumerics to ``_``, a Pipedrive-style ``Deal -``
+prefix and a byte-order mark dropped) and then without the underscores, so
+``Deal Name``, ``deal_name``, ``DealName``, ``DEALNAME`` (Data Loader) and
+``Deal - Deal Name`` are the same column.  A column that matches no field is kept as
 a custom field under its normalized name: an import never drops data it was
 not told to drop (``--map column=`` drops one on purpose).
 """
@@ -11,66 +13,60 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from pipeline_tui.core.fields import BY_KEY, FIELDS, import_synonyms
 from pipeline_tui.core.model import ID_PATTERN, KNOWN_FIELDS
 
 #: Role fields that are not stored under their own name: ``external_id`` links
 #: a row to its file; ``engaged`` and ``closed`` are dates that drive history.
-ROLE_FIELDS = ("external_id", "engaged", "closed")
-
-#: Field -> accepted column names (normalized), best first.
-SYNONYMS: dict[str, tuple[str, ...]] = {
+ROLE_SYNONYMS: dict[str, tuple[str, ...]] = {
     "external_id": (
         "external_id", "opportunity_id", "deal_id", "record_id", "crm_id", "id",
     ),
-    "title": ("title", "deal_name", "opportunity_name", "deal", "opportunity", "name", "subject"),
-    "account": (
-        "account", "company", "account_name", "company_name", "customer", "client",
-        "organization", "organisation",
-    ),
-    "stage": ("stage", "deal_stage", "pipeline_stage", "status", "phase"),
-    "amount": ("amount", "value", "deal_value", "close_value", "deal_amount", "deal_size"),
-    "currency": ("currency",),
-    "owner": (
-        "owner", "sales_agent", "deal_owner", "sales_rep", "salesperson", "rep", "agent",
-        "assigned_to",
-    ),
-    "source": ("source", "lead_source", "channel"),
-    "created": (
-        "created", "created_at", "created_date", "create_date", "date_created", "open_date",
-    ),
     "engaged": ("engaged", "engage_date", "engaged_at", "engaged_date", "engagement_date"),
     "closed": ("closed", "close_date", "closed_at", "closed_date", "date_closed"),
-    "expected_close": ("expected_close", "expected_close_date"),
-    "probability": ("probability", "win_probability"),
-    "lost_reason": ("lost_reason", "loss_reason", "reason_lost"),
-    "won_reason": ("won_reason", "win_reason"),
-    "contact.name": ("contact_name", "contact"),
-    "contact.email": ("contact_email", "email"),
-    "contact.phone": ("contact_phone", "phone"),
-    "contact.role": ("contact_role",),
-    "next_step.action": ("next_step_action", "next_step"),
-    "next_step.due": ("next_step_due",),
-    "notes": ("notes", "description", "comments"),
-    "tags": ("tags", "labels"),
 }  # fmt: skip
+ROLE_FIELDS = tuple(ROLE_SYNONYMS)
+
+#: Field -> accepted column names (normalized), best first: the role fields',
+#: then each known field's (its ``FieldDef.synonyms`` in :mod:`pipeline_tui.core.fields`).
+SYNONYMS: dict[str, tuple[str, ...]] = {**ROLE_SYNONYMS, **import_synonyms()}
 
 #: Columns ``pipeline export`` derives from history; importing them back would
 #: turn computed dates into stale custom fields.
 DERIVED_PREFIXES = ("entered_", "stage_entered_")
 
-_NESTED_ROOTS = ("contact", "next_step", "profile")
+#: Known fields holding sub-fields ``--map`` may name (``contact.email``, ``profile.industry``).
+_NESTED_ROOTS = tuple(f.key for f in FIELDS if f.kind in ("group", "mapping") and f.mappable)
 
 
 def normalize(name: str) -> str:
     return re.sub(r"[^0-9a-z\u4e00-\u9fff]+", "_", name.strip().lower()).strip("_")
 
 
+_DEAL_PREFIX = re.compile(r"^deal\s*[-\u2013\u2014:]\s+", re.IGNORECASE)
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+
+
+def header_key(name: str) -> str:
+    """A column name as a field-like key: ``StageName`` -> stage_name, ``Deal - Stage`` -> stage."""
+    text = _DEAL_PREFIX.sub("", name.replace("\ufeff", "").strip())
+    return normalize(_CAMEL.sub("_", text))
+
+
+def compact(name: str) -> str:
+    """:func:`header_key` without separators: ``STAGENAME`` and ``StageName`` agree."""
+    return header_key(name).replace("_", "")
+
+
 def is_target_field(name: str) -> bool:
     """A field ``--map column=FIELD`` may name: known, role, nested or custom."""
-    if name in KNOWN_FIELDS or name in ROLE_FIELDS or name in SYNONYMS:
-        return name not in {"id", "activities"}
+    known = BY_KEY.get(name)
+    if known is not None:
+        return known.mappable
+    if name in ROLE_FIELDS:
+        return True
     root, _, rest = name.partition(".")
     if rest:
         return root in _NESTED_ROOTS and bool(re.fullmatch(r"[a-z0-9_]+", rest))
@@ -79,24 +75,47 @@ def is_target_field(name: str) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class ColumnPlan:
-    """Field -> the column it comes from, plus the columns left out and why."""
+    """Field -> the column it comes from, plus the columns left out and why.
+
+    ``signals`` are columns a CRM preset reads for itself (won/lost flags,
+    "Date entered" stage history) rather than storing them; ``custom`` are
+    columns no field name matched, kept as custom fields (named in a warning,
+    since a column the user expected to match lands there).
+    """
 
     fields: Mapping[str, str]
     ignored: Mapping[str, str]
+    signals: Mapping[str, str] = field(default_factory=dict)
+    custom: tuple[str, ...] = ()
 
     def column_of(self, field: str) -> str | None:
         return self.fields.get(field)
 
 
-def plan_columns(columns: Sequence[str], overrides: Mapping[str, str]) -> ColumnPlan:
-    """Assign every column to a field: ``--map`` first, then synonyms, then custom."""
-    by_norm = {normalize(c): c for c in columns}
-    norm_overrides = {normalize(k): v for k, v in overrides.items()}
+def find_column(columns: Iterable[str], names: Iterable[str]) -> str | None:
+    """The first column matching one of ``names`` (compared with :func:`compact`)."""
+    by_key = {compact(c): c for c in columns}
+    return next((by_key[compact(n)] for n in names if compact(n) in by_key), None)
+
+
+def plan_columns(
+    columns: Sequence[str],
+    overrides: Mapping[str, str],
+    preset: Mapping[str, Sequence[str]] | None = None,
+    signals: Mapping[str, str] | None = None,
+    dropped: Mapping[str, str] | None = None,
+) -> ColumnPlan:
+    """Assign every column to a field: ``--map`` first, a preset's names, synonyms, custom.
+
+    ``signals`` (column -> what it tells) and ``dropped`` (column -> why) come
+    from a CRM preset: neither becomes a field.
+    """
+    by_key = {compact(c): c for c in columns}
     fields: dict[str, str] = {}
     ignored: dict[str, str] = {}
     taken: set[str] = set()
-    for norm, target in norm_overrides.items():
-        column = by_norm.get(norm)
+    for name, target in overrides.items():
+        column = by_key.get(compact(name))
         if column is None:
             continue
         taken.add(column)
@@ -104,24 +123,33 @@ def plan_columns(columns: Sequence[str], overrides: Mapping[str, str]) -> Column
             fields[target] = column
         else:
             ignored[column] = "dropped by --map"
-    for field, names in SYNONYMS.items():
-        if field in fields:
-            continue
-        for name in names:
-            column = by_norm.get(name)
-            if column is not None and column not in taken:
-                fields[field] = column
-                taken.add(column)
-                break
+    used = {c: why for c, why in (signals or {}).items() if c not in taken}
+    taken |= set(used)
+    for column, why in (dropped or {}).items():
+        if column not in taken:
+            ignored[column] = why
+            taken.add(column)
+    for source in (preset or {}, SYNONYMS):
+        for fld, names in source.items():
+            if fld in fields:
+                continue
+            for name in names:
+                column = by_key.get(compact(name))
+                if column is not None and column not in taken:
+                    fields[fld] = column
+                    taken.add(column)
+                    break
+    custom = []
     for column in columns:
         if column in taken:
             continue
-        _place_custom(column, fields, ignored)
-    return ColumnPlan(fields, ignored)
+        if _place_custom(column, fields, ignored):
+            custom.append(column)
+    return ColumnPlan(fields, ignored, used, tuple(custom))
 
 
-def _place_custom(column: str, fields: dict[str, str], ignored: dict[str, str]) -> None:
-    name = normalize(column)
+def _place_custom(column: str, fields: dict[str, str], ignored: dict[str, str]) -> bool:
+    name = header_key(column)
     if name.startswith(DERIVED_PREFIXES):
         ignored[column] = "derived from history by `pipeline export`"
     elif name in fields or name in SYNONYMS or name in KNOWN_FIELDS:
@@ -133,7 +161,5 @@ def _place_custom(column: str, fields: dict[str, str], ignored: dict[str, str]) 
         ignored[column] = "its name cannot be a field name"
     else:
         fields[name] = column
-
-
-def missing_columns(plan: ColumnPlan, needed: Iterable[str]) -> list[str]:
-    return [f for f in needed if f not in plan.fields]
+        return True
+    return False

@@ -4,7 +4,10 @@ Real exports come with a byte-order mark, CRLF line endings, semicolons
 (European Excel) or tabs, and now and then in Latin-1.  The delimiter is
 taken from the header line; a row whose cell count differs from the header's
 is a row problem that says so (the usual sign of a wrong delimiter or an
-unquoted comma), never a silently shifted row.
+unquoted comma), never a silently shifted row.  The one exception is a report
+footer: after a blank line, lines of one cell each ("Total", a title,
+"Confidential Information - Do Not Distribute", as Salesforce reports end)
+are not rows; they are left out with a warning saying how many.
 """
 
 from __future__ import annotations
@@ -88,6 +91,18 @@ def _rows(
 ) -> tuple[list[Row], list[RowProblem]]:
     rows: list[Row] = []
     problems: list[RowProblem] = []
+    footer = _footer_start(records, header)
+    if footer is not None:
+        problems.append(
+            RowProblem(
+                source,
+                footer + 2,
+                f"the {len(records) - footer} lines from here on are a report footer "
+                "(one cell each after a blank line), not deals: left out",
+                severity="warning",
+            )
+        )
+        records = records[:footer]
     for number, record in enumerate(records, start=2):
         if not any(cell.strip() for cell in record):
             continue  # a blank line is not a row
@@ -104,6 +119,22 @@ def _rows(
             continue
         rows.append(Row(number, dict(zip(header, (c.strip() for c in record), strict=True))))
     return rows, problems
+
+
+def _footer_start(records: list[list[str]], header: tuple[str, ...]) -> int | None:
+    """Index of the blank line that starts a footer of one-cell lines, if the file has one."""
+    if len(header) < 2:
+        return None
+    blank = None
+    for index, record in enumerate(records):
+        filled = [c for c in record if c.strip()]
+        if not filled:
+            blank = index if blank is None else blank
+        elif len(record) != 1:
+            blank = None  # a real row after the blank line: not a footer
+    if blank is None or not any(any(c.strip() for c in r) for r in records[blank:]):
+        return None
+    return blank
 
 
 def _failed(source: str, message: str, row: int | None = None) -> Table:

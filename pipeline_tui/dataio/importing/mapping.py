@@ -11,33 +11,42 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import itertools
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from typing import Any
 
-from pipeline_tui.core.config import PipelineConfig, TeamMember
+from pipeline_tui.core.config import PipelineConfig, Stage, TeamMember
 from pipeline_tui.core.model import get_dotted, is_filled
 from pipeline_tui.core.validation import missing_requirements, opportunity_problems
 from pipeline_tui.dataio.importing.columns import (
     SYNONYMS,
     ColumnPlan,
+    compact,
+    find_column,
     is_target_field,
     normalize,
     plan_columns,
 )
+from pipeline_tui.dataio.importing.presets import Cells, Detection, Outcome, detect_preset
+from pipeline_tui.dataio.importing.stagehistory import StageHistory
+from pipeline_tui.dataio.importing.stagemap import StageMap, insert_stages, map_stages
 from pipeline_tui.dataio.importing.table import Row, RowProblem, Table
 from pipeline_tui.dataio.importing.values import (
+    DateColumn,
+    ProbabilityScale,
     SlashOrder,
-    parse_amount,
+    detect_dates,
+    has_time,
+    parse_currency,
     parse_date,
     parse_datetime,
+    parse_money,
     parse_probability,
     parse_tags,
-    slash_order,
+    probability_scale,
 )
 
 _DATETIME_FIELDS = ("created",)
@@ -59,6 +68,12 @@ class ImportOptions:
     title_template: str | None = None
     extend_config: bool = False
     team: Mapping[str, TeamMember] = field(default_factory=dict)  # from --team FILE
+    preset: str | None = None  # --from NAME ("generic": no preset)
+    date_format: SlashOrder | None = None  # --date-format
+    tz: tzinfo | None = None  # --tz: the zone of naive date-times (None: see local_zone)
+    local_zone: tzinfo | None = UTC  # this machine's zone (None: the system's own rules)
+    lookups: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # field -> id -> name
+    stage_history: StageHistory | None = None  # --stage-history FILE, already read
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +82,7 @@ class Event:
 
     when: datetime
     stage: str
-    what: str  # "created", "engaged" or "closed"
+    what: str  # "created", "engaged", "moved" (from stage history) or "closed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +92,8 @@ class MappedRow:
     fields: Mapping[str, Any]  # the record without ``id``; dotted keys already nested
     events: tuple[Event, ...]
     undated: bool = False  # no created/engaged/closed date: ``created`` is the import time
+    adjusted: str | None = None  # how out-of-order dates were reconciled (close before created)
+    future: bool = False  # a step was dated after the import: it is dated at the import
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,9 +103,10 @@ class ConfigAdditions:
     sources: tuple[str, ...] = ()
     lost_reasons: tuple[str, ...] = ()
     members: tuple[TeamMember, ...] = ()
+    stages: tuple[tuple[Stage, str], ...] = ()  # (new stage, the stage it follows)
 
     def __bool__(self) -> bool:
-        return bool(self.sources or self.lost_reasons or self.members)
+        return bool(self.sources or self.lost_reasons or self.members or self.stages)
 
     @property
     def owners(self) -> tuple[str, ...]:
@@ -99,6 +117,7 @@ class ConfigAdditions:
         team.update({m.name: m for m in self.members})
         return dataclasses.replace(
             config,
+            stages=insert_stages(config.stages, self.stages),
             sources=(*config.sources, *self.sources),
             lost_reasons=(*config.lost_reasons, *self.lost_reasons),
             team=team,
@@ -113,6 +132,11 @@ class MappingResult:
     columns: ColumnPlan
     #: field -> value -> rows, for values not in pipeline.yaml (stage, source, ...)
     unknown: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+    detection: Detection | None = None
+    dates: Mapping[str, DateColumn] = field(default_factory=dict)  # column -> how it is read
+    probability_scale: ProbabilityScale | None = None
+    stage_map: Mapping[str, str] = field(default_factory=dict)  # CRM stage -> pipeline stage
+    history_source: str | None = None  # where exact stage timelines came from
 
     @property
     def errors(self) -> list[RowProblem]:
@@ -152,17 +176,32 @@ def parse_defaults(options: Iterable[str]) -> dict[str, str]:
     return result
 
 
-def map_table(table: Table, config: PipelineConfig, options: ImportOptions) -> MappingResult:
-    """Every row mapped, or refused with a reason; file-level problems stop early."""
-    plan = plan_columns(table.columns, options.column_map)
+def map_table(
+    table: Table,
+    config: PipelineConfig,
+    options: ImportOptions,
+    progress: Callable[[int, int], None] | None = None,
+) -> MappingResult:
+    """Every row mapped, or refused with a reason; file-level problems stop early.
+
+    ``progress(done, total)`` is called as rows are mapped (for a progress bar).
+    """
+    detection = detect_preset(table.columns, options.preset) if table.columns else None
+    plan = _plan(table, options, detection)
     problems = list(table.problems)
     problems += _file_problems(table, plan, options)
+    dates, question = _date_columns(table, plan, options, detection)
+    problems += question
+    if options.stage_history is not None:
+        problems += options.stage_history.problems
     if any(p.row is None and p.severity == "error" for p in problems):
-        return MappingResult((), tuple(problems), ConfigAdditions(), plan)
-    mapper = _RowMapper(table, plan, config, options)
+        return MappingResult((), tuple(problems), ConfigAdditions(), plan, {}, detection, dates)
+    mapper = _RowMapper(table, plan, config, options, detection, dates)
     rows: list[MappedRow] = []
     seen: dict[str, int] = {}
-    for row in table.rows:
+    for done, row in enumerate(table.rows, start=1):
+        if progress is not None and done % 200 == 0:
+            progress(done, len(table.rows))
         mapped, found = mapper.map_row(row)
         problems += found
         if mapped is None:
@@ -182,7 +221,115 @@ def map_table(table: Table, config: PipelineConfig, options: ImportOptions) -> M
             valid.append(mapped)
     problems.sort(key=lambda p: (p.row is not None, p.row or 0))
     unknown = {f: dict(c) for f, c in mapper.unknown.items() if c}
-    return MappingResult(tuple(valid), tuple(problems), additions, plan, unknown)
+    stage_map = mapper.stage_map_shown()
+    return MappingResult(
+        tuple(valid), tuple(problems), additions, plan, unknown, detection, dates,
+        mapper.scale, stage_map, mapper.history_source,
+    )  # fmt: skip
+
+
+def _plan(table: Table, options: ImportOptions, detection: Detection | None) -> ColumnPlan:
+    """The column plan, with the preset's names, signal and bookkeeping columns."""
+    if detection is None:
+        return plan_columns(table.columns, options.column_map)
+    preset = detection.preset
+    signals: dict[str, str] = {}
+    for name in (*preset.signals, *preset.current_stage_since):
+        column = find_column(table.columns, (name,))
+        if column is not None:
+            signals[column] = f"read by the {preset.label} preset"
+    for column in table.columns:
+        stage = preset.entered(column)
+        if stage:
+            signals[column] = f"stage history: entered {stage}"
+    dropped: dict[str, str] = {}
+    for name in preset.dropped:
+        column = find_column(table.columns, (name,))
+        if column is not None:
+            dropped[column] = f"{preset.label} bookkeeping"
+    plan = plan_columns(table.columns, options.column_map, preset.columns, signals, dropped)
+    spare = {c for f in plan.fields for c in _fallbacks(table, plan, options, detection, f)}
+    if not spare & set(plan.custom):
+        return plan
+    fields = {f: c for f, c in plan.fields.items() if c not in spare or f in preset.columns}
+    moved = {
+        c: f"read where {plan.fields[f]!r} is blank"
+        for f in plan.fields
+        for c in _fallbacks(table, plan, options, detection, f)
+        if c in plan.custom
+    }
+    custom = tuple(c for c in plan.custom if c not in moved)
+    fields = {f: c for f, c in fields.items() if c not in moved}
+    return dataclasses.replace(
+        plan, fields=fields, signals={**plan.signals, **moved}, custom=custom
+    )
+
+
+def _date_columns(
+    table: Table, plan: ColumnPlan, options: ImportOptions, detection: Detection | None
+) -> tuple[dict[str, DateColumn], list[RowProblem]]:
+    """Each date column's convention; columns no value settles ask one question."""
+    columns = [c for f, c in plan.fields.items() if f in _DATETIME_FIELDS or f in _DATE_FIELDS]
+    if detection is not None:
+        preset = detection.preset
+        for fld in (*_DATETIME_FIELDS, *_DATE_FIELDS):
+            columns += [c for c in _fallbacks(table, plan, options, detection, fld)]
+        columns += [c for c in plan.signals if preset.entered(c)]
+        columns += [
+            c for n in preset.current_stage_since if (c := find_column(table.columns, (n,)))
+        ]
+    found = {
+        c: detect_dates((r.cells.get(c, "") for r in table.rows), options.date_format)
+        for c in dict.fromkeys(columns)
+    }
+    conflicts = [c for c, d in found.items() if d.ambiguous and d.evidence]
+    settled = next(
+        ((c, d) for c, d in found.items() if d.evidence and not d.ambiguous and "slash" in d.kinds),
+        None,
+    )
+    unsure = [c for c, d in found.items() if d.ambiguous and not d.evidence]
+    if settled is not None:
+        for column in unsure:
+            found[column] = dataclasses.replace(
+                found[column], order=settled[1].order, ambiguous=False,
+                evidence=f"as column {settled[0]!r}",
+            )  # fmt: skip
+        unsure = []
+    problems = [
+        RowProblem(
+            table.source, None,
+            f"dates in this column are both month-first and day-first ({found[c].evidence}); "
+            "fix the column or pass --date-format mdy|dmy", c,
+        )
+        for c in conflicts
+    ]  # fmt: skip
+    if unsure:
+        example = next(
+            v for r in table.rows for c in unsure if "/" in (v := r.cells.get(c, "").strip())
+        )
+        problems.append(
+            RowProblem(
+                table.source,
+                None,
+                f"is {example!r} month/day or day/month? No date in column(s) "
+                f"{', '.join(repr(c) for c in unsure)} says (none has a day above 12): pass "
+                "--date-format mdy (US: 3/1 is March 1) or --date-format dmy (3/1 is 1 March)",
+            )
+        )
+    return found, problems
+
+
+def _fallbacks(
+    table: Table, plan: ColumnPlan, options: ImportOptions, detection: Detection | None, fld: str
+) -> list[str]:
+    """Other preset columns for ``fld``, read where its column is blank (Won time, Lost time)."""
+    column = plan.column_of(fld)
+    if detection is None or column is None or fld in options.column_map.values():
+        return []
+    used = {c for c in plan.fields.values() if c not in plan.custom}
+    names = detection.preset.columns.get(fld, ())
+    present = [find_column(table.columns, (n,)) for n in names]
+    return [c for c in dict.fromkeys(present) if c and c != column and c not in used]
 
 
 def row_key(cells: Mapping[str, str]) -> str:
@@ -246,30 +393,105 @@ class _RowMapper:
     """Maps rows one by one, collecting the unknown values ``--extend-config`` may add."""
 
     def __init__(
-        self, table: Table, plan: ColumnPlan, config: PipelineConfig, options: ImportOptions
+        self,
+        table: Table,
+        plan: ColumnPlan,
+        config: PipelineConfig,
+        options: ImportOptions,
+        detection: Detection | None,
+        dates: Mapping[str, DateColumn],
     ) -> None:
         self.table = table
         self.plan = plan
         self.team_members = [m for m in options.team.values() if config.team.get(m.name) != m]
         self.config = ConfigAdditions(members=tuple(self.team_members)).apply(config)
         self.options = options
-        self.orders: dict[str, SlashOrder] = {
-            f: slash_order(r.cells.get(c, "") for r in table.rows)
-            for f, c in plan.fields.items()
-            if f in _DATETIME_FIELDS or f in _DATE_FIELDS
+        self.preset = detection.preset if detection else None
+        self.dates = dates
+        utc = self.preset is not None and self.preset.naive_utc
+        self.zone = options.tz or (UTC if utc else options.local_zone)
+        #: a preset brings the CRM's lists (sources, owners, lost reasons) along
+        self.extend_lists = options.extend_config or self.preset is not None
+        self.by_key = {compact(c): c for c in table.columns}
+        prob = plan.column_of("probability")
+        self.scale = probability_scale(r.cells.get(prob, "") for r in table.rows) if prob else None
+        self.fallbacks = {
+            f: _fallbacks(table, plan, options, detection, f) for f in (*plan.fields, "closed")
         }
+        self.history_source: str | None = None
+        self.used_stages: set[str] = set()
+        self.outcomes = {r.number: self._outcome(r) for r in table.rows}
+        self.stages = self._stage_map()
         self.new_values: dict[str, dict[str, None]] = {f: {} for f in _LISTED}
         self.unknown: dict[str, Counter[str]] = {f: Counter() for f in ("stage", *_LISTED)}
 
+    # ------------------------------------------------------------------ CRM stages
+
+    def _outcome(self, row: Row) -> Outcome | None:
+        if self.preset is None:
+            return None
+        outcome = self.preset.outcome(Cells(row.cells, self.by_key))
+        if outcome is None:
+            raw = row.cells.get(self.plan.column_of("stage") or "", "")
+            outcome = self.preset.closed_stage(raw) if raw else None
+        return outcome
+
+    def _crm_stages(self) -> list[tuple[str, float | None]]:
+        """The CRM's open stages in its order: the preset's list, then others as found."""
+        assert self.preset is not None
+        found: dict[str, float | None] = {s.name: s.probability for s in self.preset.stages}
+        seen: dict[str, None] = {}
+        column = self.plan.column_of("stage")
+        for row in self.table.rows:
+            raw = row.cells.get(column or "", "").strip()
+            raw = self.options.value_map.get("stage", {}).get(raw, raw)
+            if raw and self.outcomes[row.number] not in ("won", "lost"):
+                seen[self.preset.stage_name(raw)] = None
+        history = self.options.stage_history
+        for entries in history.entries.values() if history else ():
+            seen.update((self.preset.stage_name(s), None) for s, _w in entries)
+        for name in seen:
+            closed = self.preset.closed_stage(name)
+            if closed is None and _match(name, self.config.stage_names) is None:
+                found.setdefault(name, None)
+        known = {compact(n) for n in found}
+        return [(n, p) for n, p in found.items() if compact(n) in known and n]
+
+    def _stage_map(self) -> StageMap | None:
+        if self.preset is None:
+            return None
+        return map_stages(self._crm_stages(), self.config, self.options.extend_config)
+
+    def stage_map_shown(self) -> dict[str, str]:
+        """CRM stage -> pipeline stage for the stages this file uses (dry-run display)."""
+        if self.stages is None:
+            return {}
+        used = {compact(v) for v in self.used_stages}
+        return {
+            name: self.stages.mapping[compact(name)]
+            for name in (self.stages.why or {})
+            if compact(name) in used
+        }
+
     def additions(self) -> ConfigAdditions:
-        if not self.options.extend_config:
-            return ConfigAdditions(members=tuple(self.team_members))
+        added = self.stages.added if self.stages is not None else ()
+        used = {compact(v) for v in self.used_stages}
+        stages = tuple(
+            (stage, after)
+            for stage, after in added
+            if any(self.stages and self.stages.mapping.get(u) == stage.name for u in used)
+        )
+        if not self.extend_lists:
+            return ConfigAdditions(members=tuple(self.team_members), stages=stages)
         owners = [TeamMember(o) for o in self.new_values["owner"]] if self.config.team else []
         return ConfigAdditions(
             tuple(self.new_values["source"]),
             tuple(self.new_values["lost_reason"]),
             (*self.team_members, *owners),
+            stages,
         )
+
+    # ------------------------------------------------------------------ one row
 
     def map_row(self, row: Row) -> tuple[MappedRow | None, list[RowProblem]]:
         problems: list[RowProblem] = []
@@ -279,9 +501,15 @@ class _RowMapper:
             problems.append(RowProblem(self.table.source, row.number, message, column))
 
         values = self._values(row, fail)
-        stage = self._stage(values, fail)
+        stage = self._stage(values, row, fail)
         if stage is not None:
             values["stage"] = stage
+            for fld, outcome in (
+                ("lost_reason", self.config.lost_stage),
+                ("won_reason", self.config.won_stage),
+            ):
+                if stage != outcome:
+                    values.pop(fld, None)  # "Won", "In Progress" are not lost reasons
             self._stage_defaults(values, stage, fail)
         for fld in _LISTED:
             self._check_listed(values, fld, fail)
@@ -292,56 +520,86 @@ class _RowMapper:
                 fail(f"{fld} is empty; fill it or pass --default {fld}=VALUE", fld)
         if problems or stage is None:
             return None, problems
-        events = self._events(values, stage, fail)
-        if problems:
-            return None, problems
+        entries = self._entries(row, values)
+        events, adjusted = self._events(values, stage, entries)
+        future = any(e.when > self.options.now for e in events)
+        if future:
+            events = _not_after(events, self.options.now)
         external = str(values.pop("external_id", "") or row_key(row.cells))
         record = _record(values, events, self.config, external, self.config.is_open(stage))
-        undated = not any(values.get(f) for f in ("created", "engaged", "closed"))
-        return MappedRow(row.number, external, record, tuple(events), undated), problems
+        undated = not any(values.get(f) for f in ("created", "engaged", "closed")) and not entries
+        mapped = MappedRow(row.number, external, record, tuple(events), undated, adjusted, future)
+        return mapped, problems
 
     def _values(self, row: Row, fail: Callable[[str, str | None], None]) -> dict[str, Any]:
         values: dict[str, Any] = {}
+        cell_currency: str | None = None
         for fld, column in self.plan.fields.items():
             text = row.cells.get(column, "").strip()
+            for other in self.fallbacks.get(fld, ()):
+                if text:
+                    break
+                text, column = row.cells.get(other, "").strip(), other
             text = self.options.value_map.get(fld, {}).get(text, text)
             if not text:
                 continue
+            lookup = self.options.lookups.get(fld)
+            if lookup:
+                text = lookup.get(text) or lookup.get(text[:15]) or text
             try:
-                values[fld] = self._convert(fld, text)
+                if fld == "amount":
+                    values[fld], cell_currency = parse_money(text, self.config.currency)
+                else:
+                    values[fld] = self._convert(fld, text, column)
             except ValueError as exc:
                 fail(str(exc), fld)
+        if cell_currency is not None:
+            stated = values.setdefault("currency", cell_currency)
+            if stated != cell_currency:
+                fail(f"the amount is in {cell_currency} but the currency says {stated}", "amount")
         for fld, text in self.options.defaults.items():
             if fld in ("lost_reason", "won_reason") or is_filled(values.get(fld)):
                 continue
             try:
-                values[fld] = self._convert(fld, text)
+                values[fld] = self._convert(fld, text, None)
             except ValueError as exc:
                 fail(f"--default {fld}: {exc}", None)
         return values
 
-    def _convert(self, fld: str, text: str) -> Any:
-        if fld in _DATETIME_FIELDS or (fld in _MOMENT_FIELDS and _has_time(text)):
-            return parse_datetime(text, self.orders.get(fld, "mdy"))
+    def _convert(self, fld: str, text: str, column: str | None) -> Any:
+        dates = self.dates.get(column or "")
+        order = dates.order if dates else (self.options.date_format or "mdy")
+        if fld in _DATETIME_FIELDS or (fld in _MOMENT_FIELDS and has_time(text)):
+            return parse_datetime(text, order, self.zone)
         if fld in _DATE_FIELDS:
-            return parse_date(text, self.orders.get(fld, "mdy"))
+            return parse_date(text, order)
         if fld == "amount":
-            return parse_amount(text)
+            return parse_money(text, self.config.currency)[0]
         if fld == "probability":
-            return parse_probability(text)
+            return parse_probability(text, self.scale)
         if fld == "tags":
             return parse_tags(text)
         if fld == "currency":
-            if not re.fullmatch(r"[A-Za-z]{3}", text):
-                raise ValueError(f"{text!r} is not a currency code (USD, EUR, CNY...)")
-            return text.upper()
+            return parse_currency(text, self.config.currency)
         return text
 
-    def _stage(self, values: dict[str, Any], fail: Callable[[str, str | None], None]) -> str | None:
+    def _stage(
+        self, values: dict[str, Any], row: Row, fail: Callable[[str, str | None], None]
+    ) -> str | None:
         raw = values.get("stage")
+        outcome = self.outcomes.get(row.number)
+        if outcome == "won":
+            return self.config.won_stage
+        if outcome == "lost":
+            return self.config.lost_stage
         if raw is None:
             return self.config.entry_stage.name
         match = _match(str(raw), self.config.stage_names)
+        if match is None and self.preset is not None and self.stages is not None:
+            name = self.preset.stage_name(str(raw))
+            match = self.stages.get(name)
+            if match is not None:
+                self.used_stages.add(name)
         if match is None:
             self.unknown["stage"][str(raw)] += 1
             fail(
@@ -362,6 +620,8 @@ class _RowMapper:
                     values[fld] = default
         if stage != self.config.lost_stage:
             return
+        if not is_filled(values.get("lost_reason")) and self.preset is not None:
+            values["lost_reason"] = self.preset.lost_reason_default
         if not is_filled(values.get("lost_reason")):
             fail(
                 "a lost deal needs a lost_reason: add a column or pass --default lost_reason=VALUE",
@@ -384,7 +644,7 @@ class _RowMapper:
             values[fld] = match
             return
         self.new_values[fld][str(raw)] = None
-        if not self.options.extend_config:
+        if not self.extend_lists:
             self.unknown[fld][str(raw)] += 1
             listed = "team" if fld == "owner" else f"{fld}s"
             fail(
@@ -393,20 +653,122 @@ class _RowMapper:
                 fld,
             )
 
+    # ------------------------------------------------------------------ dated steps
+
+    def _entries(self, row: Row, values: Mapping[str, Any]) -> list[tuple[str, datetime]]:
+        """(pipeline stage, when) the CRM recorded for this row, oldest first."""
+        if self.preset is None:
+            return []
+        cells = Cells(row.cells, self.by_key)
+        crm: list[tuple[str, str]] = []
+        for column in self.plan.signals:
+            stage = self.preset.entered(column)
+            text = row.cells.get(column, "").strip()
+            if stage and text:
+                crm.append((stage, text))
+                self.history_source = 'the "Date entered" columns'
+        since = cells.get(*self.preset.current_stage_since)
+        raw = row.cells.get(self.plan.column_of("stage") or "", "").strip()
+        if since and raw:
+            crm.append((raw, since))
+            self.history_source = self.history_source or "the last stage change column"
+        parsed: list[tuple[str, datetime]] = []
+        for stage, text in crm:
+            column = next(
+                (c for c in self.plan.signals if row.cells.get(c, "").strip() == text), ""
+            )
+            try:
+                order = self.dates[column].order if column in self.dates else "mdy"
+                parsed.append((stage, parse_datetime(text, order, self.zone)))
+            except ValueError:
+                continue
+        history = self.options.stage_history
+        external = str(values.get("external_id", ""))
+        if history is not None and external and history.of(external):
+            parsed = list(history.of(external))
+            self.history_source = history.source
+        mapped = [(self._entry_stage(s), w) for s, w in parsed]
+        return sorted(((s, w) for s, w in mapped if s), key=lambda e: e[1])
+
+    def _entry_stage(self, crm_stage: str) -> str | None:
+        assert self.preset is not None
+        closed = self.preset.closed_stage(crm_stage)
+        if closed == "won":
+            return self.config.won_stage
+        if closed == "lost":
+            return self.config.lost_stage
+        name = self.preset.stage_name(crm_stage)
+        found = _match(name, self.config.stage_names)
+        if found is None and self.stages is not None:
+            found = self.stages.get(name)
+            if found is not None:
+                self.used_stages.add(name)
+        return found
+
     def _events(
-        self, values: dict[str, Any], stage: str, fail: Callable[[str, str | None], None]
-    ) -> list[Event]:
+        self, values: dict[str, Any], stage: str, entries: Sequence[tuple[str, datetime]]
+    ) -> tuple[list[Event], str | None]:
+        """The row's dated steps, and how out-of-order dates were reconciled (if they were)."""
         created = values.get("created")
-        engaged = _at(values.get("engaged"))
-        closed = _at(values.get("closed")) if not self.config.is_open(stage) else None
-        raw = {"created": created, "engaged": values.get("engaged"), "closed": values.get("closed")}
-        dated = (("created", created), ("engaged", engaged), ("closed", closed))
-        known = [(f, d) for f, d in dated if d is not None]
-        for (first, early), (second, late) in itertools.pairwise(known):
-            date_only = not all(isinstance(raw[f], datetime) for f in (first, second))
-            if (late.date() < early.date()) if date_only else (late < early):
-                fail(f"{second} date {late.date()} is before {first} date {early.date()}", second)
-        return _timeline(self.config, stage, created, engaged, closed, self.options.now)
+        engaged = _at(values.get("engaged"), self.zone)
+        closed = _at(values.get("closed"), self.zone) if not self.config.is_open(stage) else None
+        if entries:
+            return _history_timeline(self.config, stage, created, closed, entries)
+        adjusted = None
+        known = [d for d in (created, engaged, closed) if d is not None]
+        if known and min(known) != known[0] and not _same_day_only(values, known):
+            first = min(known)
+            adjusted = (
+                "created moved to the close date"
+                if first == closed
+                else ("created moved to the engaged date")
+            )
+            if closed is not None and engaged is not None and engaged > closed:
+                engaged = closed
+            created = first
+        if closed is not None and engaged is not None and closed < engaged:
+            engaged, adjusted = closed, adjusted or "engaged moved to the close date"
+        return _timeline(self.config, stage, created, engaged, closed, self.options.now), adjusted
+
+
+def _same_day_only(values: Mapping[str, Any], known: Sequence[datetime]) -> bool:
+    """A date-only step on the day of a timed creation is in order (midnight is not before)."""
+    dated = [v for f in ("created", "engaged", "closed") if isinstance(v := values.get(f), date)]
+    date_only = any(not isinstance(v, datetime) for v in dated)
+    return date_only and min(k.date() for k in known) == known[0].date()
+
+
+def _not_after(events: Sequence[Event], now: datetime) -> list[Event]:
+    """No commit dated in the future: later steps are dated at the import."""
+    return _tidy([dataclasses.replace(e, when=min(e.when, now)) for e in events])
+
+
+def _history_timeline(
+    config: PipelineConfig,
+    stage: str,
+    created: datetime | None,
+    closed: datetime | None,
+    entries: Sequence[tuple[str, datetime]],
+) -> tuple[list[Event], str | None]:
+    """Steps from the CRM's own stage history, ending in the row's stage."""
+    first_stage, first_when = entries[0]
+    adjusted = None
+    start = first_when
+    if created is not None:
+        start = min(created, first_when)
+        adjusted = "created moved to the first stage entry" if first_when < created else None
+    if closed is not None and created is not None and closed < created:
+        adjusted = "a close date before created (the stage history's dates kept)"
+    if not config.is_open(stage) and config.is_open(first_stage) is False and len(entries) == 1:
+        first_stage = config.entry_stage.name
+    points = [Event(start, first_stage, "created")]
+    points += [Event(when, name, "moved") for name, when in entries[1:]]
+    if points[-1].stage != stage:
+        last = points[-1].when
+        points.append(Event(max(closed or last, last), stage, "closed"))
+    if not config.is_open(stage) and len(points) == 1:
+        points.insert(0, Event(start, config.entry_stage.name, "created"))
+    return _tidy(points), adjusted
 
 
 def _timeline(
@@ -438,7 +800,12 @@ def _timeline(
             second = config.next_open_stage(entry, 1) or entry
             points.append(Event(engaged, second, "engaged"))
         points.append(Event(closed, stage, "closed"))
-    for index in range(1, len(points)):  # a date-only step on a timed creation's day
+    return _tidy(points)
+
+
+def _tidy(points: list[Event]) -> list[Event]:
+    """Steps in order (a date-only step on a timed step's day moves to it), repeats merged."""
+    for index in range(1, len(points)):
         if points[index].when < points[index - 1].when:
             points[index] = dataclasses.replace(points[index], when=points[index - 1].when)
     collapsed: list[Event] = []
@@ -520,13 +887,9 @@ def _match(raw: str, allowed: Sequence[str]) -> str | None:
     return next((a for a in allowed if a.lower() == lowered), None)
 
 
-def _has_time(text: str) -> bool:
-    return "T" in text or (" " in text.strip() and ":" in text)
-
-
-def _at(value: Any) -> datetime | None:
+def _at(value: Any, zone: tzinfo | None = UTC) -> datetime | None:
     if isinstance(value, datetime):
         return value
     if isinstance(value, date):
-        return parse_datetime(value.isoformat())
+        return parse_datetime(value.isoformat(), "mdy", zone)
     return None

@@ -29,7 +29,8 @@ from pipeline_tui.core.config import PipelineConfig
 from pipeline_tui.core.errors import InvalidData
 from pipeline_tui.core.model import KNOWN_FIELDS, get_dotted, jsonable
 from pipeline_tui.dataio.importing.mapping import ConfigAdditions, Event, MappedRow
-from pipeline_tui.git.repo import Author, GitRepo, PlannedCommit
+from pipeline_tui.git.commits import PlannedCommit, fast_import
+from pipeline_tui.git.repo import Author, GitRepo
 from pipeline_tui.storage.store import Store, config_text_problems
 from pipeline_tui.yaml.edit import set_dotted
 from pipeline_tui.yaml.plain import render_plain_fields
@@ -127,9 +128,9 @@ def plan_import(
 def apply_plan(
     plan: ImportPlan, git: GitRepo, store: Store, author: Author, now: datetime, history: bool
 ) -> str | None:
-    """Write the plan as commits (see :meth:`GitRepo.fast_import`); the new head, if any.
+    """Write the plan as commits (one :func:`~pipeline_tui.git.commits.fast_import`); new head.
 
-    The caller holds :meth:`GitRepo.write_lock` from planning to here, so no
+    The caller holds :func:`~pipeline_tui.git.commits.write_lock` from planning to here, so no
     other pipeline writer changes a planned file in between.
     """
     commits = _history_commits(plan, store, author, now) if history else []
@@ -137,7 +138,7 @@ def apply_plan(
         commits = [_single_commit(plan, store, author, now)]
     if not commits:
         return None
-    return git.fast_import(commits)
+    return fast_import(git, commits)
 
 
 # --------------------------------------------------------------------------- commits
@@ -235,6 +236,7 @@ def _summary(plan: ImportPlan) -> str:
     if plan.additions:
         lines += ["", "pipeline.yaml extended with:"]
         for label, values in (
+            ("stages", tuple(s.name for s, _after in plan.additions.stages)),
             ("sources", plan.additions.sources),
             ("lost_reasons", plan.additions.lost_reasons),
             ("team", plan.additions.owners),
@@ -323,6 +325,13 @@ def _extended_config(store: Store, additions: ConfigAdditions) -> str:
     """pipeline.yaml with the new sources, lost reasons and team members (comments kept)."""
 
     def mutate(tree: CommentedMap) -> None:
+        stages = tree.get("stages")
+        for stage, after in reversed(additions.stages):
+            if isinstance(stages, CommentedSeq):
+                names = [s.get("name") if isinstance(s, Mapping) else None for s in stages]
+                entry = CommentedMap(name=stage.name, probability=round(stage.probability, 4))
+                entry.fa.set_flow_style()
+                stages.insert(names.index(after) + 1 if after in names else len(stages), entry)
         for key, values in (
             ("sources", additions.sources),
             ("lost_reasons", additions.lost_reasons),

@@ -1,4 +1,4 @@
-"""Pure metric functions over a pipeline and its history (see METRICS.md).
+"""Pure metric functions over a pipeline and its history (see docs/metrics.md).
 
 One module per family of indicators.  Every function takes the same four
 arguments (``pipeline``, ``timelines``, ``window``, ``now``) and returns plain

@@ -22,7 +22,7 @@ def repeat_rate(
     An account is a repeat customer when it has two or more won deals up to
     the end of the window (earlier ones count) or one of its wins in the
     window is tagged as a renewal.  Accounts match by name, ignoring case and
-    spacing.  With no window this is the all-time rate in METRICS.md.
+    spacing.  With no window this is the all-time rate in docs/metrics.md.
     """
     wins: dict[str, int] = {}
     in_window: set[str] = set()

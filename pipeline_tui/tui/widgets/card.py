@@ -15,7 +15,7 @@ from rich.style import Style
 from rich.text import Text
 
 from pipeline_tui.i18n import _
-from pipeline_tui.tui.cards import CardData
+from pipeline_tui.tui.board.cards import CardData
 from pipeline_tui.tui.formatting import compact_amount, days_label
 
 CARD_LINES = 3

@@ -24,7 +24,7 @@ from textual.strip import Strip
 from textual.widgets import Static
 
 from pipeline_tui.i18n import _
-from pipeline_tui.tui.cards import ColumnData
+from pipeline_tui.tui.board.cards import ColumnData
 from pipeline_tui.tui.formatting import compact_amount
 from pipeline_tui.tui.messages import CardChosen, ColumnToggled
 from pipeline_tui.tui.widgets.card import CARD_HEIGHT, CARD_LINES, CardPalette, card_lines

@@ -6,7 +6,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from pipeline_tui.i18n import _
-from pipeline_tui.tui.filtering import BoardFilter
+from pipeline_tui.tui.board.filtering import BoardFilter
 
 
 class FilterBar(Static):

@@ -1,0 +1,352 @@
+"""``pipeline import``: one opportunity per row of a CSV or JSON file, all or nothing."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager, nullcontext
+from datetime import tzinfo
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import click
+
+from pipeline_tui.cli.base import Context, cli, echo, report
+from pipeline_tui.core.clock import now
+from pipeline_tui.core.config import TeamMember
+from pipeline_tui.core.errors import BadRequest, ExitCode
+from pipeline_tui.core.model import jsonable
+from pipeline_tui.dataio.importing import read_table
+from pipeline_tui.dataio.importing.crm import crm_files
+from pipeline_tui.dataio.importing.mapping import (
+    ImportOptions,
+    MappingResult,
+    map_table,
+    parse_defaults,
+    parse_map_options,
+)
+from pipeline_tui.dataio.importing.plan import IMPORT_HASH, ImportPlan, apply_plan, plan_import
+from pipeline_tui.dataio.importing.presets import NAMES as PRESET_NAMES
+from pipeline_tui.dataio.importing.presets import detect_preset
+from pipeline_tui.dataio.importing.summary import (
+    describe_columns,
+    group_problems,
+    problems_csv,
+    summary_json,
+)
+from pipeline_tui.dataio.importing.team import team_from_table
+from pipeline_tui.dataio.importing.values import SlashOrder
+from pipeline_tui.git.commits import write_lock
+from pipeline_tui.storage.files import atomic_write
+from pipeline_tui.tabular import to_json
+
+_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+
+@cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--map",
+    "maps",
+    multiple=True,
+    metavar="COLUMN=FIELD|FIELD:VALUE=NEW",
+    help="Read COLUMN into FIELD (COLUMN= drops it), or turn VALUE of FIELD into NEW "
+    "(e.g. --map stage:Engaging=qualified).",
+)
+@click.option(
+    "--default",
+    "defaults",
+    multiple=True,
+    metavar="FIELD=VALUE",
+    help="Fill FIELD with VALUE where the row leaves it empty (lost_reason: lost rows only).",
+)
+@click.option("--title", "title_template", metavar="TEMPLATE", help='e.g. "{account} - {product}".')
+@click.option(
+    "--extend-config",
+    is_flag=True,
+    help="Add unseen sources, owners and lost reasons to pipeline.yaml instead of refusing.",
+)
+@click.option(
+    "--team",
+    "team_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A CSV of owners and managers (e.g. sales_agent,manager) to add to the team config.",
+)
+@click.option("--dry-run", is_flag=True, help="Show what would happen; write nothing.")
+@click.option(
+    "--history/--no-history",
+    default=None,
+    help="One backdated commit per dated step of each new deal (default: when the file has dates).",
+)
+@click.option(
+    "--from",
+    "preset",
+    type=click.Choice([*PRESET_NAMES, "generic"], case_sensitive=False),
+    help="Read FILE as this CRM's export (default: recognised from the header).",
+)
+@click.option(
+    "--date-format",
+    type=click.Choice(["mdy", "dmy"]),
+    help="How to read 3/1/2024: mdy (March 1) or dmy (1 March); default: from the values.",
+)
+@click.option(
+    "--tz", "tz_name", metavar="ZONE", help="Zone of times without one (e.g. Europe/Paris)."
+)
+@click.option(
+    "--accounts", type=_FILE, help="Account.csv (Id, Name) to turn account ids into names."
+)
+@click.option("--users", type=_FILE, help="User.csv (Id, Name) to turn owner ids into names.")
+@click.option(
+    "--stage-history", type=_FILE, help="A stage-history export (e.g. OpportunityHistory.csv)."
+)
+@click.option(
+    "--errors",
+    "errors_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write every problem (row, column, message) to this CSV file.",
+)
+@click.option("--skip-bad", is_flag=True, help="Import the good rows even if some are refused.")
+@click.option("--encoding", default="utf-8-sig", show_default=True, help="The file's encoding.")
+@click.option("--delimiter", help="CSV delimiter (default: guessed from the header).")
+@click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
+@click.pass_obj
+def import_cmd(
+    obj: Context,
+    file: Path,
+    maps: tuple[str, ...],
+    defaults: tuple[str, ...],
+    title_template: str | None,
+    extend_config: bool,
+    team_file: Path | None,
+    dry_run: bool,
+    history: bool | None,
+    preset: str | None,
+    date_format: str | None,
+    tz_name: str | None,
+    accounts: Path | None,
+    users: Path | None,
+    stage_history: Path | None,
+    errors_file: Path | None,
+    skip_bad: bool,
+    encoding: str,
+    delimiter: str | None,
+    as_json: bool,
+) -> None:
+    """Create (or update) one opportunity per row of a CSV or JSON FILE.
+
+    All or nothing: every row is checked first, and if any is refused nothing
+    is written (unless --skip-bad).  Rows link to files by an id column (else a
+    hash of the row), so importing the same file again changes nothing.
+    """
+    try:
+        column_map, value_map = parse_map_options(maps)
+        default_map = parse_defaults(defaults)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    ws = obj.workspace()
+    started = now()
+    team = _read_team(team_file, encoding)
+    table = read_table(file, encoding, delimiter)
+    order: SlashOrder | None = (
+        "mdy" if date_format == "mdy" else "dmy" if date_format == "dmy" else None
+    )
+    zone = _zone(tz_name)
+    detection = detect_preset(table.columns, preset) if table.columns else None
+    given = {"account": accounts, "owner": users, "history": stage_history}
+    extra = crm_files(file, detection, given, encoding, zone, order)
+    options = ImportOptions(
+        started, column_map, value_map, default_map, title_template, extend_config, team,
+        preset, order, zone, _local_zone(), extra.lookups, extra.stage_history,
+    )  # fmt: skip
+    with _delayed_progress("Reading rows") as progress:
+        result = map_table(table, ws.config, options, progress)
+    if extra.problems:
+        result = dataclasses.replace(result, problems=(*extra.problems, *result.problems))
+    if history is None:
+        history = any(not r.undated for r in result.rows)
+    file_level = any(p.row is None for p in result.errors)
+    fatal = file_level or (bool(result.errors) and not skip_bad)
+    plan = ImportPlan(table.source)
+    head = None
+    writing = not dry_run and not fatal
+    with write_lock(ws.git) if writing else nullcontext():
+        # planned under the writers' lock: an update is rendered from the file it replaces
+        if not file_level:
+            checked = result.additions.apply(ws.config)
+            plan = plan_import(ws.store, checked, result.rows, result.additions, table.source)
+        if writing:
+            author = ws.git.identity(obj.author)
+            if sys.stderr.isatty() and plan.commit_count(history) > 500:
+                report(f"writing {plan.commit_count(history)} commits...")
+            head = apply_plan(plan, ws.git, ws.store, author, started, history)
+    outcome = _outcome(table.source, len(table.rows), result, plan, dry_run, history, head)
+    outcome.update(summary_json(result, ws.config.won_stage, ws.config.lost_stage))
+    outcome["files_used"] = list(extra.used)
+    if as_json:
+        echo(to_json(outcome))
+    else:
+        _print_outcome(outcome, result, plan, dry_run, fatal)
+        for line in extra.used:
+            echo(line)
+    if errors_file is not None:
+        atomic_write(errors_file, problems_csv(result.problems))
+    for group in group_problems(result.problems):
+        report(group.describe())
+    _report_unknown(result)
+    if fatal:
+        report(
+            f"{len(result.bad_rows) or 'the file'} refused: nothing was written"
+            + ("" if dry_run else " (fix the rows, use --map/--default, or pass --skip-bad)")
+        )
+        raise SystemExit(ExitCode.PROBLEMS)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _zone(name: str | None) -> tzinfo | None:
+    if name is None:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise click.BadParameter(f"unknown time zone {name!r} (e.g. UTC, Europe/Paris)") from None
+
+
+def _local_zone() -> tzinfo | None:
+    """This machine's zone with its daylight-saving rules (None: let Python use them)."""
+    key = os.environ.get("TZ", "").lstrip(":")
+    if key:
+        try:
+            return ZoneInfo(key)
+        except (ZoneInfoNotFoundError, ValueError):
+            return None
+    return None
+
+
+@contextmanager
+def _delayed_progress(label: str) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar on stderr, only on a terminal and only once work passes two seconds."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    started = time.monotonic()
+    bar: Any = None
+
+    def update(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None and time.monotonic() - started > 2:
+            bar = click.progressbar(length=max(total, 1), label=label, file=sys.stderr)
+            bar.__enter__()
+        if bar is not None:
+            bar.update(done - bar.pos)
+
+    try:
+        yield update
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+
+
+def _read_team(path: Path | None, encoding: str) -> dict[str, TeamMember]:
+    if path is None:
+        return {}
+    members, problems = team_from_table(read_table(path, encoding))
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        for problem in errors:
+            report(str(problem))
+        raise BadRequest(f"--team {path}: {len(errors)} problems; nothing was imported")
+    return members
+
+
+def _outcome(
+    source: str,
+    rows: int,
+    result: MappingResult,
+    plan: ImportPlan,
+    dry_run: bool,
+    history: bool,
+    head: str | None,
+) -> dict[str, Any]:
+    return {
+        "source": source,
+        "rows": rows,
+        "dry_run": dry_run,
+        "history": history,
+        "created": [
+            {"row": r.row, "id": r.id, "title": r.fields.get("title"), "stage": r.fields["stage"]}
+            for r in plan.created
+        ],
+        "updated": [
+            {
+                "row": r.row,
+                "id": r.id,
+                "changes": {
+                    k: {"old": jsonable(o), "new": jsonable(n)}
+                    for k, (o, n) in r.changes.items()
+                    if k != IMPORT_HASH
+                },
+            }
+            for r in plan.updated
+        ],
+        "unchanged": [{"row": row, "id": opp_id} for row, opp_id in plan.unchanged],
+        "refused": [p.to_json() for p in result.errors],
+        "unknown_values": result.unknown,
+        "warnings": [p.to_json() for p in result.problems if p.severity != "error"],
+        "config_added": {
+            "stages": [s.name for s, _after in plan.additions.stages],
+            "sources": list(plan.additions.sources),
+            "lost_reasons": list(plan.additions.lost_reasons),
+            "team": list(plan.additions.owners),
+        },
+        "commits": plan.commit_count(history) if head or dry_run else 0,
+        "head": head,
+    }
+
+
+def _print_outcome(
+    outcome: Mapping[str, Any], result: MappingResult, plan: ImportPlan, dry_run: bool, fatal: bool
+) -> None:
+    if dry_run:
+        for item in outcome["created"]:
+            echo(f"row {item['row']}: create {item['id']} ({item['stage']}): {item['title']}")
+        for item in outcome["updated"]:
+            changes = "; ".join(f"{k} {v['old']} -> {v['new']}" for k, v in item["changes"].items())
+            echo(f"row {item['row']}: update {item['id']}: {changes}")
+    for line in describe_columns(result):
+        echo(line)
+    verb = "would be" if dry_run or fatal else "were"
+    echo(
+        f"{outcome['source']}: {outcome['rows']} rows: {len(plan.created)} {verb} created, "
+        f"{len(plan.updated)} {verb} updated, {len(plan.unchanged)} unchanged, "
+        f"{len(result.bad_rows)} refused"
+    )
+    for label, values in outcome["config_added"].items():
+        if values:
+            echo(f"pipeline.yaml {label} {verb} extended with: {', '.join(values)}")
+    counts = outcome["outcomes"]
+    echo(f"deals: {counts['won']} won, {counts['lost']} lost, {counts['open']} open")
+    for what, rows in outcome["adjusted"].items():
+        shown = ", ".join(str(r) for r in rows[:5]) + (", ..." if len(rows) > 5 else "")
+        echo(f"{len(rows)} rows kept with {what} (rows {shown})")
+    if outcome["commits"]:
+        echo(f"{outcome['commits']} commits {'would be made' if dry_run else 'made'}")
+    if result.columns.ignored:
+        for column, why in result.columns.ignored.items():
+            echo(f"column {column!r} not imported: {why}")
+    if result.columns.custom:
+        names = ", ".join(repr(c) for c in result.columns.custom)
+        echo(f"columns matching no field, kept as custom fields: {names}")
+
+
+def _report_unknown(result: MappingResult) -> None:
+    """One line per field listing the values pipeline.yaml does not know, with row counts."""
+    for fld, values in result.unknown.items():
+        listed = ", ".join(f"{v!r} ({n} rows)" for v, n in sorted(values.items()))
+        fix = f"--map '{fld}:VALUE=NEW'" + ("" if fld == "stage" else " or --extend-config")
+        report(f"{fld} values not in pipeline.yaml: {listed}; use {fix}")

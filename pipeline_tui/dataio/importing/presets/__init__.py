@@ -1,0 +1,69 @@
+"""CRM presets: one module per vendor, and recognising an export from its header.
+
+Pure.  :func:`detect_preset` tries the vendors in an order that puts the
+unambiguous markers first (``(Do Not Modify)`` is only Dynamics, ``Deal - ``
+only Pipedrive, ``Record ID`` + ``Deal Stage`` only HubSpot), so a header
+that fits two presets goes to the more specific one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from pipeline_tui.dataio.importing.presets import (
+    dynamics,
+    hubspot,
+    odoo,
+    pipedrive,
+    salesforce,
+    zoho,
+)
+from pipeline_tui.dataio.importing.presets.base import Cells, CrmStage, Outcome, Preset
+
+__all__ = ["PRESETS", "Cells", "CrmStage", "Detection", "Outcome", "Preset", "detect_preset"]
+
+#: In detection order.
+PRESETS: tuple[Preset, ...] = (
+    dynamics.PRESET,
+    pipedrive.PRESET,
+    hubspot.PRESET,
+    zoho.PRESET,
+    salesforce.PRESET,
+    odoo.PRESET,
+)
+NAMES = tuple(p.name for p in PRESETS)
+
+
+@dataclass(frozen=True, slots=True)
+class Detection:
+    """The preset used and why: the headers that matched, or ``--from``."""
+
+    preset: Preset
+    matched: tuple[str, ...]
+    forced: bool = False
+
+    def describe(self) -> str:
+        if self.forced:
+            return f"{self.preset.label} (--from {self.preset.name})"
+        return f"{self.preset.label} (header has {', '.join(repr(h) for h in self.matched)})"
+
+
+def by_name(name: str) -> Preset:
+    for preset in PRESETS:
+        if preset.name == name.lower():
+            return preset
+    raise ValueError(f"unknown preset {name!r} (presets: {', '.join(NAMES)}, generic)")
+
+
+def detect_preset(columns: Sequence[str], forced: str | None = None) -> Detection | None:
+    """The preset for this header (``forced``: ``--from NAME``; ``generic`` means none)."""
+    if forced is not None:
+        if forced.lower() == "generic":
+            return None
+        return Detection(by_name(forced), (), forced=True)
+    for preset in PRESETS:
+        matched = preset.detect(columns)
+        if matched:
+            return Detection(preset, matched)
+    return None

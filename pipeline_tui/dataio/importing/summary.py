@@ -1,0 +1,124 @@
+"""The import summary: counts and grouped problems instead of one line per row.
+
+Pure.  Thousands of rows refused for the same reason are one group: the
+message (with the cell values that differ from row to row replaced by
+``…``), how many rows, and the first few row numbers; ``--errors FILE``
+writes every problem.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from pipeline_tui.dataio.importing.mapping import MappingResult
+from pipeline_tui.dataio.importing.table import RowProblem
+
+_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"|\b\d[\d.,:/ -]*\d\b|\b\d\b")
+FIRST_ROWS = 5
+
+
+@dataclass(frozen=True, slots=True)
+class ProblemGroup:
+    severity: str
+    column: str | None
+    pattern: str
+    example: RowProblem
+    rows: tuple[int, ...]
+    count: int
+
+    def describe(self) -> str:
+        shown = ", ".join(str(r) for r in self.rows[:FIRST_ROWS])
+        more = ", ..." if self.count > FIRST_ROWS else ""
+        where = f"column {self.column!r}: " if self.column else ""
+        if self.count == 1:
+            return f"{self.example}"
+        return (
+            f"{self.example.source}: {self.severity}: {where}{self.example.message} "
+            f"({self.count} rows like this: {shown}{more})"
+        )
+
+
+def group_problems(problems: Iterable[RowProblem]) -> list[ProblemGroup]:
+    """Problems with the same severity, column and message shape, in first-seen order."""
+    groups: dict[tuple[str, str | None, str], list[RowProblem]] = {}
+    for problem in problems:
+        key = (problem.severity, problem.column, _QUOTED.sub("…", problem.message))
+        groups.setdefault(key, []).append(problem)
+    return [
+        ProblemGroup(sev, col, pattern, found[0], tuple(p.row or 0 for p in found), len(found))
+        for (sev, col, pattern), found in groups.items()
+    ]
+
+
+def problems_csv(problems: Sequence[RowProblem]) -> str:
+    """Every problem as CSV rows (source, row, column, severity, message) for --errors."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(("source", "row", "column", "severity", "message"))
+    for p in problems:
+        writer.writerow((p.source, p.row or "", p.column or "", p.severity, p.message))
+    return out.getvalue()
+
+
+def outcome_counts(result: MappingResult, won: str, lost: str) -> dict[str, int]:
+    """Rows that will be won, lost and open."""
+    stages = Counter(str(r.fields.get("stage")) for r in result.rows)
+    return {
+        "won": stages.get(won, 0),
+        "lost": stages.get(lost, 0),
+        "open": sum(n for s, n in stages.items() if s not in (won, lost)),
+    }
+
+
+def adjustments(result: MappingResult) -> dict[str, list[int]]:
+    """How out-of-order or future dates were reconciled -> rows."""
+    found: dict[str, list[int]] = {}
+    for row in result.rows:
+        if row.adjusted:
+            found.setdefault(row.adjusted, []).append(row.number)
+        if row.future:
+            found.setdefault("steps after now dated at the import", []).append(row.number)
+    return found
+
+
+def describe_columns(result: MappingResult) -> list[str]:
+    """What the dry run says about the file: preset, date conventions, scales, stages."""
+    lines = []
+    if result.detection is not None:
+        lines.append(f"preset: {result.detection.describe()}")
+    for column, dates in result.dates.items():
+        lines.append(f"dates in {column!r}: {dates.describe()}")
+    if result.probability_scale is not None:
+        prob = result.columns.column_of("probability")
+        scale = "0-100" if result.probability_scale == "percent" else "0-1"
+        lines.append(f"probability in {prob!r}: {scale}")
+    if result.stage_map:
+        pairs = ", ".join(f"{k} -> {v}" for k, v in result.stage_map.items())
+        lines.append(f"stages: {pairs}")
+    if result.history_source:
+        lines.append(f"stage dates from {result.history_source}")
+    return lines
+
+
+def summary_json(result: MappingResult, won: str, lost: str) -> Mapping[str, object]:
+    """The parts of the summary ``--json`` adds to the outcome."""
+    return {
+        "preset": result.detection.preset.name if result.detection else None,
+        "preset_reason": result.detection.describe() if result.detection else None,
+        "date_formats": {c: d.describe() for c, d in result.dates.items()},
+        "probability_scale": result.probability_scale,
+        "stage_map": dict(result.stage_map),
+        "outcomes": outcome_counts(result, won, lost),
+        "adjusted": adjustments(result),
+        "custom_columns": list(result.columns.custom),
+        "problem_groups": [
+            {"severity": g.severity, "column": g.column, "message": g.example.message,
+             "count": g.count, "rows": list(g.rows[:FIRST_ROWS])}
+            for g in group_problems(result.problems)
+        ],
+    }  # fmt: skip

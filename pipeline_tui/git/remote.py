@@ -1,0 +1,164 @@
+"""Git, with teammates: fetch, push and rebase for ``pipeline sync``.
+
+Network commands never prompt (a TUI worker has no terminal to answer on)
+and give up after a while.  Their failures are turned into one of a few
+causes a user can act on (:func:`remote_failure`): the remote is wrong, the
+credentials are refused, or the network is down.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+from pipeline_tui.core.errors import SyncError
+from pipeline_tui.git.commits import run_git
+from pipeline_tui.git.repo import GitRepo
+
+_NETWORK_TIMEOUT_S = 120.0
+#: What git prints when a push lost the race against someone else's push.
+_RACE_MARKERS = (
+    "[rejected]",
+    "fetch first",
+    "non-fast-forward",
+    "stale info",
+    "cannot lock ref",
+    "failed to update ref",
+    "incorrect old value",
+)
+
+
+# --------------------------------------------------------------------------- remote
+
+
+def fetch(git: GitRepo, remote: str, branch: str) -> None:
+    """Fetch ``branch`` from ``remote``; a missing remote branch is not an error."""
+    code, out, err = _network(git, "fetch", "--quiet", "--no-tags", remote)
+    if code != 0:
+        raise remote_failure("fetch", f"{out}\n{err}", git.remote_url(remote))
+
+
+def remote_head(git: GitRepo, remote: str, branch: str) -> str | None:
+    return git.resolve(f"refs/remotes/{remote}/{branch}")
+
+
+def push(git: GitRepo, remote: str, branch: str, set_upstream: bool) -> bool:
+    """Push ``branch``; False if the remote moved meanwhile (fetch and try again)."""
+    args = ["push", "--porcelain", *(["--set-upstream"] if set_upstream else [])]
+    args += [remote, f"HEAD:refs/heads/{branch}"]
+    code, out, err = _network(git, *args)
+    if code == 0:
+        return True
+    text = f"{out}\n{err}"
+    if any(marker in text for marker in _RACE_MARKERS) and "hook declined" not in text:
+        return False
+    raise remote_failure("push", text, git.remote_url(remote))
+
+
+def _network(git: GitRepo, *args: str) -> tuple[int, str, str]:
+    """Run a network command that cannot prompt and gives up after a while."""
+    env = {"GIT_TERMINAL_PROMPT": "0"}
+    if "GIT_SSH_COMMAND" not in os.environ and not git.config_value("core.sshCommand"):
+        env["GIT_SSH_COMMAND"] = "ssh -o BatchMode=yes"
+    return git.run(*args, env=env, timeout=_NETWORK_TIMEOUT_S)
+
+
+# --------------------------------------------------------------------------- rebase
+
+
+def rebase(git: GitRepo, onto: str, config: dict[str, str], autostash: bool) -> bool:
+    """Replay local commits onto ``onto`` (author dates kept); False if it stopped."""
+    stash = "--autostash" if autostash else "--no-autostash"
+    return _rebase_step(git, config, stash, "-X", "no-renames", onto)
+
+
+def rebase_continue(git: GitRepo, config: dict[str, str]) -> bool:
+    return _rebase_step(git, config, "--continue")
+
+
+def _rebase_step(git: GitRepo, config: dict[str, str], *args: str) -> bool:
+    """True when the rebase finished, False when it stopped on a conflict.
+
+    ``GIT_EDITOR=true`` accepts the replayed commits' messages as they are.
+    """
+    options = [arg for key, value in config.items() for arg in ("-c", f"{key}={value}")]
+    code, out, err = git.run(*options, "rebase", *args, env={"GIT_EDITOR": "true"})
+    if git.in_rebase():
+        return False
+    if code == 0:
+        return True
+    detail = " ".join(ln.strip() for ln in f"{err}\n{out}".splitlines() if ln.strip())
+    raise SyncError("conflict", f"git could not replay your commits: {detail}")
+
+
+def rebase_abort(git: GitRepo) -> None:
+    if git.in_rebase():
+        run_git(git, "rebase", "--abort")
+
+
+def unmerged(git: GitRepo) -> dict[str, set[int]]:
+    """Paths git could not merge, with the index stages present (1 base, 2 ours, 3 theirs)."""
+    stages: dict[str, set[int]] = {}
+    for line in git.output("ls-files", "--unmerged", "-z").split("\0"):
+        if "\t" in line:
+            info, path = line.split("\t", 1)
+            stages.setdefault(path, set()).add(int(info.split()[2]))
+    return stages
+
+
+def mark_resolved(git: GitRepo, paths: Sequence[str]) -> None:
+    """Tell a stopped rebase these paths are settled, as they now are in the work tree."""
+    run_git(git, "add", "--", *paths)
+
+
+# --------------------------------------------------------------------------- failures
+
+
+def remote_failure(command: str, output: str, url: str) -> SyncError:
+    """Turn git's fetch/push errors into one of a few causes a user can act on."""
+    text = output.lower()
+    detail = " ".join(ln.strip() for ln in output.strip().splitlines() if ln.strip())
+    if any(
+        m in text for m in ("does not appear to be a git repository", "not found", "not exported")
+    ):
+        return SyncError("remote", f"{url} is not a git repository the server knows: {detail}")
+    auth = (
+        "authentication failed",
+        "permission denied",
+        "could not read username",
+        "could not read password",
+        "terminal prompts disabled",
+        "access denied",
+        "access rights",
+        "invalid username or password",
+        "host key verification failed",
+        " 401",
+        " 403",
+    )
+    if any(m in text for m in auth):
+        return SyncError(
+            "auth",
+            f"{url} refused your credentials: check you can `git {command}` there "
+            f"yourself (SSH key or credential helper), then sync again ({detail})",
+        )
+    network = (
+        "could not resolve",
+        "connection refused",
+        "timed out",
+        "network is unreachable",
+        "no route to host",
+        "unable to connect",
+        "failed to connect",
+        "could not connect",
+        "connection reset",
+        "unable to access",
+        "unexpected disconnect",
+        "the remote end hung up",
+    )
+    if any(m in text for m in network) or not text.strip():
+        return SyncError(
+            "network",
+            f"cannot reach {url}: check your network connection and the remote URL "
+            f"(`git remote -v`); your local work is safe ({detail})",
+        )
+    return SyncError("remote", f"git {command} to {url} failed: {detail}")

@@ -1,0 +1,169 @@
+"""``pipeline migrate``: move a pipeline's deal files to another folder layout in one commit.
+
+A flat pipeline (``opportunities/<id>.yaml``) grows with the square of its
+size in git (see :mod:`pipeline_tui.storage.layout`); migrating renames every
+file to its sharded place, sets ``layout:`` in ``pipeline.yaml`` and widens
+the merge-driver line in ``.gitattributes``, all in one commit of renames.
+Timelines are unchanged (the history engine follows a file by its id), and a
+teammate who edited a deal before pulling the migration keeps the edit: git
+follows the rename when it replays it.
+
+Nothing uncommitted is swept in: a moved file, ``pipeline.yaml`` or
+``.gitattributes`` with uncommitted edits stops the migration untouched, and
+untracked deal files are left where they are (and still load).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ruamel.yaml.comments import CommentedMap
+
+from pipeline_tui.core.config import CONFIG_FILE
+from pipeline_tui.core.errors import BadRequest, RepoError
+from pipeline_tui.core.model import ID_PATTERN
+from pipeline_tui.edits.workspace import Workspace
+from pipeline_tui.git.commits import commit_paths, write_lock
+from pipeline_tui.storage.files import atomic_write
+from pipeline_tui.storage.layout import Layout, relative_path
+from pipeline_tui.sync import merge_driver
+
+
+@dataclass(frozen=True)
+class Move:
+    """One deal file and where the target layout puts it (paths relative to the pipeline)."""
+
+    source: str
+    target: str
+
+
+@dataclass
+class Migration:
+    """What ``migrate`` did (or, dry-run, would do)."""
+
+    layout: Layout
+    moves: list[Move] = field(default_factory=list)
+    left: list[str] = field(default_factory=list)  # files not moved, with the reason
+    commit: str | None = None
+
+
+def plan(ws: Workspace, layout: Layout) -> Migration:
+    """Which files move; refuses (:class:`RepoError`) if one of them has uncommitted edits."""
+    store = ws.store
+    result = Migration(layout)
+    tracked = _tracked(ws)
+    for path in store.opportunity_files():
+        rel = store.relpath(path)
+        opp_id = path.name.removesuffix(".yaml")
+        target = relative_path(opp_id, layout)
+        if rel == target:
+            continue
+        if not ID_PATTERN.match(opp_id):
+            result.left.append(f"{rel}: the file name is not a valid id")
+        elif rel not in tracked:
+            result.left.append(f"{rel}: not committed yet (left in place; it still loads)")
+        elif (store.root / target).exists():
+            result.left.append(f"{rel}: {target} already exists")
+        else:
+            result.moves.append(Move(rel, target))
+    ws.git.refuse_dirty(ws.git.rels(store.root / m.source for m in result.moves).values())
+    return result
+
+
+def migrate(ws: Workspace, layout: Layout, *, dry_run: bool = False) -> Migration:
+    """Move every tracked deal file to ``layout`` and commit it all as one change."""
+    if ws.config.layout == layout and not plan(ws, layout).moves:
+        raise BadRequest(f"the pipeline already uses the {layout} layout: nothing to move")
+    ws.git.check_ready()
+    with write_lock(ws.git):
+        result = plan(ws, layout)
+        if dry_run:
+            return result
+        config_old, attributes_old = _read(ws.store.config_path), _read(_attributes(ws))
+        for extra in (ws.store.config_path, _attributes(ws)):
+            if extra.exists() and ws.git.is_dirty(extra):
+                raise RepoError(f"{extra.name} has uncommitted edits: commit or stash them first")
+        try:
+            _apply(ws, result, layout)
+            root = ws.store.root
+            paths = [root / rel for m in result.moves for rel in (m.source, m.target)]
+            paths += [ws.store.config_path, _attributes(ws)]
+            author = ws.git.identity(ws.author_name)
+            result.commit = commit_paths(ws.git, paths, _message(result), author)
+        except BaseException:
+            _undo(ws, result, config_old, attributes_old)
+            raise
+    return result
+
+
+def _apply(ws: Workspace, result: Migration, layout: Layout) -> None:
+    """Rename the files and record the layout (work tree only; the caller commits)."""
+    root = ws.store.root
+    for move in result.moves:
+        target = root / move.target
+        target.parent.mkdir(parents=True, exist_ok=True)
+        (root / move.source).rename(target)
+    _remove_empty_folders(ws.store.opportunities_dir)
+
+    def set_layout(tree: CommentedMap) -> None:
+        if "layout" in tree:
+            tree["layout"] = layout
+        else:
+            tree.insert(len(tree), "layout", layout)
+
+    _, text = ws.store.render_edit(ws.store.config_path, set_layout)
+    ws.store.write_config_text(text)
+    merge_driver.write_attributes(root)
+
+
+def _undo(ws: Workspace, result: Migration, config: str | None, attributes: str | None) -> None:
+    """Put every file back where it was; :func:`commit_paths` already restored the index."""
+    root = ws.store.root
+    for move in result.moves:
+        if (root / move.target).exists() and not (root / move.source).exists():
+            (root / move.source).parent.mkdir(parents=True, exist_ok=True)
+            (root / move.target).rename(root / move.source)
+    _remove_empty_folders(ws.store.opportunities_dir)
+    for path, text in ((ws.store.config_path, config), (_attributes(ws), attributes)):
+        if text is None:
+            path.unlink(missing_ok=True)
+        else:
+            atomic_write(path, text)
+
+
+def _tracked(ws: Workspace) -> set[str]:
+    """Deal files git knows, relative to the pipeline folder."""
+    prefix = ws.git.rel(ws.store.root)
+    out = ws.git.output("ls-files", "-z", "--", ws.git.rel(ws.store.opportunities_dir))
+    names = [name for name in out.split("\0") if name]
+    return {n.removeprefix(f"{prefix}/") if prefix != "." else n for n in names}
+
+
+def _attributes(ws: Workspace) -> Path:
+    return merge_driver.attributes_path(ws.store.root)
+
+
+def _read(path: Path) -> str | None:
+    return path.read_text(encoding="utf-8") if path.is_file() else None
+
+
+def _remove_empty_folders(folder: Path) -> None:
+    for child in sorted(folder.rglob("*"), key=lambda p: len(p.parts), reverse=True):
+        if child.is_dir() and not any(child.iterdir()):
+            child.rmdir()
+
+
+def _message(result: Migration) -> str:
+    where = "opportunities/<xx>/<id>.yaml" if result.layout == "sharded" else "opportunities/"
+    return f"{CONFIG_FILE}: move {len(result.moves)} deals to the {result.layout} layout ({where})"
+
+
+def describe(result: Migration) -> Sequence[str]:
+    """Lines for the terminal: what moved (or would), and what was left."""
+    lines = [f"{m.source} -> {m.target}" for m in result.moves[:5]]
+    if len(result.moves) > 5:
+        lines.append(f"... and {len(result.moves) - 5} more")
+    lines += [f"left: {reason}" for reason in result.left]
+    return lines

@@ -1,0 +1,371 @@
+"""The board: the home screen, one column per stage, keyboard first.
+
+The data, filter and cursor live in a plain :class:`BoardState`; this screen
+decides when things happen (workers, the poll timer) and paints: it pushes
+column values down into the columns, which post :class:`CardChosen` back up.
+Deal keys post messages (:mod:`pipeline_tui.tui.deal.keys`) that the app
+routes to :attr:`BoardScreen.deals`, the one write path; the board updates in
+place from each written record, so a moved card simply appears in its new
+column, and announces the change (:class:`BoardChanged`) so open detail
+screens refresh.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import datetime
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.notifications import SeverityLevel
+from textual.widgets import Footer, Header
+from textual.worker import get_current_worker
+
+from pipeline_tui.core.errors import PipelineError
+from pipeline_tui.core.timeline import Timeline
+from pipeline_tui.edits.workspace import Change, Workspace
+from pipeline_tui.i18n import N_, _
+from pipeline_tui.sync.retry import Waiting
+from pipeline_tui.tui.bindings import translate_bindings
+from pipeline_tui.tui.board.filter_form import FilterForm
+from pipeline_tui.tui.board.filtering import BoardFilter
+from pipeline_tui.tui.board.live import Snapshot
+from pipeline_tui.tui.board.state import BoardState, Loaded, Reload
+from pipeline_tui.tui.deal.actions import DealActions
+from pipeline_tui.tui.deal.keys import DEAL_BINDINGS, DealScreen
+from pipeline_tui.tui.help import HelpScreen
+from pipeline_tui.tui.messages import (
+    BoardChanged,
+    CardChosen,
+    ColumnToggled,
+    OpenDeal,
+    OpenMetrics,
+    RestartBoard,
+)
+from pipeline_tui.tui.widgets.column import StageColumn
+from pipeline_tui.tui.widgets.filter_bar import FilterBar
+from pipeline_tui.tui.widgets.problems import ProblemsPanel
+
+PAGE = 5
+
+#: Seconds between the board's first paint and starting git status and history.
+HISTORY_DELAY_S = 0.3
+
+
+class BoardScreen(DealScreen):
+    """Stage columns with cards; the filter bar above, problems below."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("left,h", "cursor_x(-1)", N_("Left"), show=False),
+        Binding("right,l", "cursor_x(1)", N_("Right"), show=False),
+        Binding("up,k", "cursor_y(-1)", N_("Up"), show=False),
+        Binding("down,j", "cursor_y(1)", N_("Down"), show=False),
+        Binding("pageup", f"cursor_y(-{PAGE})", N_("Page up"), show=False),
+        Binding("pagedown", f"cursor_y({PAGE})", N_("Page down"), show=False),
+        Binding("home,g", "cursor_y(-1000000)", N_("First card"), show=False),
+        Binding("end,G", "cursor_y(1000000)", N_("Last card"), show=False),
+        Binding("enter", "open", N_("Open")),
+        Binding("n", "new", N_("New")),
+        *DEAL_BINDINGS,
+        Binding("slash", "filter", N_("Filter")),
+        Binding("escape", "clear_filter", N_("Clear filter"), show=False),
+        Binding("c", "toggle_closed", N_("Closed")),
+        Binding("m", "metrics", N_("Metrics")),
+        Binding("s", "sync", N_("Sync")),
+        Binding("r", "reload", N_("Reload"), show=False),
+        Binding("question_mark", "help", N_("Help")),
+        Binding("q", "app.quit", N_("Quit")),
+    ]
+
+    def __init__(
+        self,
+        workspace: Workspace,
+        now: Callable[[], datetime],
+        poll_interval: float = 1.0,
+    ) -> None:
+        super().__init__(classes="board-screen")
+        translate_bindings(self)
+        self.state = BoardState(workspace, now)
+        self.deals = DealActions(self, self.state, self._written)
+        self.poll_interval = poll_interval
+        self.column_widgets: dict[str, StageColumn] = {}
+        self.filter_bar = FilterBar(id="filter-bar")
+        self.problems_panel = ProblemsPanel(id="problems")
+
+    # ------------------------------------------------------------------ layout
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="◆")
+        yield self.filter_bar
+        self.column_widgets = {
+            stage.name: StageColumn(stage.name, id=f"column-{index}")
+            for index, stage in enumerate(self.state.config.stages)
+        }
+        with Horizontal(id="board"):
+            yield from self.column_widgets.values()
+        yield self.problems_panel
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = "pipeline"
+        self.sub_title = f"{self.state.workspace.root.name} · " + _("loading…")
+        self.filter_bar.display = False
+        self.problems_panel.display = False
+        self.load_everything()
+        if self.poll_interval > 0:
+            self.set_interval(self.poll_interval, self.check_for_changes)
+
+    # ------------------------------------------------------------------ painting
+
+    def paint(self, only: set[str] | None = None) -> None:
+        """Recompute the columns (all, or just ``only``) and show them."""
+        self.state.build(only)
+        self.show(only)
+
+    def show(self, only: set[str] | None = None) -> None:
+        """Push the current column values down (all, or ``only`` plus the active one)."""
+        state = self.state
+        for column in state.columns:
+            if only is None or column.stage in only or column.stage == state.active_stage:
+                widget = self.column_widgets[column.stage]
+                cursor = state.active_index if column.stage == state.active_stage else None
+                if cursor is not None and not column.cards:
+                    cursor = -1  # active but empty: highlight the column, no card
+                collapsed = column.terminal and not state.show_closed
+                widget.show(column, cursor, state.config.currency, collapsed)
+        self.filter_bar.show(state.filter, state.shown, len(state.pipeline.opportunities))
+        self.problems_panel.show(state.problems)
+
+    def _changed(self, only: set[str] | None = None) -> None:
+        """The data changed: show it here and tell open detail screens (via the app)."""
+        self.show(only)
+        self.post_message(BoardChanged())
+
+    def _set_status(self, status: str) -> None:
+        name = self.state.workspace.root.name
+        self.sub_title = f"{name} · {status}" if status else name
+
+    # ------------------------------------------------------------------ loading
+
+    @work(thread=True, exclusive=True, group="load")
+    def load_everything(self) -> None:
+        """Records first: the board paints before git status and history start."""
+        loaded = self.state.read_records()
+        if not _superseded():
+            self.app.call_from_thread(self._loaded, loaded)
+
+    def _loaded(self, loaded: Loaded) -> None:
+        self.state.apply_records(loaded)
+        self._changed()
+        # Start the slower work once this frame is on screen, so it cannot delay it
+        # (a worker thread competes with the painting for Python's interpreter lock).
+        self.set_timer(HISTORY_DELAY_S, self.load_history)
+
+    @work(thread=True, exclusive=True, group="history")
+    def load_history(self) -> None:
+        """Uncommitted files, then timelines from git (cached in .git/pipeline-tui)."""
+        self.app.call_from_thread(self._set_status, _("loading history…"))
+        self.app.call_from_thread(self._status_loaded, self.state.read_uncommitted())
+        shown = [0.0]
+
+        def progress(done: int, total: int) -> None:
+            moment = time.monotonic()
+            if total and moment - shown[0] > 0.25:  # a few updates a second, not thousands
+                shown[0] = moment
+                status = _("loading history… {done}/{total}").format(done=done, total=total)
+                self.app.call_from_thread(self._set_status, status)
+
+        try:
+            timelines = self.state.read_history(progress)
+        except Exception as exc:  # history is a nicety; the board keeps working
+            self.app.call_from_thread(self._history_failed, str(exc))
+            return
+        if not _superseded():
+            self.app.call_from_thread(self._history_loaded, timelines)
+
+    def _status_loaded(self, uncommitted: set[str]) -> None:
+        if self.state.apply_uncommitted(uncommitted):
+            self._changed()
+
+    def _history_loaded(self, timelines: dict[str, Timeline]) -> None:
+        self.state.apply_history(timelines)
+        shallow = _("shallow history: stage days unknown (git fetch --unshallow)")
+        self._set_status(shallow if self.state.shallow_history else "")
+        self._changed()
+
+    def _history_failed(self, message: str) -> None:
+        self.state.history_failed()
+        self._set_status(_("history unavailable"))
+        self.notify(message, title=_("History"), severity="warning")
+
+    # ------------------------------------------------------------------ live reload
+
+    def check_for_changes(self) -> None:
+        if self.state.loaded:
+            self.poll_disk()
+
+    @work(thread=True, exclusive=True, group="poll")
+    def poll_disk(self) -> None:
+        """Compare stamps; parse only changed files; refresh git-derived state."""
+        reload = self.state.read_changes()
+        if reload is not None and not _superseded():
+            self.app.call_from_thread(self._reloaded, reload)
+
+    def _reloaded(self, reload: Reload) -> None:
+        if reload.config:
+            self._config_changed(reload.snapshot)
+            return
+        self.state.apply_reload(reload)
+        self._changed()
+        if reload.git:
+            self.load_history()
+
+    def _config_changed(self, snapshot: Snapshot) -> None:
+        outcome = self.state.apply_config(snapshot)
+        if outcome == "broken":
+            self.show()
+        elif outcome == "restart":
+            self.app.notify(_("Stages changed in pipeline.yaml; reopening the board"))
+            self.post_message(RestartBoard())
+        else:
+            self.load_everything()
+
+    def action_reload(self) -> None:
+        self.load_everything()
+
+    # ------------------------------------------------------------------ writes and sync
+
+    def _written(self, change: Change, follow: bool) -> None:
+        """A write committed: take its record, follow the card if asked, repaint what moved."""
+        touched = self.state.apply_change(change)
+        if follow:
+            touched |= self.state.follow(change.record)
+        self._changed(touched)
+
+    def action_sync(self) -> None:
+        if self.state.syncing:
+            self.notify(_("A sync is already running"))
+            return
+        self.state.syncing = True
+        self._set_status(_("syncing…"))
+        self.run_sync()
+
+    @work(thread=True, exclusive=True, group="sync")
+    def run_sync(self) -> None:
+        """``pipeline sync`` (fetch, rebase, push) without freezing the board.
+
+        While teammates are pushing, sync waits and retries; the header says so.
+        """
+        from pipeline_tui.sync.exchange import sync  # heavy, and only needed on `s`
+
+        def waiting(wait: Waiting) -> None:
+            status = _("syncing… teammates are pushing, attempt {n} in {s:.1f} s")
+            self.app.call_from_thread(
+                self._set_status, status.format(n=wait.attempt + 1, s=wait.seconds)
+            )
+
+        try:
+            result = sync(self.state.workspace.root, on_wait=waiting)
+        except PipelineError as exc:
+            self.app.call_from_thread(self._sync_done, str(exc), "error")
+            return
+        severity = "warning" if result.conflicts else "information"
+        self.app.call_from_thread(self._sync_done, result.summary(), severity)
+
+    def _sync_done(self, summary: str, severity: SeverityLevel) -> None:
+        self.state.syncing = False
+        self._set_status("")
+        self.notify(summary, title=_("Sync"), severity=severity, timeout=10)
+        self.check_for_changes()  # show what came in right away
+
+    # ------------------------------------------------------------------ cursor
+
+    def action_cursor_y(self, delta: int) -> None:
+        if self.state.cursor_y(delta):
+            self.show({self.state.active_stage})
+
+    def action_cursor_x(self, delta: int) -> None:
+        touched = self.state.cursor_x(delta)
+        if touched:
+            self.show(touched)
+
+    @on(CardChosen)
+    def _card_chosen(self, message: CardChosen) -> None:
+        column = self.state.column(message.stage)
+        if column is None or message.index >= len(column.cards):
+            return
+        self.show(self.state.select(message.stage, message.index, column.cards[message.index].id))
+        if message.open:
+            self.action_open()
+
+    @on(ColumnToggled)
+    def _column_toggled(self, message: ColumnToggled) -> None:
+        self.action_toggle_closed()
+
+    def action_toggle_closed(self) -> None:
+        self.state.toggle_closed()
+        self.show()
+
+    def chosen_deal(self) -> str | None:
+        record = self.state.selected()
+        if record is None:
+            self.notify(_("Select a card first"), severity="warning")
+            return None
+        return record.id
+
+    # ------------------------------------------------------------------ other screens
+
+    def action_open(self) -> None:
+        record = self.state.selected()
+        if record is not None:
+            self.post_message(OpenDeal(record.id))
+
+    def action_metrics(self) -> None:
+        self.post_message(OpenMetrics())
+
+    def action_new(self) -> None:
+        self.deals.new()
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen(self.key_help()))
+
+    def key_help(self) -> list[tuple[str, str]]:
+        rows = [(_("arrows / h j k l"), _("Move the selection"))]
+        rows.append((_("PgUp / PgDn / g / G"), _("Scroll a column")))
+        for binding in [*self.BINDINGS, *self.app.BINDINGS]:
+            assert isinstance(binding, Binding)
+            if binding.show:
+                keys = " / ".join(
+                    self.app.get_key_display(Binding(k, "")) for k in binding.key.split(",")
+                )
+                rows.append((keys, _(binding.description)))
+        rows.append((_("esc"), _("Clear the filter")))
+        rows.append((_("ctrl+p"), _("Command palette (every action by name)")))
+        return rows
+
+    def action_filter(self) -> None:
+        state = self.state
+
+        def done(result: BoardFilter | None) -> None:
+            if result is not None and state.set_filter(result):
+                self.show()
+
+        form = FilterForm(state.filter, state.owners(), state.sources(), state.tags())
+        self.app.push_screen(form, done)
+
+    def action_clear_filter(self) -> None:
+        if self.state.set_filter(BoardFilter()):
+            self.show()
+
+
+def _superseded() -> bool:
+    """Whether a newer run of this worker replaced the current one.
+
+    Exclusive thread workers cannot be stopped, only flagged: a slow history
+    load overtaken by a newer one must not deliver its older answer last.
+    """
+    return get_current_worker().is_cancelled

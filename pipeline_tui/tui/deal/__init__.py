@@ -1,0 +1,1 @@
+"""One deal: its detail screen, its forms, and the actions (writes) on it."""

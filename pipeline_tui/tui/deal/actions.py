@@ -1,0 +1,220 @@
+"""Deal actions: the form each one asks for, then its write, in a worker thread.
+
+This is the TUI's one write path.  Every write goes through
+:class:`~pipeline_tui.edits.workspace.Workspace` exactly as the CLI does, and
+runs in a thread worker so the board keeps answering keys while git works:
+a stale ``.git/index.lock`` makes git retry for many seconds before it
+gives up, and that wait must not freeze the screen.  One write runs at a time
+(a second key press while one is saving is refused with a notice), so each
+action sees the record its predecessor wrote.
+
+The owner (the board screen) creates one :class:`DealActions` with its
+:class:`~pipeline_tui.tui.board.state.BoardState` and is told about each
+committed change through ``written``; the app routes deal messages from any
+screen here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+from textual.screen import Screen
+
+from pipeline_tui.core.errors import PipelineError
+from pipeline_tui.core.model import Opportunity, get_dotted
+from pipeline_tui.edits.workspace import Change
+from pipeline_tui.i18n import _
+from pipeline_tui.tui.board.state import BoardState
+from pipeline_tui.tui.deal.fields import (
+    changed_values,
+    merged,
+    preview_problems,
+    record_specs,
+    spec_for,
+)
+from pipeline_tui.tui.deal.forms import CloseForm, LogForm, RecordForm
+from pipeline_tui.tui.messages import CloseDeal, DealMessage, EditDeal, LogDeal, MoveDeal
+
+#: Told about each committed change; ``follow`` asks to move the cursor onto the deal.
+Written = Callable[[Change, bool], None]
+Job = Callable[[], Change]
+Then = Callable[[Change], None]
+
+
+class DealActions:
+    """Forms and writes for one board's data."""
+
+    def __init__(self, host: Screen[Any], state: BoardState, written: Written) -> None:
+        self.host = host
+        self.state = state
+        self.written = written
+        self.saving = False
+
+    def handle(self, message: DealMessage) -> None:
+        """Run the action a deal message asks for."""
+        record = self._live(message.opp_id)
+        if record is None:
+            return
+        if isinstance(message, EditDeal):
+            self.edit(record)
+        elif isinstance(message, LogDeal):
+            self.log(record)
+        elif isinstance(message, MoveDeal):
+            self.move(record, message.step)
+        elif isinstance(message, CloseDeal):
+            self.close(record, message.outcome)
+
+    def _live(self, opp_id: str) -> Opportunity | None:
+        record = self.state.record(opp_id)
+        if record is None:
+            self.host.notify(_("This opportunity is no longer readable"), severity="warning")
+        return record
+
+    # ------------------------------------------------------------------ writes
+
+    def write(self, job: Job, then: Then | None = None, follow: bool = False) -> None:
+        """Run one Workspace write in a worker; show its commit or why it was refused."""
+        if self.saving:
+            self.host.notify(_("Still saving the previous change"), severity="warning")
+            return
+        self.saving = True
+        self.host.run_worker(
+            partial(self._run, job, then, follow), thread=True, group="write", name="write"
+        )
+
+    def _run(self, job: Job, then: Then | None, follow: bool) -> None:
+        """In the worker thread: the write itself; its answer goes back to the UI thread."""
+        try:
+            change = job()
+        except PipelineError as exc:
+            self.host.app.call_from_thread(self._refused, str(exc))
+            return
+        self.host.app.call_from_thread(self._committed, change, then, follow)
+
+    def _refused(self, reason: str) -> None:
+        self.saving = False
+        self.host.notify(reason, title=_("Not saved"), severity="error", timeout=8)
+
+    def _committed(self, change: Change, then: Then | None, follow: bool) -> None:
+        self.saving = False
+        self.written(change, follow)
+        self.host.notify(change.message.splitlines()[0], title=_("Committed"), timeout=3)
+        if then is not None:
+            then(change)
+
+    # ------------------------------------------------------------------ actions
+
+    def new(self) -> None:
+        """A new deal in the entry stage, owner and source taken from the filter."""
+        state = self.state
+        config = state.config
+        specs = record_specs(config, state.owners())
+        entry = config.entry_stage.name
+        preview_id = "new-deal"
+        path = f"opportunities/{preview_id}.yaml"
+
+        def base(values: dict[str, Any]) -> dict[str, Any]:
+            start = {"id": preview_id, "stage": entry, "created": state.now()}
+            return merged(start, {k: v for k, v in values.items() if v is not None})
+
+        def check(values: dict[str, Any]) -> dict[str, str]:
+            return preview_problems(config, base(values), path, entry)
+
+        def done(values: dict[str, Any] | None) -> None:
+            if values is None:
+                return
+            fields = {k: v for k, v in values.items() if k not in ("title", "account")}
+            fields = {k: v for k, v in fields.items() if v is not None}
+            workspace = state.workspace
+            title, account = values["title"], values["account"]
+            self.write(lambda: workspace.create(title, account, fields), follow=True)
+
+        initial: dict[str, Any] = {"owner": state.filter.owner, "source": state.filter.source}
+        heading = _("New opportunity in {stage}").format(stage=entry)
+        self.host.app.push_screen(RecordForm(heading, specs, initial, check, _("Create")), done)
+
+    def edit(self, record: Opportunity) -> None:
+        """Every known field in a form; only the fields that changed are committed."""
+        config = self.state.config
+        specs = record_specs(config, self.state.owners())
+        initial = {spec.key: get_dotted(record.data, spec.key) for spec in specs}
+
+        def check(values: dict[str, Any]) -> dict[str, str]:
+            return preview_problems(config, merged(record.data, values), record.path)
+
+        def done(values: dict[str, Any] | None) -> None:
+            if values is None:
+                return
+            changes = changed_values(specs, record.data, values)
+            if not changes:
+                self.host.notify(_("Nothing changed"))
+                return
+            workspace = self.state.workspace
+            self.write(lambda: workspace.set_fields(record.id, changes))
+
+        heading = _("Edit {title}").format(title=record.title)
+        self.host.app.push_screen(RecordForm(heading, specs, initial, check), done)
+
+    def log(self, record: Opportunity) -> None:
+        def done(result: tuple[str, str] | None) -> None:
+            if result is not None:
+                kind, note = result
+                workspace = self.state.workspace
+                self.write(lambda: workspace.log(record.id, kind, note))
+
+        self.host.app.push_screen(LogForm(record.title), done)
+
+    def close(self, record: Opportunity, outcome: str) -> None:
+        def done(reason: str | None) -> None:
+            if reason is not None:
+                workspace = self.state.workspace
+                self.write(lambda: workspace.close(record.id, outcome, reason or None))
+
+        reasons = self.state.config.lost_reasons
+        self.host.app.push_screen(CloseForm(record.title, outcome, reasons), done)
+
+    def move(self, record: Opportunity, step: int) -> None:
+        target = self.state.move_target(record, step)
+        if target is None:
+            self.host.notify(
+                _("No open stage further this way; close with w (won) or x (lost)"),
+                severity="warning",
+            )
+            return
+        self.move_to(record, target)
+
+    def move_to(self, record: Opportunity, target: str) -> None:
+        """Move, or first ask for the fields the target stage requires."""
+        workspace = self.state.workspace
+        missing = workspace.missing_for(record, target)
+        if missing:
+            self.ask_requirements(record, target, missing)
+            return
+        self.write(lambda: workspace.move(record.id, target), follow=True)
+
+    def ask_requirements(self, record: Opportunity, target: str, missing: list[str]) -> None:
+        """The target stage's missing fields: saved as one commit, then the move as another."""
+        config = self.state.config
+        specs = [spec_for(key, config) for key in missing]
+
+        def check(values: dict[str, Any]) -> dict[str, str]:
+            return preview_problems(config, merged(record.data, values), record.path, target)
+
+        def done(values: dict[str, Any] | None) -> None:
+            if values is None:
+                return
+            workspace = self.state.workspace
+            self.write(
+                lambda: workspace.set_fields(record.id, values),
+                then=lambda filled: self.move_to(filled.record, target),
+            )
+
+        heading = _("Stage {stage} requires: {fields}").format(
+            stage=target, fields=", ".join(missing)
+        )
+        explanation = _("Fill them in to move the deal (saved as one commit, then the move).")
+        self.host.app.push_screen(
+            RecordForm(heading, specs, {}, check, _("Save and move"), explanation), done
+        )

@@ -1,0 +1,287 @@
+"""The deal forms: fields (new, edit, a stage's ``requires``), log an activity, close.
+
+Forms only collect and check input; they return values and never write.
+:class:`~pipeline_tui.tui.deal.actions.DealActions` turns the values into a
+:class:`~pipeline_tui.edits.workspace.Workspace` write.
+
+The field form checks as you type: each field is parsed (a date must be a
+date) and the would-be record goes through the same validation as ``pipeline
+validate`` (the caller passes that check in).  Save stays disabled while
+anything is refused, and the reason shows under the field it concerns.
+Logging asks what kind of touch it was and a note (``pipeline log``); closing
+as lost asks for a reason from ``lost_reasons``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.suggester import SuggestFromList
+from textual.widgets import Button, Input, Label, OptionList, Select, Static
+from textual.widgets.option_list import Option
+
+from pipeline_tui.core.model import ACTIVITY_KINDS
+from pipeline_tui.i18n import N_, _
+from pipeline_tui.tui.bindings import translate_bindings
+from pipeline_tui.tui.deal.fields import FieldSpec, format_field, parse_field
+
+Check = Callable[[dict[str, Any]], dict[str, str]]
+
+
+class RecordForm(ModalScreen[dict[str, Any] | None]):
+    """Fields in a grid; returns the parsed values, or None when cancelled."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", N_("Cancel")),
+        Binding("ctrl+s", "submit", N_("Save"), priority=True),
+    ]
+
+    def __init__(
+        self,
+        heading: str,
+        specs: list[FieldSpec],
+        initial: Mapping[str, Any],
+        check: Check,
+        submit_label: str = "",
+        explanation: str = "",
+    ) -> None:
+        super().__init__(classes="form-screen")
+        translate_bindings(self)
+        self.heading = heading
+        self.specs = specs
+        self.initial = initial
+        self.check = check
+        self.submit_label = submit_label or _("Save")
+        self.explanation = explanation
+        self.errors: dict[str, str] = {}
+        self.submitted = False
+        self._initial_raw: dict[str, str] | None = None
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self.heading, classes="heading")
+            if self.explanation:
+                yield Static(self.explanation, classes="explanation")
+            with VerticalScroll(classes="fields", can_focus=False), Grid(classes="field-grid"):
+                for index, spec in enumerate(self.specs):
+                    mark = " *" if spec.required else ""
+                    yield Label(spec.label + mark, classes="field-label")
+                    with Vertical(classes="field-cell"):
+                        yield self._editor(index, spec)
+                        yield Static("", classes="field-error", id=f"error-{index}")
+            yield Static("", classes="form-status")
+            with Horizontal(classes="buttons"):
+                yield Button(self.submit_label, variant="primary", id="submit", compact=True)
+                yield Button(_("Cancel"), id="cancel", compact=True)
+
+    def _editor(self, index: int, spec: FieldSpec) -> Input | Select[str]:
+        value = format_field(spec, self.initial.get(spec.key))
+        if spec.kind == "choice":
+            options = [(choice, choice) for choice in spec.choices]
+            if value and value not in spec.choices:
+                options.append((value, value))
+            return Select(
+                options,
+                value=value or Select.NULL,
+                prompt="—",
+                id=f"field-{index}",
+                compact=True,
+            )
+        suggester = SuggestFromList(spec.suggestions) if spec.suggestions else None
+        placeholder = "YYYY-MM-DD" if spec.kind == "date" else ""
+        if spec.kind == "tags":
+            placeholder = "b2b, renewal"
+        return Input(
+            value,
+            placeholder=placeholder,
+            id=f"field-{index}",
+            suggester=suggester,
+            compact=True,
+        )
+
+    def on_mount(self) -> None:
+        self.validate_form()
+        if self.specs:
+            self.query_one("#field-0").focus()
+
+    def raw_values(self) -> dict[str, str]:
+        raw: dict[str, str] = {}
+        for index, spec in enumerate(self.specs):
+            widget = self.query_one(f"#field-{index}")
+            if isinstance(widget, Select):
+                raw[spec.key] = "" if widget.is_blank() else str(widget.value)
+            elif isinstance(widget, Input):
+                raw[spec.key] = widget.value
+        return raw
+
+    def validate_form(self) -> dict[str, Any]:
+        """Parse every field, run the record check, show each error where it belongs."""
+        values: dict[str, Any] = {}
+        errors: dict[str, str] = {}
+        raw = self.raw_values()
+        if self._initial_raw is None:
+            self._initial_raw = dict(raw)
+        for spec in self.specs:
+            try:
+                values[spec.key] = parse_field(spec, raw[spec.key])
+            except ValueError as exc:
+                errors[spec.key] = str(exc)
+        if not errors:
+            errors = self.check(values)
+        self.errors = errors
+        keys = {spec.key for spec in self.specs}
+        for index, spec in enumerate(self.specs):
+            message = errors.get(spec.key, "") if self._shows_errors(spec, raw) else ""
+            error = self.query_one(f"#error-{index}", Static)
+            error.update(message)
+            error.display = bool(message)
+        stray = [f"{k or _('file')}: {v}" for k, v in errors.items() if k not in keys]
+        status = self.query_one(".form-status", Static)
+        status.update("\n".join(stray))
+        status.display = bool(stray)
+        self.query_one("#submit", Button).disabled = bool(errors)
+        return values
+
+    def _shows_errors(self, spec: FieldSpec, raw: dict[str, str]) -> bool:
+        """Quiet until the field is touched (or Save is tried), so a new form is not all red."""
+        initial = self._initial_raw or {}
+        return self.submitted or raw[spec.key] != initial.get(spec.key) or bool(raw[spec.key])
+
+    @on(Input.Changed)
+    @on(Select.Changed)
+    def _changed(self) -> None:
+        self.validate_form()
+
+    @on(Input.Submitted)
+    def _submitted(self) -> None:
+        self.action_submit()
+
+    @on(Button.Pressed, "#submit")
+    def _save(self) -> None:
+        self.action_submit()
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel(self) -> None:
+        self.action_cancel()
+
+    def action_submit(self) -> None:
+        self.submitted = True
+        values = self.validate_form()
+        if self.errors:
+            self.notify(_("Fix the highlighted fields first"), severity="warning")
+            return
+        self.dismiss(values)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class LogForm(ModalScreen[tuple[str, str] | None]):
+    """Returns (kind, note), or None when cancelled; an empty note is refused."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", N_("Cancel"))]
+
+    def __init__(self, title: str) -> None:
+        super().__init__(classes="form-screen")
+        translate_bindings(self)
+        self.deal_title = title
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(_("Log activity") + f": {self.deal_title}", classes="heading")
+            with Horizontal(classes="row"):
+                yield Label(_("Kind"), classes="field-label")
+                yield Select(
+                    [(_(kind), kind) for kind in ACTIVITY_KINDS],
+                    value=ACTIVITY_KINDS[0],
+                    allow_blank=False,
+                    id="kind",
+                    compact=True,
+                )
+            with Horizontal(classes="row"):
+                yield Label(_("Note"), classes="field-label")
+                yield Input(placeholder=_("What happened?"), id="note", compact=True)
+            yield Static("", classes="form-status")
+            with Horizontal(classes="buttons"):
+                yield Button(_("Log"), variant="primary", id="submit", compact=True)
+                yield Button(_("Cancel"), id="cancel", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#note", Input).focus()
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#submit")
+    def action_submit(self) -> None:
+        note = self.query_one("#note", Input).value.strip()
+        if not note:
+            status = self.query_one(".form-status", Static)
+            status.update(_("Write a short note first"))
+            return
+        kind = str(self.query_one("#kind", Select).value)
+        self.dismiss((kind, note))
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class CloseForm(ModalScreen[str | None]):
+    """Returns the reason ("" for a won deal without one), or None when cancelled."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", N_("Cancel"))]
+
+    def __init__(self, title: str, outcome: str, reasons: tuple[str, ...]) -> None:
+        super().__init__(classes="form-screen")
+        translate_bindings(self)
+        self.deal_title = title
+        self.outcome = outcome
+        self.reasons = reasons
+
+    def compose(self) -> ComposeResult:
+        heading = _("Close as won") if self.outcome == "won" else _("Close as lost")
+        with Vertical(classes="dialog"):
+            yield Label(f"{heading}: {self.deal_title}", classes="heading")
+            if self.outcome == "lost":
+                yield Static(_("Why was it lost?"), classes="explanation")
+                yield OptionList(*[Option(r, id=r) for r in self.reasons], id="reasons")
+            else:
+                with Horizontal(classes="row"):
+                    yield Label(_("Why won?"), classes="field-label")
+                    yield Input(placeholder=_("optional"), id="reason", compact=True)
+            with Horizontal(classes="buttons"):
+                yield Button(_("Close deal"), variant="primary", id="submit", compact=True)
+                yield Button(_("Cancel"), id="cancel", compact=True)
+
+    def on_mount(self) -> None:
+        if self.outcome == "lost":
+            reasons = self.query_one("#reasons", OptionList)
+            reasons.highlighted = 0 if self.reasons else None
+            reasons.focus()
+        else:
+            self.query_one("#reason", Input).focus()
+
+    @on(OptionList.OptionSelected)
+    def _picked(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id or "")
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#submit")
+    def action_submit(self) -> None:
+        if self.outcome == "won":
+            self.dismiss(self.query_one("#reason", Input).value.strip())
+            return
+        reasons = self.query_one("#reasons", OptionList)
+        if reasons.highlighted is None:
+            self.notify(_("Pick a reason"), severity="warning")
+            return
+        self.dismiss(self.reasons[reasons.highlighted])
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)

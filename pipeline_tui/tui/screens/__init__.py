@@ -1,1 +1,0 @@
-"""Screens: the board (home), detail, metrics, and the modal forms and help."""
