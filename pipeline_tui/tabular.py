@@ -10,10 +10,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
+
+from pipeline_tui.terminal_text import printable
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -25,8 +28,28 @@ class Format(StrEnum):
 
 
 def to_json(data: Any) -> str:
-    """Stable JSON: ISO dates, unicode kept readable, keys in insertion order."""
-    return json.dumps(data, ensure_ascii=False, indent=2, default=_json_default)
+    """Stable, strict JSON: ISO dates, unicode kept readable, keys in insertion order.
+
+    A number that is not finite (a ratio over nothing, a sum that overflowed)
+    is written as ``null``: ``Infinity`` and ``NaN`` are not JSON, and a
+    script's strict parser must always read what we print.  Control and
+    bidi characters are ``\\uXXXX`` escapes, so the output is safe on a terminal.
+    """
+    text = json.dumps(
+        finite(data), ensure_ascii=False, indent=2, default=_json_default, allow_nan=False
+    )
+    return printable(text)
+
+
+def finite(data: Any) -> Any:
+    """``data`` with every infinite or NaN float replaced by None (containers copied)."""
+    if isinstance(data, float):
+        return data if math.isfinite(data) else None
+    if isinstance(data, Mapping):
+        return {key: finite(value) for key, value in data.items()}
+    if isinstance(data, list | tuple | set | frozenset):
+        return [finite(value) for value in data]
+    return data
 
 
 def table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:
@@ -35,7 +58,7 @@ def table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:
     import tabulate as _tabulate  # ~60 ms to import: only when a table is printed
 
     _tabulate.WIDE_CHARS_MODE = True  # align Chinese titles and owners by display width
-    body = [[_cell(row.get(c)) for c in columns] for row in rows]
+    body = [[printable(_cell(row.get(c))) for c in columns] for row in rows]
     return _tabulate.tabulate(
         body, headers=list(columns), tablefmt="simple", disable_numparse=False
     )

@@ -25,6 +25,7 @@ from pipeline_tui.core.model import Problem
 from pipeline_tui.edits.workspace import Workspace
 from pipeline_tui.i18n import _, current_language, set_pipeline_language
 from pipeline_tui.tabular import Format
+from pipeline_tui.terminal_text import printable
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -113,8 +114,7 @@ class PipelineGroup(click.Group):
             ctx.exit(exc.exit_code)
         except InvalidData as exc:
             report(str(exc))
-            for problem in exc.problems:
-                click.echo(str(problem), err=True)
+            report_problems(exc.problems)  # type: ignore[arg-type]
             ctx.exit(exc.exit_code)
         except PipelineError as exc:
             report(str(exc))
@@ -140,13 +140,22 @@ def translate_help(command: click.Command) -> None:
     command._translated = current_language()  # type: ignore[attr-defined]
 
 
+def echo(message: str = "", err: bool = False, nl: bool = True) -> None:
+    """``click.echo`` for anything that may hold file text: control characters escaped.
+
+    Every command prints through here (stdout data and stderr problem lines),
+    so a title holding ``\\x1b[2J`` is shown, never run by the terminal.
+    """
+    click.echo(printable(message), err=err, nl=nl)
+
+
 def report(message: str) -> None:
-    click.echo(f"pipeline: {message}", err=True)
+    echo(f"pipeline: {message}", err=True)
 
 
 def report_problems(problems: Iterable[Problem]) -> None:
     for problem in problems:
-        click.echo(str(problem), err=True)
+        echo(str(problem), err=True)
 
 
 def output_options(func: F) -> F:

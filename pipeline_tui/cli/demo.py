@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import click
 
 from pipeline_tui.cli.app import open_tui
-from pipeline_tui.cli.base import cli
+from pipeline_tui.cli.base import cli, echo
 from pipeline_tui.cli.records import LIST_COLUMNS, flat_row, sort_key
 from pipeline_tui.demo.build import Progress, materialize, sample_dir
 from pipeline_tui.edits.workspace import Workspace
@@ -56,7 +56,7 @@ def demo(directory: Path | None, language: str | None) -> None:
         open_tui(Workspace(root))
     else:
         print_list(root)
-    click.echo(
+    echo(
         _(
             "\nThe demo pipeline is in {root}\n"
             "Try:  cd {root} && pipeline list\n"
@@ -70,7 +70,7 @@ def print_list(root: Path) -> None:
     """What ``pipeline list`` prints for ``root``."""
     pipeline = Workspace(root).load()
     records = sorted(pipeline.opportunities, key=sort_key(pipeline, "stage"))
-    click.echo(render_rows([flat_row(r) for r in records], LIST_COLUMNS, Format.TABLE))
+    echo(render_rows([flat_row(r) for r in records], LIST_COLUMNS, Format.TABLE))
 
 
 def _advance(bar: ProgressBar[int]) -> Progress:

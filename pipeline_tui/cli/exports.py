@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from pipeline_tui import history
-from pipeline_tui.cli.base import Context, cli, report
+from pipeline_tui.cli.base import Context, cli, echo, report
 from pipeline_tui.cli.history import progress_bar
 from pipeline_tui.cli.values import parse_when
 from pipeline_tui.core.errors import ExitCode
@@ -38,7 +38,7 @@ def export(obj: Context, fmt: str, as_of: str | None, bom: bool, output: Path | 
         export_json(pipeline, timelines) if fmt == "json" else export_csv(pipeline, timelines, bom)
     )
     if output is None:
-        click.echo(text, nl=False)
+        echo(text, nl=False)
     else:
         atomic_write(output, text)
         report(

@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from pipeline_tui.cli.base import ID_ARGUMENT, Context, cli, output_options
+from pipeline_tui.cli.base import ID_ARGUMENT, Context, cli, echo, output_options
 from pipeline_tui.core import clock
 from pipeline_tui.core.errors import NotFound
 from pipeline_tui.core.model import Opportunity, Pipeline, jsonable
@@ -46,19 +46,19 @@ def history(obj: Context, opp_id: str, fmt: Format) -> None:
         raise NotFound(f"no opportunity {opp_id!r} in the work tree or in git history")
     data = timeline_json(timeline, now)
     if fmt is Format.JSON:
-        click.echo(to_json(data))
+        echo(to_json(data))
         return
     title = f"{timeline.id}  ({timeline.path}"
     title += f", deleted {timeline.deleted_at:%Y-%m-%d %H:%M})" if timeline.deleted_at else ")"
-    click.echo(title)
+    echo(title)
     if fmt is Format.CSV:
-        click.echo(render_rows(data["stages"], STAGE_COLUMNS, fmt))
+        echo(render_rows(data["stages"], STAGE_COLUMNS, fmt))
         return
     stages = [{**row, "days": round(row["days"], 1), **_short(row)} for row in data["stages"]]
-    click.echo(render_rows(stages, STAGE_COLUMNS, fmt))
-    click.echo("\nchanges:")
+    echo(render_rows(stages, STAGE_COLUMNS, fmt))
+    echo("\nchanges:")
     changes = [{**row, **_short(row)} for row in data["changes"]]
-    click.echo(render_rows(changes, CHANGE_COLUMNS, fmt))
+    echo(render_rows(changes, CHANGE_COLUMNS, fmt))
 
 
 def _short(row: Mapping[str, Any]) -> dict[str, Any]:
@@ -109,12 +109,12 @@ def list_json(
         stays = current_stays(root, pipeline, progress=progress, now=now)
     lines = []
     for record in records:
-        stay = stays[record.id]
+        stay = stays[record.id]  # None: began before a shallow clone's history
         extra = json.dumps(
             {
                 "path": record.path,
-                "stage_entered": stay.entered.isoformat(),
-                "days_in_stage": stay.days(now),
+                "stage_entered": stay.entered.isoformat() if stay else None,
+                "days_in_stage": stay.days(now) if stay else None,
             },
             ensure_ascii=False,
         )

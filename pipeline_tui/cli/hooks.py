@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from pipeline_tui.cli.base import Context, cli, report
+from pipeline_tui.cli.base import Context, cli, echo, report
 from pipeline_tui.core.errors import ExitCode
 from pipeline_tui.sync.precommit import install_hook, staged_problems
 
@@ -21,7 +21,7 @@ def hook_install(obj: Context, force: bool) -> None:
     """Install the pre-commit hook in this pipeline's git repository."""
     ws = obj.workspace()
     path = install_hook(ws.store, ws.git, force)
-    click.echo(f"Installed {path}: commits with broken opportunity files are now refused.")
+    echo(f"Installed {path}: commits with broken opportunity files are now refused.")
 
 
 @hook.command("run")
@@ -32,7 +32,7 @@ def hook_run(obj: Context) -> None:
     checked, problems = staged_problems(ws.store, ws.git)
     errors = [p for p in problems if p.severity == "error"]
     for problem in problems:
-        click.echo(str(problem), err=True)
+        echo(str(problem), err=True)
     if errors:
         report(
             f"commit refused: {len(errors)} problems in {checked} staged files; fix them and "

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 
-from pipeline_tui.cli.base import Context, cli, report
+from pipeline_tui.cli.base import Context, cli, echo, report
 from pipeline_tui.core.clock import now
 from pipeline_tui.core.config import TeamMember
 from pipeline_tui.core.errors import BadRequest, ExitCode
@@ -187,11 +187,11 @@ def import_cmd(
     outcome.update(summary_json(result, ws.config.won_stage, ws.config.lost_stage))
     outcome["files_used"] = list(extra.used)
     if as_json:
-        click.echo(to_json(outcome))
+        echo(to_json(outcome))
     else:
         _print_outcome(outcome, result, plan, dry_run, fatal)
         for line in extra.used:
-            click.echo(line)
+            echo(line)
     if errors_file is not None:
         atomic_write(errors_file, problems_csv(result.problems))
     for group in group_problems(result.problems):
@@ -314,34 +314,34 @@ def _print_outcome(
 ) -> None:
     if dry_run:
         for item in outcome["created"]:
-            click.echo(f"row {item['row']}: create {item['id']} ({item['stage']}): {item['title']}")
+            echo(f"row {item['row']}: create {item['id']} ({item['stage']}): {item['title']}")
         for item in outcome["updated"]:
             changes = "; ".join(f"{k} {v['old']} -> {v['new']}" for k, v in item["changes"].items())
-            click.echo(f"row {item['row']}: update {item['id']}: {changes}")
+            echo(f"row {item['row']}: update {item['id']}: {changes}")
     for line in describe_columns(result):
-        click.echo(line)
+        echo(line)
     verb = "would be" if dry_run or fatal else "were"
-    click.echo(
+    echo(
         f"{outcome['source']}: {outcome['rows']} rows: {len(plan.created)} {verb} created, "
         f"{len(plan.updated)} {verb} updated, {len(plan.unchanged)} unchanged, "
         f"{len(result.bad_rows)} refused"
     )
     for label, values in outcome["config_added"].items():
         if values:
-            click.echo(f"pipeline.yaml {label} {verb} extended with: {', '.join(values)}")
+            echo(f"pipeline.yaml {label} {verb} extended with: {', '.join(values)}")
     counts = outcome["outcomes"]
-    click.echo(f"deals: {counts['won']} won, {counts['lost']} lost, {counts['open']} open")
+    echo(f"deals: {counts['won']} won, {counts['lost']} lost, {counts['open']} open")
     for what, rows in outcome["adjusted"].items():
         shown = ", ".join(str(r) for r in rows[:5]) + (", ..." if len(rows) > 5 else "")
-        click.echo(f"{len(rows)} rows kept with {what} (rows {shown})")
+        echo(f"{len(rows)} rows kept with {what} (rows {shown})")
     if outcome["commits"]:
-        click.echo(f"{outcome['commits']} commits {'would be made' if dry_run else 'made'}")
+        echo(f"{outcome['commits']} commits {'would be made' if dry_run else 'made'}")
     if result.columns.ignored:
         for column, why in result.columns.ignored.items():
-            click.echo(f"column {column!r} not imported: {why}")
+            echo(f"column {column!r} not imported: {why}")
     if result.columns.custom:
         names = ", ".join(repr(c) for c in result.columns.custom)
-        click.echo(f"columns matching no field, kept as custom fields: {names}")
+        echo(f"columns matching no field, kept as custom fields: {names}")
 
 
 def _report_unknown(result: MappingResult) -> None:

@@ -16,7 +16,9 @@ from pipeline_tui.cli.base import (
     Context,
     cli,
     complete_stages,
+    echo,
     output_options,
+    report,
     report_problems,
 )
 from pipeline_tui.cli.history import list_json
@@ -25,6 +27,7 @@ from pipeline_tui.core.config import CONFIG_TEMPLATES
 from pipeline_tui.core.errors import ExitCode, NotFound
 from pipeline_tui.core.model import ACTIVITY_KINDS, Opportunity, Pipeline, jsonable
 from pipeline_tui.edits.workspace import Change
+from pipeline_tui.git.shallow import SHALLOW_NOTE, boundaries
 from pipeline_tui.i18n import _, current_language
 from pipeline_tui.storage.layout import LAYOUTS, Layout
 from pipeline_tui.sync.setup import init_pipeline
@@ -52,14 +55,16 @@ LIST_COLUMNS = ("id", "title", "account", "stage", "amount", "owner", "source", 
 def init(obj: Context, directory: Path, layout: Layout, template: str | None) -> None:
     """Create a pipeline in DIRECTORY (runs `git init` there if needed) and commit it."""
     root = init_pipeline(directory, obj.author, layout, template or current_language())
-    click.echo(_("Created a pipeline in {root}.").format(root=root))
-    click.echo(_("Next: cd {dir} && pipeline new TITLE --account ACCOUNT").format(dir=directory))
+    echo(_("Created a pipeline in {root}.").format(root=root))
+    echo(_("Next: cd {dir} && pipeline new TITLE --account ACCOUNT").format(dir=directory))
 
 
 @cli.command()
 @click.argument("title")
 @click.option("--account", required=True, help="The customer company.")
-@click.option("--amount", type=click.FloatRange(min=0), help="Deal value (a number >= 0).")
+@click.option(
+    "--amount", type=click.FloatRange(min=0), help="Deal value (a number >= 0, at most 10^15)."
+)
 @click.option("--owner", help="Who owns the deal (a name from the team in pipeline.yaml).")
 @click.option("--source", help="Lead source, one of pipeline.yaml sources.")
 @click.option("--stage", help="Start in this stage (default: the first one).")
@@ -101,11 +106,11 @@ def show(obj: Context, opp_id: str, fmt: Format) -> None:
     """Show every field of one opportunity."""
     record = obj.workspace().get(opp_id)
     if fmt is Format.JSON:
-        click.echo(to_json(record_json(record)))
+        echo(to_json(record_json(record)))
     elif fmt is Format.CSV:
-        click.echo(render_rows([flat_row(record)], LIST_COLUMNS, fmt))
+        echo(render_rows([flat_row(record)], LIST_COLUMNS, fmt))
     else:
-        click.echo(describe(record))
+        echo(describe(record))
 
 
 @cli.command("list")
@@ -145,10 +150,12 @@ def list_cmd(
     ]
     records.sort(key=sort_key(pipeline, sort))
     if fmt is Format.JSON:
-        click.echo(list_json(ws.root, pipeline, records, texts))
+        echo(list_json(ws.root, pipeline, records, texts))
     else:
-        click.echo(render_rows([flat_row(r) for r in records], LIST_COLUMNS, fmt))
+        echo(render_rows([flat_row(r) for r in records], LIST_COLUMNS, fmt))
     report_problems(pipeline.problems)
+    if boundaries(ws.root):
+        report(SHALLOW_NOTE)
 
 
 @cli.command("set")
@@ -235,12 +242,12 @@ def validate(obj: Context, fmt: Format) -> None:
     if fmt is Format.TABLE:
         report_problems(problems)
         checked = len(ws.store.opportunity_files())
-        click.echo(
+        echo(
             f"{checked} files checked: {len(errors)} errors, {len(problems) - len(errors)} warnings"
         )
     else:
         columns = ("path", "line", "field", "severity", "message")
-        click.echo(render_rows([p.to_json() for p in problems], columns, fmt))
+        echo(render_rows([p.to_json() for p in problems], columns, fmt))
     if errors:
         sys.exit(ExitCode.PROBLEMS)
 
@@ -250,7 +257,7 @@ def validate(obj: Context, fmt: Format) -> None:
 
 def emit_change(change: Change, fmt: Format, plain: str | None = None) -> None:
     if fmt is Format.JSON:
-        click.echo(
+        echo(
             to_json(
                 {
                     "id": change.record.id,
@@ -261,7 +268,7 @@ def emit_change(change: Change, fmt: Format, plain: str | None = None) -> None:
             )
         )
     else:
-        click.echo(plain or change.message.splitlines()[0])
+        echo(plain or change.message.splitlines()[0])
 
 
 def record_json(record: Opportunity) -> dict[str, Any]:

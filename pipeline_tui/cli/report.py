@@ -20,11 +20,13 @@ from typing import Any
 
 import click
 
-from pipeline_tui.cli.base import Context, cli, report
+from pipeline_tui.cli.base import Context, cli, echo, report
 from pipeline_tui.cli.values import parse_when
 from pipeline_tui.core.clock import now
+from pipeline_tui.core.errors import ExitCode
 from pipeline_tui.core.model import Pipeline
 from pipeline_tui.edits.workspace import Workspace
+from pipeline_tui.git.shallow import SHALLOW_NOTE, boundaries
 from pipeline_tui.history import AsOfMemo, load_timelines, pipeline_as_of
 from pipeline_tui.i18n import _, set_pipeline_language
 from pipeline_tui.reports.metrics.forecast import forecast_accuracy, month_starts, weighted_forecast
@@ -37,7 +39,7 @@ from pipeline_tui.tabular import to_json
 
 FORMATS = ("table", "json", "csv", "markdown")
 #: ``pipeline stale`` exits with this when something is stale, so cron or CI can alert.
-STALE_EXIT = 3
+STALE_EXIT = ExitCode.STALE
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,8 @@ def load_scope(
         count = len({p.path for p in pipeline.problems if p.severity == "error"})
         if count:
             report(f"{count} file(s) with errors left out of the numbers (see `pipeline validate`)")
+    if boundaries(workspace.root):
+        report(SHALLOW_NOTE)
     return Scope(workspace, scoped(pipeline, owner, source), timelines, when or current)
 
 
@@ -171,11 +175,11 @@ def report_command(
         click.echo(terminal_charts(data, color=_color()))
         return
     if as_json or fmt == "json":
-        click.echo(to_json(shown))
+        echo(to_json(shown))
     elif fmt == "csv":
-        click.echo(render_csv(shown))
+        echo(render_csv(shown))
     else:
-        click.echo(render_text(shown, currency, markdown=fmt == "markdown"))
+        echo(render_text(shown, currency, markdown=fmt == "markdown"))
 
 
 AS_OF_OPTION = click.option(
@@ -191,7 +195,8 @@ AS_OF_OPTION = click.option(
 def stale(ctx: click.Context, as_of: str | None, owner: str | None, as_json: bool) -> None:
     """The escalation list: stale deals with owner, manager, why and days.
 
-    Exits 0 when nothing is stale and 3 when something is (for cron or CI).
+    Exits 0 when nothing is stale and 4 when something is (for cron or CI): a code
+    nothing else uses, so a job tells "stale deals" from "git or repository trouble" (3).
     """
     from pipeline_tui.reports.build import rounded
     from pipeline_tui.reports.tables import render_text
@@ -199,9 +204,9 @@ def stale(ctx: click.Context, as_of: str | None, owner: str | None, as_json: boo
     scope = load_scope(ctx.obj, as_of, owner)
     items = rounded(stale_items(scope.pipeline, scope.timelines, Window(), scope.now))
     if as_json:
-        click.echo(to_json(items))
+        echo(to_json(items))
     else:
-        click.echo(render_text({"stale": items}, scope.pipeline.config.currency))
+        echo(render_text({"stale": items}, scope.pipeline.config.currency))
     ctx.exit(STALE_EXIT if items else 0)
 
 
@@ -245,10 +250,10 @@ def forecast(
     accuracy = forecast_accuracy(snapshots, scope.pipeline, scope.timelines, scope.now)
     result = rounded({"forecast": rows, "accuracy": accuracy})
     if as_json:
-        click.echo(to_json(result))
+        echo(to_json(result))
     else:
         tables = forecast_tables(result["forecast"], result["accuracy"], by)
-        click.echo(render_tables(tables, scope.pipeline.config.currency))
+        echo(render_tables(tables, scope.pipeline.config.currency))
 
 
 def build_subset(data: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:

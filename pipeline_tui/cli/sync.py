@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from pipeline_tui.cli.base import ID_ARGUMENT, Context, cli, report
+from pipeline_tui.cli.base import ID_ARGUMENT, Context, cli, echo, report
 from pipeline_tui.cli.values import parse_assignments
 from pipeline_tui.core.errors import ExitCode, SyncError
 from pipeline_tui.storage.layout import LAYOUTS, Layout
@@ -46,10 +46,10 @@ def sync_cmd(obj: Context, as_json: bool, remote: str | None, timeout: float) ->
         result = sync(ws.root, remote=remote, timeout=timeout, on_wait=on_wait)
     except SyncError as exc:
         if as_json:
-            click.echo(to_json({"status": "error", "error": exc.reason, "message": str(exc)}))
+            echo(to_json({"status": "error", "error": exc.reason, "message": str(exc)}))
         report(str(exc))
         sys.exit(exc.exit_code)
-    click.echo(to_json(result.to_json()) if as_json else result.summary())
+    echo(to_json(result.to_json()) if as_json else result.summary())
     if result.conflicts:
         sys.exit(ExitCode.PROBLEMS)
 
@@ -82,7 +82,7 @@ def resolve_cmd(
         raise click.UsageError("choose one of --ours and --theirs")
     side: Side | None = "ours" if ours else "theirs" if theirs else None
     outcome = resolve(obj.workspace(), opp_id, side, parse_assignments(values))
-    click.echo(to_json(outcome.to_json()) if as_json else outcome.message)
+    echo(to_json(outcome.to_json()) if as_json else outcome.message)
 
 
 @cli.command("doctor")
@@ -96,15 +96,15 @@ def doctor_cmd(obj: Context, fix: bool, as_json: bool) -> None:
     """
     results = run_checks(obj.workspace(), fix=fix)
     if as_json:
-        click.echo(to_json([r.to_json() for r in results]))
+        echo(to_json([r.to_json() for r in results]))
     else:
         marks = {"ok": "ok  ", "warning": "warn", "error": "FAIL"}
         for result in results:
-            click.echo(f"[{marks[result.status]}] {result.name}: {result.message}")
+            echo(f"[{marks[result.status]}] {result.name}: {result.message}")
             if result.fixed:
-                click.echo(f"       fixed: {result.fixed}")
+                echo(f"       fixed: {result.fixed}")
         if any(r.status == "error" and r.fix is not None for r in results) and not fix:
-            click.echo(f"Run `{CLONE_SETUP}` to repair what can be repaired.")
+            echo(f"Run `{CLONE_SETUP}` to repair what can be repaired.")
     if any(r.status == "error" for r in results):
         sys.exit(ExitCode.PROBLEMS)
 
@@ -131,7 +131,7 @@ def migrate_cmd(obj: Context, layout: Layout, dry_run: bool, as_json: bool) -> N
     result = migrate(obj.workspace(), layout, dry_run=dry_run)
     if as_json:
         moves = [{"from": m.source, "to": m.target} for m in result.moves]
-        click.echo(
+        echo(
             to_json(
                 {
                     "layout": layout,
@@ -144,9 +144,9 @@ def migrate_cmd(obj: Context, layout: Layout, dry_run: bool, as_json: bool) -> N
         )
         return
     for line in describe(result):
-        click.echo(line)
+        echo(line)
     verb = "would move" if dry_run else "moved"
-    click.echo(f"{verb} {len(result.moves)} deal files to the {layout} layout", err=True)
+    echo(f"{verb} {len(result.moves)} deal files to the {layout} layout", err=True)
 
 
 @cli.command("merge-driver", hidden=True)
@@ -158,5 +158,5 @@ def merge_driver_cmd(base: Path, current: Path, other: Path, name: str) -> None:
     """Git's merge driver for opportunity files (`%O %A %B %P`); see docs/sync.md."""
     outcome = run_driver(base, current, other, name or current.name)
     for message in outcome.messages:
-        click.echo(message, err=True)
+        echo(message, err=True)
     sys.exit(outcome.exit_code)

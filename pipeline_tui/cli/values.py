@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 import click
@@ -31,7 +31,25 @@ def parse_when(value: str | None) -> datetime | None:
         ) from None
     if len(value) == 10:
         parsed = datetime.combine(date.fromisoformat(value), time(0, 0))
-    return parsed if parsed.tzinfo else parsed.astimezone()
+    if not GIT_FIRST.year <= parsed.year <= GIT_LAST.year:
+        raise click.BadParameter(_outside_git(value))
+    parsed = parsed if parsed.tzinfo else parsed.astimezone()
+    if not GIT_FIRST <= parsed <= GIT_LAST:
+        raise click.BadParameter(_outside_git(value))
+    return parsed
+
+
+#: The moments git can record as a commit date (it refuses the rest, or
+#: silently stores another year): the file and ``git log`` must agree.
+GIT_FIRST = datetime(1970, 1, 1, tzinfo=UTC)
+GIT_LAST = datetime(2099, 12, 31, 23, 59, 59, tzinfo=UTC)
+
+
+def _outside_git(value: str) -> str:
+    return (
+        f"{value!r} is outside the dates git can record: "
+        f"{GIT_FIRST:%Y-%m-%d} to {GIT_LAST:%Y-%m-%d} (UTC)"
+    )
 
 
 def parse_assignments(pairs: Iterable[str]) -> dict[str, Any]:

@@ -7,8 +7,10 @@ mapping here (and not in the CLI) lets both front ends agree.
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Sequence
 from enum import IntEnum
+from pathlib import Path
 
 
 class ExitCode(IntEnum):
@@ -18,6 +20,8 @@ class ExitCode(IntEnum):
     PROBLEMS = 1
     USAGE = 2
     REPO = 3
+    STALE = 4
+    """``pipeline stale`` found stale deals: not an error, a finding a cron job acts on."""
 
 
 class PipelineError(Exception):
@@ -77,3 +81,29 @@ class SyncError(RepoError):
     def __init__(self, reason: str, message: str) -> None:
         super().__init__(message)
         self.reason = reason
+
+
+class WriteFailed(RepoError, OSError):
+    """A file could not be written (a full disk, a read-only file system).
+
+    A :class:`RepoError`, so every front end shows one line and exits 3, and
+    an :class:`OSError`, so callers that tolerate a failed write (the caches)
+    still do.
+    """
+
+
+_REASONS = {
+    errno.ENOSPC: "no space left on device",
+    errno.EDQUOT: "disk quota exceeded",
+    errno.EROFS: "read-only file system",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "permission denied",
+}
+
+
+def write_failed(path: Path, exc: OSError) -> WriteFailed:
+    """One line naming why ``path`` could not be written."""
+    reason = _REASONS.get(exc.errno or 0) or exc.strerror or str(exc)
+    failure = WriteFailed(f"{reason}: cannot write {path}")
+    failure.errno = exc.errno
+    return failure

@@ -10,15 +10,20 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import PurePosixPath
-from typing import Any
+from typing import Any, TypeGuard
 
 from pipeline_tui.core.config import PipelineConfig, Stage
 from pipeline_tui.core.model import Problem, Severity, get_dotted, is_filled, jsonable
 from pipeline_tui.core.schema import CONFIG_SCHEMA, OPPORTUNITY_SCHEMA, validator
 
 _REQUIRED = re.compile(r"^'(.+)' is a required property$")
+
+#: The largest amount a deal may hold (a quadrillion).  Why a limit: ``1e309``
+#: reads as infinity and a 400-digit integer cannot become a float, so either
+#: breaks every sum; below this, a million deals still add up to a finite number.
+MAX_AMOUNT = 10**15
 
 #: Maps a key path such as ``("contact", "email")`` to a 1-based line, if known.
 Locator = Callable[[Sequence[str | int]], int | None]
@@ -63,10 +68,11 @@ def opportunity_problems(
         line = _line(locate, [near or field])
         problems.append(Problem(path, message, line, field, severity))
 
-    for number in ("amount", "probability"):
-        value = data.get(number)
-        if isinstance(value, float) and not math.isfinite(value):
-            add(number, f"{value} is not a finite number")
+    for field, message in _number_problems(data, ""):
+        add(field, message, near=field.split(".")[0])
+    amount = data.get("amount")
+    if _is_real(amount) and amount > MAX_AMOUNT:
+        add("amount", f"is too large (at most {MAX_AMOUNT:,})")
     stem = PurePosixPath(path).name.removesuffix(".yaml")
     if isinstance(data.get("id"), str) and data["id"] != stem:
         add("id", f"id {data['id']!r} does not match the file name {stem!r}.yaml")
@@ -135,6 +141,7 @@ def config_problems(data: Any, path: str, locate: Locator = no_line) -> list[Pro
         problems.append(
             Problem(path, "at least one stage must be open (not terminal)", None, "stages")
         )
+    problems.extend(_outcome_problems(data["stages"], path, locate))
     return problems
 
 
@@ -170,6 +177,54 @@ def _name_problems(data: Mapping[str, Any], path: str, locate: Locator) -> list[
         for where, value in named
         if isinstance(value, str) and not is_clean_name(value)
     ]
+
+
+def _outcome_problems(
+    stages: Sequence[Mapping[str, Any]], path: str, locate: Locator
+) -> list[Problem]:
+    """``close won`` and ``close lost`` need two terminal stages, the won one more probable.
+
+    Without them ``close lost`` would commit a deal into an open stage (or
+    into the won one) with a lost reason: the config is refused instead.
+    """
+    terminal = [s for s in stages if s.get("terminal")]
+    chances = {float(s.get("probability", 0) or 0) for s in terminal}
+    if len(terminal) >= 2 and len(chances) >= 2:
+        return []
+    line = _line(locate, ["stages"])
+    return [
+        Problem(
+            path,
+            "needs a won and a lost stage: two stages with `terminal: true`, the won one "
+            "with the higher probability (e.g. {name: won, probability: 1.0, terminal: true} "
+            "and {name: lost, probability: 0.0, terminal: true})",
+            line,
+            "stages",
+        )
+    ]
+
+
+def _is_real(value: Any) -> TypeGuard[int | float]:
+    """An int, or a finite float (infinity is reported once, as not finite)."""
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, int) or (isinstance(value, float) and math.isfinite(value))
+
+
+def _number_problems(value: Any, field: str) -> Iterator[tuple[str, str]]:
+    """(field, message) for every number that is not finite, at any depth.
+
+    Infinity and NaN cannot be summed, compared or written as JSON, so a file
+    holding one is a problem wherever the number is.
+    """
+    if isinstance(value, float) and not math.isfinite(value):
+        yield field, f"{value} is not a finite number"
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            yield from _number_problems(item, f"{field}.{key}" if field else str(key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _number_problems(item, f"{field}.{index}")
 
 
 def missing_requirements(data: Mapping[str, Any], stage: Stage) -> list[str]:

@@ -11,6 +11,7 @@ The demo hands the workspace a committer that queues the commits for one
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
@@ -117,7 +118,7 @@ class LiveCommitter:
         try:
             sha = commit_paths(self.git, [path], change.message, change.author, change.at)
         except RepoError:
-            _put(path, change.old)
+            _restore(path, change.old)
             raise
         return Committed(record, sha)
 
@@ -128,3 +129,18 @@ def _put(path: Path, text: str | None) -> None:
         path.unlink(missing_ok=True)
     else:
         atomic_write(path, text)
+
+
+def _restore(path: Path, old: str | None) -> None:
+    """Put the file back as it was before a write whose commit failed."""
+    try:
+        _put(path, old)
+    except OSError:
+        if old is None:
+            raise
+        # no room for a temp file (the disk filled up): overwrite in place from
+        # memory; truncating first frees the new version's blocks for the old
+        with path.open("wb") as handle:
+            handle.write(old.encode("utf-8"))
+            handle.flush()
+            os.fsync(handle.fileno())

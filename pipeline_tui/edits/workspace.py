@@ -132,6 +132,23 @@ def _writes(
     return wrapper
 
 
+def check_author_name(name: str) -> None:
+    """``--as NAME`` must be a plain name.
+
+    Why: git reads ``eve <x@y>`` as a name and an email, and a newline makes
+    git's author and the file's ``by:`` disagree; the audit trail must name
+    one person the same way everywhere.  (A name outside ``team:`` is allowed,
+    as an owner outside it is only a warning: teams commit as newcomers.)
+    """
+    if not name.strip() or _NOT_IN_A_NAME.search(name) or name != name.strip():
+        raise BadRequest(
+            f"--as {name!r}: give a plain name (no '<', '>', newlines or control characters)"
+        )
+
+
+_NOT_IN_A_NAME = re.compile(r"[<>\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
 class Workspace:
     """A pipeline repo: reading through :class:`Store`, writing through a :class:`Committer`.
 
@@ -326,6 +343,8 @@ class Workspace:
         return {"at": when, "kind": kind, "by": self._author().name, "note": note}
 
     def _author(self) -> Author:
+        if self.author_name is not None:
+            check_author_name(self.author_name)
         return self.committer.author(self.author_name)
 
     def _edit(

@@ -29,7 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from pipeline_tui.core import clock
-from pipeline_tui.core.errors import RepoError
+from pipeline_tui.core.errors import RepoError, write_failed
 from pipeline_tui.git.repo import Author, GitRepo, explain
 
 LOCK_NAME = "pipeline-tui.lock"
@@ -65,7 +65,11 @@ def aware(when: datetime) -> datetime:
 def write_lock(git: GitRepo, timeout_s: float = WRITE_LOCK_TIMEOUT_S) -> Iterator[None]:
     """Serialize pipeline writers (two ``pipeline set`` at the same moment both land)."""
     lock_path = git.git_dir / LOCK_NAME
-    with lock_path.open("a") as handle:
+    try:
+        handle = lock_path.open("a")
+    except OSError as exc:  # a read-only file system, a full disk: one line, exit 3
+        raise write_failed(lock_path, exc) from exc
+    with handle:
         deadline = time.monotonic() + timeout_s
         while True:
             try:

@@ -111,25 +111,34 @@ class GitRepo:
 
     def check_ready(self) -> None:
         """Refuse to write in the middle of a merge, rebase, cherry-pick or revert."""
-        states = {
-            "MERGE_HEAD": "a merge",
-            "rebase-merge": "a rebase",
-            "rebase-apply": "a rebase",
-            "CHERRY_PICK_HEAD": "a cherry-pick",
-            "REVERT_HEAD": "a revert",
-        }
-        for marker, what in states.items():
-            if (self.git_dir / marker).exists():
-                raise RepoError(
-                    f"the repository is in the middle of {what}: finish it "
-                    "(or abort it) with git before changing the pipeline"
-                )
+        self.check_no_operation()
         head = (self.git_dir / "HEAD").read_text(encoding="utf-8", errors="replace")
         if not head.startswith("ref:"):
             raise RepoError(
                 "HEAD is detached (no branch is checked out), so a commit would be "
                 "lost: run `git switch main` (or your branch) first"
             )
+
+    def check_no_operation(self) -> None:
+        """Refuse while a git merge, rebase, cherry-pick or revert is half-finished.
+
+        The message names the commands that finish or abort it; it comes before
+        any "HEAD is detached" check, since a rebase detaches HEAD too.
+        """
+        states = {
+            "MERGE_HEAD": ("a merge", "merge"),
+            "rebase-merge": ("a rebase", "rebase"),
+            "rebase-apply": ("a rebase", "rebase"),
+            "CHERRY_PICK_HEAD": ("a cherry-pick", "cherry-pick"),
+            "REVERT_HEAD": ("a revert", "revert"),
+        }
+        for marker, (what, command) in states.items():
+            if (self.git_dir / marker).exists():
+                raise RepoError(
+                    f"{what} is in progress: finish it with `git {command} --continue` "
+                    f"(after `git add` of the fixed files) or abort it with "
+                    f"`git {command} --abort`, then run the pipeline command again"
+                )
 
     def branch_ref(self) -> str:
         """The checked-out branch's full ref (``refs/heads/main``); RepoError when detached."""
@@ -148,7 +157,7 @@ class GitRepo:
     def is_dirty(self, path: Path) -> bool:
         """Whether ``path`` differs from HEAD (staged or not) or is untracked."""
         rel = self.rel(path)
-        return bool(self.repo.git.status("--porcelain", "--", rel))
+        return bool(self.repo.git.status("--porcelain", "--", rel, env=_NO_OPTIONAL_LOCKS))
 
     def uncommitted_paths(self, under: Path) -> set[Path]:
         """Files below ``under`` that differ from HEAD (staged or not) or are untracked.
@@ -157,7 +166,12 @@ class GitRepo:
         with an "uncommitted" badge, and asking file by file would not scale.
         """
         out = self.repo.git.status(
-            "--porcelain", "-z", "--untracked-files=all", "--", self.rel(under)
+            "--porcelain",
+            "-z",
+            "--untracked-files=all",
+            "--",
+            self.rel(under),
+            env=_NO_OPTIONAL_LOCKS,
         )
         found: set[Path] = set()
         entries = iter(out.split("\0"))
@@ -337,10 +351,20 @@ class GitRepo:
             raise RepoError(f"{path} is outside the git work tree {self.top}") from exc
 
 
+#: ``git status`` only reads, but by default refreshes the index (taking
+#: ``index.lock``): on a full disk or a read-only file system that write fails.
+_NO_OPTIONAL_LOCKS = {"GIT_OPTIONAL_LOCKS": "0"}
+
+
 def explain(command: str, stderr: str) -> str:
     """One readable line for a failed git command (a locked index, an unknown committer)."""
     text = " ".join(line.strip() for line in stderr.strip().splitlines() if line.strip())
     text = text.removeprefix("stderr:").strip().strip("'").strip()
+    lowered = text.lower()
+    if "no space left" in lowered or "out of diskspace" in lowered:
+        return f"no space left on device: git {command} could not write ({text})"
+    if "read-only file system" in lowered:
+        return f"read-only file system: git {command} could not write ({text})"
     if "index.lock" in text:
         return (
             "git's index is locked by another process (.git/index.lock); "

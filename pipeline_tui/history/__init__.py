@@ -29,7 +29,7 @@ from pipeline_tui.core import clock
 from pipeline_tui.core.errors import PipelineError
 from pipeline_tui.core.model import Pipeline
 from pipeline_tui.core.timeline import StageInterval, Timeline
-from pipeline_tui.history import cache
+from pipeline_tui.history import cache, shallow
 from pipeline_tui.history.as_of import AsOfMemo, pipeline_as_of
 from pipeline_tui.history.events import ConfigVersion, Event, History
 from pipeline_tui.history.fold import derive, derive_all, with_work_tree
@@ -50,6 +50,7 @@ __all__ = [
     "pipeline_as_of",
     "read_history",
     "scan_timelines",
+    "shallow",
 ]
 
 
@@ -66,7 +67,8 @@ def load_timelines(
     uncommitted stage changes in it count from ``now``.
     """
     state = cache.fresh(root, progress)
-    return with_work_tree(root, dict(state.timelines), now, pipeline)
+    timelines = with_work_tree(root, dict(state.timelines), now, pipeline)
+    return shallow.complete_only(timelines, shallow.boundaries(root))
 
 
 def load_timeline(
@@ -85,7 +87,8 @@ def load_timeline(
     except PipelineError:  # not in the work tree (deleted, renamed away) or not valid there
         return timelines.get(opp_id)
     work_tree = Pipeline(store.load_config(), (record,))
-    return with_work_tree(root, timelines, now, work_tree).get(opp_id)
+    found = with_work_tree(root, timelines, now, work_tree)
+    return shallow.complete_only(found, shallow.boundaries(root)).get(opp_id)
 
 
 def current_stays(
@@ -94,20 +97,22 @@ def current_stays(
     *,
     progress: Progress | None = None,
     now: datetime | None = None,
-) -> dict[str, StageInterval]:
+) -> dict[str, StageInterval | None]:
     """id -> the stay in its current stage, for each opportunity in ``pipeline``.
 
     The same as ``load_timelines(...)[id].current`` but without loading whole
-    timelines: what ``pipeline list`` needs, fast at 10,000 deals.
+    timelines: what ``pipeline list`` needs, fast at 10,000 deals.  None when
+    the stay began before a shallow clone's history (its start is unknown).
     """
+    cut = shallow.boundaries(root)
     stays = cache.fresh(root, progress, entries=False).stays
     moment = now or clock.now()
-    result: dict[str, StageInterval] = {}
+    result: dict[str, StageInterval | None] = {}
     for record in pipeline.opportunities:
         stay = stays.get(record.id)
         if stay is None or stay.stage != record.stage:
             stay = StageInterval(record.stage, moment, None, None, None, uncommitted=True)
-        result[record.id] = stay
+        result[record.id] = stay if shallow.known(stay, cut) else None
     return result
 
 

@@ -23,6 +23,7 @@ from wcwidth import wcswidth
 from pipeline_tui.i18n import _
 from pipeline_tui.reports.sections import by_key
 from pipeline_tui.tabular import csv_cell
+from pipeline_tui.terminal_text import printable
 
 _tabulate.WIDE_CHARS_MODE = True  # Chinese owners and titles line up by display width
 
@@ -341,12 +342,15 @@ def hygiene_tables(key: str, value: Mapping[str, Any]) -> list[SectionTable]:
 
 
 def cells(table: SectionTable, currency: str) -> list[list[str]]:
-    """The table's rows as display strings."""
+    """The table's rows as display strings (control characters escaped: they reach terminals)."""
     body = []
     for index, row in enumerate(table.rows):
         kinds = table.kinds[index] if index < len(table.kinds) else {}
         body.append(
-            [format_cell(row.get(c.key), kinds.get(c.key, c.kind), currency) for c in table.columns]
+            [
+                printable(format_cell(row.get(c.key), kinds.get(c.key, c.kind), currency))
+                for c in table.columns
+            ]
         )
     return body
 

@@ -7,7 +7,7 @@ import tempfile
 from pathlib import Path
 
 from pipeline_tui.core.config import CONFIG_FILE
-from pipeline_tui.core.errors import RepoError
+from pipeline_tui.core.errors import RepoError, WriteFailed, write_failed
 
 ROOT_ENV = "PIPELINE_REPO"
 
@@ -42,6 +42,21 @@ def atomic_write(path: Path, data: str | bytes) -> None:
     writer's leftovers from a live writer's work.
     """
     payload = data.encode("utf-8") if isinstance(data, str) else data
+    try:
+        _replace(path, payload)
+    except WriteFailed:
+        raise
+    except OSError as exc:  # a full disk, a read-only file system: ``path`` is untouched
+        raise write_failed(path, exc) from exc
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def _replace(path: Path, payload: bytes) -> None:
+    """Temp file, fsync, rename: every step that can fail comes before the rename."""
     path.parent.mkdir(parents=True, exist_ok=True)
     prefix = f".{path.name}.{os.getpid()}."  # remove_dead_temps reads the pid back
     fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=path.parent)
@@ -55,11 +70,6 @@ def atomic_write(path: Path, data: str | bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
 
 
 def remove_dead_temps(path: Path) -> None:

@@ -16,6 +16,7 @@ from typing import Any, Literal
 from pipeline_tui.core.errors import PipelineError
 from pipeline_tui.edits.workspace import Workspace
 from pipeline_tui.git.commits import commit_paths, write_lock
+from pipeline_tui.git.shallow import SHALLOW_NOTE, boundaries
 from pipeline_tui.storage.layout import MIGRATE_HINT_FILES
 from pipeline_tui.sync import merge_driver
 
@@ -94,6 +95,15 @@ def check_files(ws: Workspace) -> CheckResult:
         first = errors[0]
         return CheckResult("files", "error", f"{counts}; first: {first} (see `pipeline validate`)")
     return CheckResult("files", "warning" if warnings else "ok", counts)
+
+
+@check
+def check_history(ws: Workspace) -> CheckResult:
+    """A shallow clone cannot date stage entries older than its history."""
+    cut = boundaries(ws.root)
+    if cut:
+        return CheckResult("history", "warning", SHALLOW_NOTE)
+    return CheckResult("history", "ok", "full git history: stage dates are exact")
 
 
 @check

@@ -172,6 +172,10 @@ def sync(
     """
     ws = Workspace(root)
     repo = ws.git
+    try:  # first: a half-finished rebase also detaches HEAD, and it is the real cause
+        repo.check_no_operation()
+    except RepoError as exc:
+        raise SyncError("busy", str(exc)) from exc
     repo.current_branch()  # a detached HEAD gets its own reason code
     patience = patience or Patience(timeout, on_wait=on_wait)
     patience.start()

@@ -14,6 +14,7 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from pipeline_tui.core.errors import BadRequest, InvalidData
 from pipeline_tui.core.model import KNOWN_FIELDS, same_value
+from pipeline_tui.yaml.guard import guard
 from pipeline_tui.yaml.read import parse_fast
 from pipeline_tui.yaml.roundtrip import dump, roundtrip_yaml
 
@@ -32,6 +33,7 @@ def edit_text(old: str, mutate: Callable[[CommentedMap], None], where: str) -> s
     Line endings (CRLF from a Windows editor) and a leading BOM are kept,
     so an edit still changes only the lines it must.
     """
+    guard(old)
     yaml = roundtrip_yaml(old)
     tree = yaml.load(old.removeprefix("\ufeff"))
     if not isinstance(tree, CommentedMap):
@@ -102,6 +104,7 @@ def rewrite_to(
     sequences keep the items that survive (so an appended activity is an insert).
     New top-level ``block_keys`` are written in block style, their items in flow.
     """
+    guard(text)
     yaml = roundtrip_yaml(text)
     tree = yaml.load(text) if text.strip() else None
     old = parse_fast(text) if text.strip() else None

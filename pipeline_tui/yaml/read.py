@@ -19,6 +19,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from pipeline_tui.core.model import Problem
 from pipeline_tui.core.validation import Locator
 from pipeline_tui.yaml.fast import NeedsSlowPath, load_fast
+from pipeline_tui.yaml.guard import RefusedYAML, guard
 from pipeline_tui.yaml.roundtrip import roundtrip_yaml
 
 
@@ -29,8 +30,10 @@ def parse_fast(text: str) -> Any:
     the way ruamel does (about ten times faster than ruamel's pure-Python
     loader, which is what a plain install brings).  Whatever it cannot be
     sure of (tags, merge keys, duplicate keys, anything libyaml refuses) goes
-    to ruamel's safe loader, which decides and raises the real errors.
+    to ruamel's safe loader, which decides and raises the real errors.  Alias
+    bombs and deep nesting are refused first (:mod:`.guard`), whichever loader runs.
     """
+    guard(text)
     try:
         return load_fast(text)
     except NeedsSlowPath:
@@ -71,6 +74,8 @@ def parse_document(text: str, path: str) -> tuple[Any, list[Problem]]:
         ]
     try:
         return parse_fast(text), []
+    except RefusedYAML as exc:
+        return None, [Problem(path, exc.refusal.reason, exc.refusal.line)]
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = mark.line + 1 if mark is not None else None
@@ -78,6 +83,14 @@ def parse_document(text: str, path: str) -> tuple[Any, list[Problem]]:
         return None, [Problem(path, f"YAML syntax error: {reason}", where)]
     except YAMLError as exc:
         return None, [Problem(path, f"YAML error: {exc}", None)]
+    except (ValueError, OverflowError, TypeError, RecursionError) as exc:
+        # the constructor turning a scalar into a value: ``!!int zz``, a
+        # 5,000-digit integer, ``2026-13-45``; one bad file must not stop the rest
+        return None, [Problem(path, f"a value YAML cannot read: {_short(str(exc))}", None)]
+
+
+def _short(text: str, limit: int = 120) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def roundtrip_locator(text: str) -> Locator:

@@ -46,7 +46,7 @@ def test_refuses_to_write_mid_merge(repo: Path, run_cli: RunCli) -> None:
     before = (repo / "opportunities" / f"{opp}.yaml").read_bytes()
     result = run_cli("set", opp, "amount=5")
     assert result.exit_code == 3
-    assert "middle of a merge" in result.stderr
+    assert "a merge is in progress" in result.stderr
     assert (repo / "opportunities" / f"{opp}.yaml").read_bytes() == before
 
 

@@ -287,7 +287,7 @@ def test_chart_and_html(story: Path, tmp_path: Path) -> None:
 
 def test_stale_exit_codes(story: Path, repo: Path) -> None:
     result = run(story, "stale", "--json", "--as-of", AS_OF)
-    assert result.exit_code == 3
+    assert result.exit_code == 4  # stale deals found (3 is git trouble)
     items = json.loads(result.stdout)
     # d4 in proposal since 09-12 (50 days), d3 untouched in lead since 10-01 (31 days)
     assert [(i["id"], i["reason"], i["days"]) for i in items] == [

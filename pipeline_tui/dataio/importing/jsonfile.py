@@ -30,6 +30,8 @@ def read_json(path: Path, encoding: str = "utf-8-sig") -> Table:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         return _failed(source, f"not valid JSON: {exc.msg} (line {exc.lineno})")
+    except ValueError as exc:  # a number too long to read (Python's 4,300-digit limit)
+        return _failed(source, f"not readable JSON: {exc}")
     return table_from_records(data, source)
 
 

@@ -18,6 +18,8 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import Decimal, InvalidOperation
 from typing import Literal
 
+from pipeline_tui.core.validation import MAX_AMOUNT
+
 SlashOrder = Literal["mdy", "dmy"]
 ProbabilityScale = Literal["fraction", "percent"]
 
@@ -286,6 +288,8 @@ def parse_money(text: str, preferred: str = "USD") -> tuple[int | float, str | N
     negative = bool(match.group("neg") or match.group("neg2"))
     if negative and number != 0:
         raise ValueError(f"{text!r} is negative; amounts must be 0 or more")
+    if number > MAX_AMOUNT:
+        raise ValueError(f"{text!r} is too large; amounts must be at most {MAX_AMOUNT:,}")
     amount = int(number) if number == number.to_integral_value() else float(number)
     return amount, currency
 

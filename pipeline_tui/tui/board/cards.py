@@ -14,6 +14,7 @@ from datetime import datetime
 from pipeline_tui.core.config import Stage
 from pipeline_tui.core.model import Opportunity, Pipeline
 from pipeline_tui.core.timeline import Timeline
+from pipeline_tui.terminal_text import printable
 from pipeline_tui.tui.board.filtering import BoardFilter
 
 
@@ -77,11 +78,11 @@ def card_for(
     step = record.next_step
     return CardData(
         id=record.id,
-        title=record.title,
-        account=record.account,
+        title=printable(record.title),
+        account=printable(record.account),
         amount=record.amount,
         currency=record.currency or currency,
-        owner=record.owner,
+        owner=printable(record.owner) if record.owner else record.owner,
         days=days,
         stale=bool(limit is not None and days is not None and days > limit),
         overdue=bool(

@@ -193,7 +193,8 @@ class BoardScreen(DealScreen):
 
     def _history_loaded(self, timelines: dict[str, Timeline]) -> None:
         self.state.apply_history(timelines)
-        self._set_status("")
+        shallow = _("shallow history: stage days unknown (git fetch --unshallow)")
+        self._set_status(shallow if self.state.shallow_history else "")
         self._changed()
 
     def _history_failed(self, message: str) -> None:

@@ -25,6 +25,7 @@ from pipeline_tui.core.errors import PipelineError
 from pipeline_tui.core.model import Opportunity, Pipeline, Problem
 from pipeline_tui.core.timeline import Timeline
 from pipeline_tui.edits.workspace import Change, Workspace
+from pipeline_tui.git.shallow import boundaries
 from pipeline_tui.tui.board.cards import CardCache, ColumnData, build_columns
 from pipeline_tui.tui.board.filtering import BoardFilter
 from pipeline_tui.tui.board.live import Snapshot, apply_file_changes, compare, take_snapshot
@@ -81,6 +82,7 @@ class BoardState:
         self.snapshot: Snapshot | None = None
         self.loaded = False
         self.history_loaded = False
+        self.shallow_history = False  # a shallow clone: stage days before it are unknown
         self.syncing = False
         self.extra_problems: list[Problem] = []
         self.filter = BoardFilter()
@@ -132,6 +134,7 @@ class BoardState:
     def apply_history(self, timelines: dict[str, Timeline]) -> None:
         self.timelines = timelines
         self.history_loaded = True
+        self.shallow_history = bool(boundaries(self.workspace.root))
         self.build()
 
     def history_failed(self) -> None:

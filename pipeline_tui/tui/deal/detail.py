@@ -23,6 +23,7 @@ from textual.widgets import Footer, Header, Static
 
 from pipeline_tui.core.model import KNOWN_FIELDS, Opportunity, jsonable
 from pipeline_tui.i18n import N_, _, pgettext
+from pipeline_tui.terminal_text import printable
 from pipeline_tui.tui.bindings import translate_bindings
 from pipeline_tui.tui.board.state import DealView
 from pipeline_tui.tui.deal.keys import DEAL_BINDINGS, DealScreen
@@ -76,13 +77,15 @@ class DetailScreen(DealScreen):
 
     def paint(self) -> None:
         record = self.record
-        self.title = record.title
+        self.title = printable(record.title)
         self.sub_title = record.id + (f" · {_('deleted or unreadable')}" if self.view.gone else "")
         self._set("summary", _("Summary"), self._summary())
         self._set("warnings", _("Problems"), self._warnings())
         self._set("fields", _("Fields"), self._fields())
         self._set("activities", _("Activities"), self._activities())
-        self._set("notes", _("Notes"), Text(record.notes.rstrip()) if record.notes else None)
+        self._set(
+            "notes", _("Notes"), Text(printable(record.notes.rstrip())) if record.notes else None
+        )
         self._set("timeline", _("Stage timeline"), self._timeline())
         self._set("audit", _("Field changes"), self._audit())
 
@@ -100,12 +103,12 @@ class DetailScreen(DealScreen):
         table = Table.grid(padding=(0, 2))
         table.add_column(style="bold", no_wrap=True)
         table.add_column()
-        table.add_row(_("Account"), record.account)
+        table.add_row(_("Account"), printable(record.account))
         table.add_row(_("Stage"), self._stage_line())
         table.add_row(
             _("Amount"), full_amount(record.amount, record.currency or self.view.config.currency)
         )
-        table.add_row(_("Owner"), record.owner or "—")
+        table.add_row(_("Owner"), printable(record.owner or "—"))
         table.add_row(_("Next step"), self._next_step())
         share, missing = completeness(record, self.view.config)
         if share is not None:
@@ -148,7 +151,7 @@ class DetailScreen(DealScreen):
         step = self.record.next_step
         if step is None or (step.action is None and step.due is None):
             return Text("—", style="dim")
-        text = Text(step.action or "")
+        text = Text(printable(step.action or ""))
         if step.due is not None:
             overdue = step.due < self.now().date() and self.view.config.is_open(self.record.stage)
             text.append(
@@ -165,7 +168,7 @@ class DetailScreen(DealScreen):
         for key, value in self.record.data.items():
             if key in _SKIP:
                 continue
-            label = Text(str(key))
+            label = Text(printable(str(key)))
             if key not in KNOWN_FIELDS:
                 label.append(" (" + _("custom") + ")", style="dim italic")
             table.add_row(label, _plain(value))
@@ -181,7 +184,10 @@ class DetailScreen(DealScreen):
         table.add_column(_("Note"), ratio=1)
         for activity in sorted(self.record.activities, key=lambda a: a.at, reverse=True):
             table.add_row(
-                short_date(activity.at), _(activity.kind), activity.by or "", activity.note or ""
+                short_date(activity.at),
+                _(activity.kind),
+                printable(activity.by or ""),
+                printable(activity.note or ""),
             )
         return table
 
@@ -204,7 +210,7 @@ class DetailScreen(DealScreen):
                 interval.entered.date().isoformat(),
                 left,
                 f"{interval.days(now):.1f}",
-                (interval.author or "") + (" *" if interval.uncommitted else ""),
+                printable(interval.author or "") + (" *" if interval.uncommitted else ""),
             )
         return table
 
@@ -219,8 +225,8 @@ class DetailScreen(DealScreen):
         for change in reversed(self.view.timeline.changes):
             table.add_row(
                 change.at.date().isoformat(),
-                change.author,
-                change.field,
+                printable(change.author),
+                printable(change.field),
                 Group(
                     Text.assemble((_short(change.old), "red"), " → ", (_short(change.new), "green"))
                 ),
@@ -235,6 +241,11 @@ class DetailScreen(DealScreen):
 
 
 def _plain(value: Any) -> str:
+    """A field value as one line of text, control characters escaped."""
+    return printable(_text(value))
+
+
+def _text(value: Any) -> str:
     if isinstance(value, datetime):
         return short_date(value)
     value = jsonable(value)
