@@ -1,4 +1,4 @@
-"""Dates as people type them: ``2026-11-20``, ``today``, ``+3d``, ``next monday``, ``明天``, ``3天后``.
+"""Dates as people type them: ``2026-11-20``, ``today``, ``+3d``, ``next monday``, ``明天``.
 
 One parser for every place that asks for a date (``--due``, ``--at``,
 ``--since``, the TUI's date fields), so "tomorrow" means the same in the CLI
@@ -38,7 +38,7 @@ _TIME = re.compile(r"^(.*?)\s*(?:^|\s|T)(\d{1,2}):(\d{2})$")
 
 
 def parse_date(text: str, today: date) -> date:
-    """The date ``text`` names, counted from ``today``; ValueError (saying what would do) if none."""
+    """The date ``text`` names, counted from ``today``; ValueError saying what would do."""
     found = relative_date(text, today)
     if found is None:
         raise ValueError(f"{text.strip()!r} is not {EXPECTED}")
@@ -62,7 +62,7 @@ def relative_date(text: str, today: date) -> date | None:
 
 
 def split_time(text: str) -> tuple[str, time | None]:
-    """``"tomorrow 14:30"`` -> ``("tomorrow", 14:30)``; text without a trailing time is kept whole."""
+    """``"tomorrow 14:30"`` -> ``("tomorrow", 14:30)``; without a trailing time: kept whole."""
     match = _TIME.match(text.strip())
     if match is None:
         return text, None
@@ -109,7 +109,7 @@ def _weekday_en(text: str, today: date) -> date | None:
 
 
 def _weekday_zh(text: str, today: date) -> date | None:
-    """``周三``: the first Wednesday after today; ``下周三``: next week's; ``本周三``: this week's."""
+    """``周三``: the first Wednesday after today; ``下周三``: next week's; ``本周三``: this."""
     match = _ZH_WEEKDAY.match(text)
     if match is None:
         return None

@@ -83,7 +83,7 @@ class FollowUp:
         return step
 
     def done_note(self, record: Opportunity) -> str:
-        """The note of a bare "it is done" (``pipeline log ID --done``); empty if nothing was due."""
+        """The note of a bare "it is done" (``log ID --done``); empty if nothing was due."""
         old = record.next_step.action if record.next_step else None
         return f"Done: {old}" if self.done and old else ""
 
