@@ -168,6 +168,19 @@ class Workspace:
     def get(self, opp_id: str) -> Opportunity:
         return self._written.get(opp_id) or self.store.get(opp_id, self.config)
 
+    def keyboard_owner(self) -> str | None:
+        """Who is at the keyboard, as a ``team`` name (``--as``, else git's user.name).
+
+        None when git does not know who you are or nobody in the team matches.
+        """
+        if self.author_name:
+            return self.config.member_for(self.author_name)
+        try:
+            author = self._author()
+        except RepoError:
+            return None
+        return self.config.member_for(author.name, author.email)
+
     # ----------------------------------------------------------------- writes
 
     @_writes
