@@ -12,46 +12,29 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from datetime import date, datetime, time
+from datetime import date, datetime
 from typing import Any
 
 import click
 from ruamel.yaml.error import YAMLError
 
 from pipeline_tui.core.clock import now
-from pipeline_tui.core.dates import EXPECTED, relative_date, split_time
+from pipeline_tui.core.dates import EXPECTED, parse_instant, relative_date
 from pipeline_tui.yaml.read import parse_fast
 
 
 def parse_when(value: str | None) -> datetime | None:
-    """``--at``: an ISO date or datetime, or a relative day with an optional time.
+    """``--at``, ``--since``, ``--as-of``: ISO, or a relative day with an optional time.
 
-    Naive values are the local time zone.  A relative day without a time
-    (``--at yesterday``) keeps the current time of day, so "yesterday" is a
-    day ago rather than last midnight; an ISO date alone means its midnight.
+    See :func:`pipeline_tui.core.dates.parse_instant` (naive values are the
+    local time zone; ``--at yesterday`` is a day ago).
     """
     if value is None:
         return None
     try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return _relative_when(value)
-    if len(value) == 10:
-        parsed = datetime.combine(date.fromisoformat(value), time(0, 0))
-    return parsed if parsed.tzinfo else parsed.astimezone()
-
-
-def _relative_when(value: str) -> datetime:
-    current = now().astimezone()
-    day_text, clock_time = split_time(value)
-    day = relative_date(day_text, current.date()) if day_text.strip() else current.date()
-    if day is None:
-        raise click.BadParameter(
-            f"{value!r} is not an ISO date or datetime (e.g. 2026-11-20T15:30), "
-            f"nor {EXPECTED}, optionally with a time (yesterday 15:30)"
-        )
-    at = clock_time or current.time().replace(microsecond=0)
-    return datetime.combine(day, at, tzinfo=current.tzinfo)
+        return parse_instant(value, now().astimezone())
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 def parse_day(value: str | None) -> date | None:

@@ -16,7 +16,7 @@ Relative forms, in English and Chinese:
 from __future__ import annotations
 
 import re
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 #: What a refused date says it expected (shown by the CLI and the forms).
 EXPECTED = "a date such as 2026-11-20, today, tomorrow, +3d, +2w, next monday, 明天 or 3天后"
@@ -59,6 +59,37 @@ def relative_date(text: str, today: date) -> date | None:
         if found is not None:
             return found
     return None
+
+
+def parse_instant(text: str, now: datetime) -> datetime:
+    """An instant: ISO (``2026-11-20``, ``2026-11-20T15:30``) or a relative day and time.
+
+    ``now`` is aware, in the zone relative days are counted in (the local
+    one); naive ISO values are taken in the local zone too.  An ISO date
+    alone is its midnight; a relative day without a time (``yesterday``)
+    keeps ``now``'s time of day, so "yesterday" is a day ago, not last
+    midnight.  ValueError says what would do.
+    """
+    value = text.strip()
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return _relative_instant(value, now)
+    if len(value) == 10:
+        parsed = datetime.combine(parsed.date(), time(0, 0))
+    return parsed if parsed.tzinfo else parsed.astimezone()
+
+
+def _relative_instant(value: str, now: datetime) -> datetime:
+    day_text, clock_time = split_time(value)
+    day = relative_date(day_text, now.date()) if day_text.strip() else now.date()
+    if day is None:
+        raise ValueError(
+            f"{value!r} is not an ISO date or datetime (e.g. 2026-11-20T15:30), "
+            f"nor {EXPECTED}, optionally with a time (yesterday 15:30)"
+        )
+    at = clock_time or now.time().replace(microsecond=0)
+    return datetime.combine(day, at, tzinfo=now.tzinfo)
 
 
 def split_time(text: str) -> tuple[str, time | None]:
