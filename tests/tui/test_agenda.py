@@ -125,7 +125,7 @@ async def test_a_on_the_agenda_logs_a_call_and_schedules_the_follow_up(deals: Pa
         form.query_one("#due", Input).value = "+3d"
         await pilot.click("#submit")
         await settle(pilot)
-        assert app.screen is agenda
+        assert app.screen is agenda and isinstance(agenda, AgendaScreen)
         assert commit_count(deals) == before + 1  # the activity and the next step: one commit
         assert git(deals, "log", "-1", "--format=%s%n%aI").split("\n")[:2] == [
             "acme-rollout: logged call: Went through the quote; "
