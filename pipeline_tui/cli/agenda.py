@@ -58,7 +58,7 @@ def agenda_command(
         _check_owner(scope.pipeline, whose)
     groups = agenda(scope.pipeline, scope.timelines, scope.now, days, whose)
     if ics_file is not None:
-        write_ics(ics_file, _next_step_records(scope.pipeline, groups), whose)
+        write_ics(ics_file, scope.pipeline, _next_step_records(scope.pipeline, groups), whose)
     if fmt is Format.JSON:
         click.echo(
             to_json(
@@ -74,13 +74,15 @@ def agenda_command(
         click.echo(render_agenda(groups, scope.now.date(), fmt))
 
 
-def write_ics(path: Path, records: list[Opportunity], whose: str | None) -> None:
+def write_ics(
+    path: Path, pipeline: Pipeline, records: list[Opportunity], whose: str | None
+) -> None:
     """The next steps of ``records`` as a calendar file (``agenda --ics``, ``export --ics``)."""
     from pipeline_tui.core.clock import now
     from pipeline_tui.dataio.calendar import next_steps_ics
 
     name = f"Pipeline: {whose}" if whose else "Pipeline"
-    atomic_write(path, next_steps_ics(records, now(), name))
+    atomic_write(path, next_steps_ics(records, now(), name, pipeline.config.currency))
     dated = sum(1 for r in records if r.next_step and r.next_step.due)
     report(f"wrote {dated} next steps to {path}")
 

@@ -51,7 +51,8 @@ def export(
         from pipeline_tui.cli.agenda import write_ics
 
         pipeline = ws.load()
-        write_ics(ics_file, [r for r in pipeline.opportunities if pipeline.is_open(r)], None)
+        records = [r for r in pipeline.opportunities if pipeline.is_open(r)]
+        write_ics(ics_file, pipeline, records, None)
         return
     when = parse_when(as_of)
     pipeline, timelines = _pipeline_and_timelines(ws.root, ws.load(), when)

@@ -32,8 +32,9 @@ def summary(record: Opportunity) -> str:
     return f"{action} — {record.title}" if action else record.title
 
 
-def description(record: Opportunity) -> str:
-    amount = "" if record.amount is None else f"{record.amount:,.0f} {record.currency or ''}"
+def description(record: Opportunity, currency: str) -> str:
+    """Account, amount (in ``currency`` unless the deal names its own), owner, stage, id."""
+    amount = "" if record.amount is None else f"{record.amount:,.0f} {record.currency or currency}"
     lines = [
         f"Account: {record.account}",
         f"Amount: {amount.strip() or '-'}",
@@ -44,7 +45,9 @@ def description(record: Opportunity) -> str:
     return "\n".join(lines)
 
 
-def next_steps_ics(records: Iterable[Opportunity], stamp: datetime, name: str) -> bytes:
+def next_steps_ics(
+    records: Iterable[Opportunity], stamp: datetime, name: str, currency: str
+) -> bytes:
     """A calendar named ``name`` with one all-day event per dated next step of ``records``."""
     from icalendar import Calendar, Event  # ~50 ms: only when a calendar is written
 
@@ -63,7 +66,7 @@ def next_steps_ics(records: Iterable[Opportunity], stamp: datetime, name: str) -
         event.add("dtstart", due)
         event.add("dtend", due + timedelta(days=1))
         event.add("summary", summary(record))
-        event.add("description", description(record))
+        event.add("description", description(record, currency))
         event.add("categories", ["pipeline"])
         calendar.add_component(event)
     text: bytes = calendar.to_ical()

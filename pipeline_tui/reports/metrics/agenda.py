@@ -123,6 +123,7 @@ def agenda(
 def agenda_items(pipeline: Pipeline, timelines: Timelines, now: datetime) -> list[AgendaItem]:
     """Every item, unsorted and without a horizon (``agenda`` cuts and groups them)."""
     stages = Stages.of(pipeline.config)
+    currency = pipeline.config.currency
     today = now.date()
     records = [r for r in open_records(pipeline, stages) if r.created <= now]
     items = list(_first_contacts(records, timelines, stages.entry, pipeline, now))
@@ -131,14 +132,19 @@ def agenda_items(pipeline: Pipeline, timelines: Timelines, now: datetime) -> lis
         step = record.next_step
         if step is not None and step.due is not None:
             late = float((today - step.due).days)
-            items.append(_item(record, NEXT_STEP, step.due, late > 0, step.action, max(late, 0.0)))
+            late_days = max(late, 0.0)
+            items.append(
+                _item(record, NEXT_STEP, step.due, late > 0, step.action, late_days, currency)
+            )
         elif record.id not in waiting:
-            items.append(_item(record, NO_NEXT_STEP, today, False, step.action if step else None))
+            action = step.action if step else None
+            items.append(_item(record, NO_NEXT_STEP, today, False, action, None, currency))
     by_id = {r.id: r for r in records}
     for stale in stale_items(pipeline, timelines, Window(), now):
         if stale["reason"] != NEXT_STEP_OVERDUE and stale["id"] in by_id:
             record = by_id[stale["id"]]
-            items.append(_item(record, STALE, today, False, stale["reason"], stale["days"]))
+            reason, days = stale["reason"], stale["days"]
+            items.append(_item(record, STALE, today, False, reason, days, currency))
     return items
 
 
@@ -177,7 +183,7 @@ def _first_contacts(
         deadline = record.created + sla
         left = (deadline - now).total_seconds() / SECONDS_PER_HOUR
         day = deadline.astimezone(now.tzinfo).date()
-        yield _item(record, FIRST_CONTACT, day, left < 0, None, left)
+        yield _item(record, FIRST_CONTACT, day, left < 0, None, left, pipeline.config.currency)
 
 
 def _item(
@@ -185,9 +191,11 @@ def _item(
     kind: str,
     day: date,
     overdue: bool,
-    detail: str | None = None,
-    amount_of_time: float | None = None,
+    detail: str | None,
+    amount_of_time: float | None,
+    currency: str,
 ) -> AgendaItem:
+    """An item about ``record``; its amount is in ``currency`` (the pipeline's) unless it says."""
     return AgendaItem(
         kind,
         day,
@@ -197,7 +205,7 @@ def _item(
         record.account,
         record.stage,
         record.amount,
-        record.currency,
+        record.currency or currency,
         record.owner,
         detail,
         amount_of_time,
