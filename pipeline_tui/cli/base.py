@@ -71,6 +71,7 @@ COMMAND_MODULES: dict[str, str] = {
     **dict.fromkeys(("tui", "completion"), "app"),
     "demo": "demo",
     "history": "history",
+    "agenda": "agenda",
     **dict.fromkeys(("report", "stale", "forecast"), "report"),
     **dict.fromkeys(("sync", "resolve", "doctor", "migrate", "merge-driver"), "sync"),
     "import": "imports",

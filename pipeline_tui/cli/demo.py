@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sys
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,6 +19,7 @@ import click
 from pipeline_tui.cli.app import open_tui
 from pipeline_tui.cli.base import cli, echo
 from pipeline_tui.cli.records import LIST_COLUMNS, flat_row, sort_key
+from pipeline_tui.core.clock import now
 from pipeline_tui.demo.build import Progress, materialize, sample_dir
 from pipeline_tui.edits.workspace import Workspace
 from pipeline_tui.i18n import _, current_language, set_language
@@ -41,17 +43,19 @@ def demo(directory: Path | None, language: str | None) -> None:
 
     About 40 opportunities and half a year of dated history, replayed as git
     commits by a small sales team, so every report has something to show.
+    The story is dated to end yesterday, so it looks the same on any day.
     """
     language = language or current_language()
     set_language(language)
     dest = directory or Path(tempfile.mkdtemp(prefix="pipeline-demo-"))
+    yesterday = now().astimezone().date() - timedelta(days=1)  # the story ends yesterday
     if sys.stderr.isatty():
         with click.progressbar(
             length=1, label=_("Building the demo pipeline"), file=sys.stderr
         ) as bar:
-            root = materialize(sample_dir(), dest, _advance(bar), language)
+            root = materialize(sample_dir(), dest, _advance(bar), language, yesterday)
     else:
-        root = materialize(sample_dir(), dest, None, language)
+        root = materialize(sample_dir(), dest, None, language, yesterday)
     if sys.stdin.isatty() and sys.stdout.isatty():
         open_tui(Workspace(root))
     else:

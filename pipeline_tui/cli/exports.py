@@ -28,10 +28,33 @@ from pipeline_tui.storage.files import atomic_write
 @click.option(
     "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file."
 )
+@click.option(
+    "--ics",
+    "ics_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Instead, write every open deal's next step to this iCalendar (.ics) file.",
+)
 @click.pass_obj
-def export(obj: Context, fmt: str, as_of: str | None, bom: bool, output: Path | None) -> None:
-    """Write every opportunity as CSV or JSON, with stage entry dates from git history."""
+def export(
+    obj: Context,
+    fmt: str,
+    as_of: str | None,
+    bom: bool,
+    output: Path | None,
+    ics_file: Path | None,
+) -> None:
+    """Write every opportunity as CSV or JSON, with stage entry dates from git history.
+
+    With --ics, write the open deals' next steps as a calendar file instead.
+    """
     ws = obj.workspace()
+    if ics_file is not None:
+        from pipeline_tui.cli.agenda import write_ics
+
+        pipeline = ws.load()
+        records = [r for r in pipeline.opportunities if pipeline.is_open(r)]
+        write_ics(ics_file, pipeline, records, None)
+        return
     when = parse_when(as_of)
     pipeline, timelines = _pipeline_and_timelines(ws.root, ws.load(), when)
     text = (

@@ -22,11 +22,11 @@ from pipeline_tui.cli.base import (
     report_problems,
 )
 from pipeline_tui.cli.history import list_json
-from pipeline_tui.cli.values import parse_assignments, parse_when
+from pipeline_tui.cli.values import parse_assignments, parse_day, parse_when
 from pipeline_tui.core.config import CONFIG_TEMPLATES
 from pipeline_tui.core.errors import ExitCode, NotFound
 from pipeline_tui.core.model import ACTIVITY_KINDS, Opportunity, Pipeline, jsonable
-from pipeline_tui.edits.workspace import Change
+from pipeline_tui.edits.workspace import Change, StepPlan
 from pipeline_tui.git.shallow import SHALLOW_NOTE, boundaries
 from pipeline_tui.i18n import _, current_language
 from pipeline_tui.storage.layout import LAYOUTS, Layout
@@ -192,13 +192,39 @@ def move(
 @cli.command()
 @ID_ARGUMENT
 @click.option("--kind", type=click.Choice(ACTIVITY_KINDS), default="note", show_default=True)
-@click.option("--note", required=True, help="What happened.")
+@click.option("--note", help="What happened (with --done alone: 'Done: <the next step>').")
 @AT_OPTION
+@click.option("--next", "next_action", metavar="ACTION", help="Schedule this as the next step.")
+@click.option(
+    "--due", metavar="DATE", help="When the next step is due: 2026-11-20, +3d, next monday, 明天."
+)
+@click.option("--done", is_flag=True, help="The current next step is done (cleared).")
 @output_options
 @click.pass_obj
-def log(obj: Context, opp_id: str, kind: str, note: str, at: str | None, fmt: Format) -> None:
-    """Log an activity (call, email, meeting or note) on an opportunity."""
-    emit_change(obj.workspace().log(opp_id, kind, note, parse_when(at)), fmt)
+def log(
+    obj: Context,
+    opp_id: str,
+    kind: str,
+    note: str | None,
+    at: str | None,
+    next_action: str | None,
+    due: str | None,
+    done: bool,
+    fmt: Format,
+) -> None:
+    """Log an activity (call, email, meeting or note), and schedule the follow-up.
+
+    \b
+    pipeline log ID --kind call --note "Went through pricing" --next "Send quote" --due +3d
+    pipeline log ID --done          # the next step is done: cleared, logged as a note
+    The activity and the new next step are one commit.
+    """
+    follow_up = None
+    if next_action is not None or due is not None or done:
+        follow_up = StepPlan(next_action, parse_day(due), done)
+    if not note and not done:
+        raise click.UsageError("give --note (what happened)")
+    emit_change(obj.workspace().log(opp_id, kind, note or "", parse_when(at), follow_up), fmt)
 
 
 @cli.command()

@@ -2,7 +2,9 @@
 
 Every command parses its arguments here, so ``pipeline new ... amount=5``,
 ``pipeline set ID amount=5`` and ``pipeline resolve ID amount=5`` read ``5``
-the same way, and every ``--at``, ``--as-of``, ``--since`` reads dates alike.
+the same way, and every ``--at``, ``--as-of``, ``--since``, ``--due`` reads
+dates alike: ISO, or relative (``yesterday 15:30``, ``+3d``, ``next monday``,
+``明天``; see :mod:`pipeline_tui.core.dates`, shared with the TUI's forms).
 Errors are :class:`click.BadParameter`, which Click reports as a usage error.
 """
 
@@ -10,27 +12,29 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime
 from typing import Any
 
 import click
 from ruamel.yaml.error import YAMLError
 
+from pipeline_tui.core.clock import now
+from pipeline_tui.core.dates import EXPECTED, parse_instant, relative_date
 from pipeline_tui.yaml.read import parse_fast
 
 
 def parse_when(value: str | None) -> datetime | None:
-    """``--at``: an ISO date or datetime; naive values are the local time zone."""
+    """``--at``, ``--since``, ``--as-of``: ISO, or a relative day with an optional time.
+
+    See :func:`pipeline_tui.core.dates.parse_instant` (naive values are the
+    local time zone; ``--at yesterday`` is a day ago).
+    """
     if value is None:
         return None
     try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise click.BadParameter(
-            f"{value!r} is not an ISO date or datetime (e.g. 2026-11-20 or 2026-11-20T15:30)"
-        ) from None
-    if len(value) == 10:
-        parsed = datetime.combine(date.fromisoformat(value), time(0, 0))
+        parsed = parse_instant(value, now().astimezone())
+    except (ValueError, OverflowError) as exc:
+        raise click.BadParameter(str(exc)) from None
     if not GIT_FIRST.year <= parsed.year <= GIT_LAST.year:
         raise click.BadParameter(_outside_git(value))
     parsed = parsed if parsed.tzinfo else parsed.astimezone()
@@ -50,6 +54,16 @@ def _outside_git(value: str) -> str:
         f"{value!r} is outside the dates git can record: "
         f"{GIT_FIRST:%Y-%m-%d} to {GIT_LAST:%Y-%m-%d} (UTC)"
     )
+
+
+def parse_day(value: str | None) -> date | None:
+    """``--due``: a calendar day, ISO or relative (``+3d``, ``next monday``, ``明天``)."""
+    if value is None:
+        return None
+    day = relative_date(value, now().astimezone().date())
+    if day is None:
+        raise click.BadParameter(f"{value!r} is not {EXPECTED}")
+    return day
 
 
 def parse_assignments(pairs: Iterable[str]) -> dict[str, Any]:

@@ -232,6 +232,35 @@ class PipelineConfig:
         names = self.stage_names
         return names.index(name) if name in names else len(names)
 
+    def member_for(self, name: str | None, email: str | None = None) -> str | None:
+        """The team name of the person git knows as ``name`` <``email``>, if any.
+
+        ``team`` keys are short names (``alice``) while git's ``user.name`` is
+        often the full one (``Alice Martin``): an exact name, the same name in
+        another case, the member's e-mail, or the full name's first word all
+        count.  None when nobody in the team matches.
+        """
+        if not name and not email:
+            return None
+        folded = (name or "").strip().casefold()
+        first = folded.split()[0] if folded.split() else ""
+        mail = (email or "").casefold()
+
+        def keys(member: TeamMember) -> tuple[bool, ...]:
+            """Each way this member can match, best first."""
+            return (
+                member.name == name,
+                member.name.casefold() == folded,
+                bool(mail) and (member.email or "").casefold() == mail,
+                bool(first) and member.name.casefold() == first,
+            )
+
+        for rank in range(4):
+            found = next((m.name for m in self.team.values() if keys(m)[rank]), None)
+            if found is not None:
+                return found
+        return None
+
     def manager_of(self, owner: str | None) -> str | None:
         member = self.team.get(owner or "")
         return member.manager if member else None

@@ -7,6 +7,14 @@ date and author, gives a repository whose commits look as if the team had used
 the tool live, so stage durations, activity and "as of" reports have real
 history to work on.
 
+Fresh on any day: the story ends on a fixed date, so replayed as written it
+would look abandoned a few weeks later (every open deal stale and overdue).
+``pipeline demo`` passes ``last_day`` (yesterday): every date in the story,
+event times and the dates inside fields (``next_step.due``,
+``expected_close``), moves by the same whole number of days, so the last
+event falls on that day and the deals are as stale or as overdue as the story
+meant them to be at its end.
+
 Speed: a plain replay runs two git processes per event (about 10 s for the
 sample).  The workspace replaying the story is given a :class:`ReplayCommitter`:
 every write goes through the same rendering and validation as a live edit,
@@ -19,8 +27,8 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -91,19 +99,27 @@ def load_events(events_dir: Path) -> list[Event]:
 
 
 def materialize(
-    events_dir: Path, dest: Path, progress: Progress | None = None, language: str = "en"
+    events_dir: Path,
+    dest: Path,
+    progress: Progress | None = None,
+    language: str = "en",
+    last_day: date | None = None,
 ) -> Path:
     """Create a pipeline repo at ``dest`` holding the history in ``events_dir``.
 
     ``dest`` must not exist or be an empty folder: the demo never writes into
     someone's files.  ``language`` other than ``en`` retells the story from
-    ``events_dir/<language>/`` (:func:`retell`).  Returns the repository's root.
+    ``events_dir/<language>/`` (:func:`retell`).  With ``last_day`` the story
+    is moved in time so that its last event happens on that day (see
+    :func:`shifted`).  Returns the repository's root.
     """
     if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
         raise BadRequest(f"{dest} is not empty; give a new or empty folder for the demo")
     events = load_events(events_dir)
     if not events:
         raise InvalidData(f"{events_dir / EVENTS_FILE}: no events to replay")
+    if last_day is not None:
+        events = shifted(events, last_day)
     config_text = _read(events_dir / CONFIG_FILE)
     if language != "en":
         config_text = _read(events_dir / language / CONFIG_FILE)
@@ -128,6 +144,29 @@ def materialize(
             progress(done, len(events))
     fast_import(git, replay.commits, committed_by_author=True)
     return git.top
+
+
+def shifted(events: list[Event], last_day: date) -> list[Event]:
+    """The story moved by whole days so its last event is on ``last_day`` (its own zone).
+
+    Whole days keep every time of day and weekday pattern; dates inside the
+    events' fields (a next step's due date, an expected close) move with them.
+    """
+    delta = timedelta(days=(last_day - events[-1].at.date()).days)
+    if not delta:
+        return events
+    return [replace(e, at=e.at + delta, args=_shift_values(e.args, delta)) for e in events]
+
+
+def _shift_values(value: Any, delta: timedelta) -> Any:
+    """``value`` with every date and datetime in it moved by ``delta``."""
+    if isinstance(value, datetime | date):
+        return value + delta
+    if isinstance(value, Mapping):
+        return {key: _shift_values(item, delta) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_shift_values(item, delta) for item in value]
+    return value
 
 
 class ReplayCommitter:

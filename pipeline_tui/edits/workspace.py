@@ -10,12 +10,13 @@ writes and commits it (and undoes the write if the commit fails).
 
 from __future__ import annotations
 
+import re
 import secrets
 import string
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
@@ -97,6 +98,53 @@ class Automations(Protocol):
 
 
 AUTOMATION_AUTHOR = "pipeline automation"
+
+
+@dataclass(frozen=True)
+class StepPlan:
+    """What logging an activity does to the deal's next step.
+
+    ``done`` completes the current one; ``action`` and/or ``due`` set the
+    next (a ``due`` alone keeps the current action: a reschedule).  Both
+    together complete the old step and schedule the new one.
+    """
+
+    action: str | None = None
+    due: date | None = None
+    done: bool = False
+
+    def next_step(self, record: Opportunity) -> dict[str, Any] | None:
+        """The ``next_step`` mapping the deal gets (None: it has none any more)."""
+        action = self.action.strip() if self.action else None
+        if action is None and self.due is None:
+            return None
+        if action is None and not self.done and record.next_step is not None:
+            action = record.next_step.action
+        step: dict[str, Any] = {}
+        if self.due is not None:
+            step["due"] = self.due
+        if action:
+            step["action"] = action
+        return step
+
+    def done_note(self, record: Opportunity) -> str:
+        """The note of a bare "it is done" (``log ID --done``); empty if nothing was due."""
+        old = record.next_step.action if record.next_step else None
+        return f"Done: {old}" if self.done and old else ""
+
+    def describe(
+        self, record: Opportunity, step: Mapping[str, Any] | None, mention_done: bool = True
+    ) -> str:
+        """The commit message's tail: what was done (unless the note says it) and what is next."""
+        old = record.next_step.action if record.next_step else None
+        parts = [f"done: {_short(old, 40)}"] if self.done and old and mention_done else []
+        if step:
+            due = step.get("due")
+            what = _short(str(step.get("action") or "(no action)"), 40)
+            parts.append(f"next: {what}" + (f" (due {due.isoformat()})" if due else ""))
+        elif not self.done:
+            parts.append("next step cleared")
+        return "".join(f"; {part}" for part in parts)
 
 
 def new_id(title: str) -> str:
@@ -196,6 +244,19 @@ class Workspace:
     def get(self, opp_id: str) -> Opportunity:
         return self._written.get(opp_id) or self.store.get(opp_id, self.config)
 
+    def keyboard_owner(self) -> str | None:
+        """Who is at the keyboard, as a ``team`` name (``--as``, else git's user.name).
+
+        None when git does not know who you are or nobody in the team matches.
+        """
+        if self.author_name:
+            return self.config.member_for(self.author_name)
+        try:
+            author = self._author()
+        except RepoError:
+            return None
+        return self.config.member_for(author.name, author.email)
+
     # ----------------------------------------------------------------- writes
 
     @_writes
@@ -275,15 +336,38 @@ class Workspace:
         return self._edit(opp_id, mutate, message + (f"\n\n{note}" if note else ""), at)
 
     @_writes
-    def log(self, opp_id: str, kind: str, note: str, at: datetime | None = None) -> Change:
-        """Append an activity (call, email, meeting or note)."""
-        _check_when(at, self.get(opp_id).created)
+    def log(
+        self,
+        opp_id: str,
+        kind: str,
+        note: str,
+        at: datetime | None = None,
+        follow_up: StepPlan | None = None,
+    ) -> Change:
+        """Append an activity (call, email, meeting or note), and schedule what comes next.
+
+        With ``follow_up`` the same commit also completes the current next
+        step (``done``), replaces it (``action``/``due``) or reschedules it
+        (``due`` alone): a call and the follow-up it leads to are one change.
+        """
+        before = self.get(opp_id)
+        _check_when(at, before.created)
         when = at or now()
+        step = follow_up.next_step(before) if follow_up else None
+        said = note.strip()
+        note = said or (follow_up.done_note(before) if follow_up else "")
+        if not note:
+            raise BadRequest("say what happened: a note is needed")
 
         def mutate(tree: CommentedMap) -> None:
             append_item(tree, "activities", self._activity(kind, note, when))
+            if follow_up is not None:
+                _replace_next_step(tree, step)
 
-        return self._edit(opp_id, mutate, f"{opp_id}: logged {kind}: {_short(note)}", at)
+        message = f"{opp_id}: logged {kind}: {_short(note)}"
+        if follow_up is not None:
+            message += follow_up.describe(before, step, mention_done=bool(said))
+        return self._edit(opp_id, mutate, message, at)
 
     @_writes
     def close(
@@ -473,6 +557,15 @@ def _check_when(at: datetime | None, created: Any) -> None:
             f"--at {at.isoformat()} is before the deal was created "
             f"({to_datetime(created).isoformat()})"
         )
+
+
+def _replace_next_step(tree: CommentedMap, step: Mapping[str, Any] | None) -> None:
+    """Set ``next_step`` key by key, so its place in the file and its comments stay."""
+    if step is None or not isinstance(tree.get("next_step"), CommentedMap):
+        set_dotted(tree, "next_step", None)
+    for key in ("due", "action"):
+        if step is not None:
+            set_dotted(tree, f"next_step.{key}", step.get(key))
 
 
 def _checked_root(root: Path) -> Path:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from functools import partial
+from functools import cached_property, partial
 from typing import ClassVar
 
 from textual import on
@@ -23,6 +23,8 @@ from textual.screen import Screen
 from pipeline_tui.core.clock import now
 from pipeline_tui.edits.workspace import Workspace
 from pipeline_tui.i18n import N_, _, set_pipeline_language
+from pipeline_tui.settings import agenda_first
+from pipeline_tui.tui.agenda.screen import AgendaScreen
 from pipeline_tui.tui.bindings import translate_bindings
 from pipeline_tui.tui.board.screen import BoardScreen
 from pipeline_tui.tui.deal.detail import DetailScreen
@@ -33,6 +35,7 @@ from pipeline_tui.tui.messages import (
     EditDeal,
     LogDeal,
     MoveDeal,
+    OpenAgenda,
     OpenDeal,
     OpenMetrics,
     RestartBoard,
@@ -46,6 +49,7 @@ class PipelineApp(App[None]):
     """Board first; detail, metrics and forms are pushed on top of it."""
 
     CSS_PATH = [  # noqa: RUF012 (Textual reads it as a class attribute)
+        "styles/agenda.tcss",
         "styles/app.tcss",
         "styles/board.tcss",
         "styles/detail.tcss",
@@ -61,6 +65,7 @@ class PipelineApp(App[None]):
         clock: Callable[[], datetime] = now,
         poll_interval: float = 1.0,
         dark: bool = True,
+        agenda: bool | None = None,
     ) -> None:
         super().__init__()
         set_pipeline_language(workspace.config.language)  # the team's default, before any label
@@ -69,10 +74,13 @@ class PipelineApp(App[None]):
         self.clock = clock
         self.poll_interval = poll_interval
         self.start_dark = dark
+        self.agenda_first = agenda_first() if agenda is None else agenda
 
     def on_mount(self) -> None:
         self.theme = DARK if self.start_dark else LIGHT
         self.push_screen(self.new_board())
+        if self.agenda_first:  # `agenda: true` in the user's settings; the board stays below
+            self._open_agenda()
 
     def new_board(self) -> BoardScreen:
         return BoardScreen(self.workspace, self.clock, self.poll_interval)
@@ -90,6 +98,18 @@ class PipelineApp(App[None]):
         if view is not None:
             self.push_screen(DetailScreen(view, self.clock))
 
+    @on(OpenAgenda)
+    def _open_agenda(self) -> None:
+        state = self.board.state
+        loading = not (state.loaded and state.history_loaded)
+        screen = AgendaScreen(state.pipeline, state.timelines, self.clock, self.me, loading)
+        self.push_screen(screen)
+
+    @cached_property
+    def me(self) -> str | None:
+        """The person at the keyboard as a team name (asked of git once)."""
+        return self.workspace.keyboard_owner()
+
     @on(OpenMetrics)
     def _open_metrics(self) -> None:
         state = self.board.state
@@ -105,12 +125,16 @@ class PipelineApp(App[None]):
 
     @on(BoardChanged)
     def _board_changed(self) -> None:
-        """Hand fresh data down to every open detail screen."""
+        """Hand fresh data down to every open detail and agenda screen."""
+        state = self.board.state
         for screen in self.screen_stack:
             if isinstance(screen, DetailScreen):
-                view = self.board.state.deal_view(screen.opp_id, screen.view)
+                view = state.deal_view(screen.opp_id, screen.view)
                 if view is not None:
                     screen.show(view)
+            elif isinstance(screen, AgendaScreen):
+                loading = not (state.loaded and state.history_loaded)
+                screen.show_data(state.pipeline, state.timelines, loading)
 
     @on(RestartBoard)
     def _restart_board(self) -> None:

@@ -46,6 +46,11 @@ class OpenMetrics(Message):
 
 
 @dataclass
+class OpenAgenda(Message):
+    """Show the agenda (today's work) for the data the board holds now."""
+
+
+@dataclass
 class BoardChanged(Message):
     """The board's data changed (a write, a reload, history): open details refresh."""
 

@@ -236,7 +236,7 @@ def test_scripted_session_reads_as_an_audit_trail(run_cli: RunCli, repo: Path) -
 
 def test_bad_at_is_a_usage_error(run_cli: RunCli) -> None:
     opp = new_deal(run_cli)
-    result = run_cli("log", opp, "--note", "x", "--at", "yesterday")
+    result = run_cli("log", opp, "--note", "x", "--at", "the day before")
     assert result.exit_code == 2
     assert "not an ISO date" in result.stderr
 
@@ -314,6 +314,7 @@ def test_every_command_module_is_registered() -> None:
         "tui",
         "completion",
         "history",
+        "agenda",
         "report",
         "stale",
         "forecast",

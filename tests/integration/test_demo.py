@@ -282,3 +282,53 @@ def test_cli_demo_end_to_end(tmp_path: Path, events: list[dict[str, Any]]) -> No
     again = CliRunner().invoke(cli, ["demo", str(dest)], catch_exceptions=False)
     assert again.exit_code == 2
     assert "not empty" in again.stderr
+
+
+SHIFTED = """\
+events:
+  - at: 2026-06-01T09:00:00+00:00
+    by: alice
+    create: x-1
+    title: X
+    account: A
+    fields: {next_step.due: 2026-06-05, expected_close: 2026-07-01}
+  - {at: 2026-06-02T23:30:00+08:00, by: bob, log: x-1, kind: call, note: Hi}
+"""
+
+
+def test_last_day_moves_every_date_by_whole_days(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The last event lands on the day asked (in its own zone); field dates move alike."""
+    monkeypatch.setenv("PIPELINE_NOW", "2027-03-10T09:00:00+00:00")
+    root = materialize(tiny_events(tmp_path, SHIFTED), tmp_path / "out", last_day=date(2027, 3, 9))
+    dates = git(root, "log", "--reverse", "--format=%aI").split()
+    assert dates == [
+        "2027-03-08T09:00:00+00:00",  # the config, dated like the first event
+        "2027-03-08T09:00:00+00:00",
+        "2027-03-09T23:30:00+08:00",  # 280 days later, same time of day and zone
+    ]
+    record = cli_json(root, "show", "x-1")
+    assert record["next_step"] == {"due": "2027-03-12"}
+    assert record["expected_close"] == "2027-04-07"
+    assert record["created"] == "2027-03-08T09:00:00+00:00"
+
+
+def test_pipeline_demo_ends_yesterday_with_a_few_stale_and_overdue(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Run months after the story's dates, the demo still reads as docs/demo.md says."""
+    monkeypatch.setenv("PIPELINE_NOW", "2027-03-10T09:00:00+00:00")
+    dest = tmp_path / "demo"
+    result = CliRunner().invoke(cli, ["demo", str(dest)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    last = datetime.fromisoformat(git(dest, "log", "-1", "--format=%aI").strip())
+    assert last.date() == date(2027, 3, 9)
+    stale = CliRunner().invoke(cli, ["--repo", str(dest), "stale", "--json"])
+    assert stale.exit_code == 3  # something is stale
+    assert 2 <= len(json.loads(stale.stdout)) <= 8
+    records = cli_json(dest, "list")
+    open_records = [r for r in records if r["stage"] in MAX_DAYS]
+    overdue = [r for r in open_records if r["next_step"]["due"] < "2027-03-10"]
+    assert 2 <= len(overdue) <= 8
+    assert len(overdue) < len(open_records) / 3  # most of the pipeline is current

@@ -9,7 +9,10 @@ import pytest
 from textual.dom import DOMNode
 
 from pipeline_tui import i18n
+from pipeline_tui.core.clock import now
+from pipeline_tui.core.model import Pipeline
 from pipeline_tui.edits.workspace import Workspace
+from pipeline_tui.tui.agenda.screen import AgendaScreen
 from pipeline_tui.tui.app import PipelineApp
 from pipeline_tui.tui.deal.forms import CloseForm, LogForm
 from pipeline_tui.tui.help import HelpScreen
@@ -31,9 +34,10 @@ def test_bindings_are_translated_when_the_screen_is_built(repo: Path) -> None:
     i18n.set_language("zh_CN")  # after every TUI module was imported
     nodes: list[DOMNode] = [
         HelpScreen([]),
-        LogForm("deal"),
+        LogForm("deal", None, now),
         CloseForm("deal", "lost", ("price",)),
         PipelineApp(Workspace(repo)),
+        AgendaScreen(Pipeline(Workspace(repo).config, ()), {}, now, None),
     ]
     chinese = [descriptions(node) for node in nodes]
     assert chinese[0] == {"dismiss": "关闭"}

@@ -42,6 +42,7 @@ from pipeline_tui.tui.messages import (
     BoardChanged,
     CardChosen,
     ColumnToggled,
+    OpenAgenda,
     OpenDeal,
     OpenMetrics,
     RestartBoard,
@@ -74,6 +75,7 @@ class BoardScreen(DealScreen):
         Binding("slash", "filter", N_("Filter")),
         Binding("escape", "clear_filter", N_("Clear filter"), show=False),
         Binding("c", "toggle_closed", N_("Closed")),
+        Binding("d", "agenda", N_("Agenda")),
         Binding("m", "metrics", N_("Metrics")),
         Binding("s", "sync", N_("Sync")),
         Binding("r", "reload", N_("Reload"), show=False),
@@ -323,6 +325,9 @@ class BoardScreen(DealScreen):
         record = self.state.selected()
         if record is not None:
             self.post_message(OpenDeal(record.id))
+
+    def action_agenda(self) -> None:
+        self.post_message(OpenAgenda())
 
     def action_metrics(self) -> None:
         self.post_message(OpenMetrics())

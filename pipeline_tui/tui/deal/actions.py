@@ -34,7 +34,7 @@ from pipeline_tui.tui.deal.fields import (
     record_specs,
     spec_for,
 )
-from pipeline_tui.tui.deal.forms import CloseForm, LogForm, RecordForm
+from pipeline_tui.tui.deal.forms import CloseForm, LogEntry, LogForm, RecordForm
 from pipeline_tui.tui.messages import CloseDeal, DealMessage, EditDeal, LogDeal, MoveDeal
 
 #: Told about each committed change; ``follow`` asks to move the cursor onto the deal.
@@ -158,13 +158,19 @@ class DealActions:
         self.host.app.push_screen(RecordForm(heading, specs, initial, check), done)
 
     def log(self, record: Opportunity) -> None:
-        def done(result: tuple[str, str] | None) -> None:
-            if result is not None:
-                kind, note = result
-                workspace = self.state.workspace
-                self.write(lambda: workspace.log(record.id, kind, note))
+        """An activity and its follow-up (a new next step, or the old one done): one commit."""
 
-        self.host.app.push_screen(LogForm(record.title), done)
+        def done(entry: LogEntry | None) -> None:
+            if entry is not None:
+                workspace = self.state.workspace
+                self.write(
+                    lambda: workspace.log(
+                        record.id, entry.kind, entry.note, entry.at, entry.follow_up
+                    )
+                )
+
+        form = LogForm(record.title, record.next_step, self.state.now)
+        self.host.app.push_screen(form, done)
 
     def close(self, record: Opportunity, outcome: str) -> None:
         def done(reason: str | None) -> None:

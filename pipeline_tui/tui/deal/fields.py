@@ -13,7 +13,9 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any, Literal
 
+from pipeline_tui.core.clock import now
 from pipeline_tui.core.config import PipelineConfig
+from pipeline_tui.core.dates import parse_date
 from pipeline_tui.core.fields import BY_KEY, FieldDef, form_fields
 from pipeline_tui.core.model import get_dotted, is_filled, jsonable
 from pipeline_tui.core.validation import missing_requirements, opportunity_problems
@@ -93,11 +95,11 @@ def parse_field(spec: FieldSpec, raw: str) -> Any:
         except ValueError:
             raise ValueError(_("expected a number, e.g. 120000")) from None
         return int(number) if number.is_integer() else number
-    if spec.kind == "date":
+    if spec.kind == "date":  # relative ones too (+3d, next monday, 明天), as in the CLI
         try:
-            return date.fromisoformat(text)
+            return parse_date(text, now().astimezone().date())
         except ValueError:
-            raise ValueError(_("expected a date as YYYY-MM-DD")) from None
+            raise ValueError(_("expected a date: YYYY-MM-DD, +3d, next monday, 明天")) from None
     if spec.kind == "tags":
         return [t.strip() for t in text.split(",") if t.strip()]
     return text

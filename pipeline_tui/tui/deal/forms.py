@@ -8,13 +8,16 @@ The field form checks as you type: each field is parsed (a date must be a
 date) and the would-be record goes through the same validation as ``pipeline
 validate`` (the caller passes that check in).  Save stays disabled while
 anything is refused, and the reason shows under the field it concerns.
-Logging asks what kind of touch it was and a note (``pipeline log``); closing
-as lost asks for a reason from ``lost_reasons``.
+Logging asks what kind of touch it was, when, a note, and the follow-up it
+leads to (``pipeline log --next --due --done``); closing as lost asks for a
+reason from ``lost_reasons``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, ClassVar
 
 from textual import on
@@ -23,10 +26,12 @@ from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
-from textual.widgets import Button, Input, Label, OptionList, Select, Static
+from textual.widgets import Button, Checkbox, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
-from pipeline_tui.core.model import ACTIVITY_KINDS
+from pipeline_tui.core.dates import parse_date, parse_instant
+from pipeline_tui.core.model import ACTIVITY_KINDS, NextStep
+from pipeline_tui.edits.workspace import StepPlan
 from pipeline_tui.i18n import N_, _
 from pipeline_tui.tui.bindings import translate_bindings
 from pipeline_tui.tui.deal.fields import FieldSpec, format_field, parse_field
@@ -182,15 +187,32 @@ class RecordForm(ModalScreen[dict[str, Any] | None]):
         self.dismiss(None)
 
 
-class LogForm(ModalScreen[tuple[str, str] | None]):
-    """Returns (kind, note), or None when cancelled; an empty note is refused."""
+@dataclass(frozen=True)
+class LogEntry:
+    """What the log form collected: the activity, and what it does to the next step."""
+
+    kind: str
+    note: str
+    at: datetime | None  # None: now
+    follow_up: StepPlan | None  # None: the next step stays as it is
+
+
+class LogForm(ModalScreen[LogEntry | None]):
+    """Kind, time, note, and the follow-up: a new next step and its due date, or "done".
+
+    Dates are typed as anywhere else (``+3d``, ``next monday``, ``明天``; see
+    :mod:`pipeline_tui.core.dates`); an empty time is now.  An empty note is
+    refused unless the current next step is marked done (the note says so).
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", N_("Cancel"))]
 
-    def __init__(self, title: str) -> None:
+    def __init__(self, title: str, current: NextStep | None, now: Callable[[], datetime]) -> None:
         super().__init__(classes="form-screen")
         translate_bindings(self)
         self.deal_title = title
+        self.current = current if current and (current.action or current.due) else None
+        self.now = now
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -204,31 +226,67 @@ class LogForm(ModalScreen[tuple[str, str] | None]):
                     id="kind",
                     compact=True,
                 )
-            with Horizontal(classes="row"):
-                yield Label(_("Note"), classes="field-label")
-                yield Input(placeholder=_("What happened?"), id="note", compact=True)
+            yield self._row(_("When"), "at", _("now (or: yesterday 15:30, 2026-11-20T09:00)"))
+            yield self._row(_("Note"), "note", _("What happened?"))
+            if self.current is not None:
+                with Horizontal(classes="row"):
+                    yield Label(_("Next step"), classes="field-label")
+                    yield Checkbox(
+                        _("Done: {step}").format(step=_step_text(self.current)),
+                        id="done",
+                        compact=True,
+                    )
+            yield self._row(_("Then"), "next", _("next action, e.g. Send quote"))
+            yield self._row(_("Due"), "due", _("+3d, tomorrow, next monday, 2026-11-23"))
             yield Static("", classes="form-status")
             with Horizontal(classes="buttons"):
                 yield Button(_("Log"), variant="primary", id="submit", compact=True)
                 yield Button(_("Cancel"), id="cancel", compact=True)
 
+    def _row(self, label: str, name: str, placeholder: str) -> Horizontal:
+        return Horizontal(
+            Label(label, classes="field-label"),
+            Input(placeholder=placeholder, id=name, compact=True),
+            classes="row",
+        )
+
     def on_mount(self) -> None:
         self.query_one("#note", Input).focus()
+
+    def _text(self, name: str) -> str:
+        return self.query_one(f"#{name}", Input).value.strip()
+
+    def entry(self) -> LogEntry:
+        """The typed values as a :class:`LogEntry`; ValueError says what is wrong."""
+        now = self.now().astimezone()
+        at = parse_instant(self._text("at"), now) if self._text("at") else None
+        due = parse_date(self._text("due"), now.date()) if self._text("due") else None
+        done = bool(self.query("#done") and self.query_one("#done", Checkbox).value)
+        action = self._text("next") or None
+        follow_up = StepPlan(action, due, done) if (action or due or done) else None
+        note = self._text("note")
+        if not note and not done:
+            raise ValueError(_("Write a short note first"))
+        return LogEntry(str(self.query_one("#kind", Select).value), note, at, follow_up)
 
     @on(Input.Submitted)
     @on(Button.Pressed, "#submit")
     def action_submit(self) -> None:
-        note = self.query_one("#note", Input).value.strip()
-        if not note:
-            status = self.query_one(".form-status", Static)
-            status.update(_("Write a short note first"))
+        try:
+            entry = self.entry()
+        except ValueError as exc:
+            self.query_one(".form-status", Static).update(str(exc))
             return
-        kind = str(self.query_one("#kind", Select).value)
-        self.dismiss((kind, note))
+        self.dismiss(entry)
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+def _step_text(step: NextStep) -> str:
+    action = step.action or _("next step")
+    return f"{action} ({step.due.isoformat()})" if step.due else action
 
 
 class CloseForm(ModalScreen[str | None]):

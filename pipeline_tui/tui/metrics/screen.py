@@ -169,6 +169,10 @@ class MetricsScreen(Screen[None]):
         tabs = self.query_one(TabbedContent)
         ids = [f"pane-{pane.id}" for pane in PANES]
         current = ids.index(tabs.active) if tabs.active in ids else 0
+        # Let go of the old pane's table first: a focused widget inside a hidden pane
+        # makes TabbedContent switch back to that pane, so a pane with no table of its
+        # own (Data hygiene when the data is clean) could never be reached.
+        self.set_focus(None)
         tabs.active = ids[(current + step) % len(ids)]
 
     @on(TabbedContent.TabActivated)

@@ -1,0 +1,1 @@
+"""The agenda screen: today\x27s work, grouped by day."""
