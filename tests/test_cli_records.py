@@ -323,6 +323,7 @@ def test_every_command_module_is_registered() -> None:
         "export",
         "hook",
         "merge-driver",
+        "undo",
     }
     assert set(out.stdout.split()) == expected
     modules = Path(__file__).resolve().parents[1] / "pipeline_tui" / "cli"

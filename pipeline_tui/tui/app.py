@@ -36,6 +36,7 @@ from pipeline_tui.tui.messages import (
     OpenDeal,
     OpenMetrics,
     RestartBoard,
+    UndoChange,
 )
 from pipeline_tui.tui.metrics.screen import MetricsScreen
 
@@ -101,6 +102,10 @@ class PipelineApp(App[None]):
     def _deal_action(self, message: DealMessage) -> None:
         """From the board or a detail screen: the board owns the data and writes."""
         self.board.deals.handle(message)
+
+    @on(UndoChange)
+    def _undo(self, message: UndoChange) -> None:
+        self.board.deals.undo(message.opp_id)
 
     @on(BoardChanged)
     def _board_changed(self) -> None:
