@@ -8,7 +8,8 @@ that matches wins:
 1. the id itself;
 2. ids that start with the query;
 3. deals where every word of the query starts a word of the title, account
-   or contact (``ac co`` finds "ACME Corp"), case and accents ignored.
+   or contact (``ac co`` finds "ACME Corp"), case and accents ignored; a
+   Chinese word may be found inside one.
 
 When nothing matches, :func:`closest` names the nearest deals by fuzzy
 similarity (rapidfuzz), for a "did you mean" line.
@@ -25,7 +26,7 @@ from typing import Any
 from rapidfuzz import fuzz, process
 
 _WORD = re.compile(r"[^\W_]+")
-_SUGGEST_CUTOFF = 55.0
+_SUGGEST_CUTOFF = 70.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,10 +70,16 @@ def words(text: str) -> list[str]:
 
 
 def matches_words(query: str, text: str) -> bool:
-    """Every word of ``query`` starts some word of ``text`` (an empty query matches all)."""
-    wanted = words(query)
+    """Every word of ``query`` starts some word of ``text`` (an empty query matches all).
+
+    Chinese is written without spaces, so a non-ASCII word may match anywhere
+    inside one ("云帆" in "上海云帆科技").
+    """
     have = words(text)
-    return all(any(word.startswith(w) for word in have) for w in wanted)
+    return all(
+        any(word.startswith(w) or (not w.isascii() and w in word) for word in have)
+        for w in words(query)
+    )
 
 
 def find_deals(query: str, deals: Iterable[DealKey]) -> list[DealKey]:
@@ -90,17 +97,26 @@ def find_deals(query: str, deals: Iterable[DealKey]) -> list[DealKey]:
 
 
 def closest(query: str, deals: Sequence[DealKey], limit: int = 3) -> list[DealKey]:
-    """The deals most like ``query`` (for "did you mean"), best first; none if none is close."""
-    choices = {index: f"{k.id} {k.text}" for index, k in enumerate(deals)}
+    """The deals most like ``query`` (for "did you mean"), best first; none if none is close.
+
+    Each of id, title, account and contact is scored on its own (a typo in an
+    account name must not be drowned by a long title).
+    """
+    owners: list[int] = []
+    texts: list[str] = []
+    for index, key in enumerate(deals):
+        for part in (key.id, key.title, key.account, key.contact):
+            if part:
+                owners.append(index)
+                texts.append(part)
     found = process.extract(
-        fold(query),
-        choices,
-        scorer=fuzz.WRatio,
-        processor=fold,
-        limit=limit,
-        score_cutoff=_SUGGEST_CUTOFF,
+        query, texts, scorer=fuzz.WRatio, processor=fold, limit=None, score_cutoff=_SUGGEST_CUTOFF
     )
-    return [deals[index] for _text, _score, index in found]
+    picked: list[int] = []
+    for _text, _score, position in found:  # best first
+        if owners[position] not in picked:
+            picked.append(owners[position])
+    return [deals[index] for index in picked[:limit]]
 
 
 def did_you_mean(query: str, deals: Sequence[DealKey]) -> str:
