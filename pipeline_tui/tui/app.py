@@ -26,6 +26,7 @@ from pipeline_tui.i18n import N_, _, set_language
 from pipeline_tui.tui.bindings import translate_bindings
 from pipeline_tui.tui.board.screen import BoardScreen
 from pipeline_tui.tui.deal.detail import DetailScreen
+from pipeline_tui.tui.deal.finder import DealFinder
 from pipeline_tui.tui.messages import (
     BoardChanged,
     CloseDeal,
@@ -54,6 +55,7 @@ class PipelineApp(App[None]):
         "styles/metrics.tcss",
     ]
     TITLE = "pipeline"
+    COMMANDS = App.COMMANDS | {DealFinder}
     BINDINGS: ClassVar[list[BindingType]] = [Binding("t", "toggle_theme", N_("Theme"))]
 
     def __init__(
