@@ -78,6 +78,7 @@ COMMAND_MODULES: dict[str, str] = {
     "export": "exports",
     "hook": "hooks",
     **dict.fromkeys(("automate", "digest"), "automation"),
+    "undo": "undo",
 }
 
 
@@ -198,7 +199,23 @@ AT_OPTION = click.option(
     metavar="WHEN",
     help="When it really happened (ISO date or datetime); becomes the commit's author date.",
 )
-ID_ARGUMENT = click.argument("opp_id", metavar="ID", shell_complete=complete_ids)
+
+
+def resolve_id(ws: Workspace, query: str) -> str:
+    """The id ``query`` names (an id, a unique id prefix, or words of the title or account)."""
+    return ws.store.find(query, ws.config)
+
+
+def _id_callback(ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    """Every ID argument goes through :func:`resolve_id`: ``pipeline show acme`` works."""
+    if value is None:
+        return None
+    return resolve_id(ctx.find_object(Context).workspace(), value)  # type: ignore[union-attr]
+
+
+ID_ARGUMENT = click.argument(
+    "opp_id", metavar="ID", shell_complete=complete_ids, callback=_id_callback
+)
 
 
 @click.group("pipeline", cls=PipelineGroup, invoke_without_command=True)

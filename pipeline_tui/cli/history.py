@@ -19,6 +19,7 @@ import click
 from pipeline_tui.cli.base import ID_ARGUMENT, Context, cli, echo, output_options
 from pipeline_tui.core import clock
 from pipeline_tui.core.errors import NotFound
+from pipeline_tui.core.finding import did_you_mean
 from pipeline_tui.core.model import Opportunity, Pipeline, jsonable
 from pipeline_tui.core.timeline import Timeline
 from pipeline_tui.history import Progress, current_stays, load_timeline
@@ -43,7 +44,8 @@ def history(obj: Context, opp_id: str, fmt: Format) -> None:
     with progress_bar() as progress:
         timeline = load_timeline(ws.root, opp_id, progress=progress, now=now)
     if timeline is None:
-        raise NotFound(f"no opportunity {opp_id!r} in the work tree or in git history")
+        hint = did_you_mean(opp_id, ws.store.deal_keys(ws.config))
+        raise NotFound(f"no opportunity {opp_id!r} in the work tree or in git history{hint}")
     data = timeline_json(timeline, now)
     if fmt is Format.JSON:
         echo(to_json(data))
@@ -90,6 +92,7 @@ def timeline_json(timeline: Timeline, now: datetime) -> dict[str, Any]:
                 "field": change.field,
                 "old": change.old,
                 "new": change.new,
+                "undone": change.undone,
             }
             for change in timeline.changes
         ],

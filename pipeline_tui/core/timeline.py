@@ -33,7 +33,12 @@ class StageInterval:
 
 @dataclass(frozen=True, slots=True)
 class FieldChange:
-    """One field's value changed in one commit (the audit trail)."""
+    """One field's value changed in one commit (the audit trail).
+
+    ``undone`` marks a change that was later undone, and the undo itself: both
+    stay in the trail (``pipeline history``) but count as never having
+    happened everywhere else (metrics).
+    """
 
     at: datetime
     author: str
@@ -41,6 +46,7 @@ class FieldChange:
     field: str
     old: Any
     new: Any
+    undone: bool = False
 
 
 @dataclass(frozen=True, slots=True)

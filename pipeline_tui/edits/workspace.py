@@ -42,7 +42,8 @@ from pipeline_tui.core.model import (
 )
 from pipeline_tui.core.slug import slugify
 from pipeline_tui.core.validation import missing_requirements
-from pipeline_tui.edits.committer import Committer, LiveCommitter, PlannedChange
+from pipeline_tui.edits.committer import Committed, Committer, LiveCommitter, PlannedChange
+from pipeline_tui.edits.undo import UndoPlan, UndoRefused, find_change, plan_undo
 from pipeline_tui.git.repo import Author, GitRepo
 from pipeline_tui.storage.files import find_root
 from pipeline_tui.storage.store import Store
@@ -411,6 +412,33 @@ class Workspace:
             set_dotted(tree, "owner", owner)
 
         return self._edit(opp_id, mutate, f"{opp_id}: owner {before.owner} -> {owner}", at)
+
+    # ----------------------------------------------------------------- undo
+
+    def undo_plan(self, opp_id: str | None = None) -> UndoPlan:
+        """What :meth:`undo` would do: the last change from this clone, or to ``opp_id``."""
+        rel = None
+        if opp_id is not None:
+            rel = self.store.relpath(self.store.opportunity_path(opp_id))
+        change = find_change(self.root, rel, self._author())
+        return plan_undo(self.root, change)
+
+    @_writes
+    def undo(self, plan: UndoPlan) -> Committed:
+        """Commit ``plan`` (from :meth:`undo_plan`): a new commit, never a rewrite.
+
+        Planned again under the writers' lock, so a change that landed since
+        the plan was shown is never lost: the undo is refused instead.
+        """
+        current = plan_undo(
+            self.root, find_change(self.root, self.store.relpath(plan.path), self._author())
+        )
+        if current.commit != plan.commit or current.old != plan.old:
+            raise UndoRefused(
+                f"{self.store.relpath(plan.path)} changed since the undo was shown; look again"
+            )
+        change = PlannedChange(plan.path, plan.old, plan.new, plan.message, self._author(), now())
+        return self.committer.commit(change, self.config)
 
     # ----------------------------------------------------------------- internals
 

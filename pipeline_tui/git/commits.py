@@ -120,6 +120,15 @@ def run_git(
 # --------------------------------------------------------------------------- live commits
 
 
+def revert_message(subject: str, sha: str) -> str:
+    """The message of a commit that undoes ``sha``: git's own revert line as its body.
+
+    The ``This reverts commit <sha>.`` line is what the history engine reads to
+    treat the reverted change as never having happened (as ``git revert``'s).
+    """
+    return f"undo: {subject}\n\nThis reverts commit {sha}."
+
+
 def commit_paths(
     git: GitRepo,
     paths: Sequence[Path],

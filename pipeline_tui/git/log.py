@@ -10,6 +10,7 @@ off the fast read paths.
 from __future__ import annotations
 
 import contextlib
+import re
 import subprocess
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -22,7 +23,9 @@ from pipeline_tui.core.errors import RepoError
 NULL_SHA = "0" * 40
 _HEADER = "\x01"
 _SEP = "\x1f"
-_FORMAT = f"--format={_HEADER}%H %P{_SEP}%aI{_SEP}%an"
+_FORMAT = f"--format={_HEADER}%H %P{_SEP}%aI{_SEP}%an{_SEP}%b"
+#: What ``git revert`` (and ``pipeline undo``) writes in the body of a revert.
+_REVERTS = re.compile(r"^This reverts commit ([0-9a-f]{40})\.?\s*$", re.MULTILINE)
 _CHUNK = 1 << 16
 _BATCH = 64  # blobs per cat-file round trip in BlobReader.read
 
@@ -48,6 +51,7 @@ class Commit:
     at: datetime
     author: str
     changes: tuple[FileChange, ...]
+    reverts: tuple[str, ...] = ()
 
 
 def git(root: Path, *args: str, check: bool = True) -> str:
@@ -145,9 +149,15 @@ def _parse_log(tokens: Iterator[str]) -> Iterator[Commit]:
 
 
 def _commit(header: str, changes: list[FileChange]) -> Commit:
-    shas, at, author = header.split(_SEP, 2)
+    shas, at, author, body = (*header.split(_SEP, 3), "")[:4]
     sha, *parents = shas.split()
-    return Commit(sha, tuple(parents), datetime.fromisoformat(at), author, tuple(changes))
+    when = datetime.fromisoformat(at)
+    return Commit(sha, tuple(parents), when, author, tuple(changes), reverted_commits(body))
+
+
+def reverted_commits(body: str) -> tuple[str, ...]:
+    """The commits a message says it reverts (``This reverts commit <sha>.`` lines)."""
+    return tuple(_REVERTS.findall(body))
 
 
 def _change(meta: str, path: str) -> FileChange:
@@ -232,3 +242,41 @@ class BlobReader:
 
     def __exit__(self, *_exc: object) -> None:
         self.close()
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """One commit as a person sees it in ``git log``: who, when, what it says it did."""
+
+    sha: str
+    email: str
+    author: str
+    at: datetime
+    subject: str
+    reverts: tuple[str, ...]
+
+
+def summaries(root: Path, paths: Sequence[str], revision: str = "HEAD") -> Iterator[Summary]:
+    """Non-merge commits of ``revision`` touching ``paths`` (relative to ``root``), newest first."""
+    fmt = f"--format=%H{_SEP}%ae{_SEP}%an{_SEP}%aI{_SEP}%s{_SEP}%b"
+    args = ["git", "log", "-z", "--no-merges", "--no-color", fmt, revision, "--", *paths]
+    done = subprocess.run(args, cwd=root, capture_output=True, check=False)
+    if done.returncode != 0:
+        raise RepoError(f"git log failed: {done.stderr.decode(errors='replace').strip()}")
+    for record in done.stdout.decode("utf-8", "replace").split("\0"):
+        fields = record.split(_SEP, 5)
+        if len(fields) == 6:
+            sha, email, author, at, subject, body = fields
+            when = datetime.fromisoformat(at)
+            yield Summary(sha, email, author, when, subject, reverted_commits(body))
+
+
+def touched(root: Path, sha: str) -> list[str]:
+    """The paths (relative to ``root``) one commit added, changed or deleted."""
+    out = git(root, "show", "--format=", "--name-only", "--no-renames", "--relative", "-z", sha)
+    return [name for name in out.split("\0") if name]
+
+
+def blob_at(root: Path, rev: str, rel: str) -> str | None:
+    """The blob ``rel`` (relative to ``root``) had at ``rev``, or None where it did not exist."""
+    return git(root, "rev-parse", "--verify", "--quiet", f"{rev}:./{rel}", check=False) or None

@@ -13,8 +13,10 @@ the commit that introduced it (merges contribute only what they changed
 themselves, so a teammate's pulled-in commits keep their own dates); moving
 back opens a second interval; deleted files keep their history; a stage
 changed in the work tree but not committed counts from *now*, flagged
-``uncommitted``.  Hand edits count exactly like CLI edits: only file contents
-are read, never commit messages.
+``uncommitted``; an undone commit (``pipeline undo``, ``git revert``) and its
+revert leave the stages as if neither had happened.  Hand edits count exactly
+like CLI edits: only file contents are read, and of commit messages only the
+``This reverts commit <sha>.`` line.
 
 This module is the public API; the others import nothing from it.
 """

@@ -7,7 +7,8 @@ timeline derived from them.  On each use:
 
 * HEAD unchanged: the cached answer is used as it is;
 * HEAD moved forward (the cached head is an ancestor): only the new commits
-  are read, and only the opportunities they touched are re-derived;
+  are read, and only the opportunities they touched are re-derived (from all
+  their events, so a revert arriving later cancels the commit it reverts);
 * anything else (rebase, reset, amend, another branch): history was
   rewritten, so it is read again from scratch.
 
@@ -29,13 +30,13 @@ from pathlib import Path
 from pipeline_tui.core.timeline import FieldChange, StageInterval, Timeline
 from pipeline_tui.git import log
 from pipeline_tui.history.events import ConfigVersion, Event, History, event_order
-from pipeline_tui.history.fold import derive
+from pipeline_tui.history.fold import derive, is_void
 from pipeline_tui.history.reader import Progress, read_history
 from pipeline_tui.storage.cachefile import CacheFile
 
 CACHE_FILE = "history.pickle"
 PACKED_FILE = "history-entries.pickle"
-_FORMAT = 5
+_FORMAT = 6  # 6: events carry the commits they revert
 _CLASSES = (Timeline, StageInterval, FieldChange, Event, ConfigVersion)
 Packed = tuple[dict[str, bytes], dict[str, bytes]]
 
@@ -103,6 +104,12 @@ class CacheState:
     def _put(self, opp_id: str, events: list[Event], file: CacheFile) -> None:
         timeline = derive(opp_id, events)
         self.packed_events[opp_id] = file.pack(events)
+        if is_void(timeline):  # its creation was undone: kept events, no timeline
+            self.packed_timelines.pop(opp_id, None)
+            if self._timelines is not None:
+                self._timelines.pop(opp_id, None)
+            self.stays.pop(opp_id, None)
+            return
         self.packed_timelines[opp_id] = file.pack(timeline)
         if self._timelines is not None:
             self._timelines[opp_id] = timeline

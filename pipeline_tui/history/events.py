@@ -18,7 +18,9 @@ class Event:
 
     ``stage`` is set only when the commit changed the stage (the new one);
     ``blob`` is the file version it left (None: deleted); ``seq`` orders
-    commits with equal author dates (parents before children).
+    commits with equal author dates (parents before children); ``reverts``
+    names the commits this one says it reverts (``This reverts commit <sha>.``),
+    whose events the fold then treats as never having happened.
     """
 
     at: datetime
@@ -30,6 +32,7 @@ class Event:
     stage: str | None
     changes: tuple[tuple[str, Any, Any], ...] = ()
     created: bool = False
+    reverts: tuple[str, ...] = ()
 
     @property
     def deleted(self) -> bool:

@@ -4,7 +4,9 @@ Rules (see docs/history.md): events are taken in author-date order; a stage
 change closes the open interval and opens one for the new stage, so moving
 back opens a second interval; a deletion closes the last one and keeps the
 history; a stage changed in the work tree but not committed counts from
-*now*, flagged ``uncommitted``.
+*now*, flagged ``uncommitted``; a reverted commit (``pipeline undo``, ``git
+revert``) and its revert both leave the stage timeline as if neither had
+happened, while their field changes stay in the audit trail.
 """
 
 from __future__ import annotations
@@ -22,17 +24,53 @@ from pipeline_tui.storage.store import Store
 
 
 def derive_all(history: History) -> dict[str, Timeline]:
-    """Every opportunity's timeline, computed from scratch."""
-    return {opp_id: derive(opp_id, events) for opp_id, events in history.events.items()}
+    """Every opportunity's timeline, computed from scratch (undone-away ones left out)."""
+    timelines = {opp_id: derive(opp_id, events) for opp_id, events in history.events.items()}
+    return {opp_id: t for opp_id, t in timelines.items() if not is_void(t)}
+
+
+def is_void(timeline: Timeline) -> bool:
+    """Nothing is left once undone changes are taken away (a creation that was undone)."""
+    return not timeline.stages and not timeline.changes and timeline.deleted_at is None
+
+
+def standing(events: Sequence[Event]) -> list[Event]:
+    """``events`` without the undone ones: each reverted commit and the revert itself.
+
+    Walked newest first, so undoing an undo brings the original change back:
+    a revert that was itself reverted cancels nothing.
+    """
+    cancelled: set[str] = set()
+    kept: list[Event] = []
+    for event in reversed(events):
+        if event.commit in cancelled:
+            continue
+        if event.reverts:
+            cancelled.update(event.reverts)
+            continue
+        kept.append(event)
+    kept.reverse()
+    return kept
 
 
 def derive(opp_id: str, events: Sequence[Event]) -> Timeline:
-    """Fold one opportunity's events (sorted by author date) into its timeline."""
+    """Fold one opportunity's events (sorted by author date) into its timeline.
+
+    Stages and deletions come from the :func:`standing` events only; field
+    changes from all of them, those undone flagged ``undone``, so ``pipeline
+    history`` still shows an undone change and its undo.
+    """
     intervals: list[StageInterval] = []
-    changes: list[FieldChange] = []
     deleted_at: datetime | None = None
+    kept = standing(events)
+    live = {id(event) for event in kept}
+    changes = [
+        FieldChange(event.at, event.author, event.commit, field, old, new, id(event) not in live)
+        for event in events
+        for field, old, new in event.changes
+    ]
     path = events[0].path if events else ""
-    for event in events:
+    for event in kept:
         if event.deleted:
             if deleted_at is None and intervals:
                 deleted_at = event.at
@@ -45,10 +83,6 @@ def derive(opp_id: str, events: Sequence[Event]) -> Timeline:
         if event.stage is not None and event.stage != current:
             _close(intervals, event.at)
             intervals.append(StageInterval(event.stage, event.at, None, event.commit, event.author))
-        changes.extend(
-            FieldChange(event.at, event.author, event.commit, field, old, new)
-            for field, old, new in event.changes
-        )
     return Timeline(opp_id, path, tuple(intervals), tuple(changes), deleted_at)
 
 

@@ -11,7 +11,9 @@
 Times are author dates; a change counts once, at the commit that introduced
 it (merges contribute only what they changed themselves, so a teammate's
 pulled-in commits keep their own dates).  Hand edits count exactly like CLI
-edits: only file contents are read, never commit messages.
+edits: only file contents are read; the one thing taken from a message is
+the ``This reverts commit <sha>.`` line of a revert (``pipeline undo`` or
+``git revert``), so an undone change can count as never having happened.
 """
 
 from __future__ import annotations
@@ -65,7 +67,16 @@ def read_history(
         for opp_id, path, blob, stage, changes, created in raw:
             events[opp_id].append(
                 Event(
-                    commit.at, seq, commit.sha, commit.author, path, blob, stage, changes, created
+                    commit.at,
+                    seq,
+                    commit.sha,
+                    commit.author,
+                    path,
+                    blob,
+                    stage,
+                    changes,
+                    created,
+                    commit.reverts,
                 )
             )
     for opp_events in events.values():

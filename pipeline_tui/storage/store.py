@@ -19,6 +19,7 @@ from ruamel.yaml.comments import CommentedMap
 
 from pipeline_tui.core.config import CONFIG_FILE, OPPORTUNITIES_DIR, PipelineConfig
 from pipeline_tui.core.errors import BadRequest, InvalidData, NotFound, RepoError
+from pipeline_tui.core.finding import DealKey, did_you_mean, find_deals, key_of
 from pipeline_tui.core.model import ID_PATTERN, Opportunity, Pipeline, Problem, jsonable
 from pipeline_tui.core.validation import config_problems, opportunity_problems
 from pipeline_tui.storage.files import atomic_write
@@ -194,7 +195,8 @@ class Store:
         path = self.find_path(opp_id)
         if path is None:
             missing = self.relpath(self.opportunity_path(opp_id))
-            raise NotFound(f"no opportunity {opp_id!r} ({missing} does not exist)")
+            hint = did_you_mean(opp_id, self.deal_keys())
+            raise NotFound(f"no opportunity {opp_id!r} ({missing} does not exist){hint}")
         return path
 
     def find_path(self, opp_id: str) -> Path | None:
@@ -208,6 +210,31 @@ class Store:
             return path
         name = f"{opp_id}.yaml"
         return next((f for f in self.opportunity_files() if f.name == name), None)
+
+    def find(self, query: str, config: PipelineConfig | None = None) -> str:
+        """The id ``query`` names: the id itself, a unique id prefix, or words of a deal.
+
+        Several matches are refused listing them (exit 2, like a usage error);
+        none leaves ``query`` as it is, for the command's own "no opportunity"
+        message (which :meth:`existing_path` completes with "did you mean").
+        Only a query that is not an existing id reads the deals.
+        """
+        query = query.strip()
+        if ID_PATTERN.match(query) and ".." not in query and self.opportunity_path(query).is_file():
+            return query
+        found = find_deals(query, self.deal_keys(config))
+        if len(found) == 1:
+            return found[0].id
+        if len(found) > 1:
+            shown = "\n".join(f"  {k.label}" for k in found[:_CANDIDATES_SHOWN])
+            more = len(found) - _CANDIDATES_SHOWN
+            tail = f"\n  ... and {more} more" if more > 0 else ""
+            raise BadRequest(f"{query!r} matches {len(found)} deals; say which:\n{shown}{tail}")
+        return query
+
+    def deal_keys(self, config: PipelineConfig | None = None) -> list[DealKey]:
+        """What every valid deal in the work tree is found by (see :mod:`~.core.finding`)."""
+        return [key_of(r.id, r.data) for r in self.load(config).opportunities]
 
     def get(self, opp_id: str, config: PipelineConfig) -> Opportunity:
         """One opportunity by id, or a clear error naming its problems."""
@@ -257,6 +284,9 @@ class Store:
                 f"refused: {CONFIG_FILE} would be invalid (nothing written):", problems
             )
         atomic_write(self.config_path, text)
+
+
+_CANDIDATES_SHOWN = 10
 
 
 def _check_id(opp_id: str) -> None:

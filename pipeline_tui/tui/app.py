@@ -28,6 +28,7 @@ from pipeline_tui.tui.agenda.screen import AgendaScreen
 from pipeline_tui.tui.bindings import translate_bindings
 from pipeline_tui.tui.board.screen import BoardScreen
 from pipeline_tui.tui.deal.detail import DetailScreen
+from pipeline_tui.tui.deal.finder import DealFinder
 from pipeline_tui.tui.messages import (
     BoardChanged,
     CloseDeal,
@@ -39,6 +40,7 @@ from pipeline_tui.tui.messages import (
     OpenDeal,
     OpenMetrics,
     RestartBoard,
+    UndoChange,
 )
 from pipeline_tui.tui.metrics.screen import MetricsScreen
 
@@ -57,6 +59,7 @@ class PipelineApp(App[None]):
         "styles/metrics.tcss",
     ]
     TITLE = "pipeline"
+    COMMANDS = App.COMMANDS | {DealFinder}
     BINDINGS: ClassVar[list[BindingType]] = [Binding("t", "toggle_theme", N_("Theme"))]
 
     def __init__(
@@ -122,6 +125,10 @@ class PipelineApp(App[None]):
     def _deal_action(self, message: DealMessage) -> None:
         """From the board or a detail screen: the board owns the data and writes."""
         self.board.deals.handle(message)
+
+    @on(UndoChange)
+    def _undo(self, message: UndoChange) -> None:
+        self.board.deals.undo(message.opp_id)
 
     @on(BoardChanged)
     def _board_changed(self) -> None:

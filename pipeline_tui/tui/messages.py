@@ -93,5 +93,12 @@ class CloseDeal(Message):
     outcome: str
 
 
+@dataclass
+class UndoChange(Message):
+    """Undo the last change to this deal, or (``opp_id`` None) the last one from this clone."""
+
+    opp_id: str | None
+
+
 #: Every message that asks for a change to one deal (handled by the data's owner).
 DealMessage = EditDeal | LogDeal | MoveDeal | CloseDeal

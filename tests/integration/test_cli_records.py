@@ -326,6 +326,7 @@ def test_every_command_module_is_registered() -> None:
         "export",
         "hook",
         "merge-driver",
+        "undo",
     }
     assert set(out.stdout.split()) == expected
     modules = Path(__file__).resolve().parents[2] / "pipeline_tui" / "cli"

@@ -24,7 +24,7 @@ def layout(request: pytest.FixtureRequest) -> Layout:
 
 
 STAGE_KEYS = ["stage", "entered", "left", "days", "commit", "author"]
-CHANGE_KEYS = ["at", "author", "commit", "field", "old", "new"]
+CHANGE_KEYS = ["at", "author", "commit", "field", "old", "new", "undone"]
 
 
 def test_history_json_has_the_documented_shape(repo: Path, run_cli: RunCli) -> None:
@@ -62,6 +62,7 @@ def test_history_json_has_the_documented_shape(repo: Path, run_cli: RunCli) -> N
             "field": "amount",
             "old": 1000,
             "new": 2000,
+            "undone": False,
         }
     ]
     assert list(data["changes"][0]) == CHANGE_KEYS

@@ -47,6 +47,8 @@ def team_activity(
                 person.touched.add(record.id)
                 person.moves += index > 0
             for change in timeline.changes:
+                if change.undone:  # an undone change and its undo never happened
+                    continue
                 if change.at <= now and window.contains(change.at) and change.commit:
                     person = tally(change.author)
                     person.commits.add(change.commit)

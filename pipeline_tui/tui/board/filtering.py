@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pipeline_tui.core.finding import fold, key_of, matches_words
 from pipeline_tui.core.model import Opportunity
 
 
@@ -42,8 +43,12 @@ class BoardFilter:
 
 
 def _text_matches(record: Opportunity, query: str) -> bool:
-    """Free text in title, account, id, notes and contact (as ``list --query``)."""
-    needle = query.casefold()
-    haystack = [record.title, record.account, record.notes or "", record.id]
-    haystack += [str(v) for v in record.contact.values()]
-    return any(needle in text.casefold() for text in haystack)
+    """A few letters, as ``pipeline show`` finds a deal: an id prefix, or words of it.
+
+    Words of the title, account, contact and notes (see :mod:`pipeline_tui.core.finding`).
+    """
+    if fold(record.id).startswith(fold(query)):
+        return True
+    key = key_of(record.id, record.data)
+    contact = " ".join(str(v) for v in record.contact.values())
+    return matches_words(query, f"{key.text} {contact} {record.notes or ''} {record.id}")

@@ -92,7 +92,7 @@ class BoardScreen(DealScreen):
         super().__init__(classes="board-screen")
         translate_bindings(self)
         self.state = BoardState(workspace, now)
-        self.deals = DealActions(self, self.state, self._written)
+        self.deals = DealActions(self, self.state, self._written, self.action_reload)
         self.poll_interval = poll_interval
         self.column_widgets: dict[str, StageColumn] = {}
         self.filter_bar = FilterBar(id="filter-bar")

@@ -18,12 +18,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 from textual.screen import Screen
 
 from pipeline_tui.core.errors import PipelineError
 from pipeline_tui.core.model import Opportunity, get_dotted
+from pipeline_tui.edits.committer import Committed
+from pipeline_tui.edits.undo import UndoPlan
 from pipeline_tui.edits.workspace import Change
 from pipeline_tui.i18n import _
 from pipeline_tui.tui.board.state import BoardState
@@ -34,22 +36,30 @@ from pipeline_tui.tui.deal.fields import (
     record_specs,
     spec_for,
 )
-from pipeline_tui.tui.deal.forms import CloseForm, LogEntry, LogForm, RecordForm
+from pipeline_tui.tui.deal.forms import CloseForm, ConfirmForm, LogEntry, LogForm, RecordForm
 from pipeline_tui.tui.messages import CloseDeal, DealMessage, EditDeal, LogDeal, MoveDeal
 
 #: Told about each committed change; ``follow`` asks to move the cursor onto the deal.
 Written = Callable[[Change, bool], None]
 Job = Callable[[], Change]
 Then = Callable[[Change], None]
+T = TypeVar("T")
 
 
 class DealActions:
     """Forms and writes for one board's data."""
 
-    def __init__(self, host: Screen[Any], state: BoardState, written: Written) -> None:
+    def __init__(
+        self,
+        host: Screen[Any],
+        state: BoardState,
+        written: Written,
+        reload: Callable[[], None] = lambda: None,
+    ) -> None:
         self.host = host
         self.state = state
         self.written = written
+        self.reload = reload  # after an undo that removed a deal's file
         self.saving = False
 
     def handle(self, message: DealMessage) -> None:
@@ -76,22 +86,25 @@ class DealActions:
 
     def write(self, job: Job, then: Then | None = None, follow: bool = False) -> None:
         """Run one Workspace write in a worker; show its commit or why it was refused."""
+        self._start(job, partial(self._committed, then=then, follow=follow))
+
+    def _start(self, job: Callable[[], T], landed: Callable[[T], None]) -> None:
         if self.saving:
             self.host.notify(_("Still saving the previous change"), severity="warning")
             return
         self.saving = True
         self.host.run_worker(
-            partial(self._run, job, then, follow), thread=True, group="write", name="write"
+            partial(self._run, job, landed), thread=True, group="write", name="write"
         )
 
-    def _run(self, job: Job, then: Then | None, follow: bool) -> None:
+    def _run(self, job: Callable[[], T], landed: Callable[[T], None]) -> None:
         """In the worker thread: the write itself; its answer goes back to the UI thread."""
         try:
-            change = job()
+            result = job()
         except PipelineError as exc:
             self.host.app.call_from_thread(self._refused, str(exc))
             return
-        self.host.app.call_from_thread(self._committed, change, then, follow)
+        self.host.app.call_from_thread(landed, result)
 
     def _refused(self, reason: str) -> None:
         self.saving = False
@@ -103,6 +116,32 @@ class DealActions:
         self.host.notify(change.message.splitlines()[0], title=_("Committed"), timeout=3)
         if then is not None:
             then(change)
+
+    # ------------------------------------------------------------------ undo
+
+    def undo(self, opp_id: str | None) -> None:
+        """Show what would be undone, and undo it (a revert commit) once confirmed."""
+        workspace = self.state.workspace
+        try:
+            plan = workspace.undo_plan(opp_id)
+        except PipelineError as exc:
+            self.host.notify(str(exc), title=_("Nothing undone"), severity="warning", timeout=8)
+            return
+
+        def done(confirmed: bool | None) -> None:
+            if confirmed:
+                self._start(lambda: workspace.undo(plan), partial(self._undone, plan))
+
+        text = plan.describe(workspace.store.relpath(plan.path))
+        self.host.app.push_screen(ConfirmForm(_("Undo this change?"), text, _("Undo")), done)
+
+    def _undone(self, plan: UndoPlan, done: Committed) -> None:
+        self.saving = False
+        if done.record is not None:
+            self.written(Change(done.record, done.commit, plan.message), False)
+        else:
+            self.reload()
+        self.host.notify(plan.message.splitlines()[0], title=_("Committed"), timeout=3)
 
     # ------------------------------------------------------------------ actions
 

@@ -239,6 +239,10 @@ class DetailScreen(DealScreen):
         """This deal; the owner says so if it is no longer readable."""
         return self.opp_id
 
+    def undo_scope(self) -> str | None:
+        """In a deal's detail, ``u`` undoes the last change to that deal."""
+        return self.opp_id
+
 
 def _plain(value: Any) -> str:
     """A field value as one line of text, control characters escaped."""

@@ -343,3 +343,35 @@ class CloseForm(ModalScreen[str | None]):
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+class ConfirmForm(ModalScreen[bool]):
+    """Says what is about to happen; True only when the person confirms it."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", N_("Cancel"))]
+
+    def __init__(self, heading: str, text: str, confirm: str) -> None:
+        super().__init__(classes="form-screen")
+        translate_bindings(self)
+        self.heading = heading
+        self.text = text
+        self.confirm = confirm
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self.heading, classes="heading")
+            yield Static(self.text, classes="explanation", markup=False)
+            with Horizontal(classes="buttons"):
+                yield Button(self.confirm, variant="warning", id="submit", compact=True)
+                yield Button(_("Cancel"), id="cancel", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#cancel", Button).focus()  # Enter alone does not undo
+
+    @on(Button.Pressed, "#submit")
+    def action_submit(self) -> None:
+        self.dismiss(True)
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(False)

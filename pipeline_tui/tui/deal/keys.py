@@ -13,7 +13,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from pipeline_tui.i18n import N_
-from pipeline_tui.tui.messages import CloseDeal, EditDeal, LogDeal, MoveDeal
+from pipeline_tui.tui.messages import CloseDeal, EditDeal, LogDeal, MoveDeal, UndoChange
 
 DEAL_BINDINGS: list[BindingType] = [
     Binding("e", "edit", N_("Edit")),
@@ -22,6 +22,7 @@ DEAL_BINDINGS: list[BindingType] = [
     Binding("shift+left,H", "move(-1)", N_("Move ←")),
     Binding("w", "close('won')", N_("Won")),
     Binding("x", "close('lost')", N_("Lost")),
+    Binding("u", "undo", N_("Undo")),
 ]
 
 
@@ -35,6 +36,13 @@ class DealScreen(Screen[None]):
     def chosen_deal(self) -> str | None:
         """The id the deal keys act on; None (after saying why) when there is none."""
         raise NotImplementedError
+
+    def undo_scope(self) -> str | None:
+        """Whose last change ``u`` undoes: None, the last one made from this clone."""
+        return None
+
+    def action_undo(self) -> None:
+        self.post_message(UndoChange(self.undo_scope()))
 
     def action_edit(self) -> None:
         if opp_id := self.chosen_deal():
