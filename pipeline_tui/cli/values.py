@@ -31,6 +31,9 @@ def parse_when(value: str | None) -> datetime | None:
     """
     if value is None:
         return None
+    year = value.strip()[:4]
+    if year.isdigit() and not GIT_FIRST.year <= int(year) <= GIT_LAST.year:
+        raise click.BadParameter(_outside_git(value))  # before a far date overflows a zone
     try:
         parsed = parse_instant(value, now().astimezone())
     except (ValueError, OverflowError) as exc:

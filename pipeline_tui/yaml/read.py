@@ -73,7 +73,10 @@ def parse_document(text: str, path: str) -> tuple[Any, list[Problem]]:
             Problem(path, "unresolved merge conflict markers (see `pipeline resolve`)", line)
         ]
     try:
-        return parse_fast(text), []
+        data = parse_fast(text)
+        if _refers_to_itself(data, set()):
+            return None, [Problem(path, "a YAML alias refers to the node that holds it", None)]
+        return data, []
     except RefusedYAML as exc:
         return None, [Problem(path, exc.refusal.reason, exc.refusal.line)]
     except MarkedYAMLError as exc:
@@ -87,6 +90,19 @@ def parse_document(text: str, path: str) -> tuple[Any, list[Problem]]:
         # the constructor turning a scalar into a value: ``!!int zz``, a
         # 5,000-digit integer, ``2026-13-45``; one bad file must not stop the rest
         return None, [Problem(path, f"a value YAML cannot read: {_short(str(exc))}", None)]
+
+
+def _refers_to_itself(value: Any, holders: set[int]) -> bool:
+    """Whether a mapping or list contains itself (``&a [*a]``): no reader may walk it."""
+    if not isinstance(value, dict | list):
+        return False
+    if id(value) in holders:
+        return True
+    holders.add(id(value))
+    items = value.values() if isinstance(value, dict) else value
+    found = any(_refers_to_itself(item, holders) for item in items)
+    holders.discard(id(value))
+    return found
 
 
 def _short(text: str, limit: int = 120) -> str:

@@ -20,7 +20,7 @@ from click.testing import CliRunner
 from ruamel.yaml import YAML
 
 from pipeline_tui.cli import cli
-from pipeline_tui.core.errors import BadRequest, InvalidData
+from pipeline_tui.core.errors import BadRequest, ExitCode, InvalidData
 from pipeline_tui.demo.build import materialize, sample_dir
 
 OPS = ("create", "set", "move", "log", "close", "assign")
@@ -325,7 +325,7 @@ def test_pipeline_demo_ends_yesterday_with_a_few_stale_and_overdue(
     last = datetime.fromisoformat(git(dest, "log", "-1", "--format=%aI").strip())
     assert last.date() == date(2027, 3, 9)
     stale = CliRunner().invoke(cli, ["--repo", str(dest), "stale", "--json"])
-    assert stale.exit_code == 3  # something is stale
+    assert stale.exit_code == ExitCode.STALE  # something is stale
     assert 2 <= len(json.loads(stale.stdout)) <= 8
     records = cli_json(dest, "list")
     open_records = [r for r in records if r["stage"] in MAX_DAYS]

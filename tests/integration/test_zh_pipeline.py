@@ -100,7 +100,11 @@ def test_the_chinese_help_text(zh_repo: Path) -> None:
     assert "初始 pipeline.yaml 模板" in zh(zh_repo, "init", "--help").stdout
 
 
-STAGES = [{"name": "lead"}, {"name": "won", "terminal": True}]
+STAGES = [
+    {"name": "lead"},
+    {"name": "won", "terminal": True, "probability": 1.0},
+    {"name": "lost", "terminal": True, "probability": 0.0},
+]
 
 
 @pytest.mark.parametrize("name", ["初步接触", "Closed Won", "方案/报价", "x"])
