@@ -70,6 +70,7 @@ class AgendaScreen(DealScreen):
         self.rows: dict[str, AgendaItem] = {}
         self.expanded: set[str] = set()  # groups showing every item
         self.total = 0
+        self._painted_for: tuple[str | None, int] | None = None  # (owner, days) shown
 
     def compose(self) -> ComposeResult:
         yield Header(icon="◆")
@@ -130,14 +131,15 @@ class AgendaScreen(DealScreen):
     def _filters_changed(self, event: Select.Changed) -> None:
         if event.select.id == "agenda-owner":
             self.owner = None if event.select.is_blank() else str(event.value)
-        if self.is_mounted:
-            self.paint()
+        if self.is_mounted and (self.owner, self._days()) != self._painted_for:
+            self.paint()  # each Select posts Changed once on mount too: nothing to redo then
 
     # ------------------------------------------------------------------ painting
 
     def paint(self) -> None:
         """Compute the agenda and fill the table, keeping the cursor on the same deal."""
         now = self.now()
+        self._painted_for = (self.owner, self._days())
         self.groups = agenda(self.pipeline, self.timelines or {}, now, self._days(), self.owner)
         table = self.query_one(DataTable)
         kept = self.chosen_item()
