@@ -4,8 +4,9 @@ On a synthetic repository from :func:`synth.build_repo` (caches warmed by an
 earlier run), measures:
 
 * TUI agenda: on a board whose records and history are loaded, from pressing
-  ``d`` to the agenda screen painted with everyone's agenda (the widest one):
-  at most 1 s at 10,000 deals, warm;
+  ``d`` to the agenda screen painted with everyone's agenda (the widest one;
+  each day shows its first rows until asked for more): at most 1 s at 10,000
+  deals, warm;
 * the agenda computation alone (:func:`pipeline_tui.reports.metrics.agenda.agenda`);
 * ``pipeline agenda --all --json``, warm, from launch (reported only).
 
@@ -54,7 +55,7 @@ async def main(root):
                 await asyncio.sleep(0.001)
             await pilot.pause()  # the table painted
             print(f"open {time.perf_counter() - start:.4f}", flush=True)
-            print(f"items {len(app.screen.rows)}", flush=True)
+            print(f"items {app.screen.total}", flush=True)
             await pilot.press("escape")
             await pilot.pause()
 

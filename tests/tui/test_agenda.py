@@ -12,10 +12,13 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from textual.app import App
 from textual.widgets import Checkbox, DataTable, Input
 
 from pipeline_tui.core import clock
-from pipeline_tui.tui.agenda.screen import AgendaScreen
+from pipeline_tui.core.model import Opportunity, Pipeline
+from pipeline_tui.edits.workspace import Workspace
+from pipeline_tui.tui.agenda.screen import GROUP_ROWS, AgendaScreen
 from pipeline_tui.tui.deal.detail import DetailScreen
 from pipeline_tui.tui.deal.forms import LogForm
 from pipeline_tui.yaml.read import parse_fast
@@ -191,3 +194,40 @@ async def test_the_agenda_is_the_first_screen_when_the_settings_say_so(
         assert shape(screen) == EVERYONE
         await pilot.press("escape")  # the board is underneath
         assert app.screen is app.board
+
+
+class AgendaOnly(App[None]):
+    """Just the agenda screen, on a pipeline built in memory."""
+
+    def __init__(self, screen: AgendaScreen) -> None:
+        super().__init__()
+        self.agenda = screen
+
+    def on_mount(self) -> None:
+        self.push_screen(self.agenda)
+
+
+async def test_a_long_day_shows_its_first_rows_then_all_on_enter(repo: Path) -> None:
+    config = Workspace(repo).config
+    records = tuple(
+        Opportunity.from_mapping(
+            {"id": f"d-{n:03d}", "title": f"Deal {n}", "account": "A", "stage": "qualified",
+             "created": "2026-11-19T09:00:00+00:00", "amount": n, "owner": "alice"},
+            f"opportunities/d-{n:03d}.yaml",
+        )
+        for n in range(GROUP_ROWS + 20)
+    )  # fmt: skip
+    screen = AgendaScreen(Pipeline(config, records), {}, lambda: NOW, None)
+    async with AgendaOnly(screen).run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        table = screen.query_one(DataTable)
+        assert screen.total == GROUP_ROWS + 20  # no next step on any: today's work
+        assert table.row_count == 1 + GROUP_ROWS + 1
+        assert str(table.get_row_at(GROUP_ROWS + 1)[0]).strip() == "… 20 more (enter shows them)"
+        assert table.get_row_at(1)[1] == f"Deal {GROUP_ROWS + 19}"  # the largest first
+        table.move_cursor(row=GROUP_ROWS + 1)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert table.row_count == 1 + GROUP_ROWS + 20
+        assert table.get_row_at(GROUP_ROWS + 20)[1] == "Deal 0"
+        assert isinstance(pilot.app.screen, AgendaScreen)  # the more row opened no deal

@@ -34,7 +34,11 @@ from pipeline_tui.tui.messages import OpenDeal
 
 #: Days ahead the screen can show, the first is the default.
 DAY_CHOICES = (DEFAULT_DAYS, 1, 14, 30)
-EVERYONE = ""
+#: Rows a day shows until its "… more" row is chosen.  A whole team's agenda at
+#: 10,000 deals holds some 20,000 items; a table of them all takes seconds to
+#: build, and nobody reads past the first screenful of a day before acting.
+GROUP_ROWS = 50
+MORE = "more-"
 
 
 class AgendaScreen(DealScreen):
@@ -64,6 +68,9 @@ class AgendaScreen(DealScreen):
         self.loading = loading
         self.groups: tuple[AgendaDay, ...] = ()
         self.rows: dict[str, AgendaItem] = {}
+        self.expanded: set[str] = set()  # groups showing every item
+        self.total = 0
+        self._painted_for: tuple[str | None, int] | None = None  # (owner, days) shown
 
     def compose(self) -> ComposeResult:
         yield Header(icon="◆")
@@ -124,14 +131,15 @@ class AgendaScreen(DealScreen):
     def _filters_changed(self, event: Select.Changed) -> None:
         if event.select.id == "agenda-owner":
             self.owner = None if event.select.is_blank() else str(event.value)
-        if self.is_mounted:
-            self.paint()
+        if self.is_mounted and (self.owner, self._days()) != self._painted_for:
+            self.paint()  # each Select posts Changed once on mount too: nothing to redo then
 
     # ------------------------------------------------------------------ painting
 
     def paint(self) -> None:
         """Compute the agenda and fill the table, keeping the cursor on the same deal."""
         now = self.now()
+        self._painted_for = (self.owner, self._days())
         self.groups = agenda(self.pipeline, self.timelines or {}, now, self._days(), self.owner)
         table = self.query_one(DataTable)
         kept = self.chosen_item()
@@ -140,10 +148,12 @@ class AgendaScreen(DealScreen):
         currency = self.pipeline.config.currency
         cursor = 0
         for group in self.groups:
+            name = group.day.isoformat() if group.day else group.group
             title = f"{group_title(group, now.date())} ({len(group.items)})"
             style = "bold red" if group.group == "overdue" else "bold"
-            table.add_row(Text(title, style=style), "", "", "", "", key=f"group-{group.day}")
-            for item in group.items:
+            table.add_row(Text(title, style=style), "", "", "", "", key=f"group-{name}")
+            shown = group.items if name in self.expanded else group.items[:GROUP_ROWS]
+            for item in shown:
                 key = f"item-{len(self.rows)}"
                 self.rows[key] = item
                 if kept is not None and (item.id, item.kind) == (kept.id, kept.kind):
@@ -156,6 +166,11 @@ class AgendaScreen(DealScreen):
                     item.owner or "—",
                     key=key,
                 )
+            hidden = len(group.items) - len(shown)
+            if hidden:
+                more = _("… {count} more (enter shows them)").format(count=hidden)
+                table.add_row(Text("  " + more, style="italic"), "", "", "", "", key=MORE + name)
+        self.total = sum(len(group.items) for group in self.groups)
         if self.rows and cursor == 0:
             cursor = 1  # the first item, under the first heading
         table.move_cursor(row=cursor)
@@ -175,8 +190,7 @@ class AgendaScreen(DealScreen):
 
     def _subtitle(self) -> str:
         whose = self.owner or _("everyone")
-        count = len(self.rows)
-        return _("{owner} · {count} items").format(owner=whose, count=count)
+        return _("{owner} · {count} items").format(owner=whose, count=self.total)
 
     # ------------------------------------------------------------------ choosing
 
@@ -203,6 +217,13 @@ class AgendaScreen(DealScreen):
 
     @on(DataTable.RowSelected)
     def _row_selected(self, event: DataTable.RowSelected) -> None:
-        item = self.rows.get(event.row_key.value or "")
+        key = event.row_key.value or ""
+        if key.startswith(MORE):  # the rest of that day
+            self.expanded.add(key.removeprefix(MORE))
+            row = event.cursor_row
+            self.paint()
+            self.query_one(DataTable).move_cursor(row=row)
+            return
+        item = self.rows.get(key)
         if item is not None:
             self.post_message(OpenDeal(item.id))
