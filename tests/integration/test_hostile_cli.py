@@ -138,5 +138,5 @@ def test_stale_findings_exit_with_their_own_code(run_cli: RunCli, repo: Path) ->
     assert "old" in result.stdout
     codes = {code.value for code in ExitCode}
     assert len(codes) == len(ExitCode)  # nothing else uses 4
-    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
     assert "`4` `pipeline stale` found stale deals" in readme
