@@ -13,8 +13,7 @@ import pytest
 from icalendar import Calendar
 
 from pipeline_tui.edits.workspace import Workspace
-
-from .conftest import RunCli
+from tests.conftest import RunCli
 
 NOW = "2026-11-20T12:00:00+00:00"  # a Friday
 

@@ -9,7 +9,7 @@ import pytest
 
 from pipeline_tui.tui.deal.detail import DetailScreen
 from pipeline_tui.tui.messages import CardChosen
-from tests.test_hostile_terminal import DEAL, RAW
+from tests.integration.test_hostile_terminal import DEAL, RAW
 
 from .conftest import SIZE, board_of, card_ids, make_app, settle
 
