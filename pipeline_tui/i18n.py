@@ -25,9 +25,10 @@ import os
 from functools import cache
 from pathlib import Path
 
+from pipeline_tui.settings import user_setting
+
 DOMAIN = "pipeline_tui"
 _LOCALE_DIR = Path(__file__).resolve().parent / "locale"
-SETTINGS_FILE = "settings.yaml"
 _CONTEXT_SEP = "\x04"  # gettext's separator between msgctxt and msgid
 _language: str | None = None
 _pipeline_language: str | None = None
@@ -58,31 +59,14 @@ def locale_language() -> str | None:
     return None
 
 
-def settings_path() -> Path:
-    """The user's own settings file (not in any pipeline: it follows the person)."""
-    from platformdirs import user_config_path
-
-    return user_config_path("pipeline-tui") / SETTINGS_FILE
-
-
 @cache
 def user_language() -> str | None:
-    """``language:`` from :func:`settings_path`, read once per process with a line scan.
+    """``language:`` from the user's settings file (:mod:`pipeline_tui.settings`).
 
-    i18n sits below every layer, so it cannot use the project's YAML readers;
-    a settings file is a handful of ``key: value`` lines.  Cached because
-    every ``_()`` asks; ``user_language.cache_clear()`` reads it again.
+    Cached because every ``_()`` asks; ``user_language.cache_clear()`` reads it again.
     """
-    try:
-        text = settings_path().read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return None
-    for line in text.splitlines():
-        key, sep, value = line.partition(":")
-        if sep and key.strip() == "language":
-            value = value.split("#", 1)[0].strip().strip("'\"")
-            return normalize(value) if value else None
-    return None
+    value = user_setting("language")
+    return normalize(value) if value else None
 
 
 def normalize(code: str) -> str:

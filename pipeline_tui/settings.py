@@ -5,14 +5,13 @@ repository), e.g. ``~/.config/pipeline-tui/settings.yaml`` on Linux::
 
     agenda: true      # open the TUI on today's agenda instead of the board
 
-Read with a line scan, not a YAML library: like :mod:`pipeline_tui.i18n`,
-this sits below every layer, and a settings file is a handful of
+Read with a line scan, not a YAML library: :mod:`pipeline_tui.i18n` reads
+the language from here, so this sits below every layer, and a settings file is a handful of
 ``key: value`` lines.  A missing or unreadable file means the defaults.
 """
 
 from __future__ import annotations
 
-from functools import cache
 from pathlib import Path
 
 SETTINGS_FILE = "settings.yaml"
@@ -36,7 +35,6 @@ def agenda_first() -> bool:
     return (user_setting("agenda") or "").casefold() in _TRUE
 
 
-@cache
 def _read(path: str) -> dict[str, str]:
     try:
         text = Path(path).read_text(encoding="utf-8")

@@ -22,6 +22,7 @@ from pipeline_tui.core.money import compact_amount
 from pipeline_tui.core.slug import slugify
 from pipeline_tui.core.validation import config_problems
 from pipeline_tui.edits.workspace import SUFFIX_LENGTH
+from pipeline_tui.settings import settings_path
 from pipeline_tui.sync.setup import init_pipeline
 from pipeline_tui.tui.formatting import days_label, long_date
 
@@ -155,7 +156,7 @@ def test_language_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     assert i18n.current_language() == "zh_CN"  # LANG=C.UTF-8 names no language
     monkeypatch.setenv("LANG", "en_US.UTF-8")
     assert i18n.current_language() == "en"  # the locale beats the team default
-    settings = i18n.settings_path()
+    settings = settings_path()
     settings.parent.mkdir(parents=True)
     settings.write_text("language: zh_CN  # mine\n", encoding="utf-8")
     i18n.user_language.cache_clear()
