@@ -16,7 +16,7 @@ pin_import_time_environment()  # before the first pipeline_tui import (see tests
 
 from pipeline_tui import i18n  # noqa: E402
 from pipeline_tui.cli import cli  # noqa: E402
-from pipeline_tui.storage.layout import Layout  # noqa: E402
+from pipeline_tui.storage.layout import LAYOUTS, Layout  # noqa: E402
 from pipeline_tui.sync.setup import init_pipeline  # noqa: E402
 
 RunCli = Callable[..., Result]
@@ -69,9 +69,16 @@ def english_by_default(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 @pytest.fixture
-def layout() -> Layout:
-    """The deal-file layout of ``repo``; timeline, report and sync modules run both."""
-    return "flat"
+def layout(request: pytest.FixtureRequest) -> Layout:
+    """The deal-file layout of ``repo``: flat, or each layout in a ``both_layouts`` module."""
+    value: Layout = getattr(request, "param", "flat")
+    return value
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run tests marked ``both_layouts`` (timeline, report, sync, undo) on every layout."""
+    if "layout" in metafunc.fixturenames and metafunc.definition.get_closest_marker("both_layouts"):
+        metafunc.parametrize("layout", LAYOUTS, indirect=True)
 
 
 @pytest.fixture

@@ -18,6 +18,8 @@ from pipeline_tui.yaml.read import parse_fast
 from tests.conftest import RunCli
 from tests.teammates import git, join, make_remote
 
+pytestmark = pytest.mark.both_layouts
+
 CONFLICTED = """\
 # kept comment
 id: acme-1

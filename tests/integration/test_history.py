@@ -17,17 +17,12 @@ from pipeline_tui.history import (
     scan_timelines,
 )
 from pipeline_tui.storage import cachefile
-from pipeline_tui.storage.layout import LAYOUTS, Layout
+from pipeline_tui.storage.layout import Layout
 from pipeline_tui.sync.merge_driver import DRIVER_NAME
 from tests.gitutil import deal_path, deal_rel
 from tests.history_helpers import day, git, new_deal, set_stage_by_hand
 
-
-@pytest.fixture(params=LAYOUTS)
-def layout(request: pytest.FixtureRequest) -> Layout:
-    """Every timeline test runs on both deal-file layouts."""
-    value: Layout = request.param
-    return value
+pytestmark = pytest.mark.both_layouts
 
 
 NOW = day(100)

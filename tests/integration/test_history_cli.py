@@ -10,17 +10,11 @@ import pytest
 
 from pipeline_tui.core.errors import ExitCode
 from pipeline_tui.edits.workspace import Workspace
-from pipeline_tui.storage.layout import LAYOUTS, Layout
 from tests.conftest import RunCli
 from tests.gitutil import deal_path, deal_rel
 from tests.history_helpers import day, git, new_deal
 
-
-@pytest.fixture(params=LAYOUTS)
-def layout(request: pytest.FixtureRequest) -> Layout:
-    """Every timeline test runs on both deal-file layouts."""
-    value: Layout = request.param
-    return value
+pytestmark = pytest.mark.both_layouts
 
 
 STAGE_KEYS = ["stage", "entered", "left", "days", "commit", "author"]

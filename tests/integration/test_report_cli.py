@@ -37,6 +37,8 @@ from pipeline_tui.storage.layout import LAYOUTS, Layout
 from pipeline_tui.sync.setup import init_pipeline
 from tests.gitutil import git
 
+pytestmark = pytest.mark.both_layouts
+
 #: Noon UTC, like every event, so day counts are whole whatever the machine's time zone.
 AS_OF = "2026-11-01T12:00:00+00:00"
 

@@ -19,6 +19,8 @@ from pipeline_tui.sync.exchange import sync
 from pipeline_tui.sync.setup import init_pipeline
 from tests.teammates import DEAL, founder, git, join, make_remote
 
+pytestmark = pytest.mark.both_layouts
+
 
 def free_port() -> int:
     with socket.socket() as sock:

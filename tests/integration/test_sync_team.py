@@ -17,7 +17,7 @@ from click.testing import CliRunner
 
 from pipeline_tui.cli import cli
 from pipeline_tui.history import load_timelines, scan_timelines
-from pipeline_tui.storage.layout import LAYOUTS, Layout
+from pipeline_tui.storage.layout import Layout
 from pipeline_tui.sync.resolve import resolve
 from tests.gitutil import deal_rel
 from tests.teammates import (
@@ -32,12 +32,7 @@ from tests.teammates import (
     problems_of,
 )
 
-
-@pytest.fixture(params=LAYOUTS)
-def layout(request: pytest.FixtureRequest) -> Layout:
-    """Every test here runs on both deal-file layouts."""
-    value: Layout = request.param
-    return value
+pytestmark = pytest.mark.both_layouts
 
 
 @pytest.fixture

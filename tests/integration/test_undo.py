@@ -19,7 +19,10 @@ from pipeline_tui.core.timeline import Timeline
 from pipeline_tui.edits.workspace import Workspace
 from pipeline_tui.history import load_timelines, scan_timelines
 from tests.conftest import RunCli
+from tests.gitutil import deal_rel
 from tests.history_helpers import day, git, new_deal
+
+pytestmark = pytest.mark.both_layouts
 
 NOW = day(30)
 Write = Callable[[Workspace], object]
@@ -129,7 +132,7 @@ def test_undo_refused_when_a_later_change_to_the_deal_would_be_lost(
     result = run_cli("undo", "--yes")
 
     assert result.exit_code == 1
-    assert "a later change to opportunities/a.yaml" in result.stderr
+    assert f"a later change to {deal_rel(repo, 'a')}" in result.stderr
     assert "would be lost" in result.stderr
     assert git(repo, "rev-parse", "HEAD") == head
 
