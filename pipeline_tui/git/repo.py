@@ -51,10 +51,11 @@ class GitRepo:
     """A git working tree that holds a pipeline.
 
     ``index_lock_wait`` is the time budget (seconds) a write gives another git
-    process to release ``index.lock`` before it fails with a clear message.
+    process to release ``index.lock`` before it fails with a clear message;
+    ``None`` means :data:`INDEX_LOCK_WAIT_S`, read when the repository is opened.
     """
 
-    def __init__(self, root: Path, index_lock_wait: float = INDEX_LOCK_WAIT_S) -> None:
+    def __init__(self, root: Path, index_lock_wait: float | None = None) -> None:
         gitpython = _gitpython()
         try:
             self.repo: git.Repo = gitpython.Repo(root, search_parent_directories=True)
@@ -67,7 +68,7 @@ class GitRepo:
             raise RepoError(f"{root} is a bare git repository; use a clone with a work tree")
         self.top = Path(self.repo.working_tree_dir).resolve()
         self.git_dir = Path(self.repo.git_dir)
-        self.index_lock_wait = index_lock_wait
+        self.index_lock_wait = INDEX_LOCK_WAIT_S if index_lock_wait is None else index_lock_wait
 
     @classmethod
     def init(cls, path: Path) -> GitRepo:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline_tui.git.repo import GitRepo
+from pipeline_tui.git import repo as repo_module
 from tests.conftest import RunCli
 from tests.gitutil import commit_count, files_in, git, log
 
@@ -54,7 +54,7 @@ def test_stale_index_lock_fails_cleanly_and_restores_the_file(
     repo: Path, run_cli: RunCli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Half a second of patience instead of the default: the outcome is the same, sooner.
-    monkeypatch.setattr(GitRepo.__init__, "__defaults__", (0.5,))
+    monkeypatch.setattr(repo_module, "INDEX_LOCK_WAIT_S", 0.5)
     opp = run_cli("new", "T", "--account", "A").stdout.strip()
     path = repo / "opportunities" / f"{opp}.yaml"
     before, commits = path.read_bytes(), commit_count(repo)
