@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from textual.pilot import Pilot
@@ -28,9 +32,37 @@ def fixed_now() -> datetime:
     return NOW
 
 
-@pytest.fixture(scope="session")
-def deals_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Built once per session (about 15 commits); each test gets a copy."""
+@dataclass(frozen=True)
+class Story:
+    """One deal's life in a fixture pipeline: created, moved, maybe closed (days at 09:00 UTC)."""
+
+    opp_id: str
+    title: str
+    account: str
+    created: str
+    fields: dict[str, Any]
+    moves: tuple[tuple[str, str], ...] = ()
+    closed: tuple[str, str, str] | None = None  # outcome, reason, day
+
+
+def tell(repo: Path, stories: Sequence[Story]) -> Path:
+    """Write ``stories`` through the real workspace, one commit per step, in order."""
+    ws = Workspace(repo)
+    for story in stories:
+        ws.create(
+            story.title, story.account, story.fields, opp_id=story.opp_id, at=at(story.created)
+        )
+        for stage, day in story.moves:
+            ws.move(story.opp_id, stage, at=at(day))
+        if story.closed is not None:
+            outcome, reason, day = story.closed
+            ws.close(story.opp_id, outcome, reason, at=at(day))
+    return repo
+
+
+@contextmanager
+def git_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """A pinned git identity for session fixtures, which run before the per-test pinning."""
     home = tmp_path_factory.mktemp("template-home")
     (home / ".gitconfig").write_text(
         "[user]\n\tname = Test User\n\temail = test@example.com\n"
@@ -41,23 +73,16 @@ def deals_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
         patch.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
         patch.setenv("GIT_CONFIG_NOSYSTEM", "1")
         patch.setenv("HOME", str(home))
-        return build_deals(
-            init_pipeline(tmp_path_factory.mktemp("template") / "deals", layout="flat")
-        )
+        yield
 
 
-@pytest.fixture
-def deals(deals_template: Path, tmp_path: Path) -> Path:
-    """A private copy of the dated sample pipeline (a real git repo)."""
-    return Path(shutil.copytree(deals_template, tmp_path / "deals", symlinks=True))
-
-
-def build_deals(repo: Path) -> Path:
-    """Six deals across every stage; dates fixed so every run paints the same board."""
-    ws = Workspace(repo)
-    ws.create(
+#: Six deals across every stage; dates fixed so every run paints the same board.
+DEALS = (
+    Story(
+        "acme-rollout",
         "ACME rollout",
         "ACME Corp",
+        "2026-10-01",
         {
             "amount": 120000,
             "owner": "alice",
@@ -65,19 +90,19 @@ def build_deals(repo: Path) -> Path:
             "tags": ["b2b"],
             "next_step": {"due": date(2026, 11, 1), "action": "Send quote"},
         },
-        opp_id="acme-rollout",
-        at=at("2026-10-01"),
-    )
-    ws.create(
+    ),
+    Story(
+        "globex-pilot",
         "Globex pilot",
         "Globex",
+        "2026-11-10",
         {"amount": 40000, "owner": "bob", "source": "website"},
-        opp_id="globex-pilot",
-        at=at("2026-11-10"),
-    )
-    ws.create(
+    ),
+    Story(
+        "huawei-crm",
         "华为 CRM 项目",
         "华为技术",
+        "2026-09-15",
         {
             "amount": 300000,
             "owner": "王芳",
@@ -86,13 +111,13 @@ def build_deals(repo: Path) -> Path:
             "expected_close": date(2027, 1, 31),
             "notes": "客户希望年底前上线。",
         },
-        opp_id="huawei-crm",
-        at=at("2026-09-15"),
-    )
-    ws.move("huawei-crm", "qualified", at=at("2026-09-20"))
-    ws.create(
+        moves=(("qualified", "2026-09-20"),),
+    ),
+    Story(
+        "initech-renewal",
         "Initech renewal",
         "Initech",
+        "2026-08-01",
         {
             "amount": 80000,
             "owner": "alice",
@@ -102,28 +127,39 @@ def build_deals(repo: Path) -> Path:
             "contact": {"email": "bill@initech.example"},
             "region": "EMEA",
         },
-        opp_id="initech-renewal",
-        at=at("2026-08-01"),
-    )
-    ws.move("initech-renewal", "qualified", at=at("2026-08-10"))
-    ws.move("initech-renewal", "proposal", at=at("2026-09-01"))
-    ws.create(
+        moves=(("qualified", "2026-08-10"), ("proposal", "2026-09-01")),
+    ),
+    Story(
+        "umbrella-deal",
         "Umbrella deal",
         "Umbrella",
+        "2026-07-01",
         {"amount": 50000, "owner": "bob", "source": "outbound"},
-        opp_id="umbrella-deal",
-        at=at("2026-07-01"),
-    )
-    ws.close("umbrella-deal", "won", "fastest rollout", at=at("2026-10-15"))
-    ws.create(
+        closed=("won", "fastest rollout", "2026-10-15"),
+    ),
+    Story(
+        "hooli-trial",
         "Hooli trial",
         "Hooli",
+        "2026-07-05",
         {"amount": 20000, "owner": "alice", "source": "website"},
-        opp_id="hooli-trial",
-        at=at("2026-07-05"),
-    )
-    ws.close("hooli-trial", "lost", "price", at=at("2026-08-20"))
-    return repo
+        closed=("lost", "price", "2026-08-20"),
+    ),
+)
+
+
+@pytest.fixture(scope="session")
+def deals_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Built once per session (about 15 commits); each test gets a copy."""
+    with git_home(tmp_path_factory):
+        root = init_pipeline(tmp_path_factory.mktemp("template") / "deals", layout="flat")
+        return tell(root, DEALS)
+
+
+@pytest.fixture
+def deals(deals_template: Path, tmp_path: Path) -> Path:
+    """A private copy of the dated sample pipeline (a real git repo)."""
+    return Path(shutil.copytree(deals_template, tmp_path / "deals", symlinks=True))
 
 
 def make_app(root: Path, poll_interval: float = 0) -> PipelineApp:

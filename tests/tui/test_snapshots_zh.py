@@ -14,33 +14,32 @@ from pathlib import Path
 
 import pytest
 
-from pipeline_tui.edits.workspace import Workspace
 from pipeline_tui.sync.setup import init_pipeline
 
-from .conftest import at, make_app
+from .conftest import Story, git_home, make_app, tell
 from .test_snapshots import SIZES, SnapCompare, after
 
-
-def build_zh_deals(repo: Path) -> Path:
-    """Five deals through the Chinese stages; dates fixed so every run paints the same."""
-    ws = Workspace(repo)
-    ws.create(
+#: Five deals through the Chinese stages; dates fixed so every run paints the same.
+ZH_DEALS = (
+    Story(
+        "hua-wei-yun-qian-yi-xiang-mu-k3f9a0b2c1d",
         "华为云迁移项目",
         "华为技术",
+        "2026-10-01",
         {"amount": 1_250_000, "owner": "张伟", "source": "线下展会"},
-        opp_id="hua-wei-yun-qian-yi-xiang-mu-k3f9a0b2c1d",
-        at=at("2026-10-01"),
-    )
-    ws.create(
+    ),
+    Story(
+        "a-li-ba-ba-erp-dui-jie-p0q9r8s7t6u",
         "阿里巴巴 ERP 对接",
         "阿里巴巴",
+        "2026-11-12",
         {"amount": 125_000, "owner": "李娜", "source": "官网咨询"},
-        opp_id="a-li-ba-ba-erp-dui-jie-p0q9r8s7t6u",
-        at=at("2026-11-12"),
-    )
-    ws.create(
+    ),
+    Story(
+        "teng-xun-hui-yi-shi-sheng-ji-a1b2c3d4e5f",
         "腾讯会议室升级",
         "腾讯科技",
+        "2026-09-15",
         {
             "amount": 120_000_000,
             "owner": "张伟",
@@ -48,44 +47,32 @@ def build_zh_deals(repo: Path) -> Path:
             "contact": {"name": "马化", "phone": "13800000000"},
             "expected_close": date(2027, 1, 31),
         },
-        opp_id="teng-xun-hui-yi-shi-sheng-ji-a1b2c3d4e5f",
-        at=at("2026-09-15"),
-    )
-    ws.move("teng-xun-hui-yi-shi-sheng-ji-a1b2c3d4e5f", "需求确认", at=at("2026-09-20"))
-    ws.move("teng-xun-hui-yi-shi-sheng-ji-a1b2c3d4e5f", "方案提供", at=at("2026-10-08"))
-    ws.create(
+        moves=(("需求确认", "2026-09-20"), ("方案提供", "2026-10-08")),
+    ),
+    Story(
+        "jing-dong-wu-liu-kan-ban-z9y8x7w6v5u",
         "京东物流看板",
         "京东物流",
+        "2026-07-01",
         {"amount": 380_000, "owner": "李娜", "source": "线上广告"},
-        opp_id="jing-dong-wu-liu-kan-ban-z9y8x7w6v5u",
-        at=at("2026-07-01"),
-    )
-    ws.close("jing-dong-wu-liu-kan-ban-z9y8x7w6v5u", "won", "上线周期短", at=at("2026-10-15"))
-    ws.create(
+        closed=("won", "上线周期短", "2026-10-15"),
+    ),
+    Story(
+        "xiao-mi-men-dian-xi-tong-m1n2o3p4q5r",
         "小米门店系统",
         "小米",
+        "2026-07-05",
         {"amount": 90_000, "owner": "张伟", "source": "官网咨询"},
-        opp_id="xiao-mi-men-dian-xi-tong-m1n2o3p4q5r",
-        at=at("2026-07-05"),
-    )
-    ws.close("xiao-mi-men-dian-xi-tong-m1n2o3p4q5r", "lost", "价格", at=at("2026-08-20"))
-    return repo
+        closed=("lost", "价格", "2026-08-20"),
+    ),
+)
 
 
 @pytest.fixture(scope="session")
 def zh_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    home = tmp_path_factory.mktemp("zh-home")
-    (home / ".gitconfig").write_text(
-        "[user]\n\tname = Test User\n\temail = test@example.com\n"
-        "[init]\n\tdefaultBranch = main\n[commit]\n\tgpgsign = false\n",
-        encoding="utf-8",
-    )
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
-        patch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-        patch.setenv("HOME", str(home))
+    with git_home(tmp_path_factory):
         root = init_pipeline(tmp_path_factory.mktemp("zh") / "deals", None, "flat", "zh_CN")
-        return build_zh_deals(root)
+        return tell(root, ZH_DEALS)
 
 
 @pytest.fixture
