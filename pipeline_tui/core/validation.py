@@ -16,7 +16,7 @@ from typing import Any, TypeGuard
 
 from pipeline_tui.core.config import PipelineConfig, Stage
 from pipeline_tui.core.model import Problem, Severity, get_dotted, is_filled, jsonable
-from pipeline_tui.core.schema import CONFIG_SCHEMA, OPPORTUNITY_SCHEMA, validator
+from pipeline_tui.core.schema import CONFIG_SCHEMA, OPPORTUNITY_SCHEMA, passes, validator
 
 _REQUIRED = re.compile(r"^'(.+)' is a required property$")
 
@@ -36,9 +36,16 @@ def no_line(_key_path: Sequence[str | int]) -> int | None:
 def schema_problems(
     data: Any, path: str, schema_name: str, locate: Locator = no_line
 ) -> list[Problem]:
-    """Every schema violation, with the dotted field and its line."""
+    """Every schema violation, with the dotted field and its line.
+
+    A file the compiled check passes has none; only a failing file pays for
+    ``jsonschema``, whose messages are the ones shown.
+    """
+    plain = jsonable(data)
+    if passes(schema_name, plain):
+        return []
     problems = []
-    errors = sorted(validator(schema_name).iter_errors(jsonable(data)), key=lambda e: e.path)
+    errors = sorted(validator(schema_name).iter_errors(plain), key=lambda e: e.path)
     for error in errors:
         key_path = list(error.absolute_path)
         message = error.message
