@@ -74,7 +74,7 @@ def parse_document(text: str, path: str) -> tuple[Any, list[Problem]]:
         ]
     try:
         data = parse_fast(text)
-        if _refers_to_itself(data, set()):
+        if "&" in text and _refers_to_itself(data, set()):  # no anchor, no alias
             return None, [Problem(path, "a YAML alias refers to the node that holds it", None)]
         return data, []
     except RefusedYAML as exc:
