@@ -161,8 +161,10 @@ _JSON = st.recursive(
     | st.floats(-2, 2)
     | st.sampled_from([v for v in VALUES if isinstance(v, str)])
     | st.dates().map(str),
-    lambda inner: st.lists(inner, max_size=3)
-    | st.dictionaries(st.sampled_from(["at", "kind", "by", "due", "email", "x"]), inner),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(st.sampled_from(["at", "kind", "by", "due", "email", "x"]), inner)
+    ),
     max_leaves=8,
 )
 
