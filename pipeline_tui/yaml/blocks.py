@@ -176,12 +176,14 @@ def split_lines(text: str) -> dict[str, Block]:
 
 
 def _may_need_full_parse(text: str) -> bool:
-    """Whether ``text`` holds a character :data:`_NEEDS_FULL_PARSE` starts from (fast reject)."""
-    return any(mark in text for mark in _FULL_PARSE_MARKS)
+    """Whether ``text`` holds a mark :data:`_NEEDS_FULL_PARSE` needs (fast reject).
 
-
-#: Every match of _NEEDS_FULL_PARSE contains one of these.
-_FULL_PARSE_MARKS = ("&", "*", "!", "---", "...", "%")
+    Every match of that regex contains one of these; testing them with ``in``
+    costs a fraction of the regex search that most texts would fail anyway.
+    """
+    return (
+        "&" in text or "*" in text or "!" in text or "%" in text or "---" in text or "..." in text
+    )
 #: A line at column 0 that is not blank, a comment or a list item: group 1 is
 #: its key (as :data:`_KEY_LINE` reads one line), None when it is no key line.
 _TOP_LINE = re.compile(
