@@ -184,6 +184,8 @@ def _may_need_full_parse(text: str) -> bool:
     return (
         "&" in text or "*" in text or "!" in text or "%" in text or "---" in text or "..." in text
     )
+
+
 #: A line at column 0 that is not blank, a comment or a list item: group 1 is
 #: its key (as :data:`_KEY_LINE` reads one line), None when it is no key line.
 _TOP_LINE = re.compile(
