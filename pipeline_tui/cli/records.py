@@ -28,6 +28,7 @@ from pipeline_tui.core.errors import ExitCode, NotFound
 from pipeline_tui.core.model import ACTIVITY_KINDS, Opportunity, Pipeline, jsonable
 from pipeline_tui.edits.workspace import Change, StepPlan
 from pipeline_tui.git.shallow import SHALLOW_NOTE, boundaries
+from pipeline_tui.history import prefetch
 from pipeline_tui.i18n import _, current_language
 from pipeline_tui.storage.layout import LAYOUTS, Layout
 from pipeline_tui.sync.setup import init_pipeline
@@ -138,6 +139,8 @@ def list_cmd(
         ws.config.stage(stage)  # an unknown stage is a typo, not an empty list
     if source is not None and ws.config.sources and source not in ws.config.sources:
         raise NotFound(f"unknown source {source!r} (sources: {', '.join(ws.config.sources)})")
+    if fmt is Format.JSON:  # git reads the history while the work tree is parsed
+        prefetch(ws.root)
     pipeline, texts = ws.store.load_with_json(ws.config)
     records = [
         r

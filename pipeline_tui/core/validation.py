@@ -7,6 +7,7 @@ storage passes one backed by ruamel's round-trip line information.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import unicodedata
@@ -16,7 +17,7 @@ from typing import Any, TypeGuard
 
 from pipeline_tui.core.config import PipelineConfig, Stage
 from pipeline_tui.core.model import Problem, Severity, get_dotted, is_filled, jsonable
-from pipeline_tui.core.schema import CONFIG_SCHEMA, OPPORTUNITY_SCHEMA, validator
+from pipeline_tui.core.schema import CONFIG_SCHEMA, OPPORTUNITY_SCHEMA, passes, validator
 
 _REQUIRED = re.compile(r"^'(.+)' is a required property$")
 
@@ -37,8 +38,21 @@ def schema_problems(
     data: Any, path: str, schema_name: str, locate: Locator = no_line
 ) -> list[Problem]:
     """Every schema violation, with the dotted field and its line."""
+    return _schema_problems(jsonable(data), path, schema_name, locate)
+
+
+def _schema_problems(
+    plain: Any, path: str, schema_name: str, locate: Locator = no_line
+) -> list[Problem]:
+    """:func:`schema_problems` of data already made plain (:func:`jsonable`).
+
+    A file the compiled check passes has none; only a failing file pays for
+    ``jsonschema``, whose messages are the ones shown.
+    """
+    if passes(schema_name, plain):
+        return []
     problems = []
-    errors = sorted(validator(schema_name).iter_errors(jsonable(data)), key=lambda e: e.path)
+    errors = sorted(validator(schema_name).iter_errors(plain), key=lambda e: e.path)
     for error in errors:
         key_path = list(error.absolute_path)
         message = error.message
@@ -62,18 +76,19 @@ def opportunity_problems(
     """Everything wrong with one opportunity file's parsed content."""
     if not isinstance(data, Mapping):
         return [Problem(path, "the file must hold a mapping of fields (key: value)", 1)]
-    problems = schema_problems(data, path, OPPORTUNITY_SCHEMA, locate)
+    plain = jsonable(data)
+    problems = _schema_problems(plain, path, OPPORTUNITY_SCHEMA, locate)
 
     def add(field: str, message: str, severity: Severity = "error", near: str = "") -> None:
         line = _line(locate, [near or field])
         problems.append(Problem(path, message, line, field, severity))
 
-    for field, message in _number_problems(data, ""):
+    for field, message in () if _all_finite(plain) else _number_problems(data, ""):
         add(field, message, near=field.split(".")[0])
     amount = data.get("amount")
     if _is_real(amount) and amount > MAX_AMOUNT:
         add("amount", f"is too large (at most {MAX_AMOUNT:,})")
-    stem = PurePosixPath(path).name.removesuffix(".yaml")
+    stem = path.rpartition("/")[2].removesuffix(".yaml")
     if isinstance(data.get("id"), str) and data["id"] != stem:
         add("id", f"id {data['id']!r} does not match the file name {stem!r}.yaml")
     stage = data.get("stage")
@@ -209,6 +224,20 @@ def _is_real(value: Any) -> TypeGuard[int | float]:
     if isinstance(value, bool):
         return False
     return isinstance(value, int) or (isinstance(value, float) and math.isfinite(value))
+
+
+def _all_finite(plain: Any) -> bool:
+    """Whether no number anywhere in ``plain`` is infinite or NaN, at C speed.
+
+    JSON encoding with ``allow_nan=False`` refuses exactly those, so one call
+    clears a valid file without walking it in Python; anything it cannot
+    encode is left to :func:`_number_problems` to walk.
+    """
+    try:
+        json.dumps(plain, allow_nan=False)
+    except (ValueError, TypeError, RecursionError):
+        return False
+    return True
 
 
 def _number_problems(value: Any, field: str) -> Iterator[tuple[str, str]]:

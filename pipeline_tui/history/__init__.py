@@ -50,6 +50,7 @@ __all__ = [
     "load_timeline",
     "load_timelines",
     "pipeline_as_of",
+    "prefetch",
     "read_history",
     "scan_timelines",
     "shallow",
@@ -91,6 +92,15 @@ def load_timeline(
     work_tree = Pipeline(store.load_config(), (record,))
     found = with_work_tree(root, timelines, now, work_tree)
     return shallow.complete_only(found, shallow.boundaries(root)).get(opp_id)
+
+
+def prefetch(root: Path) -> None:
+    """Start reading ``root``'s history in the background; the next call here collects it.
+
+    A caller about to parse the work tree first (``list --json``) lets git
+    stream the log meanwhile: on a cold cache that hides most of git's own time.
+    """
+    cache.prefetch(root)
 
 
 def current_stays(

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pipeline_tui.core.model import jsonable
-from pipeline_tui.yaml.blocks import BlockReader, Unsplittable, split_blocks
+from pipeline_tui.yaml.blocks import Block, BlockReader, Unsplittable, split_blocks
 
 Change = tuple[str, Any, Any]
 _IGNORED_FIELDS = frozenset({"id", "stage"})
@@ -25,7 +25,7 @@ class Version:
 
     id: str | None
     stage: str | None
-    blocks: dict[str, tuple[str, ...]] | None
+    blocks: dict[str, Block] | None
     data: dict[str, Any] | None
     parser: BlockReader
 
@@ -99,7 +99,7 @@ def _union(first: Iterable[str], second: Iterable[str]) -> list[str]:
 def _text(version: Version, key: str) -> str | None:
     if version.blocks is None or key not in version.blocks:
         return None
-    return "\n".join(version.blocks[key])
+    return version.blocks[key]
 
 
 def _diff(field: str, old: Any, new: Any, out: list[Change]) -> None:

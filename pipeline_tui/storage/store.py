@@ -26,7 +26,7 @@ from pipeline_tui.storage.files import atomic_write
 from pipeline_tui.storage.layout import Layout, relative_path
 from pipeline_tui.storage.parsecache import ParseCache, stat_key
 from pipeline_tui.yaml.edit import edit_text, render_new
-from pipeline_tui.yaml.read import decode, parse_document, parse_fast, roundtrip_locator
+from pipeline_tui.yaml.read import decode, line_locator, parse_document, parse_fast
 
 
 @dataclass(frozen=True)
@@ -327,7 +327,7 @@ def check_opportunity_text(
         return None, problems
     problems = opportunity_problems(data, path, config)
     if problems:  # re-check with line numbers; the fast path found something
-        problems = opportunity_problems(data, path, config, roundtrip_locator(text))
+        problems = opportunity_problems(data, path, config, line_locator(text))
     if any(p.severity == "error" for p in problems):
         return None, problems
     return Opportunity.from_mapping(data, path), problems
@@ -341,7 +341,7 @@ def config_text_problems(raw: bytes, path: str) -> list[Problem]:
     if problems:
         return problems
     problems = config_problems(data, path)
-    return config_problems(data, path, roundtrip_locator(text)) if problems else []
+    return config_problems(data, path, line_locator(text)) if problems else []
 
 
 def _data_json(record: Opportunity | None) -> str:

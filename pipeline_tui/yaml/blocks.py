@@ -34,6 +34,11 @@ _MISSING = object()
 _SNIPPET_LIMIT = 200_000
 
 
+#: One top-level block: its lines joined by ``\n`` (no final line break), so
+#: two blocks are equal exactly when their lines are, and compare at C speed.
+Block = str
+
+
 class Unsplittable(ValueError):
     """The text needs a full parse (or is not YAML this splitter understands)."""
 
@@ -76,16 +81,17 @@ class BlockReader:
             return None
         return dict(data) if isinstance(data, Mapping) else None
 
-    def block_value(self, key: str, block: tuple[str, ...]) -> Any:
+    def block_value(self, key: str, block: Block) -> Any:
         """The value of one top-level block; sequences of one-line items item by item."""
-        head = block[0]
+        head, newline, tail = block.partition("\n")
         rest = head[head.index(":") + 1 :].strip(_YAML_SPACE)
-        if len(block) == 1:
+        if not newline:
             return self.scalar(key, rest)
-        items = [line for line in block[1:] if line.strip() and not line.lstrip().startswith("#")]
+        lines = tail.split("\n")
+        items = [line for line in lines if line.strip() and not line.lstrip().startswith("#")]
         if rest == "" and items and _one_line_items(items):
             return [self._snippet(item.strip(_YAML_SPACE))[0] for item in items]
-        value = self._snippet("\n".join(block) + "\n")
+        value = self._snippet(block + "\n")
         if not isinstance(value, Mapping) or list(value) != [key]:
             raise Unsplittable(f"block {key!r} did not parse as itself")
         return value[key]
@@ -109,11 +115,45 @@ class BlockReader:
         return found
 
 
-def split_blocks(text: str) -> dict[str, tuple[str, ...]]:
-    """Top-level key -> the lines of its block (the key line first)."""
+def split_blocks(text: str) -> dict[str, Block]:
+    """Top-level key -> its block: the key line and the lines under it, ``\\n``-joined.
+
+    The history reader splits every version of every file, so the scan runs
+    in C: one regex finds every line that starts at column 0 and matches it
+    as a key line (or fails it), and the text between two of them is one
+    block, sliced out whole.  Texts with line breaks other than ``\\n``
+    (which ``str.splitlines`` also splits on) take :func:`split_lines`, the
+    plain loop, which gives the same answer for every text (a test checks).
+    """
+    if _may_need_full_parse(text) and _NEEDS_FULL_PARSE.search(text):
+        raise Unsplittable("anchors, tags or document markers")
+    if _ODD_BREAK.search(text):
+        return split_lines(text)
+    found = [(m.start(), m.group(1)) for m in _TOP_LINE.finditer(text)]
+    _check_preamble(text[: found[0][0]] if found else text)
+    blocks: dict[str, Block] = {}
+    ends = [start - 1 for start, _ in found[1:]]  # each block ends before the next's "\n"
+    if found:
+        ends.append(len(text) - 1 if text.endswith("\n") else len(text))
+    for (start, key), end in zip(found, ends, strict=True):
+        if key is None:
+            raise Unsplittable(f"not a key line: {text[start:].partition(chr(10))[0]!r}")
+        _add(blocks, key.strip(), text[start:end])
+    return blocks
+
+
+def _check_preamble(text: str) -> None:
+    """Only blank and comment lines may come before the first key."""
+    for line in text.splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            raise Unsplittable("indented text before the first key")
+
+
+def split_lines(text: str) -> dict[str, Block]:
+    """:func:`split_blocks` line by line, for any line breaks ``str.splitlines`` knows."""
     if _NEEDS_FULL_PARSE.search(text):
         raise Unsplittable("anchors, tags or document markers")
-    blocks: dict[str, tuple[str, ...]] = {}
+    blocks: dict[str, Block] = {}
     key: str | None = None
     lines: list[str] = []
     for line in text.splitlines():
@@ -128,17 +168,38 @@ def split_blocks(text: str) -> dict[str, tuple[str, ...]]:
         if match is None:
             raise Unsplittable(f"not a key line: {line!r}")
         if key is not None:
-            _add(blocks, key, lines)
+            _add(blocks, key, "\n".join(lines))
         key, lines = match.group(1).strip(), [line]
     if key is not None:
-        _add(blocks, key, lines)
+        _add(blocks, key, "\n".join(lines))
     return blocks
 
 
-def _add(blocks: dict[str, tuple[str, ...]], key: str, lines: list[str]) -> None:
+def _may_need_full_parse(text: str) -> bool:
+    """Whether ``text`` holds a mark :data:`_NEEDS_FULL_PARSE` needs (fast reject).
+
+    Every match of that regex contains one of these; testing them with ``in``
+    costs a fraction of the regex search that most texts would fail anyway.
+    """
+    return (
+        "&" in text or "*" in text or "!" in text or "%" in text or "---" in text or "..." in text
+    )
+
+
+#: A line at column 0 that is not blank, a comment or a list item: group 1 is
+#: its key (as :data:`_KEY_LINE` reads one line), None when it is no key line.
+_TOP_LINE = re.compile(
+    r"^(?:([A-Za-z0-9_\u00c0-\uffff][^:#\"'{}\[\],&*!|>%@`\n]*?):(?:[ \t]|$)|(?!- )[^ \t#\n])",
+    re.MULTILINE,
+)
+#: Line breaks ``str.splitlines`` honours besides ``\n``.
+_ODD_BREAK = re.compile(r"[\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+
+
+def _add(blocks: dict[str, Block], key: str, block: Block) -> None:
     if key in blocks:
         raise Unsplittable(f"duplicate key {key!r}")
-    blocks[key] = tuple(lines)  # trailing blank lines kept: a `|+` scalar includes them
+    blocks[key] = block  # trailing blank lines kept: a `|+` scalar includes them
 
 
 def _one_line_items(items: list[str]) -> bool:

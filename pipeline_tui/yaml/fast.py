@@ -64,7 +64,7 @@ from typing import Any, Final
 from yaml._yaml import CParser  # libyaml binding; ImportError if PyYAML lacks it
 from yaml.nodes import Node, ScalarNode, SequenceNode
 
-__all__ = ["NeedsSlowPath", "load_fast"]
+__all__ = ["NeedsSlowPath", "compose_fast", "key_of", "load_fast"]
 
 
 class NeedsSlowPath(Exception):
@@ -567,3 +567,31 @@ def load_fast(text: str | bytes) -> Any:
         # surrogates), ValueError/OverflowError (invalid dates, huge ints,
         # '._'), RecursionError (deep nesting), ...: ruamel decides.
         raise NeedsSlowPath(f"{type(exc).__name__}: {exc}") from exc
+
+
+def compose_fast(text: str) -> Node | None:
+    """libyaml's node tree of ``text`` (with line marks), where :func:`load_fast` trusts libyaml.
+
+    For line numbers without a second, pure-Python parse: the same
+    :func:`_prescan` refusals raise :class:`NeedsSlowPath`, and so does
+    anything libyaml rejects.
+    """
+    _prescan(text)
+    try:
+        parser = _Parser(text)
+        try:
+            node: Node | None = parser.get_single_node()
+        finally:
+            parser.dispose()
+    except Exception as exc:
+        raise NeedsSlowPath(f"{type(exc).__name__}: {exc}") from exc
+    return node
+
+
+def key_of(node: Node) -> Any:
+    """The value a mapping key node reads as (what :func:`load_fast` puts in the dict)."""
+    if node.tag is _PLAIN:
+        return _plain_key(node.value)
+    if node.tag is _STR:
+        return node.value
+    raise NeedsSlowPath("complex or tagged mapping key")

@@ -15,10 +15,11 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from yaml.nodes import MappingNode, Node, SequenceNode
 
 from pipeline_tui.core.model import Problem
 from pipeline_tui.core.validation import Locator
-from pipeline_tui.yaml.fast import NeedsSlowPath, load_fast
+from pipeline_tui.yaml.fast import NeedsSlowPath, compose_fast, key_of, load_fast
 from pipeline_tui.yaml.guard import RefusedYAML, guard
 from pipeline_tui.yaml.roundtrip import roundtrip_yaml
 
@@ -74,7 +75,7 @@ def parse_document(text: str, path: str) -> tuple[Any, list[Problem]]:
         ]
     try:
         data = parse_fast(text)
-        if _refers_to_itself(data, set()):
+        if "&" in text and _refers_to_itself(data, set()):  # no anchor, no alias
             return None, [Problem(path, "a YAML alias refers to the node that holds it", None)]
         return data, []
     except RefusedYAML as exc:
@@ -109,8 +110,50 @@ def _short(text: str, limit: int = 120) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def line_locator(text: str) -> Locator:
+    """Line numbers for key paths: libyaml's marks, or ruamel's where libyaml is not trusted.
+
+    Only files with a problem need lines.  A warning (an owner not in the
+    team) can sit on many files of a pipeline, so the lines come from a
+    second libyaml pass (C speed, the marks :func:`parse_fast` discarded),
+    not from ruamel's pure-Python round-trip parse; the two give the same
+    lines (a test checks), and ruamel still answers for texts the fast
+    parser sends to it.
+    """
+    try:
+        node = compose_fast(text)
+    except NeedsSlowPath:
+        return roundtrip_locator(text)
+    return lambda key_path: _node_line(node, key_path)
+
+
+def _node_line(node: Node | None, key_path: Sequence[str | int]) -> int | None:
+    """The 1-based line of the last key of ``key_path`` in libyaml's tree (None: not there)."""
+    line = 0
+    for key in key_path:
+        if isinstance(node, MappingNode):
+            found = next((pair for pair in node.value if _same_key(pair[0], key)), None)
+            if found is None:
+                return None
+            line, node = found[0].start_mark.line, found[1]
+        elif isinstance(node, SequenceNode) and isinstance(key, int) and 0 <= key < len(node.value):
+            node = node.value[key]
+            line = node.start_mark.line
+        else:
+            return None
+    return line + 1
+
+
+def _same_key(node: Node, key: str | int) -> bool:
+    try:
+        found = key_of(node)
+    except (NeedsSlowPath, ValueError, OverflowError):
+        return False
+    return bool(found == key)  # as a dict lookup (what ruamel's `key in node` does)
+
+
 def roundtrip_locator(text: str) -> Locator:
-    """Line numbers for key paths, from ruamel's round-trip parse (only on problems)."""
+    """Line numbers for key paths, from ruamel's round-trip parse (texts libyaml may misread)."""
     try:
         tree = roundtrip_yaml().load(text)
     except YAMLError:

@@ -5,10 +5,14 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import pytest
+
+from pipeline_tui.core.errors import RepoError
 from pipeline_tui.history import (
     current_stays,
     load_timelines,
     pipeline_as_of,
+    prefetch,
     scan_timelines,
 )
 from pipeline_tui.storage.store import Store
@@ -55,3 +59,39 @@ def test_as_of_now_is_the_committed_pipeline(tmp_path: Path) -> None:
     assert then.opportunities == now.opportunities
     early = pipeline_as_of(root, day(-365))
     assert 0 < len(early.opportunities) < len(now.opportunities)
+
+
+def test_a_prefetch_gives_the_answer_a_plain_read_gives(tmp_path: Path) -> None:
+    """The background read started before the work tree is parsed changes nothing."""
+    root = build_repo(tmp_path / "synthetic", deals=120, seed=5)
+    current = Store(root).load()
+    uncached = scan_timelines(root, now=NOW)
+
+    prefetch(root)
+    prefetch(root)  # a second call while the first runs starts nothing more
+    stays = current_stays(root, current, now=NOW)
+
+    assert stays == {r.id: uncached[r.id].current for r in current.opportunities}
+    assert load_timelines(root, now=NOW) == uncached
+
+
+def test_a_prefetch_overtaken_by_a_commit_is_brought_up_to_date(tmp_path: Path) -> None:
+    root = build_repo(tmp_path / "synthetic", deals=60, seed=9)
+    git(root, "checkout", "-q", "HEAD~10")
+    prefetch(root)
+    git(root, "checkout", "-q", "main")  # HEAD moves before anyone asks
+
+    timelines = load_timelines(root, now=NOW)
+
+    assert timelines == scan_timelines(root, now=NOW)
+
+
+def test_a_prefetch_that_fails_raises_where_the_answer_is_asked_for(tmp_path: Path) -> None:
+    root = build_repo(tmp_path / "synthetic", deals=10, seed=1)
+    current = Store(root).load()
+    git(root, "config", "core.repositoryformatversion", "99")  # git refuses the repository
+
+    prefetch(root)
+
+    with pytest.raises(RepoError):
+        current_stays(root, current, now=NOW)

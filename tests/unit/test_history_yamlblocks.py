@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline_tui.storage.store import Store
-from pipeline_tui.yaml.blocks import parse_fields
+from pipeline_tui.yaml.blocks import Unsplittable, parse_fields, split_blocks, split_lines
 from pipeline_tui.yaml.read import parse_fast
 
 TRICKY = [
@@ -75,3 +75,48 @@ values = st.one_of(
 def test_files_the_store_writes_read_like_the_parser(fields: dict[str, Any]) -> None:
     text = Store(Path()).render_new(fields)
     assert parse_fields(text) == full(text)
+
+
+_LINES = st.sampled_from(
+    [
+        "id: a",
+        "stage: lead",
+        "stage: won  # moved",
+        "title: 'x: y'",
+        "notes: |",
+        "  text",
+        "  - item",
+        "- item",
+        "-",
+        "-x: 1",
+        "  # indented comment",
+        "# comment",
+        "",
+        "   ",
+        "\t tab",
+        "bad line",
+        "key:value",
+        "id: b",
+        "计划: 中文",
+        "\ufeffbom: 1",
+        "x: &a 1",
+        "...",
+        "a: 1\r",
+        "b: 2\x85c: 3",
+        "d: \u2028e: 4",
+    ]
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_LINES, max_size=12), st.booleans())
+def test_the_fast_split_agrees_with_the_line_loop(lines: list[str], final_newline: bool) -> None:
+    """split_blocks (regex scan) and split_lines (plain loop) split every text alike."""
+    text = "\n".join(lines) + ("\n" if final_newline else "")
+    outcomes: list[dict[str, str] | None] = []
+    for split in (split_blocks, split_lines):
+        try:
+            outcomes.append(split(text))
+        except Unsplittable:
+            outcomes.append(None)
+    assert outcomes[0] == outcomes[1]
