@@ -18,18 +18,21 @@ from pipeline_tui.cli.base import (
     complete_stages,
     echo,
     output_options,
-    report,
     report_problems,
 )
-from pipeline_tui.cli.history import list_json
+from pipeline_tui.cli.history import progress_bar
+from pipeline_tui.cli.listing import Listing, json_lines, keep
 from pipeline_tui.cli.values import parse_assignments, parse_day, parse_when
+from pipeline_tui.core import clock
 from pipeline_tui.core.config import CONFIG_TEMPLATES
 from pipeline_tui.core.errors import ExitCode, NotFound
 from pipeline_tui.core.model import ACTIVITY_KINDS, Opportunity, Pipeline, jsonable
 from pipeline_tui.edits.workspace import Change, StepPlan
 from pipeline_tui.git.shallow import SHALLOW_NOTE, boundaries
+from pipeline_tui.history import current_stays
 from pipeline_tui.i18n import _, current_language
 from pipeline_tui.storage.layout import LAYOUTS, Layout
+from pipeline_tui.storage.snapshot import fingerprint
 from pipeline_tui.sync.setup import init_pipeline
 from pipeline_tui.tabular import Format, render_rows, to_json
 
@@ -134,6 +137,9 @@ def list_cmd(
 ) -> None:
     """List opportunities; broken files are reported on stderr, the rest still listed."""
     ws = obj.workspace()
+    plain = (stage, owner, source, tag, query) == (None,) * 5 and sort == "stage"
+    # taken before anything is read: a file changed meanwhile makes the snapshot miss
+    taken = fingerprint(ws.root) if plain and not has_rules(ws.store.config_path) else None
     if stage is not None:
         ws.config.stage(stage)  # an unknown stage is a typo, not an empty list
     if source is not None and ws.config.sources and source not in ws.config.sources:
@@ -149,13 +155,21 @@ def list_cmd(
         and (query is None or matches(r, query))
     ]
     records.sort(key=sort_key(pipeline, sort))
-    if fmt is Format.JSON:
-        echo(list_json(ws.root, pipeline, records, texts))
-    else:
-        echo(render_rows([flat_row(r) for r in records], LIST_COLUMNS, fmt))
-    report_problems(pipeline.problems)
+    problems = [str(p) for p in pipeline.problems]
     if boundaries(ws.root):
-        report(SHALLOW_NOTE)
+        problems.append(f"pipeline: {SHALLOW_NOTE}")
+    now = clock.now()
+    if fmt is Format.JSON:
+        with progress_bar() as progress:
+            stays = current_stays(ws.root, pipeline, progress=progress, now=now)
+        listing = Listing(fmt, "", json_lines(records, texts, stays), tuple(problems))
+    else:
+        text = render_rows([flat_row(r) for r in records], LIST_COLUMNS, fmt)
+        listing = Listing(fmt, text, (), tuple(problems))
+    echo(listing.stdout(now))
+    for line in listing.problems:
+        echo(line, err=True)
+    keep(ws.root, taken, listing)
 
 
 @cli.command("set")

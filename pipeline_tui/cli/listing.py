@@ -1,0 +1,165 @@
+"""What ``pipeline list`` prints, and printing it again from a snapshot while nothing changed.
+
+Why: a warm ``pipeline list --json`` at 10,000 deals must cost no more than
+Taskwarrior's ``task list`` (issue 16).  Loading the pipeline and its history
+through the caches still costs a second; so the plain forms (``pipeline list``,
+``list --json``, ``list --csv``, no filter, default sort) keep their output
+in a :class:`~pipeline_tui.storage.snapshot.Snapshot`, and the entry point
+(:func:`serve_warm`) prints it before Click or the rest of the program is
+imported.  Only the clock-dependent part is computed at print time: each
+deal's ``days_in_stage`` (and ``stage_entered`` of an uncommitted move).
+
+This module imports neither Click nor the workspace, so the warm path stays
+light; the ``list`` command (:mod:`.records`) builds its output with the same
+functions, so both paths print the same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from pipeline_tui.core import clock
+from pipeline_tui.core.errors import PipelineError
+from pipeline_tui.core.model import Opportunity, jsonable
+from pipeline_tui.core.timeline import StageInterval
+from pipeline_tui.storage.files import open_root
+from pipeline_tui.storage.snapshot import Fingerprint, Snapshot, fingerprint
+from pipeline_tui.tabular import Format
+from pipeline_tui.terminal_text import printable
+
+#: A ``list --json`` line without its clock-dependent end: the text up to and
+#: including ``"path": ...,``, then the stay: (entered, left) from git; (None,
+#: None) an uncommitted move (entered now); None a start before a shallow clone.
+JsonLine = tuple[str, tuple[datetime, datetime | None] | tuple[None, None] | None]
+_UNCOMMITTED = (None, None)
+_UNKNOWN_TAIL = '"stage_entered": null, "days_in_stage": null}'
+
+
+@dataclass(frozen=True)
+class Listing:
+    """The output of one plain ``pipeline list``: stdout (a text or JSON lines), stderr lines."""
+
+    fmt: Format
+    text: str
+    lines: tuple[JsonLine, ...]
+    problems: tuple[str, ...]
+
+    def stdout(self, now: datetime) -> str:
+        return render_json(self.lines, now) if self.fmt is Format.JSON else self.text
+
+
+def json_lines(
+    records: Sequence[Opportunity],
+    texts: Mapping[str, str],
+    stays: Mapping[str, StageInterval | None],
+) -> tuple[JsonLine, ...]:
+    """Each record's ``list --json`` line, up to the clock-dependent history columns.
+
+    The fields come as JSON text from the parse cache (``texts``, by path).
+    """
+    lines: list[JsonLine] = []
+    for record in records:
+        fields = texts.get(record.path) or json.dumps(jsonable(record.data), ensure_ascii=False)
+        path = json.dumps(record.path, ensure_ascii=False)
+        head = f"  {fields[:-1]}, " if fields != "{}" else "  {"
+        stay = stays[record.id]  # None: began before a shallow clone's history
+        since: tuple[datetime, datetime | None] | tuple[None, None] | None = None
+        if stay is not None:
+            since = _UNCOMMITTED if stay.uncommitted else (stay.entered, stay.left)
+        lines.append((f'{head}"path": {path}, ', since))
+    return tuple(lines)
+
+
+def render_json(lines: Sequence[JsonLine], now: datetime) -> str:
+    """``list --json``: one object per line, days in stage counted up to ``now``."""
+    if not lines:
+        return "[]"
+    out = []
+    for head, since in lines:
+        if since is None:
+            out.append(head + _UNKNOWN_TAIL)
+            continue
+        entered, left = since
+        start = now if entered is None else entered
+        days = StageInterval("", start, left, None, None).days(now)
+        # ISO dates are plain ASCII and a float's repr is its JSON: no encoder needed
+        out.append(f'{head}"stage_entered": "{start.isoformat()}", "days_in_stage": {days!r}}}')
+    return "[\n" + ",\n".join(out) + "\n]"
+
+
+# ------------------------------------------------------------------ the snapshot
+
+
+def snapshot_of(root: Path, fmt: Format) -> Snapshot:
+    return Snapshot(root, f"list-{fmt.value}")
+
+
+def keep(root: Path, taken: Fingerprint | None, listing: Listing) -> None:
+    """Keep a plain listing for the next run (only if ``taken`` was settled)."""
+    if taken is not None:
+        snapshot_of(root, listing.fmt).put(taken, listing)
+
+
+def serve_warm(argv: Sequence[str]) -> bool:
+    """Print a plain ``list`` from its snapshot if nothing changed since; False otherwise.
+
+    Anything but ``[--repo PATH] list [--json | --csv]``, a stream that is not
+    UTF-8, a pipeline that cannot be opened, or a stale or missing snapshot
+    returns False without printing, and the full command runs (and reports
+    any error itself).
+    """
+    parsed = _plain_list(argv)
+    if parsed is None or not all(_utf8(s) for s in (sys.stdout, sys.stderr)):
+        return False
+    repo, fmt = parsed
+    try:
+        root = open_root(repo)
+    except PipelineError:
+        return False
+    current = fingerprint(root)
+    listing = snapshot_of(root, fmt).get(current) if current is not None else None
+    if not isinstance(listing, Listing) or listing.fmt is not fmt:
+        return False
+    print_listing(listing, clock.now(), sys.stdout, sys.stderr)
+    return True
+
+
+def print_listing(listing: Listing, now: datetime, out: Any, err: Any) -> None:
+    """Write a listing as ``echo`` would: terminal-safe text, one newline after each."""
+    out.write(printable(listing.stdout(now)) + "\n")
+    out.flush()
+    for line in listing.problems:
+        err.write(printable(line) + "\n")
+    err.flush()
+
+
+_FORMATS = {"--json": Format.JSON, "--csv": Format.CSV}
+
+
+def _plain_list(argv: Sequence[str]) -> tuple[Path | None, Format] | None:
+    """(``--repo`` or None, format) for ``[--repo PATH] list [--json|--csv]``, else None."""
+    args = list(argv)
+    repo: Path | None = None
+    if args[:1] == ["--repo"] and len(args) >= 2:
+        repo, args = Path(args[1]), args[2:]
+    elif args and args[0].startswith("--repo="):
+        repo, args = Path(args[0].removeprefix("--repo=")), args[1:]
+    if repo is not None and not str(repo):
+        return None
+    if not args or args[0] != "list" or len(args) > 2:
+        return None
+    if len(args) == 1:
+        return repo, Format.TABLE
+    fmt = _FORMATS.get(args[1])
+    return (repo, fmt) if fmt is not None else None
+
+
+def _utf8(stream: Any) -> bool:
+    encoding = getattr(stream, "encoding", None) or ""
+    return encoding.lower().replace("-", "") == "utf8"
