@@ -22,23 +22,27 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipeline_tui.core import clock
 from pipeline_tui.core.errors import PipelineError
-from pipeline_tui.core.model import Opportunity, jsonable
 from pipeline_tui.core.timeline import StageInterval
 from pipeline_tui.storage.files import open_root
 from pipeline_tui.storage.snapshot import Fingerprint, Snapshot, fingerprint
 from pipeline_tui.tabular import Format
 from pipeline_tui.terminal_text import printable
 
-#: A ``list --json`` line without its clock-dependent end: the text up to and
-#: including ``"path": ...,``, then the stay: (entered, left) from git; (None,
-#: None) an uncommitted move (entered now); None a start before a shallow clone.
-JsonLine = tuple[str, tuple[datetime, datetime | None] | tuple[None, None] | None]
-_UNCOMMITTED = (None, None)
-_UNKNOWN_TAIL = '"stage_entered": null, "days_in_stage": null}'
+if TYPE_CHECKING:  # the warm path never builds lines: no need to import the model
+    from pipeline_tui.core.model import Opportunity
+
+#: A ``list --json`` line in two parts: its text, made terminal-safe once
+#: (:func:`~pipeline_tui.terminal_text.printable`), and what the clock adds to
+#: it.  The text ends at ``"days_in_stage": `` for a stay read from git, given
+#: as (entered, left); at ``"path": ...,`` for an uncommitted move (None, entered
+#: now); and is the whole line when the stay began before a shallow clone
+#: (:data:`COMPLETE`).
+JsonLine = tuple[str, tuple[datetime, datetime | None] | bool | None]
+COMPLETE = True
 
 
 @dataclass(frozen=True)
@@ -63,41 +67,54 @@ def json_lines(
 
     The fields come as JSON text from the parse cache (``texts``, by path).
     """
+    from pipeline_tui.core.model import jsonable
+
     lines: list[JsonLine] = []
     for record in records:
         fields = texts.get(record.path) or json.dumps(jsonable(record.data), ensure_ascii=False)
         path = json.dumps(record.path, ensure_ascii=False)
-        head = f"  {fields[:-1]}, " if fields != "{}" else "  {"
+        head = printable(f"  {fields[:-1]}, " if fields != "{}" else "  {") + f'"path": {path}, '
         stay = stays[record.id]  # None: began before a shallow clone's history
-        since: tuple[datetime, datetime | None] | tuple[None, None] | None = None
-        if stay is not None:
-            since = _UNCOMMITTED if stay.uncommitted else (stay.entered, stay.left)
-        lines.append((f'{head}"path": {path}, ', since))
+        if stay is None:
+            lines.append((head + '"stage_entered": null, "days_in_stage": null}', COMPLETE))
+        elif stay.uncommitted:
+            lines.append((head, None))
+        else:
+            # ISO dates are plain ASCII: their JSON is the text in quotes
+            entered = f'"stage_entered": "{stay.entered.isoformat()}", "days_in_stage": '
+            lines.append((head + entered, (stay.entered, stay.left)))
     return tuple(lines)
 
 
 def render_json(lines: Sequence[JsonLine], now: datetime) -> str:
-    """``list --json``: one object per line, days in stage counted up to ``now``."""
+    """``list --json``: one object per line, days in stage counted up to ``now``.
+
+    A float's ``repr`` is its JSON, so no encoder runs here.
+    """
     if not lines:
         return "[]"
     out = []
-    for head, since in lines:
-        if since is None:
-            out.append(head + _UNKNOWN_TAIL)
-            continue
-        entered, left = since
-        start = now if entered is None else entered
-        days = StageInterval("", start, left, None, None).days(now)
-        # ISO dates are plain ASCII and a float's repr is its JSON: no encoder needed
-        out.append(f'{head}"stage_entered": "{start.isoformat()}", "days_in_stage": {days!r}}}')
+    for text, stay in lines:
+        if isinstance(stay, tuple):
+            days = StageInterval("", stay[0], stay[1], None, None).days(now)
+            out.append(f"{text}{days!r}}}")
+        elif stay is None:
+            days = StageInterval("", now, None, None, None).days(now)
+            out.append(f'{text}"stage_entered": "{now.isoformat()}", "days_in_stage": {days!r}}}')
+        else:
+            out.append(text)
     return "[\n" + ",\n".join(out) + "\n]"
 
 
 # ------------------------------------------------------------------ the snapshot
 
 
+#: Bump when :class:`Listing` or :data:`JsonLine` change meaning.
+_LISTING_FORMAT = 2
+
+
 def snapshot_of(root: Path, fmt: Format) -> Snapshot:
-    return Snapshot(root, f"list-{fmt.value}")
+    return Snapshot(root, f"list-{fmt.value}", _LISTING_FORMAT)
 
 
 def keep(root: Path, taken: Fingerprint | None, listing: Listing) -> None:
@@ -131,8 +148,13 @@ def serve_warm(argv: Sequence[str]) -> bool:
 
 
 def print_listing(listing: Listing, now: datetime, out: Any, err: Any) -> None:
-    """Write a listing as ``echo`` would: terminal-safe text, one newline after each."""
-    out.write(printable(listing.stdout(now)) + "\n")
+    """Write a listing as ``echo`` would: terminal-safe text, one newline after each.
+
+    JSON lines are terminal-safe already (:func:`json_lines`); a table or CSV
+    text is made so here.
+    """
+    text = listing.stdout(now)
+    out.write((text if listing.fmt is Format.JSON else printable(text)) + "\n")
     out.flush()
     for line in listing.problems:
         err.write(printable(line) + "\n")

@@ -84,10 +84,14 @@ def fingerprint(root: Path) -> Fingerprint | None:
 
 
 class Snapshot:
-    """One kept result, ``name`` (e.g. ``list-json``), of one pipeline folder."""
+    """One kept result, ``name`` (e.g. ``list-json``), of one pipeline folder.
 
-    def __init__(self, root: Path, name: str) -> None:
-        self.file = CacheFile.of(root, f"snapshot-{name}.pickle", _FORMAT, root, classes=())
+    ``scope`` is the result's own format: a result saved under another one is a miss.
+    """
+
+    def __init__(self, root: Path, name: str, *scope: object) -> None:
+        path = f"snapshot-{name}.pickle"
+        self.file = CacheFile.of(root, path, _FORMAT, *scope, root, classes=())
 
     def get(self, current: Fingerprint) -> Any | None:
         """The result kept for exactly this fingerprint, else None."""
