@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -27,14 +27,15 @@ from pipeline_tui.core import clock
 from pipeline_tui.core.config import CONFIG_TEMPLATES
 from pipeline_tui.core.errors import ExitCode, NotFound
 from pipeline_tui.core.model import ACTIVITY_KINDS, Opportunity, Pipeline, jsonable
-from pipeline_tui.edits.workspace import Change, StepPlan
 from pipeline_tui.git.shallow import SHALLOW_NOTE, boundaries
 from pipeline_tui.history import current_stays
 from pipeline_tui.i18n import _, current_language
 from pipeline_tui.storage.layout import LAYOUTS, Layout
 from pipeline_tui.storage.snapshot import fingerprint
-from pipeline_tui.sync.setup import init_pipeline
 from pipeline_tui.tabular import Format, render_rows, to_json
+
+if TYPE_CHECKING:
+    from pipeline_tui.edits.workspace import Change
 
 LIST_COLUMNS = ("id", "title", "account", "stage", "amount", "owner", "source", "expected_close")
 
@@ -57,6 +58,8 @@ LIST_COLUMNS = ("id", "title", "account", "stage", "amount", "owner", "source", 
 @click.pass_obj
 def init(obj: Context, directory: Path, layout: Layout, template: str | None) -> None:
     """Create a pipeline in DIRECTORY (runs `git init` there if needed) and commit it."""
+    from pipeline_tui.sync.setup import init_pipeline  # only `init` needs the sync layer
+
     root = init_pipeline(directory, obj.author, layout, template or current_language())
     echo(_("Created a pipeline in {root}.").format(root=root))
     echo(_("Next: cd {dir} && pipeline new TITLE --account ACCOUNT").format(dir=directory))
@@ -235,6 +238,8 @@ def log(
     """
     follow_up = None
     if next_action is not None or due is not None or done:
+        from pipeline_tui.edits.workspace import StepPlan
+
         follow_up = StepPlan(next_action, parse_day(due), done)
     if not note and not done:
         raise click.UsageError("give --note (what happened)")
