@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from pipeline_tui.core import clock
 from pipeline_tui.core.errors import PipelineError
-from pipeline_tui.core.timeline import StageInterval
+from pipeline_tui.core.timeline import StageInterval, stay_days
 from pipeline_tui.storage.files import open_root
 from pipeline_tui.storage.snapshot import Fingerprint, Snapshot, fingerprint
 from pipeline_tui.tabular import Format
@@ -96,10 +96,9 @@ def render_json(lines: Sequence[JsonLine], now: datetime) -> str:
     out = []
     for text, stay in lines:
         if isinstance(stay, tuple):
-            days = StageInterval("", stay[0], stay[1], None, None).days(now)
-            out.append(f"{text}{days!r}}}")
+            out.append(f"{text}{stay_days(stay[0], stay[1], now)!r}}}")
         elif stay is None:
-            days = StageInterval("", now, None, None, None).days(now)
+            days = stay_days(now, None, now)
             out.append(f'{text}"stage_entered": "{now.isoformat()}", "days_in_stage": {days!r}}}')
         else:
             out.append(text)
