@@ -21,6 +21,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from json.encoder import encode_basestring
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -72,7 +73,7 @@ def json_lines(
     lines: list[JsonLine] = []
     for record in records:
         fields = texts.get(record.path) or json.dumps(jsonable(record.data), ensure_ascii=False)
-        path = json.dumps(record.path, ensure_ascii=False)
+        path = encode_basestring(record.path)  # what json.dumps does for a str, minus its set-up
         head = printable(f"  {fields[:-1]}, " if fields != "{}" else "  {") + f'"path": {path}, '
         stay = stays[record.id]  # None: began before a shallow clone's history
         if stay is None:
@@ -116,6 +117,22 @@ def snapshot_of(root: Path, fmt: Format) -> Snapshot:
     return Snapshot(root, f"list-{fmt.value}", _LISTING_FORMAT)
 
 
+#: The fingerprint :func:`serve_warm` took and missed with, by folder: the full
+#: command that runs next keeps its result under it (taken before it read anything).
+_missed: dict[Path, Fingerprint | None] = {}
+
+
+def fingerprint_before_reading(root: Path) -> Fingerprint | None:
+    """The fingerprint to keep this run's listing under: the warm path's, else a new one.
+
+    Taken (or reused) before the pipeline is read, so a file changed while the
+    command runs makes the kept result miss next time, never lie.
+    """
+    if root in _missed:
+        return _missed.pop(root)
+    return fingerprint(root)
+
+
 def keep(root: Path, taken: Fingerprint | None, listing: Listing) -> None:
     """Keep a plain listing for the next run (only if ``taken`` was settled)."""
     if taken is not None:
@@ -141,6 +158,7 @@ def serve_warm(argv: Sequence[str]) -> bool:
     current = fingerprint(root)
     listing = snapshot_of(root, fmt).get(current) if current is not None else None
     if not isinstance(listing, Listing) or listing.fmt is not fmt:
+        _missed[root] = current
         return False
     print_listing(listing, clock.now(), sys.stdout, sys.stderr)
     return True

@@ -21,7 +21,7 @@ from pipeline_tui.cli.base import (
     report_problems,
 )
 from pipeline_tui.cli.history import progress_bar
-from pipeline_tui.cli.listing import Listing, json_lines, keep
+from pipeline_tui.cli.listing import Listing, fingerprint_before_reading, json_lines, keep
 from pipeline_tui.cli.values import parse_assignments, parse_day, parse_when
 from pipeline_tui.core import clock
 from pipeline_tui.core.config import CONFIG_TEMPLATES
@@ -31,7 +31,6 @@ from pipeline_tui.git.shallow import SHALLOW_NOTE, boundaries
 from pipeline_tui.history import current_stays
 from pipeline_tui.i18n import _, current_language
 from pipeline_tui.storage.layout import LAYOUTS, Layout
-from pipeline_tui.storage.snapshot import fingerprint
 from pipeline_tui.tabular import Format, render_rows, to_json
 
 if TYPE_CHECKING:
@@ -142,7 +141,8 @@ def list_cmd(
     ws = obj.workspace()
     plain = (stage, owner, source, tag, query) == (None,) * 5 and sort == "stage"
     # taken before anything is read: a file changed meanwhile makes the snapshot miss
-    taken = fingerprint(ws.root) if plain and not has_rules(ws.store.config_path) else None
+    rules = has_rules(ws.store.config_path)
+    taken = fingerprint_before_reading(ws.root) if plain and not rules else None
     if stage is not None:
         ws.config.stage(stage)  # an unknown stage is a typo, not an empty list
     if source is not None and ws.config.sources and source not in ws.config.sources:
