@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -22,12 +22,21 @@ from pipeline_tui import __version__
 from pipeline_tui.automation import has_rules
 from pipeline_tui.core.errors import InvalidData, PipelineError, RequirementsMissing
 from pipeline_tui.core.model import Problem
-from pipeline_tui.edits.workspace import Workspace
 from pipeline_tui.i18n import _, current_language, set_pipeline_language
 from pipeline_tui.tabular import Format
 from pipeline_tui.terminal_text import printable
 
+if TYPE_CHECKING:  # imported when a command opens the pipeline: --help and --version stay light
+    from pipeline_tui.edits.workspace import Workspace
+
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def open_workspace(repo: Path | None, author: str | None = None) -> Workspace:
+    """A :class:`~pipeline_tui.edits.workspace.Workspace`, its module imported on first use."""
+    from pipeline_tui.edits.workspace import Workspace
+
+    return Workspace(repo, author)
 
 
 @dataclass
@@ -38,7 +47,7 @@ class Context:
 
     def workspace(self) -> Workspace:
         """The pipeline, in its language, with its event rules wired into every write."""
-        ws = Workspace(self.repo, self.author)
+        ws = open_workspace(self.repo, self.author)
         # an invalid pipeline.yaml is for the command itself to report (validate, doctor)
         with contextlib.suppress(PipelineError):
             set_pipeline_language(ws.config.language)
@@ -179,7 +188,7 @@ def complete_ids(ctx: click.Context, _param: click.Parameter, incomplete: str) -
     """Shell completion for opportunity ids (file names, so it stays instant)."""
     try:
         root = ctx.find_root().params.get("repo")
-        files = Workspace(root).store.opportunity_files()
+        files = open_workspace(root).store.opportunity_files()
     except PipelineError:
         return []
     return [f.stem for f in files if f.stem.startswith(incomplete)]
@@ -187,7 +196,7 @@ def complete_ids(ctx: click.Context, _param: click.Parameter, incomplete: str) -
 
 def complete_stages(ctx: click.Context, _param: click.Parameter, incomplete: str) -> list[str]:
     try:
-        names = Workspace(ctx.find_root().params.get("repo")).config.stage_names
+        names = open_workspace(ctx.find_root().params.get("repo")).config.stage_names
     except PipelineError:
         return []
     return [n for n in names if n.startswith(incomplete)]

@@ -1,17 +1,14 @@
 """``pipeline history ID``: one opportunity's stage timeline and field changes, from git.
 
-Also the pieces other commands share to show history: the progress bar for a
-cold scan and ``list --json`` with its ``stage_entered`` / ``days_in_stage``.
+Also the progress bar other commands show during a cold scan of the history.
 """
 
 from __future__ import annotations
 
-import json
 import sys
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import click
@@ -20,9 +17,8 @@ from pipeline_tui.cli.base import ID_ARGUMENT, Context, cli, echo, output_option
 from pipeline_tui.core import clock
 from pipeline_tui.core.errors import NotFound
 from pipeline_tui.core.finding import did_you_mean
-from pipeline_tui.core.model import Opportunity, Pipeline, jsonable
 from pipeline_tui.core.timeline import Timeline
-from pipeline_tui.history import Progress, current_stays, load_timeline
+from pipeline_tui.history import Progress, load_timeline
 from pipeline_tui.tabular import Format, render_rows, to_json
 
 STAGE_COLUMNS = ("stage", "entered", "left", "days", "commit", "author")
@@ -97,34 +93,6 @@ def timeline_json(timeline: Timeline, now: datetime) -> dict[str, Any]:
             for change in timeline.changes
         ],
     }
-
-
-def list_json(
-    root: Path, pipeline: Pipeline, records: Sequence[Opportunity], texts: Mapping[str, str]
-) -> str:
-    """``list --json``: each record's fields, ``path``, ``stage_entered``, ``days_in_stage``.
-
-    One object per line.  The fields come as JSON text from the parse cache
-    (``texts``, by path); only the history columns are encoded here.
-    """
-    now = clock.now()
-    with progress_bar() as progress:
-        stays = current_stays(root, pipeline, progress=progress, now=now)
-    lines = []
-    for record in records:
-        stay = stays[record.id]  # None: began before a shallow clone's history
-        extra = json.dumps(
-            {
-                "path": record.path,
-                "stage_entered": stay.entered.isoformat() if stay else None,
-                "days_in_stage": stay.days(now) if stay else None,
-            },
-            ensure_ascii=False,
-        )
-        fields = texts.get(record.path) or json.dumps(jsonable(record.data), ensure_ascii=False)
-        joined = f"{fields[:-1]}, {extra[1:]}" if fields != "{}" else extra
-        lines.append(f"  {joined}")
-    return "[\n" + ",\n".join(lines) + "\n]" if lines else "[]"
 
 
 @contextmanager

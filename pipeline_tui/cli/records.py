@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -18,21 +18,23 @@ from pipeline_tui.cli.base import (
     complete_stages,
     echo,
     output_options,
-    report,
     report_problems,
 )
-from pipeline_tui.cli.history import list_json
+from pipeline_tui.cli.history import progress_bar
+from pipeline_tui.cli.listing import Listing, fingerprint_before_reading, json_lines, keep
 from pipeline_tui.cli.values import parse_assignments, parse_day, parse_when
+from pipeline_tui.core import clock
 from pipeline_tui.core.config import CONFIG_TEMPLATES
 from pipeline_tui.core.errors import ExitCode, NotFound
 from pipeline_tui.core.model import ACTIVITY_KINDS, Opportunity, Pipeline, jsonable
-from pipeline_tui.edits.workspace import Change, StepPlan
 from pipeline_tui.git.shallow import SHALLOW_NOTE, boundaries
-from pipeline_tui.history import prefetch
+from pipeline_tui.history import current_stays, prefetch
 from pipeline_tui.i18n import _, current_language
 from pipeline_tui.storage.layout import LAYOUTS, Layout
-from pipeline_tui.sync.setup import init_pipeline
 from pipeline_tui.tabular import Format, render_rows, to_json
+
+if TYPE_CHECKING:
+    from pipeline_tui.edits.workspace import Change
 
 LIST_COLUMNS = ("id", "title", "account", "stage", "amount", "owner", "source", "expected_close")
 
@@ -55,6 +57,8 @@ LIST_COLUMNS = ("id", "title", "account", "stage", "amount", "owner", "source", 
 @click.pass_obj
 def init(obj: Context, directory: Path, layout: Layout, template: str | None) -> None:
     """Create a pipeline in DIRECTORY (runs `git init` there if needed) and commit it."""
+    from pipeline_tui.sync.setup import init_pipeline  # only `init` needs the sync layer
+
     root = init_pipeline(directory, obj.author, layout, template or current_language())
     echo(_("Created a pipeline in {root}.").format(root=root))
     echo(_("Next: cd {dir} && pipeline new TITLE --account ACCOUNT").format(dir=directory))
@@ -135,6 +139,10 @@ def list_cmd(
 ) -> None:
     """List opportunities; broken files are reported on stderr, the rest still listed."""
     ws = obj.workspace()
+    plain = (stage, owner, source, tag, query) == (None,) * 5 and sort == "stage"
+    # taken before anything is read: a file changed meanwhile makes the snapshot miss
+    rules = has_rules(ws.store.config_path)
+    taken = fingerprint_before_reading(ws.root) if plain and not rules else None
     if stage is not None:
         ws.config.stage(stage)  # an unknown stage is a typo, not an empty list
     if source is not None and ws.config.sources and source not in ws.config.sources:
@@ -152,13 +160,21 @@ def list_cmd(
         and (query is None or matches(r, query))
     ]
     records.sort(key=sort_key(pipeline, sort))
-    if fmt is Format.JSON:
-        echo(list_json(ws.root, pipeline, records, texts))
-    else:
-        echo(render_rows([flat_row(r) for r in records], LIST_COLUMNS, fmt))
-    report_problems(pipeline.problems)
+    problems = [str(p) for p in pipeline.problems]
     if boundaries(ws.root):
-        report(SHALLOW_NOTE)
+        problems.append(f"pipeline: {SHALLOW_NOTE}")
+    now = clock.now()
+    if fmt is Format.JSON:
+        with progress_bar() as progress:
+            stays = current_stays(ws.root, pipeline, progress=progress, now=now)
+        listing = Listing(fmt, "", json_lines(records, texts, stays), tuple(problems))
+    else:
+        text = render_rows([flat_row(r) for r in records], LIST_COLUMNS, fmt)
+        listing = Listing(fmt, text, (), tuple(problems))
+    echo(listing.stdout(now))
+    for line in listing.problems:
+        echo(line, err=True)
+    keep(ws.root, taken, listing)
 
 
 @cli.command("set")
@@ -224,6 +240,8 @@ def log(
     """
     follow_up = None
     if next_action is not None or due is not None or done:
+        from pipeline_tui.edits.workspace import StepPlan
+
         follow_up = StepPlan(next_action, parse_day(due), done)
     if not note and not done:
         raise click.UsageError("give --note (what happened)")

@@ -24,7 +24,7 @@ from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
 from ruamel.yaml.comments import CommentedMap
 
 from pipeline_tui.core.clock import now
-from pipeline_tui.core.config import CONFIG_FILE, PipelineConfig
+from pipeline_tui.core.config import PipelineConfig
 from pipeline_tui.core.errors import (
     BadRequest,
     PipelineError,
@@ -45,7 +45,7 @@ from pipeline_tui.core.validation import missing_requirements
 from pipeline_tui.edits.committer import Committed, Committer, LiveCommitter, PlannedChange
 from pipeline_tui.edits.undo import UndoPlan, UndoRefused, find_change, plan_undo
 from pipeline_tui.git.repo import Author, GitRepo
-from pipeline_tui.storage.files import find_root
+from pipeline_tui.storage.files import open_root
 from pipeline_tui.storage.store import Store
 from pipeline_tui.yaml.edit import append_item, set_dotted
 
@@ -211,7 +211,7 @@ class Workspace:
         author_name: str | None = None,
         committer: Committer | None = None,
     ) -> None:
-        self.store = Store(find_root(root) if root is None else _checked_root(root))
+        self.store = Store(open_root(root))
         self.author_name = author_name
         self._committer = committer
         self._lock_depth = 0
@@ -594,12 +594,6 @@ def _replace_next_step(tree: CommentedMap, step: Mapping[str, Any] | None) -> No
     for key in ("due", "action"):
         if step is not None:
             set_dotted(tree, f"next_step.{key}", step.get(key))
-
-
-def _checked_root(root: Path) -> Path:
-    if not (root / CONFIG_FILE).is_file():
-        raise RepoError(f"{root} has no {CONFIG_FILE}: run `pipeline init {root}` first")
-    return root.resolve()
 
 
 def _nest(fields: Mapping[str, Any]) -> dict[str, Any]:

@@ -30,6 +30,18 @@ def find_root(start: Path | None = None) -> Path:
     )
 
 
+def open_root(root: Path | None) -> Path:
+    """The pipeline folder a command works on: ``root`` (``--repo``) if given, else found.
+
+    A given folder must hold ``pipeline.yaml``; none given means :func:`find_root`.
+    """
+    if root is None:
+        return find_root()
+    if not (root / CONFIG_FILE).is_file():
+        raise RepoError(f"{root} has no {CONFIG_FILE}: run `pipeline init {root}` first")
+    return root.resolve()
+
+
 def atomic_write(path: Path, data: str | bytes) -> None:
     """Write ``data`` so readers see the old file or the new one, never half of one.
 

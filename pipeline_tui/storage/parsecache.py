@@ -1,9 +1,11 @@
-"""A cache of parsed and validated files, keyed by (path, size, mtime), in ``.git/``.
+"""A cache of parsed and validated files, keyed by path and ``stat``, in ``.git/``.
 
 Parsing and validating 10,000 YAML files takes tens of seconds with the
 pure-Python parser, yet between two commands almost none of them change.  So
 :meth:`Store.load` asks this cache first: an entry is reused only while the
-file's size and modification time (nanoseconds) are exactly what they were,
+file's size, modification and change times (nanoseconds) and inode are
+exactly what they were (the change time cannot be set back by a program, so
+an edit that keeps the size and restores the mtime is still seen),
 and the whole cache is dropped when ``pipeline.yaml`` changes (validation
 depends on it) or when the program's version changes.
 
@@ -26,14 +28,14 @@ from pipeline_tui.storage.cachefile import CacheFile, unpack
 
 CACHE_NAME = "parse.pickle"
 _RACY_NS = 2_000_000_000
-_FORMAT = 4  # bump when the layout of entries changes
-Key = tuple[int, int]
+_FORMAT = 5  # bump when the layout of entries changes
+Key = tuple[int, int, int, int]
 _RECORD_CLASSES = (Opportunity, Activity, NextStep, Problem)
 
 
 def stat_key(stat: os.stat_result) -> Key:
-    """What must stay equal for a cached parse to be reused."""
-    return (stat.st_size, stat.st_mtime_ns)
+    """What must stay equal for a cached parse to be reused: size, mtime, ctime, inode."""
+    return (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
 
 
 class ParseCache:

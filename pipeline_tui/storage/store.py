@@ -49,9 +49,14 @@ class Store:
     def config_path(self) -> Path:
         return self.root / CONFIG_FILE
 
-    @property
+    @functools.cached_property
     def opportunities_dir(self) -> Path:
         return self.root / OPPORTUNITIES_DIR
+
+    @functools.cached_property
+    def _name_start(self) -> int:
+        """Where a cache name starts in an entry's path (computed once: 10,000 calls a load)."""
+        return len(str(self.opportunities_dir)) + 1
 
     def relpath(self, path: Path) -> str:
         return path.relative_to(self.root).as_posix()
@@ -156,22 +161,21 @@ class Store:
 
     def _cache_name(self, entry: os.DirEntry[str]) -> str:
         """The parse cache's key for a file: its path below ``opportunities/``."""
-        return entry.path[len(str(self.opportunities_dir)) + 1 :]
+        return entry.path[self._name_start :]
 
     def _load_cached(
         self, entry: os.DirEntry[str], config: PipelineConfig, cache: ParseCache
     ) -> tuple[Opportunity | None, list[Problem], str]:
         """:meth:`load_file` and the record's JSON, reused while the file is unchanged."""
-        file = Path(entry.path)
         try:
             key = stat_key(entry.stat())
         except OSError:
-            record, problems = self.load_file(file, config)
+            record, problems = self.load_file(Path(entry.path), config)
             return record, problems, _data_json(record)
         name = self._cache_name(entry)
         hit = cache.get(name, key)
         if hit is None:
-            record, problems = self.load_file(file, config)
+            record, problems = self.load_file(Path(entry.path), config)
             hit = (record, problems, _data_json(record))
             cache.put(name, key, hit)
         record, problems, text = hit

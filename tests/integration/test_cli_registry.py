@@ -105,3 +105,22 @@ def test_list_json_loads_no_report_or_import_code(repo: Path) -> None:
         env=env,
     )
     assert done.stdout.strip() == ""
+
+
+VERSION = """
+import sys
+from click.testing import CliRunner
+from pipeline_tui.cli import cli
+result = CliRunner().invoke(cli, ["--version"])
+assert result.exit_code == 0, result.output
+heavy = ("pipeline_tui.edits", "pipeline_tui.history", "pipeline_tui.git", "ruamel", "jsonschema")
+print(",".join(sorted(m for m in sys.modules if m.startswith(heavy))))
+"""
+
+
+def test_the_group_alone_loads_no_workspace_history_or_yaml() -> None:
+    """``--version``, ``--help`` and completion pay for Click, not for the workspace."""
+    done = subprocess.run(
+        [sys.executable, "-c", VERSION], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == ""

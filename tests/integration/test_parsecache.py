@@ -115,3 +115,21 @@ def test_a_damaged_cache_file_is_ignored(repo: Path) -> None:
     cache_file = repo / ".git" / "pipeline-tui" / parsecache.CACHE_NAME
     cache_file.write_bytes(b"not a pickle")
     assert [r.id for r in Store(repo).load().opportunities] == ["a"]
+
+
+def test_an_edit_that_restores_size_and_mtime_is_parsed_again(
+    repo: Path, counted: list[str]
+) -> None:
+    """The change time (which no program can set back) and the inode are in the key too."""
+    new_deal(Workspace(repo), "a", day(0))
+    settle(repo)
+    Store(repo).load()
+    path = repo / "opportunities" / "a.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("ACME", "ACNE"), encoding="utf-8")
+    os.utime(path, ns=(HOUR_AGO_NS, HOUR_AGO_NS))  # size and mtime exactly as cached
+    counted.clear()
+
+    loaded = Store(repo).load()
+
+    assert counted == ["opportunities/a.yaml"]
+    assert loaded.get("a").account == "ACNE"

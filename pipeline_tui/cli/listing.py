@@ -1,0 +1,204 @@
+"""What ``pipeline list`` prints, and printing it again from a snapshot while nothing changed.
+
+Why: a warm ``pipeline list --json`` at 10,000 deals must cost no more than
+Taskwarrior's ``task list`` (issue 16).  Loading the pipeline and its history
+through the caches still costs a second; so the plain forms (``pipeline list``,
+``list --json``, ``list --csv``, no filter, default sort) keep their output
+in a :class:`~pipeline_tui.storage.snapshot.Snapshot`, and the entry point
+(:func:`serve_warm`) prints it before Click or the rest of the program is
+imported.  Only the clock-dependent part is computed at print time: each
+deal's ``days_in_stage`` (and ``stage_entered`` of an uncommitted move).
+
+This module imports neither Click nor the workspace, so the warm path stays
+light; the ``list`` command (:mod:`.records`) builds its output with the same
+functions, so both paths print the same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from json.encoder import encode_basestring
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pipeline_tui.core import clock
+from pipeline_tui.core.errors import PipelineError
+from pipeline_tui.core.timeline import StageInterval, stay_days
+from pipeline_tui.storage.files import open_root
+from pipeline_tui.storage.snapshot import Fingerprint, Snapshot, fingerprint
+from pipeline_tui.tabular import Format
+from pipeline_tui.terminal_text import printable
+
+if TYPE_CHECKING:  # the warm path never builds lines: no need to import the model
+    from pipeline_tui.core.model import Opportunity
+
+#: A ``list --json`` line in two parts: its text, made terminal-safe once
+#: (:func:`~pipeline_tui.terminal_text.printable`), and what the clock adds to
+#: it.  The text ends at ``"days_in_stage": `` for a stay read from git, given
+#: as (entered, left); at ``"path": ...,`` for an uncommitted move (None, entered
+#: now); and is the whole line when the stay began before a shallow clone
+#: (:data:`COMPLETE`).
+JsonLine = tuple[str, tuple[datetime, datetime | None] | bool | None]
+COMPLETE = True
+
+
+@dataclass(frozen=True)
+class Listing:
+    """The output of one plain ``pipeline list``: stdout (a text or JSON lines), stderr lines."""
+
+    fmt: Format
+    text: str
+    lines: tuple[JsonLine, ...]
+    problems: tuple[str, ...]
+
+    def stdout(self, now: datetime) -> str:
+        return render_json(self.lines, now) if self.fmt is Format.JSON else self.text
+
+
+def json_lines(
+    records: Sequence[Opportunity],
+    texts: Mapping[str, str],
+    stays: Mapping[str, StageInterval | None],
+) -> tuple[JsonLine, ...]:
+    """Each record's ``list --json`` line, up to the clock-dependent history columns.
+
+    The fields come as JSON text from the parse cache (``texts``, by path).
+    """
+    from pipeline_tui.core.model import jsonable
+
+    lines: list[JsonLine] = []
+    for record in records:
+        fields = texts.get(record.path) or json.dumps(jsonable(record.data), ensure_ascii=False)
+        path = encode_basestring(record.path)  # what json.dumps does for a str, minus its set-up
+        head = printable(f"  {fields[:-1]}, " if fields != "{}" else "  {") + f'"path": {path}, '
+        stay = stays[record.id]  # None: began before a shallow clone's history
+        if stay is None:
+            lines.append((head + '"stage_entered": null, "days_in_stage": null}', COMPLETE))
+        elif stay.uncommitted:
+            lines.append((head, None))
+        else:
+            # ISO dates are plain ASCII: their JSON is the text in quotes
+            entered = f'"stage_entered": "{stay.entered.isoformat()}", "days_in_stage": '
+            lines.append((head + entered, (stay.entered, stay.left)))
+    return tuple(lines)
+
+
+def render_json(lines: Sequence[JsonLine], now: datetime) -> str:
+    """``list --json``: one object per line, days in stage counted up to ``now``.
+
+    A float's ``repr`` is its JSON, so no encoder runs here.
+    """
+    if not lines:
+        return "[]"
+    out = []
+    for text, stay in lines:
+        if isinstance(stay, tuple):
+            out.append(f"{text}{stay_days(stay[0], stay[1], now)!r}}}")
+        elif stay is None:
+            days = stay_days(now, None, now)
+            out.append(f'{text}"stage_entered": "{now.isoformat()}", "days_in_stage": {days!r}}}')
+        else:
+            out.append(text)
+    return "[\n" + ",\n".join(out) + "\n]"
+
+
+# ------------------------------------------------------------------ the snapshot
+
+
+#: Bump when :class:`Listing` or :data:`JsonLine` change meaning.
+_LISTING_FORMAT = 2
+
+
+def snapshot_of(root: Path, fmt: Format) -> Snapshot:
+    return Snapshot(root, f"list-{fmt.value}", _LISTING_FORMAT)
+
+
+#: The fingerprint :func:`serve_warm` took and missed with, by folder: the full
+#: command that runs next keeps its result under it (taken before it read anything).
+_missed: dict[Path, Fingerprint | None] = {}
+
+
+def fingerprint_before_reading(root: Path) -> Fingerprint | None:
+    """The fingerprint to keep this run's listing under: the warm path's, else a new one.
+
+    Taken (or reused) before the pipeline is read, so a file changed while the
+    command runs makes the kept result miss next time, never lie.
+    """
+    if root in _missed:
+        return _missed.pop(root)
+    return fingerprint(root)
+
+
+def keep(root: Path, taken: Fingerprint | None, listing: Listing) -> None:
+    """Keep a plain listing for the next run (only if ``taken`` was settled)."""
+    if taken is not None:
+        snapshot_of(root, listing.fmt).put(taken, listing)
+
+
+def serve_warm(argv: Sequence[str]) -> bool:
+    """Print a plain ``list`` from its snapshot if nothing changed since; False otherwise.
+
+    Anything but ``[--repo PATH] list [--json | --csv]``, a stream that is not
+    UTF-8, a pipeline that cannot be opened, or a stale or missing snapshot
+    returns False without printing, and the full command runs (and reports
+    any error itself).
+    """
+    parsed = _plain_list(argv)
+    if parsed is None or not all(_utf8(s) for s in (sys.stdout, sys.stderr)):
+        return False
+    repo, fmt = parsed
+    try:
+        root = open_root(repo)
+    except PipelineError:
+        return False
+    current = fingerprint(root)
+    listing = snapshot_of(root, fmt).get(current) if current is not None else None
+    if not isinstance(listing, Listing) or listing.fmt is not fmt:
+        _missed[root] = current
+        return False
+    print_listing(listing, clock.now(), sys.stdout, sys.stderr)
+    return True
+
+
+def print_listing(listing: Listing, now: datetime, out: Any, err: Any) -> None:
+    """Write a listing as ``echo`` would: terminal-safe text, one newline after each.
+
+    JSON lines are terminal-safe already (:func:`json_lines`); a table or CSV
+    text is made so here.
+    """
+    text = listing.stdout(now)
+    out.write((text if listing.fmt is Format.JSON else printable(text)) + "\n")
+    out.flush()
+    for line in listing.problems:
+        err.write(printable(line) + "\n")
+    err.flush()
+
+
+_FORMATS = {"--json": Format.JSON, "--csv": Format.CSV}
+
+
+def _plain_list(argv: Sequence[str]) -> tuple[Path | None, Format] | None:
+    """(``--repo`` or None, format) for ``[--repo PATH] list [--json|--csv]``, else None."""
+    args = list(argv)
+    repo: Path | None = None
+    if args[:1] == ["--repo"] and len(args) >= 2:
+        repo, args = Path(args[1]), args[2:]
+    elif args and args[0].startswith("--repo="):
+        repo, args = Path(args[0].removeprefix("--repo=")), args[1:]
+    if repo is not None and not str(repo):
+        return None
+    if not args or args[0] != "list" or len(args) > 2:
+        return None
+    if len(args) == 1:
+        return repo, Format.TABLE
+    fmt = _FORMATS.get(args[1])
+    return (repo, fmt) if fmt is not None else None
+
+
+def _utf8(stream: Any) -> bool:
+    encoding = getattr(stream, "encoding", None) or ""
+    return encoding.lower().replace("-", "") == "utf8"

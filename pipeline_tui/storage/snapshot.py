@@ -1,0 +1,202 @@
+"""A command's finished result, kept while nothing it read has changed.
+
+Why: a warm ``pipeline list --json`` at 10,000 deals re-checks 10,000 parse
+cache entries, unpickles 10,000 records and re-reads the history cache, only
+to print what it printed a minute ago.  A result keyed by a *fingerprint* of
+everything the command reads costs one folder walk with ``stat`` plus one
+read instead, which is what keeps it as fast as Taskwarrior's ``task list``.
+
+The fingerprint covers:
+
+* the commit ``HEAD`` names (read from the git directory's files, no
+  ``git`` process), and git's ``shallow`` file;
+* ``pipeline.yaml`` and every non-hidden entry below ``opportunities/``
+  (path, size, modification and change times in nanoseconds, inode).
+
+The change time (``ctime``) cannot be set by a program, so an edit that keeps
+the size and puts the old ``mtime`` back still changes the fingerprint; the
+inode catches a file replaced by a rename.  Anything the fingerprint cannot
+vouch for gives no fingerprint, so nothing is served: a symlink below
+``opportunities/`` (its target may change behind it), a ``HEAD`` that cannot be
+resolved from files (a reftable repository), no git directory.
+
+Like git's index, a result is saved only when every file it covers was last
+changed at least :data:`SETTLE_NS` before the fingerprint was taken:
+filesystem clocks tick coarsely, and a second write within one tick could
+leave every stat value equal.  The results live in
+``.git/pipeline-tui/`` through :class:`~.cachefile.CacheFile`, so a stale or
+damaged file is only ever a miss.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import marshal
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pipeline_tui.core.config import CONFIG_FILE, OPPORTUNITIES_DIR
+from pipeline_tui.storage.cachefile import CacheFile, git_dir
+
+_FORMAT = 1  # bump when what a fingerprint covers changes
+#: How long every covered file must have been left alone before a result is kept.
+SETTLE_NS = 2_000_000_000
+_SYMREF_DEPTH = 5
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """What a result was computed from, as one digest; ``settled``: safe to keep."""
+
+    digest: str
+    settled: bool
+
+
+def fingerprint(root: Path) -> Fingerprint | None:
+    """The fingerprint of ``root`` now, or None when it cannot be trusted (see module doc)."""
+    taken = time.time_ns()
+    gitdir = git_dir(root)
+    if gitdir is None:
+        return None
+    head = _head_commit(gitdir)
+    if head is None:
+        return None
+    digest = hashlib.blake2b(digest_size=20)
+    digest.update(f"{root}\0{head}\0".encode())
+    newest = 0
+    for path in (_common_dir(gitdir) / "shallow", root / CONFIG_FILE):
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
+            digest.update(b"-\n")
+            continue
+        except OSError:
+            return None
+        digest.update(_stat_line(path.name, stat))
+        newest = max(newest, stat.st_mtime_ns, stat.st_ctime_ns)
+    try:
+        newest = max(newest, _walk(root / OPPORTUNITIES_DIR, "", digest))
+    except _Untrusted:
+        return None
+    return Fingerprint(digest.hexdigest(), newest < taken - SETTLE_NS)
+
+
+class Snapshot:
+    """One kept result, ``name`` (e.g. ``list-json``), of one pipeline folder.
+
+    ``scope`` is the result's own format: a result saved under another one is a miss.
+    """
+
+    def __init__(self, root: Path, name: str, *scope: object) -> None:
+        path = f"snapshot-{name}.pickle"
+        self.file = CacheFile.of(root, path, _FORMAT, *scope, root, classes=())
+
+    def get(self, current: Fingerprint) -> Any | None:
+        """The result kept for exactly this fingerprint, else None."""
+        stored = self.file.load()
+        if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == current.digest:
+            return stored[1]
+        return None
+
+    def put(self, taken: Fingerprint, value: Any) -> bool:
+        """Keep ``value``, computed from the state ``taken`` names, if that state was settled."""
+        return taken.settled and self.file.save((taken.digest, value))
+
+
+class _Untrusted(Exception):
+    """Something below ``opportunities/`` that a fingerprint cannot vouch for."""
+
+
+def _walk(folder: Path, prefix: str, digest: Any) -> int:
+    """Feed every non-hidden entry below ``folder`` to ``digest``; the newest change time.
+
+    Hidden names are skipped, as :class:`~.store.Store` skips them.  Entries
+    go in ``scandir`` order, unsorted: the same folder listed in another order
+    only makes a miss, never a wrong hit.  One ``marshal`` of each folder's
+    stat values keeps the per-file cost near the ``stat`` call itself.
+    """
+    parts: list[tuple[str, int, int, int, int]] = []
+    folders: list[tuple[Path, str]] = []
+    try:
+        with os.scandir(folder) as found:
+            for entry in found:
+                if entry.name.startswith("."):
+                    continue
+                if entry.is_symlink():
+                    raise _Untrusted
+                if entry.is_dir(follow_symlinks=False):
+                    folders.append((Path(entry.path), f"{prefix}{entry.name}/"))
+                    parts.append((entry.name, -1, 0, 0, 0))
+                    continue
+                stat = entry.stat(follow_symlinks=False)
+                parts.append(
+                    (entry.name, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
+                )
+    except FileNotFoundError:
+        digest.update(f"{prefix}: no folder\n".encode())
+        return 0
+    except OSError as exc:
+        raise _Untrusted from exc
+    digest.update(prefix.encode("utf-8", "surrogateescape"))
+    digest.update(marshal.dumps(parts))
+    newest = max((max(part[2], part[3]) for part in parts), default=0)
+    for path, name in folders:
+        newest = max(newest, _walk(path, name, digest))
+    return newest
+
+
+def _stat_line(name: str, stat: os.stat_result) -> bytes:
+    return (
+        f"{name}\0{stat.st_size}\0{stat.st_mtime_ns}\0{stat.st_ctime_ns}\0{stat.st_ino}\n"
+    ).encode("utf-8", "surrogateescape")
+
+
+def _common_dir(gitdir: Path) -> Path:
+    """Where a worktree's shared refs live (its ``commondir`` file), else ``gitdir``."""
+    try:
+        text = (gitdir / "commondir").read_text(encoding="utf-8").strip()
+    except OSError:
+        return gitdir
+    return (gitdir / text).resolve()
+
+
+def _head_commit(gitdir: Path) -> str | None:
+    """The commit ``HEAD`` names, from loose or packed refs; ``unborn:REF`` before the first.
+
+    None when git keeps its refs some other way (reftable), so nothing is trusted.
+    """
+    common = _common_dir(gitdir)
+    if (common / "reftable").exists():
+        return None
+    try:
+        value = (gitdir / "HEAD").read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    for _ in range(_SYMREF_DEPTH):
+        if not value.startswith("ref: "):
+            return value or None
+        ref = value.removeprefix("ref: ").strip()
+        loose = _read_ref(gitdir, ref) or _read_ref(common, ref)
+        if loose is None:
+            return _packed_ref(common, ref) or f"unborn:{ref}"
+        value = loose
+    return None
+
+
+def _read_ref(base: Path, ref: str) -> str | None:
+    try:
+        return (base / ref).read_text(encoding="utf-8").strip() or None
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def _packed_ref(common: Path, ref: str) -> str | None:
+    try:
+        lines = (common / "packed-refs").read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    suffix = f" {ref}"
+    return next((line.split(" ", 1)[0] for line in lines if line.endswith(suffix)), None)
