@@ -3,7 +3,8 @@
 Event rules need no command: every write runs them (see ``Context.workspace``).
 ``automate run`` is what cron, a systemd timer or a CI job calls; with a
 remote it syncs first, commits what it is about to do (the episode keys),
-publishes that, and only then sends, so two clones never notify twice.
+publishes that, and only then sends, so two clones never notify twice
+(:mod:`pipeline_tui.automation.publish`).
 """
 
 from __future__ import annotations
@@ -56,7 +57,11 @@ def _ruleset(ws: Workspace) -> RuleSet:
 @automate.command("run")
 @click.option("--dry-run", is_flag=True, help="Show what would happen; change and send nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the plan and outcome as JSON.")
-@click.option("--no-sync", is_flag=True, help="Do not sync with the remote before and after.")
+@click.option(
+    "--no-sync",
+    is_flag=True,
+    help="Work locally: no sync, claims not published (safe only if no other clone runs it).",
+)
 @NOW_OPTION
 @click.pass_obj
 def run(obj: Context, dry_run: bool, as_json: bool, no_sync: bool, when: str | None) -> None:
@@ -67,28 +72,23 @@ def run(obj: Context, dry_run: bool, as_json: bool, no_sync: bool, when: str | N
     Failed notifications are recorded and retried on the next run; the exit
     code is 1 while any delivery failed.
     """
-    from pipeline_tui.automation.engine import claim, deliver, plan_run
+    from pipeline_tui.automation.engine import plan_run
+    from pipeline_tui.automation.publish import run_time_rules
 
     ws = obj.workspace()
     ruleset = _ruleset(ws)
     at = parse_when(when)
     now = (at or datetime.now(UTC)).replace(microsecond=0)
-    remote = None if no_sync or dry_run else ws.git.sync_remote(ws.git.current_branch())
-    if remote is not None:
-        _sync(ws)
-    plan = plan_run(ws, ruleset, now)
     if dry_run:
-        _print_plan(plan.to_json(), as_json, dry_run=True)
+        _print_plan(plan_run(ws, ruleset, now).to_json(), as_json, dry_run=True)
         return
-    claim(ws, plan, at)
-    if remote is not None and plan.planned:
-        _sync(ws)  # publish the claims before anything is sent
-    outcome = deliver(ws, plan, ruleset, at)
-    if remote is not None and (outcome.sent or outcome.failed):
-        _sync(ws)
-    result = {**plan.to_json(), **outcome.to_json()}
+    remote = None if no_sync else ws.git.sync_remote(ws.git.current_branch())
+    done = run_time_rules(ws, ruleset, now, at, remote, lambda: _sync(ws))
+    result = {**done.plan.to_json(), **done.report.to_json()}
+    result["problems"] = [*result["problems"], *done.problems]
+    result["races_lost"] = done.races_lost
     _print_plan(result, as_json, dry_run=False)
-    if outcome.failed:
+    if done.report.failed:
         sys.exit(ExitCode.PROBLEMS)
 
 
