@@ -381,9 +381,15 @@ class RunPlan:
         }
 
 
-def plan_run(ws: Workspace, ruleset: RuleSet, now: datetime) -> RunPlan:
-    """Every time rule that fires now, per open deal, in an episode not yet acted on."""
-    pipeline = ws.load()
+def plan_run(
+    ws: Workspace, ruleset: RuleSet, now: datetime, pipeline: Pipeline | None = None
+) -> RunPlan:
+    """Every time rule that fires now, per open deal, in an episode not yet acted on.
+
+    ``pipeline`` is ``ws.load()`` unless the caller loaded it already (the CLI
+    loads it with the collector paused, as for reports).
+    """
+    pipeline = pipeline or ws.load()
     config = pipeline.config
     plan = RunPlan(now)
     rules = ruleset.active(time=True)

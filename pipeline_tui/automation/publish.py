@@ -37,6 +37,7 @@ from pipeline_tui.automation.engine import (
     plan_run,
 )
 from pipeline_tui.core.errors import SyncError
+from pipeline_tui.core.model import Pipeline
 from pipeline_tui.edits.workspace import AUTOMATION_AUTHOR, Workspace
 from pipeline_tui.git import remote as git_remote
 from pipeline_tui.git.commits import run_git
@@ -65,13 +66,17 @@ def run_time_rules(
     remote: str | None,
     pull: Pull,
     attempts: int = ATTEMPTS,
+    load: Callable[[], Pipeline] | None = None,
 ) -> RunOutcome:
-    """Plan, claim, publish (with a remote), then send: each firing happens in one clone."""
+    """Plan, claim, publish (with a remote), then send: each firing happens in one clone.
+
+    ``load`` reads the pipeline for each plan (default ``ws.load``).
+    """
     if remote is not None:
         pull()
     lost = 0
     while True:
-        plan = plan_run(ws, ruleset, now)
+        plan = plan_run(ws, ruleset, now, (load or ws.load)())
         if remote is None:
             claim(ws, plan, at)
             break
