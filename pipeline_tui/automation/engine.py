@@ -389,7 +389,7 @@ def plan_run(
     ``pipeline`` is ``ws.load()`` unless the caller loaded it already (the CLI
     loads it with the collector paused, as for reports).
     """
-    pipeline = pipeline or ws.load()
+    pipeline = ws.load() if pipeline is None else pipeline
     config = pipeline.config
     plan = RunPlan(now)
     rules = ruleset.active(time=True)
@@ -436,8 +436,12 @@ def claim(ws: Workspace, plan: RunPlan, at: datetime | None = None) -> list[str]
     (:mod:`.publish`), so the clone whose claim reaches the remote first is
     the one that sends.  Taking the retries (removing them from the queue in
     the same commit) is what makes a retry, too, happen in one clone only.
+    A deal whose claim could not be committed (its file has uncommitted
+    edits, say; the workspace reports why) leaves the plan: what is not
+    recorded is not sent, and the next run tries again.
     """
     commits = []
+    claimed: list[Planned] = []
     for planned in plan.planned:
         changes = dict(planned.changes)
         if planned.opp_id in plan.retries:
@@ -445,14 +449,20 @@ def claim(ws: Workspace, plan: RunPlan, at: datetime | None = None) -> list[str]
         change = ws.apply_follow_up(FollowUp(planned.opp_id, changes, planned.message), at)
         if change is not None:
             commits.append(change.commit)
+            claimed.append(planned)
+        else:
+            plan.retries.pop(planned.opp_id, None)
     fired = {p.opp_id for p in plan.planned}
-    for opp_id, entries in plan.retries.items():
+    plan.planned = claimed
+    for opp_id, entries in list(plan.retries.items()):
         if opp_id in fired:
             continue
         message = f"automation: retrying {len(entries)} deliveries ({opp_id})"
         change = ws.apply_follow_up(FollowUp(opp_id, {f"{STATE}.retry": None}, message), at)
         if change is not None:
             commits.append(change.commit)
+        else:
+            del plan.retries[opp_id]
     return commits
 
 

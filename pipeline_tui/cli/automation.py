@@ -71,7 +71,7 @@ def run(obj: Context, dry_run: bool, as_json: bool, no_sync: bool, when: str | N
     Each rule fires once per deal per episode (recorded in the deal file), so
     running it again, or from another clone after a sync, does nothing new.
     Failed notifications are recorded and retried on the next run; the exit
-    code is 1 while any delivery failed.
+    code is 1 while any delivery failed or a firing could not be recorded.
     """
     from pipeline_tui.automation.engine import plan_run
     from pipeline_tui.automation.publish import run_time_rules
@@ -89,7 +89,7 @@ def run(obj: Context, dry_run: bool, as_json: bool, no_sync: bool, when: str | N
     result["problems"] = [*result["problems"], *done.problems]
     result["races_lost"] = done.races_lost
     _print_plan(result, as_json, dry_run=False)
-    if done.report.failed:
+    if done.report.failed or ws.automation_problems:  # a failed send, or a claim not recorded
         sys.exit(ExitCode.PROBLEMS)
 
 

@@ -183,3 +183,19 @@ def test_a_failed_retry_is_taken_by_one_clone(tmp_path: Path, hook: Hook) -> Non
     assert tries(alice) == [2]
     automate(alice.root, code=1)
     assert len(hook.bodies("/fail/crm")) == 3  # first try, Bob's retry, Alice's retry
+
+
+def test_a_claim_that_cannot_be_recorded_is_not_sent(tmp_path: Path, hook: Hook) -> None:
+    _remote, _alice, bob = team(tmp_path, hook)
+    path = bob.root / "opportunities" / f"{DEAL}.yaml"
+    path.write_text(path.read_text("utf-8") + "# Bob's note, not committed yet\n", "utf-8")
+    result = CliRunner().invoke(
+        cli, ["--repo", str(bob.root), "automate", "run", "--no-sync"], catch_exceptions=False
+    )
+    assert result.exit_code == 1
+    assert "automation:" in result.stderr and DEAL in result.stderr  # why it was not claimed
+    assert hook.requests == []  # not recorded, so not sent
+    assert path.read_text("utf-8").endswith("# Bob's note, not committed yet\n")  # kept
+    git(bob.root, "commit", "-qam", "Bob's note")
+    assert f"did: automation 'overdue': notified 1 ({DEAL})" in automate(bob.root)
+    assert len(hook.bodies("/crm")) == 1
