@@ -11,7 +11,8 @@ shared one is never changed), with rules added to ``pipeline.yaml``:
 * the added cost of event rules per write, timed inside the write around
   the rules (``Workspace.log`` with rules evaluated that do not fire): at
   most 50 ms;
-* the same when a rule fires (its follow-up is one more commit): reported.
+* the same when a rule fires: deciding and planning (``EventRules.after_change``)
+  at most 50 ms; with its follow-up commit (one more commit): reported.
 """
 
 from __future__ import annotations
@@ -76,24 +77,36 @@ def clone(source: Path, target: Path, rules: str) -> Path:
     return target
 
 
-def per_write(root: Path, writes: int, *, firing: bool) -> tuple[float, float]:
-    """Median seconds of one write, and of the event rules' part of it (timed inside).
+def per_write(root: Path, writes: int, *, firing: bool) -> tuple[float, float, float]:
+    """Median seconds of one write, of the event rules' part of it, and of their deciding.
 
     The rules' part is measured around ``Workspace._run_automations`` (which
     includes a firing rule's follow-up commit), so other load on the machine
-    slowing the write itself does not blur it.
+    slowing the write itself does not blur it; their deciding is
+    ``EventRules.after_change`` alone (which rules fire and what they plan,
+    without committing it).
     """
     ws = Workspace(root, "Bench")
     install(ws)
     spent: list[float] = []
+    deciding: list[float] = []
     run_rules = ws._run_automations
+    (rules,) = ws.automations
+    after_change = rules.after_change
 
     def timed_rules(*args: Any) -> None:
         start = time.perf_counter()
         run_rules(*args)
         spent.append(time.perf_counter() - start)
 
+    def timed_deciding(*args: Any) -> Any:
+        start = time.perf_counter()
+        follow_ups = after_change(*args)
+        deciding.append(time.perf_counter() - start)
+        return follow_ups
+
     ws._run_automations = timed_rules  # type: ignore[method-assign,assignment]
+    rules.after_change = timed_deciding  # type: ignore[method-assign,assignment]
     opp_id = next(r.id for r in ws.load().opportunities if ws.config.is_open(r.stage))
     totals = []
     for number in range(writes):
@@ -103,7 +116,7 @@ def per_write(root: Path, writes: int, *, firing: bool) -> tuple[float, float]:
         else:
             ws.log(opp_id, "call", f"bench call {number}")
         totals.append(time.perf_counter() - start)
-    return statistics.median(totals), statistics.median(spent)
+    return statistics.median(totals), statistics.median(spent), statistics.median(deciding)
 
 
 def measure(source: Path, deals: int, repeat: int, work: Path) -> list[Row]:
@@ -125,8 +138,8 @@ def measure(source: Path, deals: int, repeat: int, work: Path) -> list[Row]:
     run(steady_cmd, steady_root)
     steady = best(steady_cmd, steady_root, repeat)
     events = clone(source, work / f"automation-events-{deals}", EVENT_RULES)
-    write, evaluated = per_write(events, 15, firing=False)
-    _, fired = per_write(events, 15, firing=True)
+    write, evaluated, _ = per_write(events, 15, firing=False)
+    _, fired, decided = per_write(events, 15, firing=True)
     return [
         Row(f"{label}: automate run --dry-run", planned.wall, TARGETS["run"] if gated else None),
         Row(f"{label}: automate run --dry-run, CPU time", planned.cpu),
@@ -135,6 +148,12 @@ def measure(source: Path, deals: int, repeat: int, work: Path) -> list[Row]:
         Row(
             f"{label}: event rules per write (none fire)",
             evaluated * 1000,
+            TARGETS["per_write"] * 1000,
+            "ms",
+        ),
+        Row(
+            f"{label}: event rules per write (one fires: deciding and planning)",
+            decided * 1000,
             TARGETS["per_write"] * 1000,
             "ms",
         ),

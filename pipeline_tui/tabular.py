@@ -35,9 +35,14 @@ def to_json(data: Any) -> str:
     script's strict parser must always read what we print.  Control and
     bidi characters are ``\\uXXXX`` escapes, so the output is safe on a terminal.
     """
-    text = json.dumps(
-        finite(data), ensure_ascii=False, indent=2, default=_json_default, allow_nan=False
-    )
+    try:  # almost always every number is finite: no need to copy the data first
+        text = json.dumps(
+            data, ensure_ascii=False, indent=2, default=_json_default, allow_nan=False
+        )
+    except ValueError:  # NaN or infinity somewhere: write them as null
+        text = json.dumps(
+            finite(data), ensure_ascii=False, indent=2, default=_json_default, allow_nan=False
+        )
     return printable(text)
 
 
@@ -145,4 +150,6 @@ def _json_default(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, set | frozenset | tuple):
         return list(value)
+    if isinstance(value, Mapping):  # a mapping that is not a dict (a view, a ChainMap)
+        return dict(value)
     raise TypeError(f"not JSON serializable: {type(value).__name__}")

@@ -12,6 +12,10 @@ actions return.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pipeline_tui.edits.workspace import Workspace
 
 
 def has_rules(config_path: Path) -> bool:
@@ -25,3 +29,14 @@ def has_rules(config_path: Path) -> bool:
     except OSError:
         return False
     return "\nautomations:" in "\n" + text
+
+
+def wire(ws: Workspace) -> None:
+    """Run the pipeline's event rules inside every write of ``ws`` (CLI and TUI alike).
+
+    Free without ``automations:``; the engine is imported only when there are rules.
+    """
+    if has_rules(ws.store.config_path):
+        from pipeline_tui.automation.engine import install
+
+        install(ws)

@@ -381,9 +381,15 @@ class RunPlan:
         }
 
 
-def plan_run(ws: Workspace, ruleset: RuleSet, now: datetime) -> RunPlan:
-    """Every time rule that fires now, per open deal, in an episode not yet acted on."""
-    pipeline = ws.load()
+def plan_run(
+    ws: Workspace, ruleset: RuleSet, now: datetime, pipeline: Pipeline | None = None
+) -> RunPlan:
+    """Every time rule that fires now, per open deal, in an episode not yet acted on.
+
+    ``pipeline`` is ``ws.load()`` unless the caller loaded it already (the CLI
+    loads it with the collector paused, as for reports).
+    """
+    pipeline = ws.load() if pipeline is None else pipeline
     config = pipeline.config
     plan = RunPlan(now)
     rules = ruleset.active(time=True)
@@ -424,43 +430,77 @@ def plan_run(ws: Workspace, ruleset: RuleSet, now: datetime) -> RunPlan:
 
 
 def claim(ws: Workspace, plan: RunPlan, at: datetime | None = None) -> list[str]:
-    """Commit each deal's planned changes and episode keys (nothing is sent yet)."""
+    """Commit each deal's planned changes and episode keys, and take its queued retries.
+
+    Nothing is sent yet: with a remote these commits are published first
+    (:mod:`.publish`), so the clone whose claim reaches the remote first is
+    the one that sends.  Taking the retries (removing them from the queue in
+    the same commit) is what makes a retry, too, happen in one clone only.
+    A deal whose claim could not be committed (its file has uncommitted
+    edits, say; the workspace reports why) leaves the plan: what is not
+    recorded is not sent, and the next run tries again.
+    """
     commits = []
+    claimed: list[Planned] = []
     for planned in plan.planned:
-        change = ws.apply_follow_up(FollowUp(planned.opp_id, planned.changes, planned.message), at)
+        changes = dict(planned.changes)
+        if planned.opp_id in plan.retries:
+            changes[f"{STATE}.retry"] = None
+        change = ws.apply_follow_up(FollowUp(planned.opp_id, changes, planned.message), at)
         if change is not None:
             commits.append(change.commit)
+            claimed.append(planned)
+        else:
+            plan.retries.pop(planned.opp_id, None)
+    fired = {p.opp_id for p in plan.planned}
+    plan.planned = claimed
+    for opp_id, entries in list(plan.retries.items()):
+        if opp_id in fired:
+            continue
+        message = f"automation: retrying {len(entries)} deliveries ({opp_id})"
+        change = ws.apply_follow_up(FollowUp(opp_id, {f"{STATE}.retry": None}, message), at)
+        if change is not None:
+            commits.append(change.commit)
+        else:
+            del plan.retries[opp_id]
     return commits
 
 
 def deliver(
     ws: Workspace, plan: RunPlan, ruleset: RuleSet, at: datetime | None = None
 ) -> DeliveryReport:
-    """Send what the claimed rules said to send and retry earlier failures; record the rest."""
+    """Send what the claimed rules said to send and retry earlier failures; queue the rest.
+
+    Runs after :func:`claim`: every delivery that fails again goes back into
+    the deal's ``automation.retry`` queue (tries counted) in one commit per deal.
+    """
     report = DeliveryReport()
+    deliveries: dict[str, list[tuple[Delivery, int]]] = {}
     for planned in plan.planned:
-        if planned.deliveries:
-            deliver_step = delivering(
-                ws, planned.opp_id, planned.deliveries, ruleset.timeout, report
-            )
-            ws.apply_follow_up(FollowUp(planned.opp_id, {}, planned.message, deliver_step), at)
+        deliveries.setdefault(planned.opp_id, []).extend((d, 1) for d in planned.deliveries)
     for opp_id, entries in plan.retries.items():
-        still: list[dict[str, Any]] = []
-        for entry in entries:
-            delivery = Delivery(
-                str(entry.get("rule")),
-                opp_id,
-                str(entry["target"]),
-                str(entry.get("title") or ""),
-                str(entry.get("body") or ""),
-            )
-            failed = send_all([delivery], ruleset.timeout, report)
-            if failed:
-                still.append(retry_entry(delivery, failed[0][1], int(entry.get("tries") or 1) + 1))
-        sent = len(entries) - len(still)
-        message = f"automation: {sent} of {len(entries)} retried deliveries sent ({opp_id})"
-        ws.apply_follow_up(FollowUp(opp_id, {f"{STATE}.retry": still or None}, message), at)
+        deliveries.setdefault(opp_id, []).extend(
+            (_retried(opp_id, entry), int(entry.get("tries") or 1) + 1) for entry in entries
+        )
+    for opp_id, items in deliveries.items():
+        tries = {id(d): n for d, n in items}
+        failed = send_all([d for d, _n in items], ruleset.timeout, report)
+        if failed:
+            queued = [dict(e) for e in _retries(ws.get(opp_id).data)]
+            again = [retry_entry(d, why, tries[id(d)]) for d, why in failed]
+            message = f"automation: {len(again)} deliveries to retry ({opp_id})"
+            ws.apply_follow_up(FollowUp(opp_id, {f"{STATE}.retry": queued + again}, message), at)
     return report
+
+
+def _retried(opp_id: str, entry: Mapping[str, Any]) -> Delivery:
+    return Delivery(
+        str(entry.get("rule")),
+        opp_id,
+        str(entry["target"]),
+        str(entry.get("title") or ""),
+        str(entry.get("body") or ""),
+    )
 
 
 # --------------------------------------------------------------------------- explaining

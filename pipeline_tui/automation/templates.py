@@ -11,9 +11,9 @@ half-filled deal still gets its message.
 from __future__ import annotations
 
 import re
-from collections import ChainMap
 from collections.abc import Mapping
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from pipeline_tui.core.config import PipelineConfig
@@ -28,8 +28,9 @@ def deal_context(
 ) -> Mapping[str, Any]:
     """What a template may name for one deal: its fields plus owner/manager details.
 
-    A view, not a copy: a template names a handful of fields, and copying a
-    deal with its activities for each of 10,000 deals cost more than the rest.
+    A shallow copy (the activities list is shared, not copied): a plain dict
+    answers the few lookups a template makes several times faster than a
+    ChainMap view, which is what 10,000 notifications in one run spend on.
     """
     owner = data.get("owner")
     name = owner if isinstance(owner, str) else None
@@ -41,17 +42,26 @@ def deal_context(
         "currency": data.get("currency") or config.currency,
         **extra,
     }
-    return ChainMap(derived, data)  # type: ignore[arg-type]
+    return {**data, **derived}
 
 
 def render(template: str, context: Mapping[str, Any]) -> str:
     """``template`` with each ``{field}`` replaced by the context's value."""
+    literals, names = _pieces(template)
+    out = [literals[0]]
+    for name, literal in zip(names, literals[1:], strict=True):
+        found = context.get(name) if "." not in name else get_dotted(context, name)
+        out.append("" if found is None else _text(found))
+        out.append(literal)
+    return "".join(out)
 
-    def value(match: re.Match[str]) -> str:
-        found = get_dotted(context, match.group(1))
-        return "" if found is None else _text(found)
 
-    return _PLACEHOLDER.sub(value, template)
+@lru_cache(maxsize=512)
+def _pieces(template: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The template split once into its literal text and placeholder names (a run renders
+    the same few templates for thousands of deals)."""
+    parts = _PLACEHOLDER.split(template)
+    return tuple(parts[0::2]), tuple(parts[1::2])
 
 
 def placeholders(template: str) -> list[str]:

@@ -3,7 +3,8 @@
 Event rules need no command: every write runs them (see ``Context.workspace``).
 ``automate run`` is what cron, a systemd timer or a CI job calls; with a
 remote it syncs first, commits what it is about to do (the episode keys),
-publishes that, and only then sends, so two clones never notify twice.
+publishes that, and only then sends, so two clones never notify twice
+(:mod:`pipeline_tui.automation.publish`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import click
 from pipeline_tui.cli.base import ID_ARGUMENT, Context, cli, report, report_problems
 from pipeline_tui.cli.values import parse_when
 from pipeline_tui.core.errors import ExitCode, NotFound
+from pipeline_tui.core.model import Pipeline
 from pipeline_tui.edits.workspace import Workspace
 from pipeline_tui.tabular import to_json
 
@@ -56,7 +58,11 @@ def _ruleset(ws: Workspace) -> RuleSet:
 @automate.command("run")
 @click.option("--dry-run", is_flag=True, help="Show what would happen; change and send nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the plan and outcome as JSON.")
-@click.option("--no-sync", is_flag=True, help="Do not sync with the remote before and after.")
+@click.option(
+    "--no-sync",
+    is_flag=True,
+    help="Work locally: no sync, claims not published (safe only if no other clone runs it).",
+)
 @NOW_OPTION
 @click.pass_obj
 def run(obj: Context, dry_run: bool, as_json: bool, no_sync: bool, when: str | None) -> None:
@@ -65,31 +71,34 @@ def run(obj: Context, dry_run: bool, as_json: bool, no_sync: bool, when: str | N
     Each rule fires once per deal per episode (recorded in the deal file), so
     running it again, or from another clone after a sync, does nothing new.
     Failed notifications are recorded and retried on the next run; the exit
-    code is 1 while any delivery failed.
+    code is 1 while any delivery failed or a firing could not be recorded.
     """
-    from pipeline_tui.automation.engine import claim, deliver, plan_run
+    from pipeline_tui.automation.engine import plan_run
+    from pipeline_tui.automation.publish import run_time_rules
 
     ws = obj.workspace()
     ruleset = _ruleset(ws)
     at = parse_when(when)
     now = (at or datetime.now(UTC)).replace(microsecond=0)
-    remote = None if no_sync or dry_run else ws.git.sync_remote(ws.git.current_branch())
-    if remote is not None:
-        _sync(ws)
-    plan = plan_run(ws, ruleset, now)
     if dry_run:
-        _print_plan(plan.to_json(), as_json, dry_run=True)
+        _print_plan(plan_run(ws, ruleset, now, _load(ws)).to_json(), as_json, dry_run=True)
         return
-    claim(ws, plan, at)
-    if remote is not None and plan.planned:
-        _sync(ws)  # publish the claims before anything is sent
-    outcome = deliver(ws, plan, ruleset, at)
-    if remote is not None and (outcome.sent or outcome.failed):
-        _sync(ws)
-    result = {**plan.to_json(), **outcome.to_json()}
+    remote = None if no_sync else ws.git.sync_remote(ws.git.current_branch())
+    done = run_time_rules(ws, ruleset, now, at, remote, lambda: _sync(ws), load=lambda: _load(ws))
+    result = {**done.plan.to_json(), **done.report.to_json()}
+    result["problems"] = [*result["problems"], *done.problems]
+    result["races_lost"] = done.races_lost
     _print_plan(result, as_json, dry_run=False)
-    if outcome.failed:
+    if done.report.failed or ws.automation_problems:  # a failed send, or a claim not recorded
         sys.exit(ExitCode.PROBLEMS)
+
+
+def _load(ws: Workspace) -> Pipeline:
+    """The pipeline, loaded as ``report`` loads it: 10,000 deals the collector need not rescan."""
+    from pipeline_tui.cli.report import long_lived_objects
+
+    with long_lived_objects():
+        return ws.load()
 
 
 def _sync(ws: Workspace) -> None:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from pipeline_tui import __version__
-from pipeline_tui.automation import has_rules
+from pipeline_tui.automation import wire
 from pipeline_tui.core.errors import InvalidData, PipelineError, RequirementsMissing
 from pipeline_tui.core.model import Problem
 from pipeline_tui.i18n import _, current_language, set_pipeline_language
@@ -51,10 +51,7 @@ class Context:
         # an invalid pipeline.yaml is for the command itself to report (validate, doctor)
         with contextlib.suppress(PipelineError):
             set_pipeline_language(ws.config.language)
-        if has_rules(ws.store.config_path):
-            from pipeline_tui.automation.engine import install  # only pipelines with rules
-
-            install(ws)
+        wire(ws)
         self.opened.append(ws)
         return ws
 

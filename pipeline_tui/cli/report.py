@@ -164,10 +164,13 @@ def report_command(
     shown = build_subset(data, names)
     currency = scope.pipeline.config.currency
     if html_file is not None:
+        from pipeline_tui.reports.digest import report_changes_html
         from pipeline_tui.reports.html import render_html  # only when asked: keeps JSON fast
 
         subtitle = _subtitle(scope, window, owner, source)
-        atomic_write(html_file, render_html(data if not sections else shown, currency, subtitle))
+        changes = report_changes_html(scope.pipeline, scope.timelines, window, scope.now)
+        page = render_html(data if not sections else shown, currency, subtitle, changes)
+        atomic_write(html_file, page)
         report(_("wrote {path}").format(path=html_file))
     if chart:
         from pipeline_tui.reports.charts import terminal_charts  # plotext is slow to import

@@ -174,7 +174,7 @@ def get_dotted(data: Mapping[str, Any], key: str) -> Any:
     """``get_dotted(d, "contact.email")``: the nested value, or None."""
     node: Any = data
     for part in key.split("."):
-        if not isinstance(node, Mapping):
+        if type(node) is not dict and not isinstance(node, Mapping):  # dict: skip the ABC check
             return None
         node = node.get(part)
     return node

@@ -21,14 +21,23 @@ from pipeline_tui.reports.sections import SECTIONS
 ChartSeries = tuple[str, list[str], list[float], bool]
 
 
+#: Sections whose charts show amounts: the HTML page labels their bars with the currency.
+MONEY_CHARTS = frozenset({"forecast"})
+
+
 def chart_series(report: Mapping[str, Any]) -> list[ChartSeries]:
     """Every chart the report has data for, in report order (sections with a ``chart``)."""
-    series: list[ChartSeries] = []
+    return [series for _key, series in keyed_chart_series(report)]
+
+
+def keyed_chart_series(report: Mapping[str, Any]) -> list[tuple[str, ChartSeries]]:
+    """:func:`chart_series` with the key of the section each chart belongs to."""
+    series: list[tuple[str, ChartSeries]] = []
     for section in SECTIONS:
         draw = section.chart_series()
         value = report.get(section.key)
         if draw is not None and value:
-            series += draw(value)
+            series += [(section.key, one) for one in draw(value)]
     return series
 
 

@@ -11,11 +11,14 @@ from __future__ import annotations
 import html
 import itertools
 from collections import defaultdict
-from datetime import datetime
+from collections.abc import Mapping
+from datetime import datetime, timedelta
 from typing import Any
 
 from pipeline_tui.core.model import Pipeline
+from pipeline_tui.core.money import compact_amount
 from pipeline_tui.i18n import _
+from pipeline_tui.reports.html import H1, H2, H3, LIST, TABLE, TD, TD_NUM, TH, bar_chart, page
 from pipeline_tui.reports.metrics.activity import team_activity
 from pipeline_tui.reports.metrics.completeness import profile_completeness
 from pipeline_tui.reports.metrics.cycle import stage_cycle
@@ -263,58 +266,90 @@ def to_markdown(data: dict[str, Any]) -> str:
     return "\n".join(out) + "\n"
 
 
-_CELL = "padding:4px 8px;border-bottom:1px solid #ddd;text-align:left;white-space:nowrap"
+def changes_html(changes: dict[str, list[dict[str, Any]]], currency: str, window: str) -> str:
+    """The "what changed" section, e-mail-ready: the digest's, and ``report --html``'s.
+
+    ``window`` is shown in the heading (``2026-11-13 – 2026-11-20``).
+    """
+    e = html.escape
+    heading = _("What changed") + (f" {window}" if window else "")
+    parts = [f'<h2 style="{H2}">{e(heading)}</h2>']
+    for key, items in changes.items():
+        parts.append(f'<h3 style="{H3}">{e(_(_LABELS[key]))} ({len(items)})</h3>')
+        if items:
+            parts.append(
+                f'<ul style="{LIST}">'
+                + "".join(f"<li>{e(_line(key, item, currency))}</li>" for item in items)
+                + "</ul>"
+            )
+    return "".join(parts)
+
+
+def window_label(data: Mapping[str, Any]) -> str:
+    return f"{(data['since'] or '')[:10]} – {data['until'][:10]}"
+
+
+#: The window ``report --html`` shows changes for when the report has no ``--since``.
+REVIEW_DAYS = 7
+
+
+def report_changes_html(
+    pipeline: Pipeline, timelines: Timelines, window: Window, now: datetime
+) -> str:
+    """The digest's "what changed" section for ``report --html``: the report's window, or a week.
+
+    A report without ``--since`` covers all time, where "what changed" would
+    list every deal ever made; the weekly review wants the last seven days.
+    """
+    if window.since is None:
+        window = Window(now - timedelta(days=REVIEW_DAYS), window.until)
+    changes = what_changed(pipeline, timelines, window, now)
+    assert window.since is not None
+    label = window_label({"since": window.since.isoformat(), "until": window.end(now).isoformat()})
+    return changes_html(changes, pipeline.config.currency, label)
 
 
 def to_html(data: dict[str, Any]) -> str:
     """E-mail-ready HTML: inline styles only, no scripts, no images or external links."""
     e = html.escape
     currency = data["currency"]
+    title = _("Pipeline digest")
     parts = [
-        '<!DOCTYPE html><html><head><meta charset="utf-8"><title>'
-        f"{e(_('Pipeline digest'))}</title></head>"
-        '<body style="font-family:Arial,Helvetica,sans-serif;color:#222;max-width:760px">',
-        f'<h1 style="font-size:20px">{e(_("Pipeline digest"))} '
-        f"{e((data['since'] or '')[:10])} – {e(data['until'][:10])}</h1>",
+        f'<h1 style="{H1}">{e(title)} {e(window_label(data))}</h1>',
+        changes_html(data["changes"], currency, ""),
+        f'<h2 style="{H2}">{e(_("Overdue follow-ups"))}</h2><ul style="{LIST}">',
     ]
-    for key, items in data["changes"].items():
-        parts.append(
-            f'<h2 style="font-size:16px;margin:16px 0 4px">{e(_(_LABELS[key]))} ({len(items)})</h2>'
-        )
-        if items:
-            parts.append(
-                '<ul style="margin:0;padding-left:20px">'
-                + "".join(f"<li>{e(_line(key, item, currency))}</li>" for item in items)
-                + "</ul>"
-            )
-    parts.append(
-        f'<h2 style="font-size:16px">{e(_("Overdue follow-ups"))}</h2>'
-        '<ul style="padding-left:20px">'
-    )
     for group in data["overdue_by_owner"]:
         manager = f" (manager {group['manager']})" if group["manager"] else ""
         deals = "; ".join(f"{d['title']}: {d['action']} due {d['due']}" for d in group["deals"])
         parts.append(f"<li>{e(group['owner'] + manager)}: {e(deals)}</li>")
     parts.append("</ul>")
     parts.append(
-        f'<h2 style="font-size:16px">{e(_("Indicators"))}</h2>'
-        '<table style="border-collapse:collapse;font-size:14px">'
-        f'<tr><th style="{_CELL}"></th><th style="{_CELL}">this window</th>'
-        f'<th style="{_CELL}">previous</th></tr>'
+        f'<h2 style="{H2}">{e(_("Indicators"))}</h2><table style="{TABLE}">'
+        f'<tr><th style="{TH}"></th><th style="{TH}">{e(_("this window"))}</th>'
+        f'<th style="{TH}">{e(_("previous"))}</th></tr>'
     )
     current, previous = data["indicators"]["current"], data["indicators"]["previous"]
     for key, label in _INDICATORS.items():
         money = currency if key == "lost" else ""
         parts.append(
-            f'<tr><td style="{_CELL}">{e(_(label))}</td>'
-            f'<td style="{_CELL}">{e(_value(current[key], money))}</td>'
-            f'<td style="{_CELL}">{e(_value(previous[key], money))}</td></tr>'
+            f'<tr><td style="{TD}">{e(_(label))}</td>'
+            f'<td style="{TD_NUM}">{e(_value(current[key], money))}</td>'
+            f'<td style="{TD_NUM}">{e(_value(previous[key], money))}</td></tr>'
         )
-    forecast = data["forecast"]
     parts.append("</table>")
+    forecast = data["forecast"]
     parts.append(
-        f'<h2 style="font-size:16px">{e(_("Weighted forecast"))}</h2>'
+        f'<h2 style="{H2}">{e(_("Weighted forecast"))}</h2>'
         f"<p>{e(_value(forecast['before'], currency))} → {e(_value(forecast['now'], currency))}</p>"
     )
-    parts.append("</body></html>")
-    return "\n".join(parts) + "\n"
+    if forecast["before"] is not None:
+        parts.append(
+            bar_chart(
+                f"{_('Weighted forecast')} ({currency})",
+                [_("window start"), _("now")],
+                [float(forecast["before"]), float(forecast["now"])],
+                lambda value: compact_amount(value, currency),
+            )
+        )
+    return page(f"{title} {window_label(data)}", "\n".join(parts))

@@ -20,6 +20,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
+from pipeline_tui.automation import wire
 from pipeline_tui.core.clock import now
 from pipeline_tui.edits.workspace import Workspace
 from pipeline_tui.i18n import N_, _, set_pipeline_language
@@ -147,6 +148,7 @@ class PipelineApp(App[None]):
     def _restart_board(self) -> None:
         """Open a fresh board (after pipeline.yaml changed its stages)."""
         self.workspace = Workspace(self.workspace.root, self.workspace.author_name)
+        wire(self.workspace)
         while len(self.screen_stack) > 2:
             self.pop_screen()
         self.switch_screen(self.new_board())

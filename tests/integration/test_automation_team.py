@@ -1,16 +1,31 @@
-"""Two clones of one pipeline both run ``automate run``: one notification, and they agree."""
+"""Two clones of one pipeline both run ``automate run``: one notification, and they agree.
+
+The race is real: while Bob's run holds its claim, committed but not yet
+pushed, Alice's whole run happens in another process (the test injects it
+right after Bob's claim); Bob's push is then rejected, he drops his claim,
+pulls, and finds nothing left to do.
+"""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
+from pipeline_tui.automation import publish
+from pipeline_tui.automation.engine import RunPlan, claim
 from pipeline_tui.cli import cli
+from pipeline_tui.edits.workspace import Workspace
 from tests.automation_servers import Hook, http_server
-from tests.teammates import DEAL, founder, git, join, make_remote, no_markers
+from tests.teammates import DEAL, Mate, founder, git, join, make_remote, no_markers
 
 
 @pytest.fixture
@@ -19,15 +34,16 @@ def hook() -> Iterator[Hook]:
         yield server
 
 
-def automate(root: Path) -> str:
+def automate(root: Path, *args: str, code: int = 0) -> str:
     result = CliRunner().invoke(
-        cli, ["--repo", str(root), "automate", "run"], catch_exceptions=False
+        cli, ["--repo", str(root), "automate", "run", *args], catch_exceptions=False
     )
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == code, result.output
     return result.stdout
 
 
-def test_two_clones_notify_once_and_agree(tmp_path: Path, hook: Hook) -> None:
+def team(tmp_path: Path, hook: Hook) -> tuple[Path, Mate, Mate]:
+    """A bare remote, Alice (with a quiet deal and a rule that notifies) and Bob's clone."""
     remote = make_remote(tmp_path)
     alice = founder(tmp_path, str(remote))
     config = alice.root / "pipeline.yaml"
@@ -44,7 +60,11 @@ automations:
     )
     git(alice.root, "commit", "-qam", "rules")
     alice.sync()
-    bob = join(tmp_path, str(remote), "Bob")
+    return remote, alice, join(tmp_path, str(remote), "Bob")
+
+
+def test_two_clones_notify_once_and_agree(tmp_path: Path, hook: Hook) -> None:
+    _remote, alice, bob = team(tmp_path, hook)
 
     said = automate(alice.root)
     assert f"did: automation 'overdue': notified 1 ({DEAL})" in said
@@ -65,3 +85,117 @@ automations:
     # Neither clone fires again for the same quiet spell.
     assert "Nothing to do" in automate(alice.root)
     assert len(hook.requests) == 1
+
+
+def run_in_process(root: Path) -> dict[str, Any]:
+    """``pipeline automate run --json`` in a process of its own (another teammate's machine)."""
+    env = {k: v for k, v in os.environ.items() if k != "PIPELINE_REPO"}
+    done = subprocess.run(
+        [sys.executable, "-m", "pipeline_tui", "automate", "run", "--json"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    result: dict[str, Any] = json.loads(done.stdout)
+    return result
+
+
+def test_both_clones_run_before_either_syncs_and_one_notifies(
+    tmp_path: Path, hook: Hook, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _remote, alice, bob = team(tmp_path, hook)
+    alices: list[dict[str, Any]] = []
+
+    def claim_then_alice_runs(
+        ws: Workspace, plan: RunPlan, at: datetime | None = None
+    ) -> list[str]:
+        commits = claim(ws, plan, at)
+        if ws.root == bob.root.resolve() and not alices:
+            assert [p.opp_id for p in plan.planned] == [DEAL]  # Bob's rule fires too
+            assert hook.requests == []
+            alices.append(run_in_process(alice.root))  # Alice: pull, claim, push, send
+        return commits
+
+    monkeypatch.setattr(publish, "claim", claim_then_alice_runs)
+    bobs = json.loads(automate(bob.root, "--json"))
+
+    assert [item["deal"] for item in alices[0]["fired"]] == [DEAL]
+    assert len(alices[0]["sent"]) == 1
+    assert bobs["races_lost"] == 1
+    assert bobs["fired"] == [] and bobs["sent"] == []  # replanned after the pull: nothing left
+    assert len(hook.bodies("/crm")) == 1
+    assert [line for line in bob.log("--format=%an|%s").splitlines() if "overdue" in line] == [
+        f"pipeline automation|automation 'overdue': notified 1 ({DEAL})"
+    ]  # Alice's claim only: Bob's was dropped, never published
+    alice.sync()
+    bob.sync()
+    assert alice.text() == bob.text()
+    assert git(alice.root, "rev-parse", "HEAD") == git(bob.root, "rev-parse", "HEAD")
+    no_markers(alice, bob)
+    assert "Nothing to do" in automate(alice.root) and "Nothing to do" in automate(bob.root)
+    assert len(hook.requests) == 1
+
+
+def test_a_push_that_fails_sends_nothing_and_marks_nothing_done(tmp_path: Path, hook: Hook) -> None:
+    remote, _alice, bob = team(tmp_path, hook)
+    hook_file = remote / "hooks" / "pre-receive"
+    hook_file.write_text("#!/bin/sh\necho 'pushes are frozen' >&2\nexit 1\n", "utf-8")
+    hook_file.chmod(0o755)
+    head = git(bob.root, "rev-parse", "HEAD")
+    result = CliRunner().invoke(
+        cli, ["--repo", str(bob.root), "automate", "run"], catch_exceptions=False
+    )
+    assert result.exit_code != 0
+    assert hook.requests == []  # not published, so not sent
+    assert git(bob.root, "rev-parse", "HEAD") == head  # the claim was dropped
+    assert "automation" not in bob.data()
+    hook_file.unlink()
+    assert f"did: automation 'overdue': notified 1 ({DEAL})" in automate(bob.root)
+    assert len(hook.bodies("/crm")) == 1
+
+
+def tries(mate: Mate) -> list[int]:
+    return [int(entry["tries"]) for entry in mate.field("automation.retry")]
+
+
+def test_a_failed_retry_is_taken_by_one_clone(tmp_path: Path, hook: Hook) -> None:
+    """A queued retry travels with the deal; the clone that claims it is the one that sends."""
+    _remote, alice, bob = team(tmp_path, hook)
+    config = alice.root / "pipeline.yaml"
+    config.write_text(
+        config.read_text("utf-8").replace(hook.url("/crm"), hook.url("/fail/crm")), "utf-8"
+    )
+    git(alice.root, "commit", "-qam", "a target that fails")
+    assert (
+        "failed:"
+        in CliRunner()
+        .invoke(cli, ["--repo", str(alice.root), "automate", "run"], catch_exceptions=False)
+        .output
+    )
+    assert tries(alice) == [1]
+    bob.sync()
+    automate(bob.root, code=1)  # Bob takes the retry (it fails again: queued, tries 2)
+    alice.sync()
+    assert tries(alice) == [2]
+    automate(alice.root, code=1)
+    assert len(hook.bodies("/fail/crm")) == 3  # first try, Bob's retry, Alice's retry
+
+
+def test_a_claim_that_cannot_be_recorded_is_not_sent(tmp_path: Path, hook: Hook) -> None:
+    _remote, _alice, bob = team(tmp_path, hook)
+    path = bob.root / "opportunities" / f"{DEAL}.yaml"
+    path.write_text(path.read_text("utf-8") + "# Bob's note, not committed yet\n", "utf-8")
+    result = CliRunner().invoke(
+        cli, ["--repo", str(bob.root), "automate", "run", "--no-sync"], catch_exceptions=False
+    )
+    assert result.exit_code == 1
+    assert "automation:" in result.stderr and DEAL in result.stderr  # why it was not claimed
+    assert hook.requests == []  # not recorded, so not sent
+    assert path.read_text("utf-8").endswith("# Bob's note, not committed yet\n")  # kept
+    git(bob.root, "commit", "-qam", "Bob's note")
+    assert f"did: automation 'overdue': notified 1 ({DEAL})" in automate(bob.root)
+    assert len(hook.bodies("/crm")) == 1

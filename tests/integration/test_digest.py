@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -120,3 +121,29 @@ def test_digest_markdown_and_a_bad_target(week: Path, run_cli: RunCli) -> None:
     assert result.exit_code == 1
     assert "## Lost (1)" in result.stdout and "Old deal (alice): lead → proposal" in result.stdout
     assert "digest not sent to webhook:http://127.0.0.1:9/nothing-here" in result.stderr
+
+
+def _changed_items(page: str) -> list[str]:
+    """The list items of the "What changed" section (up to the next section or chart)."""
+    start = page.index("What changed")
+    ends = [page.find(mark, start) for mark in ("<h2", "<table")]
+    return re.findall(r"<li>(.*?)</li>", page[start : min(e for e in ends if e > 0)])
+
+
+def test_report_html_has_the_digests_what_changed_section(
+    week: Path, run_cli: RunCli, tmp_path: Path
+) -> None:
+    page = tmp_path / "weekly.html"
+    assert run_cli("report", "--html", str(page)).exit_code == 0
+    report_items = _changed_items(page.read_text("utf-8"))
+    digest_items = _changed_items(run_cli("digest", "--format", "html").stdout)
+    assert report_items == digest_items  # one builder for both pages
+    assert "Doomed (alice), USD 20,000 — price" in report_items
+    assert "Old deal (alice): lead → proposal, USD 50,000" in report_items
+    assert "Old deal (alice): 2026-12-15 → 2027-01-31" in report_items
+    # A window given to the report is the window of its changes.
+    run_cli("report", "--html", str(page), "--since", ago(1.5))
+    assert _changed_items(page.read_text("utf-8")) == [
+        "Doomed (alice), USD 20,000 — price",  # closed a day ago
+        "Old deal (alice): 2026-12-15 → 2027-01-31",  # the close date was moved just now
+    ]

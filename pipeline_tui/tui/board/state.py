@@ -20,6 +20,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
+from pipeline_tui.automation import wire
 from pipeline_tui.core.config import PipelineConfig
 from pipeline_tui.core.errors import PipelineError
 from pipeline_tui.core.model import Opportunity, Pipeline, Problem
@@ -180,6 +181,7 @@ class BoardState:
         try:
             workspace = Workspace(self.workspace.root, self.workspace.author_name)
             config = workspace.config
+            wire(workspace)  # the rules in the new pipeline.yaml
         except PipelineError as exc:
             self.snapshot = snapshot
             self.extra_problems = [Problem("pipeline.yaml", str(exc))]

@@ -86,7 +86,17 @@ class DealActions:
 
     def write(self, job: Job, then: Then | None = None, follow: bool = False) -> None:
         """Run one Workspace write in a worker; show its commit or why it was refused."""
-        self._start(job, partial(self._committed, then=then, follow=follow))
+        self._start(
+            partial(self._with_rules, job), partial(self._committed, then=then, follow=follow)
+        )
+
+    def _with_rules(self, job: Job) -> Change:
+        """The write; if an event rule committed after it, the deal as it now stands."""
+        workspace = self.state.workspace
+        change = job()
+        if not workspace.automation_log:
+            return change
+        return Change(workspace.get(change.record.id), change.commit, change.message)
 
     def _start(self, job: Callable[[], T], landed: Callable[[T], None]) -> None:
         if self.saving:
@@ -114,8 +124,19 @@ class DealActions:
         self.saving = False
         self.written(change, follow)
         self.host.notify(change.message.splitlines()[0], title=_("Committed"), timeout=3)
+        self._automation_news()
         if then is not None:
             then(change)
+
+    def _automation_news(self) -> None:
+        """What the event rules did after the write (and what failed), as toasts."""
+        workspace = self.state.workspace
+        for line in workspace.automation_log:
+            self.host.notify(line, title=_("Automation"), timeout=6)
+        for line in workspace.automation_problems:
+            self.host.notify(line, title=_("Automation problem"), severity="error", timeout=12)
+        workspace.automation_log.clear()
+        workspace.automation_problems.clear()
 
     # ------------------------------------------------------------------ undo
 

@@ -1,0 +1,134 @@
+"""Time rules across clones: record the firing in git, publish it, and only then send.
+
+Two teammates (or a cron job and a CI job) may run ``pipeline automate run``
+for the same overdue deal before either has synced.  Each would see the rule
+fire; a notification must still go out once.  The protocol
+(docs/automation.md, "Two clones, one notification"):
+
+1. pull, so the run starts from what teammates already did;
+2. plan, and *claim*: commit each firing's episode key (and the queued
+   retries it takes on) locally, as the automation;
+3. push those commits as a fast-forward.  Accepted: this clone owns the
+   firings.  Rejected (someone pushed first): drop the unpublished claims
+   (only the automation's commits of this run, nothing of the user's), pull,
+   and plan again; a firing the teammate claimed no longer fires;
+4. send, and queue failures for the next run in one more commit, published
+   by a last pull (best effort: it goes out with the next sync otherwise).
+
+A push that fails for any other reason (the network, credentials) drops the
+claims too, so nothing is marked done that was not sent; the error is the
+run's.  Without a remote the run claims and sends locally.  The price is
+at-most-once: a run killed between publishing and sending loses that
+message, which is better for a team than hearing it twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from pipeline_tui.automation.engine import (
+    DeliveryReport,
+    RuleSet,
+    RunPlan,
+    claim,
+    deliver,
+    plan_run,
+)
+from pipeline_tui.core.errors import SyncError
+from pipeline_tui.core.model import Pipeline
+from pipeline_tui.edits.workspace import AUTOMATION_AUTHOR, Workspace
+from pipeline_tui.git import remote as git_remote
+from pipeline_tui.git.commits import run_git
+
+#: How many times a run replans after losing the push race before giving up.
+ATTEMPTS = 5
+
+Pull = Callable[[], None]
+
+
+@dataclass
+class RunOutcome:
+    """What one ``automate run`` did: its final plan, what was sent, races lost, problems."""
+
+    plan: RunPlan
+    report: DeliveryReport
+    races_lost: int = 0
+    problems: tuple[str, ...] = ()
+
+
+def run_time_rules(
+    ws: Workspace,
+    ruleset: RuleSet,
+    now: datetime,
+    at: datetime | None,
+    remote: str | None,
+    pull: Pull,
+    attempts: int = ATTEMPTS,
+    load: Callable[[], Pipeline] | None = None,
+) -> RunOutcome:
+    """Plan, claim, publish (with a remote), then send: each firing happens in one clone.
+
+    ``load`` reads the pipeline for each plan (default ``ws.load``).
+    """
+    if remote is not None:
+        pull()
+    lost = 0
+    while True:
+        plan = plan_run(ws, ruleset, now, (load or ws.load)())
+        if remote is None:
+            claim(ws, plan, at)
+            break
+        if _claim_and_publish(ws, plan, at, remote):
+            break
+        lost += 1
+        if lost >= attempts:
+            raise SyncError(
+                "busy",
+                f"{remote} kept moving while claiming automation firings ({lost} attempts); "
+                "nothing was sent: run `pipeline automate run` again in a moment",
+            )
+        pull()  # take in the teammate's claims; the next plan leaves their firings out
+    report = deliver(ws, plan, ruleset, at)
+    problems: tuple[str, ...] = ()
+    if remote is not None and (report.sent or report.failed):
+        try:
+            pull()
+        except SyncError as exc:
+            problems = (f"the delivery records stay local until the next sync: {exc}",)
+    return RunOutcome(plan, report, lost, problems)
+
+
+def _claim_and_publish(ws: Workspace, plan: RunPlan, at: datetime | None, remote: str) -> bool:
+    """Commit the claims and push them; False (claims dropped) if someone pushed first.
+
+    Holding the workspace's write lock throughout means the only commits
+    between ``base`` and HEAD are this run's claims, so dropping them can
+    take nothing else with it.
+    """
+    repo = ws.git
+    branch = repo.current_branch()
+    with ws.transaction():
+        base = repo.head()
+        claim(ws, plan, at)
+        if base is None or repo.head() == base:
+            return True  # nothing claimed: nothing to publish
+        set_upstream = repo.config_value(f"branch.{branch}.remote") is None
+        try:
+            pushed = git_remote.push(repo, remote, branch, set_upstream)
+        except SyncError:
+            _drop_claims(ws, base)
+            raise
+        if not pushed:
+            _drop_claims(ws, base)
+        return pushed
+
+
+def _drop_claims(ws: Workspace, base: str) -> None:
+    """Undo this run's unpublished claim commits (all the automation's, checked)."""
+    repo = ws.git
+    authors = repo.output("log", "--format=%an", f"{base}..HEAD").splitlines()
+    if any(name != AUTOMATION_AUTHOR for name in authors):  # cannot happen under the lock
+        raise SyncError("busy", "a commit landed during the automation run; nothing was sent")
+    run_git(repo, "reset", "--quiet", "--keep", base)
