@@ -10,7 +10,7 @@ from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
 
 from pipeline_tui.core.errors import BadRequest, InvalidData
 from pipeline_tui.core.model import KNOWN_FIELDS, same_value
@@ -88,6 +88,8 @@ def set_dotted(tree: CommentedMap, key: str, value: Any) -> None:
         node = child
     if value is None:
         node.pop(parts[-1], None)
+    elif node is tree and isinstance(value, str) and "\n" in value.strip():
+        _put(tree, node, parts[-1], LiteralScalarString(value))  # notes: as a person writes them
     else:
         _put(tree, node, parts[-1], to_node(value, flow=True))
 
