@@ -239,7 +239,8 @@ class PipelineConfig:
         ``team`` keys are short names (``alice``) while git's ``user.name`` is
         often the full one (``Alice Martin``): an exact name, the same name in
         another case, the member's e-mail, or the full name's first word all
-        count.  None when nobody in the team matches.
+        count.  Managers are people of the team too (:attr:`team_names`).
+        None when nobody in the team matches.
         """
         if not name and not email:
             return None
@@ -256,8 +257,10 @@ class PipelineConfig:
                 bool(first) and member.name.casefold() == first,
             )
 
+        people = [*self.team.values()]
+        people += [TeamMember(n) for n in self.team_names if n not in self.team]
         for rank in range(4):
-            found = next((m.name for m in self.team.values() if keys(m)[rank]), None)
+            found = next((m.name for m in people if keys(m)[rank]), None)
             if found is not None:
                 return found
         return None
