@@ -10,6 +10,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
+from pipeline_tui.core.errors import RepoError
+from pipeline_tui.edits import committer
+from pipeline_tui.edits.workspace import Workspace
 from tests.conftest import RunCli
 from tests.gitutil import commit_count, deal_rel, files_in, git, log
 
@@ -107,3 +112,41 @@ def test_without_a_team_any_owner_is_accepted(run_cli: RunCli, repo: Path) -> No
     assert "yan" not in config.read_text(encoding="utf-8")
     listed = run_cli("list", "--owner", "nobody", "--json")
     assert (listed.exit_code, json.loads(listed.stdout)) == (0, [])
+
+
+def test_a_failed_commit_puts_back_both_the_deal_and_pipeline_yaml(
+    run_cli: RunCli, repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    opp = new_deal(run_cli, "--owner", "alice")
+    config = (repo / "pipeline.yaml").read_text(encoding="utf-8")
+    deal = (repo / deal_rel(repo, opp)).read_text(encoding="utf-8")
+    before = commit_count(repo)
+    seen: list[str] = []
+
+    def refuse(*args: object, **kwargs: object) -> str:
+        seen.append((repo / "pipeline.yaml").read_text(encoding="utf-8"))  # written by now
+        raise RepoError("git refused the commit")
+
+    monkeypatch.setattr(committer, "commit_paths", refuse)
+    with pytest.raises(RepoError):
+        Workspace(repo).assign(opp, "zed", new_owner=True)
+    assert "zed: {}" in seen[0]
+    assert (repo / "pipeline.yaml").read_text(encoding="utf-8") == config
+    assert (repo / deal_rel(repo, opp)).read_text(encoding="utf-8") == deal
+    assert commit_count(repo) == before
+    assert git(repo, "status", "--porcelain") == ""
+
+
+def test_uncommitted_edits_to_pipeline_yaml_are_not_swept_into_the_commit(
+    run_cli: RunCli, repo: Path
+) -> None:
+    opp = new_deal(run_cli, "--owner", "alice")
+    config = repo / "pipeline.yaml"
+    mine = config.read_text(encoding="utf-8") + "# my own note, not committed yet\n"
+    config.write_text(mine, encoding="utf-8")
+    before = commit_count(repo)
+    result = run_cli("assign", opp, "zed", "--new-owner")
+    assert result.exit_code == 3
+    assert "pipeline.yaml has uncommitted edits" in result.stderr
+    assert config.read_text(encoding="utf-8") == mine
+    assert commit_count(repo) == before
