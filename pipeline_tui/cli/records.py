@@ -34,9 +34,21 @@ from pipeline_tui.storage.layout import LAYOUTS, Layout
 from pipeline_tui.tabular import Format, render_rows, to_json
 
 if TYPE_CHECKING:
-    from pipeline_tui.edits.workspace import Change
+    from pipeline_tui.edits.workspace import Change, Workspace
 
 LIST_COLUMNS = ("id", "title", "account", "stage", "amount", "owner", "source", "expected_close")
+
+NEW_OWNER_OPTION = click.option(
+    "--new-owner",
+    is_flag=True,
+    help="The owner is new: add them to team in pipeline.yaml (same commit) instead of refusing.",
+)
+
+
+def checked_owner(ws: Workspace, owner: Any, new_owner: bool) -> None:
+    """Refuse an owner outside ``team:`` (exit 2, the team listed) unless ``--new-owner``."""
+    if isinstance(owner, str) and not new_owner:
+        ws.config.check_owner(owner)
 
 
 @cli.command()
@@ -71,6 +83,7 @@ def init(obj: Context, directory: Path, layout: Layout, template: str | None) ->
     "--amount", type=click.FloatRange(min=0), help="Deal value (a number >= 0, at most 10^15)."
 )
 @click.option("--owner", help="Who owns the deal (a name from the team in pipeline.yaml).")
+@NEW_OWNER_OPTION
 @click.option("--source", help="Lead source, one of pipeline.yaml sources.")
 @click.option("--stage", help="Start in this stage (default: the first one).")
 @click.option("--id", "opp_id", help="Use this id instead of a generated one.")
@@ -84,6 +97,7 @@ def new(
     account: str,
     amount: float | None,
     owner: str | None,
+    new_owner: bool,
     source: str | None,
     stage: str | None,
     opp_id: str | None,
@@ -99,7 +113,10 @@ def new(
     if isinstance(fields.get("amount"), float) and fields["amount"].is_integer():
         fields["amount"] = int(fields["amount"])
     fields.setdefault("currency", ws.config.currency)
-    change = ws.create(title, account, fields, opp_id=opp_id, at=parse_when(at))
+    checked_owner(ws, fields.get("owner"), new_owner)
+    change = ws.create(
+        title, account, fields, opp_id=opp_id, at=parse_when(at), new_owner=new_owner
+    )
     emit_change(change, fmt, change.record.id)
 
 
@@ -150,6 +167,8 @@ def list_cmd(
     if fmt is Format.JSON:  # git reads the history while the work tree is parsed
         prefetch(ws.root)
     pipeline, texts = ws.store.load_with_json(ws.config)
+    if owner is not None and all(r.owner != owner for r in pipeline.opportunities):
+        ws.config.check_owner(owner)  # a typo too; an owner some deal still has is listed
     records = [
         r
         for r in pipeline.opportunities
@@ -180,18 +199,27 @@ def list_cmd(
 @cli.command("set")
 @ID_ARGUMENT
 @click.argument("assignments", nargs=-1, required=True, metavar="KEY=VALUE...")
+@NEW_OWNER_OPTION
 @AT_OPTION
 @output_options
 @click.pass_obj
 def set_cmd(
-    obj: Context, opp_id: str, assignments: tuple[str, ...], at: str | None, fmt: Format
+    obj: Context,
+    opp_id: str,
+    assignments: tuple[str, ...],
+    new_owner: bool,
+    at: str | None,
+    fmt: Format,
 ) -> None:
     """Set fields: `pipeline set ID amount=90000 contact.email=jane@acme.example`.
 
     Values are YAML scalars (numbers stay numbers); `key=` or `key=null` removes a field.
+    An `owner=` must be in the team (or give --new-owner).
     """
-    change = obj.workspace().set_fields(opp_id, parse_assignments(assignments), parse_when(at))
-    emit_change(change, fmt)
+    ws = obj.workspace()
+    values = parse_assignments(assignments)
+    checked_owner(ws, values.get("owner"), new_owner)
+    emit_change(ws.set_fields(opp_id, values, parse_when(at), new_owner=new_owner), fmt)
 
 
 @cli.command()
@@ -265,12 +293,17 @@ def close(
 @cli.command()
 @ID_ARGUMENT
 @click.argument("owner")
+@NEW_OWNER_OPTION
 @AT_OPTION
 @output_options
 @click.pass_obj
-def assign(obj: Context, opp_id: str, owner: str, at: str | None, fmt: Format) -> None:
-    """Give an opportunity to OWNER."""
-    emit_change(obj.workspace().assign(opp_id, owner, parse_when(at)), fmt)
+def assign(
+    obj: Context, opp_id: str, owner: str, new_owner: bool, at: str | None, fmt: Format
+) -> None:
+    """Give an opportunity to OWNER (a name from the team, or a new one with --new-owner)."""
+    ws = obj.workspace()
+    checked_owner(ws, owner.strip(), new_owner)
+    emit_change(ws.assign(opp_id, owner, parse_when(at), new_owner=new_owner), fmt)
 
 
 @cli.command()

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from difflib import get_close_matches
 from typing import Any
 
 from pipeline_tui.core.errors import NotFound
-from pipeline_tui.i18n import current_language
+from pipeline_tui.i18n import _, current_language
 
 CONFIG_FILE = "pipeline.yaml"
 OPPORTUNITIES_DIR = "opportunities"
@@ -238,7 +239,8 @@ class PipelineConfig:
         ``team`` keys are short names (``alice``) while git's ``user.name`` is
         often the full one (``Alice Martin``): an exact name, the same name in
         another case, the member's e-mail, or the full name's first word all
-        count.  None when nobody in the team matches.
+        count.  Managers are people of the team too (:attr:`team_names`).
+        None when nobody in the team matches.
         """
         if not name and not email:
             return None
@@ -255,11 +257,52 @@ class PipelineConfig:
                 bool(first) and member.name.casefold() == first,
             )
 
+        people = [*self.team.values()]
+        people += [TeamMember(n) for n in self.team_names if n not in self.team]
         for rank in range(4):
-            found = next((m.name for m in self.team.values() if keys(m)[rank]), None)
+            found = next((m.name for m in people if keys(m)[rank]), None)
             if found is not None:
                 return found
         return None
+
+    @property
+    def team_names(self) -> tuple[str, ...]:
+        """Everyone ``team:`` names, members and their managers, in file order.
+
+        A manager is a person deals can be given to (``dana`` in the default
+        ``alice: {manager: dana}``), so an owner is checked against both.
+        """
+        names = dict.fromkeys(self.team)
+        names.update(dict.fromkeys(m.manager for m in self.team.values() if m.manager))
+        return tuple(names)
+
+    def owner_problem(self, owner: str) -> str | None:
+        """Why ``owner`` cannot own a deal, or None when it can.
+
+        Without a ``team:`` in ``pipeline.yaml`` there is nothing to check
+        against and every name is accepted (a pipeline kept by one founder
+        needs no team list).  Otherwise the name must be one of
+        :attr:`team_names`; the message lists them and the closest one, so a
+        typo (``alcie``) is one keystroke from fixed.
+        """
+        names = self.team_names
+        if not names or owner in names:
+            return None
+        message = _("unknown owner {owner!r}; the team is: {team}").format(
+            owner=owner, team=", ".join(names)
+        )
+        near = get_close_matches(owner, names, n=1, cutoff=0.5)
+        if not near:
+            near = [n for n in names if n.casefold() == owner.casefold()]
+        if near:
+            message += _("; did you mean {name}?").format(name=near[0])
+        return message
+
+    def check_owner(self, owner: str) -> None:
+        """Refuse an owner outside the team (:meth:`owner_problem`) as :class:`NotFound`."""
+        problem = self.owner_problem(owner)
+        if problem is not None:
+            raise NotFound(problem)
 
     def manager_of(self, owner: str | None) -> str | None:
         member = self.team.get(owner or "")

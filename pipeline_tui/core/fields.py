@@ -18,13 +18,24 @@ from typing import Literal
 
 from pipeline_tui.i18n import N_
 
-#: text/number/date/datetime/choice/tags: one value; group: fixed sub-fields;
+#: text/longtext/number/share/date/datetime/choice/tags: one value (longtext: many lines;
+#: share: a fraction 0-1, typed as 0.4 or 40%); group: fixed sub-fields;
 #: mapping: free-form sub-fields (``profile.industry``); list: many items (activities).
 FieldKind = Literal[
-    "text", "number", "date", "datetime", "choice", "tags", "group", "mapping", "list"
+    "text",
+    "longtext",
+    "number",
+    "share",
+    "date",
+    "datetime",
+    "choice",
+    "tags",
+    "group",
+    "mapping",
+    "list",
 ]
 #: The ``pipeline.yaml`` list a choice field's values come from.
-ChoiceSource = Literal["sources", "lost_reasons"]
+ChoiceSource = Literal["sources", "lost_reasons", "stages"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,9 +104,11 @@ FIELDS: tuple[FieldDef, ...] = (
     ),
     FieldDef(
         "stage",
-        "text",
+        "choice",
         N_("Stage"),
         required=True,
+        form=True,
+        choices="stages",
         synonyms=("stage", "deal_stage", "stage_name", "pipeline_stage", "status", "phase"),
     ),
     FieldDef(
@@ -109,6 +122,7 @@ FIELDS: tuple[FieldDef, ...] = (
         "currency",
         "text",
         N_("Currency"),
+        form=True,
         synonyms=("currency", "currency_iso_code", "currency_code"),
     ),
     FieldDef(
@@ -160,7 +174,11 @@ FIELDS: tuple[FieldDef, ...] = (
         synonyms=("expected_close", "expected_close_date"),
     ),
     FieldDef(
-        "probability", "number", N_("Probability"), synonyms=("probability", "win_probability")
+        "probability",
+        "share",
+        N_("Probability"),
+        form=True,
+        synonyms=("probability", "win_probability"),
     ),
     FieldDef(
         "next_step",
@@ -206,16 +224,28 @@ FIELDS: tuple[FieldDef, ...] = (
                 form=True,
                 synonyms=("contact_email", "email"),
             ),
-            FieldDef("contact.role", "text", N_("Contact role"), synonyms=("contact_role",)),
             FieldDef(
-                "contact.phone", "text", N_("Contact phone"), synonyms=("contact_phone", "phone")
+                "contact.role", "text", N_("Contact role"), form=True, synonyms=("contact_role",)
+            ),
+            FieldDef(
+                "contact.phone",
+                "text",
+                N_("Contact phone"),
+                form=True,
+                synonyms=("contact_phone", "phone"),
             ),
         ),
     ),
     FieldDef("profile", "mapping", N_("Profile")),
     FieldDef("tags", "tags", N_("Tags"), form=True, synonyms=("tags", "labels")),
     FieldDef("activities", "list", N_("Activities"), export=False, mappable=False),
-    FieldDef("notes", "text", N_("Notes"), synonyms=("notes", "description", "comments")),
+    FieldDef(
+        "notes",
+        "longtext",
+        N_("Notes"),
+        form=True,
+        synonyms=("notes", "description", "comments"),
+    ),
     FieldDef("conflicts", "mapping", N_("Conflicts"), mappable=False, known=False),
 )
 

@@ -102,7 +102,7 @@ def opportunity_problems(
             _check_listed(data, "lost_reason", config.lost_reasons, add)
     problems.extend(conflict_problems(data, path, locate))
     owner = data.get("owner")
-    if config.team and isinstance(owner, str) and owner not in config.team:
+    if config.team and isinstance(owner, str) and owner not in config.team_names:
         add("owner", f"{owner!r} is not in the team list in pipeline.yaml", "warning")
     return problems
 

@@ -195,8 +195,8 @@ class ReplayCommitter:
         yield
 
     def commit(self, change: PlannedChange, config: PipelineConfig) -> Committed:
-        if change.new is None or change.at is None:
-            raise ValueError("a replayed change writes a file at a given date")
+        if change.new is None or change.at is None or change.config is not None:
+            raise ValueError("a replayed change writes one deal file at a given date")
         record = self.store.validated(change.path, change.new, config)
         change.path.write_text(change.new, encoding="utf-8")
         files = {change.path: change.new}

@@ -29,11 +29,21 @@ from pipeline_tui.storage.store import Store
 
 
 @dataclass(frozen=True)
+class ConfigEdit:
+    """``pipeline.yaml`` before and after, committed with a deal's file (a new team member)."""
+
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
 class PlannedChange:
     """One opportunity file's new text, planned from what it held when it was read.
 
     ``old`` is None for a new file, ``new`` None to delete the file; ``at`` is
-    the author date (None: now; naive: UTC).
+    the author date (None: now; naive: UTC).  ``config`` also changes
+    ``pipeline.yaml`` in the same commit: ``--new-owner`` adds the owner to
+    ``team:`` and gives them the deal as one logical change.
     """
 
     path: Path
@@ -42,6 +52,7 @@ class PlannedChange:
     message: str
     author: Author
     at: datetime | None = None
+    config: ConfigEdit | None = None
 
 
 @dataclass(frozen=True)
@@ -107,20 +118,32 @@ class LiveCommitter:
         file as it was (here), so ``git status`` cannot tell it was tried.
         """
         path = change.path
+        files = {path: (change.old, change.new)}
+        if change.config is not None:  # the record is checked against the config it will meet
+            config = self.store.validated_config(change.config.new)
+            files[self.store.config_path] = (change.config.old, change.config.new)
         record = None if change.new is None else self.store.validated(path, change.new, config)
-        if change.old is not None and self.git.is_dirty(path):
+        for each, (old, _new) in files.items():
+            self._refuse_dirty(each, old)
+        written: list[Path] = []
+        try:
+            for each, (_old, new) in files.items():
+                _put(each, new)
+                written.append(each)
+            sha = commit_paths(self.git, list(files), change.message, change.author, change.at)
+        except (RepoError, OSError):
+            for each in reversed(written):
+                _restore(each, files[each][0])
+            raise
+        return Committed(record, sha)
+
+    def _refuse_dirty(self, path: Path, old: str | None) -> None:
+        if old is not None and self.git.is_dirty(path):
             rel = self.store.relpath(path)
             raise RepoError(
                 f"{rel} has uncommitted edits: commit them (git commit {rel}) "
                 f"or discard them (git checkout -- {rel}) first"
             )
-        _put(path, change.new)
-        try:
-            sha = commit_paths(self.git, [path], change.message, change.author, change.at)
-        except RepoError:
-            _restore(path, change.old)
-            raise
-        return Committed(record, sha)
 
 
 def _put(path: Path, text: str | None) -> None:

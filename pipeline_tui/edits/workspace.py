@@ -24,7 +24,7 @@ from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
 from ruamel.yaml.comments import CommentedMap
 
 from pipeline_tui.core.clock import now
-from pipeline_tui.core.config import PipelineConfig
+from pipeline_tui.core.config import CONFIG_FILE, PipelineConfig
 from pipeline_tui.core.errors import (
     BadRequest,
     PipelineError,
@@ -42,12 +42,18 @@ from pipeline_tui.core.model import (
 )
 from pipeline_tui.core.slug import slugify
 from pipeline_tui.core.validation import missing_requirements
-from pipeline_tui.edits.committer import Committed, Committer, LiveCommitter, PlannedChange
+from pipeline_tui.edits.committer import (
+    Committed,
+    Committer,
+    ConfigEdit,
+    LiveCommitter,
+    PlannedChange,
+)
 from pipeline_tui.edits.undo import UndoPlan, UndoRefused, find_change, plan_undo
 from pipeline_tui.git.repo import Author, GitRepo
 from pipeline_tui.storage.files import open_root
 from pipeline_tui.storage.store import Store
-from pipeline_tui.yaml.edit import append_item, set_dotted
+from pipeline_tui.yaml.edit import append_item, edit_block, set_dotted
 
 _SUFFIX_ALPHABET = string.ascii_lowercase + string.digits
 SUFFIX_LENGTH = 11
@@ -268,8 +274,14 @@ class Workspace:
         fields: Mapping[str, Any] | None = None,
         opp_id: str | None = None,
         at: datetime | None = None,
+        new_owner: bool = False,
     ) -> Change:
-        """A new opportunity in the entry stage (or ``fields['stage']``)."""
+        """A new opportunity in the entry stage (or ``fields['stage']``).
+
+        ``new_owner`` adds an owner outside ``team:`` to it, in the same commit
+        (:meth:`team_edit`); checking the owner is the front end's job
+        (:meth:`PipelineConfig.check_owner`), as importers map owners their own way.
+        """
         fields = dict(fields or {})
         opp_id = opp_id or new_id(title)
         path = self.store.opportunity_path(opp_id)
@@ -288,13 +300,22 @@ class Workspace:
         merged = _ordered({**base, **_nest(fields)})
         self._check_requires(merged, stage)
         text = self.store.render_new(merged)
-        return self._commit_text(path, None, text, f"{opp_id}: created in {stage}", at)
+        team = self.team_edit(merged.get("owner"), new_owner)
+        message = f"{opp_id}: created in {stage}" + _team_note(merged.get("owner"), team)
+        return self._commit_text(path, None, text, message, at, config=team)
 
     @_writes
     def set_fields(
-        self, opp_id: str, assignments: Mapping[str, Any], at: datetime | None = None
+        self,
+        opp_id: str,
+        assignments: Mapping[str, Any],
+        at: datetime | None = None,
+        new_owner: bool = False,
     ) -> Change:
-        """Set (or, with ``None``, remove) fields; dotted keys reach nested ones."""
+        """Set (or, with ``None``, remove) fields; dotted keys reach nested ones.
+
+        ``new_owner``: an ``owner`` outside ``team:`` joins it in the same commit.
+        """
         if not assignments:
             raise BadRequest("nothing to set: give key=value pairs")
         for key in assignments:
@@ -313,7 +334,10 @@ class Workspace:
         summary = "; ".join(
             _describe(key, get_dotted(before, key), value) for key, value in assignments.items()
         )
-        return self._edit(opp_id, mutate, f"{opp_id}: {summary}", at)
+        owner = assignments.get("owner")
+        team = self.team_edit(owner, new_owner)
+        message = f"{opp_id}: {summary}" + _team_note(owner, team)
+        return self._edit(opp_id, mutate, message, at, team)
 
     @_writes
     def move(
@@ -398,8 +422,10 @@ class Workspace:
         return self._edit(opp_id, mutate, message, at)
 
     @_writes
-    def assign(self, opp_id: str, owner: str, at: datetime | None = None) -> Change:
-        """Give the deal to ``owner`` (a name from the team list, ideally)."""
+    def assign(
+        self, opp_id: str, owner: str, at: datetime | None = None, new_owner: bool = False
+    ) -> Change:
+        """Give the deal to ``owner``; ``new_owner`` adds them to ``team:`` in the same commit."""
         owner = owner.strip()
         if not owner:
             raise BadRequest("the new owner's name is empty")
@@ -411,7 +437,31 @@ class Workspace:
         def mutate(tree: CommentedMap) -> None:
             set_dotted(tree, "owner", owner)
 
-        return self._edit(opp_id, mutate, f"{opp_id}: owner {before.owner} -> {owner}", at)
+        team = self.team_edit(owner, new_owner)
+        message = f"{opp_id}: owner {before.owner} -> {owner}" + _team_note(owner, team)
+        return self._edit(opp_id, mutate, message, at, team)
+
+    def team_edit(self, owner: Any, new_owner: bool) -> ConfigEdit | None:
+        """``pipeline.yaml`` with ``owner`` added to ``team:``, when asked and needed.
+
+        Nothing when the owner is already in the team, or when there is no
+        ``team:`` at all: a first member would start refusing every other
+        owner, which ``--new-owner`` must not do behind the user's back.
+        Round-trip edited, so the file's comments and order stay.
+        """
+        if not new_owner or not isinstance(owner, str) or not owner.strip():
+            return None
+        if not self.config.team or owner in self.config.team_names:
+            return None
+
+        def mutate(tree: CommentedMap) -> None:
+            member = CommentedMap()
+            member.fa.set_flow_style()
+            tree["team"][owner] = member
+
+        with self.store.config_path.open(encoding="utf-8", newline="") as handle:
+            old = handle.read()
+        return ConfigEdit(old, edit_block(old, "team", mutate, CONFIG_FILE))
 
     # ----------------------------------------------------------------- undo
 
@@ -465,10 +515,11 @@ class Workspace:
         mutate: Callable[[CommentedMap], None],
         message: str,
         at: datetime | None,
+        config: ConfigEdit | None = None,
     ) -> Change:
         path = self.store.existing_path(opp_id)  # wherever it is under opportunities/
         old, new = self.store.render_edit(path, mutate)
-        return self._commit_text(path, old, new, message, at)
+        return self._commit_text(path, old, new, message, at, config=config)
 
     def _commit_text(
         self,
@@ -478,12 +529,17 @@ class Workspace:
         message: str,
         at: datetime | None,
         author: Author | None = None,
+        config: ConfigEdit | None = None,
     ) -> Change:
         """Hand the new text to the committer; a change that changes nothing is refused."""
         if old == new:
             raise Unchanged(f"nothing changed: {self.store.relpath(path)} already says so")
-        planned = PlannedChange(path, old, new, message, author or self._author(), at or now())
+        planned = PlannedChange(
+            path, old, new, message, author or self._author(), at or now(), config
+        )
         done = self.committer.commit(planned, self.config)
+        if config is not None:
+            self.__dict__.pop("config", None)  # the team just grew: read pipeline.yaml again
         assert done.record is not None  # only a deletion has no record
         if self.committer.exclusive:
             self._written[done.record.id] = done.record
@@ -615,6 +671,11 @@ def _ordered(fields: Mapping[str, Any]) -> dict[str, Any]:
     """Known fields in the documented order, custom fields after them."""
     known = {k: fields[k] for k in KNOWN_FIELDS if k in fields}
     return {**known, **{k: v for k, v in fields.items() if k not in known}}
+
+
+def _team_note(owner: Any, team: ConfigEdit | None) -> str:
+    """The commit message's tail when the owner joins the team in the same commit."""
+    return f"; {owner} added to the team" if team is not None else ""
 
 
 def _describe(key: str, old: Any, new: Any) -> str:

@@ -282,12 +282,17 @@ class Store:
         return record
 
     def write_config_text(self, text: str) -> None:
+        self.validated_config(text)
+        atomic_write(self.config_path, text)
+
+    def validated_config(self, text: str) -> PipelineConfig:
+        """The config ``text`` would be, or :class:`InvalidData` before anything is written."""
         problems = config_text_problems(text.encode("utf-8"), CONFIG_FILE)
         if problems:
             raise InvalidData(
                 f"refused: {CONFIG_FILE} would be invalid (nothing written):", problems
             )
-        atomic_write(self.config_path, text)
+        return PipelineConfig.from_mapping(parse_fast(text))
 
 
 _CANDIDATES_SHOWN = 10

@@ -10,10 +10,11 @@ from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
 
 from pipeline_tui.core.errors import BadRequest, InvalidData
 from pipeline_tui.core.model import KNOWN_FIELDS, same_value
+from pipeline_tui.yaml.blocks import Unsplittable, split_blocks
 from pipeline_tui.yaml.guard import guard
 from pipeline_tui.yaml.read import parse_fast
 from pipeline_tui.yaml.roundtrip import dump, roundtrip_yaml
@@ -45,6 +46,33 @@ def edit_text(old: str, mutate: Callable[[CommentedMap], None], where: str) -> s
     return "\ufeff" + new if old.startswith("\ufeff") else new
 
 
+def edit_block(old: str, key: str, mutate: Callable[[CommentedMap], None], where: str) -> str:
+    """:func:`edit_text`, keeping every line outside top-level ``key``'s block byte for byte.
+
+    ruamel re-renders the flow mappings it loads (``{name: lead,   probability:
+    0.1}`` loses its alignment), so an edit of ``team:`` in a hand-aligned
+    ``pipeline.yaml`` would also rewrite the stage lines.  Only the block of
+    ``key`` is taken from the round-trip result; the spliced text must parse
+    to what the round-trip result says, else the round-trip result is used.
+    """
+    new = edit_text(old, mutate, where)
+    try:
+        old_block, new_block = split_blocks(old).get(key), split_blocks(new).get(key)
+    except Unsplittable:
+        return new
+    lines = old.splitlines(keepends=True)
+    if old_block is None or new_block is None or "\r\n" in old:
+        return new
+    start = next(i for i, line in enumerate(lines) if line.rstrip("\n") == old_block[0])
+    ending = "\n"
+    spliced = [*lines[:start], *(line + ending for line in new_block)]
+    spliced += lines[start + len(old_block) :]
+    text = "".join(spliced)
+    if not text.endswith("\n") and old.endswith("\n"):
+        text += "\n"
+    return text if parse_fast(text) == parse_fast(new) else new
+
+
 def set_dotted(tree: CommentedMap, key: str, value: Any) -> None:
     """Set ``contact.email``-style keys, creating nested mappings (flow style) as needed."""
     parts = key.split(".")
@@ -60,6 +88,8 @@ def set_dotted(tree: CommentedMap, key: str, value: Any) -> None:
         node = child
     if value is None:
         node.pop(parts[-1], None)
+    elif node is tree and isinstance(value, str) and "\n" in value.strip():
+        _put(tree, node, parts[-1], LiteralScalarString(value))  # notes: as a person writes them
     else:
         _put(tree, node, parts[-1], to_node(value, flow=True))
 

@@ -103,11 +103,11 @@ def test_show_json_has_every_field_and_custom_ones(run_cli: RunCli, repo: Path) 
 
 def test_list_filters_sorts_and_formats(run_cli: RunCli) -> None:
     a = new_deal(run_cli, "--owner", "alice", "--amount", "300", "--source", "website")
-    b = new_deal(run_cli, "--owner", "bob", "--amount", "100", "--source", "event")
+    b = new_deal(run_cli, "--owner", "dana", "--amount", "100", "--source", "event")
     run_cli("set", b, "tags=[vip]")
     listed = json.loads(run_cli("list", "--json").stdout)
     assert {r["id"] for r in listed} == {a, b}
-    assert [r["id"] for r in json.loads(run_cli("list", "--owner", "bob", "--json").stdout)] == [b]
+    assert [r["id"] for r in json.loads(run_cli("list", "--owner", "dana", "--json").stdout)] == [b]
     assert [r["id"] for r in json.loads(run_cli("list", "--tag", "vip", "--json").stdout)] == [b]
     assert [r["id"] for r in json.loads(run_cli("list", "--sort", "amount", "--json").stdout)] == [
         b,
@@ -208,14 +208,14 @@ def test_close_lost_needs_a_listed_reason(run_cli: RunCli, repo: Path) -> None:
 def test_close_won_and_assign(run_cli: RunCli, repo: Path) -> None:
     opp = new_deal(run_cli, "--owner", "alice")
     assert run_cli("close", opp, "won", "--reason", "fastest rollout").exit_code == 0
-    assert run_cli("assign", opp, "bob").exit_code == 0
+    assert run_cli("assign", opp, "dana").exit_code == 0  # the manager is in the team too
     shown = json.loads(run_cli("show", opp, "--json").stdout)
     assert (shown["stage"], shown["won_reason"], shown["owner"]) == (
         "won",
         "fastest rollout",
-        "bob",
+        "dana",
     )
-    assert log(repo)[0] == f"{opp}: owner alice -> bob"
+    assert log(repo)[0] == f"{opp}: owner alice -> dana"
 
 
 def test_scripted_session_reads_as_an_audit_trail(run_cli: RunCli, repo: Path) -> None:

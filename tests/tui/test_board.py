@@ -228,9 +228,9 @@ async def test_new_opportunity_form_validates_and_commits_once(deals: Path) -> N
         form = app.screen
         assert isinstance(form, RecordForm)
         assert {"title", "account"} <= set(form.errors)  # required, so Save is off
-        form.query_one("#field-0", Input).value = "Wayne deal"
-        form.query_one("#field-1", Input).value = "Wayne Enterprises"
-        form.query_one("#field-2", Input).focus()
+        form.query_one(form.field_id("title"), Input).value = "Wayne deal"
+        form.query_one(form.field_id("account"), Input).value = "Wayne Enterprises"
+        form.query_one(form.field_id("amount"), Input).focus()
         await pilot.press("1", "2", "k")  # typed: checked on every key
         assert "amount" in form.errors  # not a number
         await pilot.press("ctrl+s")
@@ -258,7 +258,7 @@ async def test_edit_commits_only_the_changed_field(deals: Path) -> None:
         await pilot.press("e")
         form = app.screen
         assert isinstance(form, RecordForm)
-        amount = form.query_one("#field-2", Input)
+        amount = form.query_one(form.field_id("amount"), Input)
         assert amount.value == "120000"
         amount.value = "150000"
         await pilot.pause()

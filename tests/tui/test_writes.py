@@ -103,7 +103,7 @@ async def test_detail_keys_post_messages_and_the_detail_shows_the_written_record
         assert [m.opp_id for m in posted] == ["huawei-crm"]
         form = app.screen
         assert isinstance(form, RecordForm)
-        form.query_one("#field-2", Input).value = "310000"
+        form.query_one(form.field_id("amount"), Input).value = "310000"
         await pilot.pause()
         await pilot.press("ctrl+s")
         await settle(pilot)

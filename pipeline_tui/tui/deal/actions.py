@@ -32,6 +32,7 @@ from pipeline_tui.tui.board.state import BoardState
 from pipeline_tui.tui.deal.fields import (
     changed_values,
     merged,
+    owner_problems,
     preview_problems,
     record_specs,
     spec_for,
@@ -167,10 +168,15 @@ class DealActions:
     # ------------------------------------------------------------------ actions
 
     def new(self) -> None:
-        """A new deal in the entry stage, owner and source taken from the filter."""
+        """A new deal, in the entry stage unless another is picked.
+
+        Owner and source come from the board's filter; with no owner filter the
+        owner is the person at the keyboard (``Workspace.keyboard_owner``), and
+        the currency is the pipeline's.
+        """
         state = self.state
         config = state.config
-        specs = record_specs(config, state.owners())
+        specs = record_specs(config, config.team_names or state.owners())
         entry = config.entry_stage.name
         preview_id = "new-deal"
         path = f"opportunities/{preview_id}.yaml"
@@ -180,7 +186,9 @@ class DealActions:
             return merged(start, {k: v for k, v in values.items() if v is not None})
 
         def check(values: dict[str, Any]) -> dict[str, str]:
-            return preview_problems(config, base(values), path, entry)
+            stage = values.get("stage") or entry
+            problems = preview_problems(config, base(values), path, stage)
+            return problems | owner_problems(config, values)
 
         def done(values: dict[str, Any] | None) -> None:
             if values is None:
@@ -191,28 +199,46 @@ class DealActions:
             title, account = values["title"], values["account"]
             self.write(lambda: workspace.create(title, account, fields), follow=True)
 
-        initial: dict[str, Any] = {"owner": state.filter.owner, "source": state.filter.source}
+        owner = state.filter.owner or state.workspace.keyboard_owner()
+        initial: dict[str, Any] = {
+            "owner": owner,
+            "source": state.filter.source,
+            "stage": entry,
+            "currency": config.currency,
+        }
         heading = _("New opportunity in {stage}").format(stage=entry)
         self.host.app.push_screen(RecordForm(heading, specs, initial, check, _("Create")), done)
 
     def edit(self, record: Opportunity) -> None:
-        """Every known field in a form; only the fields that changed are committed."""
+        """Every field in a form; only the fields that changed are committed.
+
+        A new stage is a move, committed after the other changes (as ``pipeline
+        move`` would, with the stage's ``requires`` checked as you type).
+        """
         config = self.state.config
-        specs = record_specs(config, self.state.owners())
+        specs = record_specs(config, config.team_names or self.state.owners(), record.data)
         initial = {spec.key: get_dotted(record.data, spec.key) for spec in specs}
 
         def check(values: dict[str, Any]) -> dict[str, str]:
-            return preview_problems(config, merged(record.data, values), record.path)
+            stage = values.get("stage")
+            target = stage if stage and stage != record.stage else None
+            problems = preview_problems(config, merged(record.data, values), record.path, target)
+            return problems | owner_problems(config, values, record.owner)
 
         def done(values: dict[str, Any] | None) -> None:
             if values is None:
                 return
             changes = changed_values(specs, record.data, values)
-            if not changes:
+            target = changes.pop("stage", None)
+            if not changes and not target:
                 self.host.notify(_("Nothing changed"))
                 return
+            if not changes:
+                self.move_to(record, str(target))
+                return
             workspace = self.state.workspace
-            self.write(lambda: workspace.set_fields(record.id, changes))
+            then = (lambda saved: self.move_to(saved.record, str(target))) if target else None
+            self.write(lambda: workspace.set_fields(record.id, changes), then=then)
 
         heading = _("Edit {title}").format(title=record.title)
         self.host.app.push_screen(RecordForm(heading, specs, initial, check), done)

@@ -3,12 +3,17 @@
 Forms stay dumb: a :class:`FieldSpec` says "this is a date" and
 :func:`parse_field` turns ``2026-12-15`` into a date or explains what is
 wrong.  Whether the whole record is acceptable is decided by the same
-validation ``pipeline validate`` runs (:func:`preview_problems`).
+validation ``pipeline validate`` runs (:func:`preview_problems`), plus the
+owner rule of the CLI (:func:`owner_problems`).
+
+The new/edit form is every known field with ``form=True`` in
+:mod:`pipeline_tui.core.fields`, then the configured ``profile_fields``,
+then the custom fields the deal already has (:func:`record_specs`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any, Literal
@@ -21,7 +26,7 @@ from pipeline_tui.core.model import get_dotted, is_filled, jsonable
 from pipeline_tui.core.validation import missing_requirements, opportunity_problems
 from pipeline_tui.i18n import _
 
-Kind = Literal["text", "number", "date", "choice", "tags"]
+Kind = Literal["text", "longtext", "number", "share", "date", "choice", "tags"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,9 +39,69 @@ class FieldSpec:
     suggestions: tuple[str, ...] = ()
 
 
-def record_specs(config: PipelineConfig, owners: tuple[str, ...] = ()) -> list[FieldSpec]:
-    """The fields of the new/edit form (``FieldDef.form`` in :mod:`pipeline_tui.core.fields`)."""
-    return [_spec(definition, config, owners) for definition in form_fields()]
+def record_specs(
+    config: PipelineConfig, owners: tuple[str, ...] = (), data: Mapping[str, Any] | None = None
+) -> list[FieldSpec]:
+    """The fields of the new/edit form, in the order a salesperson fills them.
+
+    The known ones (``FieldDef.form`` in :mod:`pipeline_tui.core.fields`),
+    then ``profile_fields`` (profile completeness is a headline indicator, so
+    the form asks for it), then the custom fields ``data`` (the deal being
+    edited) already holds: nothing in the file is out of the form's reach.
+    """
+    data = data or {}
+    known = [_spec(definition, config, owners) for definition in form_fields()]
+    profile = list(_profile_specs(config, data))
+    taken = {spec.key.split(".")[0] for spec in known} | {spec.key for spec in profile}
+    return known + profile + list(_custom_specs(data, taken))
+
+
+def _profile_specs(config: PipelineConfig, data: Mapping[str, Any]) -> Iterator[FieldSpec]:
+    """One spec per configured profile field, where the deal keeps it.
+
+    Under ``profile:`` unless the deal already has it at the top level (the
+    metrics read both places, so a hand-written ``industry: retail`` stays put).
+    """
+    profile = data.get("profile")
+    for name in config.profile_fields:
+        if name in BY_KEY:  # a known field named as a profile field: already on the form
+            continue
+        nested = isinstance(profile, Mapping) and name in profile
+        key = name if name in data and not nested and name not in BY_KEY else f"profile.{name}"
+        kind = _kind_of(get_dotted(data, key))
+        if kind is not None:
+            yield FieldSpec(key, name, kind)
+
+
+def _custom_specs(data: Mapping[str, Any], taken: set[str]) -> Iterator[FieldSpec]:
+    """The deal's own top-level fields the schema does not know (``region: EMEA``).
+
+    Only single values and lists of them are offered; a nested mapping or a
+    yes/no flag is left as the file has it (``pipeline set`` can change it).
+    """
+    for key, value in data.items():
+        if key in BY_KEY or key in taken:
+            continue
+        kind = _kind_of(value)
+        if kind is not None and value is not None:
+            yield FieldSpec(key, key, kind)
+
+
+def _kind_of(value: Any) -> Kind | None:
+    """How a field holding ``value`` is typed (text when empty); None: not in a form."""
+    if value is None:
+        return "text"
+    if isinstance(value, bool | datetime):
+        return None
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, date):
+        return "date"
+    if isinstance(value, str):
+        return "longtext" if "\n" in value.strip() else "text"
+    if isinstance(value, list) and all(isinstance(v, str | int | float) for v in value):
+        return "tags"
+    return None
 
 
 def spec_for(key: str, config: PipelineConfig) -> FieldSpec:
@@ -69,11 +134,15 @@ def _choices(definition: FieldDef, config: PipelineConfig) -> tuple[str, ...]:
         return config.sources
     if definition.choices == "lost_reasons":
         return config.lost_reasons
+    if definition.choices == "stages":
+        return config.stage_names
     return ()
 
 
 #: How a field of each kind is typed into a form (others: as text).
 _FORM_KINDS: dict[str, Kind] = {
+    "longtext": "longtext",
+    "share": "share",
     "number": "number",
     "date": "date",
     "datetime": "date",
@@ -95,6 +164,8 @@ def parse_field(spec: FieldSpec, raw: str) -> Any:
         except ValueError:
             raise ValueError(_("expected a number, e.g. 120000")) from None
         return int(number) if number.is_integer() else number
+    if spec.kind == "share":
+        return parse_share(text)
     if spec.kind == "date":  # relative ones too (+3d, next monday, 明天), as in the CLI
         try:
             return parse_date(text, now().astimezone().date())
@@ -103,6 +174,36 @@ def parse_field(spec: FieldSpec, raw: str) -> Any:
     if spec.kind == "tags":
         return [t.strip() for t in text.split(",") if t.strip()]
     return text
+
+
+def parse_share(text: str) -> float | int:
+    """A probability: ``0.4`` or ``40%`` (``40`` alone is refused: 40 or 0.4?)."""
+    percent = text.endswith("%")
+    try:
+        number = float(text.removesuffix("%").strip().replace(",", "."))
+    except ValueError:
+        number = -1.0
+    if percent:
+        number /= 100
+    if not 0 <= number <= 1:
+        raise ValueError(_("expected 0 to 1 or a percentage, e.g. 0.4 or 40%"))
+    number = round(number, 6)
+    return int(number) if number.is_integer() else number
+
+
+def owner_problems(
+    config: PipelineConfig, values: Mapping[str, Any], before: Any = None
+) -> dict[str, str]:
+    """``owner`` -> why it is refused, as ``pipeline new --owner`` refuses it.
+
+    ``before`` (the owner the deal already has) stays acceptable, so editing
+    another field of a deal owned by someone who has left the team still saves.
+    """
+    owner = values.get("owner")
+    if not isinstance(owner, str) or owner == before:
+        return {}
+    problem = config.owner_problem(owner)
+    return {"owner": problem} if problem else {}
 
 
 def format_field(spec: FieldSpec, value: Any) -> str:
@@ -162,6 +263,8 @@ def changed_values(
     for spec in specs:
         old = jsonable(get_dotted(before, spec.key))
         new = jsonable(values.get(spec.key))
+        if isinstance(old, str) and isinstance(new, str) and old.strip() == new.strip():
+            continue  # a note's final newline is not a change
         if (is_filled(old) or is_filled(new)) and old != new:
             changes[spec.key] = values.get(spec.key)
     return changes

@@ -26,7 +26,17 @@ from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
-from textual.widgets import Button, Checkbox, Input, Label, OptionList, Select, Static
+from textual.widget import Widget
+from textual.widgets import (
+    Button,
+    Checkbox,
+    Input,
+    Label,
+    OptionList,
+    Select,
+    Static,
+    TextArea,
+)
 from textual.widgets.option_list import Option
 
 from pipeline_tui.core.dates import parse_date, parse_instant
@@ -85,30 +95,38 @@ class RecordForm(ModalScreen[dict[str, Any] | None]):
                 yield Button(self.submit_label, variant="primary", id="submit", compact=True)
                 yield Button(_("Cancel"), id="cancel", compact=True)
 
-    def _editor(self, index: int, spec: FieldSpec) -> Input | Select[str]:
+    def _editor(self, index: int, spec: FieldSpec) -> Widget:
         value = format_field(spec, self.initial.get(spec.key))
         if spec.kind == "choice":
             options = [(choice, choice) for choice in spec.choices]
             if value and value not in spec.choices:
                 options.append((value, value))
+            blank = not (spec.required and value)
             return Select(
                 options,
                 value=value or Select.NULL,
                 prompt="—",
+                allow_blank=blank,
                 id=f"field-{index}",
                 compact=True,
             )
-        suggester = SuggestFromList(spec.suggestions) if spec.suggestions else None
-        placeholder = "YYYY-MM-DD" if spec.kind == "date" else ""
-        if spec.kind == "tags":
-            placeholder = "b2b, renewal"
+        if spec.kind == "longtext":
+            return TextArea(value, id=f"field-{index}", compact=True, classes="field-notes")
+        suggester = (
+            SuggestFromList(spec.suggestions, case_sensitive=False) if spec.suggestions else None
+        )
         return Input(
             value,
-            placeholder=placeholder,
+            placeholder=_placeholder(spec),
             id=f"field-{index}",
             suggester=suggester,
             compact=True,
         )
+
+    def field_id(self, key: str) -> str:
+        """The selector of the input for ``key`` (``contact.email``), wherever the form puts it."""
+        index = next(i for i, spec in enumerate(self.specs) if spec.key == key)
+        return f"#field-{index}"
 
     def on_mount(self) -> None:
         self.validate_form()
@@ -123,6 +141,8 @@ class RecordForm(ModalScreen[dict[str, Any] | None]):
                 raw[spec.key] = "" if widget.is_blank() else str(widget.value)
             elif isinstance(widget, Input):
                 raw[spec.key] = widget.value
+            elif isinstance(widget, TextArea):
+                raw[spec.key] = widget.text
         return raw
 
     def validate_form(self) -> dict[str, Any]:
@@ -160,6 +180,7 @@ class RecordForm(ModalScreen[dict[str, Any] | None]):
 
     @on(Input.Changed)
     @on(Select.Changed)
+    @on(TextArea.Changed)
     def _changed(self) -> None:
         self.validate_form()
 
@@ -185,6 +206,19 @@ class RecordForm(ModalScreen[dict[str, Any] | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+def _placeholder(spec: FieldSpec) -> str:
+    """A hint of what the field takes, in the interface language."""
+    if spec.kind == "date":
+        return _("YYYY-MM-DD, +3d, next monday")
+    if spec.kind == "share":
+        return _("0.4 or 40%")
+    if spec.kind == "tags":
+        return "b2b, renewal"
+    if spec.suggestions:
+        return _("a name from the team")
+    return ""
 
 
 @dataclass(frozen=True)

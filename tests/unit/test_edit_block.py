@@ -1,0 +1,43 @@
+"""``edit_block`` rewrites one top-level block and keeps every other line byte for byte."""
+
+from __future__ import annotations
+
+from ruamel.yaml.comments import CommentedMap
+
+from pipeline_tui.yaml.edit import edit_block
+from pipeline_tui.yaml.read import parse_fast
+
+CONFIG = """\
+# hand-aligned, keep it so
+stages:
+  - {name: lead,   probability: 0.1}
+  - {name: won,    probability: 1.0, terminal: true}
+
+team:           # owner -> manager
+  alice: {manager: dana}
+
+# the end
+layout: flat
+"""
+
+
+def add_zed(tree: CommentedMap) -> None:
+    member = CommentedMap()
+    member.fa.set_flow_style()
+    tree["team"]["zed"] = member
+
+
+def test_only_the_edited_block_changes() -> None:
+    new = edit_block(CONFIG, "team", add_zed, "pipeline.yaml")
+    assert new == CONFIG.replace(
+        "  alice: {manager: dana}\n", "  alice: {manager: dana}\n  zed: {}\n"
+    )
+
+
+def test_crlf_text_falls_back_to_the_round_trip_result_which_parses_the_same() -> None:
+    old = CONFIG.replace("\n", "\r\n")
+    new = edit_block(old, "team", add_zed, "pipeline.yaml")
+    assert "\r\n" in new
+    expected = parse_fast(CONFIG)
+    expected["team"]["zed"] = {}
+    assert parse_fast(new.replace("\r\n", "\n")) == expected
