@@ -94,6 +94,19 @@ def pgettext(context: str, message: str) -> str:
     return catalog(language).get(f"{context}{_CONTEXT_SEP}{message}") or message
 
 
+def ngettext(singular: str, plural: str, count: int) -> str:
+    """``singular`` or ``plural`` by ``count`` in English; the translation of ``singular`` else.
+
+    Chinese nouns have no plural (``3 个提交``), so the catalog needs one
+    entry, keyed by the singular; a language with plurals would add ``msgid_plural``.
+    """
+    language = current_language()
+    english = singular if count == 1 else plural
+    if language == "en":
+        return english
+    return catalog(language).get(singular) or english
+
+
 def N_(message: str) -> str:  # noqa: N802 (gettext's name for "translate later")
     """Mark ``message`` as a msgid to translate where it is shown, not where it is defined.
 

@@ -1,7 +1,7 @@
 """Every message the package marks for translation has a zh_CN translation.
 
 An AST scan of all of ``pipeline_tui/`` (CLI, TUI, reports, HTML, sync,
-import, doctor): each ``_("...")``, ``N_("...")`` and
+import, doctor): each ``_("...")``, ``N_("...")``, ``ngettext("...", ...)`` and
 ``pgettext("context", "...")`` with a literal argument is a msgid that must
 be in the catalog with a non-empty msgstr.  Wrapping a new user-facing string
 without translating it fails here.
@@ -28,6 +28,8 @@ def marked_messages(path: Path) -> Iterator[str]:
         ]
         if node.func.id in ("_", "N_") and len(node.args) == 1 and len(literals) == 1:
             yield literals[0]
+        elif node.func.id == "ngettext" and literals:
+            yield literals[0]  # the singular is the key (Chinese has one form)
         elif node.func.id == "pgettext" and len(literals) == 2:
             yield f"{literals[0]}{_CONTEXT_SEP}{literals[1]}"
 
