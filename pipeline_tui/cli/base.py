@@ -55,7 +55,7 @@ class Context:
             for line in ws.automation_log:
                 click.echo(line, err=True)
             for line in ws.automation_problems:
-                report(f"automation: {line}")
+                report(_("automation: {line}").format(line=line))
             ws.automation_log.clear()
             ws.automation_problems.clear()
 
@@ -112,7 +112,11 @@ class PipelineGroup(click.Group):
             return super().invoke(ctx)
         except RequirementsMissing as exc:
             fields = " ".join(f"{key}=..." for key in exc.missing)
-            report(f"{exc}; fill them first, e.g. `pipeline set ID {fields}`")
+            report(
+                _("{exc}; fill them first, e.g. `pipeline set ID {fields}`").format(
+                    exc=exc, fields=fields
+                )
+            )
             ctx.exit(exc.exit_code)
         except InvalidData as exc:
             report(str(exc))
@@ -152,7 +156,7 @@ def echo(message: str = "", err: bool = False, nl: bool = True) -> None:
 
 
 def report(message: str) -> None:
-    echo(f"pipeline: {message}", err=True)
+    echo(_("pipeline: {message}").format(message=message), err=True)
 
 
 def report_problems(problems: Iterable[Problem]) -> None:
@@ -168,7 +172,7 @@ def output_options(func: F) -> F:
     @wraps(func)
     def wrapper(*args: Any, as_json: bool, as_csv: bool, **kwargs: Any) -> Any:
         if as_json and as_csv:
-            raise click.UsageError("choose one of --json and --csv")
+            raise click.UsageError(_("choose one of --json and --csv"))
         fmt = Format.JSON if as_json else Format.CSV if as_csv else Format.TABLE
         return func(*args, fmt=fmt, **kwargs)
 

@@ -137,7 +137,11 @@ def list_cmd(
     if stage is not None:
         ws.config.stage(stage)  # an unknown stage is a typo, not an empty list
     if source is not None and ws.config.sources and source not in ws.config.sources:
-        raise NotFound(f"unknown source {source!r} (sources: {', '.join(ws.config.sources)})")
+        raise NotFound(
+            _("unknown source {source!r} (sources: {join})").format(
+                source=source, join=", ".join(ws.config.sources)
+            )
+        )
     pipeline, texts = ws.store.load_with_json(ws.config)
     records = [
         r
@@ -155,7 +159,7 @@ def list_cmd(
         echo(render_rows([flat_row(r) for r in records], LIST_COLUMNS, fmt))
     report_problems(pipeline.problems)
     if boundaries(ws.root):
-        report(SHALLOW_NOTE)
+        report(_(SHALLOW_NOTE))
 
 
 @cli.command("set")
@@ -223,7 +227,7 @@ def log(
     if next_action is not None or due is not None or done:
         follow_up = StepPlan(next_action, parse_day(due), done)
     if not note and not done:
-        raise click.UsageError("give --note (what happened)")
+        raise click.UsageError(_("give --note (what happened)"))
     emit_change(obj.workspace().log(opp_id, kind, note or "", parse_when(at), follow_up), fmt)
 
 
@@ -269,7 +273,9 @@ def validate(obj: Context, fmt: Format) -> None:
         report_problems(problems)
         checked = len(ws.store.opportunity_files())
         echo(
-            f"{checked} files checked: {len(errors)} errors, {len(problems) - len(errors)} warnings"
+            _("{checked} files checked: {n_errors} errors, {value} warnings").format(
+                checked=checked, n_errors=len(errors), value=len(problems) - len(errors)
+            )
         )
     else:
         columns = ("path", "line", "field", "severity", "message")

@@ -80,7 +80,9 @@ def load_scope(
     when = parse_when(as_of)
     current = now()
     if when is not None and when > current:
-        raise click.BadParameter(f"{as_of} is in the future", param_hint="--as-of")
+        raise click.BadParameter(
+            _("{as_of} is in the future").format(as_of=as_of), param_hint="--as-of"
+        )
     with long_lived_objects():
         pipeline = workspace.load() if when is None else pipeline_as_of(workspace.root, when)
         timelines = _timelines(workspace, pipeline, when, current)
@@ -89,9 +91,13 @@ def load_scope(
     if pipeline.problems:
         count = len({p.path for p in pipeline.problems if p.severity == "error"})
         if count:
-            report(f"{count} file(s) with errors left out of the numbers (see `pipeline validate`)")
+            report(
+                _(
+                    "{count} file(s) with errors left out of the numbers (see `pipeline validate`)"
+                ).format(count=count)
+            )
     if boundaries(workspace.root):
-        report(SHALLOW_NOTE)
+        report(_(SHALLOW_NOTE))
     return Scope(workspace, scoped(pipeline, owner, source), timelines, when or current)
 
 
@@ -106,7 +112,7 @@ def _timelines(
 def parse_window(since: str | None, until: str | None) -> Window:
     window = Window(parse_when(since), parse_when(until))
     if window.since and window.until and window.since >= window.until:
-        raise click.BadParameter("--since must be before --until", param_hint="--since")
+        raise click.BadParameter(_("--since must be before --until"), param_hint="--since")
     return window
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pipeline_tui.core.errors import NotFound
-from pipeline_tui.i18n import current_language
+from pipeline_tui.i18n import _, current_language
 
 CONFIG_FILE = "pipeline.yaml"
 OPPORTUNITIES_DIR = "opportunities"
@@ -194,7 +194,11 @@ class PipelineConfig:
         for s in self.stages:
             if s.name == name:
                 return s
-        raise NotFound(f"unknown stage {name!r} (stages: {', '.join(self.stage_names)})")
+        raise NotFound(
+            _("unknown stage {name!r} (stages: {join})").format(
+                name=name, join=", ".join(self.stage_names)
+            )
+        )
 
     def stage_display(self, name: str) -> str:
         """The stage's label for display (the name itself for stages not configured)."""
@@ -211,7 +215,11 @@ class PipelineConfig:
         for s in self.stages:
             if text in (s.label, *s.labels.values()):
                 return s.name
-        raise NotFound(f"unknown stage {text!r} (stages: {', '.join(self.stage_names)})")
+        raise NotFound(
+            _("unknown stage {text!r} (stages: {join})").format(
+                text=text, join=", ".join(self.stage_names)
+            )
+        )
 
     def has_stage(self, name: str) -> bool:
         return name in self.stage_names
