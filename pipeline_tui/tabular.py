@@ -16,7 +16,8 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from pipeline_tui.i18n import _, pgettext
+from pipeline_tui.core.fields import field_label
+from pipeline_tui.i18n import _
 from pipeline_tui.terminal_text import printable
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -54,6 +55,7 @@ def finite(data: Any) -> Any:
 
 
 def table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:
+    """A table for people: headers in their words (CSV and JSON keep the keys for scripts)."""
     if not rows:
         return _("(none)")
     import tabulate as _tabulate  # ~60 ms to import: only when a table is printed
@@ -61,16 +63,8 @@ def table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:
     _tabulate.WIDE_CHARS_MODE = True  # align Chinese titles and owners by display width
     body = [[printable(_cell(row.get(c))) for c in columns] for row in rows]
     return _tabulate.tabulate(
-        body, headers=[column_label(c) for c in columns], tablefmt="simple", disable_numparse=False
+        body, headers=[field_label(c) for c in columns], tablefmt="simple", disable_numparse=False
     )
-
-
-def column_label(key: str) -> str:
-    """A table's header for people: the key in English, a word in other languages.
-
-    Only tables: CSV and JSON keep the keys, which scripts and spreadsheets read.
-    """
-    return pgettext("column", key)
 
 
 def to_csv(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:

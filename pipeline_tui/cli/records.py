@@ -25,6 +25,7 @@ from pipeline_tui.cli.history import list_json
 from pipeline_tui.cli.values import parse_assignments, parse_day, parse_when
 from pipeline_tui.core.config import CONFIG_TEMPLATES
 from pipeline_tui.core.errors import ExitCode, NotFound
+from pipeline_tui.core.fields import field_label
 from pipeline_tui.core.model import ACTIVITY_KINDS, Opportunity, Pipeline, jsonable
 from pipeline_tui.edits.workspace import Change, StepPlan
 from pipeline_tui.git.shallow import SHALLOW_NOTE, boundaries
@@ -32,6 +33,7 @@ from pipeline_tui.i18n import _, current_language
 from pipeline_tui.storage.layout import LAYOUTS, Layout
 from pipeline_tui.sync.setup import init_pipeline
 from pipeline_tui.tabular import Format, render_rows, to_json
+from pipeline_tui.terminal_text import display_width
 
 LIST_COLUMNS = ("id", "title", "account", "stage", "amount", "owner", "source", "expected_close")
 
@@ -338,18 +340,22 @@ def describe(record: Opportunity) -> str:
         for key, value in record.data.items()
         if key not in {"id", "title", "account", "stage", "activities", "notes"}
     }
-    width = max((len(key) for key in shown), default=0) + 2
-    lines += [f"  {key + ':':<{width}}{_plain(value)}" for key, value in shown.items()]
+    labels = {key: field_label(key) + ":" for key in shown}
+    width = max((display_width(label) for label in labels.values()), default=0) + 1
+    lines += [
+        f"  {labels[key]}{' ' * (width - display_width(labels[key]))}{_plain(value)}"
+        for key, value in shown.items()
+    ]
     if record.activities:
-        lines.append("  activities:")
+        lines.append(f"  {field_label('activities')}:")
         lines += [
-            f"    {a.at:%Y-%m-%d %H:%M}  {a.kind}"
-            + (f" by {a.by}" if a.by else "")
+            f"    {a.at:%Y-%m-%d %H:%M}  "
+            + (_("{kind} by {by}").format(kind=_(a.kind), by=a.by) if a.by else _(a.kind))
             + (f": {a.note}" if a.note else "")
             for a in record.activities
         ]
     if record.notes:
-        lines.append("  notes:")
+        lines.append(f"  {field_label('notes')}:")
         lines += [f"    {line}" for line in record.notes.rstrip().splitlines()]
     return "\n".join(lines)
 

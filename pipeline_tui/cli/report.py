@@ -23,6 +23,7 @@ import click
 from pipeline_tui.cli.base import Context, cli, echo, report
 from pipeline_tui.cli.values import parse_when
 from pipeline_tui.core.clock import now
+from pipeline_tui.core.dates import long_datetime
 from pipeline_tui.core.errors import ExitCode
 from pipeline_tui.core.model import Pipeline
 from pipeline_tui.edits.workspace import Workspace
@@ -269,7 +270,7 @@ def build_subset(data: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]
 
 
 def _subtitle(scope: Scope, window: Window, owner: str | None, source: str | None) -> str:
-    parts = [_("as of {when}").format(when=scope.now.isoformat(timespec="minutes"))]
+    parts = [_("as of {when}").format(when=long_datetime(scope.now))]
     if window.since or window.until:
         since = window.since.date().isoformat() if window.since else "…"
         until = window.until.date().isoformat() if window.until else "…"

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, time, timedelta
 
-from pipeline_tui.i18n import N_, _
+from pipeline_tui.i18n import N_, _, current_language
 
 #: What a refused date says it expected (shown by the CLI and the forms).
 EXPECTED = N_("a date such as 2026-11-20, today, tomorrow, +3d, +2w, next monday, 明天 or 3天后")
@@ -157,3 +157,21 @@ def _weekday_zh(text: str, today: date) -> date | None:
     weeks = len(prefix) if prefix.startswith("下") else -1 if prefix == "上" else 0
     monday = today - timedelta(days=today.weekday())
     return monday + timedelta(days=7 * weeks + day)
+
+
+def long_date(value: date) -> str:
+    """A date in prose (a sentence, a heading): ``2026年11月20日`` in Chinese.
+
+    English keeps the ISO date it has always printed there (``2026-11-20``),
+    which is also what a user types back; tables keep ISO in every language.
+    """
+    if current_language() == "zh_CN":
+        return f"{value.year}年{value.month}月{value.day}日"
+    return value.isoformat()
+
+
+def long_datetime(value: datetime) -> str:
+    """An instant in prose: ``2026年11月20日 15:30``; English keeps ISO to the minute."""
+    if current_language() == "zh_CN":
+        return f"{long_date(value.date())} {value:%H:%M}"
+    return value.isoformat(timespec="minutes")

@@ -55,15 +55,19 @@ class UndoPlan:
     def describe(self, rel: str) -> str:
         """Two lines for the person about to confirm."""
         action = (
-            "deletes it again"
+            _("deletes it again")
             if self.new is None
-            else "restores it"
+            else _("restores it")
             if self.old is None
-            else "puts it back as it was"
+            else _("puts it back as it was")
         )
-        return (
-            f"undo {self.commit[:10]} {self.subject}\n"
-            f"  by {self.author}, {self.at:%Y-%m-%d %H:%M}; {action} ({rel})"
+        return _("undo {commit} {subject}\n  by {author}, {at}; {action} ({rel})").format(
+            commit=self.commit[:10],
+            subject=self.subject,
+            author=self.author,
+            at=f"{self.at:%Y-%m-%d %H:%M}",
+            action=action,
+            rel=rel,
         )
 
 

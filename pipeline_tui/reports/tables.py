@@ -21,6 +21,8 @@ from tabulate import tabulate
 from wcwidth import wcswidth
 
 from pipeline_tui.i18n import _
+from pipeline_tui.reports.metrics.forecast import UNSCHEDULED
+from pipeline_tui.reports.metrics.lifecycle import UNASSIGNED
 from pipeline_tui.reports.sections import by_key
 from pipeline_tui.tabular import csv_cell
 from pipeline_tui.terminal_text import printable
@@ -76,6 +78,10 @@ def format_cell(value: Any, kind: Kind, currency: str) -> str:
         return ", ".join(f"{k}: {v}" for k, v in value.items())
     if isinstance(value, list | tuple):
         return ", ".join(str(v) for v in value)
+    if value == UNASSIGNED:  # the metrics' key for "no source / owner / reason"
+        return _("(none)")
+    if value == UNSCHEDULED:  # the forecast's month for deals without a close date
+        return _("unscheduled")
     return str(value)
 
 
