@@ -91,6 +91,8 @@ def new(
     """Create an opportunity titled TITLE; prints its id."""
     ws = obj.workspace()
     fields: dict[str, Any] = parse_assignments(extra)
+    if source is not None:  # a label (value_labels:) names its value
+        source = ws.config.resolve_value("source", source)
     given = {"amount": amount, "owner": owner, "source": source, "stage": stage}
     fields.update({k: v for k, v in given.items() if v is not None})
     if isinstance(fields.get("amount"), float) and fields["amount"].is_integer():
@@ -138,6 +140,8 @@ def list_cmd(
     ws = obj.workspace()
     if stage is not None:
         ws.config.stage(stage)  # an unknown stage is a typo, not an empty list
+    if source is not None:
+        source = ws.config.resolve_value("source", source)
     if source is not None and ws.config.sources and source not in ws.config.sources:
         raise NotFound(
             _("unknown source {source!r} (sources: {join})").format(

@@ -170,11 +170,13 @@ def report_command(
     data = build_report(scope.pipeline, scope.timelines, window, scope.now, (*names, *extra))
     shown = build_subset(data, names)
     currency = scope.pipeline.config.currency
+    labels = scope.pipeline.config.value_display
     if html_file is not None:
         from pipeline_tui.reports.html import render_html  # only when asked: keeps JSON fast
 
         subtitle = _subtitle(scope, window, owner, source)
-        atomic_write(html_file, render_html(data if not sections else shown, currency, subtitle))
+        page = render_html(data if not sections else shown, currency, subtitle, labels)
+        atomic_write(html_file, page)
         report(_("wrote {path}").format(path=html_file))
     if chart:
         from pipeline_tui.reports.charts import terminal_charts  # plotext is slow to import
@@ -186,7 +188,7 @@ def report_command(
     elif fmt == "csv":
         echo(render_csv(shown))
     else:
-        echo(render_text(shown, currency, markdown=fmt == "markdown"))
+        echo(render_text(shown, currency, markdown=fmt == "markdown", values=labels))
 
 
 AS_OF_OPTION = click.option(

@@ -130,6 +130,8 @@ class PipelineConfig:
     team: Mapping[str, TeamMember] = field(default_factory=dict)
     language: str | None = None
     layout: str = "flat"
+    #: field -> value -> language -> label (``""``: every language), from ``value_labels:``.
+    value_labels: Mapping[str, Mapping[str, Mapping[str, str]]] = field(default_factory=dict)
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> PipelineConfig:
@@ -164,7 +166,34 @@ class PipelineConfig:
             },
             language=data.get("language"),
             layout=str(data.get("layout", "flat")),
+            value_labels={
+                str(name): {
+                    str(value): (
+                        {str(k): str(v) for k, v in label.items()}
+                        if isinstance(label, Mapping)
+                        else {"": str(label)}
+                    )
+                    for value, label in (values or {}).items()
+                }
+                for name, values in (data.get("value_labels") or {}).items()
+            },
         )
+
+    def value_display(self, field_key: str, value: str) -> str:
+        """A source or lost reason as people read it, like :attr:`Stage.display`.
+
+        The label for the interface language, else the one for every language,
+        else the value itself, which stays what files, filters and the CLI use.
+        """
+        labels = self.value_labels.get(field_key, {}).get(value, {})
+        return labels.get(current_language()) or labels.get("") or value
+
+    def resolve_value(self, field_key: str, text: str) -> str:
+        """The configured value ``text`` means: the value, or one of its labels."""
+        for value, labels in self.value_labels.get(field_key, {}).items():
+            if text == value or text in labels.values():
+                return value
+        return text
 
     @property
     def stage_names(self) -> tuple[str, ...]:

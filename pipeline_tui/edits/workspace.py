@@ -400,8 +400,10 @@ class Workspace:
             raise BadRequest(
                 _("closing as lost needs --reason (one of: {reasons})").format(reasons=reasons)
             )
-        self._check_requires({**before.data, f"{outcome}_reason": reason}, stage)
         reason_key = "lost_reason" if outcome == "lost" else "won_reason"
+        if reason:  # a label (value_labels:) names its value: --reason 无预算 writes no-budget
+            reason = self.config.resolve_value(reason_key, reason)
+        self._check_requires({**before.data, f"{outcome}_reason": reason}, stage)
         stale_key = "won_reason" if outcome == "lost" else "lost_reason"
 
         def mutate(tree: CommentedMap) -> None:

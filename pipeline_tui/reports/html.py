@@ -14,7 +14,7 @@ from typing import Any
 from pipeline_tui.core.money import compact_number
 from pipeline_tui.i18n import _, current_language
 from pipeline_tui.reports.charts import chart_series
-from pipeline_tui.reports.tables import SectionTable, cells, section_tables
+from pipeline_tui.reports.tables import SectionTable, ValueLabels, cells, section_tables
 
 _STYLE = """
 body{font-family:system-ui,-apple-system,"Segoe UI","PingFang SC","Microsoft YaHei",sans-serif;
@@ -32,12 +32,14 @@ _LABEL_WIDTH = 120
 _CHART_WIDTH = 420
 
 
-def render_html(report: Mapping[str, Any], currency: str, subtitle: str) -> str:
+def render_html(
+    report: Mapping[str, Any], currency: str, subtitle: str, values: ValueLabels | None = None
+) -> str:
     """The whole page: heading, charts, then every section's tables."""
     charts = "".join(
         _svg_chart(title, labels, values) for title, labels, values, _h in chart_series(report)
     )
-    tables = "".join(_table(t, currency) for t in section_tables(report))
+    tables = "".join(_table(t, currency, values) for t in section_tables(report))
     title = escape(_("Pipeline report"))
     return (
         f'<!DOCTYPE html>\n<html lang="{current_language().replace("_", "-")}">'
@@ -47,7 +49,7 @@ def render_html(report: Mapping[str, Any], currency: str, subtitle: str) -> str:
     )
 
 
-def _table(table: SectionTable, currency: str) -> str:
+def _table(table: SectionTable, currency: str, values: ValueLabels | None = None) -> str:
     head = "".join(f"<th>{escape(c.label)}</th>" for c in table.columns)
     numeric = [
         c.kind in _NUMERIC or (bool(table.kinds) and i == 1) for i, c in enumerate(table.columns)
@@ -59,7 +61,7 @@ def _table(table: SectionTable, currency: str) -> str:
             for i, v in enumerate(row)
         )
         + "</tr>"
-        for row in cells(table, currency)
+        for row in cells(table, currency, values)
     )
     body = (
         f"<table><tr>{head}</tr>{rows}</table>" if table.rows else f"<p>{escape(_('(none)'))}</p>"

@@ -172,6 +172,8 @@ class DetailScreen(DealScreen):
             label = Text(printable(field_label(str(key))))
             if key not in KNOWN_FIELDS:
                 label.append(" (" + _("custom") + ")", style="dim italic")
+            if key in ("source", "lost_reason") and isinstance(value, str):
+                value = self.view.config.value_display(key, value)
             table.add_row(label, _plain(value))
         return table
 
