@@ -133,7 +133,8 @@ class SyncResult:
                     "updated": pgettext("sync", "updated"),
                     "removed": pgettext("sync", "removed"),
                 }[kind]
-                lines.append(f"  {len(changes)} {label}: {shown}{more}")
+                line = _("  {n} {kind}: {shown}{more}")
+                lines.append(line.format(n=len(changes), kind=label, shown=shown, more=more))
         if self.conflicts:
             lines.append(
                 ngettext(
