@@ -47,7 +47,16 @@ def set_pipeline_language(code: str | None) -> None:
 
 
 def current_language() -> str:
-    return _language or user_language() or locale_language() or _pipeline_language or "en"
+    return chosen_language() or _pipeline_language or "en"
+
+
+def chosen_language() -> str | None:
+    """The language chosen outside any pipeline (explicitly, by the user's settings, the locale).
+
+    Part of the key of anything kept translated (the warm ``pipeline list``):
+    ``pipeline.yaml``'s own ``language:`` is covered by that file's fingerprint.
+    """
+    return _language or user_language() or locale_language()
 
 
 def locale_language() -> str | None:
@@ -92,6 +101,19 @@ def pgettext(context: str, message: str) -> str:
     if language == "en":
         return message
     return catalog(language).get(f"{context}{_CONTEXT_SEP}{message}") or message
+
+
+def ngettext(singular: str, plural: str, count: int) -> str:
+    """``singular`` or ``plural`` by ``count`` in English; the translation of ``singular`` else.
+
+    Chinese nouns have no plural (``3 个提交``), so the catalog needs one
+    entry, keyed by the singular; a language with plurals would add ``msgid_plural``.
+    """
+    language = current_language()
+    english = singular if count == 1 else plural
+    if language == "en":
+        return english
+    return catalog(language).get(singular) or english
 
 
 def N_(message: str) -> str:  # noqa: N802 (gettext's name for "translate later")

@@ -16,6 +16,8 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
+from pipeline_tui.core.fields import field_label
+from pipeline_tui.i18n import _
 from pipeline_tui.terminal_text import printable
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -58,14 +60,18 @@ def finite(data: Any) -> Any:
 
 
 def table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:
+    """A table for people: headers in their words (CSV and JSON keep the keys for scripts)."""
     if not rows:
-        return "(none)"
+        return _("(none)")
     import tabulate as _tabulate  # ~60 ms to import: only when a table is printed
 
     _tabulate.WIDE_CHARS_MODE = True  # align Chinese titles and owners by display width
     body = [[printable(_cell(row.get(c))) for c in columns] for row in rows]
     return _tabulate.tabulate(
-        body, headers=list(columns), tablefmt="simple", disable_numparse=_text_columns(body)
+        body,
+        headers=[field_label(c) for c in columns],
+        tablefmt="simple",
+        disable_numparse=_text_columns(body),
     )
 
 

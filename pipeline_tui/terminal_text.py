@@ -12,6 +12,7 @@ bytes.  Usable from any layer, like :mod:`pipeline_tui.i18n` and
 from __future__ import annotations
 
 import re
+import unicodedata
 
 #: C0 controls but tab and newline, DEL, C1 controls, and the Unicode
 #: bidi embeddings, overrides and isolates (the "Trojan Source" characters).
@@ -28,6 +29,11 @@ def printable(text: str) -> str:
     if _UNSAFE.search(text) is None:  # the common case: one C-speed scan
         return text
     return _UNSAFE.sub(_escape, text)
+
+
+def display_width(text: str) -> int:
+    """Terminal columns ``text`` takes: wide (CJK) characters count two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
 def _escape(match: re.Match[str]) -> str:

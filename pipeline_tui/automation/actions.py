@@ -98,7 +98,9 @@ def due_date(spec: str, now: datetime, calendar: WorkCalendar) -> date:
     """``+24h``, ``+2d``, ``+3 working days`` from ``now``, as the due date."""
     match = _DUE.match(spec.strip())
     if match is None:
-        raise ValueError(f"{spec!r} is not a due time like +24h, +2d or +3 working days")
+        raise ValueError(
+            _("{spec!r} is not a due time like +24h, +2d or +3 working days").format(spec=spec)
+        )
     count, unit = int(match.group(1)), match.group(2)
     if unit.startswith("h"):
         return (now + timedelta(hours=count)).date()

@@ -29,6 +29,7 @@ from typing import Any
 
 from pipeline_tui.automation.actions import Delivery
 from pipeline_tui.automation.templates import expand_environment
+from pipeline_tui.i18n import _
 
 DEFAULT_TIMEOUT_S = 10.0
 
@@ -47,8 +48,10 @@ def send(
     try:
         target = expand_environment(delivery.target, env)
     except KeyError as exc:
-        raise DeliveryError(f"environment variable {exc.args[0]} is not set") from None
-    kind, _, rest = target.partition(":")
+        raise DeliveryError(
+            _("environment variable {args} is not set").format(args=exc.args[0])
+        ) from None
+    kind, _sep, rest = target.partition(":")
     shape = SHAPES.get(kind)
     if shape is not None and rest.startswith(("http://", "https://")):
         post_json(rest, shape(delivery), timeout)
@@ -60,7 +63,7 @@ def send(
 
 def describe_target(target: str) -> str:
     """A target fit for a report: the kind and host, never a token or password."""
-    kind, _, rest = target.partition(":")
+    kind, _sep, rest = target.partition(":")
     if kind == "run":
         return "run: " + " ".join(json.loads(rest).get("command", []))
     url = rest if kind in SHAPES else target
@@ -150,14 +153,24 @@ def post_json(url: str, payload: Mapping[str, Any], timeout: float) -> None:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             reply = response.read(65536)
     except urllib.error.HTTPError as exc:
-        raise DeliveryError(f"{host} answered HTTP {exc.code} {exc.reason}") from None
+        raise DeliveryError(
+            _("{host} answered HTTP {code} {reason}").format(
+                host=host, code=exc.code, reason=exc.reason
+            )
+        ) from None
     except TimeoutError:
-        raise DeliveryError(f"{host} did not answer within {timeout:g}s") from None
+        raise DeliveryError(
+            _("{host} did not answer within {timeout:g}s").format(host=host, timeout=timeout)
+        ) from None
     except (urllib.error.URLError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
         if isinstance(reason, TimeoutError):
-            raise DeliveryError(f"{host} did not answer within {timeout:g}s") from None
-        raise DeliveryError(f"cannot reach {host}: {reason}") from None
+            raise DeliveryError(
+                _("{host} did not answer within {timeout:g}s").format(host=host, timeout=timeout)
+            ) from None
+        raise DeliveryError(
+            _("cannot reach {host}: {reason}").format(host=host, reason=reason)
+        ) from None
     _check_reply(host, reply)
 
 
@@ -181,7 +194,11 @@ def send_apprise(url: str, delivery: Delivery, timeout: float) -> None:
 
     notifier = apprise.Apprise()
     if not notifier.add(url):
-        raise DeliveryError(f"apprise does not understand the target {describe_target(url)!r}")
+        raise DeliveryError(
+            _("apprise does not understand the target {describe_target!r}").format(
+                describe_target=describe_target(url)
+            )
+        )
     for server in notifier:
         server.request_rate_per_sec = 0  # one message per object: no pause between sends
         if hasattr(server, "socket_connect_timeout"):
@@ -191,7 +208,11 @@ def send_apprise(url: str, delivery: Delivery, timeout: float) -> None:
             server.timeout = timeout
     result = notifier.notify(title=delivery.title, body=delivery.body)
     if not bool(result):
-        raise DeliveryError(f"{describe_target(url)} did not accept the message")
+        raise DeliveryError(
+            _("{describe_target} did not accept the message").format(
+                describe_target=describe_target(url)
+            )
+        )
 
 
 def run_command(spec_text: str, stdin: str, timeout: float) -> None:
@@ -204,9 +225,11 @@ def run_command(spec_text: str, stdin: str, timeout: float) -> None:
             command, input=stdin.encode("utf-8"), capture_output=True, timeout=limit, check=False
         )
     except FileNotFoundError:
-        raise DeliveryError(f"command not found: {command[0]}") from None
+        raise DeliveryError(_("command not found: {command}").format(command=command[0])) from None
     except subprocess.TimeoutExpired:
-        raise DeliveryError(f"{command[0]} did not finish within {limit:g}s") from None
+        raise DeliveryError(
+            _("{command} did not finish within {limit:g}s").format(command=command[0], limit=limit)
+        ) from None
     if done.returncode != 0:
         last = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
         raise DeliveryError(f"{command[0]} exited with {done.returncode}: {last[0]}".rstrip(": "))

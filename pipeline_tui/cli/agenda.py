@@ -17,6 +17,7 @@ from pipeline_tui.cli.base import Context, cli, output_options, report
 from pipeline_tui.cli.report import load_scope
 from pipeline_tui.core.errors import NotFound
 from pipeline_tui.core.model import Opportunity, Pipeline
+from pipeline_tui.i18n import _
 from pipeline_tui.reports.agenda import render_agenda
 from pipeline_tui.reports.metrics.agenda import DEFAULT_DAYS, NEXT_STEP, AgendaDay, agenda
 from pipeline_tui.storage.files import atomic_write
@@ -51,7 +52,7 @@ def agenda_command(
 ) -> None:
     """Today's agenda: overdue and due next steps, first contacts, stale deals, no next step."""
     if owner and everyone:
-        raise click.UsageError("choose one of --owner and --all")
+        raise click.UsageError(_("choose one of --owner and --all"))
     scope = load_scope(obj, None)
     whose = None if everyone else owner or _keyboard_owner(obj)
     if whose is not None:
@@ -84,14 +85,14 @@ def write_ics(
     name = f"Pipeline: {whose}" if whose else "Pipeline"
     atomic_write(path, next_steps_ics(records, now(), name, pipeline.config.currency))
     dated = sum(1 for r in records if r.next_step and r.next_step.due)
-    report(f"wrote {dated} next steps to {path}")
+    report(_("wrote {dated} next steps to {path}").format(dated=dated, path=path))
 
 
 def _keyboard_owner(obj: Context) -> str | None:
     """You, as a team name; everyone (with a word on stderr) when the team does not know you."""
     me = obj.workspace().keyboard_owner()
     if me is None:
-        report("you are not in pipeline.yaml's team (git user.name): showing everyone's agenda")
+        report(_("you are not in pipeline.yaml's team (git user.name): showing everyone's agenda"))
     return me
 
 
@@ -101,7 +102,7 @@ def _check_owner(pipeline: Pipeline, owner: str) -> None:
     if owner in team or any(r.owner == owner for r in pipeline.opportunities):
         return
     names = ", ".join(sorted(team)) or "(none)"
-    raise NotFound(f"unknown owner {owner!r} (team: {names})")
+    raise NotFound(_("unknown owner {owner!r} (team: {names})").format(owner=owner, names=names))
 
 
 def _next_step_records(pipeline: Pipeline, groups: tuple[AgendaDay, ...]) -> list[Opportunity]:

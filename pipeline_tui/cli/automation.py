@@ -20,6 +20,7 @@ from pipeline_tui.cli.values import parse_when
 from pipeline_tui.core.errors import ExitCode, NotFound
 from pipeline_tui.core.model import Pipeline
 from pipeline_tui.edits.workspace import Workspace
+from pipeline_tui.i18n import _
 from pipeline_tui.tabular import to_json
 
 if TYPE_CHECKING:  # the engine is imported only when a command runs
@@ -49,7 +50,7 @@ def _ruleset(ws: Workspace) -> RuleSet:
 
     ruleset = load_rules(ws.store, ws.config)
     if ruleset.errors:
-        report("pipeline.yaml has automation rules with errors; nothing was run:")
+        report(_("pipeline.yaml has automation rules with errors; nothing was run:"))
         report_problems(ruleset.problems)
         sys.exit(ExitCode.PROBLEMS)
     return ruleset
@@ -114,7 +115,7 @@ def _print_plan(result: dict[str, Any], as_json: bool, *, dry_run: bool) -> None
     fired = result.get("fired") or []
     verb = "would do" if dry_run else "did"
     if not fired and not result.get("retries"):
-        click.echo("Nothing to do: no time rule fires now.")
+        click.echo(_("Nothing to do: no time rule fires now."))
     for item in fired:
         click.echo(f"{verb}: {item['message']}")
         for delivery in item["deliveries"]:
@@ -122,11 +123,13 @@ def _print_plan(result: dict[str, Any], as_json: bool, *, dry_run: bool) -> None
             click.echo(f"  {sending}: {delivery['target']}: {delivery['title']}")
     for retry in result.get("retries") or []:
         where = f"{retry['deal']}: rule '{retry['rule']}' -> {retry['target']}"
-        click.echo(f"retry: {where} (last error: {retry['error']})")
+        click.echo(
+            _("retry: {where} (last error: {retry})").format(where=where, retry=retry["error"])
+        )
     for line in result.get("sent") or []:
-        click.echo(f"sent: {line}")
+        click.echo(_("sent: {line}").format(line=line))
     for line in result.get("failed") or []:
-        report(f"failed: {line}")
+        report(_("failed: {line}").format(line=line))
     for line in result.get("problems") or []:
         report(str(line))
 
@@ -146,24 +149,42 @@ def test(obj: Context, rule_name: str, opp_id: str, as_json: bool, when: str | N
     rule = ruleset.named(rule_name)
     if rule is None:
         names = ", ".join(r.name for r in ruleset.rules) or "none"
-        raise NotFound(f"no automation rule {rule_name!r} (rules: {names})")
+        raise NotFound(
+            _("no automation rule {rule_name!r} (rules: {names})").format(
+                rule_name=rule_name, names=names
+            )
+        )
     now = (parse_when(when) or datetime.now(UTC)).replace(microsecond=0)
     result = explain_rule(ws, ruleset, rule, opp_id, now)
     if as_json:
         click.echo(to_json(result))
         return
-    click.echo(f"rule {rule.name!r} on {opp_id}: trigger {result['trigger']}")
+    click.echo(
+        _("rule {name!r} on {opp_id}: trigger {result}").format(
+            name=rule.name, opp_id=opp_id, result=result["trigger"]
+        )
+    )
     for line in result["conditions"] or ["(no conditions)"]:
         click.echo(f"  {line}")
     if "episode" in result:
-        click.echo(f"  episode: {result['episode'] or 'none (the time condition does not hold)'}")
-        click.echo(f"  already fired for it: {'yes' if result['already_fired'] else 'no'}")
-        click.echo(f"  would fire now: {'yes' if result['would_fire'] else 'no'}")
+        click.echo(
+            _("  episode: {value}").format(
+                value=result["episode"] or "none (the time condition does not hold)"
+            )
+        )
+        click.echo(
+            _("  already fired for it: {value}").format(
+                value="yes" if result["already_fired"] else "no"
+            )
+        )
+        click.echo(
+            _("  would fire now: {value}").format(value="yes" if result["would_fire"] else "no")
+        )
     else:
-        click.echo("  an event rule: it fires when a write matches its trigger")
+        click.echo(_("  an event rule: it fires when a write matches its trigger"))
     actions = result.get("actions")
     if isinstance(actions, dict):
-        click.echo(f"  it would do: {actions['message']}")
+        click.echo(_("  it would do: {actions}").format(actions=actions["message"]))
 
 
 @cli.command()
@@ -214,7 +235,9 @@ def digest(obj: Context, since: str, fmt: str, targets: tuple[str, ...]) -> None
         try:
             send(Delivery("digest", "", target, title, text))
         except DeliveryError as exc:
-            report(f"digest not sent to {target.split('?')[0]}: {exc}")
+            report(
+                _("digest not sent to {split}: {exc}").format(split=target.split("?")[0], exc=exc)
+            )
             failed = True
     if failed:
         sys.exit(ExitCode.PROBLEMS)
@@ -229,5 +252,7 @@ def _window_start(since: str, now: datetime) -> datetime:
         return now - timedelta(days=int(amount) * (7 if unit == "w" else 1))
     parsed = parse_when(since)
     if parsed is None or parsed >= now:
-        raise click.BadParameter(f"{since!r}: give 7d, 2w or a past ISO date", param_hint="--since")
+        raise click.BadParameter(
+            _("{since!r}: give 7d, 2w or a past ISO date").format(since=since), param_hint="--since"
+        )
     return parsed

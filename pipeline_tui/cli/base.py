@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import inspect
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from pipeline_tui import __version__
 from pipeline_tui.automation import wire
 from pipeline_tui.core.errors import InvalidData, PipelineError, RequirementsMissing
 from pipeline_tui.core.model import Problem
-from pipeline_tui.i18n import _, current_language, set_pipeline_language
+from pipeline_tui.i18n import _, current_language, ngettext, set_pipeline_language
 from pipeline_tui.tabular import Format
 from pipeline_tui.terminal_text import printable
 
@@ -61,7 +62,7 @@ class Context:
             for line in ws.automation_log:
                 click.echo(line, err=True)
             for line in ws.automation_problems:
-                report(f"automation: {line}")
+                report(_("automation: {line}").format(line=line))
             ws.automation_log.clear()
             ws.automation_problems.clear()
 
@@ -97,6 +98,10 @@ class PipelineGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(set(self.commands) | set(COMMAND_MODULES))
 
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        translate_help(self)  # subcommands are translated as they load (get_command)
+        super().format_help(ctx, formatter)
+
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         module = COMMAND_MODULES.get(cmd_name)
         if module is not None and cmd_name not in self.commands:
@@ -118,7 +123,11 @@ class PipelineGroup(click.Group):
             return super().invoke(ctx)
         except RequirementsMissing as exc:
             fields = " ".join(f"{key}=..." for key in exc.missing)
-            report(f"{exc}; fill them first, e.g. `pipeline set ID {fields}`")
+            report(
+                _("{exc}; fill them first, e.g. `pipeline set ID {fields}`").format(
+                    exc=exc, fields=fields
+                )
+            )
             ctx.exit(exc.exit_code)
         except InvalidData as exc:
             report(str(exc))
@@ -127,6 +136,30 @@ class PipelineGroup(click.Group):
         except PipelineError as exc:
             report(str(exc))
             ctx.exit(exc.exit_code)
+
+
+def translate_click() -> None:
+    """Click's own words (``Usage:``, ``Options:``, ``Error:``, ``Missing argument``) in ours.
+
+    Click looks them up with gettext's functions, bound by name in each of its
+    modules when they are imported, and gettext would need compiled ``.mo``
+    files and the locale alone to choose the language.  Rebinding those names
+    to :mod:`pipeline_tui.i18n` puts click's messages in the ``.po`` catalog
+    and the pipeline's language order; English (no translation) is unchanged.
+    Cheap: click is imported anyway, nothing else is.
+    """
+    for module in (
+        click.core,
+        click.decorators,
+        click.exceptions,
+        click.formatting,
+        click.parser,
+        click.types,
+        click.termui,
+    ):
+        module._ = _  # type: ignore[attr-defined]
+        if hasattr(module, "ngettext"):
+            module.ngettext = ngettext  # type: ignore[attr-defined]
 
 
 def translate_help(command: click.Command) -> None:
@@ -139,13 +172,18 @@ def translate_help(command: click.Command) -> None:
     if getattr(command, "_translated", None) == current_language():
         return
     english: dict[str, str | None] = getattr(command, "_english", None) or {"": command.help}
-    command.help = _(english[""]) if english[""] else None
+    # the msgid is the docstring as click shows it (indentation removed), not as written
+    command.help = _(inspect.cleandoc(english[""])) if english[""] else None
     for param in command.params:
         if isinstance(param, click.Option):
             original = english.setdefault(param.name or "", param.help)
             param.help = _(original) if original else None
+    command._help_option = None  # click builds --help once, in the language of that moment
     command._english = english  # type: ignore[attr-defined]
     command._translated = current_language()  # type: ignore[attr-defined]
+    if isinstance(command, click.Group):  # `automate run`, `hook install`: listed by their group
+        for sub in command.commands.values():
+            translate_help(sub)
 
 
 def echo(message: str = "", err: bool = False, nl: bool = True) -> None:
@@ -158,7 +196,7 @@ def echo(message: str = "", err: bool = False, nl: bool = True) -> None:
 
 
 def report(message: str) -> None:
-    echo(f"pipeline: {message}", err=True)
+    echo(_("pipeline: {message}").format(message=message), err=True)
 
 
 def report_problems(problems: Iterable[Problem]) -> None:
@@ -174,7 +212,7 @@ def output_options(func: F) -> F:
     @wraps(func)
     def wrapper(*args: Any, as_json: bool, as_csv: bool, **kwargs: Any) -> Any:
         if as_json and as_csv:
-            raise click.UsageError("choose one of --json and --csv")
+            raise click.UsageError(_("choose one of --json and --csv"))
         fmt = Format.JSON if as_json else Format.CSV if as_csv else Format.TABLE
         return func(*args, fmt=fmt, **kwargs)
 
@@ -222,6 +260,9 @@ def _id_callback(ctx: click.Context, _param: click.Parameter, value: str | None)
 ID_ARGUMENT = click.argument(
     "opp_id", metavar="ID", shell_complete=complete_ids, callback=_id_callback
 )
+
+
+translate_click()
 
 
 @click.group("pipeline", cls=PipelineGroup, invoke_without_command=True)

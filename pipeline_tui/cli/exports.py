@@ -73,7 +73,11 @@ def export(
         report(str(problem))
     skipped = {p.path for p in pipeline.problems if p.severity == "error"}
     if skipped:
-        report(f"{len(skipped)} broken files are not in the export; fix them and export again")
+        report(
+            _("{n_skipped} broken files are not in the export; fix them and export again").format(
+                n_skipped=len(skipped)
+            )
+        )
         raise SystemExit(ExitCode.PROBLEMS)
 
 

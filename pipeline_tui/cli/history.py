@@ -19,6 +19,7 @@ from pipeline_tui.core.errors import NotFound
 from pipeline_tui.core.finding import did_you_mean
 from pipeline_tui.core.timeline import Timeline
 from pipeline_tui.history import Progress, load_timeline
+from pipeline_tui.i18n import _
 from pipeline_tui.tabular import Format, render_rows, to_json
 
 STAGE_COLUMNS = ("stage", "entered", "left", "days", "commit", "author")
@@ -41,7 +42,11 @@ def history(obj: Context, opp_id: str, fmt: Format) -> None:
         timeline = load_timeline(ws.root, opp_id, progress=progress, now=now)
     if timeline is None:
         hint = did_you_mean(opp_id, ws.store.deal_keys(ws.config))
-        raise NotFound(f"no opportunity {opp_id!r} in the work tree or in git history{hint}")
+        raise NotFound(
+            _("no opportunity {opp_id!r} in the work tree or in git history{hint}").format(
+                opp_id=opp_id, hint=hint
+            )
+        )
     data = timeline_json(timeline, now)
     if fmt is Format.JSON:
         echo(to_json(data))
@@ -54,7 +59,7 @@ def history(obj: Context, opp_id: str, fmt: Format) -> None:
         return
     stages = [{**row, "days": round(row["days"], 1), **_short(row)} for row in data["stages"]]
     echo(render_rows(stages, STAGE_COLUMNS, fmt))
-    echo("\nchanges:")
+    echo(_("\nchanges:"))
     changes = [{**row, **_short(row)} for row in data["changes"]]
     echo(render_rows(changes, CHANGE_COLUMNS, fmt))
 

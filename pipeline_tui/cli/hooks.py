@@ -6,6 +6,7 @@ import click
 
 from pipeline_tui.cli.base import Context, cli, echo, report
 from pipeline_tui.core.errors import ExitCode
+from pipeline_tui.i18n import _
 from pipeline_tui.sync.precommit import install_hook, staged_problems
 
 
@@ -21,7 +22,11 @@ def hook_install(obj: Context, force: bool) -> None:
     """Install the pre-commit hook in this pipeline's git repository."""
     ws = obj.workspace()
     path = install_hook(ws.store, ws.git, force)
-    echo(f"Installed {path}: commits with broken opportunity files are now refused.")
+    echo(
+        _("Installed {path}: commits with broken opportunity files are now refused.").format(
+            path=path
+        )
+    )
 
 
 @hook.command("run")
@@ -35,7 +40,10 @@ def hook_run(obj: Context) -> None:
         echo(str(problem), err=True)
     if errors:
         report(
-            f"commit refused: {len(errors)} problems in {checked} staged files; fix them and "
-            "`git add` again (or commit with --no-verify to skip this check)"
+            _(
+                "commit refused: {n_errors} problems in {checked} staged files; fix "
+                "them and `git add` again (or commit with --no-verify to skip this "
+                "check)"
+            ).format(n_errors=len(errors), checked=checked)
         )
         raise SystemExit(ExitCode.PROBLEMS)

@@ -41,6 +41,7 @@ from pipeline_tui.dataio.importing.summary import (
 from pipeline_tui.dataio.importing.team import team_from_table
 from pipeline_tui.dataio.importing.values import SlashOrder
 from pipeline_tui.git.commits import write_lock
+from pipeline_tui.i18n import _
 from pipeline_tui.storage.files import atomic_write
 from pipeline_tui.tabular import to_json
 
@@ -181,7 +182,11 @@ def import_cmd(
         if writing:
             author = ws.git.identity(obj.author)
             if sys.stderr.isatty() and plan.commit_count(history) > 500:
-                report(f"writing {plan.commit_count(history)} commits...")
+                report(
+                    _("writing {commit_count} commits...").format(
+                        commit_count=plan.commit_count(history)
+                    )
+                )
             head = apply_plan(plan, ws.git, ws.store, author, started, history)
     outcome = _outcome(table.source, len(table.rows), result, plan, dry_run, history, head)
     outcome.update(summary_json(result, ws.config.won_stage, ws.config.lost_stage))
@@ -198,9 +203,14 @@ def import_cmd(
         report(group.describe())
     _report_unknown(result)
     if fatal:
+        refused = (
+            _("{n} refused: nothing was written").format(n=len(result.bad_rows))
+            if result.bad_rows
+            else _("the file refused: nothing was written")
+        )
         report(
-            f"{len(result.bad_rows) or 'the file'} refused: nothing was written"
-            + ("" if dry_run else " (fix the rows, use --map/--default, or pass --skip-bad)")
+            refused
+            + ("" if dry_run else _(" (fix the rows, use --map/--default, or pass --skip-bad)"))
         )
         raise SystemExit(ExitCode.PROBLEMS)
 
@@ -214,7 +224,9 @@ def _zone(name: str | None) -> tzinfo | None:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise click.BadParameter(f"unknown time zone {name!r} (e.g. UTC, Europe/Paris)") from None
+        raise click.BadParameter(
+            _("unknown time zone {name!r} (e.g. UTC, Europe/Paris)").format(name=name)
+        ) from None
 
 
 def _local_zone() -> tzinfo | None:
@@ -260,7 +272,11 @@ def _read_team(path: Path | None, encoding: str) -> dict[str, TeamMember]:
     if errors:
         for problem in errors:
             report(str(problem))
-        raise BadRequest(f"--team {path}: {len(errors)} problems; nothing was imported")
+        raise BadRequest(
+            _("--team {path}: {n_errors} problems; nothing was imported").format(
+                path=path, n_errors=len(errors)
+            )
+        )
     return members
 
 
@@ -314,34 +330,75 @@ def _print_outcome(
 ) -> None:
     if dry_run:
         for item in outcome["created"]:
-            echo(f"row {item['row']}: create {item['id']} ({item['stage']}): {item['title']}")
+            echo(
+                _("row {row}: create {id} ({stage}): {title}").format(
+                    row=item["row"], id=item["id"], stage=item["stage"], title=item["title"]
+                )
+            )
         for item in outcome["updated"]:
             changes = "; ".join(f"{k} {v['old']} -> {v['new']}" for k, v in item["changes"].items())
-            echo(f"row {item['row']}: update {item['id']}: {changes}")
+            echo(
+                _("row {row}: update {id}: {changes}").format(
+                    row=item["row"], id=item["id"], changes=changes
+                )
+            )
     for line in describe_columns(result):
         echo(line)
-    verb = "would be" if dry_run or fatal else "were"
+    would = dry_run or fatal
+    totals = (
+        _(
+            "{source}: {rows} rows: {created} would be created, {updated} "
+            "would be updated, {unchanged} unchanged, {refused} refused"
+        )
+        if would
+        else _(
+            "{source}: {rows} rows: {created} were created, {updated} "
+            "were updated, {unchanged} unchanged, {refused} refused"
+        )
+    )
     echo(
-        f"{outcome['source']}: {outcome['rows']} rows: {len(plan.created)} {verb} created, "
-        f"{len(plan.updated)} {verb} updated, {len(plan.unchanged)} unchanged, "
-        f"{len(result.bad_rows)} refused"
+        totals.format(
+            source=outcome["source"],
+            rows=outcome["rows"],
+            created=len(plan.created),
+            updated=len(plan.updated),
+            unchanged=len(plan.unchanged),
+            refused=len(result.bad_rows),
+        )
     )
     for label, values in outcome["config_added"].items():
         if values:
-            echo(f"pipeline.yaml {label} {verb} extended with: {', '.join(values)}")
+            extended = (
+                _("pipeline.yaml {label} would be extended with: {values}")
+                if would
+                else _("pipeline.yaml {label} were extended with: {values}")
+            )
+            echo(extended.format(label=label, values=", ".join(values)))
     counts = outcome["outcomes"]
-    echo(f"deals: {counts['won']} won, {counts['lost']} lost, {counts['open']} open")
+    echo(
+        _("deals: {won} won, {lost} lost, {open} open").format(
+            won=counts["won"], lost=counts["lost"], open=counts["open"]
+        )
+    )
     for what, rows in outcome["adjusted"].items():
         shown = ", ".join(str(r) for r in rows[:5]) + (", ..." if len(rows) > 5 else "")
-        echo(f"{len(rows)} rows kept with {what} (rows {shown})")
+        echo(
+            _("{n_rows} rows kept with {what} (rows {shown})").format(
+                n_rows=len(rows), what=_(what), shown=shown
+            )
+        )
     if outcome["commits"]:
-        echo(f"{outcome['commits']} commits {'would be made' if dry_run else 'made'}")
+        echo(
+            (_("{n} commits would be made") if dry_run else _("{n} commits made")).format(
+                n=outcome["commits"]
+            )
+        )
     if result.columns.ignored:
         for column, why in result.columns.ignored.items():
-            echo(f"column {column!r} not imported: {why}")
+            echo(_("column {column!r} not imported: {why}").format(column=column, why=why))
     if result.columns.custom:
         names = ", ".join(repr(c) for c in result.columns.custom)
-        echo(f"columns matching no field, kept as custom fields: {names}")
+        echo(_("columns matching no field, kept as custom fields: {names}").format(names=names))
 
 
 def _report_unknown(result: MappingResult) -> None:
@@ -349,4 +406,8 @@ def _report_unknown(result: MappingResult) -> None:
     for fld, values in result.unknown.items():
         listed = ", ".join(f"{v!r} ({n} rows)" for v, n in sorted(values.items()))
         fix = f"--map '{fld}:VALUE=NEW'" + ("" if fld == "stage" else " or --extend-config")
-        report(f"{fld} values not in pipeline.yaml: {listed}; use {fix}")
+        report(
+            _("{fld} values not in pipeline.yaml: {listed}; use {fix}").format(
+                fld=fld, listed=listed, fix=fix
+            )
+        )

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from pipeline_tui.core import clock
 from pipeline_tui.core.errors import PipelineError
 from pipeline_tui.core.timeline import StageInterval, stay_days
+from pipeline_tui.i18n import chosen_language
 from pipeline_tui.storage.files import open_root
 from pipeline_tui.storage.snapshot import Fingerprint, Snapshot, fingerprint
 from pipeline_tui.tabular import Format
@@ -114,7 +115,8 @@ _LISTING_FORMAT = 2
 
 
 def snapshot_of(root: Path, fmt: Format) -> Snapshot:
-    return Snapshot(root, f"list-{fmt.value}", _LISTING_FORMAT)
+    """The kept listing in ``fmt``, in the language chosen now (headers and problems differ)."""
+    return Snapshot(root, f"list-{fmt.value}", _LISTING_FORMAT, chosen_language())
 
 
 #: The fingerprint :func:`serve_warm` took and missed with, by folder: the full

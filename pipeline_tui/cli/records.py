@@ -26,12 +26,14 @@ from pipeline_tui.cli.values import parse_assignments, parse_day, parse_when
 from pipeline_tui.core import clock
 from pipeline_tui.core.config import CONFIG_TEMPLATES
 from pipeline_tui.core.errors import ExitCode, NotFound
+from pipeline_tui.core.fields import field_label
 from pipeline_tui.core.model import ACTIVITY_KINDS, Opportunity, Pipeline, jsonable
 from pipeline_tui.git.shallow import SHALLOW_NOTE, boundaries
 from pipeline_tui.history import current_stays, prefetch
 from pipeline_tui.i18n import _, current_language
 from pipeline_tui.storage.layout import LAYOUTS, Layout
 from pipeline_tui.tabular import Format, render_rows, to_json
+from pipeline_tui.terminal_text import display_width
 
 if TYPE_CHECKING:
     from pipeline_tui.edits.workspace import Change, Workspace
@@ -108,6 +110,8 @@ def new(
     """Create an opportunity titled TITLE; prints its id."""
     ws = obj.workspace()
     fields: dict[str, Any] = parse_assignments(extra)
+    if source is not None:  # a label (value_labels:) names its value
+        source = ws.config.resolve_value("source", source)
     given = {"amount": amount, "owner": owner, "source": source, "stage": stage}
     fields.update({k: v for k, v in given.items() if v is not None})
     if isinstance(fields.get("amount"), float) and fields["amount"].is_integer():
@@ -162,8 +166,14 @@ def list_cmd(
     taken = fingerprint_before_reading(ws.root) if plain and not rules else None
     if stage is not None:
         ws.config.stage(stage)  # an unknown stage is a typo, not an empty list
+    if source is not None:
+        source = ws.config.resolve_value("source", source)
     if source is not None and ws.config.sources and source not in ws.config.sources:
-        raise NotFound(f"unknown source {source!r} (sources: {', '.join(ws.config.sources)})")
+        raise NotFound(
+            _("unknown source {source!r} (sources: {join})").format(
+                source=source, join=", ".join(ws.config.sources)
+            )
+        )
     if fmt is Format.JSON:  # git reads the history while the work tree is parsed
         prefetch(ws.root)
     pipeline, texts = ws.store.load_with_json(ws.config)
@@ -181,7 +191,7 @@ def list_cmd(
     records.sort(key=sort_key(pipeline, sort))
     problems = [str(p) for p in pipeline.problems]
     if boundaries(ws.root):
-        problems.append(f"pipeline: {SHALLOW_NOTE}")
+        problems.append(f"pipeline: {_(SHALLOW_NOTE)}")
     now = clock.now()
     if fmt is Format.JSON:
         with progress_bar() as progress:
@@ -272,7 +282,7 @@ def log(
 
         follow_up = StepPlan(next_action, parse_day(due), done)
     if not note and not done:
-        raise click.UsageError("give --note (what happened)")
+        raise click.UsageError(_("give --note (what happened)"))
     emit_change(obj.workspace().log(opp_id, kind, note or "", parse_when(at), follow_up), fmt)
 
 
@@ -323,7 +333,9 @@ def validate(obj: Context, fmt: Format) -> None:
         report_problems(problems)
         checked = len(ws.store.opportunity_files())
         echo(
-            f"{checked} files checked: {len(errors)} errors, {len(problems) - len(errors)} warnings"
+            _("{checked} files checked: {n_errors} errors, {value} warnings").format(
+                checked=checked, n_errors=len(errors), value=len(problems) - len(errors)
+            )
         )
     else:
         columns = ("path", "line", "field", "severity", "message")
@@ -386,18 +398,22 @@ def describe(record: Opportunity) -> str:
         for key, value in record.data.items()
         if key not in {"id", "title", "account", "stage", "activities", "notes"}
     }
-    width = max((len(key) for key in shown), default=0) + 2
-    lines += [f"  {key + ':':<{width}}{_plain(value)}" for key, value in shown.items()]
+    labels = {key: field_label(key) + ":" for key in shown}
+    width = max((display_width(label) for label in labels.values()), default=0) + 1
+    lines += [
+        f"  {labels[key]}{' ' * (width - display_width(labels[key]))}{_plain(value)}"
+        for key, value in shown.items()
+    ]
     if record.activities:
-        lines.append("  activities:")
+        lines.append(f"  {field_label('activities')}:")
         lines += [
-            f"    {a.at:%Y-%m-%d %H:%M}  {a.kind}"
-            + (f" by {a.by}" if a.by else "")
+            f"    {a.at:%Y-%m-%d %H:%M}  "
+            + (_("{kind} by {by}").format(kind=_(a.kind), by=a.by) if a.by else _(a.kind))
             + (f": {a.note}" if a.note else "")
             for a in record.activities
         ]
     if record.notes:
-        lines.append("  notes:")
+        lines.append(f"  {field_label('notes')}:")
         lines += [f"    {line}" for line in record.notes.rstrip().splitlines()]
     return "\n".join(lines)
 

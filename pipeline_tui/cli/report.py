@@ -23,6 +23,7 @@ import click
 from pipeline_tui.cli.base import Context, cli, echo, report
 from pipeline_tui.cli.values import parse_when
 from pipeline_tui.core.clock import now
+from pipeline_tui.core.dates import long_datetime
 from pipeline_tui.core.errors import ExitCode
 from pipeline_tui.core.model import Pipeline
 from pipeline_tui.edits.workspace import Workspace
@@ -80,7 +81,9 @@ def load_scope(
     when = parse_when(as_of)
     current = now()
     if when is not None and when > current:
-        raise click.BadParameter(f"{as_of} is in the future", param_hint="--as-of")
+        raise click.BadParameter(
+            _("{as_of} is in the future").format(as_of=as_of), param_hint="--as-of"
+        )
     with long_lived_objects():
         pipeline = workspace.load() if when is None else pipeline_as_of(workspace.root, when)
         timelines = _timelines(workspace, pipeline, when, current)
@@ -89,9 +92,13 @@ def load_scope(
     if pipeline.problems:
         count = len({p.path for p in pipeline.problems if p.severity == "error"})
         if count:
-            report(f"{count} file(s) with errors left out of the numbers (see `pipeline validate`)")
+            report(
+                _(
+                    "{count} file(s) with errors left out of the numbers (see `pipeline validate`)"
+                ).format(count=count)
+            )
     if boundaries(workspace.root):
-        report(SHALLOW_NOTE)
+        report(_(SHALLOW_NOTE))
     return Scope(workspace, scoped(pipeline, owner, source), timelines, when or current)
 
 
@@ -106,7 +113,7 @@ def _timelines(
 def parse_window(since: str | None, until: str | None) -> Window:
     window = Window(parse_when(since), parse_when(until))
     if window.since and window.until and window.since >= window.until:
-        raise click.BadParameter("--since must be before --until", param_hint="--since")
+        raise click.BadParameter(_("--since must be before --until"), param_hint="--since")
     return window
 
 
@@ -163,13 +170,14 @@ def report_command(
     data = build_report(scope.pipeline, scope.timelines, window, scope.now, (*names, *extra))
     shown = build_subset(data, names)
     currency = scope.pipeline.config.currency
+    labels = scope.pipeline.config.value_display
     if html_file is not None:
         from pipeline_tui.reports.digest import report_changes_html
         from pipeline_tui.reports.html import render_html  # only when asked: keeps JSON fast
 
         subtitle = _subtitle(scope, window, owner, source)
         changes = report_changes_html(scope.pipeline, scope.timelines, window, scope.now)
-        page = render_html(data if not sections else shown, currency, subtitle, changes)
+        page = render_html(data if not sections else shown, currency, subtitle, changes, labels)
         atomic_write(html_file, page)
         report(_("wrote {path}").format(path=html_file))
     if chart:
@@ -182,7 +190,7 @@ def report_command(
     elif fmt == "csv":
         echo(render_csv(shown))
     else:
-        echo(render_text(shown, currency, markdown=fmt == "markdown"))
+        echo(render_text(shown, currency, markdown=fmt == "markdown", values=labels))
 
 
 AS_OF_OPTION = click.option(
@@ -266,7 +274,7 @@ def build_subset(data: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]
 
 
 def _subtitle(scope: Scope, window: Window, owner: str | None, source: str | None) -> str:
-    parts = [_("as of {when}").format(when=scope.now.isoformat(timespec="minutes"))]
+    parts = [_("as of {when}").format(when=long_datetime(scope.now))]
     if window.since or window.until:
         since = window.since.date().isoformat() if window.since else "…"
         until = window.until.date().isoformat() if window.until else "…"

@@ -10,8 +10,9 @@ import click
 from pipeline_tui.cli.base import ID_ARGUMENT, Context, cli, echo, report
 from pipeline_tui.cli.values import parse_assignments
 from pipeline_tui.core.errors import ExitCode, SyncError
+from pipeline_tui.i18n import _
 from pipeline_tui.storage.layout import LAYOUTS, Layout
-from pipeline_tui.sync.doctor import CLONE_SETUP, run_checks
+from pipeline_tui.sync.doctor import CLONE_SETUP, check_label, run_checks
 from pipeline_tui.sync.exchange import sync
 from pipeline_tui.sync.merge_driver import run_driver
 from pipeline_tui.sync.migrate import describe, migrate
@@ -79,7 +80,7 @@ def resolve_cmd(
     pipeline resolve ID --set stage=won   decide a field yourself (combine with the above)
     """
     if ours and theirs:
-        raise click.UsageError("choose one of --ours and --theirs")
+        raise click.UsageError(_("choose one of --ours and --theirs"))
     side: Side | None = "ours" if ours else "theirs" if theirs else None
     outcome = resolve(obj.workspace(), opp_id, side, parse_assignments(values))
     echo(to_json(outcome.to_json()) if as_json else outcome.message)
@@ -98,13 +99,17 @@ def doctor_cmd(obj: Context, fix: bool, as_json: bool) -> None:
     if as_json:
         echo(to_json([r.to_json() for r in results]))
     else:
-        marks = {"ok": "ok  ", "warning": "warn", "error": "FAIL"}
+        marks = {"ok": _("ok  "), "warning": _("warn"), "error": _("FAIL")}
         for result in results:
-            echo(f"[{marks[result.status]}] {result.name}: {result.message}")
+            echo(f"[{marks[result.status]}] {check_label(result.name)}: {result.message}")
             if result.fixed:
-                echo(f"       fixed: {result.fixed}")
+                echo(_("       fixed: {fixed}").format(fixed=result.fixed))
         if any(r.status == "error" and r.fix is not None for r in results) and not fix:
-            echo(f"Run `{CLONE_SETUP}` to repair what can be repaired.")
+            echo(
+                _("Run `{CLONE_SETUP}` to repair what can be repaired.").format(
+                    CLONE_SETUP=CLONE_SETUP
+                )
+            )
     if any(r.status == "error" for r in results):
         sys.exit(ExitCode.PROBLEMS)
 
@@ -145,8 +150,12 @@ def migrate_cmd(obj: Context, layout: Layout, dry_run: bool, as_json: bool) -> N
         return
     for line in describe(result):
         echo(line)
-    verb = "would move" if dry_run else "moved"
-    echo(f"{verb} {len(result.moves)} deal files to the {layout} layout", err=True)
+    moved = (
+        _("would move {n} deal files to the {layout} layout")
+        if dry_run
+        else _("moved {n} deal files to the {layout} layout")
+    )
+    echo(moved.format(n=len(result.moves), layout=layout), err=True)
 
 
 @cli.command("merge-driver", hidden=True)

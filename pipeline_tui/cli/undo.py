@@ -14,6 +14,7 @@ import click
 
 from pipeline_tui.cli.base import Context, cli, complete_ids, resolve_id
 from pipeline_tui.core.errors import BadRequest, ExitCode
+from pipeline_tui.i18n import _
 from pipeline_tui.tabular import to_json
 
 
@@ -37,9 +38,9 @@ def undo(obj: Context, opp_id: str | None, yes: bool, as_json: bool) -> None:
         click.echo(plan.describe(rel), err=as_json)
     if not yes:
         if not sys.stdin.isatty():
-            raise BadRequest("not a terminal: add --yes to undo without being asked")
+            raise BadRequest(_("not a terminal: add --yes to undo without being asked"))
         if not click.confirm("Undo it?", default=False, err=True):
-            click.echo("nothing undone", err=True)
+            click.echo(_("nothing undone"), err=True)
             sys.exit(ExitCode.PROBLEMS)
     done = ws.undo(plan)
     if as_json:
@@ -55,4 +56,8 @@ def undo(obj: Context, opp_id: str | None, yes: bool, as_json: bool) -> None:
             )
         )
     else:
-        click.echo(f"undone: {plan.subject} (commit {done.commit[:10]})")
+        click.echo(
+            _("undone: {subject} (commit {commit})").format(
+                subject=plan.subject, commit=done.commit[:10]
+            )
+        )

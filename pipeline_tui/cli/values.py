@@ -20,6 +20,7 @@ from ruamel.yaml.error import YAMLError
 
 from pipeline_tui.core.clock import now
 from pipeline_tui.core.dates import EXPECTED, parse_instant, relative_date
+from pipeline_tui.i18n import _
 from pipeline_tui.yaml.read import parse_fast
 
 
@@ -65,7 +66,9 @@ def parse_day(value: str | None) -> date | None:
         return None
     day = relative_date(value, now().astimezone().date())
     if day is None:
-        raise click.BadParameter(f"{value!r} is not {EXPECTED}")
+        raise click.BadParameter(
+            _("{value!r} is not {EXPECTED}").format(value=value, EXPECTED=_(EXPECTED))
+        )
     return day
 
 
@@ -76,7 +79,9 @@ def parse_assignments(pairs: Iterable[str]) -> dict[str, Any]:
         key, sep, raw = pair.partition("=")
         key = key.strip()
         if not sep or not key or "" in key.split("."):
-            raise click.BadParameter(f"{pair!r}: expected key=value", param_hint="key=value")
+            raise click.BadParameter(
+                _("{pair!r}: expected key=value").format(pair=pair), param_hint="key=value"
+            )
         try:
             result[key] = parse_scalar(raw)
         except ValueError as exc:
@@ -100,7 +105,7 @@ def parse_scalar(raw: str) -> Any:
     except YAMLError:
         return raw
     if isinstance(value, float) and not math.isfinite(value):
-        raise ValueError("not a finite number")
+        raise ValueError(_("not a finite number"))
     if (
         isinstance(value, list)
         and text.startswith("[")

@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
+from pipeline_tui.i18n import _
+
 #: Environment variable that fixes the clock for a whole process (ISO date or datetime).
 ENV = "PIPELINE_NOW"
 
@@ -45,7 +47,9 @@ def _parse(text: str) -> datetime:
     try:
         return _aware(datetime.fromisoformat(text.strip().replace("Z", "+00:00")))
     except ValueError:
-        raise ValueError(f"{ENV}={text!r} is not an ISO date or datetime") from None
+        raise ValueError(
+            _("{ENV}={text!r} is not an ISO date or datetime").format(ENV=ENV, text=text)
+        ) from None
 
 
 def _aware(at: datetime) -> datetime:

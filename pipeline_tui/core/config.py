@@ -131,6 +131,8 @@ class PipelineConfig:
     team: Mapping[str, TeamMember] = field(default_factory=dict)
     language: str | None = None
     layout: str = "flat"
+    #: field -> value -> language -> label (``""``: every language), from ``value_labels:``.
+    value_labels: Mapping[str, Mapping[str, Mapping[str, str]]] = field(default_factory=dict)
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> PipelineConfig:
@@ -165,7 +167,34 @@ class PipelineConfig:
             },
             language=data.get("language"),
             layout=str(data.get("layout", "flat")),
+            value_labels={
+                str(name): {
+                    str(value): (
+                        {str(k): str(v) for k, v in label.items()}
+                        if isinstance(label, Mapping)
+                        else {"": str(label)}
+                    )
+                    for value, label in (values or {}).items()
+                }
+                for name, values in (data.get("value_labels") or {}).items()
+            },
         )
+
+    def value_display(self, field_key: str, value: str) -> str:
+        """A source or lost reason as people read it, like :attr:`Stage.display`.
+
+        The label for the interface language, else the one for every language,
+        else the value itself, which stays what files, filters and the CLI use.
+        """
+        labels = self.value_labels.get(field_key, {}).get(value, {})
+        return labels.get(current_language()) or labels.get("") or value
+
+    def resolve_value(self, field_key: str, text: str) -> str:
+        """The configured value ``text`` means: the value, or one of its labels."""
+        for value, labels in self.value_labels.get(field_key, {}).items():
+            if text == value or text in labels.values():
+                return value
+        return text
 
     @property
     def stage_names(self) -> tuple[str, ...]:
@@ -195,7 +224,11 @@ class PipelineConfig:
         for s in self.stages:
             if s.name == name:
                 return s
-        raise NotFound(f"unknown stage {name!r} (stages: {', '.join(self.stage_names)})")
+        raise NotFound(
+            _("unknown stage {name!r} (stages: {join})").format(
+                name=name, join=", ".join(self.stage_names)
+            )
+        )
 
     def stage_display(self, name: str) -> str:
         """The stage's label for display (the name itself for stages not configured)."""
@@ -212,7 +245,11 @@ class PipelineConfig:
         for s in self.stages:
             if text in (s.label, *s.labels.values()):
                 return s.name
-        raise NotFound(f"unknown stage {text!r} (stages: {', '.join(self.stage_names)})")
+        raise NotFound(
+            _("unknown stage {text!r} (stages: {join})").format(
+                text=text, join=", ".join(self.stage_names)
+            )
+        )
 
     def has_stage(self, name: str) -> bool:
         return name in self.stage_names

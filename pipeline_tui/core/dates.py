@@ -18,8 +18,10 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, time, timedelta
 
+from pipeline_tui.i18n import N_, _, current_language
+
 #: What a refused date says it expected (shown by the CLI and the forms).
-EXPECTED = "a date such as 2026-11-20, today, tomorrow, +3d, +2w, next monday, 明天 or 3天后"
+EXPECTED = N_("a date such as 2026-11-20, today, tomorrow, +3d, +2w, next monday, 明天 or 3天后")
 
 _WEEKDAYS_EN = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _WEEKDAYS_ZH = "一二三四五六日"
@@ -41,7 +43,9 @@ def parse_date(text: str, today: date) -> date:
     """The date ``text`` names, counted from ``today``; ValueError saying what would do."""
     found = relative_date(text, today)
     if found is None:
-        raise ValueError(f"{text.strip()!r} is not {EXPECTED}")
+        raise ValueError(
+            _("{strip!r} is not {EXPECTED}").format(strip=text.strip(), EXPECTED=_(EXPECTED))
+        )
     return found
 
 
@@ -85,8 +89,10 @@ def _relative_instant(value: str, now: datetime) -> datetime:
     day = relative_date(day_text, now.date()) if day_text.strip() else now.date()
     if day is None:
         raise ValueError(
-            f"{value!r} is not an ISO date or datetime (e.g. 2026-11-20T15:30), "
-            f"nor {EXPECTED}, optionally with a time (yesterday 15:30)"
+            _(
+                "{value!r} is not an ISO date or datetime (e.g. 2026-11-20T15:30), nor "
+                "{EXPECTED}, optionally with a time (yesterday 15:30)"
+            ).format(value=value, EXPECTED=_(EXPECTED))
         )
     at = clock_time or now.time().replace(microsecond=0)
     return datetime.combine(day, at, tzinfo=now.tzinfo)
@@ -151,3 +157,21 @@ def _weekday_zh(text: str, today: date) -> date | None:
     weeks = len(prefix) if prefix.startswith("下") else -1 if prefix == "上" else 0
     monday = today - timedelta(days=today.weekday())
     return monday + timedelta(days=7 * weeks + day)
+
+
+def long_date(value: date) -> str:
+    """A date in prose (a sentence, a heading): ``2026年11月20日`` in Chinese.
+
+    English keeps the ISO date it has always printed there (``2026-11-20``),
+    which is also what a user types back; tables keep ISO in every language.
+    """
+    if current_language() == "zh_CN":
+        return f"{value.year}年{value.month}月{value.day}日"
+    return value.isoformat()
+
+
+def long_datetime(value: datetime) -> str:
+    """An instant in prose: ``2026年11月20日 15:30``; English keeps ISO to the minute."""
+    if current_language() == "zh_CN":
+        return f"{long_date(value.date())} {value:%H:%M}"
+    return value.isoformat(timespec="minutes")

@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from enum import IntEnum
 from pathlib import Path
 
+from pipeline_tui.i18n import _
+
 
 class ExitCode(IntEnum):
     """Process exit codes, stable for scripts."""
@@ -104,6 +106,6 @@ _REASONS = {
 def write_failed(path: Path, exc: OSError) -> WriteFailed:
     """One line naming why ``path`` could not be written."""
     reason = _REASONS.get(exc.errno or 0) or exc.strerror or str(exc)
-    failure = WriteFailed(f"{reason}: cannot write {path}")
+    failure = WriteFailed(_("{reason}: cannot write {path}").format(reason=reason, path=path))
     failure.errno = exc.errno
     return failure

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
-from pipeline_tui.i18n import N_
+from pipeline_tui.i18n import N_, _, current_language, pgettext
 
 #: text/longtext/number/share/date/datetime/choice/tags: one value (longtext: many lines;
 #: share: a fraction 0-1, typed as 0.4 or 40%); group: fixed sub-fields;
@@ -262,6 +262,20 @@ BY_KEY: dict[str, FieldDef] = {f.key: f for f in all_fields()}
 
 #: The top-level keys the schema knows, in the order a new file is written.
 KNOWN_FIELDS: tuple[str, ...] = tuple(f.key for f in FIELDS if f.known)
+
+
+def field_label(key: str) -> str:
+    """A field (or a table column) as people read it: the key in English, a word otherwise.
+
+    English shows the key itself, which is what the user types (``pipeline set
+    ID expected_close=...``) and what the file holds; another language shows
+    the field's translated label, or the ``msgctxt "column"`` word for the
+    columns that are not fields (``entered``, ``author``), or else the key.
+    """
+    if current_language() == "en":
+        return key
+    definition = BY_KEY.get(key)
+    return _(definition.label) if definition is not None else pgettext("column", key)
 
 
 def form_fields() -> tuple[FieldDef, ...]:

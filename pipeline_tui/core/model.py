@@ -17,6 +17,7 @@ from typing import Any, Literal
 from pipeline_tui.core.config import PipelineConfig
 from pipeline_tui.core.errors import NotFound
 from pipeline_tui.core.fields import KNOWN_FIELDS
+from pipeline_tui.i18n import _, pgettext
 
 __all__ = ["KNOWN_FIELDS"]  # re-exported: most callers read it next to the records
 
@@ -44,7 +45,7 @@ class Problem:
     def __str__(self) -> str:
         where = self.path if self.line is None else f"{self.path}:{self.line}"
         what = f"{self.field}: {self.message}" if self.field else self.message
-        return f"{where}: {self.severity}: {what}"
+        return f"{where}: {severity_label(self.severity)}: {what}"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -54,6 +55,12 @@ class Problem:
             "severity": self.severity,
             "message": self.message,
         }
+
+
+def severity_label(severity: str) -> str:
+    """``error`` / ``warning`` for people, in the interface language (JSON keeps the key)."""
+    labels = {"error": pgettext("severity", "error"), "warning": pgettext("severity", "warning")}
+    return labels.get(severity, severity)
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,7 +163,7 @@ class Pipeline:
         for record in self.opportunities:
             if record.id == opp_id:
                 return record
-        raise NotFound(f"no opportunity {opp_id!r}")
+        raise NotFound(_("no opportunity {opp_id!r}").format(opp_id=opp_id))
 
     def probability(self, record: Opportunity) -> float:
         """The record's own probability, else its stage's configured default."""

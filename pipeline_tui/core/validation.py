@@ -18,6 +18,7 @@ from typing import Any, TypeGuard
 from pipeline_tui.core.config import PipelineConfig, Stage
 from pipeline_tui.core.model import Problem, Severity, get_dotted, is_filled, jsonable
 from pipeline_tui.core.schema import CONFIG_SCHEMA, OPPORTUNITY_SCHEMA, passes, validator
+from pipeline_tui.i18n import N_, _
 
 _REQUIRED = re.compile(r"^'(.+)' is a required property$")
 
@@ -60,14 +61,65 @@ def _schema_problems(
             named = _REQUIRED.match(error.message)  # one error per missing property
             missing = [k for k in error.validator_value if k not in error.instance]
             key_path = [*key_path, named.group(1) if named else missing[0]]
-            message = "is required"
+            message = _("is required")
         elif error.validator == "pattern":
-            message = f"{error.instance!r} is not in the expected format"
-        elif len(repr(error.instance)) > 30:
-            message = message.replace(repr(error.instance), "the value")
+            message = _("{value!r} is not in the expected format").format(value=error.instance)
+        else:
+            message = _schema_message(error)
         field = ".".join(str(k) for k in key_path) or None
         problems.append(Problem(path, message, _line(locate, key_path), field))
     return problems
+
+
+#: Our words for the schema's checks, when the catalog translates them; in English
+#: (no translation) the schema library's own message is kept, byte for byte.
+_SCHEMA_MESSAGES = {
+    "type": N_("{value} is not of type {expected}"),
+    "minimum": N_("{value} is less than the minimum of {limit}"),
+    "maximum": N_("{value} is greater than the maximum of {limit}"),
+    "exclusiveMinimum": N_("{value} must be greater than {limit}"),
+    "enum": N_("{value} is not one of {limit}"),
+    "minLength": N_("{value} is too short"),
+    "minItems": N_("{value} should have at least {limit} items"),
+    "minProperties": N_("{value} should have at least {limit} fields"),
+    "additionalProperties": N_("unknown fields: {extra}"),
+    "anyOf": N_("{value} is not valid under any of the allowed forms"),
+    "oneOf": N_("{value} is not valid under any of the allowed forms"),
+    "propertyNames": N_("{value} has a field name that is not allowed"),
+}
+#: JSON Schema's type names, as a user of the language reads them.
+_TYPE_NAMES = {
+    "string": N_("text"),
+    "number": N_("number"),
+    "integer": N_("whole number"),
+    "boolean": N_("true/false"),
+    "null": N_("empty"),
+    "array": N_("list"),
+    "object": N_("group of fields"),
+}
+
+
+def _schema_message(error: Any) -> str:
+    """The schema library's message, or ours for its check when the language has one."""
+    value = repr(error.instance) if len(repr(error.instance)) <= 30 else _("the value")
+    template = _SCHEMA_MESSAGES.get(str(error.validator))
+    if template is None or _(template) == template:
+        return str(error.message).replace(repr(error.instance), value)
+    types = (
+        error.validator_value
+        if isinstance(error.validator_value, list)
+        else [error.validator_value]
+    )
+    extra = ""
+    if isinstance(error.instance, Mapping):
+        known = error.schema.get("properties", {})
+        extra = ", ".join(repr(k) for k in error.instance if k not in known)
+    return _(template).format(
+        value=value,
+        limit=error.validator_value,
+        expected=" / ".join(_(_TYPE_NAMES.get(str(t), str(t))) for t in types),
+        extra=extra,
+    )
 
 
 def opportunity_problems(
@@ -75,7 +127,7 @@ def opportunity_problems(
 ) -> list[Problem]:
     """Everything wrong with one opportunity file's parsed content."""
     if not isinstance(data, Mapping):
-        return [Problem(path, "the file must hold a mapping of fields (key: value)", 1)]
+        return [Problem(path, _("the file must hold a mapping of fields (key: value)"), 1)]
     plain = jsonable(data)
     problems = _schema_problems(plain, path, OPPORTUNITY_SCHEMA, locate)
 
@@ -87,23 +139,33 @@ def opportunity_problems(
         add(field, message, near=field.split(".")[0])
     amount = data.get("amount")
     if _is_real(amount) and amount > MAX_AMOUNT:
-        add("amount", f"is too large (at most {MAX_AMOUNT:,})")
+        add("amount", _("is too large (at most {limit:,})").format(limit=MAX_AMOUNT))
     stem = path.rpartition("/")[2].removesuffix(".yaml")
     if isinstance(data.get("id"), str) and data["id"] != stem:
-        add("id", f"id {data['id']!r} does not match the file name {stem!r}.yaml")
+        add(
+            "id",
+            _("id {id!r} does not match the file name {stem!r}.yaml").format(
+                id=data["id"], stem=stem
+            ),
+        )
     stage = data.get("stage")
     if isinstance(stage, str) and not config.has_stage(stage):
-        add("stage", f"unknown stage {stage!r} (stages: {', '.join(config.stage_names)})")
+        known = ", ".join(config.stage_names)
+        add(
+            "stage", _("unknown stage {stage!r} (stages: {known})").format(stage=stage, known=known)
+        )
     _check_listed(data, "source", config.sources, add)
     if stage == config.lost_stage:
         if not is_filled(data.get("lost_reason")):
-            add("lost_reason", f"is required when the stage is {stage!r}", near="stage")
+            required = _("is required when the stage is {stage!r}").format(stage=stage)
+            add("lost_reason", required, near="stage")
         else:
             _check_listed(data, "lost_reason", config.lost_reasons, add)
     problems.extend(conflict_problems(data, path, locate))
     owner = data.get("owner")
     if config.team and isinstance(owner, str) and owner not in config.team_names:
-        add("owner", f"{owner!r} is not in the team list in pipeline.yaml", "warning")
+        stranger = _("{owner!r} is not in the team list in pipeline.yaml").format(owner=owner)
+        add("owner", stranger, "warning")
     return problems
 
 
@@ -124,13 +186,13 @@ def conflict_problems(
     for field, sides in entries.items():
         if isinstance(sides, Mapping):
             ours, theirs = jsonable(sides.get("ours")), jsonable(sides.get("theirs"))
-            detail = f"yours {ours!r}, theirs {theirs!r}"
+            detail = _("yours {ours!r}, theirs {theirs!r}").format(ours=ours, theirs=theirs)
         else:
-            detail = "both sides changed it"
-        message = (
-            f"conflicting edits to {field} ({detail}): run `pipeline resolve {opp_id} "
-            f"--ours`, `--theirs` or `--set {field}=VALUE`"
-        )
+            detail = _("both sides changed it")
+        message = _(
+            "conflicting edits to {field} ({detail}): run `pipeline resolve {opp_id} "
+            "--ours`, `--theirs` or `--set {field}=VALUE`"
+        ).format(field=field, detail=detail, opp_id=opp_id)
         line = _line(locate, ["conflicts", field])
         problems.append(Problem(path, message, line, f"conflicts.{field}"))
     return problems
@@ -139,7 +201,7 @@ def conflict_problems(
 def config_problems(data: Any, path: str, locate: Locator = no_line) -> list[Problem]:
     """Everything wrong with ``pipeline.yaml``."""
     if not isinstance(data, Mapping):
-        return [Problem(path, "pipeline.yaml must hold a mapping", 1)]
+        return [Problem(path, _("pipeline.yaml must hold a mapping"), 1)]
     problems = schema_problems(data, path, CONFIG_SCHEMA, locate)
     if problems:
         return problems
@@ -149,12 +211,15 @@ def config_problems(data: Any, path: str, locate: Locator = no_line) -> list[Pro
         if names.index(name) != index:
             problems.append(
                 Problem(
-                    path, f"stage {name!r} is listed twice", locate(["stages", index]), "stages"
+                    path,
+                    _("stage {name!r} is listed twice").format(name=name),
+                    locate(["stages", index]),
+                    "stages",
                 )
             )
     if all(s.get("terminal") for s in data["stages"]):
         problems.append(
-            Problem(path, "at least one stage must be open (not terminal)", None, "stages")
+            Problem(path, _("at least one stage must be open (not terminal)"), None, "stages")
         )
     problems.extend(_outcome_problems(data["stages"], path, locate))
     return problems
@@ -185,7 +250,7 @@ def _name_problems(data: Mapping[str, Any], path: str, locate: Locator) -> list[
     return [
         Problem(
             path,
-            f"{value!r} has a control character or surrounding spaces",
+            _("{value!r} has a control character or surrounding spaces").format(value=value),
             _line(locate, where),
             ".".join(str(w) for w in where),
         )
@@ -210,9 +275,11 @@ def _outcome_problems(
     return [
         Problem(
             path,
-            "needs a won and a lost stage: two stages with `terminal: true`, the won one "
-            "with the higher probability (e.g. {name: won, probability: 1.0, terminal: true} "
-            "and {name: lost, probability: 0.0, terminal: true})",
+            _(
+                "needs a won and a lost stage: two stages with `terminal: true`, the won one "
+                "with the higher probability (e.g. {name: won, probability: 1.0, terminal: true} "
+                "and {name: lost, probability: 0.0, terminal: true})"
+            ),
             line,
             "stages",
         )
@@ -247,7 +314,7 @@ def _number_problems(value: Any, field: str) -> Iterator[tuple[str, str]]:
     holding one is a problem wherever the number is.
     """
     if isinstance(value, float) and not math.isfinite(value):
-        yield field, f"{value} is not a finite number"
+        yield field, _("{value} is not a finite number").format(value=value)
     elif isinstance(value, Mapping):
         for key, item in value.items():
             yield from _number_problems(item, f"{field}.{key}" if field else str(key))
@@ -269,7 +336,9 @@ def _check_listed(
 ) -> None:
     value = data.get(field)
     if allowed and isinstance(value, str) and value not in allowed:
-        add(field, f"{value!r} is not one of the configured {field}s: {', '.join(allowed)}")
+        listed = ", ".join(allowed)
+        message = _("{value!r} is not one of the configured {field}s: {listed}")
+        add(field, message.format(value=value, field=field, listed=listed))
 
 
 def _line(locate: Locator, key_path: Sequence[str | int]) -> int | None:

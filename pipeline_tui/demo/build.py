@@ -41,6 +41,7 @@ from pipeline_tui.edits.committer import Committed, PlannedChange
 from pipeline_tui.edits.workspace import Workspace
 from pipeline_tui.git.commits import PlannedCommit, fast_import
 from pipeline_tui.git.repo import Author, GitRepo
+from pipeline_tui.i18n import _
 from pipeline_tui.storage.store import Store
 from pipeline_tui.sync import merge_driver
 from pipeline_tui.yaml.read import parse_document
@@ -84,16 +85,21 @@ def load_events(events_dir: Path) -> list[Event]:
     """
     data, problems = parse_document(_read(events_dir / EVENTS_FILE), EVENTS_FILE)
     if problems:
-        raise InvalidData(f"cannot read the demo's {EVENTS_FILE}:", problems)
+        raise InvalidData(
+            _("cannot read the demo's {EVENTS_FILE}:").format(EVENTS_FILE=EVENTS_FILE), problems
+        )
     raw = data.get("events") if isinstance(data, Mapping) else None
     if not isinstance(raw, list):
-        raise InvalidData(f"{EVENTS_FILE}: expected a top-level `events:` list")
+        raise InvalidData(
+            _("{EVENTS_FILE}: expected a top-level `events:` list").format(EVENTS_FILE=EVENTS_FILE)
+        )
     events = [_event(number, item) for number, item in enumerate(raw, start=1)]
     for before, after in itertools.pairwise(events):
         if after.at < before.at:
             raise InvalidData(
-                f"{after.describe()}: dated before event {before.number}; "
-                "keep the events in time order"
+                _("{describe}: dated before event {number}; keep the events in time order").format(
+                    describe=after.describe(), number=before.number
+                )
             )
     return events
 
@@ -114,10 +120,12 @@ def materialize(
     :func:`shifted`).  Returns the repository's root.
     """
     if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
-        raise BadRequest(f"{dest} is not empty; give a new or empty folder for the demo")
+        raise BadRequest(
+            _("{dest} is not empty; give a new or empty folder for the demo").format(dest=dest)
+        )
     events = load_events(events_dir)
     if not events:
-        raise InvalidData(f"{events_dir / EVENTS_FILE}: no events to replay")
+        raise InvalidData(_("{value}: no events to replay").format(value=events_dir / EVENTS_FILE))
     if last_day is not None:
         events = shifted(events, last_day)
     config_text = _read(events_dir / CONFIG_FILE)
@@ -196,7 +204,7 @@ class ReplayCommitter:
 
     def commit(self, change: PlannedChange, config: PipelineConfig) -> Committed:
         if change.new is None or change.at is None or change.config is not None:
-            raise ValueError("a replayed change writes one deal file at a given date")
+            raise ValueError(_("a replayed change writes one deal file at a given date"))
         record = self.store.validated(change.path, change.new, config)
         change.path.write_text(change.new, encoding="utf-8")
         files = {change.path: change.new}
@@ -222,7 +230,9 @@ def _apply(workspace: Workspace, event: Event) -> None:
         else:
             workspace.assign(target, args["owner"], at)
     except KeyError as exc:
-        raise InvalidData(f"{event.describe()}: missing {exc.args[0]!r}") from None
+        raise InvalidData(
+            _("{describe}: missing {args!r}").format(describe=event.describe(), args=exc.args[0])
+        ) from None
     except PipelineError as exc:
         problems = exc.problems if isinstance(exc, InvalidData) else []
         raise InvalidData(f"{event.describe()}: {exc}", problems) from exc
@@ -240,7 +250,7 @@ class Translation:
 def _translation(path: Path) -> Translation:
     data, problems = parse_document(_read(path), path.name)
     if problems or not isinstance(data, Mapping) or not isinstance(data.get("values"), Mapping):
-        raise InvalidData(f"{path}: expected a `values:` mapping", problems)
+        raise InvalidData(_("{path}: expected a `values:` mapping").format(path=path), problems)
     return Translation(
         {str(k): str(v) for k, v in data["values"].items()},
         float(data.get("amount_factor", 1)),
@@ -286,24 +296,32 @@ def _read(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidData(f"cannot read the demo's {path}: {exc}") from exc
+        raise InvalidData(
+            _("cannot read the demo's {path}: {exc}").format(path=path, exc=exc)
+        ) from exc
 
 
 def _event(number: int, item: Any) -> Event:
     """Check one raw event's shape: ``at``, ``by`` and exactly one operation."""
     where = f"{EVENTS_FILE}: event {number}"
     if not isinstance(item, Mapping):
-        raise InvalidData(f"{where}: expected a mapping with at, by and an operation")
+        raise InvalidData(
+            _("{where}: expected a mapping with at, by and an operation").format(where=where)
+        )
     ops = [op for op in OPERATIONS if op in item]
     if len(ops) != 1:
-        raise InvalidData(f"{where}: name exactly one of {', '.join(OPERATIONS)}")
+        raise InvalidData(
+            _("{where}: name exactly one of {join}").format(where=where, join=", ".join(OPERATIONS))
+        )
     missing = [key for key in ("at", "by") if not item.get(key)]
     if missing:
-        raise InvalidData(f"{where}: missing {', '.join(missing)}")
+        raise InvalidData(_("{where}: missing {join}").format(where=where, join=", ".join(missing)))
     try:
         at = to_datetime(item["at"])
     except ValueError:
-        raise InvalidData(f"{where}: `at` is not an ISO date or datetime") from None
+        raise InvalidData(
+            _("{where}: `at` is not an ISO date or datetime").format(where=where)
+        ) from None
     op = ops[0]
     args = {k: v for k, v in item.items() if k not in {"at", "by", op}}
     return Event(number, at, str(item["by"]), op, str(item[op]), args)

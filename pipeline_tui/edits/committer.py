@@ -24,6 +24,7 @@ from pipeline_tui.core.errors import RepoError
 from pipeline_tui.core.model import Opportunity
 from pipeline_tui.git.commits import commit_paths, write_lock
 from pipeline_tui.git.repo import Author, GitRepo
+from pipeline_tui.i18n import _
 from pipeline_tui.storage.files import atomic_write
 from pipeline_tui.storage.store import Store
 
@@ -141,8 +142,10 @@ class LiveCommitter:
         if old is not None and self.git.is_dirty(path):
             rel = self.store.relpath(path)
             raise RepoError(
-                f"{rel} has uncommitted edits: commit them (git commit {rel}) "
-                f"or discard them (git checkout -- {rel}) first"
+                _(
+                    "{rel} has uncommitted edits: commit them (git commit {rel}) or "
+                    "discard them (git checkout -- {rel}) first"
+                ).format(rel=rel)
             )
 
 

@@ -25,6 +25,7 @@ from pipeline_tui.core.errors import NotFound, PipelineError
 from pipeline_tui.git import log
 from pipeline_tui.git.commits import revert_message
 from pipeline_tui.git.repo import Author
+from pipeline_tui.i18n import _
 
 
 class UndoRefused(PipelineError):
@@ -54,15 +55,19 @@ class UndoPlan:
     def describe(self, rel: str) -> str:
         """Two lines for the person about to confirm."""
         action = (
-            "deletes it again"
+            _("deletes it again")
             if self.new is None
-            else "restores it"
+            else _("restores it")
             if self.old is None
-            else "puts it back as it was"
+            else _("puts it back as it was")
         )
-        return (
-            f"undo {self.commit[:10]} {self.subject}\n"
-            f"  by {self.author}, {self.at:%Y-%m-%d %H:%M}; {action} ({rel})"
+        return _("undo {commit} {subject}\n  by {author}, {at}; {action} ({rel})").format(
+            commit=self.commit[:10],
+            subject=self.subject,
+            author=self.author,
+            at=f"{self.at:%Y-%m-%d %H:%M}",
+            action=action,
+            rel=rel,
         )
 
 
@@ -78,8 +83,14 @@ def find_change(root: Path, rel: str | None, me: Author) -> log.Summary:
             continue
         if rel is not None or commit.email == me.email:
             return commit
-    whose = f"to {rel}" if rel is not None else f"by {me.email} on this branch"
-    raise NotFound(f"nothing to undo: no change {whose} that is not undone already")
+    whose = (
+        _("to {rel}").format(rel=rel)
+        if rel is not None
+        else _("by {email} on this branch").format(email=me.email)
+    )
+    raise NotFound(
+        _("nothing to undo: no change {whose} that is not undone already").format(whose=whose)
+    )
 
 
 def plan_undo(root: Path, commit: log.Summary) -> UndoPlan:

@@ -51,13 +51,14 @@ from pipeline_tui.edits.committer import (
 )
 from pipeline_tui.edits.undo import UndoPlan, UndoRefused, find_change, plan_undo
 from pipeline_tui.git.repo import Author, GitRepo
+from pipeline_tui.i18n import N_, _
 from pipeline_tui.storage.files import open_root
 from pipeline_tui.storage.store import Store
 from pipeline_tui.yaml.edit import append_item, edit_block, set_dotted
 
 _SUFFIX_ALPHABET = string.ascii_lowercase + string.digits
 SUFFIX_LENGTH = 11
-_PROTECTED = {"id": "the id is the file name; create a new opportunity instead"}
+_PROTECTED = {"id": N_("the id is the file name; create a new opportunity instead")}
 
 
 @dataclass(frozen=True)
@@ -197,7 +198,9 @@ def check_author_name(name: str) -> None:
     """
     if not name.strip() or _NOT_IN_A_NAME.search(name) or name != name.strip():
         raise BadRequest(
-            f"--as {name!r}: give a plain name (no '<', '>', newlines or control characters)"
+            _(
+                "--as {name!r}: give a plain name (no '<', '>', newlines or control characters)"
+            ).format(name=name)
         )
 
 
@@ -287,7 +290,11 @@ class Workspace:
         path = self.store.opportunity_path(opp_id)
         taken = self.store.find_path(opp_id)  # also a hand-placed file elsewhere
         if taken is not None:
-            raise BadRequest(f"opportunity {opp_id!r} already exists ({self.store.relpath(taken)})")
+            raise BadRequest(
+                _("opportunity {opp_id!r} already exists ({relpath})").format(
+                    opp_id=opp_id, relpath=self.store.relpath(taken)
+                )
+            )
         stage = str(fields.pop("stage", None) or self.config.entry_stage.name)
         _check_when(at, None)
         base: dict[str, Any] = {
@@ -317,13 +324,17 @@ class Workspace:
         ``new_owner``: an ``owner`` outside ``team:`` joins it in the same commit.
         """
         if not assignments:
-            raise BadRequest("nothing to set: give key=value pairs")
+            raise BadRequest(_("nothing to set: give key=value pairs"))
         for key in assignments:
             root_key = key.split(".")[0]
             if root_key in _PROTECTED:
-                raise BadRequest(f"cannot set {key!r}: {_PROTECTED[root_key]}")
+                raise BadRequest(
+                    _("cannot set {key!r}: {PROTECTED}").format(
+                        key=key, PROTECTED=_(_PROTECTED[root_key])
+                    )
+                )
             if root_key == "stage":
-                raise BadRequest("use `pipeline move ID STAGE` to change the stage")
+                raise BadRequest(_("use `pipeline move ID STAGE` to change the stage"))
         before = self.store.read_mapping(opp_id)  # may be invalid: `set` is how it is repaired
         _check_when(at, before.get("created"))
 
@@ -347,7 +358,9 @@ class Workspace:
         target = self.config.stage(self.config.resolve_stage(stage))
         before = self.get(opp_id)
         if before.stage == target.name:
-            raise BadRequest(f"{opp_id} is already in stage {stage!r}")
+            raise BadRequest(
+                _("{opp_id} is already in stage {stage!r}").format(opp_id=opp_id, stage=stage)
+            )
         _check_when(at, before.created)
         self._check_requires(before.data, target.name)
         when = at or now()
@@ -382,7 +395,7 @@ class Workspace:
         said = note.strip()
         note = said or (follow_up.done_note(before) if follow_up else "")
         if not note:
-            raise BadRequest("say what happened: a note is needed")
+            raise BadRequest(_("say what happened: a note is needed"))
 
         def mutate(tree: CommentedMap) -> None:
             append_item(tree, "activities", self._activity(kind, note, when))
@@ -402,13 +415,19 @@ class Workspace:
         stage = self.config.won_stage if outcome == "won" else self.config.lost_stage
         before = self.get(opp_id)
         if before.stage == stage:
-            raise BadRequest(f"{opp_id} is already {outcome}")
+            raise BadRequest(
+                _("{opp_id} is already {outcome}").format(opp_id=opp_id, outcome=outcome)
+            )
         _check_when(at, before.created)
         if outcome == "lost" and not reason:
             reasons = ", ".join(self.config.lost_reasons)
-            raise BadRequest(f"closing as lost needs --reason (one of: {reasons})")
-        self._check_requires({**before.data, f"{outcome}_reason": reason}, stage)
+            raise BadRequest(
+                _("closing as lost needs --reason (one of: {reasons})").format(reasons=reasons)
+            )
         reason_key = "lost_reason" if outcome == "lost" else "won_reason"
+        if reason:  # a label (value_labels:) names its value: --reason 无预算 writes no-budget
+            reason = self.config.resolve_value(reason_key, reason)
+        self._check_requires({**before.data, f"{outcome}_reason": reason}, stage)
         stale_key = "won_reason" if outcome == "lost" else "lost_reason"
 
         def mutate(tree: CommentedMap) -> None:
@@ -428,11 +447,13 @@ class Workspace:
         """Give the deal to ``owner``; ``new_owner`` adds them to ``team:`` in the same commit."""
         owner = owner.strip()
         if not owner:
-            raise BadRequest("the new owner's name is empty")
+            raise BadRequest(_("the new owner's name is empty"))
         before = self.get(opp_id)
         _check_when(at, before.created)
         if before.owner == owner:
-            raise BadRequest(f"{opp_id} is already owned by {owner}")
+            raise BadRequest(
+                _("{opp_id} is already owned by {owner}").format(opp_id=opp_id, owner=owner)
+            )
 
         def mutate(tree: CommentedMap) -> None:
             set_dotted(tree, "owner", owner)
@@ -533,7 +554,11 @@ class Workspace:
     ) -> Change:
         """Hand the new text to the committer; a change that changes nothing is refused."""
         if old == new:
-            raise Unchanged(f"nothing changed: {self.store.relpath(path)} already says so")
+            raise Unchanged(
+                _("nothing changed: {relpath} already says so").format(
+                    relpath=self.store.relpath(path)
+                )
+            )
         planned = PlannedChange(
             path, old, new, message, author or self._author(), at or now(), config
         )
@@ -635,11 +660,12 @@ def _check_when(at: datetime | None, created: Any) -> None:
     if at is None:
         return
     if at > now() + timedelta(minutes=5):
-        raise BadRequest(f"--at {at.isoformat()} is in the future")
+        raise BadRequest(_("--at {isoformat} is in the future").format(isoformat=at.isoformat()))
     if created is not None and at < to_datetime(created):
         raise BadRequest(
-            f"--at {at.isoformat()} is before the deal was created "
-            f"({to_datetime(created).isoformat()})"
+            _("--at {isoformat} is before the deal was created ({isoformat2})").format(
+                isoformat=at.isoformat(), isoformat2=to_datetime(created).isoformat()
+            )
         )
 
 
@@ -661,7 +687,11 @@ def _nest(fields: Mapping[str, Any]) -> dict[str, Any]:
         for part in parents:
             node = node.setdefault(part, {})
             if not isinstance(node, dict):
-                raise BadRequest(f"{key!r}: {part!r} is a plain value, not a group of fields")
+                raise BadRequest(
+                    _("{key!r}: {part!r} is a plain value, not a group of fields").format(
+                        key=key, part=part
+                    )
+                )
         if value is not None:
             node[last] = value
     return result

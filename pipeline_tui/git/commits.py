@@ -31,6 +31,7 @@ from pathlib import Path
 from pipeline_tui.core import clock
 from pipeline_tui.core.errors import RepoError, write_failed
 from pipeline_tui.git.repo import Author, GitRepo, explain
+from pipeline_tui.i18n import _
 
 LOCK_NAME = "pipeline-tui.lock"
 WRITE_LOCK_TIMEOUT_S = 30.0
@@ -78,8 +79,10 @@ def write_lock(git: GitRepo, timeout_s: float = WRITE_LOCK_TIMEOUT_S) -> Iterato
             except BlockingIOError:
                 if time.monotonic() > deadline:
                     raise RepoError(
-                        f"another pipeline command has held {lock_path} for "
-                        f"{timeout_s:.0f}s; try again"
+                        _(
+                            "another pipeline command has held {lock_path} for {timeout_s:.0f}s; "
+                            "try again"
+                        ).format(lock_path=lock_path, timeout_s=timeout_s)
                     ) from None
                 time.sleep(0.05)
         try:
@@ -190,8 +193,10 @@ def _restore_index(git: GitRepo, rels: Sequence[str], before: str, failure: Repo
     except RepoError as exc:
         listed = " ".join(rels)
         raise RepoError(
-            f"{failure}; and unstaging the change failed too ({exc}): "
-            f"run `git restore --staged -- {listed}`"
+            _(
+                "{failure}; and unstaging the change failed too ({exc}): run `git "
+                "restore --staged -- {listed}`"
+            ).format(failure=failure, exc=exc, listed=listed)
         ) from failure
 
 
@@ -216,7 +221,7 @@ def fast_import(
     date instead, as if it had been recorded live (the demo's history).
     """
     if not commits:
-        raise ValueError("fast_import needs at least one commit")
+        raise ValueError(_("fast_import needs at least one commit"))
     git.check_ready()
     branch = git.branch_ref()
     rels = git.rels({path for c in commits for path in c.files})
@@ -232,8 +237,10 @@ def fast_import(
         )
     except RepoError as exc:
         raise RepoError(
-            f"the commits landed ({new_head[:10]}) but updating the files failed: {exc}; "
-            "run `git checkout HEAD -- .` in the pipeline folder to finish"
+            _(
+                "the commits landed ({new_head}) but updating the files failed: {exc}; "
+                "run `git checkout HEAD -- .` in the pipeline folder to finish"
+            ).format(new_head=new_head[:10], exc=exc)
         ) from exc
     return new_head
 

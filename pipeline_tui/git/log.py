@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import IO
 
 from pipeline_tui.core.errors import RepoError
+from pipeline_tui.i18n import _
 
 NULL_SHA = "0" * 40
 _HEADER = "\x01"
@@ -59,9 +60,11 @@ def git(root: Path, *args: str, check: bool = True) -> str:
     try:
         done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=False)
     except OSError as exc:  # git missing
-        raise RepoError(f"cannot run git: {exc.strerror}") from exc
+        raise RepoError(_("cannot run git: {strerror}").format(strerror=exc.strerror)) from exc
     if check and done.returncode != 0:
-        raise RepoError(f"git {args[0]} failed: {done.stderr.strip()}")
+        raise RepoError(
+            _("git {args} failed: {strip}").format(args=args[0], strip=done.stderr.strip())
+        )
     return done.stdout.strip()
 
 
@@ -116,7 +119,7 @@ def log(root: Path, revisions: Sequence[str], paths: Sequence[str]) -> Iterator[
         proc.stdout.close()
         error = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
         if proc.wait() != 0:
-            raise RepoError(f"git log failed: {error.strip()}")
+            raise RepoError(_("git log failed: {strip}").format(strip=error.strip()))
 
 
 def _tokens(stream: IO[bytes]) -> Iterator[str]:
@@ -177,7 +180,7 @@ def read_batch(stream: IO[bytes], count: int) -> list[bytes | None]:
     it and :meth:`GitRepo.staged_blobs` the output of a finished process.
     """
     result: list[bytes | None] = []
-    for _ in range(count):
+    for _n in range(count):
         header = stream.readline().split()
         if len(header) < 3 or header[1] == b"missing":
             result.append(None)
@@ -262,7 +265,9 @@ def summaries(root: Path, paths: Sequence[str], revision: str = "HEAD") -> Itera
     args = ["git", "log", "-z", "--no-merges", "--no-color", fmt, revision, "--", *paths]
     done = subprocess.run(args, cwd=root, capture_output=True, check=False)
     if done.returncode != 0:
-        raise RepoError(f"git log failed: {done.stderr.decode(errors='replace').strip()}")
+        raise RepoError(
+            _("git log failed: {strip}").format(strip=done.stderr.decode(errors="replace").strip())
+        )
     for record in done.stdout.decode("utf-8", "replace").split("\0"):
         fields = record.split(_SEP, 5)
         if len(fields) == 6:

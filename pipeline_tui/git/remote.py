@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pipeline_tui.core.errors import SyncError
 from pipeline_tui.git.commits import run_git
 from pipeline_tui.git.repo import GitRepo
+from pipeline_tui.i18n import _
 
 _NETWORK_TIMEOUT_S = 120.0
 #: What git prints when a push lost the race against someone else's push.
@@ -88,7 +89,9 @@ def _rebase_step(git: GitRepo, config: dict[str, str], *args: str) -> bool:
     if code == 0:
         return True
     detail = " ".join(ln.strip() for ln in f"{err}\n{out}".splitlines() if ln.strip())
-    raise SyncError("conflict", f"git could not replay your commits: {detail}")
+    raise SyncError(
+        "conflict", _("git could not replay your commits: {detail}").format(detail=detail)
+    )
 
 
 def rebase_abort(git: GitRepo) -> None:
@@ -121,7 +124,12 @@ def remote_failure(command: str, output: str, url: str) -> SyncError:
     if any(
         m in text for m in ("does not appear to be a git repository", "not found", "not exported")
     ):
-        return SyncError("remote", f"{url} is not a git repository the server knows: {detail}")
+        return SyncError(
+            "remote",
+            _("{url} is not a git repository the server knows: {detail}").format(
+                url=url, detail=detail
+            ),
+        )
     auth = (
         "authentication failed",
         "permission denied",
@@ -138,8 +146,10 @@ def remote_failure(command: str, output: str, url: str) -> SyncError:
     if any(m in text for m in auth):
         return SyncError(
             "auth",
-            f"{url} refused your credentials: check you can `git {command}` there "
-            f"yourself (SSH key or credential helper), then sync again ({detail})",
+            _(
+                "{url} refused your credentials: check you can `git {command}` there "
+                "yourself (SSH key or credential helper), then sync again ({detail})"
+            ).format(url=url, command=command, detail=detail),
         )
     network = (
         "could not resolve",
@@ -158,7 +168,14 @@ def remote_failure(command: str, output: str, url: str) -> SyncError:
     if any(m in text for m in network) or not text.strip():
         return SyncError(
             "network",
-            f"cannot reach {url}: check your network connection and the remote URL "
-            f"(`git remote -v`); your local work is safe ({detail})",
+            _(
+                "cannot reach {url}: check your network connection and the remote URL "
+                "(`git remote -v`); your local work is safe ({detail})"
+            ).format(url=url, detail=detail),
         )
-    return SyncError("remote", f"git {command} to {url} failed: {detail}")
+    return SyncError(
+        "remote",
+        _("git {command} to {url} failed: {detail}").format(
+            command=command, url=url, detail=detail
+        ),
+    )

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from pipeline_tui.core.errors import RepoError, SyncError
 from pipeline_tui.git.log import read_batch
+from pipeline_tui.i18n import _
 
 if TYPE_CHECKING:  # GitPython is imported lazily: it costs ~100 ms at start-up
     import git
@@ -61,11 +62,15 @@ class GitRepo:
             self.repo: git.Repo = gitpython.Repo(root, search_parent_directories=True)
         except (gitpython.InvalidGitRepositoryError, gitpython.NoSuchPathError) as exc:
             raise RepoError(
-                f"{root} is not inside a git repository: run `git init` there, "
-                "or create a pipeline with `pipeline init DIR`"
+                _(
+                    "{root} is not inside a git repository: run `git init` there, or "
+                    "create a pipeline with `pipeline init DIR`"
+                ).format(root=root)
             ) from exc
         if self.repo.working_tree_dir is None:
-            raise RepoError(f"{root} is a bare git repository; use a clone with a work tree")
+            raise RepoError(
+                _("{root} is a bare git repository; use a clone with a work tree").format(root=root)
+            )
         self.top = Path(self.repo.working_tree_dir).resolve()
         self.git_dir = Path(self.repo.git_dir)
         self.index_lock_wait = INDEX_LOCK_WAIT_S if index_lock_wait is None else index_lock_wait
@@ -104,9 +109,11 @@ class GitRepo:
         email = os.environ.get("GIT_AUTHOR_EMAIL") or reader.get_value("user", "email", "")
         if not configured_name or not email:
             raise RepoError(
-                "git does not know who you are: run\n"
-                '  git config --global user.name "Your Name"\n'
-                '  git config --global user.email "you@example.com"'
+                _(
+                    "git does not know who you are: run\n"
+                    '  git config --global user.name "Your Name"\n'
+                    '  git config --global user.email "you@example.com"'
+                )
             )
         return Author(name or str(configured_name), str(email))
 
@@ -116,8 +123,10 @@ class GitRepo:
         head = (self.git_dir / "HEAD").read_text(encoding="utf-8", errors="replace")
         if not head.startswith("ref:"):
             raise RepoError(
-                "HEAD is detached (no branch is checked out), so a commit would be "
-                "lost: run `git switch main` (or your branch) first"
+                _(
+                    "HEAD is detached (no branch is checked out), so a commit would be "
+                    "lost: run `git switch main` (or your branch) first"
+                )
             )
 
     def check_no_operation(self) -> None:
@@ -136,9 +145,11 @@ class GitRepo:
         for marker, (what, command) in states.items():
             if (self.git_dir / marker).exists():
                 raise RepoError(
-                    f"{what} is in progress: finish it with `git {command} --continue` "
-                    f"(after `git add` of the fixed files) or abort it with "
-                    f"`git {command} --abort`, then run the pipeline command again"
+                    _(
+                        "{what} is in progress: finish it with `git {command} --continue` "
+                        "(after `git add` of the fixed files) or abort it with `git {command} "
+                        "--abort`, then run the pipeline command again"
+                    ).format(what=what, command=command)
                 )
 
     def branch_ref(self) -> str:
@@ -146,7 +157,7 @@ class GitRepo:
         try:
             return self.output("symbolic-ref", "-q", "HEAD").strip()
         except RepoError:
-            raise RepoError("HEAD is detached: check out a branch first") from None
+            raise RepoError(_("HEAD is detached: check out a branch first")) from None
 
     def head(self) -> str | None:
         try:
@@ -216,7 +227,7 @@ class GitRepo:
         except TypeError:
             raise SyncError(
                 "detached",
-                "HEAD is detached (not on a branch): `git switch main` first, then sync",
+                _("HEAD is detached (not on a branch): `git switch main` first, then sync"),
             ) from None
 
     def sync_remote(self, branch: str) -> str | None:
@@ -309,8 +320,10 @@ class GitRepo:
                 f" and {len(dirty) - 5} more" if len(dirty) > 5 else ""
             )
             raise RepoError(
-                f"uncommitted changes in {listed}: commit or discard them first, "
-                "so the import does not overwrite them"
+                _(
+                    "uncommitted changes in {listed}: commit or discard them first, so the "
+                    "import does not overwrite them"
+                ).format(listed=listed)
             )
 
     # ----------------------------------------------------------------- running git
@@ -349,7 +362,9 @@ class GitRepo:
         try:
             return path.resolve().relative_to(self.top).as_posix()
         except ValueError as exc:
-            raise RepoError(f"{path} is outside the git work tree {self.top}") from exc
+            raise RepoError(
+                _("{path} is outside the git work tree {top}").format(path=path, top=self.top)
+            ) from exc
 
 
 #: ``git status`` only reads, but by default refreshes the index (taking

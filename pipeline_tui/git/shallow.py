@@ -9,8 +9,10 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+from pipeline_tui.i18n import N_
+
 #: What ``list``, ``report``, ``doctor`` and the board say in a shallow clone.
-SHALLOW_NOTE = (
+SHALLOW_NOTE = N_(
     "history is shallow (a `git clone --depth` copy): stage dates older than the clone "
     "are unknown and shown as such; `git fetch --unshallow` fetches the rest"
 )

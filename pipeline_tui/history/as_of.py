@@ -20,6 +20,7 @@ from pipeline_tui.git import log
 from pipeline_tui.history import cache, versions_cache
 from pipeline_tui.history.events import ConfigVersion, Event
 from pipeline_tui.history.reader import is_opportunity
+from pipeline_tui.i18n import _
 from pipeline_tui.storage.store import Store, check_opportunity_text
 from pipeline_tui.yaml.read import decode, parse_fast
 
@@ -117,7 +118,7 @@ def _config_from(reader: log.BlobReader, blob: str | None, root: Path) -> Pipeli
 
 def _record_from(raw: bytes | None, path: str, config: PipelineConfig) -> Parsed:
     if raw is None:
-        return None, [Problem(path, "missing from the git object store")]
+        return None, [Problem(path, _("missing from the git object store"))]
     text, problems = decode(raw, path)
     if text is None:
         return None, problems

@@ -19,7 +19,7 @@ from typing import Any
 from pipeline_tui.core.money import compact_amount
 from pipeline_tui.i18n import _, current_language
 from pipeline_tui.reports.charts import MONEY_CHARTS, keyed_chart_series
-from pipeline_tui.reports.tables import SectionTable, cells, section_tables
+from pipeline_tui.reports.tables import SectionTable, ValueLabels, cells, section_tables
 
 BODY = (
     'font-family:Arial,Helvetica,"PingFang SC","Microsoft YaHei",sans-serif;'
@@ -49,17 +49,24 @@ def page(title: str, body: str) -> str:
     )
 
 
-def render_html(report: Mapping[str, Any], currency: str, subtitle: str, changes: str = "") -> str:
+def render_html(
+    report: Mapping[str, Any],
+    currency: str,
+    subtitle: str,
+    changes: str = "",
+    value_labels: ValueLabels | None = None,
+) -> str:
     """The whole page: heading, what changed (the digest's section), charts, every table.
 
     ``changes`` is the digest's "what changed" section, already rendered
-    (:func:`pipeline_tui.reports.digest.changes_html`), or empty.
+    (:func:`pipeline_tui.reports.digest.changes_html`), or empty;
+    ``value_labels`` shows sources and lost reasons by their labels.
     """
     charts = "".join(
         bar_chart(title, labels, values, _value_label(key, currency))
         for key, (title, labels, values, _h) in keyed_chart_series(report)
     )
-    tables = "".join(_table(t, currency) for t in section_tables(report))
+    tables = "".join(_table(t, currency, value_labels) for t in section_tables(report))
     title = _("Pipeline report")
     return page(
         title,
@@ -74,7 +81,7 @@ def _value_label(key: str, currency: str) -> Callable[[float], str]:
     return _bar_value
 
 
-def _table(table: SectionTable, currency: str) -> str:
+def _table(table: SectionTable, currency: str, values: ValueLabels | None = None) -> str:
     head = "".join(f'<th style="{TH}">{escape(c.label)}</th>' for c in table.columns)
     numeric = [
         c.kind in _NUMERIC or (bool(table.kinds) and i == 1) for i, c in enumerate(table.columns)
@@ -86,7 +93,7 @@ def _table(table: SectionTable, currency: str) -> str:
             for i, v in enumerate(row)
         )
         + "</tr>"
-        for row in cells(table, currency)
+        for row in cells(table, currency, values)
     )
     body = (
         f'<table style="{TABLE}"><tr>{head}</tr>{rows}</table>'

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -21,6 +21,8 @@ from tabulate import tabulate
 from wcwidth import wcswidth
 
 from pipeline_tui.i18n import _
+from pipeline_tui.reports.metrics.forecast import UNSCHEDULED
+from pipeline_tui.reports.metrics.lifecycle import UNASSIGNED
 from pipeline_tui.reports.sections import by_key
 from pipeline_tui.tabular import csv_cell
 from pipeline_tui.terminal_text import printable
@@ -76,6 +78,10 @@ def format_cell(value: Any, kind: Kind, currency: str) -> str:
         return ", ".join(f"{k}: {v}" for k, v in value.items())
     if isinstance(value, list | tuple):
         return ", ".join(str(v) for v in value)
+    if value == UNASSIGNED:  # the metrics' key for "no source / owner / reason"
+        return _("(none)")
+    if value == UNSCHEDULED:  # the forecast's month for deals without a close date
+        return _("unscheduled")
     return str(value)
 
 
@@ -341,18 +347,36 @@ def hygiene_tables(key: str, value: Mapping[str, Any]) -> list[SectionTable]:
 # --------------------------------------------------------------------------- renderers
 
 
-def cells(table: SectionTable, currency: str) -> list[list[str]]:
-    """The table's rows as display strings (control characters escaped: they reach terminals)."""
+#: A field value's display label (``PipelineConfig.value_display``): (field, value) -> text.
+ValueLabels = Callable[[str, str], str]
+#: Columns that hold a configured field value, and which field.
+_VALUE_COLUMNS = {"source": "source", "reason": "lost_reason"}
+
+
+def cells(table: SectionTable, currency: str, values: ValueLabels | None = None) -> list[list[str]]:
+    """The table's rows as display strings (control characters escaped: they reach terminals).
+
+    ``values`` shows sources and lost reasons by their labels (``value_labels:``).
+    """
     body = []
     for index, row in enumerate(table.rows):
         kinds = table.kinds[index] if index < len(table.kinds) else {}
         body.append(
             [
-                printable(format_cell(row.get(c.key), kinds.get(c.key, c.kind), currency))
+                printable(
+                    _labelled(c.key, row.get(c.key), kinds.get(c.key, c.kind), currency, values)
+                )
                 for c in table.columns
             ]
         )
     return body
+
+
+def _labelled(key: str, value: Any, kind: Kind, currency: str, values: ValueLabels | None) -> str:
+    field_key = _VALUE_COLUMNS.get(key)
+    if values is not None and field_key and isinstance(value, str) and value != UNASSIGNED:
+        return values(field_key, value)
+    return format_cell(value, kind, currency)
 
 
 def _aligns(table: SectionTable) -> list[str]:
@@ -362,18 +386,28 @@ def _aligns(table: SectionTable) -> list[str]:
     return ["right" if c.kind in numeric else "left" for c in table.columns]
 
 
-def render_text(report: Mapping[str, Any], currency: str, markdown: bool = False) -> str:
+def render_text(
+    report: Mapping[str, Any],
+    currency: str,
+    markdown: bool = False,
+    values: ValueLabels | None = None,
+) -> str:
     """Every section as a titled table: plain for the terminal, GitHub Markdown for docs."""
-    return render_tables(section_tables(report), currency, markdown)
+    return render_tables(section_tables(report), currency, markdown, values)
 
 
-def render_tables(tables: Sequence[SectionTable], currency: str, markdown: bool = False) -> str:
+def render_tables(
+    tables: Sequence[SectionTable],
+    currency: str,
+    markdown: bool = False,
+    values: ValueLabels | None = None,
+) -> str:
     blocks = []
     for table in tables:
         heading = f"## {table.title}" if markdown else f"{table.title}\n{'=' * _width(table.title)}"
         if table.rows:
             body = tabulate(
-                cells(table, currency),
+                cells(table, currency, values),
                 headers=[c.label for c in table.columns],
                 tablefmt="github" if markdown else "simple",
                 colalign=_aligns(table),

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from pipeline_tui.core.config import CONFIG_FILE
 from pipeline_tui.core.errors import RepoError, WriteFailed, write_failed
+from pipeline_tui.i18n import _
 
 ROOT_ENV = "PIPELINE_REPO"
 
@@ -18,15 +19,21 @@ def find_root(start: Path | None = None) -> Path:
     if start is None and env:
         start = Path(env)
         if not (start / CONFIG_FILE).is_file():
-            raise RepoError(f"{ROOT_ENV}={env}: no {CONFIG_FILE} there")
+            raise RepoError(
+                _("{ROOT_ENV}={env}: no {CONFIG_FILE} there").format(
+                    ROOT_ENV=ROOT_ENV, env=env, CONFIG_FILE=CONFIG_FILE
+                )
+            )
         return start.resolve()
     here = (start or Path.cwd()).resolve()
     for candidate in (here, *here.parents):
         if (candidate / CONFIG_FILE).is_file():
             return candidate
     raise RepoError(
-        f"no {CONFIG_FILE} in {here} or any parent folder: "
-        "run `pipeline init DIR`, or pass --repo PATH"
+        _(
+            "no {CONFIG_FILE} in {here} or any parent folder: run `pipeline init "
+            "DIR`, or pass --repo PATH"
+        ).format(CONFIG_FILE=CONFIG_FILE, here=here)
     )
 
 
@@ -38,7 +45,11 @@ def open_root(root: Path | None) -> Path:
     if root is None:
         return find_root()
     if not (root / CONFIG_FILE).is_file():
-        raise RepoError(f"{root} has no {CONFIG_FILE}: run `pipeline init {root}` first")
+        raise RepoError(
+            _("{root} has no {CONFIG_FILE}: run `pipeline init {root}` first").format(
+                root=root, CONFIG_FILE=CONFIG_FILE
+            )
+        )
     return root.resolve()
 
 

@@ -22,6 +22,7 @@ from pipeline_tui.core.errors import BadRequest, InvalidData, NotFound, RepoErro
 from pipeline_tui.core.finding import DealKey, did_you_mean, find_deals, key_of
 from pipeline_tui.core.model import ID_PATTERN, Opportunity, Pipeline, Problem, jsonable
 from pipeline_tui.core.validation import config_problems, opportunity_problems
+from pipeline_tui.i18n import _
 from pipeline_tui.storage.files import atomic_write
 from pipeline_tui.storage.layout import Layout, relative_path
 from pipeline_tui.storage.parsecache import ParseCache, stat_key
@@ -115,10 +116,17 @@ class Store:
                 return cached
             raw = self.config_path.read_bytes()
         except OSError as exc:
-            raise RepoError(f"cannot read {self.config_path}: {exc.strerror}") from exc
+            raise RepoError(
+                _("cannot read {config_path}: {strerror}").format(
+                    config_path=self.config_path, strerror=exc.strerror
+                )
+            ) from exc
         problems = config_text_problems(raw, path)
         if problems:
-            raise InvalidData(f"{CONFIG_FILE} is invalid, fix it first:", problems)
+            raise InvalidData(
+                _("{CONFIG_FILE} is invalid, fix it first:").format(CONFIG_FILE=CONFIG_FILE),
+                problems,
+            )
         config = PipelineConfig.from_mapping(parse_fast(raw.decode("utf-8")))
         cache.put_config(key, config)
         return config
@@ -144,7 +152,7 @@ class Store:
         names: set[str] = set()
         entries, refused = self._scan()
         problems.extend(
-            Problem(path, "a symlink leading outside the pipeline folder: not read")
+            Problem(path, _("a symlink leading outside the pipeline folder: not read"))
             for path in refused
         )
         for entry in entries:
@@ -188,7 +196,7 @@ class Store:
         try:
             raw = file.read_bytes()
         except OSError as exc:
-            return None, [Problem(rel, f"cannot read: {exc.strerror}")]
+            return None, [Problem(rel, _("cannot read: {strerror}").format(strerror=exc.strerror))]
         text, problems = decode(raw, rel)
         if text is None:
             return None, problems
@@ -200,7 +208,11 @@ class Store:
         if path is None:
             missing = self.relpath(self.opportunity_path(opp_id))
             hint = did_you_mean(opp_id, self.deal_keys())
-            raise NotFound(f"no opportunity {opp_id!r} ({missing} does not exist){hint}")
+            raise NotFound(
+                _("no opportunity {opp_id!r} ({missing} does not exist){hint}").format(
+                    opp_id=opp_id, missing=missing, hint=hint
+                )
+            )
         return path
 
     def find_path(self, opp_id: str) -> Path | None:
@@ -233,7 +245,11 @@ class Store:
             shown = "\n".join(f"  {k.label}" for k in found[:_CANDIDATES_SHOWN])
             more = len(found) - _CANDIDATES_SHOWN
             tail = f"\n  ... and {more} more" if more > 0 else ""
-            raise BadRequest(f"{query!r} matches {len(found)} deals; say which:\n{shown}{tail}")
+            raise BadRequest(
+                _("{query!r} matches {n_found} deals; say which:\n{shown}{tail}").format(
+                    query=query, n_found=len(found), shown=shown, tail=tail
+                )
+            )
         return query
 
     def deal_keys(self, config: PipelineConfig | None = None) -> list[DealKey]:
@@ -245,7 +261,8 @@ class Store:
         path = self.existing_path(opp_id)
         record, problems = self.load_file(path, config)
         if record is None:
-            raise InvalidData(f"{self.relpath(path)} is invalid:", problems)
+            message = _("{relpath} is invalid:").format(relpath=self.relpath(path))
+            raise InvalidData(message, problems)
         return record
 
     def read_mapping(self, opp_id: str) -> Mapping[str, Any]:
@@ -254,8 +271,14 @@ class Store:
         text, problems = decode(path.read_bytes(), self.relpath(path))
         data, more = parse_document(text, self.relpath(path)) if text is not None else (None, [])
         if not isinstance(data, Mapping):
-            reason = problems + more or [Problem(self.relpath(path), "not a mapping of fields", 1)]
-            raise InvalidData(f"{self.relpath(path)} cannot be read; fix it in an editor:", reason)
+            not_mapping = Problem(self.relpath(path), _("not a mapping of fields"), 1)
+            reason = problems + more or [not_mapping]
+            raise InvalidData(
+                _("{relpath} cannot be read; fix it in an editor:").format(
+                    relpath=self.relpath(path)
+                ),
+                reason,
+            )
         return data
 
     # ----------------------------------------------------------------- writing
@@ -276,7 +299,9 @@ class Store:
         errors = [p for p in problems if p.severity == "error"]
         if record is None or errors:
             raise InvalidData(
-                f"refused: the change would make {self.relpath(path)} invalid (nothing written):",
+                _("refused: the change would make {relpath} invalid (nothing written):").format(
+                    relpath=self.relpath(path)
+                ),
                 errors or problems,
             )
         return record
@@ -290,7 +315,10 @@ class Store:
         problems = config_text_problems(text.encode("utf-8"), CONFIG_FILE)
         if problems:
             raise InvalidData(
-                f"refused: {CONFIG_FILE} would be invalid (nothing written):", problems
+                _("refused: {CONFIG_FILE} would be invalid (nothing written):").format(
+                    CONFIG_FILE=CONFIG_FILE
+                ),
+                problems,
             )
         return PipelineConfig.from_mapping(parse_fast(text))
 
@@ -301,8 +329,10 @@ _CANDIDATES_SHOWN = 10
 def _check_id(opp_id: str) -> None:
     if not ID_PATTERN.match(opp_id) or ".." in opp_id:
         raise BadRequest(
-            f"invalid id {opp_id!r}: use lower-case letters, digits, '-', '_' or '.' "
-            "(no slashes, no '..')"
+            _(
+                "invalid id {opp_id!r}: use lower-case letters, digits, '-', '_' or "
+                "'.' (no slashes, no '..')"
+            ).format(opp_id=opp_id)
         )
 
 
@@ -372,6 +402,11 @@ def _drop_duplicate_ids(records: list[Opportunity]) -> tuple[list[Opportunity], 
             kept.append(record)
         else:
             problems.append(
-                Problem(record.path, f"duplicate id {record.id!r}, also in {first.path}", 1, "id")
+                Problem(
+                    record.path,
+                    _("duplicate id {id!r}, also in {path}").format(id=record.id, path=first.path),
+                    1,
+                    "id",
+                )
             )
     return kept, problems

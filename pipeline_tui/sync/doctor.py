@@ -17,6 +17,7 @@ from pipeline_tui.core.errors import PipelineError
 from pipeline_tui.edits.workspace import Workspace
 from pipeline_tui.git.commits import commit_paths, write_lock
 from pipeline_tui.git.shallow import SHALLOW_NOTE, boundaries
+from pipeline_tui.i18n import _, pgettext
 from pipeline_tui.storage.layout import MIGRATE_HINT_FILES
 from pipeline_tui.sync import merge_driver
 
@@ -66,7 +67,8 @@ def run_checks(
             try:
                 done = result.fix()
             except PipelineError as exc:
-                result = replace(result, message=f"{result.message} (fix failed: {exc})")
+                failed = _("{message} (fix failed: {exc})").format(message=result.message, exc=exc)
+                result = replace(result, message=failed)
             else:
                 result = replace(_safely(func, ws), fixed=done)
         results.append(result)
@@ -90,10 +92,12 @@ def check_files(ws: Workspace) -> CheckResult:
     pipeline = ws.store.load(ws.store.load_config())
     errors = [p for p in pipeline.problems if p.severity == "error"]
     warnings = len(pipeline.problems) - len(errors)
-    counts = f"{len(pipeline.opportunities)} valid deals, {len(errors)} errors, {warnings} warnings"
+    counts = _("{deals} valid deals, {errors} errors, {warnings} warnings").format(
+        deals=len(pipeline.opportunities), errors=len(errors), warnings=warnings
+    )
     if errors:
-        first = errors[0]
-        return CheckResult("files", "error", f"{counts}; first: {first} (see `pipeline validate`)")
+        first = _("{counts}; first: {first} (see `pipeline validate`)")
+        return CheckResult("files", "error", first.format(counts=counts, first=errors[0]))
     return CheckResult("files", "warning" if warnings else "ok", counts)
 
 
@@ -102,8 +106,8 @@ def check_history(ws: Workspace) -> CheckResult:
     """A shallow clone cannot date stage entries older than its history."""
     cut = boundaries(ws.root)
     if cut:
-        return CheckResult("history", "warning", SHALLOW_NOTE)
-    return CheckResult("history", "ok", "full git history: stage dates are exact")
+        return CheckResult("history", "warning", _(SHALLOW_NOTE))
+    return CheckResult("history", "ok", _("full git history: stage dates are exact"))
 
 
 @check
@@ -111,16 +115,17 @@ def check_merge_driver(ws: Workspace) -> CheckResult:
     """The local half of the merge driver: ``.git/config`` names the command."""
     problem = merge_driver.configured_problem(ws.git)
     if problem is None:
-        return CheckResult("merge-driver", "ok", "YAML merge driver registered in .git/config")
+        return CheckResult("merge-driver", "ok", _("YAML merge driver registered in .git/config"))
 
     def fix() -> str:
         merge_driver.register(ws.git)
-        return f"registered the merge driver in .git/config ({merge_driver.DRIVER_KEY})"
+        done = _("registered the merge driver in .git/config ({key})")
+        return done.format(key=merge_driver.DRIVER_KEY)
 
-    message = (
-        f"{problem}: teammates' edits would merge line by line. "
-        f"Run `{CLONE_SETUP}` once in every fresh clone"
-    )
+    message = _(
+        "{problem}: teammates' edits would merge line by line. "
+        "Run `{setup}` once in every fresh clone"
+    ).format(problem=problem, setup=CLONE_SETUP)
     return CheckResult("merge-driver", _needed(ws), message, fix)
 
 
@@ -128,22 +133,26 @@ def check_merge_driver(ws: Workspace) -> CheckResult:
 def check_attributes(ws: Workspace) -> CheckResult:
     """The committed half: ``.gitattributes`` routes opportunity files to the driver."""
     if merge_driver.has_attributes(ws.root):
-        return CheckResult("gitattributes", "ok", f"{merge_driver.ATTRIBUTES_FILE} routes deals")
+        routes = _("{file} routes deals").format(file=merge_driver.ATTRIBUTES_FILE)
+        return CheckResult("gitattributes", "ok", routes)
 
     def fix() -> str:
         path = merge_driver.add_attributes(ws.root, ws.git)
         if path is None:
-            return (
-                f"added `{merge_driver.ATTRIBUTES_LINE}` to {merge_driver.ATTRIBUTES_FILE}; "
+            return _(
+                "added `{line}` to {file}; "
                 "it has other uncommitted changes of yours, so commit it yourself"
-            )
+            ).format(line=merge_driver.ATTRIBUTES_LINE, file=merge_driver.ATTRIBUTES_FILE)
         author = ws.git.identity(ws.author_name)
         ws.git.check_ready()
         with write_lock(ws.git):
             commit_paths(ws.git, [path], "pipeline: merge opportunities field by field", author)
-        return f"added `{merge_driver.ATTRIBUTES_LINE}` to {path.name} and committed it"
+        added = _("added `{line}` to {file} and committed it")
+        return added.format(line=merge_driver.ATTRIBUTES_LINE, file=path.name)
 
-    message = f"{merge_driver.ATTRIBUTES_FILE} lacks `{merge_driver.ATTRIBUTES_LINE}`"
+    message = _("{file} lacks `{line}`").format(
+        file=merge_driver.ATTRIBUTES_FILE, line=merge_driver.ATTRIBUTES_LINE
+    )
     return CheckResult("gitattributes", _needed(ws), message, fix)
 
 
@@ -165,9 +174,10 @@ def check_remote(ws: Workspace) -> CheckResult:
         return CheckResult(
             "remote",
             "warning",
-            "no git remote: `pipeline sync` is off; add one with `git remote add origin URL`",
+            _("no git remote: `pipeline sync` is off; add one with `git remote add origin URL`"),
         )
-    return CheckResult("remote", "ok", f"syncs with {remote} ({ws.git.remote_url(remote)})")
+    syncs = _("syncs with {remote} ({url})").format(remote=remote, url=ws.git.remote_url(remote))
+    return CheckResult("remote", "ok", syncs)
 
 
 @check
@@ -180,7 +190,23 @@ def check_layout(ws: Workspace) -> CheckResult:
         return CheckResult(
             "layout",
             "warning",
-            f"{flat} deal files in one flat folder: every commit rewrites it; "
-            "run `pipeline migrate` (one commit of renames, timelines unchanged)",
+            _(
+                "{flat} deal files in one flat folder: every commit rewrites it; "
+                "run `pipeline migrate` (one commit of renames, timelines unchanged)"
+            ).format(flat=flat),
         )
-    return CheckResult("layout", "ok", f"{ws.config.layout} layout, {flat} files in the top folder")
+    layout = _("{layout} layout, {flat} files in the top folder")
+    return CheckResult("layout", "ok", layout.format(layout=ws.config.layout, flat=flat))
+
+
+def check_label(name: str) -> str:
+    """A check's name for people (``name`` itself stays the JSON key)."""
+    labels = {
+        "files": pgettext("doctor", "files"),
+        "history": pgettext("doctor", "history"),
+        "merge-driver": pgettext("doctor", "merge-driver"),
+        "gitattributes": pgettext("doctor", "gitattributes"),
+        "remote": pgettext("doctor", "remote"),
+        "layout": pgettext("doctor", "layout"),
+    }
+    return labels.get(name, name)

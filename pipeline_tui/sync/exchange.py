@@ -31,6 +31,7 @@ from pipeline_tui.edits.workspace import Workspace
 from pipeline_tui.git import remote as git_remote
 from pipeline_tui.git.commits import write_lock
 from pipeline_tui.git.repo import GitRepo
+from pipeline_tui.i18n import _, ngettext, pgettext
 from pipeline_tui.storage.files import atomic_write
 from pipeline_tui.sync.merge import Unmergeable, mark_deleted_conflict
 from pipeline_tui.sync.merge_driver import ATTRIBUTES_FILE, driver_config
@@ -98,36 +99,60 @@ class SyncResult:
     def summary(self) -> str:
         """One short paragraph for people: what came in, what went out, what to do."""
         if self.status == "up-to-date":
-            return f"Already up to date with {self.remote}."
-        received = _plural(self.received, "commit")
+            return _("Already up to date with {remote}.").format(remote=self.remote)
+        received = _commits(self.received)
         if self.pushed:
-            sent = _plural(self.sent, "commit")
-            first = f"Synced with {self.remote}: received {received}, sent {sent}."
-        elif self.conflicts:
-            held = _plural(self.unsent, "local commit")
-            first = f"Received {received} from {self.remote}; {held} not sent yet."
-        else:
-            first = f"Synced with {self.remote}: received {received}."
-        if self.attempts > 1:
-            first += (
-                f" ({self.attempts} attempts, {self.waited_seconds:.1f} s waited: "
-                "teammates were pushing at the same time)"
+            sent = _commits(self.sent)
+            first = _("Synced with {remote}: received {received}, sent {sent}.").format(
+                remote=self.remote, received=received, sent=sent
             )
+        elif self.conflicts:
+            held = ngettext("{n} local commit", "{n} local commits", self.unsent)
+            first = _("Received {received} from {remote}; {held} not sent yet.").format(
+                received=received, remote=self.remote, held=held.format(n=self.unsent)
+            )
+        else:
+            first = _("Synced with {remote}: received {received}.").format(
+                remote=self.remote, received=received
+            )
+        if self.attempts > 1:
+            first += _(
+                " ({attempts} attempts, {waited:.1f} s waited: "
+                "teammates were pushing at the same time)"
+            ).format(attempts=self.attempts, waited=self.waited_seconds)
         lines = [first]
         for kind in ("new", "moved", "closed", "updated", "removed"):
             changes = [c for c in self.incoming if c.kind == kind]
             if changes:
                 shown = "; ".join(c.describe() for c in changes[:5])
-                more = f"; and {len(changes) - 5} more" if len(changes) > 5 else ""
-                lines.append(f"  {len(changes)} {kind}: {shown}{more}")
+                more = _("; and {n} more").format(n=len(changes) - 5) if len(changes) > 5 else ""
+                label = {
+                    "new": pgettext("sync", "new"),
+                    "moved": pgettext("sync", "moved"),
+                    "closed": pgettext("sync", "closed"),
+                    "updated": pgettext("sync", "updated"),
+                    "removed": pgettext("sync", "removed"),
+                }[kind]
+                line = _("  {n} {kind}: {shown}{more}")
+                lines.append(line.format(n=len(changes), kind=label, shown=shown, more=more))
         if self.conflicts:
             lines.append(
-                f"{_plural(len(self.conflicts), 'conflict')} to settle before your changes "
-                "are sent (then run `pipeline sync` again):"
+                ngettext(
+                    "{n} conflict to settle before your changes are sent "
+                    "(then run `pipeline sync` again):",
+                    "{n} conflicts to settle before your changes are sent "
+                    "(then run `pipeline sync` again):",
+                    len(self.conflicts),
+                ).format(n=len(self.conflicts))
             )
             lines += [f"  {problem}" for problem in self.conflicts]
         if self.problems:
-            lines.append(f"{_plural(len(self.problems), 'file problem')} after sync:")
+            n = len(self.problems)
+            lines.append(
+                ngettext("{n} file problem after sync:", "{n} file problems after sync:", n).format(
+                    n=n
+                )
+            )
             lines += [f"  {problem}" for problem in self.problems]
         return "\n".join(lines)
 
@@ -192,12 +217,21 @@ def sync(
             last = _round(ws, repo, plan, last)
         if last.finished:
             return _result(ws, repo, plan, last, patience)
-        if not patience.wait(f"{plan.remote} moved while syncing (a teammate pushed first)"):
+        moved = _("{remote} moved while syncing (a teammate pushed first)")
+        if not patience.wait(moved.format(remote=plan.remote)):
             raise SyncError(
                 "busy",
-                f"{plan.remote} kept changing for {patience.budget:.0f} s "
-                f"({_plural(patience.attempts, 'attempt')}): teammates are pushing right now; "
-                "run `pipeline sync` again in a moment (or give it longer with --timeout)",
+                _(
+                    "{remote} kept changing for {budget:.0f} s ({plural}): teammates are "
+                    "pushing right now; run `pipeline sync` again in a moment (or give it "
+                    "longer with --timeout)"
+                ).format(
+                    remote=plan.remote,
+                    budget=patience.budget,
+                    plural=ngettext("{n} attempt", "{n} attempts", patience.attempts).format(
+                        n=patience.attempts
+                    ),
+                ),
             )
 
 
@@ -217,13 +251,15 @@ def _plan(ws: Workspace, repo: GitRepo, remote: str | None) -> _Plan:
     if remote is None:
         raise SyncError(
             "no-remote",
-            "this pipeline has no remote to sync with: add one with "
-            "`git remote add origin URL` (an empty GitHub/GitLab repository or a bare "
-            "repository on a server), then run `pipeline sync` again",
+            _(
+                "this pipeline has no remote to sync with: add one with "
+                "`git remote add origin URL` (an empty GitHub/GitLab repository or a bare "
+                "repository on a server), then run `pipeline sync` again"
+            ),
         )
     start = repo.head()
     if start is None:
-        raise SyncError("busy", "this repository has no commits yet: run `pipeline init` first")
+        raise SyncError("busy", _("this repository has no commits yet: run `pipeline init` first"))
     set_upstream = repo.config_value(f"branch.{branch}.remote") is None
     return _Plan(remote, branch, start, set_upstream)
 
@@ -305,9 +341,11 @@ def _refuse_dirty_pipeline(ws: Workspace, repo: GitRepo) -> None:
         listed = ", ".join(dirty[:3]) + (f" and {len(dirty) - 3} more" if len(dirty) > 3 else "")
         raise SyncError(
             "dirty",
-            f"uncommitted changes to {listed}: sync only sends committed work. "
-            "Commit them (`git commit -am ...`) or discard them (`git restore FILE`), "
-            "then sync again",
+            _(
+                "uncommitted changes to {listed}: sync only sends committed work. "
+                "Commit them (`git commit -am ...`) or discard them (`git restore "
+                "FILE`), then sync again"
+            ).format(listed=listed),
         )
 
 
@@ -319,9 +357,12 @@ def _integrate(ws: Workspace, repo: GitRepo, upstream: str, url: str) -> None:
     if base is None:
         raise SyncError(
             "unrelated-histories",
-            f"this pipeline and {url} share no history (they were created separately, "
-            "e.g. by two `pipeline init`s). Keep one: clone the remote into a new folder "
-            "with `git clone URL`, or push this pipeline to an empty repository",
+            _(
+                "this pipeline and {url} share no history (they were created "
+                "separately, e.g. by two `pipeline init`s). Keep one: clone the remote "
+                "into a new folder with `git clone URL`, or push this pipeline to an "
+                "empty repository"
+            ).format(url=url),
         )
     if base == upstream:
         return  # nothing new came in
@@ -331,8 +372,10 @@ def _integrate(ws: Workspace, repo: GitRepo, upstream: str, url: str) -> None:
     if clash:
         raise SyncError(
             "dirty",
-            f"you have uncommitted changes to {', '.join(clash[:3])}, which teammates also "
-            "changed: commit them or set them aside (`git stash`), then sync again",
+            _(
+                "you have uncommitted changes to {join}, which teammates also changed: "
+                "commit them or set them aside (`git stash`), then sync again"
+            ).format(join=", ".join(clash[:3])),
         )
     config = driver_config(for_sync=True)
     try:
@@ -361,18 +404,23 @@ def _settle_stop(ws: Workspace, repo: GitRepo) -> None:
         git_remote.rebase_abort(repo)
         raise SyncError(
             "conflict",
-            f"you and a teammate each created {', '.join(both_added[:3])}: two deals with "
-            "the same id; nothing was changed. Give yours a new id (create it again with "
-            "`pipeline new ... --id NEW-ID` and delete the old file), then sync again",
+            _(
+                "you and a teammate each created {join}: two deals with the same id; "
+                "nothing was changed. Give yours a new id (create it again with "
+                "`pipeline new ... --id NEW-ID` and delete the old file), then sync "
+                "again"
+            ).format(join=", ".join(both_added[:3])),
         )
     if not unmerged or others:
         git_remote.rebase_abort(repo)
-        what = ", ".join(others[:3]) if others else "the rebase"
+        what = ", ".join(others[:3]) if others else _("the rebase")
         raise SyncError(
             "conflict",
-            f"your commits and the remote's both change {what} in a way pipeline cannot "
-            "merge by itself; nothing was changed. Merge by hand with `git pull --rebase`, "
-            "or ask for help, then run `pipeline sync` again",
+            _(
+                "your commits and the remote's both change {what} in a way pipeline "
+                "cannot merge by itself; nothing was changed. Merge by hand with `git "
+                "pull --rebase`, or ask for help, then run `pipeline sync` again"
+            ).format(what=what),
         )
     for path, stages in settle.items():
         local_deleted = 3 not in stages  # during a rebase, stage 3 is the local commit
@@ -381,7 +429,9 @@ def _settle_stop(ws: Workspace, repo: GitRepo) -> None:
             text = mark_deleted_conflict(kept or "", ours_deleted=local_deleted)
         except Unmergeable:
             git_remote.rebase_abort(repo)
-            raise SyncError("conflict", f"{path} is not valid YAML on one side") from None
+            raise SyncError(
+                "conflict", _("{path} is not valid YAML on one side").format(path=path)
+            ) from None
         atomic_write(repo.top / path, text)
         git_remote.mark_resolved(repo, [path])
 
@@ -450,5 +500,5 @@ def _str(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
+def _commits(count: int) -> str:
+    return ngettext("{n} commit", "{n} commits", count).format(n=count)

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Final
 
 from pipeline_tui.core.config import CONFIG_FILE, OPPORTUNITIES_DIR
 from pipeline_tui.core.errors import PipelineError
+from pipeline_tui.i18n import _
 from pipeline_tui.storage.files import atomic_write
 from pipeline_tui.sync.merge import Unmergeable, merge_files
 
@@ -109,14 +110,16 @@ def configured_problem(repo: GitRepo) -> str | None:
     """Why the local git config does not (usably) register the driver, or None if it does."""
     command = repo.config_value(DRIVER_KEY)
     if not command:
-        return f"git config has no {DRIVER_KEY} (normal in a fresh clone)"
+        return _("git config has no {key} (normal in a fresh clone)").format(key=DRIVER_KEY)
     try:
         words = shlex.split(command)
     except ValueError:
         words = []
     program = words[0] if words else ""
     if not program or (shutil.which(program) is None and not Path(program).is_file()):
-        return f"{DRIVER_KEY} runs {program or command!r}, which no longer exists"
+        return _("{key} runs {program!r}, which no longer exists").format(
+            key=DRIVER_KEY, program=program or command
+        )
     return None
 
 
@@ -152,19 +155,20 @@ def run_driver(
         return DriverOutcome(
             1,
             [
-                f"pipeline merge-driver: {name} was created on both sides: two different "
-                "deals got the same id; nothing was merged (rename one with a new id)"
+                _(
+                    "pipeline merge-driver: {name} was created on both sides: two different "
+                    "deals got the same id; nothing was merged (rename one with a new id)"
+                ).format(name=name)
             ],
         )
     try:
         rebasing = for_sync or _rebasing()
         result = merge_files(base, current, other, rebasing)
     except (Unmergeable, OSError, UnicodeDecodeError) as exc:
-        return DriverOutcome(1, [f"pipeline merge-driver: cannot merge {name}: {exc}"])
-    messages = [
-        f"pipeline: {name}: {c.field} changed on both sides; both values kept under conflicts:"
-        for c in result.conflicts
-    ]
+        cannot = _("pipeline merge-driver: cannot merge {name}: {exc}")
+        return DriverOutcome(1, [cannot.format(name=name, exc=exc)])
+    both = _("pipeline: {name}: {field} changed on both sides; both values kept under conflicts:")
+    messages = [both.format(name=name, field=c.field) for c in result.conflicts]
     if not for_sync:
         messages += _validation_messages(result.text, name)
     return DriverOutcome(0, messages)

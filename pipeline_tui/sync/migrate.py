@@ -26,6 +26,7 @@ from pipeline_tui.core.errors import BadRequest, RepoError
 from pipeline_tui.core.model import ID_PATTERN
 from pipeline_tui.edits.workspace import Workspace
 from pipeline_tui.git.commits import commit_paths, write_lock
+from pipeline_tui.i18n import _
 from pipeline_tui.storage.files import atomic_write
 from pipeline_tui.storage.layout import Layout, relative_path
 from pipeline_tui.sync import merge_driver
@@ -75,7 +76,11 @@ def plan(ws: Workspace, layout: Layout) -> Migration:
 def migrate(ws: Workspace, layout: Layout, *, dry_run: bool = False) -> Migration:
     """Move every tracked deal file to ``layout`` and commit it all as one change."""
     if ws.config.layout == layout and not plan(ws, layout).moves:
-        raise BadRequest(f"the pipeline already uses the {layout} layout: nothing to move")
+        raise BadRequest(
+            _("the pipeline already uses the {layout} layout: nothing to move").format(
+                layout=layout
+            )
+        )
     ws.git.check_ready()
     with write_lock(ws.git):
         result = plan(ws, layout)
@@ -84,7 +89,11 @@ def migrate(ws: Workspace, layout: Layout, *, dry_run: bool = False) -> Migratio
         config_old, attributes_old = _read(ws.store.config_path), _read(_attributes(ws))
         for extra in (ws.store.config_path, _attributes(ws)):
             if extra.exists() and ws.git.is_dirty(extra):
-                raise RepoError(f"{extra.name} has uncommitted edits: commit or stash them first")
+                raise RepoError(
+                    _("{name} has uncommitted edits: commit or stash them first").format(
+                        name=extra.name
+                    )
+                )
         try:
             _apply(ws, result, layout)
             root = ws.store.root

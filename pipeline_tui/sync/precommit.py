@@ -18,6 +18,7 @@ from pipeline_tui.core.config import CONFIG_FILE, PipelineConfig
 from pipeline_tui.core.errors import BadRequest
 from pipeline_tui.core.model import Problem
 from pipeline_tui.git.repo import GitRepo
+from pipeline_tui.i18n import _
 from pipeline_tui.storage.store import Store, check_opportunity_text, config_text_problems
 from pipeline_tui.yaml.read import decode, parse_fast
 
@@ -48,9 +49,11 @@ def install_hook(store: Store, git: GitRepo, force: bool = False) -> Path:
     if hook.exists() and MARKER not in hook.read_text(encoding="utf-8", errors="replace"):
         if not force:
             raise BadRequest(
-                f"{hook} already exists and was not written by pipeline-tui: add "
-                "`pipeline hook run` to it yourself, or pass --force to replace it "
-                f"(the old one is kept as {BACKUP_NAME})"
+                _(
+                    "{hook} already exists and was not written by pipeline-tui: add "
+                    "`pipeline hook run` to it yourself, or pass --force to replace it "
+                    "(the old one is kept as {BACKUP_NAME})"
+                ).format(hook=hook, BACKUP_NAME=BACKUP_NAME)
             )
         hook.replace(hook.with_name(BACKUP_NAME))
     rel = store.root.resolve().relative_to(git.top).as_posix()

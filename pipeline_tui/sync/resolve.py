@@ -20,6 +20,7 @@ from pipeline_tui.core.errors import BadRequest, InvalidData
 from pipeline_tui.core.model import Problem, jsonable
 from pipeline_tui.edits.committer import PlannedChange
 from pipeline_tui.edits.workspace import Workspace
+from pipeline_tui.i18n import _
 from pipeline_tui.sync.merge import (
     BLOCK_KEYS,
     CONFLICTS_KEY,
@@ -28,7 +29,7 @@ from pipeline_tui.sync.merge import (
     pending_conflicts,
 )
 from pipeline_tui.yaml.edit import rewrite_to
-from pipeline_tui.yaml.read import parse_document
+from pipeline_tui.yaml.read import CONFLICT_MARKERS, parse_document
 
 Side = Literal["ours", "theirs"]
 
@@ -73,7 +74,9 @@ def _resolve(ws: Workspace, opp_id: str, side: Side | None, values: dict[str, An
         raise InvalidData(_unreadable(ws, path, problems), [])
     pending = pending_conflicts(data)
     if not pending and not values:
-        raise BadRequest(f"{opp_id} has no recorded conflicts: nothing to resolve")
+        raise BadRequest(
+            _("{opp_id} has no recorded conflicts: nothing to resolve").format(opp_id=opp_id)
+        )
     chosen = _choose(opp_id, pending, side, values)
     deleted = chosen.get(FILE_FIELD) == DELETED
     target = _apply(data, {k: v for k, v in chosen.items() if k != FILE_FIELD})
@@ -87,13 +90,13 @@ def _resolve(ws: Workspace, opp_id: str, side: Side | None, values: dict[str, An
 def _unreadable(ws: Workspace, path: Path, problems: Sequence[Problem]) -> str:
     """Why resolve cannot help, and what will: markers mean git merged without the driver."""
     where = str(problems[0]) if problems else ws.store.relpath(path)
-    if problems and "conflict markers" in problems[0].message:
-        return (
-            f"{where}: git merged this file line by line, without pipeline's merge driver. "
+    if problems and problems[0].message == _(CONFLICT_MARKERS):
+        return _(
+            "{where}: git merged this file line by line, without pipeline's merge driver. "
             "Undo that merge (`git merge --abort` or `git rebase --abort`), run "
             "`pipeline doctor --fix` once, then `pipeline sync`"
-        )
-    return f"{where}: fix this file by hand, then run `pipeline validate`"
+        ).format(where=where)
+    return _("{where}: fix this file by hand, then run `pipeline validate`").format(where=where)
 
 
 def _choose(
@@ -114,12 +117,15 @@ def _choose(
             chosen[field] = sides.get(side)
     if undecided:
         options = " ".join(f"--set {f}=VALUE" for f in undecided if f != FILE_FIELD)
-        raise BadRequest(
-            f"{opp_id}: still undecided: {', '.join(undecided)}; add --ours (keep yours), "
-            f"--theirs (keep your teammate's)" + (f" or {options}" if options else "")
-        )
+        message = _(
+            "{opp_id}: still undecided: {fields}; add --ours (keep yours), "
+            "--theirs (keep your teammate's)"
+        ).format(opp_id=opp_id, fields=", ".join(undecided))
+        raise BadRequest(message + (_(" or {options}").format(options=options) if options else ""))
     if FILE_FIELD in values and values[FILE_FIELD] not in (DELETED, "edited"):
-        raise BadRequest(f"{FILE_FIELD} can only be set to 'deleted' or 'edited'")
+        raise BadRequest(
+            _("{FILE_FIELD} can only be set to 'deleted' or 'edited'").format(FILE_FIELD=FILE_FIELD)
+        )
     return chosen
 
 

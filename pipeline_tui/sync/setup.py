@@ -12,6 +12,7 @@ from pipeline_tui.core.config import default_config_text
 from pipeline_tui.core.errors import BadRequest
 from pipeline_tui.git.commits import commit_paths, write_lock
 from pipeline_tui.git.repo import GitRepo
+from pipeline_tui.i18n import _
 from pipeline_tui.storage.layout import Layout
 from pipeline_tui.storage.store import Store
 from pipeline_tui.sync import merge_driver
@@ -33,7 +34,11 @@ def init_pipeline(
     repo = GitRepo.init(directory)
     store = Store(directory.resolve())
     if store.config_path.exists():
-        raise BadRequest(f"{store.config_path} already exists: this is already a pipeline")
+        raise BadRequest(
+            _("{config_path} already exists: this is already a pipeline").format(
+                config_path=store.config_path
+            )
+        )
     author = repo.identity(author_name)
     repo.check_ready()
     with write_lock(repo):

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from pipeline_tui.core.dates import long_date
 from pipeline_tui.core.money import compact_amount, with_currency
-from pipeline_tui.i18n import _, current_language
+from pipeline_tui.i18n import _
 
 __all__ = ["compact_amount", "days_label", "full_amount", "long_date", "short_date"]
 
@@ -25,13 +26,6 @@ def full_amount(amount: float | None, currency: str | None) -> str:
 def days_label(days: float | None) -> str:
     """``12d``; ``12天`` in Chinese (the unit is translated, the number is not)."""
     return "" if days is None else _("{days}d").format(days=int(days))
-
-
-def long_date(value: date) -> str:
-    """A date in prose: ``20 Nov 2026``; ``2026年11月20日`` in Chinese."""
-    if current_language() == "zh_CN":
-        return f"{value.year}年{value.month}月{value.day}日"
-    return f"{value.day} {value.strftime('%b')} {value.year}"
 
 
 def short_date(value: date | datetime | None) -> str:

@@ -14,6 +14,7 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarStri
 
 from pipeline_tui.core.errors import BadRequest, InvalidData
 from pipeline_tui.core.model import KNOWN_FIELDS, same_value
+from pipeline_tui.i18n import _
 from pipeline_tui.yaml.blocks import Unsplittable, split_blocks
 from pipeline_tui.yaml.guard import guard
 from pipeline_tui.yaml.read import parse_fast
@@ -38,7 +39,7 @@ def edit_text(old: str, mutate: Callable[[CommentedMap], None], where: str) -> s
     yaml = roundtrip_yaml(old)
     tree = yaml.load(old.removeprefix("\ufeff"))
     if not isinstance(tree, CommentedMap):
-        raise InvalidData(f"{where}: the file must hold a mapping of fields")
+        raise InvalidData(_("{where}: the file must hold a mapping of fields").format(where=where))
     mutate(tree)
     new = dump(yaml, tree)
     if "\r\n" in old:
@@ -80,7 +81,11 @@ def set_dotted(tree: CommentedMap, key: str, value: Any) -> None:
     for part in parts[:-1]:
         child = node.get(part)
         if child is not None and not isinstance(child, CommentedMap):
-            raise BadRequest(f"{key!r}: {part!r} holds a plain value, not a group of fields")
+            raise BadRequest(
+                _("{key!r}: {part!r} holds a plain value, not a group of fields").format(
+                    key=key, part=part
+                )
+            )
         if child is None:
             child = CommentedMap()
             child.fa.set_flow_style()
@@ -143,7 +148,7 @@ def rewrite_to(
     _reconcile_map(tree, tree, old, target, block_keys)
     result = dump(yaml, tree)
     if not same_value(parse_fast(result), dict(target)):  # never hand back a misread file
-        raise InvalidData("the YAML writer could not represent this content faithfully")
+        raise InvalidData(_("the YAML writer could not represent this content faithfully"))
     return result
 
 

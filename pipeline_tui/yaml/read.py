@@ -19,6 +19,7 @@ from yaml.nodes import MappingNode, Node, SequenceNode
 
 from pipeline_tui.core.model import Problem
 from pipeline_tui.core.validation import Locator
+from pipeline_tui.i18n import N_, _
 from pipeline_tui.yaml.fast import NeedsSlowPath, compose_fast, key_of, load_fast
 from pipeline_tui.yaml.guard import RefusedYAML, guard
 from pipeline_tui.yaml.roundtrip import roundtrip_yaml
@@ -62,7 +63,13 @@ def decode(raw: bytes, path: str) -> tuple[str | None, list[Problem]]:
         return raw.decode("utf-8"), []
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        return None, [Problem(path, f"not valid UTF-8 (byte 0x{raw[exc.start]:02x})", line)]
+        return None, [
+            Problem(path, _("not valid UTF-8 (byte 0x{raw:02x})").format(raw=raw[exc.start]), line)
+        ]
+
+
+#: The problem a file with ``<<<<<<<`` lines gets (``resolve`` recognises it).
+CONFLICT_MARKERS = N_("unresolved merge conflict markers (see `pipeline resolve`)")
 
 
 def parse_document(text: str, path: str) -> tuple[Any, list[Problem]]:
@@ -70,13 +77,11 @@ def parse_document(text: str, path: str) -> tuple[Any, list[Problem]]:
     marker = _CONFLICT_MARKER.search(text)
     if marker:
         line = text.count("\n", 0, marker.start()) + 1
-        return None, [
-            Problem(path, "unresolved merge conflict markers (see `pipeline resolve`)", line)
-        ]
+        return None, [Problem(path, _(CONFLICT_MARKERS), line)]
     try:
         data = parse_fast(text)
         if "&" in text and _refers_to_itself(data, set()):  # no anchor, no alias
-            return None, [Problem(path, "a YAML alias refers to the node that holds it", None)]
+            return None, [Problem(path, _("a YAML alias refers to the node that holds it"), None)]
         return data, []
     except RefusedYAML as exc:
         return None, [Problem(path, exc.refusal.reason, exc.refusal.line)]
@@ -84,13 +89,14 @@ def parse_document(text: str, path: str) -> tuple[Any, list[Problem]]:
         mark = exc.problem_mark or exc.context_mark
         where = mark.line + 1 if mark is not None else None
         reason = exc.problem or exc.context or "invalid YAML"
-        return None, [Problem(path, f"YAML syntax error: {reason}", where)]
+        return None, [Problem(path, _("YAML syntax error: {reason}").format(reason=reason), where)]
     except YAMLError as exc:
-        return None, [Problem(path, f"YAML error: {exc}", None)]
+        return None, [Problem(path, _("YAML error: {exc}").format(exc=exc), None)]
     except (ValueError, OverflowError, TypeError, RecursionError) as exc:
         # the constructor turning a scalar into a value: ``!!int zz``, a
         # 5,000-digit integer, ``2026-13-45``; one bad file must not stop the rest
-        return None, [Problem(path, f"a value YAML cannot read: {_short(str(exc))}", None)]
+        message = _("a value YAML cannot read: {short}").format(short=_short(str(exc)))
+        return None, [Problem(path, message, None)]
 
 
 def _refers_to_itself(value: Any, holders: set[int]) -> bool:

@@ -57,6 +57,23 @@ def test_the_warm_path_prints_the_bytes_the_command_printed(
     assert err == full.stderr
 
 
+def test_a_listing_kept_in_one_language_is_not_served_in_another(
+    deals: Path,
+    run_cli: RunCli,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    english = run_cli("list").stdout
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+
+    assert warm(deals, capsys)[0] is False  # the English table is not the answer
+    chinese = run_cli("list").stdout
+    served, out, _err = warm(deals, capsys)
+
+    assert chinese != english
+    assert (served, out) == (True, chinese)
+
+
 def test_nothing_is_served_before_the_command_ran_or_for_other_forms(
     deals: Path, run_cli: RunCli, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 from pipeline_tui.dataio.importing.csvfile import read_csv
 from pipeline_tui.dataio.importing.jsonfile import read_json
 from pipeline_tui.dataio.importing.table import RowProblem, Table
+from pipeline_tui.i18n import _
 
 _SPREADSHEETS = (".xlsx", ".xlsm", ".xls", ".ods", ".numbers")
 
@@ -21,9 +22,9 @@ def read_table(path: Path, encoding: str = "utf-8-sig", delimiter: str | None = 
     """Read ``path`` by its extension: ``.json`` as JSON, anything else as CSV."""
     suffix = path.suffix.lower()
     if suffix in _SPREADSHEETS:
-        message = (
-            f"{suffix} is a spreadsheet workbook: save the sheet as CSV (UTF-8) and import that"
-        )
+        message = _(
+            "{suffix} is a spreadsheet workbook: save the sheet as CSV (UTF-8) and import that"
+        ).format(suffix=suffix)
         return Table(path.name, (), (), (RowProblem(path.name, None, message),))
     if suffix == ".json":
         return read_json(path, encoding)

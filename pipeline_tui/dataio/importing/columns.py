@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from pipeline_tui.core.fields import BY_KEY, FIELDS, import_synonyms
 from pipeline_tui.core.model import ID_PATTERN, KNOWN_FIELDS
+from pipeline_tui.i18n import _
 
 #: Role fields that are not stored under their own name: ``external_id`` links
 #: a row to its file; ``engaged`` and ``closed`` are dates that drive history.
@@ -122,7 +123,7 @@ def plan_columns(
         if target:
             fields[target] = column
         else:
-            ignored[column] = "dropped by --map"
+            ignored[column] = _("dropped by --map")
     used = {c: why for c, why in (signals or {}).items() if c not in taken}
     taken |= set(used)
     for column, why in (dropped or {}).items():
@@ -151,14 +152,14 @@ def plan_columns(
 def _place_custom(column: str, fields: dict[str, str], ignored: dict[str, str]) -> bool:
     name = header_key(column)
     if name.startswith(DERIVED_PREFIXES):
-        ignored[column] = "derived from history by `pipeline export`"
+        ignored[column] = _("derived from history by `pipeline export`")
     elif name in fields or name in SYNONYMS or name in KNOWN_FIELDS:
         other = fields.get(name) or next(
             (fields[f] for f, names in SYNONYMS.items() if name in names and f in fields), "?"
         )
-        ignored[column] = f"its field already comes from column {other!r}"
+        ignored[column] = _("its field already comes from column {other!r}").format(other=other)
     elif not is_target_field(name):
-        ignored[column] = "its name cannot be a field name"
+        ignored[column] = _("its name cannot be a field name")
     else:
         fields[name] = column
         return True

@@ -23,6 +23,7 @@ from pipeline_tui.dataio.importing.stagehistory import (
 )
 from pipeline_tui.dataio.importing.table import RowProblem
 from pipeline_tui.dataio.importing.values import SlashOrder
+from pipeline_tui.i18n import _
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,12 +62,21 @@ def crm_files(
         if key == "history":
             utc = UTC if preset is not None and preset.naive_utc else zone
             history = read_stage_history(table, utc, date_format)
-            used.append(f"stage history from {path.name} ({history.deals} deals)")
+            used.append(
+                _("stage history from {file} ({deals} deals)").format(
+                    file=path.name, deals=history.deals
+                )
+            )
             continue
         names_by_id, found = lookup_from_table(table)
         problems += found
         lookups[key] = names_by_id
-        used.append(f"{key} names from {path.name} ({len(set(names_by_id.values()))} names)")
+        count = len(set(names_by_id.values()))
+        used.append(
+            _("{key} names from {file} ({count} names)").format(
+                key=key, file=path.name, count=count
+            )
+        )
     return CrmFiles(lookups, history, tuple(used), tuple(problems))
 
 

@@ -17,6 +17,7 @@ import io
 from pathlib import Path
 
 from pipeline_tui.dataio.importing.table import Row, RowProblem, Table
+from pipeline_tui.i18n import _
 
 DELIMITERS = (",", ";", "\t", "|")
 _NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
@@ -28,33 +29,38 @@ def read_csv(path: Path, encoding: str = "utf-8-sig", delimiter: str | None = No
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        return _failed(source, f"cannot read the file: {exc.strerror}")
+        return _failed(source, _("cannot read the file: {strerror}").format(strerror=exc.strerror))
     try:
         text = raw.decode(encoding)
     except UnicodeDecodeError as exc:
         row = raw[: exc.start].count(b"\n") + 1
         return _failed(
             source,
-            f"not valid {encoding.removesuffix('-sig').upper()} text (byte 0x{raw[exc.start]:02x}"
-            f" at byte {exc.start}); re-save it as UTF-8, or pass --encoding latin-1 "
-            "(or the file's real encoding)",
+            _(
+                "not valid {upper} text (byte 0x{raw:02x} at byte {start}); re-save it "
+                "as UTF-8, or pass --encoding latin-1 (or the file's real encoding)"
+            ).format(
+                upper=encoding.removesuffix("-sig").upper(),
+                raw=raw[exc.start],
+                start=exc.start,
+            ),
             row,
         )
     except LookupError:
-        return _failed(source, f"unknown encoding {encoding!r}")
+        return _failed(source, _("unknown encoding {encoding!r}").format(encoding=encoding))
     return parse_csv_text(text.removeprefix("\ufeff"), source, delimiter)
 
 
 def parse_csv_text(text: str, source: str, delimiter: str | None = None) -> Table:
     if not text.strip():
-        return _failed(source, "the file is empty: expected a header row and data rows")
+        return _failed(source, _("the file is empty: expected a header row and data rows"))
     header_line = text.lstrip("\r\n").splitlines()[0]
     sep = delimiter or guess_delimiter(header_line)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
     try:
         records = list(reader)
     except csv.Error as exc:
-        return _failed(source, f"not a readable CSV file: {exc}", reader.line_num)
+        return _failed(source, _("not a readable CSV file: {exc}").format(exc=exc), reader.line_num)
     while records and not any(cell.strip() for cell in records[0]):
         records.pop(0)
     header = tuple(cell.strip() for cell in records[0])
@@ -63,7 +69,7 @@ def parse_csv_text(text: str, source: str, delimiter: str | None = None) -> Tabl
         return Table(source, header, (), tuple(problems))
     rows, problems = _rows(records[1:], header, source, sep)
     if not rows and not problems:
-        problems.append(RowProblem(source, None, "the file has a header row but no data rows"))
+        problems.append(RowProblem(source, None, _("the file has a header row but no data rows")))
     return Table(source, header, tuple(rows), tuple(problems))
 
 
@@ -79,9 +85,11 @@ def _header_problems(header: tuple[str, ...], source: str) -> list[RowProblem]:
     seen: set[str] = set()
     for index, name in enumerate(header, start=1):
         if not name:
-            problems.append(RowProblem(source, 1, f"header cell {index} is empty"))
+            problems.append(
+                RowProblem(source, 1, _("header cell {index} is empty").format(index=index))
+            )
         elif name.lower() in seen:
-            problems.append(RowProblem(source, 1, "the header names this column twice", name))
+            problems.append(RowProblem(source, 1, _("the header names this column twice"), name))
         seen.add(name.lower())
     return problems
 
@@ -97,8 +105,10 @@ def _rows(
             RowProblem(
                 source,
                 footer + 2,
-                f"the {len(records) - footer} lines from here on are a report footer "
-                "(one cell each after a blank line), not deals: left out",
+                _(
+                    "the {value} lines from here on are a report footer (one cell each "
+                    "after a blank line), not deals: left out"
+                ).format(value=len(records) - footer),
                 severity="warning",
             )
         )
@@ -111,9 +121,15 @@ def _rows(
                 RowProblem(
                     source,
                     number,
-                    f"has {len(record)} cells but the header has {len(header)} "
-                    f"(read as {_NAMES.get(sep, repr(sep))}-separated; a wrong delimiter "
-                    "or an unquoted separator inside a cell?)",
+                    _(
+                        "has {n_record} cells but the header has {n_header} (read as "
+                        "{get}-separated; a wrong delimiter or an unquoted separator inside a "
+                        "cell?)"
+                    ).format(
+                        n_record=len(record),
+                        n_header=len(header),
+                        get=_NAMES.get(sep, repr(sep)),
+                    ),
                 )
             )
             continue

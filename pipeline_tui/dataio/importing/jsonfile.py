@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline_tui.dataio.importing.table import Row, RowProblem, Table
+from pipeline_tui.i18n import _
 
 
 def read_json(path: Path, encoding: str = "utf-8-sig") -> Table:
@@ -21,17 +22,23 @@ def read_json(path: Path, encoding: str = "utf-8-sig") -> Table:
     try:
         text = path.read_bytes().decode(encoding)
     except OSError as exc:
-        return _failed(source, f"cannot read the file: {exc.strerror}")
+        return _failed(source, _("cannot read the file: {strerror}").format(strerror=exc.strerror))
     except UnicodeDecodeError as exc:
-        return _failed(source, f"not valid UTF-8 (byte at offset {exc.start}); re-save as UTF-8")
+        return _failed(
+            source,
+            _("not valid UTF-8 (byte at offset {start}); re-save as UTF-8").format(start=exc.start),
+        )
     if not text.strip():
-        return _failed(source, "the file is empty: expected a JSON list of objects")
+        return _failed(source, _("the file is empty: expected a JSON list of objects"))
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        return _failed(source, f"not valid JSON: {exc.msg} (line {exc.lineno})")
+        return _failed(
+            source,
+            _("not valid JSON: {msg} (line {lineno})").format(msg=exc.msg, lineno=exc.lineno),
+        )
     except ValueError as exc:  # a number too long to read (Python's 4,300-digit limit)
-        return _failed(source, f"not readable JSON: {exc}")
+        return _failed(source, _("not readable JSON: {exc}").format(exc=exc))
     return table_from_records(data, source)
 
 
@@ -39,19 +46,19 @@ def table_from_records(data: Any, source: str) -> Table:
     if isinstance(data, Mapping) and isinstance(data.get("opportunities"), list):
         data = data["opportunities"]
     if not isinstance(data, list):
-        return _failed(source, "expected a JSON list of objects (one per opportunity)")
+        return _failed(source, _("expected a JSON list of objects (one per opportunity)"))
     columns: dict[str, None] = {}
     rows: list[Row] = []
     problems: list[RowProblem] = []
     for number, item in enumerate(data, start=1):
         if not isinstance(item, Mapping):
-            problems.append(RowProblem(source, number, "is not an object ({...})"))
+            problems.append(RowProblem(source, number, _("is not an object ({...})")))
             continue
         cells = _flatten(item)
         columns.update(dict.fromkeys(cells))
         rows.append(Row(number, cells))
     if not rows and not problems:
-        problems.append(RowProblem(source, None, "the list is empty: nothing to import"))
+        problems.append(RowProblem(source, None, _("the list is empty: nothing to import")))
     header = tuple(columns)
     full = tuple(Row(r.number, {c: r.cells.get(c, "") for c in header}) for r in rows)
     return Table(source, header, full, tuple(problems))

@@ -48,6 +48,7 @@ from pipeline_tui.dataio.importing.values import (
     parse_tags,
     probability_scale,
 )
+from pipeline_tui.i18n import N_, _
 
 _DATETIME_FIELDS = ("created",)
 _MOMENT_FIELDS = ("engaged", "closed")  # a date, or a date-time when the cell has a time
@@ -154,14 +155,22 @@ def parse_map_options(options: Iterable[str]) -> tuple[dict[str, str], dict[str,
     for option in options:
         head, sep, target = option.partition("=")
         if not sep:
-            raise ValueError(f"--map {option!r}: expected COLUMN=FIELD or FIELD:VALUE=NEW")
+            raise ValueError(
+                _("--map {option!r}: expected COLUMN=FIELD or FIELD:VALUE=NEW").format(
+                    option=option
+                )
+            )
         fld, colon, raw = head.partition(":")
         if colon and fld.strip():
             values.setdefault(fld.strip(), {})[raw.strip()] = target.strip()
             continue
         target = target.strip()
         if target and not is_target_field(target):
-            raise ValueError(f"--map {option!r}: {target!r} cannot be a field name")
+            raise ValueError(
+                _("--map {option!r}: {target!r} cannot be a field name").format(
+                    option=option, target=target
+                )
+            )
         columns[head.strip()] = target
     return columns, values
 
@@ -171,7 +180,7 @@ def parse_defaults(options: Iterable[str]) -> dict[str, str]:
     for option in options:
         key, sep, value = option.partition("=")
         if not sep or not key.strip() or not is_target_field(key.strip()):
-            raise ValueError(f"--default {option!r}: expected FIELD=VALUE")
+            raise ValueError(_("--default {option!r}: expected FIELD=VALUE").format(option=option))
         result[key.strip()] = value.strip()
     return result
 
@@ -237,11 +246,11 @@ def _plan(table: Table, options: ImportOptions, detection: Detection | None) -> 
     for name in (*preset.signals, *preset.current_stage_since):
         column = find_column(table.columns, (name,))
         if column is not None:
-            signals[column] = f"read by the {preset.label} preset"
+            signals[column] = _("read by the {label} preset").format(label=preset.label)
     for column in table.columns:
         stage = preset.entered(column)
         if stage:
-            signals[column] = f"stage history: entered {stage}"
+            signals[column] = _("stage history: entered {stage}").format(stage=stage)
     dropped: dict[str, str] = {}
     for name in preset.dropped:
         column = find_column(table.columns, (name,))
@@ -253,7 +262,7 @@ def _plan(table: Table, options: ImportOptions, detection: Detection | None) -> 
         return plan
     fields = {f: c for f, c in plan.fields.items() if c not in spare or f in preset.columns}
     moved = {
-        c: f"read where {plan.fields[f]!r} is blank"
+        c: _("read where {field!r} is blank").format(field=plan.fields[f])
         for f in plan.fields
         for c in _fallbacks(table, plan, options, detection, f)
         if c in plan.custom
@@ -292,14 +301,16 @@ def _date_columns(
         for column in unsure:
             found[column] = dataclasses.replace(
                 found[column], order=settled[1].order, ambiguous=False,
-                evidence=f"as column {settled[0]!r}",
+                evidence=_("as column {column!r}").format(column=settled[0]),
             )  # fmt: skip
         unsure = []
     problems = [
         RowProblem(
             table.source, None,
-            f"dates in this column are both month-first and day-first ({found[c].evidence}); "
-            "fix the column or pass --date-format mdy|dmy", c,
+            _(
+                "dates in this column are both month-first and day-first ({evidence}); "
+                "fix the column or pass --date-format mdy|dmy"
+            ).format(evidence=found[c].evidence), c,
         )
         for c in conflicts
     ]  # fmt: skip
@@ -311,9 +322,11 @@ def _date_columns(
             RowProblem(
                 table.source,
                 None,
-                f"is {example!r} month/day or day/month? No date in column(s) "
-                f"{', '.join(repr(c) for c in unsure)} says (none has a day above 12): pass "
-                "--date-format mdy (US: 3/1 is March 1) or --date-format dmy (3/1 is 1 March)",
+                _(
+                    "is {example!r} month/day or day/month? No date in column(s) {join} "
+                    "says (none has a day above 12): pass --date-format mdy (US: 3/1 is "
+                    "March 1) or --date-format dmy (3/1 is 1 March)"
+                ).format(example=example, join=", ".join(repr(c) for c in unsure)),
             )
         )
     return found, problems
@@ -349,11 +362,17 @@ def _file_problems(table: Table, plan: ColumnPlan, options: ImportOptions) -> li
         if normalize(column) not in {normalize(c) for c in table.columns}:
             known = ", ".join(table.columns)
             problems.append(
-                RowProblem(table.source, None, f"--map names column {column!r}, not in: {known}")
+                RowProblem(
+                    table.source,
+                    None,
+                    _("--map names column {column!r}, not in: {known}").format(
+                        column=column, known=known
+                    ),
+                )
             )
     needs = {"account": "account"}
     if options.title_template is None:
-        needs["title"] = "title (or give --title TEMPLATE)"
+        needs["title"] = _("title (or give --title TEMPLATE)")
     for fld, what in needs.items():
         if fld not in plan.fields and fld not in options.defaults:
             looked = ", ".join(SYNONYMS[fld])
@@ -361,8 +380,10 @@ def _file_problems(table: Table, plan: ColumnPlan, options: ImportOptions) -> li
                 RowProblem(
                     table.source,
                     None,
-                    f"missing required column {what}: looked for {looked}; name one with "
-                    f"--map COLUMN={fld} or set --default {fld}=VALUE",
+                    _(
+                        "missing required column {what}: looked for {looked}; name one with "
+                        "--map COLUMN={fld} or set --default {fld}=VALUE"
+                    ).format(what=what, looked=looked, fld=fld),
                 )
             )
     if options.title_template is not None:
@@ -371,10 +392,14 @@ def _file_problems(table: Table, plan: ColumnPlan, options: ImportOptions) -> li
         for name in names:
             if normalize(name) not in available and name not in available:
                 problems.append(
-                    RowProblem(table.source, None, f"--title names {{{name}}}: no such column")
+                    RowProblem(
+                        table.source,
+                        None,
+                        _("--title names {{{name}}}: no such column").format(name=name),
+                    )
                 )
         if not names:
-            problems.append(RowProblem(table.source, None, "--title has no {column} in it"))
+            problems.append(RowProblem(table.source, None, _("--title has no {column} in it")))
     return problems
 
 
@@ -382,8 +407,17 @@ def _duplicate(
     table: Table, row: Row, first: int, external_id: str, plan: ColumnPlan
 ) -> RowProblem:
     column = plan.column_of("external_id")
-    what = f"same {column} {external_id!r}" if column else "identical cells"
-    return RowProblem(table.source, row.number, f"duplicate of row {first} ({what})", column)
+    what = (
+        _("same {column} {external_id!r}").format(column=column, external_id=external_id)
+        if column
+        else _("identical cells")
+    )
+    return RowProblem(
+        table.source,
+        row.number,
+        _("duplicate of row {first} ({what})").format(first=first, what=what),
+        column,
+    )
 
 
 # --------------------------------------------------------------------------- one row
@@ -517,7 +551,9 @@ class _RowMapper:
             values["title"] = _fill_template(self.options.title_template, values, row)
         for fld in ("title", "account"):
             if not is_filled(values.get(fld)):
-                fail(f"{fld} is empty; fill it or pass --default {fld}=VALUE", fld)
+                fail(
+                    _("{fld} is empty; fill it or pass --default {fld}=VALUE").format(fld=fld), fld
+                )
         if problems or stage is None:
             return None, problems
         entries = self._entries(row, values)
@@ -556,14 +592,19 @@ class _RowMapper:
         if cell_currency is not None:
             stated = values.setdefault("currency", cell_currency)
             if stated != cell_currency:
-                fail(f"the amount is in {cell_currency} but the currency says {stated}", "amount")
+                fail(
+                    _("the amount is in {cell_currency} but the currency says {stated}").format(
+                        cell_currency=cell_currency, stated=stated
+                    ),
+                    "amount",
+                )
         for fld, text in self.options.defaults.items():
             if fld in ("lost_reason", "won_reason") or is_filled(values.get(fld)):
                 continue
             try:
                 values[fld] = self._convert(fld, text, None)
             except ValueError as exc:
-                fail(f"--default {fld}: {exc}", None)
+                fail(_("--default {fld}: {exc}").format(fld=fld, exc=exc), None)
         return values
 
     def _convert(self, fld: str, text: str, column: str | None) -> Any:
@@ -603,8 +644,9 @@ class _RowMapper:
         if match is None:
             self.unknown["stage"][str(raw)] += 1
             fail(
-                f"unknown stage {raw!r} (stages: {', '.join(self.config.stage_names)}); "
-                f"map it with --map 'stage:{raw}=STAGE'",
+                _(
+                    "unknown stage {raw!r} (stages: {join}); map it with --map 'stage:{raw}=STAGE'"
+                ).format(raw=raw, join=", ".join(self.config.stage_names)),
                 "stage",
             )
         return match
@@ -624,7 +666,10 @@ class _RowMapper:
             values["lost_reason"] = self.preset.lost_reason_default
         if not is_filled(values.get("lost_reason")):
             fail(
-                "a lost deal needs a lost_reason: add a column or pass --default lost_reason=VALUE",
+                _(
+                    "a lost deal needs a lost_reason: add a column or pass "
+                    "--default lost_reason=VALUE"
+                ),
                 "lost_reason",
             )
 
@@ -648,8 +693,10 @@ class _RowMapper:
             self.unknown[fld][str(raw)] += 1
             listed = "team" if fld == "owner" else f"{fld}s"
             fail(
-                f"{raw!r} is not in the {listed} of pipeline.yaml; add it with --extend-config "
-                f"or map it with --map '{fld}:{raw}=VALUE'",
+                _(
+                    "{raw!r} is not in the {listed} of pipeline.yaml; add it with "
+                    "--extend-config or map it with --map '{fld}:{raw}=VALUE'"
+                ).format(raw=raw, listed=listed, fld=fld),
                 fld,
             )
 
@@ -666,12 +713,12 @@ class _RowMapper:
             text = row.cells.get(column, "").strip()
             if stage and text:
                 crm.append((stage, text))
-                self.history_source = 'the "Date entered" columns'
+                self.history_source = _('the "Date entered" columns')
         since = cells.get(*self.preset.current_stage_since)
         raw = row.cells.get(self.plan.column_of("stage") or "", "").strip()
         if since and raw:
             crm.append((raw, since))
-            self.history_source = self.history_source or "the last stage change column"
+            self.history_source = self.history_source or _("the last stage change column")
         parsed: list[tuple[str, datetime]] = []
         for stage, text in crm:
             column = next(
@@ -719,15 +766,15 @@ class _RowMapper:
         if known and min(known) != known[0] and not _same_day_only(values, known):
             first = min(known)
             adjusted = (
-                "created moved to the close date"
+                N_("created moved to the close date")
                 if first == closed
-                else ("created moved to the engaged date")
+                else N_("created moved to the engaged date")
             )
             if closed is not None and engaged is not None and engaged > closed:
                 engaged = closed
             created = first
         if closed is not None and engaged is not None and closed < engaged:
-            engaged, adjusted = closed, adjusted or "engaged moved to the close date"
+            engaged, adjusted = closed, adjusted or N_("engaged moved to the close date")
         return _timeline(self.config, stage, created, engaged, closed, self.options.now), adjusted
 
 
@@ -756,9 +803,10 @@ def _history_timeline(
     start = first_when
     if created is not None:
         start = min(created, first_when)
-        adjusted = "created moved to the first stage entry" if first_when < created else None
+        moved = N_("created moved to the first stage entry")
+        adjusted = moved if first_when < created else None
     if closed is not None and created is not None and closed < created:
-        adjusted = "a close date before created (the stage history's dates kept)"
+        adjusted = N_("a close date before created (the stage history's dates kept)")
     if not config.is_open(stage) and config.is_open(first_stage) is False and len(entries) == 1:
         first_stage = config.entry_stage.name
     points = [Event(start, first_stage, "created")]
@@ -859,7 +907,9 @@ def _validation_problems(
             RowProblem(
                 source,
                 mapped.number,
-                f"stage {data['stage']!r} expects {', '.join(missing)} (left empty)",
+                _("stage {data!r} expects {join} (left empty)").format(
+                    data=data["stage"], join=", ".join(missing)
+                ),
                 severity="warning",
             )
         )

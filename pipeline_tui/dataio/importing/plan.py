@@ -30,6 +30,7 @@ from pipeline_tui.core.slug import slugify
 from pipeline_tui.dataio.importing.mapping import ConfigAdditions, Event, MappedRow
 from pipeline_tui.git.commits import PlannedCommit, fast_import
 from pipeline_tui.git.repo import Author, GitRepo
+from pipeline_tui.i18n import _
 from pipeline_tui.storage.store import Store, config_text_problems
 from pipeline_tui.yaml.edit import set_dotted
 from pipeline_tui.yaml.plain import render_plain_fields
@@ -361,7 +362,10 @@ def _extended_config(store: Store, additions: ConfigAdditions) -> str:
     _old, text = store.render_edit(store.config_path, mutate)
     problems = config_text_problems(text.encode("utf-8"), "pipeline.yaml")
     if problems:
-        raise InvalidData(f"refused, pipeline.yaml would be invalid: {problems[0]}", problems)
+        raise InvalidData(
+            _("refused, pipeline.yaml would be invalid: {problems}").format(problems=problems[0]),
+            problems,
+        )
     return text
 
 

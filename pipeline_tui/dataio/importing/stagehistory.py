@@ -15,6 +15,7 @@ from datetime import datetime, tzinfo
 from pipeline_tui.dataio.importing.columns import find_column
 from pipeline_tui.dataio.importing.table import RowProblem, Table
 from pipeline_tui.dataio.importing.values import SlashOrder, detect_dates, parse_datetime
+from pipeline_tui.i18n import _
 
 _ID = ("OpportunityId", "Opportunity ID", "Deal Name.id", "Deal ID", "Deal - ID", "Record ID",
        "external_id", "deal")  # fmt: skip
@@ -84,7 +85,7 @@ def lookup_from_table(table: Table) -> tuple[dict[str, str], list[RowProblem]]:
     last = find_column(table.columns, ("LastName", "Last Name"))
     if id_col is None or (name_col is None and last is None):
         problems.append(
-            RowProblem(table.source, None, "a lookup file needs an Id and a Name column")
+            RowProblem(table.source, None, _("a lookup file needs an Id and a Name column"))
         )
         return {}, problems
     names: dict[str, str] = {}

@@ -15,8 +15,10 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from pipeline_tui.core.model import severity_label
 from pipeline_tui.dataio.importing.mapping import MappingResult
 from pipeline_tui.dataio.importing.table import RowProblem
+from pipeline_tui.i18n import N_, _
 
 _QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"|\b\d[\d.,:/ -]*\d\b|\b\d\b")
 FIRST_ROWS = 5
@@ -34,12 +36,19 @@ class ProblemGroup:
     def describe(self) -> str:
         shown = ", ".join(str(r) for r in self.rows[:FIRST_ROWS])
         more = ", ..." if self.count > FIRST_ROWS else ""
-        where = f"column {self.column!r}: " if self.column else ""
+        where = _("column {column!r}: ").format(column=self.column) if self.column else ""
         if self.count == 1:
             return f"{self.example}"
-        return (
-            f"{self.example.source}: {self.severity}: {where}{self.example.message} "
-            f"({self.count} rows like this: {shown}{more})"
+        return _(
+            "{source}: {severity}: {where}{message} ({count} rows like this: {rows}{more})"
+        ).format(
+            source=self.example.source,
+            severity=severity_label(self.severity),
+            where=where,
+            message=self.example.message,
+            count=self.count,
+            rows=shown,
+            more=more,
         )
 
 
@@ -82,7 +91,7 @@ def adjustments(result: MappingResult) -> dict[str, list[int]]:
         if row.adjusted:
             found.setdefault(row.adjusted, []).append(row.number)
         if row.future:
-            found.setdefault("steps after now dated at the import", []).append(row.number)
+            found.setdefault(N_("steps after now dated at the import"), []).append(row.number)
     return found
 
 
@@ -90,18 +99,20 @@ def describe_columns(result: MappingResult) -> list[str]:
     """What the dry run says about the file: preset, date conventions, scales, stages."""
     lines = []
     if result.detection is not None:
-        lines.append(f"preset: {result.detection.describe()}")
+        lines.append(_("preset: {preset}").format(preset=result.detection.describe()))
     for column, dates in result.dates.items():
-        lines.append(f"dates in {column!r}: {dates.describe()}")
+        lines.append(
+            _("dates in {column!r}: {dates}").format(column=column, dates=dates.describe())
+        )
     if result.probability_scale is not None:
         prob = result.columns.column_of("probability")
         scale = "0-100" if result.probability_scale == "percent" else "0-1"
-        lines.append(f"probability in {prob!r}: {scale}")
+        lines.append(_("probability in {prob!r}: {scale}").format(prob=prob, scale=scale))
     if result.stage_map:
         pairs = ", ".join(f"{k} -> {v}" for k, v in result.stage_map.items())
-        lines.append(f"stages: {pairs}")
+        lines.append(_("stages: {pairs}").format(pairs=pairs))
     if result.history_source:
-        lines.append(f"stage dates from {result.history_source}")
+        lines.append(_("stage dates from {source}").format(source=result.history_source))
     return lines
 
 

@@ -10,6 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from pipeline_tui.core.model import severity_label
+from pipeline_tui.i18n import _
+
 
 @dataclass(frozen=True, slots=True)
 class RowProblem:
@@ -26,9 +29,13 @@ class RowProblem:
     severity: str = "error"
 
     def __str__(self) -> str:
-        where = self.source if self.row is None else f"{self.source}: row {self.row}"
-        what = f"column {self.column!r}: {self.message}" if self.column else self.message
-        return f"{where}: {self.severity}: {what}"
+        where = self.source
+        if self.row is not None:
+            where = _("{source}: row {row}").format(source=self.source, row=self.row)
+        what = self.message
+        if self.column:
+            what = _("column {column!r}: {message}").format(column=self.column, message=what)
+        return f"{where}: {severity_label(self.severity)}: {what}"
 
     def to_json(self) -> dict[str, object]:
         return {

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pipeline_tui.core.config import TeamMember
 from pipeline_tui.dataio.importing.columns import SYNONYMS, normalize
 from pipeline_tui.dataio.importing.table import RowProblem, Table
+from pipeline_tui.i18n import _
 
 _NAME_COLUMNS = (*SYNONYMS["owner"], "name", "member", "user")
 
@@ -22,7 +23,11 @@ def team_from_table(table: Table) -> tuple[dict[str, TeamMember], list[RowProble
     if name_col is None and table.columns:
         looked = ", ".join(_NAME_COLUMNS)
         problems.append(
-            RowProblem(table.source, None, f"no column with names (looked for {looked})")
+            RowProblem(
+                table.source,
+                None,
+                _("no column with names (looked for {looked})").format(looked=looked),
+            )
         )
     if name_col is None or any(p.severity == "error" for p in problems):
         return {}, problems
@@ -32,7 +37,7 @@ def team_from_table(table: Table) -> tuple[dict[str, TeamMember], list[RowProble
     for row in table.rows:
         name = row.cells.get(name_col, "").strip()
         if not name:
-            problems.append(RowProblem(table.source, row.number, "the name is empty", name_col))
+            problems.append(RowProblem(table.source, row.number, _("the name is empty"), name_col))
             continue
         manager = row.cells.get(manager_col, "").strip() if manager_col else ""
         email = row.cells.get(email_col, "").strip() if email_col else ""

@@ -19,6 +19,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Literal
 
 from pipeline_tui.core.validation import MAX_AMOUNT
+from pipeline_tui.i18n import N_, _
 
 SlashOrder = Literal["mdy", "dmy"]
 ProbabilityScale = Literal["fraction", "percent"]
@@ -37,7 +38,7 @@ _TEXT_FORMATS = ("%d %b %Y", "%d %B %Y", "%b %d, %Y", "%B %d, %Y", "%b %d %Y", "
 _EXCEL_EPOCH = datetime(1899, 12, 30)  # Excel's day 0 (it counts a 29 Feb 1900 that never was)
 _EXCEL_SERIAL_MIN, _EXCEL_SERIAL_MAX = 20_000, 80_000  # 1954..2119: other numbers are not dates
 
-DATE_HELP = (
+DATE_HELP = N_(
     "use 2017-03-01, 3/1/2017, 1.3.2017, 1 Mar 2017, Mar 1, 2017 10:30 AM or 2017-03-01T10:00"
 )
 
@@ -142,7 +143,9 @@ def parse_datetime(text: str, order: SlashOrder = "mdy", tz: tzinfo | None = UTC
     try:
         naive = _parse_naive(value, order)
     except ValueError:
-        raise ValueError(f"{text!r} is not a date ({DATE_HELP})") from None
+        raise ValueError(
+            _("{text!r} is not a date ({DATE_HELP})").format(text=text, DATE_HELP=_(DATE_HELP))
+        ) from None
     if naive.tzinfo is not None:
         return naive
     return naive.replace(tzinfo=tz) if tz is not None else naive.astimezone()
@@ -154,7 +157,9 @@ def parse_date(text: str, order: SlashOrder = "mdy") -> date:
     try:
         return _parse_naive(value, order).date()
     except ValueError:
-        raise ValueError(f"{text!r} is not a date ({DATE_HELP})") from None
+        raise ValueError(
+            _("{text!r} is not a date ({DATE_HELP})").format(text=text, DATE_HELP=_(DATE_HELP))
+        ) from None
 
 
 def has_time(text: str) -> bool:
@@ -261,7 +266,9 @@ def parse_currency(text: str, preferred: str = "USD") -> str:
     options = CURRENCY_SYMBOLS.get(value.upper()) or CURRENCY_SYMBOLS.get(value)
     if options:
         return preferred if preferred in options else options[0]
-    raise ValueError(f"{text!r} is not a currency (a code like USD, a name like Euro, or €)")
+    raise ValueError(
+        _("{text!r} is not a currency (a code like USD, a name like Euro, or €)").format(text=text)
+    )
 
 
 def parse_money(text: str, preferred: str = "USD") -> tuple[int | float, str | None]:
@@ -272,7 +279,7 @@ def parse_money(text: str, preferred: str = "USD") -> tuple[int | float, str | N
     """
     value = text.strip().replace("\u00a0", " ").lstrip("'")
     match = _MONEY.match(value)
-    bad = f"{text!r} is not an amount (a number like 1054 or 1,054.50)"
+    bad = _("{text!r} is not an amount (a number like 1054 or 1,054.50)").format(text=text)
     if match is None:
         raise ValueError(bad)
     marks = [m.strip() for m in (match.group("pre"), match.group("post")) if m.strip()]
@@ -287,9 +294,13 @@ def parse_money(text: str, preferred: str = "USD") -> tuple[int | float, str | N
     number = _number(match.group("num").strip(), bad)
     negative = bool(match.group("neg") or match.group("neg2"))
     if negative and number != 0:
-        raise ValueError(f"{text!r} is negative; amounts must be 0 or more")
+        raise ValueError(_("{text!r} is negative; amounts must be 0 or more").format(text=text))
     if number > MAX_AMOUNT:
-        raise ValueError(f"{text!r} is too large; amounts must be at most {MAX_AMOUNT:,}")
+        raise ValueError(
+            _("{text!r} is too large; amounts must be at most {MAX_AMOUNT:,}").format(
+                text=text, MAX_AMOUNT=MAX_AMOUNT
+            )
+        )
     amount = int(number) if number == number.to_integral_value() else float(number)
     return amount, currency
 
@@ -343,11 +354,14 @@ def parse_probability(text: str, scale: ProbabilityScale | None = None) -> float
     try:
         number = float(value.rstrip("%").strip())
     except ValueError:
-        raise ValueError(f"{text!r} is not a probability (0.4 or 40%)") from None
+        message = _("{text!r} is not a probability (0.4 or 40%)").format(text=text)
+        raise ValueError(message) from None
     if percent or scale == "percent" or (scale is None and number > 1):
         number /= 100
     if not 0 <= number <= 1:
-        raise ValueError(f"{text!r} is not a probability between 0 and 1 (or 0% and 100%)")
+        raise ValueError(
+            _("{text!r} is not a probability between 0 and 1 (or 0% and 100%)").format(text=text)
+        )
     return number
 
 

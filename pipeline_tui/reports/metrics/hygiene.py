@@ -93,7 +93,8 @@ def unknown_values(pipeline: Pipeline) -> list[dict[str, Any]]:
             if allowed and value is not None and value not in allowed:
                 found[(record.id, name)] = value
     for problem in pipeline.problems:
-        if problem.field in _LISTED_FIELDS and "not" in problem.message:
+        # "'webinar' is not one of ...": the messages naming an unlisted value quote it first
+        if problem.field in _LISTED_FIELDS and problem.message[:1] in ("'", '"'):
             opp_id = PurePosixPath(problem.path).name.removesuffix(".yaml")
             found.setdefault((opp_id, problem.field), _quoted_value(problem.message))
     return [{"id": i, "field": f, "value": v} for (i, f), v in sorted(found.items())]

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline_tui.core.model import Opportunity, Pipeline, Problem
+from pipeline_tui.i18n import _
 from pipeline_tui.storage.store import Store
 
 FileStamp = tuple[int, int, int]
@@ -78,7 +79,14 @@ def apply_file_changes(pipeline: Pipeline, store: Store, paths: Iterable[str]) -
             continue
         if record.id in taken:
             problems.append(
-                Problem(rel, f"duplicate id {record.id!r}, also in {taken[record.id]}", 1, "id")
+                Problem(
+                    rel,
+                    _("duplicate id {id!r}, also in {taken}").format(
+                        id=record.id, taken=taken[record.id]
+                    ),
+                    1,
+                    "id",
+                )
             )
             continue
         taken[record.id] = rel

@@ -21,6 +21,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, Static
 
+from pipeline_tui.core.fields import field_label
 from pipeline_tui.core.model import KNOWN_FIELDS, Opportunity, jsonable
 from pipeline_tui.i18n import N_, _, pgettext
 from pipeline_tui.terminal_text import printable
@@ -28,7 +29,7 @@ from pipeline_tui.tui.bindings import translate_bindings
 from pipeline_tui.tui.board.state import DealView
 from pipeline_tui.tui.deal.keys import DEAL_BINDINGS, DealScreen
 from pipeline_tui.tui.deal.profile import completeness
-from pipeline_tui.tui.formatting import full_amount, short_date
+from pipeline_tui.tui.formatting import full_amount, long_date, short_date
 
 _SKIP = {"title", "activities", "notes", "next_step"}
 
@@ -155,7 +156,7 @@ class DetailScreen(DealScreen):
         if step.due is not None:
             overdue = step.due < self.now().date() and self.view.config.is_open(self.record.stage)
             text.append(
-                f"  {_('due')} {step.due.isoformat()}", style="bold red" if overdue else "dim"
+                f"  {_('due')} {long_date(step.due)}", style="bold red" if overdue else "dim"
             )
             if overdue:
                 text.append("  " + _("overdue"), style="bold red")
@@ -168,9 +169,11 @@ class DetailScreen(DealScreen):
         for key, value in self.record.data.items():
             if key in _SKIP:
                 continue
-            label = Text(printable(str(key)))
+            label = Text(printable(field_label(str(key))))
             if key not in KNOWN_FIELDS:
                 label.append(" (" + _("custom") + ")", style="dim italic")
+            if key in ("source", "lost_reason") and isinstance(value, str):
+                value = self.view.config.value_display(key, value)
             table.add_row(label, _plain(value))
         return table
 

@@ -20,6 +20,7 @@ from pipeline_tui.dataio.importing.presets import (
     zoho,
 )
 from pipeline_tui.dataio.importing.presets.base import Cells, CrmStage, Outcome, Preset
+from pipeline_tui.i18n import _
 
 __all__ = ["PRESETS", "Cells", "CrmStage", "Detection", "Outcome", "Preset", "detect_preset"]
 
@@ -53,7 +54,11 @@ def by_name(name: str) -> Preset:
     for preset in PRESETS:
         if preset.name == name.lower():
             return preset
-    raise ValueError(f"unknown preset {name!r} (presets: {', '.join(NAMES)}, generic)")
+    raise ValueError(
+        _("unknown preset {name!r} (presets: {join}, generic)").format(
+            name=name, join=", ".join(NAMES)
+        )
+    )
 
 
 def detect_preset(columns: Sequence[str], forced: str | None = None) -> Detection | None:
