@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from functools import cache
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from pipeline_tui.core.bundled import data_dir
@@ -35,3 +36,35 @@ def validator(name: str) -> Draft202012Validator:
     # The bundled schemas are checked against the metaschema by the test suite
     # (tests/integration/test_history_imports.py): doing it here cost every process 60 ms.
     return Draft202012Validator(schema)
+
+
+@cache
+def _compiled(name: str) -> Callable[[Any], Any]:
+    """The schema compiled to Python by fastjsonschema (a draft-07 reading of it).
+
+    The bundled schemas use only keywords that mean the same in draft 7 and
+    2020-12 (``$defs`` is reached by JSON pointer); formats stay annotations,
+    as they are for :func:`validator`.
+    """
+    import fastjsonschema
+
+    schema = dict(load_schema(name), **{"$schema": "http://json-schema.org/draft-07/schema#"})
+    compiled: Callable[[Any], Any] = fastjsonschema.compile(schema, use_formats=False)
+    return compiled
+
+
+def is_valid(name: str, instance: Any) -> bool:
+    """Whether ``instance`` passes schema ``name``: the quick answer for the common case.
+
+    About 25 times faster than :func:`validator` (1 ms a file), which is what a
+    first read of 10,000 files spent most of its time on.  Only a True is
+    trusted on its own; a False sends the caller to :func:`validator`, whose
+    errors carry the paths and messages problems are made of.
+    """
+    from fastjsonschema import JsonSchemaException
+
+    try:
+        _compiled(name)(instance)
+    except JsonSchemaException:
+        return False
+    return True
