@@ -46,7 +46,7 @@ from pipeline_tui.edits.committer import Committed, Committer, LiveCommitter, Pl
 from pipeline_tui.edits.undo import UndoPlan, UndoRefused, find_change, plan_undo
 from pipeline_tui.git.repo import Author, GitRepo
 from pipeline_tui.storage.files import find_root
-from pipeline_tui.storage.store import Store
+from pipeline_tui.storage.store import LoadProgress, Store
 from pipeline_tui.yaml.edit import append_item, set_dotted
 
 _SUFFIX_ALPHABET = string.ascii_lowercase + string.digits
@@ -239,8 +239,8 @@ class Workspace:
     def config(self) -> PipelineConfig:
         return self.store.load_config()
 
-    def load(self) -> Pipeline:
-        return self.store.load(self.config)
+    def load(self, progress: LoadProgress | None = None) -> Pipeline:
+        return self.store.load(self.config, progress)
 
     def get(self, opp_id: str) -> Opportunity:
         return self._written.get(opp_id) or self.store.get(opp_id, self.config)
