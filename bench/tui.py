@@ -48,11 +48,11 @@ async def main(root, mode, moves):
     app = PipelineApp(Workspace(Path(root)), poll_interval=0, agenda=False)
     async with app.run_test(size=(160, 48)) as pilot:
         board = await until(lambda: board_of(app))
-        stages = [c.stage for c in board.state.columns]
-        await until(lambda: all(w.border_title or w.has_class("-collapsed") for w in board.column_widgets.values()))
+        columns = board.column_widgets.values()
+        await until(lambda: all(w.border_title or w.has_class("-collapsed") for w in columns))
         await pilot.pause()
         print("names", flush=True)
-        await until(lambda: any(w.cards.column.cards for w in board.column_widgets.values()))
+        await until(lambda: any(w.cards.column.cards for w in columns))
         await pilot.pause()
         print("cards", flush=True)
         print(f"cardscpu {time.process_time():.4f}", flush=True)

@@ -128,8 +128,12 @@ def list_json(
 
 
 @contextmanager
-def progress_bar() -> Iterator[Progress | None]:
-    """A progress callback drawing on stderr during a cold scan (only on a terminal)."""
+def progress_bar(label: str = "Reading git history") -> Iterator[Progress | None]:
+    """A progress callback drawing on stderr during a cold scan (only on a terminal).
+
+    The bar appears at the first report that is not already complete, so a
+    warm run draws nothing and a cold one shows it from its first file.
+    """
     if not sys.stderr.isatty():
         yield None
         return
@@ -141,9 +145,7 @@ def progress_bar() -> Iterator[Progress | None]:
         if bar is None:
             if done >= total:  # a warm or tiny update: nothing worth a bar
                 return
-            bar = click.progressbar(
-                length=max(total, 1), label="Reading git history", file=sys.stderr
-            )
+            bar = click.progressbar(length=max(total, 1), label=label, file=sys.stderr)
             bar.__enter__()
         bar.update(max(0, min(done, total) - shown))
         shown = max(shown, min(done, total))

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,12 +22,12 @@ from pipeline_tui.cli.base import (
     report,
     report_problems,
 )
-from pipeline_tui.cli.history import list_json
+from pipeline_tui.cli.history import list_json, progress_bar
 from pipeline_tui.cli.values import parse_assignments, parse_day, parse_when
 from pipeline_tui.core.config import CONFIG_TEMPLATES
 from pipeline_tui.core.errors import ExitCode, NotFound
 from pipeline_tui.core.model import ACTIVITY_KINDS, Opportunity, Pipeline, jsonable
-from pipeline_tui.edits.workspace import Change, StepPlan
+from pipeline_tui.edits.workspace import Change, StepPlan, Workspace
 from pipeline_tui.git.shallow import SHALLOW_NOTE, boundaries
 from pipeline_tui.i18n import _, current_language
 from pipeline_tui.storage.layout import LAYOUTS, Layout
@@ -138,7 +139,7 @@ def list_cmd(
         ws.config.stage(stage)  # an unknown stage is a typo, not an empty list
     if source is not None and ws.config.sources and source not in ws.config.sources:
         raise NotFound(f"unknown source {source!r} (sources: {', '.join(ws.config.sources)})")
-    pipeline, texts = ws.store.load_with_json(ws.config)
+    pipeline, texts = _load_showing_progress(ws)
     records = [
         r
         for r in pipeline.opportunities
@@ -156,6 +157,26 @@ def list_cmd(
     report_problems(pipeline.problems)
     if boundaries(ws.root):
         report(SHALLOW_NOTE)
+
+
+def _load_showing_progress(ws: Workspace) -> tuple[Pipeline, dict[str, str]]:
+    """The work tree with a bar on stderr while files are parsed (a cold read of thousands).
+
+    The bar starts with the first file read, not after a silent wait; with
+    the parse cache warm every file comes at once and no bar is drawn.
+    """
+    with progress_bar(_("Reading deals")) as bar:
+        if bar is None:
+            return ws.store.load_with_json(ws.config)
+        shown = [0.0]
+
+        def files(records: Sequence[Opportunity], done: int, total: int) -> None:
+            moment = time.monotonic()
+            if done == total or moment - shown[0] > 0.1:  # ten redraws a second at most
+                shown[0] = moment
+                bar(done, total)
+
+        return ws.store.load_with_json(ws.config, files)
 
 
 @cli.command("set")

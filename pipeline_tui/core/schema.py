@@ -7,8 +7,8 @@ Validators are built once per process.
 from __future__ import annotations
 
 import json
-from functools import cache
 from collections.abc import Callable
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from pipeline_tui.core.bundled import data_dir

@@ -28,7 +28,6 @@ from pipeline_tui.storage.parsecache import ParseCache, stat_key
 from pipeline_tui.yaml.edit import edit_text, render_new
 from pipeline_tui.yaml.read import decode, parse_document, parse_fast, roundtrip_locator
 
-
 #: Hears how a load goes: (the valid records read so far, files done, files in all).
 LoadProgress = Callable[[Sequence[Opportunity], int, int], None]
 

@@ -157,4 +157,3 @@ async def test_a_slow_first_read_shows_the_cards_so_far_and_counts_files(
             assert sum(len(c.cards) for c in board.state.columns) == 6
     finally:
         gate.set()
-
