@@ -64,7 +64,7 @@ async def test_names_and_cards_come_before_history_then_days_fill_in(
     app = make_app(deals)
     async with app.run_test(size=SIZE) as pilot:
         board = board_of(pilot)
-        await until(pilot, lambda: board.state.loaded and board.sub_title.endswith("0/10"))
+        await until(pilot, lambda: board.state.loaded and str(board.sub_title).endswith("0/10"))
         await pilot.pause()
         # History is held: the cards are all there, from the work tree, without days.
         assert not board.state.history_loaded
