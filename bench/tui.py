@@ -1,33 +1,42 @@
-"""Benchmark of the TUI with the pilot: ``python bench/tui.py [--deals N ...]``.
+"""Benchmark of the TUI with the pilot: ``python bench/tui.py [--deals N ...] [--busy]``.
 
-On a synthetic repository from :func:`synth.build_repo` (caches warmed by one
-earlier launch), measures:
+On the generator's sharded repositories (:func:`synth.build_repo`, kept in
+``--dir``; each is ``git clone``\\ d into a private temporary folder first, so
+the shared one is never touched), measures from starting a fresh ``python``
+process, cold (``.git/pipeline-tui/`` removed: no parse cache, no history
+cache, as after a ``git clone``) and warm (caches from an earlier launch):
 
-* board paint: from starting a fresh ``python`` process to the first frame
-  with every column filled (imports, loading 10,000 files through the parse
-  cache, building and painting the columns): at most 1.5 s at 10,000 deals;
-* the CPU time the process used until then (the wall figure, minus waiting
-  for a busy machine: compare the two when the load average is high);
-* history ready: the same launch until days in stage are on the cards
-  (reported only; the board is usable before);
-* a move: ``shift+right`` on a card until its commit is made and both columns
-  are repainted, the median of several moves: at most 0.3 s.
+* names: the first frame with every stage's name on its column;
+* cards: the first frame with cards in the columns (the cards read so far;
+  the header counts the files): at most 1.5 s at 10,000 deals;
+* all cards: every file read, every column complete (counts and totals);
+* days in stage: history read, days on the cards: at most 6 s;
+* the CPU seconds the process used until the first cards (the wall figure
+  minus waiting for a busy machine);
+* a move (warm): ``shift+right`` on a card until its commit is made and both
+  columns are repainted, the median of several moves: at most 0.3 s.
 
-The app runs headless through ``App.run_test`` (the pilot), at 160x48.
+The app runs headless through ``App.run_test`` (the pilot), at 160x48: a
+milestone counts once the board's data shows it and the pilot's ``pause()``
+has let the screen process and repaint.  ``--busy`` runs every size again
+beside a process burning one core.  The load average is printed with the table.
 """
 
 from __future__ import annotations
 
+import shutil
 import statistics
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
+from scale import busy_core
 from synth import build_repo
-from timing import PYTHON, Row, print_table, synth_args
+from timing import PYTHON, Row, print_table, sizes, synth_parser
 
-TARGETS = {"paint": 1.5, "move": 0.3}
-MOVES = 9  # moves measured per run (the median counts)
+TARGETS = {"cards": 1.5, "days": 6.0, "move": 0.3}
+MILESTONES = ("names", "cards", "complete", "days")
 
 CHILD = r"""
 import asyncio, sys, time
@@ -36,41 +45,55 @@ from pathlib import Path
 async def main(root, mode, moves):
     from pipeline_tui.tui.app import PipelineApp
     from pipeline_tui.edits.workspace import Workspace
-    app = PipelineApp(Workspace(Path(root)), poll_interval=0)
+    app = PipelineApp(Workspace(Path(root)), poll_interval=0, agenda=False)
     async with app.run_test(size=(160, 48)) as pilot:
-        board = None
-        while board is None or not board.state.loaded:
-            await asyncio.sleep(0.005)
-            try:
-                board = app.board
-            except LookupError:
-                pass
+        board = await until(lambda: board_of(app))
+        columns = board.column_widgets.values()
+        await until(lambda: all(w.border_title or w.has_class("-collapsed") for w in columns))
         await pilot.pause()
-        print("painted", flush=True)
-        print(f"paintcpu {time.process_time():.4f}", flush=True)
-        while not board.state.history_loaded:
-            await asyncio.sleep(0.01)
+        print("names", flush=True)
+        await until(lambda: any(w.cards.column.cards for w in columns))
         await pilot.pause()
-        print("history", flush=True)
-        if mode != "move":
-            return
-        for _ in range(moves):
-            record, target = movable(board)
-            board.show(board.state.select(record.stage, 0, record.id))
-            await pilot.pause()
-            start = time.perf_counter()
-            await pilot.press("shift+right")
-            await app.workers.wait_for_complete()  # the write runs in a worker
-            await pilot.pause()
-            elapsed = time.perf_counter() - start
-            assert board.state.active_stage == target, (board.state.active_stage, target)
-            print(f"move {elapsed:.4f}", flush=True)
+        print("cards", flush=True)
+        print(f"cardscpu {time.process_time():.4f}", flush=True)
+        print(f"#header {app.screen.sub_title}", flush=True)
+        await until(lambda: board.state.loaded)
+        await pilot.pause()
+        print("complete", flush=True)
+        await until(lambda: board.state.history_loaded)
+        await pilot.pause()
+        print("days", flush=True)
+        if mode == "move":
+            for _ in range(moves):
+                await move(app, board, pilot)
+
+async def until(condition):
+    while not (found := condition()):
+        await asyncio.sleep(0.005)
+    return found
+
+def board_of(app):
+    try:
+        return app.board
+    except LookupError:
+        return None
+
+async def move(app, board, pilot):
+    record, target = movable(board)
+    board.show(board.state.select(record.stage, 0, record.id))
+    await pilot.pause()
+    start = time.perf_counter()
+    await pilot.press("shift+right")
+    await app.workers.wait_for_complete()  # the write runs in a worker
+    await pilot.pause()
+    elapsed = time.perf_counter() - start
+    assert board.state.active_stage == target, (board.state.active_stage, target)
+    print(f"move {elapsed:.4f}", flush=True)
 
 def movable(board):
     state = board.state
-    config = state.config
     for record in state.pipeline.opportunities:
-        target = config.next_open_stage(record.stage, 1)
+        target = state.config.next_open_stage(record.stage, 1)
         if target and not state.workspace.missing_for(record, target):
             return record, target
     raise SystemExit("no movable deal")
@@ -91,6 +114,9 @@ def launch(root: Path, mode: str, moves: int = 0) -> dict[str, list[float]]:
     assert proc.stdout is not None
     marks: dict[str, list[float]] = {}
     for line in proc.stdout:
+        if line.startswith("#"):  # a note, e.g. what the header said at the first cards
+            print(f"    {line[1:].rstrip()}", flush=True)
+            continue
         word, *rest = line.split()
         value = float(rest[0]) if rest else time.perf_counter() - start
         marks.setdefault(word, []).append(value)
@@ -99,33 +125,52 @@ def launch(root: Path, mode: str, moves: int = 0) -> dict[str, list[float]]:
     return marks
 
 
-def measure(root: Path, deals: int, repeat: int, moves: int) -> list[Row]:
+def cold(root: Path) -> dict[str, list[float]]:
+    """One launch as after a fresh clone: no parse cache, no history cache."""
+    shutil.rmtree(root / ".git" / "pipeline-tui", ignore_errors=True)
+    return launch(root, "paint")
+
+
+def measure(root: Path, deals: int, repeat: int, moves: int, note: str) -> list[Row]:
     label = f"{deals // 1000}k deals" if deals >= 1000 else f"{deals} deals"
-    launch(root, "paint")  # warm the parse and history caches
-    runs = [launch(root, "paint") for _ in range(repeat)]
-    paint = min(r["painted"][0] for r in runs)
-    paint_cpu = min(r["paintcpu"][0] for r in runs)
-    history = min(r["history"][0] for r in runs)
+    rows: list[Row] = []
+    colds = [cold(root) for _ in range(repeat)]
+    warms = [launch(root, "paint") for _ in range(repeat)]  # caches from the last cold run
+    for kind, runs in (("cold", colds), ("warm", warms)):
+        for milestone in MILESTONES:
+            target = TARGETS.get(milestone) if kind == "cold" else None
+            seconds = min(r[milestone][0] for r in runs)
+            rows.append(Row(f"{label}{note}: {kind} {milestone}", seconds, target))
+        cpu = min(r["cardscpu"][0] for r in runs)
+        rows.append(Row(f"{label}{note}: {kind} CPU s until cards", cpu))
     moved = launch(root, "move", moves)["move"]
-    return [
-        Row(f"{label}: TUI board painted, from launch (warm)", paint, TARGETS["paint"]),
-        Row(f"{label}: TUI board painted, CPU seconds used", paint_cpu),
-        Row(f"{label}: TUI days in stage shown, from launch", history),
-        Row(
-            f"{label}: TUI move a card (median of {moves})",
-            statistics.median(moved),
-            TARGETS["move"],
-        ),
-        Row(f"{label}: TUI move a card (slowest)", max(moved)),
-    ]
+    rows.append(Row(f"{label}{note}: move (median of {moves})", statistics.median(moved), 0.3))
+    return rows
+
+
+def private_clone(shared: Path, into: Path) -> Path:
+    """A clone of a shared benchmark repository that this run may change freely."""
+    target = into / shared.name
+    subprocess.run(["git", "clone", "-q", str(shared), str(target)], check=True)
+    return target
 
 
 def main() -> None:
-    args = synth_args(__doc__.splitlines()[0], repeat=3)
+    parser = synth_parser(__doc__.splitlines()[0], repeat=1)
+    parser.add_argument(
+        "--busy", action="store_true", help="also measure beside a process burning one core"
+    )
+    parser.add_argument("--moves", type=int, default=5, help="moves measured per size (median)")
+    args = parser.parse_args()
     rows: list[Row] = []
-    for deals in args.deals:
-        root = build_repo(args.dir / f"synth-{deals}", deals)
-        rows += measure(root, deals, args.repeat, MOVES)
+    with tempfile.TemporaryDirectory(prefix="bench-tui-") as scratch:
+        for deals in sizes(args):
+            shared = build_repo(args.dir / f"synth-sharded-{deals}", deals, layout="sharded")
+            root = private_clone(shared, Path(scratch))
+            rows += measure(root, deals, args.repeat, args.moves, "")
+            if args.busy:
+                with busy_core():
+                    rows += measure(root, deals, args.repeat, args.moves, " busy")
     print_table(rows)
 
 

@@ -101,8 +101,12 @@ def timeline_json(timeline: Timeline, now: datetime) -> dict[str, Any]:
 
 
 @contextmanager
-def progress_bar() -> Iterator[Progress | None]:
-    """A progress callback drawing on stderr during a cold scan (only on a terminal)."""
+def progress_bar(label: str | None = None) -> Iterator[Progress | None]:
+    """A progress callback drawing on stderr during a cold scan (only on a terminal).
+
+    The bar appears at the first report that is not already complete, so a
+    warm run draws nothing and a cold one shows it from its first file.
+    """
     if not sys.stderr.isatty():
         yield None
         return
@@ -115,7 +119,7 @@ def progress_bar() -> Iterator[Progress | None]:
             if done >= total:  # a warm or tiny update: nothing worth a bar
                 return
             bar = click.progressbar(
-                length=max(total, 1), label="Reading git history", file=sys.stderr
+                length=max(total, 1), label=label or _("Reading git history"), file=sys.stderr
             )
             bar.__enter__()
         bar.update(max(0, min(done, total) - shown))

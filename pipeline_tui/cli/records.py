@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -176,7 +177,7 @@ def list_cmd(
         )
     if fmt is Format.JSON:  # git reads the history while the work tree is parsed
         prefetch(ws.root)
-    pipeline, texts = ws.store.load_with_json(ws.config)
+    pipeline, texts = _load_showing_progress(ws)
     if owner is not None and all(r.owner != owner for r in pipeline.opportunities):
         ws.config.check_owner(owner)  # a typo too; an owner some deal still has is listed
     records = [
@@ -204,6 +205,26 @@ def list_cmd(
     for line in listing.problems:
         echo(line, err=True)
     keep(ws.root, taken, listing)
+
+
+def _load_showing_progress(ws: Workspace) -> tuple[Pipeline, dict[str, str]]:
+    """The work tree with a bar on stderr while files are parsed (a cold read of thousands).
+
+    The bar starts with the first file read, not after a silent wait; with
+    the parse cache warm every file comes at once and no bar is drawn.
+    """
+    with progress_bar(_("Reading deals")) as bar:
+        if bar is None:
+            return ws.store.load_with_json(ws.config)
+        shown = [0.0]
+
+        def files(records: Sequence[Opportunity], done: int, total: int) -> None:
+            moment = time.monotonic()
+            if done == total or moment - shown[0] > 0.1:  # ten redraws a second at most
+                shown[0] = moment
+                bar(done, total)
+
+        return ws.store.load_with_json(ws.config, files)
 
 
 @cli.command("set")

@@ -53,7 +53,7 @@ from pipeline_tui.edits.undo import UndoPlan, UndoRefused, find_change, plan_und
 from pipeline_tui.git.repo import Author, GitRepo
 from pipeline_tui.i18n import N_, _
 from pipeline_tui.storage.files import open_root
-from pipeline_tui.storage.store import Store
+from pipeline_tui.storage.store import LoadProgress, Store
 from pipeline_tui.yaml.edit import append_item, edit_block, set_dotted
 
 _SUFFIX_ALPHABET = string.ascii_lowercase + string.digits
@@ -248,8 +248,8 @@ class Workspace:
     def config(self) -> PipelineConfig:
         return self.store.load_config()
 
-    def load(self) -> Pipeline:
-        return self.store.load(self.config)
+    def load(self, progress: LoadProgress | None = None) -> Pipeline:
+        return self.store.load(self.config, progress)
 
     def get(self, opp_id: str) -> Opportunity:
         return self._written.get(opp_id) or self.store.get(opp_id, self.config)

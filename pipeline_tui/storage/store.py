@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,9 @@ from pipeline_tui.storage.layout import Layout, relative_path
 from pipeline_tui.storage.parsecache import ParseCache, stat_key
 from pipeline_tui.yaml.edit import edit_text, render_new
 from pipeline_tui.yaml.read import decode, line_locator, parse_document, parse_fast
+
+#: Hears how a load goes: (the valid records read so far, files done, files in all).
+LoadProgress = Callable[[Sequence[Opportunity], int, int], None]
 
 
 @dataclass(frozen=True)
@@ -131,17 +134,22 @@ class Store:
         cache.put_config(key, config)
         return config
 
-    def load(self, config: PipelineConfig | None = None) -> Pipeline:
+    def load(
+        self, config: PipelineConfig | None = None, progress: LoadProgress | None = None
+    ) -> Pipeline:
         """Every opportunity that is valid, plus problems for the rest."""
-        return self.load_with_json(config)[0]
+        return self.load_with_json(config, progress)[0]
 
     def load_with_json(
-        self, config: PipelineConfig | None = None
+        self, config: PipelineConfig | None = None, progress: LoadProgress | None = None
     ) -> tuple[Pipeline, dict[str, str]]:
         """:meth:`load`, plus each valid record's data as JSON text, keyed by path.
 
         The JSON is made once per file version and kept in the parse cache, so
         ``list --json`` at 10,000 deals does not encode 10,000 records again.
+        ``progress`` hears after every file (the valid records so far, files
+        done, files in all), so a first read of 10,000 files can be shown as
+        it goes instead of after a silent wait.
         """
         config = config or self.load_config()
         cache = self.parse_cache
@@ -155,13 +163,15 @@ class Store:
             Problem(path, _("a symlink leading outside the pipeline folder: not read"))
             for path in refused
         )
-        for entry in entries:
+        for done, entry in enumerate(entries, 1):
             record, found, text = self._load_cached(entry, config, cache)
             names.add(self._cache_name(entry))
             problems.extend(found)
             if record is not None:
                 records.append(record)
                 texts[record.path] = text
+            if progress is not None:
+                progress(records, done, len(entries))
         cache.keep_only(names)
         cache.save()
         records, duplicates = _drop_duplicate_ids(records)

@@ -13,7 +13,7 @@ screens refresh.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import ClassVar
 
@@ -26,6 +26,7 @@ from textual.widgets import Footer, Header
 from textual.worker import get_current_worker
 
 from pipeline_tui.core.errors import PipelineError
+from pipeline_tui.core.model import Opportunity
 from pipeline_tui.core.timeline import Timeline
 from pipeline_tui.edits.workspace import Change, Workspace
 from pipeline_tui.i18n import N_, _
@@ -55,6 +56,12 @@ PAGE = 5
 
 #: Seconds between the board's first paint and starting git status and history.
 HISTORY_DELAY_S = 0.3
+#: While a first load reads files, the cards read so far are shown this soon, then again
+#: after at least PARTIAL_EVERY_S and half the time spent so far (a repaint of thousands
+#: of cards is not free, so ever more rarely); the header's count moves STATUS_EVERY_S.
+PARTIAL_FIRST_S = 0.1
+PARTIAL_EVERY_S = 0.5
+STATUS_EVERY_S = 0.25
 
 
 class BoardScreen(DealScreen):
@@ -117,6 +124,7 @@ class BoardScreen(DealScreen):
         self.sub_title = f"{self.state.workspace.root.name} · " + _("loading…")
         self.filter_bar.display = False
         self.problems_panel.display = False
+        self.show()  # the stage names at once, "reading…" inside
         self.load_everything()
         if self.poll_interval > 0:
             self.set_interval(self.poll_interval, self.check_for_changes)
@@ -138,7 +146,7 @@ class BoardScreen(DealScreen):
                 if cursor is not None and not column.cards:
                     cursor = -1  # active but empty: highlight the column, no card
                 collapsed = column.terminal and not state.show_closed
-                widget.show(column, cursor, state.config.currency, collapsed)
+                widget.show(column, cursor, state.config.currency, collapsed, state.loaded)
         self.filter_bar.show(state.filter, state.shown, len(state.pipeline.opportunities))
         self.problems_panel.show(state.problems)
 
@@ -155,13 +163,44 @@ class BoardScreen(DealScreen):
 
     @work(thread=True, exclusive=True, group="load")
     def load_everything(self) -> None:
-        """Records first: the board paints before git status and history start."""
-        loaded = self.state.read_records()
+        """Records first: the board paints before git status and history start.
+
+        A first read of thousands of files (no parse cache yet) takes seconds,
+        so the cards read so far are handed up a few times a second: the board
+        fills in while the header counts the files.
+        """
+        first = not self.state.loaded
+        started = time.monotonic()
+        due = [started + PARTIAL_FIRST_S, started]  # next cards shown, next count shown
+
+        def progress(records: Sequence[Opportunity], done: int, total: int) -> None:
+            moment = time.monotonic()
+            if not first or done >= total:
+                return
+            if moment >= due[0]:  # cards: soon, then ever more rarely (each repaint costs)
+                due[0] = moment + max(PARTIAL_EVERY_S, 0.5 * (moment - started))
+                due[1] = moment + STATUS_EVERY_S
+                part = tuple(records)  # copied here: the loader goes on appending
+                self.app.call_from_thread(self._partial, part, done, total)
+            elif moment >= due[1]:  # the count in the header: cheap, a few times a second
+                due[1] = moment + STATUS_EVERY_S
+                self.app.call_from_thread(self._reading, done, total)
+
+        loaded = self.state.read_records(progress)
         if not _superseded():
             self.app.call_from_thread(self._loaded, loaded)
 
+    def _partial(self, records: Sequence[Opportunity], done: int, total: int) -> None:
+        self.state.apply_partial(records, done, total)
+        self._reading(done, total)
+        self.show()
+
+    def _reading(self, done: int, total: int) -> None:
+        self._set_status(_("reading deals… {done}/{total}").format(done=done, total=total))
+
     def _loaded(self, loaded: Loaded) -> None:
         self.state.apply_records(loaded)
+        self._set_status(_("loading history…"))
         self._changed()
         # Start the slower work once this frame is on screen, so it cannot delay it
         # (a worker thread competes with the painting for Python's interpreter lock).

@@ -14,7 +14,7 @@ this object decides *what*.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -27,6 +27,7 @@ from pipeline_tui.core.model import Opportunity, Pipeline, Problem
 from pipeline_tui.core.timeline import Timeline
 from pipeline_tui.edits.workspace import Change, Workspace
 from pipeline_tui.git.shallow import boundaries
+from pipeline_tui.storage.store import LoadProgress
 from pipeline_tui.tui.board.cards import CardCache, ColumnData, build_columns
 from pipeline_tui.tui.board.filtering import BoardFilter
 from pipeline_tui.tui.board.live import Snapshot, apply_file_changes, compare, take_snapshot
@@ -82,6 +83,7 @@ class BoardState:
         self.uncommitted: set[str] = set()
         self.snapshot: Snapshot | None = None
         self.loaded = False
+        self.reading: tuple[int, int] | None = None  # (files read, files in all) while loading
         self.history_loaded = False
         self.shallow_history = False  # a shallow clone: stage days before it are unknown
         self.syncing = False
@@ -93,18 +95,32 @@ class BoardState:
         self.active_stage = self.config.entry_stage.name
         self.active_id: str | None = None
         self.active_index = 0
+        self.build()  # every column with its name before a single file is read
 
     # ------------------------------------------------------------------ loading
 
-    def read_records(self) -> Loaded:
-        """Snapshot first, then parse: a file changed in between is seen by the next poll."""
+    def read_records(self, progress: LoadProgress | None = None) -> Loaded:
+        """Snapshot first, then parse: a file changed in between is seen by the next poll.
+
+        ``progress`` hears after each file (see :data:`LoadProgress`), so the
+        screen can show the cards read so far while a cold load goes on.
+        """
         snapshot = take_snapshot(self.workspace.store, self._git_dir())
-        return Loaded(self.workspace.load(), snapshot)
+        return Loaded(self.workspace.load(progress), snapshot)
+
+    def apply_partial(self, records: Sequence[Opportunity], done: int, total: int) -> None:
+        """Show the records read so far (a first load still going on); nothing is final yet."""
+        if self.loaded:  # a reload: the board keeps its complete data until the new one is in
+            return
+        self.pipeline = Pipeline(self.config, tuple(records))
+        self.reading = (done, total)
+        self.build()
 
     def apply_records(self, loaded: Loaded) -> None:
         self.pipeline = loaded.pipeline
         self.snapshot = loaded.snapshot
         self.loaded = True
+        self.reading = None
         self.build()
 
     def read_uncommitted(self) -> set[str]:

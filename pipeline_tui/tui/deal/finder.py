@@ -18,6 +18,8 @@ from pipeline_tui.i18n import _
 from pipeline_tui.tui.messages import OpenDeal
 
 _MAX_HITS = 30
+#: Added to the score of a deal the words rule finds, so it sorts above fuzzy hits.
+_WORDS_FIRST = 1000.0
 
 
 class DealFinder(Provider):
@@ -54,7 +56,9 @@ class DealFinder(Provider):
         hits = 0
         for record in records:
             line = self._line(record)
-            score = 1.0 if record.id in exact else matcher.match(line)
+            score = matcher.match(line)
+            if record.id in exact:  # above any fuzzy score (those are not capped at 1)
+                score += _WORDS_FIRST
             if score > 0:
                 hits += 1
                 yield Hit(

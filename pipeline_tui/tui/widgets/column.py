@@ -50,13 +50,19 @@ class CardList(ScrollView, can_focus=False):
         self.stage = stage
         self.column = ColumnData(stage, False, (), 0.0)
         self.cursor: int | None = None
+        self.loaded = False
         self._cache: LRUCache[tuple[int, int, bool], list[Strip]] = LRUCache(1024)
         self._palette: CardPalette | None = None
 
-    def show(self, column: ColumnData, cursor: int | None) -> None:
-        """Take new cards and a cursor (None: this column is not the active one)."""
+    def show(self, column: ColumnData, cursor: int | None, loaded: bool = True) -> None:
+        """Take new cards and a cursor (None: this column is not the active one).
+
+        ``loaded`` is False while the files are still being read: an empty
+        column then says so, rather than "(empty)", which would read as lost deals.
+        """
         self.column = column
         self.cursor = cursor
+        self.loaded = loaded
         self._cache.clear()
         if self.is_mounted:
             self._layout_cards()
@@ -121,7 +127,8 @@ class CardList(ScrollView, can_focus=False):
         index, row = divmod(virtual_y, CARD_HEIGHT)
         cards = self.column.cards
         if not cards and virtual_y == 0:
-            return self._text_strip(Text(_("(empty)"), style=self.palette().muted), width)
+            placeholder = _("(empty)") if self.loaded else _("reading…")
+            return self._text_strip(Text(placeholder, style=self.palette().muted), width)
         if index >= len(cards) or row >= CARD_LINES:
             return Strip.blank(width, self.rich_style)
         return self._card_strips(index, width)[row]
@@ -175,10 +182,15 @@ class StageColumn(Vertical, can_focus=False):
         cursor: int | None,
         currency: str,
         collapsed: bool,
+        loaded: bool = True,
     ) -> None:
-        """Paint ``column``; ``cursor`` is the selected card when this column is active."""
+        """Paint ``column``; ``cursor`` is the selected card when this column is active.
+
+        While ``loaded`` is False (files still being read) the count carries
+        an ellipsis: it is the count so far, not the column's.
+        """
         self.column = column
-        count = len(column.cards)
+        count = f"{len(column.cards)}" if loaded else f"{len(column.cards)}…"
         total = compact_amount(column.total, currency)
         self.set_class(collapsed, "-collapsed")
         self.set_class(cursor is not None, "-active")
@@ -187,13 +199,13 @@ class StageColumn(Vertical, can_focus=False):
             self.border_title = None
             self.border_subtitle = None
             summary = Text.assemble(
-                (column.heading, Style(bold=True)), "\n", str(count), "\n", total, "\n", "▸"
+                (column.heading, Style(bold=True)), "\n", count, "\n", total, "\n", "▸"
             )
             self.summary.update(summary)
         else:
             self.border_title = column.heading
             self.border_subtitle = f"{count} · {total}"
-        self.cards.show(column, cursor)
+        self.cards.show(column, cursor, loaded)
 
     def on_click(self, event: events.Click) -> None:
         if self.has_class("-collapsed"):
