@@ -41,6 +41,7 @@ from pipeline_tui.core.model import Pipeline
 from pipeline_tui.edits.workspace import AUTOMATION_AUTHOR, Workspace
 from pipeline_tui.git import remote as git_remote
 from pipeline_tui.git.commits import run_git
+from pipeline_tui.i18n import _
 
 #: How many times a run replans after losing the push race before giving up.
 ATTEMPTS = 5
@@ -86,8 +87,10 @@ def run_time_rules(
         if lost >= attempts:
             raise SyncError(
                 "busy",
-                f"{remote} kept moving while claiming automation firings ({lost} attempts); "
-                "nothing was sent: run `pipeline automate run` again in a moment",
+                _(
+                    "{remote} kept moving while claiming automation firings ({lost} attempts); "
+                    "nothing was sent: run `pipeline automate run` again in a moment"
+                ).format(remote=remote, lost=lost),
             )
         pull()  # take in the teammate's claims; the next plan leaves their firings out
     report = deliver(ws, plan, ruleset, at)
@@ -130,5 +133,5 @@ def _drop_claims(ws: Workspace, base: str) -> None:
     repo = ws.git
     authors = repo.output("log", "--format=%an", f"{base}..HEAD").splitlines()
     if any(name != AUTOMATION_AUTHOR for name in authors):  # cannot happen under the lock
-        raise SyncError("busy", "a commit landed during the automation run; nothing was sent")
+        raise SyncError("busy", _("a commit landed during the automation run; nothing was sent"))
     run_git(repo, "reset", "--quiet", "--keep", base)

@@ -80,7 +80,10 @@ _BUG_ERRORS = {"TypeError", "LookupError", "AssertionError", "FileNotFoundError"
 #: Where the argument that a person reads sits, when it is not the first.
 _MESSAGE_ARGUMENT = {"SyncError": 1, "Problem": 1, "RowProblem": 2, "_failed": 1}
 #: (file, message start): a ValueError about the program's own arguments, not the user's.
-_DEVELOPER_MESSAGES = {("sync/retry.py", "invalid backoff")}
+_DEVELOPER_MESSAGES = {
+    ("sync/retry.py", "invalid backoff"),
+    ("cli/__init__.py", "module "),  # Python's own AttributeError for a missing name
+}
 _PROSE = re.compile(r"[A-Za-z]{3,}")
 
 
