@@ -15,6 +15,9 @@ processes on a freshly ``pipeline init``-ed (sharded) pipeline:
 * re-importing the same file (nothing changes, no commit): reported;
 * ``pipeline export`` (CSV with stage entry dates from history): reported.
 
+``--compare DIR`` also times the same import with the ``pipeline_tui``
+package found in DIR (e.g. ``git archive main pipeline_tui | tar -x -C DIR``)
+right after, so the ratio between two versions is measured in one run.
 ``--profile FILE`` runs the first size's import under cProfile (slower) and
 writes its statistics there.  Every table ends with the load average.
 """
@@ -36,7 +39,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from timing import Row, deal_counts, load_note, print_table, run
+from timing import Row, Run, deal_counts, load_note, print_table, run
 
 PIPELINE = [sys.executable, "-m", "pipeline_tui"]
 #: Stages of HubSpot's default "Sales Pipeline", in order.
@@ -112,8 +115,12 @@ def write_export(path: Path, rows: int, now: datetime, seed: int = 7) -> Export:
     return Export(path, rows, won, lost)
 
 
-def _env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if k != "PIPELINE_REPO"}
+def _env(package_dir: Path | None = None) -> dict[str, str]:
+    """The environment of every ``pipeline`` run; ``package_dir`` shadows the installed package."""
+    env = {k: v for k, v in os.environ.items() if k != "PIPELINE_REPO"}
+    if package_dir is not None:
+        env["PYTHONPATH"] = str(package_dir.resolve())
+    return env
 
 
 def fresh_pipeline(work: Path, name: str) -> Path:
@@ -164,27 +171,44 @@ def check_result(root: Path, export: Export, before: float) -> list[str]:
     return wrong
 
 
-def measure(rows: int, work: Path, profile: Path | None, reimport: bool) -> list[Row]:
+def timed_import(
+    export: Export, root: Path, work: Path, profile: Path | None, package_dir: Path | None
+) -> Run:
+    """Wall seconds and peak memory of ``pipeline import`` into ``root``; raises if wrong."""
+    command = ["--repo", str(root), "import", str(export.path), "--tz", "UTC"]
+    runner = PIPELINE
+    if profile is not None:
+        runner = [sys.executable, "-m", "cProfile", "-o", str(profile), "-m", "pipeline_tui"]
+    started = time.time()
+    timing = run([*runner, *command], work, _env(package_dir))
+    wrong = check_result(root, export, started)
+    if wrong:
+        raise SystemExit(f"{export.rows} rows: " + "; ".join(wrong))
+    return timing
+
+
+def measure(
+    rows: int, work: Path, profile: Path | None, reimport: bool, compare: Path | None
+) -> list[Row]:
     """Every figure for one size; raises if the result is wrong."""
     label = f"{rows // 1000}k rows" if rows >= 1000 else f"{rows} rows"
     export = write_export(work / f"hubspot-{rows}.csv", rows, datetime.now(UTC).replace(second=0))
     root = fresh_pipeline(work, f"pipeline-{rows}")
-    command = ["import", str(export.path), "--tz", "UTC"]
-    started = time.time()
-    if profile is not None:
-        runner = [sys.executable, "-m", "cProfile", "-o", str(profile), "-m", "pipeline_tui"]
-        seconds = run([*runner, "--repo", str(root), *command], work, _env()).wall
-    else:
-        seconds = run([*PIPELINE, "--repo", str(root), *command], work, _env()).wall
-    wrong = check_result(root, export, started)
-    if wrong:
-        raise SystemExit(f"{label}: " + "; ".join(wrong))
+    ours = timed_import(export, root, work, profile, None)
+    seconds = ours.wall
     target = 60.0 if rows <= 10_000 else 600.0 * rows / 100_000
     figures = [Row(f"{label}: import with history (timestamps)", seconds, target),
-               Row(f"{label}: import rows per second", rows / seconds, None, "/s")]  # fmt: skip
+               Row(f"{label}: import rows per second", rows / seconds, None, "/s"),
+               Row(f"{label}: import peak memory", ours.peak_mb, None, "MB")]  # fmt: skip
+    if compare is not None:
+        other = fresh_pipeline(work, f"pipeline-{rows}-compare")
+        before = timed_import(export, other, work, None, compare).wall
+        name = f"{label}: same import, {compare} (x: /ours)"
+        figures.append(Row(name, before, None, "s", seconds))
     if reimport:
         head = _head(root)
-        again = run([*PIPELINE, "--repo", str(root), *command], work, _env()).wall
+        command = ["--repo", str(root), "import", str(export.path), "--tz", "UTC"]
+        again = run([*PIPELINE, *command], work, _env()).wall
         if _head(root) != head:
             raise SystemExit(f"{label}: re-importing the same file made a commit")
         export_s = run([*PIPELINE, "--repo", str(root), "export", "-o", str(work / "out.csv")],
@@ -203,6 +227,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it")
     parser.add_argument("--profile", type=Path, help="cProfile the first import into FILE")
     parser.add_argument(
+        "--compare", type=Path, metavar="DIR", help="also time the pipeline_tui package in DIR"
+    )
+    parser.add_argument(
         "--no-reimport", action="store_true", help="skip the re-import and export figures"
     )
     args = parser.parse_args(argv)
@@ -212,7 +239,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         work.mkdir(parents=True, exist_ok=True)
         for index, rows in enumerate(args.rows):
             profile = args.profile if index == 0 else None
-            figures += measure(rows, work, profile, not args.no_reimport)
+            figures += measure(rows, work, profile, not args.no_reimport, args.compare)
     print_table(figures)
     sys.exit(0 if all(r.ok is not False for r in figures) else 1)
 
