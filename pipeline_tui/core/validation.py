@@ -16,7 +16,7 @@ from typing import Any, TypeGuard
 
 from pipeline_tui.core.config import PipelineConfig, Stage
 from pipeline_tui.core.model import Problem, Severity, get_dotted, is_filled, jsonable
-from pipeline_tui.core.schema import CONFIG_SCHEMA, OPPORTUNITY_SCHEMA, validator
+from pipeline_tui.core.schema import CONFIG_SCHEMA, OPPORTUNITY_SCHEMA, accepts, validator
 
 _REQUIRED = re.compile(r"^'(.+)' is a required property$")
 
@@ -37,8 +37,11 @@ def schema_problems(
     data: Any, path: str, schema_name: str, locate: Locator = no_line
 ) -> list[Problem]:
     """Every schema violation, with the dotted field and its line."""
+    instance = jsonable(data)
+    if accepts(schema_name, instance):
+        return []
     problems = []
-    errors = sorted(validator(schema_name).iter_errors(jsonable(data)), key=lambda e: e.path)
+    errors = sorted(validator(schema_name).iter_errors(instance), key=lambda e: e.path)
     for error in errors:
         key_path = list(error.absolute_path)
         message = error.message
