@@ -418,6 +418,10 @@ class _RowMapper:
         self.fallbacks = {
             f: _fallbacks(table, plan, options, detection, f) for f in (*plan.fields, "closed")
         }
+        #: the "Date entered <stage>" columns: column -> CRM stage (matched once, not per row)
+        self.entered = {
+            c: stage for c in plan.signals if self.preset and (stage := self.preset.entered(c))
+        }
         self.history_source: str | None = None
         self.used_stages: set[str] = set()
         self.outcomes = {r.number: self._outcome(r) for r in table.rows}
@@ -661,10 +665,9 @@ class _RowMapper:
             return []
         cells = Cells(row.cells, self.by_key)
         crm: list[tuple[str, str]] = []
-        for column in self.plan.signals:
-            stage = self.preset.entered(column)
+        for column, stage in self.entered.items():
             text = row.cells.get(column, "").strip()
-            if stage and text:
+            if text:
                 crm.append((stage, text))
                 self.history_source = 'the "Date entered" columns'
         since = cells.get(*self.preset.current_stage_since)
