@@ -184,7 +184,9 @@ def map_table(
 ) -> MappingResult:
     """Every row mapped, or refused with a reason; file-level problems stop early.
 
-    ``progress(done, total)`` is called as rows are mapped (for a progress bar).
+    ``progress(done, total)`` is called as rows are mapped, then checked
+    against the schema and the config (``total`` is twice the rows: a
+    progress bar moves through both passes).
     """
     detection = detect_preset(table.columns, options.preset) if table.columns else None
     plan = _plan(table, options, detection)
@@ -199,9 +201,10 @@ def map_table(
     mapper = _RowMapper(table, plan, config, options, detection, dates)
     rows: list[MappedRow] = []
     seen: dict[str, int] = {}
+    total = 2 * len(table.rows)
     for done, row in enumerate(table.rows, start=1):
         if progress is not None and done % 200 == 0:
-            progress(done, len(table.rows))
+            progress(done, total)
         mapped, found = mapper.map_row(row)
         problems += found
         if mapped is None:
@@ -214,7 +217,9 @@ def map_table(
     additions = mapper.additions()
     checked = additions.apply(config)
     valid: list[MappedRow] = []
-    for mapped in rows:
+    for done, mapped in enumerate(rows, start=1):
+        if progress is not None and done % 200 == 0:
+            progress(total - len(rows) + done, total)
         found = _validation_problems(table.source, mapped, checked, plan)
         problems += found
         if not any(p.severity == "error" for p in found):

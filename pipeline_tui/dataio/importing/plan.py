@@ -15,7 +15,7 @@ import functools
 import hashlib
 import itertools
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -28,7 +28,7 @@ from pipeline_tui.core.errors import InvalidData
 from pipeline_tui.core.model import KNOWN_FIELDS, get_dotted, jsonable
 from pipeline_tui.core.slug import slugify
 from pipeline_tui.dataio.importing.mapping import ConfigAdditions, Event, MappedRow
-from pipeline_tui.git.commits import PlannedCommit, fast_import
+from pipeline_tui.git.commits import PlannedCommit, Progress, fast_import
 from pipeline_tui.git.repo import Author, GitRepo
 from pipeline_tui.storage.store import Store, config_text_problems
 from pipeline_tui.yaml.edit import set_dotted
@@ -91,18 +91,22 @@ def plan_import(
     rows: Sequence[MappedRow],
     additions: ConfigAdditions,
     source: str,
+    progress: Callable[[int, int], None] | None = None,
 ) -> ImportPlan:
     """Decide, for every mapped row, whether it creates a file, updates one, or neither.
 
     ``config`` is the config the records are checked against (already extended
     by ``additions``); ``additions`` are what ``pipeline.yaml`` gains.
+    ``progress(done, total)`` follows the rows as their files are rendered.
     """
     existing = _existing_by_external_id(store)
     taken = {p.stem for p in store.opportunity_files()}
     created: list[NewRecord] = []
     updated: list[UpdatedRecord] = []
     unchanged: list[tuple[int, str]] = []
-    for row in rows:
+    for done, row in enumerate(rows, start=1):
+        if progress is not None and (done % 200 == 0 or done == len(rows)):
+            progress(done, len(rows))
         found = existing.get(row.external_id)
         if found is None:
             opp_id = _unique_id(_base_id(row), taken)
@@ -125,19 +129,26 @@ def plan_import(
 
 
 def apply_plan(
-    plan: ImportPlan, git: GitRepo, store: Store, author: Author, now: datetime, history: bool
+    plan: ImportPlan,
+    git: GitRepo,
+    store: Store,
+    author: Author,
+    now: datetime,
+    history: bool,
+    progress: Progress | None = None,
 ) -> str | None:
     """Write the plan as commits (one :func:`~pipeline_tui.git.commits.fast_import`); new head.
 
     The caller holds :func:`~pipeline_tui.git.commits.write_lock` from planning to here, so no
-    other pipeline writer changes a planned file in between.
+    other pipeline writer changes a planned file in between.  ``progress`` is
+    :func:`~pipeline_tui.git.commits.fast_import`'s.
     """
     commits = _history_commits(plan, store, author, now) if history else []
     if not history and not plan.empty:
         commits = [_single_commit(plan, store, author, now)]
     if not commits:
         return None
-    return fast_import(git, commits)
+    return fast_import(git, commits, progress=progress)
 
 
 # --------------------------------------------------------------------------- commits
