@@ -52,6 +52,22 @@ def test_fast_import_reports_commits_then_files(repo: Path) -> None:
     assert git(repo, "status", "--porcelain") == ""
 
 
+def test_fast_import_updates_only_its_own_files_in_a_shared_folder(repo: Path) -> None:
+    """Staged and unstaged edits of other deals in the same folder survive the checkout."""
+    folder = repo / "opportunities"
+    (folder / "staged.yaml").write_text("id: staged\n", encoding="utf-8")
+    git(repo, "add", "opportunities/staged.yaml")
+    (folder / "draft.yaml").write_text("id: draft\n", encoding="utf-8")
+    before = git(repo, "status", "--porcelain", "--untracked-files=all")
+    when = datetime(2026, 1, 1, tzinfo=UTC)
+    planned = PlannedCommit("new", AUTHOR, when, {Path("opportunities/new.yaml"): "id: new\n"})
+    head = fast_import(GitRepo(repo), [planned])
+    assert git(repo, "status", "--porcelain", "--untracked-files=all") == before
+    assert git(repo, "show", f"{head}:opportunities/new.yaml") == "id: new\n"
+    assert (folder / "new.yaml").read_text(encoding="utf-8") == "id: new\n"
+    assert "staged.yaml" not in git(repo, "show", "--name-only", "--format=", head)
+
+
 def test_each_phase_gets_its_bar_once_the_import_has_run_a_second() -> None:
     terminal, clock = Terminal(), Clock()
     progress = _Progress(terminal, delay_s=1.0, clock=clock)
