@@ -12,6 +12,8 @@ processes on a freshly ``pipeline init``-ed (sharded) pipeline:
 * the result: ``list --json`` has one deal per row, the won and lost counts
   are the export's, and no commit is dated in the future (each a check that
   fails the run);
+* the progress bar a terminal sees (stderr on a pseudo-terminal): its
+  phases, when it first shows and the longest time it stands still;
 * re-importing the same file (nothing changes, no commit): reported;
 * ``pipeline export`` (CSV with stage entry dates from history): reported.
 
@@ -26,9 +28,12 @@ from __future__ import annotations
 
 import argparse
 import csv
+import itertools
 import json
 import os
+import pty
 import random
+import select
 import shutil
 import subprocess
 import sys
@@ -171,6 +176,46 @@ def check_result(root: Path, export: Export, before: float) -> list[str]:
     return wrong
 
 
+@dataclass(frozen=True)
+class Bar:
+    """What a terminal showed on stderr: each phase's label, and when the bar moved."""
+
+    phases: tuple[str, ...]
+    first_s: float  # the first bar, after the process started
+    longest_gap_s: float  # the longest stretch without a redraw, from the first bar to exit
+
+
+def run_on_terminal(cmd: Sequence[str], cwd: Path, env: dict[str, str]) -> tuple[Run, Bar]:
+    """:func:`timing.run` with stderr on a pseudo-terminal, recording the progress bar."""
+    leader, follower = pty.openpty()
+    start = time.perf_counter()
+    proc = subprocess.Popen(list(cmd), cwd=cwd, env=env, stdout=subprocess.DEVNULL,
+                            stderr=follower)  # fmt: skip
+    os.close(follower)
+    redraws: list[tuple[float, str]] = []
+    tail = ""
+    while select.select([leader], [], [], 600)[0]:
+        try:
+            chunk = os.read(leader, 65536).decode("utf-8", "replace")
+        except OSError:  # the process closed the terminal
+            break
+        if not chunk:
+            break
+        now = time.perf_counter() - start
+        *done, tail = (tail + chunk).split("\r")
+        redraws += [(now, part.removeprefix("\x1b[?25l")) for part in done if "  [" in part]
+    os.close(leader)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed: {tail}")
+    phases = tuple(dict.fromkeys(text.split("  [", 1)[0] for _t, text in redraws))
+    times = [t for t, _text in redraws] + [wall]
+    gaps = [b - a for a, b in itertools.pairwise(times)]
+    bar = Bar(phases, times[0], max(gaps, default=wall))
+    return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024), bar
+
+
 def timed_import(
     export: Export, root: Path, work: Path, profile: Path | None, package_dir: Path | None
 ) -> Run:
@@ -180,7 +225,9 @@ def timed_import(
     if profile is not None:
         runner = [sys.executable, "-m", "cProfile", "-o", str(profile), "-m", "pipeline_tui"]
     started = time.time()
-    timing = run([*runner, *command], work, _env(package_dir))
+    timing, bar = run_on_terminal([*runner, *command], work, _env(package_dir))
+    print(f"  progress bar: first after {bar.first_s:.1f} s, longest still "
+          f"{bar.longest_gap_s:.1f} s; phases: {', '.join(bar.phases) or 'none'}")  # fmt: skip
     wrong = check_result(root, export, started)
     if wrong:
         raise SystemExit(f"{export.rows} rows: " + "; ".join(wrong))
