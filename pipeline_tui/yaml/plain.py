@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from datetime import date, datetime
@@ -99,8 +100,12 @@ def _flow_scalar(value: Any) -> str | None:
     return _block_scalar(value)
 
 
+@functools.lru_cache(maxsize=16384)
 def _quoted_if_needed(value: str, *unsafe: str) -> str | None:
-    """Plain if YAML reads it back as the same string, else single-quoted (or None)."""
+    """Plain if YAML reads it back as the same string, else single-quoted (or None).
+
+    Cached: an import writes the same owners, stages and accounts thousands of times.
+    """
     if _UNPRINTABLE.search(value):
         return None
     plain = (
