@@ -183,6 +183,7 @@ class Bar:
     phases: tuple[str, ...]
     first_s: float  # the first bar, after the process started
     longest_gap_s: float  # the longest stretch without a redraw, from the first bar to exit
+    longest_after: str  # the redraw that stood still longest (its label and percent)
 
 
 def run_on_terminal(cmd: Sequence[str], cwd: Path, env: dict[str, str]) -> tuple[Run, Bar]:
@@ -211,8 +212,10 @@ def run_on_terminal(cmd: Sequence[str], cwd: Path, env: dict[str, str]) -> tuple
         raise RuntimeError(f"{' '.join(cmd)} failed: {tail}")
     phases = tuple(dict.fromkeys(text.split("  [", 1)[0] for _t, text in redraws))
     times = [t for t, _text in redraws] + [wall]
-    gaps = [b - a for a, b in itertools.pairwise(times)]
-    bar = Bar(phases, times[0], max(gaps, default=wall))
+    gaps = [b - a for a, b in itertools.pairwise(times)] or [wall]
+    longest = max(range(len(gaps)), key=gaps.__getitem__)
+    after = " ".join(redraws[longest][1].split()[:4]) if redraws else "-"
+    bar = Bar(phases, times[0], gaps[longest], after)
     return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024), bar
 
 
@@ -227,7 +230,8 @@ def timed_import(
     started = time.time()
     timing, bar = run_on_terminal([*runner, *command], work, _env(package_dir))
     print(f"  progress bar: first after {bar.first_s:.1f} s, longest still "
-          f"{bar.longest_gap_s:.1f} s; phases: {', '.join(bar.phases) or 'none'}")  # fmt: skip
+          f"{bar.longest_gap_s:.1f} s (after {bar.longest_after!r}); "
+          f"phases: {', '.join(bar.phases) or 'none'}")  # fmt: skip
     wrong = check_result(root, export, started)
     if wrong:
         raise SystemExit(f"{export.rows} rows: " + "; ".join(wrong))

@@ -234,12 +234,15 @@ def _local_zone() -> tzinfo | None:
     return None
 
 
+_WRITING = {"steps": "Dating steps", "commits": "Committing", "files": "Updating files"}
+
+
 class _Progress:
     """The import's progress on stderr: one bar per phase, from reading the file to checkout.
 
     Only on a terminal, and only once the import has run for a second, so a
     small import prints nothing extra; from then on each phase (reading,
-    checking, preparing files, committing, updating files) shows its bar as
+    checking, preparing files, dating steps, committing, updating files) shows its bar as
     soon as it reports, so a 100,000-row import is never silent for long.
     """
 
@@ -262,8 +265,8 @@ class _Progress:
         return lambda done, total: self.show(label, done, total)
 
     def git(self, what: str, done: int, total: int) -> None:
-        """:func:`~pipeline_tui.git.commits.fast_import`'s callback: commits, then files."""
-        self.show("Committing" if what == "commits" else "Updating files", done, total)
+        """:func:`~.importing.plan.apply_plan`'s callback: steps, commits, then files."""
+        self.show(_WRITING.get(what, what), done, total)
 
     def show(self, label: str, done: int, total: int) -> None:
         if not self.enabled or self.clock() - self.started < self.delay_s:

@@ -188,6 +188,8 @@ def map_table(
     against the schema and the config (``total`` is twice the rows: a
     progress bar moves through both passes).
     """
+    if progress is not None:
+        progress(0, 2 * len(table.rows))  # the bar shows while the columns are surveyed
     detection = detect_preset(table.columns, options.preset) if table.columns else None
     plan = _plan(table, options, detection)
     problems = list(table.problems)

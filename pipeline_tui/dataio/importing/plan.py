@@ -143,9 +143,10 @@ def apply_plan(
 
     The caller holds :func:`~pipeline_tui.git.commits.write_lock` from planning to here, so no
     other pipeline writer changes a planned file in between.  ``progress`` is
-    :func:`~pipeline_tui.git.commits.fast_import`'s.
+    :func:`~pipeline_tui.git.commits.fast_import`'s, after ``("steps", done, total)``
+    while the dated steps become commits.
     """
-    commits = _history_commits(plan, store, author, now) if history else []
+    commits = _history_commits(plan, store, author, now, progress) if history else []
     if not history and not plan.empty:
         commits = [_single_commit(plan, store, author, now)]
     if not commits:
@@ -166,7 +167,7 @@ def _single_commit(plan: ImportPlan, store: Store, author: Author, now: datetime
 
 
 def _history_commits(
-    plan: ImportPlan, store: Store, author: Author, now: datetime
+    plan: ImportPlan, store: Store, author: Author, now: datetime, progress: Progress | None
 ) -> list[PlannedCommit]:
     """Config first, then every dated step of every new deal in date order, then updates."""
     commits: list[PlannedCommit] = []
@@ -179,9 +180,13 @@ def _history_commits(
         for index, event in enumerate(record.events)
     ]
     steps.sort(key=lambda s: (s[0], s[1], s[2]))
+    done = 0
     for when, group in itertools.groupby(steps, key=lambda s: s[0]):
         moves = [(record, index) for _when, _row, index, record in group]
         commits.append(_step_commit(store, moves, author, when, plan.source))
+        done += len(moves)
+        if progress is not None and len(commits) % 1000 == 0:
+            progress("steps", done, len(steps))
     if plan.updated:
         files = {r.path: r.text for r in plan.updated}
         message = f"import: updated {len(plan.updated)} opportunities from {plan.source}"
