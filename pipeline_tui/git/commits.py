@@ -282,6 +282,8 @@ def _check_out(git: GitRepo, head: str, rels: Sequence[str], progress: Progress 
     ``checkout-index`` writes the files (smudge and end-of-line rules
     applied as by checkout), a chunk at a time.
     """
+    if progress is not None:
+        progress("files", 0, len(rels))  # the bar moves on while the index is read
     wanted = set(rels)
     listing = git.output("ls-tree", "-r", "-z", "--full-tree", head)
     entries = [e for e in listing.split("\0") if e and e.partition("\t")[2] in wanted]

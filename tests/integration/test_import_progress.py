@@ -47,7 +47,7 @@ def test_fast_import_reports_commits_then_files(repo: Path) -> None:
     assert [s for s in seen if s[0] == "commits"] == [
         ("commits", 200, 450), ("commits", 400, 450), ("commits", 450, 450)
     ]  # fmt: skip
-    assert [s for s in seen if s[0] == "files"] == [("files", 7, 7)]
+    assert [s for s in seen if s[0] == "files"] == [("files", 0, 7), ("files", 7, 7)]
     assert commit_count(repo) == before + 450
     assert git(repo, "status", "--porcelain") == ""
 
