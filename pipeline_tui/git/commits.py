@@ -199,12 +199,13 @@ def _restore_index(git: GitRepo, rels: Sequence[str], before: str, failure: Repo
 # --------------------------------------------------------------------------- bulk commits
 
 
-#: Commits between two progress reports, and paths per ``git checkout`` afterwards.
+#: Commits between two progress reports, and paths per ``git checkout-index`` afterwards.
 _PROGRESS_EVERY = 200
 _CHECKOUT_CHUNK = 5000
 
 #: ``progress(what, done, total)``: ``what`` is "commits" while git reads them,
-#: then "files" while the work tree is updated (for a progress bar).
+#: then "files" while the work tree is updated (for a progress bar; callers
+#: such as the import add phases of their own, e.g. "steps").
 Progress = Callable[[str, int, int], None]
 
 
