@@ -6,11 +6,11 @@ import dataclasses
 import os
 import sys
 import time
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager, nullcontext
+from collections.abc import Callable, Mapping
+from contextlib import nullcontext
 from datetime import tzinfo
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TextIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
@@ -41,9 +41,12 @@ from pipeline_tui.dataio.importing.summary import (
 from pipeline_tui.dataio.importing.team import team_from_table
 from pipeline_tui.dataio.importing.values import SlashOrder
 from pipeline_tui.git.commits import write_lock
-from pipeline_tui.i18n import _
+from pipeline_tui.i18n import N_, _
 from pipeline_tui.storage.files import atomic_write
 from pipeline_tui.tabular import to_json
+
+if TYPE_CHECKING:
+    from click._termui_impl import ProgressBar  # what click.progressbar returns
 
 _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
@@ -151,7 +154,11 @@ def import_cmd(
     ws = obj.workspace()
     started = now()
     team = _read_team(team_file, encoding)
-    table = read_table(file, encoding, delimiter)
+    progress = _Progress(sys.stderr)
+    click.get_current_context().call_on_close(progress.close)  # also when the import fails
+    table = read_table(
+        file, encoding, delimiter, progress.phase(_("Reading {name}").format(name=file.name))
+    )
     order: SlashOrder | None = (
         "mdy" if date_format == "mdy" else "dmy" if date_format == "dmy" else None
     )
@@ -163,8 +170,7 @@ def import_cmd(
         started, column_map, value_map, default_map, title_template, extend_config, team,
         preset, order, zone, _local_zone(), extra.lookups, extra.stage_history,
     )  # fmt: skip
-    with _delayed_progress("Reading rows") as progress:
-        result = map_table(table, ws.config, options, progress)
+    result = map_table(table, ws.config, options, progress.phase(_("Checking rows")))
     if extra.problems:
         result = dataclasses.replace(result, problems=(*extra.problems, *result.problems))
     if history is None:
@@ -178,16 +184,14 @@ def import_cmd(
         # planned under the writers' lock: an update is rendered from the file it replaces
         if not file_level:
             checked = result.additions.apply(ws.config)
-            plan = plan_import(ws.store, checked, result.rows, result.additions, table.source)
+            plan = plan_import(
+                ws.store, checked, result.rows, result.additions, table.source,
+                progress.phase(_("Preparing files")),
+            )  # fmt: skip
         if writing:
             author = ws.git.identity(obj.author)
-            if sys.stderr.isatty() and plan.commit_count(history) > 500:
-                report(
-                    _("writing {commit_count} commits...").format(
-                        commit_count=plan.commit_count(history)
-                    )
-                )
-            head = apply_plan(plan, ws.git, ws.store, author, started, history)
+            head = apply_plan(plan, ws.git, ws.store, author, started, history, progress.git)
+    progress.close()
     outcome = _outcome(table.source, len(table.rows), result, plan, dry_run, history, head)
     outcome.update(summary_json(result, ws.config.won_stage, ws.config.lost_stage))
     outcome["files_used"] = list(extra.used)
@@ -240,28 +244,55 @@ def _local_zone() -> tzinfo | None:
     return None
 
 
-@contextmanager
-def _delayed_progress(label: str) -> Iterator[Callable[[int, int], None] | None]:
-    """A progress bar on stderr, only on a terminal and only once work passes two seconds."""
-    if not sys.stderr.isatty():
-        yield None
-        return
-    started = time.monotonic()
-    bar: Any = None
+_WRITING = {"steps": N_("Dating steps"), "commits": N_("Committing"), "files": N_("Updating files")}
 
-    def update(done: int, total: int) -> None:
-        nonlocal bar
-        if bar is None and time.monotonic() - started > 2:
-            bar = click.progressbar(length=max(total, 1), label=label, file=sys.stderr)
-            bar.__enter__()
-        if bar is not None:
-            bar.update(done - bar.pos)
 
-    try:
-        yield update
-    finally:
-        if bar is not None:
-            bar.__exit__(None, None, None)
+class _Progress:
+    """The import's progress on stderr: one bar per phase, from reading the file to checkout.
+
+    Only on a terminal, and only once the import has run for a second, so a
+    small import prints nothing extra; from then on each phase (reading,
+    checking, preparing files, dating steps, committing, updating files) shows its bar as
+    soon as it reports, so a 100,000-row import is never silent for long.
+    """
+
+    def __init__(
+        self,
+        stream: TextIO,
+        delay_s: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.stream = stream
+        self.enabled = stream.isatty()
+        self.delay_s = delay_s
+        self.clock = clock
+        self.started = clock()
+        self.label: str | None = None
+        self.bar: ProgressBar[int] | None = None
+
+    def phase(self, label: str) -> Callable[[int, int], None]:
+        """The ``progress(done, total)`` callback of one phase."""
+        return lambda done, total: self.show(label, done, total)
+
+    def git(self, what: str, done: int, total: int) -> None:
+        """:func:`~.importing.plan.apply_plan`'s callback: steps, commits, then files."""
+        self.show(_(_WRITING.get(what, what)), done, total)
+
+    def show(self, label: str, done: int, total: int) -> None:
+        if not self.enabled or self.clock() - self.started < self.delay_s:
+            return
+        if self.bar is None or label != self.label:
+            self.close()
+            self.bar = click.progressbar(length=max(total, 1), label=label, file=self.stream)
+            self.bar.__enter__()
+            self.label = label
+        self.bar.update(max(done - self.bar.pos, 0))
+
+    def close(self) -> None:
+        """End the current bar's line (safe to call twice)."""
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+        self.bar = None
 
 
 def _read_team(path: Path | None, encoding: str) -> dict[str, TeamMember]:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import fcntl
 import os
 import subprocess
+import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -203,8 +204,22 @@ def _restore_index(git: GitRepo, rels: Sequence[str], before: str, failure: Repo
 # --------------------------------------------------------------------------- bulk commits
 
 
+#: Commits between two progress reports, and paths per ``git checkout-index`` afterwards.
+_PROGRESS_EVERY = 200
+_CHECKOUT_CHUNK = 5000
+
+#: ``progress(what, done, total)``: ``what`` is "commits" while git reads them,
+#: then "files" while the work tree is updated (for a progress bar; callers
+#: such as the import add phases of their own, e.g. "steps").
+Progress = Callable[[str, int, int], None]
+
+
 def fast_import(
-    git: GitRepo, commits: Sequence[PlannedCommit], *, committed_by_author: bool = False
+    git: GitRepo,
+    commits: Sequence[PlannedCommit],
+    *,
+    committed_by_author: bool = False,
+    progress: Progress | None = None,
 ) -> str:
     """Append ``commits`` to the current branch in one ``git fast-import`` run; new head.
 
@@ -214,11 +229,13 @@ def fast_import(
     paths are checked out from the new head, so the index and work tree
     match it and unrelated dirty files are left as they were.  If another
     commit lands on the branch meanwhile, git refuses to move the branch
-    (not a fast-forward) and nothing changes.
+    (not a fast-forward) and nothing changes; a stream cut short (an error
+    here, Ctrl-C) ends without ``done``, so git moves no branch either.
 
     The committer is the configured git identity, now; with
     ``committed_by_author`` each commit is committed by its author at its
     date instead, as if it had been recorded live (the demo's history).
+    ``progress`` sees the commits fed to git, then the files checked out.
     """
     if not commits:
         raise ValueError(_("fast_import needs at least one commit"))
@@ -227,22 +244,69 @@ def fast_import(
     rels = git.rels({path for c in commits for path in c.files})
     git.refuse_dirty(rels.values())
     committer = None if committed_by_author else (git.identity(), clock.now())
-    stream = _stream(commits, rels, branch, git.head(), committer)
-    run_git(git, "fast-import", "--quiet", "--date-format=raw", "--done", stdin=stream)
+    chunks = _stream(commits, rels, branch, git.head(), committer)
+    _feed(git, chunks, len(commits), progress)
     new_head = git.output("rev-parse", "--verify", branch)
-    paths = b"".join(rel.encode("utf-8") + b"\0" for rel in sorted(set(rels.values())))
+    _check_out(git, new_head, sorted(set(rels.values())), progress)
+    return new_head
+
+
+def _feed(git: GitRepo, chunks: Iterator[bytes], total: int, progress: Progress | None) -> None:
+    """Stream ``chunks`` (one per commit, then ``done``) into ``git fast-import``.
+
+    Streamed rather than built whole: a 100,000-row history is hundreds of
+    megabytes of input, and git works while the next commits are rendered.
+    """
+    command = ["git", "fast-import", "--quiet", "--date-format=raw", "--done"]
+    with tempfile.TemporaryFile() as errors:
+        proc = subprocess.Popen(command, cwd=git.top, stdin=subprocess.PIPE, stderr=errors)
+        assert proc.stdin is not None
+        try:
+            for done, chunk in enumerate(chunks, start=1):
+                proc.stdin.write(chunk)
+                if progress is not None and (done % _PROGRESS_EVERY == 0 or done == total):
+                    progress("commits", min(done, total), total)
+            proc.stdin.close()
+        except BrokenPipeError:
+            pass  # git stopped reading: its exit status and message say why
+        except BaseException:
+            proc.kill()  # no ``done`` was sent: the branch stays where it was
+            proc.wait()
+            raise
+        if proc.wait() != 0:
+            errors.seek(0)
+            raise RepoError(explain("fast-import", errors.read().decode("utf-8", "replace")))
+
+
+def _check_out(git: GitRepo, head: str, rels: Sequence[str], progress: Progress | None) -> None:
+    """The index entries and work-tree files of exactly ``rels`` as in ``head``.
+
+    What ``git checkout HEAD -- <paths>`` does, without its pathspec match:
+    git compares every index entry with every pathspec, so 100,000 paths
+    took minutes.  Here the entries come from one ``ls-tree`` of ``head``,
+    go into the index with ``update-index --index-info``, and
+    ``checkout-index`` writes the files (smudge and end-of-line rules
+    applied as by checkout), a chunk at a time.
+    """
+    if progress is not None:
+        progress("files", 0, len(rels))  # the bar moves on while the index is read
+    wanted = set(rels)
+    listing = git.output("ls-tree", "-r", "-z", "--full-tree", head)
+    entries = [e for e in listing.split("\0") if e and e.partition("\t")[2] in wanted]
     try:
-        run_git(
-            git, "checkout", new_head, "--pathspec-from-file=-", "--pathspec-file-nul", stdin=paths
-        )
+        run_git(git, "update-index", "-z", "--index-info", stdin=_pathspec(entries))
+        for start in range(0, len(rels), _CHECKOUT_CHUNK):
+            chunk = rels[start : start + _CHECKOUT_CHUNK]
+            run_git(git, "checkout-index", "-f", "-u", "-z", "--stdin", stdin=_pathspec(chunk))
+            if progress is not None:
+                progress("files", min(start + _CHECKOUT_CHUNK, len(rels)), len(rels))
     except RepoError as exc:
         raise RepoError(
             _(
                 "the commits landed ({new_head}) but updating the files failed: {exc}; "
                 "run `git checkout HEAD -- .` in the pipeline folder to finish"
-            ).format(new_head=new_head[:10], exc=exc)
+            ).format(new_head=head[:10], exc=exc)
         ) from exc
-    return new_head
 
 
 def _stream(
@@ -251,27 +315,27 @@ def _stream(
     branch: str,
     head: str | None,
     committer: tuple[Author, datetime] | None,
-) -> bytes:
+) -> Iterator[bytes]:
     """The ``git fast-import`` input: each commit with its files inline, then ``done``."""
-    parts: list[bytes] = []
+    fixed = f"{committer[0]} {_raw_date(committer[1])}" if committer else None
     for index, commit in enumerate(commits):
         message = commit.message.encode("utf-8")
-        by, at = committer or (commit.author, commit.when)
+        authored = f"{commit.author} {_raw_date(commit.when)}"
         header = (
             f"commit {branch}\n"
-            f"author {commit.author} {_raw_date(commit.when)}\n"
-            f"committer {by} {_raw_date(at)}\n"
+            f"author {authored}\n"
+            f"committer {fixed or authored}\n"
             f"data {len(message)}\n"
         )
-        parts += [header.encode("utf-8"), message, b"\n"]
+        parts = [header.encode("utf-8"), message, b"\n"]
         if index == 0 and head is not None:
             parts.append(f"from {head}\n".encode())
         for path, text in commit.files.items():
             data = text.encode("utf-8")
             parts.append(f"M 100644 inline {rels[path]}\ndata {len(data)}\n".encode())
             parts += [data, b"\n"]
-    parts.append(b"done\n")
-    return b"".join(parts)
+        yield b"".join(parts)
+    yield b"done\n"
 
 
 def _raw_date(when: datetime) -> str:

@@ -8,6 +8,7 @@ pipeline on disk and writes them through git.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from pipeline_tui.dataio.importing.csvfile import read_csv
@@ -18,8 +19,16 @@ from pipeline_tui.i18n import _
 _SPREADSHEETS = (".xlsx", ".xlsm", ".xls", ".ods", ".numbers")
 
 
-def read_table(path: Path, encoding: str = "utf-8-sig", delimiter: str | None = None) -> Table:
-    """Read ``path`` by its extension: ``.json`` as JSON, anything else as CSV."""
+def read_table(
+    path: Path,
+    encoding: str = "utf-8-sig",
+    delimiter: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Table:
+    """Read ``path`` by its extension: ``.json`` as JSON, anything else as CSV.
+
+    ``progress(done, total)`` follows a CSV file's lines (a JSON file is read at once).
+    """
     suffix = path.suffix.lower()
     if suffix in _SPREADSHEETS:
         message = _(
@@ -28,4 +37,4 @@ def read_table(path: Path, encoding: str = "utf-8-sig", delimiter: str | None = 
         return Table(path.name, (), (), (RowProblem(path.name, None, message),))
     if suffix == ".json":
         return read_json(path, encoding)
-    return read_csv(path, encoding, delimiter)
+    return read_csv(path, encoding, delimiter, progress)

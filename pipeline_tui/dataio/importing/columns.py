@@ -11,6 +11,7 @@ not told to drop (``--map column=`` drops one on purpose).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -56,8 +57,13 @@ def header_key(name: str) -> str:
     return normalize(_CAMEL.sub("_", text))
 
 
+@functools.lru_cache(maxsize=4096)
 def compact(name: str) -> str:
-    """:func:`header_key` without separators: ``STAGENAME`` and ``StageName`` agree."""
+    """:func:`header_key` without separators: ``STAGENAME`` and ``StageName`` agree.
+
+    Cached: the presets compare every row's stage and signal cells with it, so
+    a 100,000-row import asks for the same few dozen names millions of times.
+    """
     return header_key(name).replace("_", "")
 
 

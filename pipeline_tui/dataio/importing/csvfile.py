@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from pipeline_tui.dataio.importing.table import Row, RowProblem, Table
@@ -23,8 +24,16 @@ DELIMITERS = (",", ";", "\t", "|")
 _NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 
 
-def read_csv(path: Path, encoding: str = "utf-8-sig", delimiter: str | None = None) -> Table:
-    """Every row of ``path``; unreadable files give a table with one file-level problem."""
+def read_csv(
+    path: Path,
+    encoding: str = "utf-8-sig",
+    delimiter: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Table:
+    """Every row of ``path``; unreadable files give a table with one file-level problem.
+
+    ``progress(done, total)`` follows the lines read (for a progress bar).
+    """
     source = path.name
     try:
         raw = path.read_bytes()
@@ -48,17 +57,22 @@ def read_csv(path: Path, encoding: str = "utf-8-sig", delimiter: str | None = No
         )
     except LookupError:
         return _failed(source, _("unknown encoding {encoding!r}").format(encoding=encoding))
-    return parse_csv_text(text.removeprefix("\ufeff"), source, delimiter)
+    return parse_csv_text(text.removeprefix("\ufeff"), source, delimiter, progress)
 
 
-def parse_csv_text(text: str, source: str, delimiter: str | None = None) -> Table:
+def parse_csv_text(
+    text: str,
+    source: str,
+    delimiter: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Table:
     if not text.strip():
         return _failed(source, _("the file is empty: expected a header row and data rows"))
     header_line = text.lstrip("\r\n").splitlines()[0]
     sep = delimiter or guess_delimiter(header_line)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
     try:
-        records = list(reader)
+        records = list(reader) if progress is None else _read_all(reader, text, progress)
     except csv.Error as exc:
         return _failed(source, _("not a readable CSV file: {exc}").format(exc=exc), reader.line_num)
     while records and not any(cell.strip() for cell in records[0]):
@@ -71,6 +85,20 @@ def parse_csv_text(text: str, source: str, delimiter: str | None = None) -> Tabl
     if not rows and not problems:
         problems.append(RowProblem(source, None, _("the file has a header row but no data rows")))
     return Table(source, header, tuple(rows), tuple(problems))
+
+
+def _read_all(
+    reader: Iterator[list[str]], text: str, progress: Callable[[int, int], None]
+) -> list[list[str]]:
+    """``list(reader)``, reporting the lines read every 5,000 records."""
+    lines = text.count("\n") + 1
+    records: list[list[str]] = []
+    for record in reader:
+        records.append(record)
+        if len(records) % 5000 == 0:
+            progress(min(len(records), lines), lines)
+    progress(lines, lines)
+    return records
 
 
 def guess_delimiter(header_line: str) -> str:

@@ -193,8 +193,12 @@ def map_table(
 ) -> MappingResult:
     """Every row mapped, or refused with a reason; file-level problems stop early.
 
-    ``progress(done, total)`` is called as rows are mapped (for a progress bar).
+    ``progress(done, total)`` is called as rows are mapped, then checked
+    against the schema and the config (``total`` is twice the rows: a
+    progress bar moves through both passes).
     """
+    if progress is not None:
+        progress(0, 2 * len(table.rows))  # the bar shows while the columns are surveyed
     detection = detect_preset(table.columns, options.preset) if table.columns else None
     plan = _plan(table, options, detection)
     problems = list(table.problems)
@@ -208,9 +212,10 @@ def map_table(
     mapper = _RowMapper(table, plan, config, options, detection, dates)
     rows: list[MappedRow] = []
     seen: dict[str, int] = {}
+    total = 2 * len(table.rows)
     for done, row in enumerate(table.rows, start=1):
         if progress is not None and done % 200 == 0:
-            progress(done, len(table.rows))
+            progress(done, total)
         mapped, found = mapper.map_row(row)
         problems += found
         if mapped is None:
@@ -223,7 +228,9 @@ def map_table(
     additions = mapper.additions()
     checked = additions.apply(config)
     valid: list[MappedRow] = []
-    for mapped in rows:
+    for done, mapped in enumerate(rows, start=1):
+        if progress is not None and done % 200 == 0:
+            progress(total - len(rows) + done, total)
         found = _validation_problems(table.source, mapped, checked, plan)
         problems += found
         if not any(p.severity == "error" for p in found):
@@ -451,6 +458,10 @@ class _RowMapper:
         self.scale = probability_scale(r.cells.get(prob, "") for r in table.rows) if prob else None
         self.fallbacks = {
             f: _fallbacks(table, plan, options, detection, f) for f in (*plan.fields, "closed")
+        }
+        #: the "Date entered <stage>" columns: column -> CRM stage (matched once, not per row)
+        self.entered = {
+            c: stage for c in plan.signals if self.preset and (stage := self.preset.entered(c))
         }
         self.history_source: str | None = None
         self.used_stages: set[str] = set()
@@ -708,10 +719,9 @@ class _RowMapper:
             return []
         cells = Cells(row.cells, self.by_key)
         crm: list[tuple[str, str]] = []
-        for column in self.plan.signals:
-            stage = self.preset.entered(column)
+        for column, stage in self.entered.items():
             text = row.cells.get(column, "").strip()
-            if stage and text:
+            if text:
                 crm.append((stage, text))
                 self.history_source = _('the "Date entered" columns')
         since = cells.get(*self.preset.current_stage_since)
