@@ -313,6 +313,11 @@ def main() -> None:
     parser.add_argument(
         "--busy", action="store_true", help="also measure beside a process burning one core"
     )
+    parser.add_argument(
+        "--record",
+        type=Path,
+        help="write the figures so far to this JSON file after each size (a long run keeps them)",
+    )
     args = parser.parse_args()
     quiet: dict[int, dict[str, float]] = {}
     busy: dict[int, dict[str, float]] = {}
@@ -336,6 +341,8 @@ def main() -> None:
                 busy[deals] = {"commits": quiet[deals]["commits"]}
                 busy[deals] |= with_ratios(measure(roots[deals], args.repeat))
             print(f"  {deals} deals measured with one core busy ({load_note()})", flush=True)
+        if args.record is not None:
+            args.record.write_text(json.dumps({"quiet": quiet, "busy": busy}, indent=1))
     print_table("Sharded layout" + (", quiet" if args.busy else ""), quiet)
     if args.busy:
         print_table("Sharded layout, one core busy", busy)
