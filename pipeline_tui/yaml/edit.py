@@ -64,10 +64,10 @@ def edit_block(old: str, key: str, mutate: Callable[[CommentedMap], None], where
     lines = old.splitlines(keepends=True)
     if old_block is None or new_block is None or "\r\n" in old:
         return new
-    start = next(i for i, line in enumerate(lines) if line.rstrip("\n") == old_block[0])
-    ending = "\n"
-    spliced = [*lines[:start], *(line + ending for line in new_block)]
-    spliced += lines[start + len(old_block) :]
+    old_lines, new_lines = old_block.split("\n"), new_block.split("\n")
+    start = next(i for i, line in enumerate(lines) if line.rstrip("\n") == old_lines[0])
+    spliced = [*lines[:start], *(line + "\n" for line in new_lines)]
+    spliced += lines[start + len(old_lines) :]
     text = "".join(spliced)
     if not text.endswith("\n") and old.endswith("\n"):
         text += "\n"

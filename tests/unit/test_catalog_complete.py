@@ -18,6 +18,7 @@ from pathlib import Path
 import click
 
 from pipeline_tui.cli import cli
+from pipeline_tui.cli.base import translate_help
 from pipeline_tui.i18n import _CONTEXT_SEP, catalog
 
 PACKAGE = Path(__file__).resolve().parents[2] / "pipeline_tui"
@@ -161,6 +162,7 @@ def test_every_help_text_is_translated() -> None:
     missing: list[str] = []
 
     def walk(command: click.Command, name: str) -> None:
+        translate_help(command)  # back to English, whatever an earlier test in this process showed
         texts = [inspect.cleandoc(command.help or "")]
         texts += [p.help or "" for p in command.params if isinstance(p, click.Option)]
         missing.extend(f"{name}: {t!r}" for t in texts if t and not translations.get(t))
