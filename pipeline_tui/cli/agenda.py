@@ -15,7 +15,6 @@ import click
 
 from pipeline_tui.cli.base import Context, cli, output_options, report
 from pipeline_tui.cli.report import load_scope
-from pipeline_tui.core.errors import NotFound
 from pipeline_tui.core.model import Opportunity, Pipeline
 from pipeline_tui.i18n import _
 from pipeline_tui.reports.agenda import render_agenda
@@ -97,12 +96,13 @@ def _keyboard_owner(obj: Context) -> str | None:
 
 
 def _check_owner(pipeline: Pipeline, owner: str) -> None:
-    """A name that is neither in the team nor owns a deal is a typo, not an empty agenda."""
-    team = pipeline.config.team
-    if owner in team or any(r.owner == owner for r in pipeline.opportunities):
-        return
-    names = ", ".join(sorted(team)) or "(none)"
-    raise NotFound(_("unknown owner {owner!r} (team: {names})").format(owner=owner, names=names))
+    """A name that is neither in the team nor owns a deal is a typo, not an empty agenda.
+
+    The team rule is the one ``new``/``set``/``list`` apply
+    (:meth:`~pipeline_tui.core.config.PipelineConfig.check_owner`).
+    """
+    if not any(r.owner == owner for r in pipeline.opportunities):
+        pipeline.config.check_owner(owner)
 
 
 def _next_step_records(pipeline: Pipeline, groups: tuple[AgendaDay, ...]) -> list[Opportunity]:

@@ -50,6 +50,8 @@ def item_text(item: AgendaItem) -> str:
             return action + " " + _("({days} days overdue)").format(days=round(time))
         return action
     if item.kind == FIRST_CONTACT:
+        if time <= -48:  # hours stop being a useful unit after two days
+            return _("First contact: SLA passed {days} days ago").format(days=round(-time / 24))
         if time < 0:
             return _("First contact: SLA passed {hours} h ago").format(hours=round(-time))
         return _("First contact: SLA ends in {hours} h").format(hours=max(1, round(time)))

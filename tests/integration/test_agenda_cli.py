@@ -165,7 +165,8 @@ def test_the_default_is_the_person_at_the_keyboard(
 def test_an_unknown_owner_is_refused_with_the_team(dated: Path, run_cli: RunCli) -> None:
     result = run_cli("agenda", "--owner", "alcie")
     assert result.exit_code == 2
-    assert "unknown owner 'alcie' (team: alice)" in result.stderr
+    assert "unknown owner 'alcie'; the team is: alice" in result.stderr
+    assert "did you mean alice?" in result.stderr
     assert run_cli("agenda", "--owner", "bob", "--all").exit_code == 2
 
 
