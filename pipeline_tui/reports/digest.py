@@ -12,12 +12,13 @@ import html
 import itertools
 from collections import defaultdict
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
+from pipeline_tui.core.dates import long_date
 from pipeline_tui.core.model import Pipeline
 from pipeline_tui.core.money import compact_amount
-from pipeline_tui.i18n import _
+from pipeline_tui.i18n import N_, _
 from pipeline_tui.reports.html import H1, H2, H3, LIST, TABLE, TD, TD_NUM, TH, bar_chart, page
 from pipeline_tui.reports.metrics.activity import team_activity
 from pipeline_tui.reports.metrics.completeness import profile_completeness
@@ -199,12 +200,23 @@ _INDICATORS = {
 }
 
 
+#: The words inside an indicator's value (``count 1, amount USD 20,000``).
+_PARTS = {
+    "count": N_("count"),
+    "amount": N_("amount"),
+    "changes": N_("changes"),
+    "activities": N_("activities"),
+    "moves": N_("moves"),
+}
+
+
 def _value(value: Any, currency: str = "") -> str:
     if value is None:
         return "–"
     if isinstance(value, dict):
         return ", ".join(
-            f"{k} {_value(v, currency if k == 'amount' else '')}" for k, v in value.items()
+            f"{_(_PARTS[k]) if k in _PARTS else k} {_value(v, currency if k == 'amount' else '')}"
+            for k, v in value.items()
         )
     if isinstance(value, float) and 0 <= value <= 1 and not currency:
         return f"{value:.0%}"
@@ -226,16 +238,37 @@ def _line(key: str, item: dict[str, Any], currency: str) -> str:
     if key == "slipped":
         return f"{item['title']}{owner}: {item['from']} → {item['to']}"
     if key == "stale":
-        manager = f", manager {item['manager']}" if item.get("manager") else ""
-        who = f"{item['owner'] or UNASSIGNED}{manager}"
-        return f"{item['id']} ({who}): {item['reason']}, {item['days']:.0f} days"
+        who = f"{item['owner'] or UNASSIGNED}{_manager(item.get('manager'))}"
+        return _("{id} ({who}): {reason}, {days} days").format(
+            id=item["id"], who=who, reason=item["reason"], days=f"{item['days']:.0f}"
+        )
     return f"{item['title']}{owner}{amount}"
+
+
+def _manager(name: str | None) -> str:
+    """`` (manager dana)`` after an owner, or nothing."""
+    return _(" (manager {name})").format(name=name) if name else ""
+
+
+def _owner(group: Mapping[str, Any]) -> str:
+    """An overdue group's owner (or "(none)") and their manager."""
+    owner = group["owner"] if group["owner"] != UNASSIGNED else _(UNASSIGNED)
+    return f"{owner}{_manager(group['manager'])}"
+
+
+def _overdue(deals: list[dict[str, Any]]) -> str:
+    return "; ".join(
+        _("{title}: {action} due {due}").format(
+            title=d["title"], action=d["action"], due=long_date(date.fromisoformat(d["due"]))
+        )
+        for d in deals
+    )
 
 
 def to_markdown(data: dict[str, Any]) -> str:
     currency = data["currency"]
     out = [
-        f"# {_('Pipeline digest')} {(data['since'] or '')[:10]} – {data['until'][:10]}",
+        f"# {_('Pipeline digest')} {window_label(data)}",
         "",
     ]
     for key, items in data["changes"].items():
@@ -244,12 +277,9 @@ def to_markdown(data: dict[str, Any]) -> str:
         out.append("")
     out.append(f"## {_('Overdue follow-ups')}")
     for group in data["overdue_by_owner"]:
-        manager = f" (manager {group['manager']})" if group["manager"] else ""
-        out.append(
-            f"- {group['owner']}{manager}: "
-            + "; ".join(f"{d['title']}: {d['action']} due {d['due']}" for d in group["deals"])
-        )
-    out += ["", f"## {_('Indicators')}", "", "| | this window | previous |", "|---|---|---|"]
+        out.append(f"- {_owner(group)}: {_overdue(group['deals'])}")
+    header = f"| | {_('this window')} | {_('previous')} |"
+    out += ["", f"## {_('Indicators')}", "", header, "|---|---|---|"]
     current, previous = data["indicators"]["current"], data["indicators"]["previous"]
     for key, label in _INDICATORS.items():
         out.append(
@@ -286,7 +316,9 @@ def changes_html(changes: dict[str, list[dict[str, Any]]], currency: str, window
 
 
 def window_label(data: Mapping[str, Any]) -> str:
-    return f"{(data['since'] or '')[:10]} – {data['until'][:10]}"
+    """``2026-11-13 – 2026-11-20`` (in Chinese ``2026年11月13日 – 2026年11月20日``)."""
+    since = long_date(date.fromisoformat(data["since"][:10])) if data["since"] else ""
+    return f"{since} – {long_date(date.fromisoformat(data['until'][:10]))}"
 
 
 #: The window ``report --html`` shows changes for when the report has no ``--since``.
@@ -320,9 +352,8 @@ def to_html(data: dict[str, Any]) -> str:
         f'<h2 style="{H2}">{e(_("Overdue follow-ups"))}</h2><ul style="{LIST}">',
     ]
     for group in data["overdue_by_owner"]:
-        manager = f" (manager {group['manager']})" if group["manager"] else ""
-        deals = "; ".join(f"{d['title']}: {d['action']} due {d['due']}" for d in group["deals"])
-        parts.append(f"<li>{e(group['owner'] + manager)}: {e(deals)}</li>")
+        who = _owner(group)
+        parts.append(f"<li>{e(who)}: {e(_overdue(group['deals']))}</li>")
     parts.append("</ul>")
     parts.append(
         f'<h2 style="{H2}">{e(_("Indicators"))}</h2><table style="{TABLE}">'

@@ -147,3 +147,22 @@ def test_report_html_has_the_digests_what_changed_section(
         "Doomed (alice), USD 20,000 — price",  # closed a day ago
         "Old deal (alice): 2026-12-15 → 2027-01-31",  # the close date was moved just now
     ]
+
+
+def test_digest_prose_reads_as_chinese(
+    week: Path, run_cli: RunCli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run_cli("set", "old", "next_step.action=Send quote", "next_step.due=2026-02-01")
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+
+    result = run_cli("digest", "--format", "markdown")
+
+    assert result.exit_code == 0, result.stderr
+    assert "- alice（主管 dana）: Old deal：Send quote，截止 2026年2月1日" in result.stdout
+    assert "| | 本期 | 上期 |" in result.stdout
+    assert re.search(
+        r"^# .* \d{4}年\d{1,2}月\d{1,2}日 – \d{4}年\d{1,2}月\d{1,2}日$", result.stdout, re.M
+    )
+    assert "- (无): Fresh：Call，截止 2026年1月5日" in result.stdout
+    assert "| 数量 1, 金额 USD 20,000 |" in result.stdout
+    assert " due " not in result.stdout and "manager" not in result.stdout
