@@ -48,6 +48,8 @@ from pipeline_tui.tabular import to_json
 if TYPE_CHECKING:
     from click._termui_impl import ProgressBar  # what click.progressbar returns
 
+    from pipeline_tui.edits.workspace import Workspace
+
 _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
@@ -116,6 +118,13 @@ _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 @click.option("--skip-bad", is_flag=True, help="Import the good rows even if some are refused.")
 @click.option("--encoding", default="utf-8-sig", show_default=True, help="The file's encoding.")
 @click.option("--delimiter", help="CSV delimiter (default: guessed from the header).")
+@click.option(
+    "--no-automations",
+    "automate",
+    flag_value=False,
+    default=True,
+    help="Do not run the event rules of pipeline.yaml for the open deals the import creates.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
 @click.pass_obj
 def import_cmd(
@@ -138,6 +147,7 @@ def import_cmd(
     skip_bad: bool,
     encoding: str,
     delimiter: str | None,
+    automate: bool,
     as_json: bool,
 ) -> None:
     """Create (or update) one opportunity per row of a CSV or JSON FILE.
@@ -192,6 +202,8 @@ def import_cmd(
             author = ws.git.identity(obj.author)
             head = apply_plan(plan, ws.git, ws.store, author, started, history, progress.git)
     progress.close()
+    if head is not None and automate:
+        _run_event_rules(ws, plan)
     outcome = _outcome(table.source, len(table.rows), result, plan, dry_run, history, head)
     outcome.update(summary_json(result, ws.config.won_stage, ws.config.lost_stage))
     outcome["files_used"] = list(extra.used)
@@ -220,6 +232,23 @@ def import_cmd(
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+def _run_event_rules(ws: Workspace, plan: ImportPlan) -> None:
+    """The event rules for each open deal the import created, as if made one by one.
+
+    A weekly file of web-form leads gets its round-robin owners and first
+    calls; closed deals brought over from an old CRM are history, not work,
+    and updated rows keep the rules their own writes ran.  Each firing is an
+    automation commit after the import's own, as for any other write.
+    """
+    if not ws.automations or not plan.created:
+        return
+    created = {new.id for new in plan.created}
+    open_stages = {s.name for s in ws.config.open_stages}
+    for record in ws.load().opportunities:
+        if record.id in created and record.stage in open_stages:
+            ws.run_event_rules(None, record)
 
 
 def _zone(name: str | None) -> tzinfo | None:

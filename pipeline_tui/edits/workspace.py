@@ -569,16 +569,20 @@ class Workspace:
         if self.committer.exclusive:
             self._written[done.record.id] = done.record
         if self.automations and not self._following_up:
-            self._run_automations(old, done.record, at)
+            self.run_event_rules(old, done.record, at)
         return Change(done.record, done.commit, message)
 
     # ----------------------------------------------------------------- automations
 
-    def _run_automations(self, old: str | None, record: Opportunity, at: datetime | None) -> None:
+    def run_event_rules(
+        self, old: str | None, record: Opportunity, at: datetime | None = None
+    ) -> None:
         """Event rules for a write just committed: their changes in the next commit(s).
 
-        Nothing here may undo or block the user's write, which is already
-        committed: a follow-up that fails is reported, never raised.
+        Every write of this workspace calls it; an import calls it for the
+        open deals it created (``old`` None: "a deal created").  Nothing here
+        may undo or block the write, which is already committed: a follow-up
+        that fails is reported, never raised.
         """
         self._following_up = True
         try:

@@ -360,3 +360,46 @@ automations:
     run_cli("set", "d1", "amount=250000")
     assert deal(repo, "d1")["tags"] == ["big"]
     assert log(repo)[0] == "automation 'big': tag 'big' (d1)"
+
+
+LEADS_CSV = """id,title,account,source,stage,amount
+web-1,Website lead one,ACME,website,lead,1000
+web-2,Website lead two,Globex,website,lead,2000
+old-win,Old win,Initech,website,won,5000
+"""
+
+FIRST_CALL = """
+automations:
+  - name: first call
+    trigger: {created: {}}
+    when: {source: {in: [website]}}
+    actions:
+      - assign: {round_robin: [alice, bob]}
+      - next_step: {action: First call, due: +24h}
+"""
+
+
+@pytest.mark.parametrize("automate", [True, False])
+def test_an_import_runs_the_event_rules_for_the_open_deals_it_creates(
+    repo: Path, run_cli: RunCli, tmp_path: Path, automate: bool
+) -> None:
+    configure(repo, FIRST_CALL)
+    leads = tmp_path / "leads.csv"
+    leads.write_text(LEADS_CSV, "utf-8")
+    before = len(log(repo))
+
+    result = run_cli("import", str(leads), *([] if automate else ["--no-automations"]))
+
+    assert result.exit_code == 0, result.stderr
+    listed = {r["title"]: r for r in json.loads(run_cli("list", "--json").stdout)}
+    leads_now = [listed["Website lead one"], listed["Website lead two"]]
+    owners = {r.get("owner") for r in leads_now}
+    steps = [r.get("next_step") for r in leads_now]
+    assert "owner" not in listed["Old win"] and "next_step" not in listed["Old win"]
+    fired = [m for m in log(repo)[: len(log(repo)) - before] if m.startswith("automation 'first")]
+    if automate:
+        assert owners == {"alice", "bob"}
+        assert all(isinstance(s, dict) and s["action"] == "First call" for s in steps)
+        assert len(fired) == 2
+    else:
+        assert owners == {None} and steps == [None, None] and fired == []
