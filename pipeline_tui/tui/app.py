@@ -61,7 +61,11 @@ class PipelineApp(App[None]):
     ]
     TITLE = "pipeline"
     COMMANDS = App.COMMANDS | {DealFinder}
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("t", "toggle_theme", N_("Theme"))]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("t", "toggle_theme", N_("Theme")),
+        # Textual's own ctrl+p binding, declared here so its footer label is translated
+        Binding("ctrl+p", "command_palette", N_("palette"), show=False, priority=True),
+    ]
 
     def __init__(
         self,

@@ -51,6 +51,19 @@ def test_loading_builds_every_column_and_puts_the_cursor_on_the_first_card(deals
     assert state.shown == 6 and errors(state) == []
 
 
+def test_a_partial_read_does_not_move_where_the_cursor_starts(deals: Path) -> None:
+    state = BoardState(Workspace(deals), fixed_now)
+    loaded = state.read_records()
+    late_first = [r for r in loaded.pipeline.opportunities if r.id == "globex-pilot"]
+    state.apply_partial(late_first, 1, 6)  # the first file read is not the first card
+    assert ids(state, "lead") == ["globex-pilot"]
+
+    state.apply_records(loaded)
+
+    assert ids(state, "lead") == ["acme-rollout", "globex-pilot"]
+    assert (state.active_stage, state.active_id) == ("lead", "acme-rollout")
+
+
 def test_history_fills_in_days_in_stage(deals: Path) -> None:
     state = loaded(deals)
     lead = state.column("lead")

@@ -115,6 +115,9 @@ class BoardState:
         self.pipeline = Pipeline(self.config, tuple(records))
         self.reading = (done, total)
         self.build()
+        # rows are still arriving (in file order): the cursor keeps its row, not a deal,
+        # so the loaded board starts on the column's first card however the read went
+        self.active_id = None
 
     def apply_records(self, loaded: Loaded) -> None:
         self.pipeline = loaded.pipeline
