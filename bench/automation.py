@@ -80,7 +80,7 @@ def clone(source: Path, target: Path, rules: str) -> Path:
 def per_write(root: Path, writes: int, *, firing: bool) -> tuple[float, float, float]:
     """Median seconds of one write, of the event rules' part of it, and of their deciding.
 
-    The rules' part is measured around ``Workspace._run_automations`` (which
+    The rules' part is measured around ``Workspace.run_event_rules`` (which
     includes a firing rule's follow-up commit), so other load on the machine
     slowing the write itself does not blur it; their deciding is
     ``EventRules.after_change`` alone (which rules fire and what they plan,
@@ -90,7 +90,7 @@ def per_write(root: Path, writes: int, *, firing: bool) -> tuple[float, float, f
     install(ws)
     spent: list[float] = []
     deciding: list[float] = []
-    run_rules = ws._run_automations
+    run_rules = ws.run_event_rules
     (rules,) = ws.automations
     after_change = rules.after_change
 
@@ -105,7 +105,7 @@ def per_write(root: Path, writes: int, *, firing: bool) -> tuple[float, float, f
         deciding.append(time.perf_counter() - start)
         return follow_ups
 
-    ws._run_automations = timed_rules  # type: ignore[method-assign,assignment]
+    ws.run_event_rules = timed_rules  # type: ignore[method-assign,assignment]
     rules.after_change = timed_deciding  # type: ignore[method-assign,assignment]
     opp_id = next(r.id for r in ws.load().opportunities if ws.config.is_open(r.stage))
     totals = []

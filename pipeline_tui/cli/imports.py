@@ -245,9 +245,8 @@ def _run_event_rules(ws: Workspace, plan: ImportPlan) -> None:
     if not ws.automations or not plan.created:
         return
     created = {new.id for new in plan.created}
-    open_stages = {s.name for s in ws.config.open_stages}
     for record in ws.load().opportunities:
-        if record.id in created and record.stage in open_stages:
+        if record.id in created and ws.config.is_open(record.stage):
             ws.run_event_rules(None, record)
 
 
