@@ -118,6 +118,21 @@ def some_open_deal(root: Path) -> str:
     return str(json.loads(out)[0]["id"])
 
 
+def after_commits(root: Path, times: int = 3) -> list[Run]:
+    """``list --json`` right after each of ``times`` new commits (a note logged on an open deal)."""
+    target = some_open_deal(root)
+    afters = []
+    for _ in range(times):
+        subprocess.run(
+            [PIPELINE, "log", target, "--kind", "note", "--note", "benchmark"],
+            cwd=root,
+            check=True,
+            capture_output=True,
+        )
+        afters.append(run([PIPELINE, "list", "--json"], root))
+    return afters
+
+
 def measure(root: Path, repeat: int) -> dict[str, float]:
     """Every figure on one repository; the repository is reset to its HEAD afterwards."""
     head = subprocess.run(
@@ -132,16 +147,7 @@ def measure(root: Path, repeat: int) -> dict[str, float]:
     table = best([PIPELINE, "list"], root)
     figures["warm_list"] = warm.wall
     figures["table"] = table.wall
-    target = some_open_deal(root)
-    afters = []
-    for _ in range(3):
-        subprocess.run(
-            [PIPELINE, "log", target, "--kind", "note", "--note", "benchmark"],
-            cwd=root,
-            check=True,
-            capture_output=True,
-        )
-        afters.append(run(list_json, root))
+    afters = after_commits(root)
     figures["after_commit"] = min(r.wall for r in afters)
     report_cmd = [PIPELINE, "report", "--format", "json"]
     run(report_cmd, root)

@@ -25,7 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from scale import busy_core, some_open_deal, task_list_seconds, taskwarrior
+from scale import after_commits, busy_core, task_list_seconds, taskwarrior
 from timing import PIPELINE, best, load_note, run
 
 SETTLE_SECONDS = 2.1  # storage/snapshot.SETTLE_NS, plus a margin
@@ -61,17 +61,7 @@ def measure(root: Path, task: str | None, deals: int, repeat: int) -> dict[str, 
     figures["table"] = best([PIPELINE, "list"], root, repeat).wall
     if task is not None:
         figures["task"] = task_list_seconds(task, deals)
-    deal = some_open_deal(root)
-    afters = []
-    for _ in range(3):
-        subprocess.run(
-            [PIPELINE, "log", deal, "--kind", "note", "--note", "benchmark"],
-            cwd=root,
-            check=True,
-            capture_output=True,
-        )
-        afters.append(run([PIPELINE, "list", "--json"], root).wall)
-    figures["after_commit"] = min(afters)
+    figures["after_commit"] = min(r.wall for r in after_commits(root))
     report = [PIPELINE, "report", "--format", "json"]
     run(report, root)
     figures["report"] = best(report, root, repeat).wall
