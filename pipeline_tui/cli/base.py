@@ -21,6 +21,7 @@ import click
 
 from pipeline_tui import __version__
 from pipeline_tui.automation import wire
+from pipeline_tui.cli.help_format import ColumnCommand, ColumnContext, ColumnGroup
 from pipeline_tui.core.errors import InvalidData, PipelineError, RequirementsMissing
 from pipeline_tui.core.model import Problem
 from pipeline_tui.i18n import _, current_language, ngettext, set_pipeline_language
@@ -94,6 +95,10 @@ class PipelineGroup(click.Group):
 
     Errors become one line on stderr and an exit code, never a traceback.
     """
+
+    context_class = ColumnContext
+    command_class = ColumnCommand
+    group_class = ColumnGroup
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(set(self.commands) | set(COMMAND_MODULES))
@@ -281,7 +286,7 @@ def cli(ctx: click.Context, repo: Path | None, author: str | None) -> None:
     \b
     Start:   pipeline init my-deals && cd my-deals
     Create:  pipeline new "CRM rollout" --account "ACME Corp" --amount 120000
-    Work:    pipeline list / show ID / move ID proposal / log ID --kind call --note ...
+    Work:    pipeline list / show ID / move ID STAGE / log ID --kind call ...
     Check:   pipeline validate
     Try it:  pipeline demo
 

@@ -293,8 +293,8 @@ def log(
     """Log an activity (call, email, meeting or note), and schedule the follow-up.
 
     \b
-    pipeline log ID --kind call --note "Went through pricing" --next "Send quote" --due +3d
-    pipeline log ID --done          # the next step is done: cleared, logged as a note
+    pipeline log ID --kind call --note "Demo done" --next "Send quote" --due +3d
+    pipeline log ID --done    # the next step is done: cleared, logged as a note
     The activity and the new next step are one commit.
     """
     follow_up = None

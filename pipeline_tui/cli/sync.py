@@ -77,7 +77,7 @@ def resolve_cmd(
     \b
     pipeline resolve ID --ours            keep your value for every conflict
     pipeline resolve ID --theirs          keep your teammate's
-    pipeline resolve ID --set stage=won   decide a field yourself (combine with the above)
+    pipeline resolve ID --set stage=won   set a field yourself (with either one)
     """
     if ours and theirs:
         raise click.UsageError(_("choose one of --ours and --theirs"))
