@@ -54,7 +54,7 @@ from pipeline_tui.git.repo import Author, GitRepo
 from pipeline_tui.i18n import N_, _
 from pipeline_tui.storage.files import open_root
 from pipeline_tui.storage.store import LoadProgress, Store
-from pipeline_tui.yaml.edit import append_item, edit_block, set_dotted
+from pipeline_tui.yaml.edit import append_item, edit_block, put_team_member, set_dotted
 
 _SUFFIX_ALPHABET = string.ascii_lowercase + string.digits
 SUFFIX_LENGTH = 11
@@ -476,9 +476,7 @@ class Workspace:
             return None
 
         def mutate(tree: CommentedMap) -> None:
-            member = CommentedMap()
-            member.fa.set_flow_style()
-            tree["team"][owner] = member
+            put_team_member(tree, owner, {})
 
         with self.store.config_path.open(encoding="utf-8", newline="") as handle:
             old = handle.read()

@@ -128,6 +128,25 @@ def append_item(tree: CommentedMap, key: str, item: Mapping[str, Any]) -> None:
     seq.append(to_node(item, flow=True))
 
 
+def put_team_member(tree: CommentedMap, name: str, details: Mapping[str, Any]) -> None:
+    """Add ``name`` to ``pipeline.yaml``'s ``team:`` (created if missing), or fill in its details.
+
+    A member is a flow mapping (``alice: {manager: dana}``), as ``pipeline
+    init`` writes them; empty details are left out, existing ones are kept
+    unless ``details`` names them again.
+    """
+    team = tree.get("team")
+    if not isinstance(team, CommentedMap):
+        team = CommentedMap()
+        tree["team"] = team
+    entry = team.get(name)
+    if not isinstance(entry, CommentedMap):
+        entry = CommentedMap()
+        entry.fa.set_flow_style()
+        team[name] = entry
+    entry.update((key, value) for key, value in details.items() if value)
+
+
 def rewrite_to(
     text: str, target: Mapping[str, Any], block_keys: Collection[str] = ("activities",)
 ) -> str:

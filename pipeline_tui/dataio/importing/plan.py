@@ -33,7 +33,7 @@ from pipeline_tui.git.repo import Author, GitRepo
 from pipeline_tui.i18n import _
 from pipeline_tui.storage.layout import Layout, relative_path
 from pipeline_tui.storage.store import Store, config_text_problems
-from pipeline_tui.yaml.edit import set_dotted
+from pipeline_tui.yaml.edit import put_team_member, set_dotted
 from pipeline_tui.yaml.plain import render_plain_fields
 from pipeline_tui.yaml.read import parse_fast, top_level_scalar
 
@@ -374,21 +374,8 @@ def _extended_config(store: Store, additions: ConfigAdditions) -> str:
                     seq.fa.set_flow_style()
                     tree[key] = seq
                 seq.extend(values)
-        if additions.members:
-            team = tree.get("team")
-            if not isinstance(team, CommentedMap):
-                team = CommentedMap()
-                tree["team"] = team
-            for member in additions.members:
-                entry = team.get(member.name)
-                if not isinstance(entry, CommentedMap):
-                    entry = CommentedMap()
-                    entry.fa.set_flow_style()
-                    team[member.name] = entry
-                for key in ("manager", "email"):
-                    value = getattr(member, key)
-                    if value:
-                        entry[key] = value
+        for member in additions.members:
+            put_team_member(tree, member.name, {"manager": member.manager, "email": member.email})
 
     _old, text = store.render_edit(store.config_path, mutate)
     problems = config_text_problems(text.encode("utf-8"), "pipeline.yaml")
