@@ -22,13 +22,8 @@ from pipeline_tui.core.errors import BadRequest, ExitCode
 from pipeline_tui.core.model import jsonable
 from pipeline_tui.dataio.importing import read_table
 from pipeline_tui.dataio.importing.crm import crm_files
-from pipeline_tui.dataio.importing.mapping import (
-    ImportOptions,
-    MappingResult,
-    map_table,
-    parse_defaults,
-    parse_map_options,
-)
+from pipeline_tui.dataio.importing.mapped import ImportOptions, MappingResult
+from pipeline_tui.dataio.importing.mapping import map_table, parse_defaults, parse_map_options
 from pipeline_tui.dataio.importing.plan import IMPORT_HASH, ImportPlan, apply_plan, plan_import
 from pipeline_tui.dataio.importing.presets import NAMES as PRESET_NAMES
 from pipeline_tui.dataio.importing.presets import detect_preset

@@ -9,14 +9,9 @@ import pytest
 from pipeline_tui.core.config import DEFAULT_CONFIG_TEXT, PipelineConfig
 from pipeline_tui.dataio.importing.csvfile import parse_csv_text
 from pipeline_tui.dataio.importing.jsonfile import table_from_records
-from pipeline_tui.dataio.importing.mapping import (
-    ImportOptions,
-    MappingResult,
-    map_table,
-    parse_defaults,
-    parse_map_options,
-    row_key,
-)
+from pipeline_tui.dataio.importing.mapped import ImportOptions, MappingResult
+from pipeline_tui.dataio.importing.mapping import map_table, parse_defaults, parse_map_options
+from pipeline_tui.dataio.importing.row import row_key
 from pipeline_tui.yaml.read import parse_fast
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)

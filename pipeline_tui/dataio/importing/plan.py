@@ -27,7 +27,7 @@ from pipeline_tui.core.config import PipelineConfig
 from pipeline_tui.core.errors import InvalidData
 from pipeline_tui.core.model import ID_PATTERN, KNOWN_FIELDS, get_dotted, jsonable
 from pipeline_tui.core.slug import slugify
-from pipeline_tui.dataio.importing.mapping import ConfigAdditions, Event, MappedRow
+from pipeline_tui.dataio.importing.mapped import ConfigAdditions, Event, MappedRow
 from pipeline_tui.git.commits import PlannedCommit, Progress, fast_import
 from pipeline_tui.git.repo import Author, GitRepo
 from pipeline_tui.i18n import _

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from pipeline_tui.core.model import severity_label
-from pipeline_tui.dataio.importing.mapping import MappingResult
+from pipeline_tui.dataio.importing.mapped import MappingResult
 from pipeline_tui.dataio.importing.table import RowProblem
 from pipeline_tui.i18n import N_, _
 
