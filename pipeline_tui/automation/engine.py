@@ -33,7 +33,8 @@ from pipeline_tui.automation.triggers import episode, event_fires
 from pipeline_tui.automation.workdays import WorkCalendar
 from pipeline_tui.core.config import CONFIG_FILE, PipelineConfig
 from pipeline_tui.core.model import Opportunity, Pipeline, Problem, get_dotted, jsonable
-from pipeline_tui.edits.workspace import FollowUp, Workspace
+from pipeline_tui.edits.change import FollowUp
+from pipeline_tui.edits.workspace import Workspace
 from pipeline_tui.history import current_stays
 from pipeline_tui.i18n import _
 from pipeline_tui.storage.store import Store

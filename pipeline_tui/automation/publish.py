@@ -38,7 +38,8 @@ from pipeline_tui.automation.engine import (
 )
 from pipeline_tui.core.errors import SyncError
 from pipeline_tui.core.model import Pipeline
-from pipeline_tui.edits.workspace import AUTOMATION_AUTHOR, Workspace
+from pipeline_tui.edits.change import AUTOMATION_AUTHOR
+from pipeline_tui.edits.workspace import Workspace
 from pipeline_tui.git import remote as git_remote
 from pipeline_tui.git.commits import run_git
 from pipeline_tui.i18n import _

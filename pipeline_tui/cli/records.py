@@ -37,7 +37,8 @@ from pipeline_tui.tabular import Format, render_rows, to_json
 from pipeline_tui.terminal_text import display_width
 
 if TYPE_CHECKING:
-    from pipeline_tui.edits.workspace import Change, Workspace
+    from pipeline_tui.edits.change import Change
+    from pipeline_tui.edits.workspace import Workspace
 
 LIST_COLUMNS = ("id", "title", "account", "stage", "amount", "owner", "source", "expected_close")
 
@@ -299,7 +300,7 @@ def log(
     """
     follow_up = None
     if next_action is not None or due is not None or done:
-        from pipeline_tui.edits.workspace import StepPlan
+        from pipeline_tui.edits.change import StepPlan
 
         follow_up = StepPlan(next_action, parse_day(due), done)
     if not note and not done:

@@ -10,16 +10,12 @@ writes and commits it (and undoes the write if the commit fails).
 
 from __future__ import annotations
 
-import re
-import secrets
-import string
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from ruamel.yaml.comments import CommentedMap
 
@@ -40,8 +36,15 @@ from pipeline_tui.core.model import (
     jsonable,
     to_datetime,
 )
-from pipeline_tui.core.slug import slugify
 from pipeline_tui.core.validation import missing_requirements
+from pipeline_tui.edits.change import (
+    AUTOMATION_AUTHOR,
+    Automations,
+    Change,
+    FollowUp,
+    StepPlan,
+    short_text,
+)
 from pipeline_tui.edits.committer import (
     Committed,
     Committer,
@@ -49,6 +52,7 @@ from pipeline_tui.edits.committer import (
     LiveCommitter,
     PlannedChange,
 )
+from pipeline_tui.edits.ids import check_author_name, new_id
 from pipeline_tui.edits.undo import UndoPlan, UndoRefused, find_change, plan_undo
 from pipeline_tui.git.repo import Author, GitRepo
 from pipeline_tui.i18n import N_, _
@@ -56,119 +60,7 @@ from pipeline_tui.storage.files import open_root
 from pipeline_tui.storage.store import LoadProgress, Store
 from pipeline_tui.yaml.edit import append_item, edit_block, put_team_member, set_dotted
 
-_SUFFIX_ALPHABET = string.ascii_lowercase + string.digits
-SUFFIX_LENGTH = 11
 _PROTECTED = {"id": N_("the id is the file name; create a new opportunity instead")}
-
-
-@dataclass(frozen=True)
-class Change:
-    """What a write did: the record as it now stands and the commit that holds it."""
-
-    record: Opportunity
-    commit: str
-    message: str
-
-
-@dataclass(frozen=True)
-class FollowUp:
-    """Field changes an automation asks for after a write, committed right after it.
-
-    ``assignments`` are dotted keys (None removes), as :meth:`Workspace.set_fields`
-    takes them; ``deliver`` runs once they are committed (notifications, commands)
-    and returns more assignments to commit (its own bookkeeping, such as what to
-    retry), or nothing.
-    """
-
-    opp_id: str
-    assignments: Mapping[str, Any]
-    message: str
-    deliver: Callable[[], Mapping[str, Any]] | None = None
-
-
-class Automations(Protocol):
-    """What the workspace calls after every write it commits (event rules).
-
-    Defined here, implemented in ``pipeline_tui.automation`` (a layer above),
-    and wired in by the front ends, so every write path runs the same rules.
-    """
-
-    def after_change(
-        self, before: str | None, after: Opportunity, at: datetime | None = None
-    ) -> Sequence[FollowUp]:
-        """The follow-ups this change calls for (may be empty); ``at`` is the write's date.
-
-        ``before`` is the file's text before the write (None for a new deal):
-        text, not parsed fields, because most rules need only the old stage
-        and a full parse of a deal with activities costs tens of milliseconds.
-        """
-        ...
-
-
-AUTOMATION_AUTHOR = "pipeline automation"
-
-
-@dataclass(frozen=True)
-class StepPlan:
-    """What logging an activity does to the deal's next step.
-
-    ``done`` completes the current one; ``action`` and/or ``due`` set the
-    next (a ``due`` alone keeps the current action: a reschedule).  Both
-    together complete the old step and schedule the new one.
-    """
-
-    action: str | None = None
-    due: date | None = None
-    done: bool = False
-
-    def next_step(self, record: Opportunity) -> dict[str, Any] | None:
-        """The ``next_step`` mapping the deal gets (None: it has none any more)."""
-        action = self.action.strip() if self.action else None
-        if action is None and self.due is None:
-            return None
-        if action is None and not self.done and record.next_step is not None:
-            action = record.next_step.action
-        step: dict[str, Any] = {}
-        if self.due is not None:
-            step["due"] = self.due
-        if action:
-            step["action"] = action
-        return step
-
-    def done_note(self, record: Opportunity) -> str:
-        """The note of a bare "it is done" (``log ID --done``); empty if nothing was due."""
-        old = record.next_step.action if record.next_step else None
-        return f"Done: {old}" if self.done and old else ""
-
-    def describe(
-        self, record: Opportunity, step: Mapping[str, Any] | None, mention_done: bool = True
-    ) -> str:
-        """The commit message's tail: what was done (unless the note says it) and what is next."""
-        old = record.next_step.action if record.next_step else None
-        parts = [f"done: {_short(old, 40)}"] if self.done and old and mention_done else []
-        if step:
-            due = step.get("due")
-            what = _short(str(step.get("action") or "(no action)"), 40)
-            parts.append(f"next: {what}" + (f" (due {due.isoformat()})" if due else ""))
-        elif not self.done:
-            parts.append("next step cleared")
-        return "".join(f"; {part}" for part in parts)
-
-
-def new_id(title: str) -> str:
-    """A slug of the title plus a random suffix, so offline teammates never collide.
-
-    The suffix is :data:`SUFFIX_LENGTH` characters of ``[a-z0-9]``: with
-    n = 100,000 deals under one slug (every Chinese title used to become
-    ``deal-``), the birthday bound n²/(2·36^11) ≈ 3.8e-8 stays below one in a
-    million (docs/ids.md has the calculation).  Two teammates offline cannot
-    check each other's files, so the length is what keeps the promise; a clash
-    that still happens is refused by :meth:`Workspace.create` and reported by
-    ``pipeline sync``.
-    """
-    slug = slugify(title)
-    suffix = "".join(secrets.choice(_SUFFIX_ALPHABET) for _ in range(SUFFIX_LENGTH))
-    return f"{slug or 'deal'}-{suffix}"
 
 
 P = ParamSpec("P")
@@ -186,25 +78,6 @@ def _writes(
 
     wrapper.__name__, wrapper.__doc__ = method.__name__, method.__doc__
     return wrapper
-
-
-def check_author_name(name: str) -> None:
-    """``--as NAME`` must be a plain name.
-
-    Why: git reads ``eve <x@y>`` as a name and an email, and a newline makes
-    git's author and the file's ``by:`` disagree; the audit trail must name
-    one person the same way everywhere.  (A name outside ``team:`` is allowed,
-    as an owner outside it is only a warning: teams commit as newcomers.)
-    """
-    if not name.strip() or _NOT_IN_A_NAME.search(name) or name != name.strip():
-        raise BadRequest(
-            _(
-                "--as {name!r}: give a plain name (no '<', '>', newlines or control characters)"
-            ).format(name=name)
-        )
-
-
-_NOT_IN_A_NAME = re.compile(r"[<>\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 class Workspace:
@@ -402,7 +275,7 @@ class Workspace:
             if follow_up is not None:
                 _replace_next_step(tree, step)
 
-        message = f"{opp_id}: logged {kind}: {_short(note)}"
+        message = f"{opp_id}: logged {kind}: {short_text(note)}"
         if follow_up is not None:
             message += follow_up.describe(before, step, mention_done=bool(said))
         return self._edit(opp_id, mutate, message, at)
@@ -712,11 +585,6 @@ def _team_note(owner: Any, team: ConfigEdit | None) -> str:
 
 def _describe(key: str, old: Any, new: Any) -> str:
     def show(value: Any) -> str:
-        return "(none)" if value is None else _short(str(jsonable(value)), 30)
+        return "(none)" if value is None else short_text(str(jsonable(value)), 30)
 
     return f"{key} {show(old)} -> {show(new)}"
-
-
-def _short(text: str, limit: int = 50) -> str:
-    first = text.strip().splitlines()[0] if text.strip() else ""
-    return first if len(first) <= limit else first[: limit - 1] + "…"

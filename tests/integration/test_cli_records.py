@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from pipeline_tui.cli import cli
 from pipeline_tui.cli.base import COMMAND_MODULES
-from pipeline_tui.edits.workspace import SUFFIX_LENGTH
+from pipeline_tui.edits.ids import SUFFIX_LENGTH
 from tests.conftest import RunCli
 from tests.gitutil import commit_count, files_in, git, log
 
@@ -335,5 +335,6 @@ def test_every_command_module_is_registered() -> None:
         "base",
         "values",
         "listing",
+        "help_format",
     }
     assert command_modules == set(COMMAND_MODULES.values())

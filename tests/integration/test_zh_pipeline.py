@@ -21,7 +21,7 @@ from pipeline_tui.core.config import PipelineConfig
 from pipeline_tui.core.money import compact_amount
 from pipeline_tui.core.slug import slugify
 from pipeline_tui.core.validation import config_problems
-from pipeline_tui.edits.workspace import SUFFIX_LENGTH
+from pipeline_tui.edits.ids import SUFFIX_LENGTH
 from pipeline_tui.settings import settings_path
 from pipeline_tui.sync.setup import init_pipeline
 from pipeline_tui.tui.formatting import days_label, long_date

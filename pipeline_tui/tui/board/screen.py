@@ -28,7 +28,8 @@ from textual.worker import get_current_worker
 from pipeline_tui.core.errors import PipelineError
 from pipeline_tui.core.model import Opportunity
 from pipeline_tui.core.timeline import Timeline
-from pipeline_tui.edits.workspace import Change, Workspace
+from pipeline_tui.edits.change import Change
+from pipeline_tui.edits.workspace import Workspace
 from pipeline_tui.i18n import N_, _
 from pipeline_tui.sync.retry import Waiting
 from pipeline_tui.tui.bindings import translate_bindings

@@ -25,7 +25,8 @@ from pipeline_tui.core.config import PipelineConfig
 from pipeline_tui.core.errors import PipelineError
 from pipeline_tui.core.model import Opportunity, Pipeline, Problem
 from pipeline_tui.core.timeline import Timeline
-from pipeline_tui.edits.workspace import Change, Workspace
+from pipeline_tui.edits.change import Change
+from pipeline_tui.edits.workspace import Workspace
 from pipeline_tui.git.shallow import boundaries
 from pipeline_tui.storage.store import LoadProgress
 from pipeline_tui.tui.board.cards import CardCache, ColumnData, build_columns

@@ -24,9 +24,9 @@ from textual.screen import Screen
 
 from pipeline_tui.core.errors import PipelineError
 from pipeline_tui.core.model import Opportunity, get_dotted
+from pipeline_tui.edits.change import Change
 from pipeline_tui.edits.committer import Committed
 from pipeline_tui.edits.undo import UndoPlan
-from pipeline_tui.edits.workspace import Change
 from pipeline_tui.i18n import _
 from pipeline_tui.tui.board.state import BoardState
 from pipeline_tui.tui.deal.fields import (

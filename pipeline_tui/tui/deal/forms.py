@@ -41,7 +41,7 @@ from textual.widgets.option_list import Option
 
 from pipeline_tui.core.dates import parse_date, parse_instant
 from pipeline_tui.core.model import ACTIVITY_KINDS, NextStep
-from pipeline_tui.edits.workspace import StepPlan
+from pipeline_tui.edits.change import StepPlan
 from pipeline_tui.i18n import N_, _
 from pipeline_tui.tui.bindings import translate_bindings
 from pipeline_tui.tui.deal.fields import FieldSpec, format_field, parse_field
