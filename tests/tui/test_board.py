@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from textual.message import Message
-from textual.widgets import Input, OptionList
+from textual.widgets import Input, OptionList, Select
 
 from pipeline_tui.tui.board.filter_form import FilterForm
 from pipeline_tui.tui.deal.detail import DetailScreen
@@ -375,3 +375,28 @@ async def test_mouse_click_selects_and_double_click_opens(deals: Path) -> None:
         await pilot.click("#column-5")  # the collapsed lost column
         assert card_ids(board, "lost") == ["hooli-trial"]
         assert not app.screen.query_one("#column-5").has_class("-collapsed")
+
+
+async def test_filter_choices_read_as_labels_and_filter_by_the_stored_value(deals: Path) -> None:
+    """``value_labels:`` names a source for people; the filter still matches the files' value."""
+    config = deals / "pipeline.yaml"
+    config.write_text(
+        config.read_text(encoding="utf-8") + "value_labels:\n  source:\n    website: Web form\n",
+        encoding="utf-8",
+    )
+    git(deals, "commit", "-qam", "label the website source")
+    app = make_app(deals)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        board = board_of(pilot)
+        await pilot.press("slash")
+        form = app.screen
+        assert isinstance(form, FilterForm)
+        options = form.query_one("#source", Select).query_one(OptionList)
+        prompts = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+        assert "Web form" in prompts and "website" not in prompts and "referral" in prompts
+        form.query_one("#source", Select).value = "website"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert card_ids(board, "lead") == ["globex-pilot"]
+        assert board.state.filter.source == "website"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar
 
 from textual import on
@@ -16,8 +17,16 @@ from pipeline_tui.tui.bindings import translate_bindings
 from pipeline_tui.tui.board.filtering import BoardFilter
 
 
+def _as_is(_field: str, value: str) -> str:
+    return value
+
+
 class FilterForm(ModalScreen[BoardFilter | None]):
-    """Returns the new filter (``BoardFilter()`` to clear), or None when cancelled."""
+    """Returns the new filter (``BoardFilter()`` to clear), or None when cancelled.
+
+    Choices read as people read them (``display``: the config's value labels,
+    官网咨询 for ``website``); the filter holds the stored value.
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", N_("Cancel"))]
 
@@ -27,11 +36,13 @@ class FilterForm(ModalScreen[BoardFilter | None]):
         owners: tuple[str, ...],
         sources: tuple[str, ...],
         tags: tuple[str, ...],
+        display: Callable[[str, str], str] = _as_is,
     ) -> None:
         super().__init__(classes="form-screen")
         translate_bindings(self)
         self.current = current
         self.choices = {"owner": owners, "source": sources, "tag": tags}
+        self.label_of = display
 
     def compose(self) -> ComposeResult:
         values = {
@@ -54,7 +65,7 @@ class FilterForm(ModalScreen[BoardFilter | None]):
                 with Horizontal(classes="row"):
                     yield Label(_(name.capitalize()), classes="field-label")
                     yield Select(
-                        [(o, o) for o in options],
+                        [(self.label_of(name, o), o) for o in options],
                         value=value if value in options else Select.NULL,
                         prompt=_("any"),
                         id=name,

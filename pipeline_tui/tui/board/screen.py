@@ -399,7 +399,13 @@ class BoardScreen(DealScreen):
             if result is not None and state.set_filter(result):
                 self.show()
 
-        form = FilterForm(state.filter, state.owners(), state.sources(), state.tags())
+        form = FilterForm(
+            state.filter,
+            state.owners(),
+            state.sources(),
+            state.tags(),
+            state.config.value_display,
+        )
         self.app.push_screen(form, done)
 
     def action_clear_filter(self) -> None:
