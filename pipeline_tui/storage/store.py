@@ -8,20 +8,23 @@ Loading never raises for one bad file: it returns the good records plus
 from __future__ import annotations
 
 import functools
-import json
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from ruamel.yaml.comments import CommentedMap
 
 from pipeline_tui.core.config import CONFIG_FILE, OPPORTUNITIES_DIR, PipelineConfig
 from pipeline_tui.core.errors import BadRequest, InvalidData, NotFound, RepoError
 from pipeline_tui.core.finding import DealKey, did_you_mean, find_deals, key_of
-from pipeline_tui.core.model import ID_PATTERN, Opportunity, Pipeline, Problem, jsonable
-from pipeline_tui.core.validation import config_problems, opportunity_problems
+from pipeline_tui.core.model import ID_PATTERN, Opportunity, Pipeline, Problem
+from pipeline_tui.core.validation import (
+    checked_opportunity,
+    config_problems,
+    opportunity_problems,
+)
 from pipeline_tui.i18n import _
 from pipeline_tui.storage.files import atomic_write
 from pipeline_tui.storage.layout import Layout, relative_path
@@ -185,16 +188,14 @@ class Store:
         self, entry: os.DirEntry[str], config: PipelineConfig, cache: ParseCache
     ) -> tuple[Opportunity | None, list[Problem], str]:
         """:meth:`load_file` and the record's JSON, reused while the file is unchanged."""
+        name = self._cache_name(entry)
         try:
             key = stat_key(entry.stat())
         except OSError:
-            record, problems = self.load_file(Path(entry.path), config)
-            return record, problems, _data_json(record)
-        name = self._cache_name(entry)
+            return self._read_checked(entry.path, f"{OPPORTUNITIES_DIR}/{name}", config)
         hit = cache.get(name, key)
         if hit is None:
-            record, problems = self.load_file(Path(entry.path), config)
-            hit = (record, problems, _data_json(record))
+            hit = self._read_checked(entry.path, f"{OPPORTUNITIES_DIR}/{name}", config)
             cache.put(name, key, hit)
         record, problems, text = hit
         return record, list(problems), text
@@ -202,15 +203,26 @@ class Store:
     def load_file(
         self, file: Path, config: PipelineConfig
     ) -> tuple[Opportunity | None, list[Problem]]:
-        rel = self.relpath(file)
+        record, problems, _text = self._read_checked(file, self.relpath(file), config)
+        return record, problems
+
+    @staticmethod
+    def _read_checked(file: str | Path, rel: str, config: PipelineConfig) -> Checked:
+        """Read, decode and check one file (``rel``: its path as problems name it).
+
+        A path string is enough (a load passes its directory entries' paths):
+        building a ``Path`` per file cost a tenth of a cold load.
+        """
         try:
-            raw = file.read_bytes()
+            with open(file, "rb") as handle:  # noqa: PTH123 (a str path: no Path per file)
+                raw = handle.read()
         except OSError as exc:
-            return None, [Problem(rel, _("cannot read: {strerror}").format(strerror=exc.strerror))]
+            message = _("cannot read: {strerror}").format(strerror=exc.strerror)
+            return Checked(None, [Problem(rel, message)], "null")
         text, problems = decode(raw, rel)
         if text is None:
-            return None, problems
-        return check_opportunity_text(text, rel, config)
+            return Checked(None, problems, "null")
+        return checked_opportunity_text(text, rel, config)
 
     def existing_path(self, opp_id: str) -> Path:
         """The file of an opportunity that exists, or :class:`NotFound`."""
@@ -371,15 +383,31 @@ def check_opportunity_text(
     text: str, path: str, config: PipelineConfig
 ) -> tuple[Opportunity | None, list[Problem]]:
     """Parse and validate one opportunity's text; the record only if it has no errors."""
+    record, problems, _json = checked_opportunity_text(text, path, config)
+    return record, problems
+
+
+class Checked(NamedTuple):
+    """One file's check: the record (None if it has errors), its problems, its data as JSON."""
+
+    record: Opportunity | None
+    problems: list[Problem]
+    #: The record's data as one line of JSON (dates as ISO text, like ``--json``
+    #: output); ``"null"`` without a record.
+    json: str
+
+
+def checked_opportunity_text(text: str, path: str, config: PipelineConfig) -> Checked:
+    """:func:`check_opportunity_text`, plus the record's JSON made by the same check."""
     data, problems = parse_document(text, path)
     if problems:
-        return None, problems
-    problems = opportunity_problems(data, path, config)
+        return Checked(None, problems, "null")
+    problems, encoded = checked_opportunity(data, path, config)
     if problems:  # re-check with line numbers; the fast path found something
         problems = opportunity_problems(data, path, config, line_locator(text))
-    if any(p.severity == "error" for p in problems):
-        return None, problems
-    return Opportunity.from_mapping(data, path), problems
+    if encoded is None or any(p.severity == "error" for p in problems):
+        return Checked(None, problems, "null")
+    return Checked(Opportunity.from_mapping(data, path), problems, encoded)
 
 
 def config_text_problems(raw: bytes, path: str) -> list[Problem]:
@@ -391,13 +419,6 @@ def config_text_problems(raw: bytes, path: str) -> list[Problem]:
         return problems
     problems = config_problems(data, path)
     return config_problems(data, path, line_locator(text)) if problems else []
-
-
-def _data_json(record: Opportunity | None) -> str:
-    """A record's data as one line of JSON (dates as ISO text, like ``--json`` output)."""
-    if record is None:
-        return "null"
-    return json.dumps(jsonable(record.data), ensure_ascii=False)
 
 
 def _drop_duplicate_ids(records: list[Opportunity]) -> tuple[list[Opportunity], list[Problem]]:
