@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -19,16 +19,24 @@ from ruamel.yaml.comments import CommentedMap
 from pipeline_tui.core.config import CONFIG_FILE, OPPORTUNITIES_DIR, PipelineConfig
 from pipeline_tui.core.errors import BadRequest, InvalidData, NotFound, RepoError
 from pipeline_tui.core.finding import DealKey, did_you_mean, find_deals, key_of
-from pipeline_tui.core.model import ID_PATTERN, Opportunity, Pipeline, Problem
+from pipeline_tui.core.model import (
+    ID_PATTERN,
+    Activity,
+    NextStep,
+    Opportunity,
+    Pipeline,
+    Problem,
+)
 from pipeline_tui.core.validation import (
     checked_opportunity,
     config_problems,
     opportunity_problems,
 )
 from pipeline_tui.i18n import _
+from pipeline_tui.storage.beside import CHILD_SHARE, Beside, may_fork
 from pipeline_tui.storage.files import atomic_write
 from pipeline_tui.storage.layout import Layout, relative_path
-from pipeline_tui.storage.parsecache import ParseCache, stat_key
+from pipeline_tui.storage.parsecache import Key, ParseCache, stat_key
 from pipeline_tui.yaml.edit import edit_text, render_new
 from pipeline_tui.yaml.read import decode, line_locator, parse_document, parse_fast
 
@@ -166,9 +174,10 @@ class Store:
             Problem(path, _("a symlink leading outside the pipeline folder: not read"))
             for path in refused
         )
-        for done, entry in enumerate(entries, 1):
-            record, found, text = self._load_cached(entry, config, cache)
-            names.add(self._cache_name(entry))
+        for done, (name, (record, found, text)) in enumerate(
+            self._checked_entries(entries, config, cache), 1
+        ):
+            names.add(name)
             problems.extend(found)
             if record is not None:
                 records.append(record)
@@ -184,21 +193,64 @@ class Store:
         """The parse cache's key for a file: its path below ``opportunities/``."""
         return entry.path[self._name_start :]
 
+    def _checked_entries(
+        self, entries: list[os.DirEntry[str]], config: PipelineConfig, cache: ParseCache
+    ) -> Iterator[tuple[str, Checked]]:
+        """(cache name, check) of every entry in order, from the cache where the file is unchanged.
+
+        When thousands of files are not in the cache and a second core is free
+        (:func:`.beside.may_fork`), a forked child reads the last part of them
+        while this process reads the rest; otherwise one file after another,
+        so a progress callback hears of each file as soon as it is read.
+        """
+        if not may_fork(len(entries)):
+            for entry in entries:
+                name = self._cache_name(entry)
+                yield name, self._load_cached(entry, name, config, cache, _stat_key(entry))
+            return
+        names = [self._cache_name(entry) for entry in entries]
+        keys = [_stat_key(entry) for entry in entries]
+        hits = [None if k is None else cache.get(n, k) for n, k in zip(names, keys, strict=True)]
+        misses = [index for index, hit in enumerate(hits) if hit is None]
+        beside: Beside | None = None
+        taken: dict[int, Checked | None] = {}
+        if may_fork(len(misses)):
+            tail = misses[len(misses) - int(len(misses) * CHILD_SHARE) :]
+            jobs = [(entries[i].path, f"{OPPORTUNITIES_DIR}/{names[i]}", config) for i in tail]
+            beside = Beside(jobs, _read_job, _SENT_CLASSES)
+            taken = dict.fromkeys(tail)
+        for index, entry in enumerate(entries):
+            name, key, hit = names[index], keys[index], hits[index]
+            if hit is None and index in taken:
+                if beside is not None:  # the child's first file: wait for all of them
+                    results, beside = beside.results(), None
+                    # None: the child failed, and this process reads its files too
+                    taken = {} if results is None else dict(zip(taken, results, strict=True))
+                hit = taken.get(index)
+                if hit is not None and key is not None:
+                    cache.put(name, key, hit)
+            if hit is None:
+                hit = self._load_cached(entry, name, config, cache, key)
+            record, problems, text = hit
+            yield name, Checked(record, list(problems), text)
+
     def _load_cached(
-        self, entry: os.DirEntry[str], config: PipelineConfig, cache: ParseCache
-    ) -> tuple[Opportunity | None, list[Problem], str]:
+        self,
+        entry: os.DirEntry[str],
+        name: str,
+        config: PipelineConfig,
+        cache: ParseCache,
+        key: Key | None,
+    ) -> Checked:
         """:meth:`load_file` and the record's JSON, reused while the file is unchanged."""
-        name = self._cache_name(entry)
-        try:
-            key = stat_key(entry.stat())
-        except OSError:
+        if key is None:
             return self._read_checked(entry.path, f"{OPPORTUNITIES_DIR}/{name}", config)
         hit = cache.get(name, key)
         if hit is None:
             hit = self._read_checked(entry.path, f"{OPPORTUNITIES_DIR}/{name}", config)
             cache.put(name, key, hit)
         record, problems, text = hit
-        return record, list(problems), text
+        return Checked(record, list(problems), text)
 
     def load_file(
         self, file: Path, config: PipelineConfig
@@ -419,6 +471,23 @@ def config_text_problems(raw: bytes, path: str) -> list[Problem]:
         return problems
     problems = config_problems(data, path)
     return config_problems(data, path, line_locator(text)) if problems else []
+
+
+def _stat_key(entry: os.DirEntry[str]) -> Key | None:
+    """The parse cache's key for the file now (None: it cannot be stat'ed, so no cache)."""
+    try:
+        return stat_key(entry.stat())
+    except OSError:
+        return None
+
+
+#: The classes a forked reader's results hold (see :mod:`.beside`).
+_SENT_CLASSES = (Opportunity, Activity, NextStep, Problem)
+
+
+def _read_job(job: tuple[str, str, PipelineConfig]) -> Checked:
+    """One file a forked reader checks: (path, path as problems name it, config)."""
+    return Store._read_checked(*job)
 
 
 def _drop_duplicate_ids(records: list[Opportunity]) -> tuple[list[Opportunity], list[Problem]]:
