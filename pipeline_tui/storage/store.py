@@ -263,11 +263,11 @@ class Store:
         """Read, decode and check one file (``rel``: its path as problems name it).
 
         A path string is enough (a load passes its directory entries' paths):
-        building a ``Path`` per file cost a tenth of a cold load.
+        building a ``Path`` per file cost a tenth of a cold load, and
+        :func:`_read_bytes` skips the buffered file object.
         """
         try:
-            with open(file, "rb") as handle:  # noqa: PTH123 (a str path: no Path per file)
-                raw = handle.read()
+            raw = _read_bytes(file)
         except OSError as exc:
             message = _("cannot read: {strerror}").format(strerror=exc.strerror)
             return Checked(None, [Problem(rel, message)], "null")
@@ -471,6 +471,18 @@ def config_text_problems(raw: bytes, path: str) -> list[Problem]:
         return problems
     problems = config_problems(data, path)
     return config_problems(data, path, line_locator(text)) if problems else []
+
+
+def _read_bytes(file: str | Path) -> bytes:
+    """A whole file, with four system calls and no file object (a cold load reads 10,000)."""
+    fd = os.open(file, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    try:
+        chunks = []
+        while chunk := os.read(fd, 1 << 16):
+            chunks.append(chunk)
+    finally:
+        os.close(fd)
+    return b"".join(chunks)
 
 
 def _stat_key(entry: os.DirEntry[str]) -> Key | None:
