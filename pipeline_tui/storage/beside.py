@@ -19,6 +19,7 @@ parent reads its files itself: a child can cost time, never a result.
 from __future__ import annotations
 
 import os
+import signal
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
@@ -78,6 +79,15 @@ class Beside:
         if isinstance(found, list) and len(found) == len(self.jobs):
             self._results = found
         return self._results
+
+    def close(self) -> None:
+        """Stop a child whose results are no longer wanted (the load was abandoned half-way)."""
+        if self._pid == 0:
+            return
+        os.kill(self._pid, signal.SIGKILL)
+        os.waitpid(self._pid, 0)
+        os.close(self._reader)
+        self._pid = 0
 
 
 def _send(fd: int, data: bytes) -> None:

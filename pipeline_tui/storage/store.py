@@ -219,6 +219,24 @@ class Store:
             jobs = [(entries[i].path, f"{OPPORTUNITIES_DIR}/{names[i]}", config) for i in tail]
             beside = Beside(jobs, _read_job, _SENT_CLASSES)
             taken = dict.fromkeys(tail)
+        try:
+            yield from self._take_over(entries, names, keys, hits, beside, taken, config, cache)
+        finally:
+            if beside is not None:
+                beside.close()  # a load abandoned before the child's files: stop it
+
+    def _take_over(
+        self,
+        entries: list[os.DirEntry[str]],
+        names: list[str],
+        keys: list[Key | None],
+        hits: list[Any],
+        beside: Beside | None,
+        taken: dict[int, Checked | None],
+        config: PipelineConfig,
+        cache: ParseCache,
+    ) -> Iterator[tuple[str, Checked]]:
+        """The second half of :meth:`_checked_entries`: every entry in order, the child's too."""
         for index, entry in enumerate(entries):
             name, key, hit = names[index], keys[index], hits[index]
             if hit is None and index in taken:

@@ -11,6 +11,7 @@ problems (file, line, field, message, severity).
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 
@@ -154,3 +155,25 @@ def test_forking_needs_thousands_of_files_two_cores_and_a_single_thread() -> Non
     finally:
         release.set()
         other.join()
+
+
+def test_an_abandoned_load_stops_its_child(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    corpus_repo(repo)
+    children: list[int] = []
+    real = beside.Beside.__init__
+
+    def kept(self: beside.Beside, *args: object) -> None:
+        real(self, *args)  # type: ignore[arg-type]
+        children.append(self._pid)
+
+    monkeypatch.setattr(beside.Beside, "__init__", kept)
+    monkeypatch.setattr(store, "may_fork", lambda files: files >= 2)
+
+    def give_up(_records: object, done: int, _total: int) -> None:
+        raise KeyboardInterrupt  # the user pressed Ctrl-C during the first file
+
+    with pytest.raises(KeyboardInterrupt):
+        Store(repo).load(progress=give_up)
+    assert len(children) == 1 and children[0] > 0
+    with pytest.raises(ChildProcessError):  # stopped and reaped: no zombie left behind
+        os.waitpid(children[0], os.WNOHANG)
