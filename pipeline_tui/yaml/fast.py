@@ -213,7 +213,25 @@ def _float(s: str) -> float:
 _TZ_CACHE: Final[dict[str, _dt.timezone]] = {}
 
 
+# The two forms the tool writes, ``2026-12-15`` and ``2026-09-01T10:00:00+00:00``
+# (or ``...Z``): read by ``fromisoformat`` in C.  For exactly these texts it
+# gives the fields the general path below computes, and raises ValueError
+# where that raises (month 13, hour 24).
+_ISO_DATE_RE: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_ISO_STAMP_RE: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}")
+
+
 def _timestamp(s: str) -> _dt.date | _dt.datetime | None:
+    if len(s) == 10 and _ISO_DATE_RE.fullmatch(s):
+        return _dt.date.fromisoformat(s)
+    zone = s[19:]
+    tzinfo = _TZ_CACHE.get(zone)
+    if tzinfo is not None and _ISO_STAMP_RE.match(s):  # a zone already seen, as ruamel made it
+        return _dt.datetime.fromisoformat(s[:19]).replace(tzinfo=tzinfo)
+    return _any_timestamp(s)
+
+
+def _any_timestamp(s: str) -> _dt.date | _dt.datetime | None:
     # ruamel util.create_timestamp (RoundTripConstructor wraps some results in
     # TimeStamp, a datetime subclass with the same fields and tzinfo).
     m = _TIMESTAMP_PARTS_RE.match(s)

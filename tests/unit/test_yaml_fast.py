@@ -281,3 +281,24 @@ def test_the_line_reader_takes_generated_deal_files_and_refuses_what_it_does_not
     ]
     for text in refused:
         assert _read_lines(text) is None, text
+
+
+@pytest.mark.parametrize(
+    "stamp",
+    [
+        "2026-09-01T10:00:00+00:00", "2026-09-01T10:00:00Z", "2026-09-01T10:00:00-05:30",
+        "2026-09-01T10:00:00+5", "2026-09-01T10:00:00", "2026-09-01t10:00:00Z",
+        "2026-09-01 10:00:00+00:00", "2026-09-01T10:00:00.5+00:00", "2026-09-01T10:00:00 Z",
+        "2026-12-15", "2026-02-30", "2026-13-01T10:00:00+00:00", "2026-09-01T24:00:00+00:00",
+    ],
+)  # fmt: skip
+def test_the_iso_shortcut_for_timestamps_reads_what_ruamel_reads(stamp: str) -> None:
+    for _ in range(2):  # the second time the zone is known: the shortcut answers
+        for text in (f"v: {stamp}\n", f"v: {{at: {stamp}}}\n", f"v:\n  - {stamp}\n"):
+            try:
+                reference(text)
+            except Exception:
+                with pytest.raises(NeedsSlowPath):
+                    load_fast(text)
+                continue
+            assert agrees(text), text
