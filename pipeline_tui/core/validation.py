@@ -137,7 +137,8 @@ def checked_opportunity(
     The JSON is what the finiteness check encodes anyway (``json.dumps`` with
     ``allow_nan=False``), so storage keeps it for ``list --json`` instead of
     making the JSON view and encoding it a second time per file.  It is None
-    for data that is no mapping or holds an infinity or NaN (both errors).
+    for data that is no mapping or holds a value JSON cannot (an infinity, a
+    NaN, ``!!binary``): each of those is an error among the problems.
     """
     if not isinstance(data, Mapping):
         return [Problem(path, _("the file must hold a mapping of fields (key: value)"), 1)], None

@@ -246,7 +246,7 @@ class Store:
                     taken = {} if results is None else dict(zip(taken, results, strict=True))
                 hit = taken.get(index)
                 if hit is not None and key is not None:
-                    cache.put(name, key, hit)
+                    cache.put(name, key, tuple(hit))  # plain, as the cache keeps it
             if hit is None:
                 hit = self._load_cached(entry, name, config, cache, key)
             record, problems, text = hit
@@ -266,7 +266,7 @@ class Store:
         hit = cache.get(name, key)
         if hit is None:
             hit = self._read_checked(entry.path, f"{OPPORTUNITIES_DIR}/{name}", config)
-            cache.put(name, key, hit)
+            cache.put(name, key, tuple(hit))  # plain, as the cache keeps it
         record, problems, text = hit
         return Checked(record, list(problems), text)
 
