@@ -126,8 +126,22 @@ def opportunity_problems(
     data: Any, path: str, config: PipelineConfig, locate: Locator = no_line
 ) -> list[Problem]:
     """Everything wrong with one opportunity file's parsed content."""
+    return checked_opportunity(data, path, config, locate)[0]
+
+
+def checked_opportunity(
+    data: Any, path: str, config: PipelineConfig, locate: Locator = no_line
+) -> tuple[list[Problem], str | None]:
+    """:func:`opportunity_problems`, plus ``data`` as one line of JSON (None: not encodable).
+
+    The JSON is what the finiteness check encodes anyway (``json.dumps`` with
+    ``allow_nan=False``), so storage keeps it for ``list --json`` instead of
+    making the JSON view and encoding it a second time per file.  It is None
+    for data that is no mapping or holds a value JSON cannot (an infinity, a
+    NaN, ``!!binary``): each of those is an error among the problems.
+    """
     if not isinstance(data, Mapping):
-        return [Problem(path, _("the file must hold a mapping of fields (key: value)"), 1)]
+        return [Problem(path, _("the file must hold a mapping of fields (key: value)"), 1)], None
     plain = jsonable(data)
     problems = _schema_problems(plain, path, OPPORTUNITY_SCHEMA, locate)
 
@@ -135,7 +149,8 @@ def opportunity_problems(
         line = _line(locate, [near or field])
         problems.append(Problem(path, message, line, field, severity))
 
-    for field, message in () if _all_finite(plain) else _number_problems(data, ""):
+    encoded = _plain_json(plain)
+    for field, message in () if encoded is not None else _unplain_values(plain, ""):
         add(field, message, near=field.split(".")[0])
     amount = data.get("amount")
     if _is_real(amount) and amount > MAX_AMOUNT:
@@ -166,7 +181,7 @@ def opportunity_problems(
     if config.team and isinstance(owner, str) and owner not in config.team_names:
         stranger = _("{owner!r} is not in the team list in pipeline.yaml").format(owner=owner)
         add("owner", stranger, "warning")
-    return problems
+    return problems, encoded
 
 
 def conflict_problems(
@@ -293,34 +308,39 @@ def _is_real(value: Any) -> TypeGuard[int | float]:
     return isinstance(value, int) or (isinstance(value, float) and math.isfinite(value))
 
 
-def _all_finite(plain: Any) -> bool:
-    """Whether no number anywhere in ``plain`` is infinite or NaN, at C speed.
+def _plain_json(plain: Any) -> str | None:
+    """``plain`` as one line of JSON, or None when some value in it has no JSON form.
 
-    JSON encoding with ``allow_nan=False`` refuses exactly those, so one call
-    clears a valid file without walking it in Python; anything it cannot
-    encode is left to :func:`_number_problems` to walk.
+    JSON encoding with ``allow_nan=False`` refuses exactly what
+    :func:`_unplain_values` reports (an infinity, a NaN, a ``!!binary`` or
+    ``!!set`` value), so one call clears a valid file without walking it in
+    Python, and its text is the record's JSON for ``list --json``.
     """
     try:
-        json.dumps(plain, allow_nan=False)
+        return json.dumps(plain, ensure_ascii=False, allow_nan=False)
     except (ValueError, TypeError, RecursionError):
-        return False
-    return True
+        return None
 
 
-def _number_problems(value: Any, field: str) -> Iterator[tuple[str, str]]:
-    """(field, message) for every number that is not finite, at any depth.
+def _unplain_values(value: Any, field: str) -> Iterator[tuple[str, str]]:
+    """(field, message) for every value of :func:`jsonable` output JSON cannot hold, at any depth.
 
-    Infinity and NaN cannot be summed, compared or written as JSON, so a file
-    holding one is a problem wherever the number is.
+    Infinity and NaN cannot be summed, compared or written as JSON, and a
+    ``!!binary`` or ``!!set`` value cannot be shown or exported, so a file
+    holding one is a problem wherever the value is (not a crash later).
     """
-    if isinstance(value, float) and not math.isfinite(value):
-        yield field, _("{value} is not a finite number").format(value=value)
-    elif isinstance(value, Mapping):
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            yield field, _("{value} is not a finite number").format(value=value)
+    elif isinstance(value, dict):
         for key, item in value.items():
-            yield from _number_problems(item, f"{field}.{key}" if field else str(key))
+            yield from _unplain_values(item, f"{field}.{key}" if field else str(key))
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            yield from _number_problems(item, f"{field}.{index}")
+            yield from _unplain_values(item, f"{field}.{index}")
+    elif not isinstance(value, str | int | None):
+        kind = type(value).__name__
+        yield field, _("a {kind} value has no plain form: write it as text").format(kind=kind)
 
 
 def missing_requirements(data: Mapping[str, Any], stage: Stage) -> list[str]:

@@ -213,7 +213,25 @@ def _float(s: str) -> float:
 _TZ_CACHE: Final[dict[str, _dt.timezone]] = {}
 
 
+# The two forms the tool writes, ``2026-12-15`` and ``2026-09-01T10:00:00+00:00``
+# (or ``...Z``): read by ``fromisoformat`` in C.  For exactly these texts it
+# gives the fields the general path below computes, and raises ValueError
+# where that raises (month 13, hour 24).
+_ISO_DATE_RE: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_ISO_STAMP_RE: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}")
+
+
 def _timestamp(s: str) -> _dt.date | _dt.datetime | None:
+    if len(s) == 10 and _ISO_DATE_RE.fullmatch(s):
+        return _dt.date.fromisoformat(s)
+    zone = s[19:]
+    tzinfo = _TZ_CACHE.get(zone)
+    if tzinfo is not None and _ISO_STAMP_RE.match(s):  # a zone already seen, as ruamel made it
+        return _dt.datetime.fromisoformat(s[:19]).replace(tzinfo=tzinfo)
+    return _any_timestamp(s)
+
+
+def _any_timestamp(s: str) -> _dt.date | _dt.datetime | None:
     # ruamel util.create_timestamp (RoundTripConstructor wraps some results in
     # TimeStamp, a datetime subclass with the same fields and tzinfo).
     m = _TIMESTAMP_PARTS_RE.match(s)
@@ -290,7 +308,31 @@ _register("=", re.compile(r"^(?:=)$"), _tagged_value)
 _DIGITS: Final = frozenset("0123456789")
 
 
+# Plain scalar text -> its value, for the texts seen so far.  Resolution is a
+# pure function of the text and every result is immutable (str, int, float,
+# bool, None, date, datetime with a shared timezone), so documents may share
+# the objects.  Deal files repeat most of their scalars (keys, stages,
+# owners, kinds, currencies): one dict lookup instead of the regex tables.
+# Texts whose resolution raises are never stored.  Bounded: past the limit
+# new texts are resolved every time.
+_MEMO: Final[dict[str, Any]] = {}
+_KEY_MEMO: Final[dict[str, Any]] = {}
+_MEMO_LIMIT: Final = 1 << 16
+_ABSENT: Final = object()
+
+
 def _plain_value(value: str) -> Any:
+    """Value of an untagged plain scalar under ruamel's YAML 1.2 rules (memoised)."""
+    found = _MEMO.get(value, _ABSENT)
+    if found is not _ABSENT:
+        return found
+    found = _resolve_plain(value)
+    if len(_MEMO) < _MEMO_LIMIT:
+        _MEMO[value] = found
+    return found
+
+
+def _resolve_plain(value: str) -> Any:
     """Value of an untagged plain scalar under ruamel's YAML 1.2 rules."""
     if not value:
         return None  # empty plain scalar -> null
@@ -311,12 +353,18 @@ def _plain_value(value: str) -> Any:
 
 
 def _plain_key(value: str) -> Any:
-    """Like _plain_value, for an untagged plain scalar used as mapping key."""
+    """Like _plain_value, for an untagged plain scalar used as mapping key (memoised)."""
+    found = _KEY_MEMO.get(value, _ABSENT)
+    if found is not _ABSENT:
+        return found
     if value == "=":
         return "="  # ruamel retags a '=' *key* to str (flatten_mapping)
     if value == "<<":
         raise NeedsSlowPath("merge key '<<'")
-    return _plain_value(value)
+    found = _plain_value(value)
+    if len(_KEY_MEMO) < _MEMO_LIMIT:
+        _KEY_MEMO[value] = found
+    return found
 
 
 # --------------------------------------------------------------------------
@@ -330,12 +378,15 @@ def _build(node: Node) -> Any:
     tag = node.tag
     if tag is _MAP:
         result: dict[Any, Any] = {}
+        keys, values = _KEY_MEMO.get, _MEMO.get  # the memos, looked up inline
         for key_node, value_node in node.value:
             ktag = key_node.tag
             if ktag is _STR:
                 k = key_node.value
             elif ktag is _PLAIN:
-                k = _plain_key(key_node.value)
+                k = keys(key_node.value, _ABSENT)
+                if k is _ABSENT:
+                    k = _plain_key(key_node.value)
             else:  # sequence/mapping key, or explicitly tagged key
                 raise NeedsSlowPath("complex or tagged mapping key")
             if k in result:
@@ -343,7 +394,8 @@ def _build(node: Node) -> Any:
                 raise NeedsSlowPath(f"duplicate key {k!r}")
             vtag = value_node.tag
             if vtag is _PLAIN:
-                result[k] = _plain_value(value_node.value)
+                v = values(value_node.value, _ABSENT)
+                result[k] = _plain_value(value_node.value) if v is _ABSENT else v
             elif vtag is _STR:
                 result[k] = value_node.value
             else:
@@ -529,6 +581,153 @@ def _prescan(text: str) -> None:
         raise NeedsSlowPath("quoted key directly followed by ':' + non-space")
 
 
+# --------------------------------------------------------------------------
+# The line reader: deal files as the tool writes them, without a parser.
+#
+# Nearly every deal file is one block mapping of ``key: value`` lines whose
+# values are one-line scalars, one-line flow mappings or lists of scalars,
+# or block lists of such items.  For those the node graph is pure overhead:
+# :func:`_read_lines` recognises exactly that shape with regexes and builds
+# the values directly (through the same scalar resolution as _build).  Its
+# language is deliberately narrow: plain scalars without ``#``, ``: ``,
+# control characters or a leading indicator, quoted scalars without escapes
+# or line breaks, single spaces around ``:`` and ``,`` in flow collections,
+# no comments, anchors, tags, blank lines or nesting beyond those.  Anything
+# else returns None and takes the libyaml path, so it never has to decide a
+# hard case.  tests/unit/test_yaml_fast.py checks it against both libyaml's
+# path and ruamel.
+# --------------------------------------------------------------------------
+_KEY_TEXT = r"[A-Za-z_][A-Za-z0-9_]*"
+# Not printable in YAML, or a byte order mark: never inside a scalar here
+# (and a space only between other characters).
+_CONTROL = "\\x00-\\x1f\\x7f-\\x9f\\ud800-\\udfff\\ufeff\\ufffe\\uffff"
+_ODD = f"\\x20{_CONTROL}"
+# The first character: no indicator at all (YAML allows ``-?:`` before a
+# non-space; only '-' before a number matters).
+_FIRST = f"(?:[^{_ODD}\\-?:,\\[\\]{{}}#&*!|>'\"%@`]|-(?=[0-9.]))"
+# Later characters: not a comment or value indicator, not a quote (quotes
+# inside plain scalars are fine in YAML but rare), single spaces between.
+_BODY = f"[^{_ODD}#:'\"]"
+_FLOW_BODY = f"[^{_ODD}#:'\",\\[\\]{{}}]"  # in a flow collection no flow indicator either
+# ':' only before a digit (times) or, outside flow collections, '/' (URLs):
+# then it is no value indicator for either parser.
+_PLAIN_BLOCK_RE: Final = re.compile(f"{_FIRST}(?: *(?:{_BODY}|:(?=[0-9/])))*")
+_FLOW_PLAIN = f"{_FIRST}(?: *(?:{_FLOW_BODY}|:(?=[0-9])))*"
+# Quoted scalars on one line without escapes ('' in single quotes is the one allowed).
+_SINGLE_RE: Final = re.compile(f"'(?:[^'{_CONTROL}]|'')*'")
+_DOUBLE_RE: Final = re.compile(f'"[^"\\\\{_CONTROL}]*"')
+_FLOW_VALUE = (
+    f"(?P<plain>{_FLOW_PLAIN})|(?P<single>{_SINGLE_RE.pattern})|(?P<double>{_DOUBLE_RE.pattern})"
+)
+_FLOW_ITEM_RE: Final = re.compile(f"(?P<key>{_KEY_TEXT}): (?:{_FLOW_VALUE})(?:, |\\}}\\Z)")
+_FLOW_ENTRY_RE: Final = re.compile(f"(?:{_FLOW_VALUE})(?:, |\\]\\Z)")
+_LINE_RE: Final = re.compile(
+    f"(?P<key>{_KEY_TEXT}):(?: (?P<value>.+))?"  # a key, with its value on the line or below
+    "|(?P<indent> *)- (?P<item>.+)"  # an item of a block list
+)
+
+
+def _read_lines(text: str) -> dict[Any, Any] | None:
+    """The mapping a deal file in the tool's own plain shape holds; None for any other text."""
+    if not text.endswith("\n") or "\r" in text:
+        return None
+    lines = text.split("\n")
+    lines.pop()  # the empty string after the final line break
+    if not lines:
+        return None  # an empty document is null, not a mapping
+    result: dict[Any, Any] = {}
+    index, count = 0, len(lines)
+    while index < count:
+        match = _LINE_RE.fullmatch(lines[index])
+        if match is None or match["key"] is None:
+            return None
+        key = _KEY_MEMO.get(match["key"], _ABSENT)
+        if key is _ABSENT:
+            key = _plain_key(match["key"])
+        if key in result:
+            return None  # duplicate: ruamel raises
+        index += 1
+        if match["value"] is not None:
+            value = _line_value(match["value"])
+        else:
+            value, index = _block_items(lines, index)
+        if value is _ABSENT:
+            return None
+        result[key] = value
+    return result
+
+
+def _block_items(lines: list[str], index: int) -> tuple[Any, int]:
+    """The block list starting at ``lines[index]`` (None if there is none): (value, next index)."""
+    items: list[Any] = []
+    indent = None
+    while index < len(lines):
+        match = _LINE_RE.fullmatch(lines[index])
+        if match is None or match["item"] is None:
+            break  # the next key (or a line the caller refuses)
+        if indent is None:
+            indent = match["indent"]
+        elif match["indent"] != indent:
+            return _ABSENT, index
+        item = _line_value(match["item"])
+        if item is _ABSENT:
+            return _ABSENT, index
+        items.append(item)
+        index += 1
+    return (items if items else None), index
+
+
+def _line_value(text: str) -> Any:
+    """The value of a one-line scalar or flow collection; _ABSENT when not in the narrow shape."""
+    first = text[0]
+    if first == "{":
+        return _flow_items(text, _FLOW_ITEM_RE, {})
+    if first == "[":
+        return _flow_items(text, _FLOW_ENTRY_RE, [])
+    if first == "'":
+        return text[1:-1].replace("''", "'") if _SINGLE_RE.fullmatch(text) else _ABSENT
+    if first == '"':
+        return text[1:-1] if _DOUBLE_RE.fullmatch(text) else _ABSENT
+    if _PLAIN_BLOCK_RE.fullmatch(text) is None:
+        return _ABSENT
+    found = _MEMO.get(text, _ABSENT)
+    return _plain_value(text) if found is _ABSENT else found
+
+
+def _flow_items(text: str, item: re.Pattern[str], into: Any) -> Any:
+    """A one-line flow mapping (``into`` a dict) or list, item by item; _ABSENT if unusual."""
+    end = len(text)
+    position = 1
+    if end < 2:
+        return _ABSENT
+    if text[1] in "}]":
+        return into if end == 2 and text[1] == ("}" if isinstance(into, dict) else "]") else _ABSENT
+    while position < end:
+        match = item.match(text, position)
+        if match is None:
+            return _ABSENT
+        plain, single, double = match["plain"], match["single"], match["double"]
+        if plain is not None:
+            value = _MEMO.get(plain, _ABSENT)
+            if value is _ABSENT:
+                value = _plain_value(plain)
+        elif single is not None:
+            value = single[1:-1].replace("''", "'")
+        else:
+            value = double[1:-1]
+        if isinstance(into, dict):
+            key = _KEY_MEMO.get(match["key"], _ABSENT)
+            if key is _ABSENT:
+                key = _plain_key(match["key"])
+            if key in into:
+                return _ABSENT
+            into[key] = value
+        else:
+            into.append(value)
+        position = match.end()
+    return into
+
+
 def load_fast(text: str | bytes) -> Any:
     """Load one YAML document exactly as ruamel would, or raise :class:`NeedsSlowPath`.
 
@@ -550,6 +749,9 @@ def load_fast(text: str | bytes) -> Any:
         raise TypeError(f"expected str or bytes, not {type(text).__name__}")
     _prescan(text)
     try:
+        plain = _read_lines(text)
+        if plain is not None:
+            return plain
         parser = _Parser(text)
         try:
             node = parser.get_single_node()  # parse + compose in C

@@ -27,13 +27,13 @@ def settle(root: Path) -> None:
 def counted(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The files actually parsed (cache misses)."""
     parsed: list[str] = []
-    real = store.check_opportunity_text
+    real = store.checked_opportunity_text
 
-    def spy(text: str, path: str, config: PipelineConfig) -> object:
+    def spy(text: str, path: str, config: PipelineConfig) -> store.Checked:
         parsed.append(path)
         return real(text, path, config)
 
-    monkeypatch.setattr(store, "check_opportunity_text", spy)
+    monkeypatch.setattr(store, "checked_opportunity_text", spy)
     return parsed
 
 
