@@ -27,9 +27,10 @@ class Change:
 class FollowUp:
     """Field changes an automation asks for after a write, committed right after it.
 
-    ``assignments`` are dotted keys (None removes), as :meth:`~pipeline_tui.edits.workspace.Workspace.set_fields`
-    takes them; ``deliver`` runs once they are committed (notifications, commands)
-    and returns more assignments to commit (its own bookkeeping, such as what to
+    ``assignments`` are dotted keys (None removes), as
+    :meth:`~pipeline_tui.edits.workspace.Workspace.set_fields` takes them;
+    ``deliver`` runs once they are committed (notifications, commands) and
+    returns more assignments to commit (its own bookkeeping, such as what to
     retry), or nothing.
     """
 

@@ -22,8 +22,8 @@ def new_id(title: str) -> str:
     ``deal-``), the birthday bound n²/(2·36^11) ≈ 3.8e-8 stays below one in a
     million (docs/ids.md has the calculation).  Two teammates offline cannot
     check each other's files, so the length is what keeps the promise; a clash
-    that still happens is refused by :meth:`~pipeline_tui.edits.workspace.Workspace.create` and reported by
-    ``pipeline sync``.
+    that still happens is refused by
+    :meth:`~pipeline_tui.edits.workspace.Workspace.create` and reported by ``pipeline sync``.
     """
     slug = slugify(title)
     suffix = "".join(secrets.choice(_SUFFIX_ALPHABET) for _ in range(SUFFIX_LENGTH))
