@@ -100,6 +100,11 @@ class BoardState:
 
     # ------------------------------------------------------------------ loading
 
+    @property
+    def settled(self) -> bool:
+        """Every file read and history in: what the board shows is complete."""
+        return self.loaded and self.history_loaded
+
     def read_glance(self, rows: int) -> tuple[Opportunity, ...]:
         """The first files' records, enough for ``rows`` cards a column (see :mod:`.glance`)."""
         return glance(self.workspace.store, self.config, rows)
