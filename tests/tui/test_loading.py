@@ -298,3 +298,19 @@ async def test_history_is_asked_for_while_the_files_are_still_being_read(
             assert all(c.days is not None and c.days > 0 for c in lead.cards)
     finally:
         gate.set()
+
+
+async def test_a_glance_that_fails_still_leaves_the_full_load_to_show_everything(
+    deals: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(self: BoardState, rows: int) -> tuple[Opportunity, ...]:
+        raise OSError("the disk hiccuped")
+
+    monkeypatch.setattr(BoardState, "read_glance", broken)
+    app = make_app(deals)
+    async with app.run_test(size=SIZE) as pilot:
+        board = board_of(pilot)
+        await settle(pilot)
+        assert board.state.loaded
+        assert len(shown_ids(board)) == 6
+        assert counts_of(app)["lead"] == "2 · $160k"

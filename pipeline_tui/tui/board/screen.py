@@ -207,7 +207,10 @@ class BoardScreen(DealScreen):
         interpreter lock with that first paint and delay it.
         """
         rows = self.app.size.height // CARD_HEIGHT + 1
-        records = self.state.read_glance(rows)
+        try:
+            records = self.state.read_glance(rows)
+        except Exception:  # a nicety: the full load reads every file and reports its problems
+            return 0
         if not records or _superseded():
             return 0
         painted = threading.Event()
