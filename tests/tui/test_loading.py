@@ -18,7 +18,6 @@ from textual.app import App
 from textual.pilot import Pilot
 from textual.screen import Screen
 
-import pipeline_tui.history as history
 from pipeline_tui.core.model import Opportunity
 from pipeline_tui.core.timeline import Timeline
 from pipeline_tui.storage.store import LoadProgress
@@ -262,42 +261,6 @@ def shown_ids(board: board_screen.BoardScreen) -> set[str]:
 
 def counts_of(app: App[None]) -> dict[str, str]:
     return {w.stage: str(w.border_subtitle) for w in app.screen.query(StageColumn)}
-
-
-async def test_history_is_asked_for_while_the_files_are_still_being_read(
-    deals: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """git streams the log beside the full read; the history build collects it after."""
-    prefetched: list[Path] = []
-    real_prefetch = history.prefetch
-
-    def recording(root: Path) -> None:
-        prefetched.append(root)
-        real_prefetch(root)
-
-    monkeypatch.setattr(history, "prefetch", recording)
-    gate = threading.Event()
-    original = BoardState.read_records
-
-    def held(self: BoardState, progress: LoadProgress | None = None) -> Loaded:
-        assert gate.wait(10), "the test never let the files be read"
-        return original(self, progress)
-
-    monkeypatch.setattr(BoardState, "read_records", held)
-    app = make_app(deals)
-    try:
-        async with app.run_test(size=SIZE) as pilot:
-            board = board_of(pilot)
-            await until(pilot, lambda: bool(prefetched))
-            assert not board.state.loaded  # the files are still being read
-            assert prefetched == [deals]
-            gate.set()
-            await settle(pilot)
-            assert board.state.history_loaded and board.state.timelines
-            lead = next(c for c in board.state.columns if c.stage == "lead")
-            assert all(c.days is not None and c.days > 0 for c in lead.cards)
-    finally:
-        gate.set()
 
 
 async def test_a_glance_that_fails_still_leaves_the_full_load_to_show_everything(

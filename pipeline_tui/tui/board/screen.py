@@ -176,8 +176,6 @@ class BoardScreen(DealScreen):
         """
         first = not self.state.loaded
         glanced = self._glance() if first else 0
-        if first:
-            self.state.prefetch_history()
         started = time.monotonic()
         first_due = started + (PARTIAL_EVERY_S if glanced else PARTIAL_FIRST_S)
         due = [first_due, started]  # next cards shown, next count shown

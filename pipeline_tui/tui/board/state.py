@@ -159,19 +159,6 @@ class BoardState:
         self.build()
         return True
 
-    def prefetch_history(self) -> None:
-        """Let git stream the history while the files are read; :meth:`read_history` collects it.
-
-        Why: cold, ``git log`` and ``git cat-file`` need seconds of their own;
-        started only after the last file was read, they ran after it instead of beside it.
-        """
-        from pipeline_tui.history import prefetch  # heavy: imported after the first paint
-
-        try:
-            prefetch(self.workspace.root)
-        except Exception:  # history is a nicety: read_history says what is wrong
-            return
-
     def read_history(self, progress: Progress) -> dict[str, Timeline]:
         """Timelines from git (cached in .git/pipeline-tui); raises when git cannot say."""
         from pipeline_tui.history import load_timelines  # heavy: imported after the first paint
