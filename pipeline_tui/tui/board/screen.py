@@ -56,8 +56,6 @@ from pipeline_tui.tui.widgets.problems import ProblemsPanel
 
 PAGE = 5
 
-#: Seconds between the board's first paint and starting git status and history.
-HISTORY_DELAY_S = 0.3
 #: While a first load reads files, the cards read so far are shown this soon, then again
 #: after at least PARTIAL_EVERY_S and half the time spent so far (a repaint of thousands
 #: of cards is not free, so ever more rarely); the header's count moves STATUS_EVERY_S.
@@ -235,7 +233,7 @@ class BoardScreen(DealScreen):
         self._changed()
         # Start the slower work once this frame is on screen, so it cannot delay it
         # (a worker thread competes with the painting for Python's interpreter lock).
-        self.set_timer(HISTORY_DELAY_S, self.load_history)
+        self.call_after_refresh(self.load_history)
 
     @work(thread=True, exclusive=True, group="history")
     def load_history(self) -> None:
