@@ -8,7 +8,7 @@ cache, as after a ``git clone``) and warm (caches from an earlier launch):
 
 * names: the first frame with every stage's name on its column;
 * cards: the first frame with cards in the columns (the cards read so far;
-  the header counts the files): at most 1.5 s at 10,000 deals;
+  the header counts the files): at most 1.5 s at 10,000 deals, 2 s at 100,000;
 * all cards: every file read, every column complete (counts and totals);
 * days in stage: history read, days on the cards: at most 6 s;
 * the CPU seconds the process used until the first cards (the wall figure
@@ -44,6 +44,8 @@ from synth import build_repo
 from timing import PYTHON, Row, print_table, sizes, synth_parser
 
 TARGETS = {"cards": 1.5, "days": 6.0, "move": 0.3}
+#: Above 10,000 deals only the first paint has a target (issue 16: 2 s at 100,000).
+LARGE_TARGETS = {"cards": 2.0}
 MILESTONES = ("names", "cards", "complete", "days")
 
 CHILD = r"""
@@ -172,7 +174,8 @@ def measure(root: Path, deals: int, args: argparse.Namespace, note: str) -> list
     rows: list[Row] = []
     for kind, launches in runs.items():
         for milestone in reached:
-            target = TARGETS.get(milestone) if kind == "cold" else None
+            targets = TARGETS if deals <= 10_000 else LARGE_TARGETS
+            target = targets.get(milestone) if kind == "cold" else None
             seconds = min(r[milestone][0] for r in launches)
             rows.append(Row(f"{label}{note}: {kind} {milestone}", seconds, target))
         cpu = min(r["cardscpu"][0] for r in launches)
