@@ -25,11 +25,11 @@ from pipeline_tui.core.clock import now
 from pipeline_tui.edits.workspace import Workspace
 from pipeline_tui.i18n import N_, _, set_pipeline_language
 from pipeline_tui.settings import agenda_first
-from pipeline_tui.tui.agenda.screen import AgendaScreen
 from pipeline_tui.tui.bindings import translate_bindings
 from pipeline_tui.tui.board.screen import BoardScreen
 from pipeline_tui.tui.deal.detail import DetailScreen
 from pipeline_tui.tui.deal.finder import DealFinder
+from pipeline_tui.tui.deal.keys import DealScreen
 from pipeline_tui.tui.messages import (
     BoardChanged,
     CloseDeal,
@@ -43,7 +43,6 @@ from pipeline_tui.tui.messages import (
     RestartBoard,
     UndoChange,
 )
-from pipeline_tui.tui.metrics.screen import MetricsScreen
 
 DARK, LIGHT = "textual-dark", "textual-light"
 
@@ -108,8 +107,10 @@ class PipelineApp(App[None]):
 
     @on(OpenAgenda)
     def _open_agenda(self) -> None:
+        from pipeline_tui.tui.agenda.screen import AgendaScreen  # not needed for the first paint
+
         state = self.board.state
-        loading = not (state.loaded and state.history_loaded)
+        loading = not state.settled
         screen = AgendaScreen(state.pipeline, state.timelines, self.clock, self.me, loading)
         self.push_screen(screen)
 
@@ -120,6 +121,8 @@ class PipelineApp(App[None]):
 
     @on(OpenMetrics)
     def _open_metrics(self) -> None:
+        from pipeline_tui.tui.metrics.screen import MetricsScreen  # charts: after the first paint
+
         state = self.board.state
         self.push_screen(MetricsScreen(state.pipeline, state.timelines, self.clock))
 
@@ -138,15 +141,10 @@ class PipelineApp(App[None]):
     @on(BoardChanged)
     def _board_changed(self) -> None:
         """Hand fresh data down to every open detail and agenda screen."""
-        state = self.board.state
+        board = self.board
         for screen in self.screen_stack:
-            if isinstance(screen, DetailScreen):
-                view = state.deal_view(screen.opp_id, screen.view)
-                if view is not None:
-                    screen.show(view)
-            elif isinstance(screen, AgendaScreen):
-                loading = not (state.loaded and state.history_loaded)
-                screen.show_data(state.pipeline, state.timelines, loading)
+            if isinstance(screen, DealScreen) and screen is not board:
+                screen.follow_board(board.state)
 
     @on(RestartBoard)
     def _restart_board(self) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import on
@@ -31,6 +31,9 @@ from pipeline_tui.tui.bindings import translate_bindings
 from pipeline_tui.tui.deal.keys import DEAL_BINDINGS, DealScreen
 from pipeline_tui.tui.formatting import compact_amount
 from pipeline_tui.tui.messages import OpenDeal
+
+if TYPE_CHECKING:
+    from pipeline_tui.tui.board.state import BoardState
 
 #: Days ahead the screen can show, the first is the default.
 DAY_CHOICES = (DEFAULT_DAYS, 1, 14, 30)
@@ -103,6 +106,9 @@ class AgendaScreen(DealScreen):
         table.focus()
 
     # ------------------------------------------------------------------ data
+
+    def follow_board(self, state: BoardState) -> None:
+        self.show_data(state.pipeline, state.timelines, not state.settled)
 
     def show_data(
         self, pipeline: Pipeline, timelines: Mapping[str, Timeline] | None, loading: bool

@@ -12,6 +12,7 @@ screens refresh.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -49,20 +50,21 @@ from pipeline_tui.tui.messages import (
     OpenMetrics,
     RestartBoard,
 )
+from pipeline_tui.tui.widgets.card import CARD_HEIGHT
 from pipeline_tui.tui.widgets.column import StageColumn
 from pipeline_tui.tui.widgets.filter_bar import FilterBar
 from pipeline_tui.tui.widgets.problems import ProblemsPanel
 
 PAGE = 5
 
-#: Seconds between the board's first paint and starting git status and history.
-HISTORY_DELAY_S = 0.3
 #: While a first load reads files, the cards read so far are shown this soon, then again
 #: after at least PARTIAL_EVERY_S and half the time spent so far (a repaint of thousands
 #: of cards is not free, so ever more rarely); the header's count moves STATUS_EVERY_S.
 PARTIAL_FIRST_S = 0.1
 PARTIAL_EVERY_S = 0.5
 STATUS_EVERY_S = 0.25
+#: How long the loader waits for the glance to be painted before it reads on regardless.
+GLANCE_PAINT_WAIT_S = 1.0
 
 
 class BoardScreen(DealScreen):
@@ -164,21 +166,25 @@ class BoardScreen(DealScreen):
 
     @work(thread=True, exclusive=True, group="load")
     def load_everything(self) -> None:
-        """Records first: the board paints before git status and history start.
+        """A glance first, then every record: the board paints before git status and history.
 
         A first read of thousands of files (no parse cache yet) takes seconds,
-        so the cards read so far are handed up a few times a second: the board
-        fills in while the header counts the files.
+        so a first load paints a screenful read from the first files
+        (:mod:`.glance`), then hands up the cards read so far a few times a
+        second while the header counts the files.
         """
         first = not self.state.loaded
+        glanced = self._glance() if first else 0
         started = time.monotonic()
-        due = [started + PARTIAL_FIRST_S, started]  # next cards shown, next count shown
+        first_due = started + (PARTIAL_EVERY_S if glanced else PARTIAL_FIRST_S)
+        due = [first_due, started]  # next cards shown, next count shown
 
         def progress(records: Sequence[Opportunity], done: int, total: int) -> None:
             moment = time.monotonic()
             if not first or done >= total:
                 return
-            if moment >= due[0]:  # cards: soon, then ever more rarely (each repaint costs)
+            if moment >= due[0] and len(records) > glanced:  # never fewer cards than shown
+                # cards: soon, then ever more rarely (each repaint costs)
                 due[0] = moment + max(PARTIAL_EVERY_S, 0.5 * (moment - started))
                 due[1] = moment + STATUS_EVERY_S
                 part = tuple(records)  # copied here: the loader goes on appending
@@ -190,6 +196,29 @@ class BoardScreen(DealScreen):
         loaded = self.state.read_records(progress)
         if not _superseded():
             self.app.call_from_thread(self._loaded, loaded)
+
+    def _glance(self) -> int:
+        """Read and paint the first screenful, and wait until it is on screen; cards shown.
+
+        The wait matters: the loader going on at once would share Python's
+        interpreter lock with that first paint and delay it.
+        """
+        rows = self.app.size.height // CARD_HEIGHT + 1
+        try:
+            records = self.state.read_glance(rows)
+        except Exception:  # a nicety: the full load reads every file and reports its problems
+            return 0
+        if not records or _superseded():
+            return 0
+        painted = threading.Event()
+        self.app.call_from_thread(self._glanced, records, painted)
+        painted.wait(GLANCE_PAINT_WAIT_S)
+        return len(records)
+
+    def _glanced(self, records: Sequence[Opportunity], painted: threading.Event) -> None:
+        self.state.apply_partial(records)
+        self.show()
+        self.call_after_refresh(painted.set)
 
     def _partial(self, records: Sequence[Opportunity], done: int, total: int) -> None:
         self.state.apply_partial(records, done, total)
@@ -205,7 +234,7 @@ class BoardScreen(DealScreen):
         self._changed()
         # Start the slower work once this frame is on screen, so it cannot delay it
         # (a worker thread competes with the painting for Python's interpreter lock).
-        self.set_timer(HISTORY_DELAY_S, self.load_history)
+        self.call_after_refresh(self.load_history)
 
     @work(thread=True, exclusive=True, group="history")
     def load_history(self) -> None:

@@ -31,6 +31,7 @@ from pipeline_tui.git.shallow import boundaries
 from pipeline_tui.storage.store import LoadProgress
 from pipeline_tui.tui.board.cards import CardCache, ColumnData, build_columns
 from pipeline_tui.tui.board.filtering import BoardFilter
+from pipeline_tui.tui.board.glance import glance
 from pipeline_tui.tui.board.live import Snapshot, apply_file_changes, compare, take_snapshot
 
 #: What a changed pipeline.yaml means for the board (see :meth:`BoardState.apply_config`).
@@ -100,6 +101,15 @@ class BoardState:
 
     # ------------------------------------------------------------------ loading
 
+    @property
+    def settled(self) -> bool:
+        """Every file read and history in: what the board shows is complete."""
+        return self.loaded and self.history_loaded
+
+    def read_glance(self, rows: int) -> tuple[Opportunity, ...]:
+        """The first files' records, enough for ``rows`` cards a column (see :mod:`.glance`)."""
+        return glance(self.workspace.store, self.config, rows)
+
     def read_records(self, progress: LoadProgress | None = None) -> Loaded:
         """Snapshot first, then parse: a file changed in between is seen by the next poll.
 
@@ -109,12 +119,18 @@ class BoardState:
         snapshot = take_snapshot(self.workspace.store, self._git_dir())
         return Loaded(self.workspace.load(progress), snapshot)
 
-    def apply_partial(self, records: Sequence[Opportunity], done: int, total: int) -> None:
-        """Show the records read so far (a first load still going on); nothing is final yet."""
+    def apply_partial(
+        self, records: Sequence[Opportunity], done: int | None = None, total: int | None = None
+    ) -> None:
+        """Show the records read so far (a first load still going on); nothing is final yet.
+
+        ``done`` and ``total`` count the files of the full load; a glance has neither.
+        """
         if self.loaded:  # a reload: the board keeps its complete data until the new one is in
             return
         self.pipeline = Pipeline(self.config, tuple(records))
-        self.reading = (done, total)
+        if done is not None and total is not None:
+            self.reading = (done, total)
         self.build()
         # rows are still arriving (in file order): the cursor keeps its row, not a deal,
         # so the loaded board starts on the column's first card however the read went

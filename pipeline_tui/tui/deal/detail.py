@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.console import Group, RenderableType
 from rich.table import Table
@@ -30,6 +30,9 @@ from pipeline_tui.tui.board.state import DealView
 from pipeline_tui.tui.deal.keys import DEAL_BINDINGS, DealScreen
 from pipeline_tui.tui.deal.profile import completeness
 from pipeline_tui.tui.formatting import full_amount, long_date, short_date
+
+if TYPE_CHECKING:
+    from pipeline_tui.tui.board.state import BoardState
 
 _SKIP = {"title", "activities", "notes", "next_step"}
 
@@ -69,6 +72,11 @@ class DetailScreen(DealScreen):
 
     def on_mount(self) -> None:
         self.paint()
+
+    def follow_board(self, state: BoardState) -> None:
+        view = state.deal_view(self.opp_id, self.view)
+        if view is not None:
+            self.show(view)
 
     def show(self, view: DealView) -> None:
         """New data from the owner (a write, an external edit, fresh history)."""

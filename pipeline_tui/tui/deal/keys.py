@@ -9,11 +9,16 @@ command palette of both screens.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from pipeline_tui.i18n import N_
 from pipeline_tui.tui.messages import CloseDeal, EditDeal, LogDeal, MoveDeal, UndoChange
+
+if TYPE_CHECKING:
+    from pipeline_tui.tui.board.state import BoardState
 
 DEAL_BINDINGS: list[BindingType] = [
     Binding("e", "edit", N_("Edit")),
@@ -36,6 +41,13 @@ class DealScreen(Screen[None]):
     def chosen_deal(self) -> str | None:
         """The id the deal keys act on; None (after saying why) when there is none."""
         raise NotImplementedError
+
+    def follow_board(self, state: BoardState) -> None:
+        """The board's data changed (a write, a reload, history): show it (if this screen does).
+
+        The app calls this on every screen above the board, so it never needs
+        to know (or import) which kinds of screen are open.
+        """
 
     def undo_scope(self) -> str | None:
         """Whose last change ``u`` undoes: None, the last one made from this clone."""
