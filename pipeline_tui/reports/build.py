@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from pipeline_tui.core.model import Pipeline
-from pipeline_tui.reports.metrics.lifecycle import UNASSIGNED, Timelines
+from pipeline_tui.reports.metrics.lifecycle import UNASSIGNED, Timelines, shared_facts
 from pipeline_tui.reports.metrics.window import Window
 from pipeline_tui.reports.sections import NAMES, SECTIONS
 
@@ -37,14 +37,16 @@ def build_report(
 ) -> dict[str, Any]:
     """One top-level key per requested section (by name), in report order.
 
-    Only the metrics asked for are imported and run (see :mod:`.sections`).
+    Only the metrics asked for are imported and run (see :mod:`.sections`);
+    they share one set of per-deal facts (:func:`.lifecycle.shared_facts`).
     """
     wanted = set(sections)
     report: dict[str, Any] = {}
-    for section in SECTIONS:
-        if section.name in wanted:
-            metric: Metric = section.metric()
-            report[section.key] = rounded(metric(pipeline, timelines, window, now))
+    with shared_facts():
+        for section in SECTIONS:
+            if section.name in wanted:
+                metric: Metric = section.metric()
+                report[section.key] = rounded(metric(pipeline, timelines, window, now))
     return report
 
 

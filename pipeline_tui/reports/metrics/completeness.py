@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from pipeline_tui.core.model import Opportunity, Pipeline, get_dotted, is_filled
-from pipeline_tui.reports.metrics.lifecycle import Timelines, owner_key
+from pipeline_tui.reports.metrics.lifecycle import Timelines, deal_facts, owner_key
 from pipeline_tui.reports.metrics.stats import mean
 from pipeline_tui.reports.metrics.window import Window
 
@@ -23,9 +23,9 @@ def profile_completeness(
     fields = pipeline.config.profile_fields
     scores: list[float] = []
     by_owner: dict[str, list[float]] = {}
-    for record in pipeline.opportunities:
-        if record.created > now or not window.contains(record.created):
-            continue
+    records = pipeline.opportunities
+    for i in deal_facts(pipeline, timelines, now).created_in(window):
+        record = records[i]
         score = record_completeness(record, fields)
         if score is None:
             continue

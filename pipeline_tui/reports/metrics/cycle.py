@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from pipeline_tui.core.model import Pipeline
-from pipeline_tui.reports.metrics.lifecycle import Stages, Timelines, stays
+from pipeline_tui.reports.metrics.lifecycle import Timelines, deal_facts
 from pipeline_tui.reports.metrics.stats import mean, median, percentile
 from pipeline_tui.reports.metrics.window import Window
 
@@ -22,15 +22,23 @@ def stage_cycle(
     and stayed in a stage twice contributes one sample: the sum of its
     finished stays there that ended in the window.
     """
-    open_names = Stages.of(pipeline.config).open_order
+    facts = deal_facts(pipeline, timelines, now)
+    open_names = facts.stages.open_order
     samples: dict[str, list[float]] = {name: [] for name in open_names}
     current: dict[str, int] = dict.fromkeys(open_names, 0)
-    for record in pipeline.opportunities:
+    for record in facts.records:
         if record.stage in current:
             current[record.stage] += 1
+    contains = window.contains
+    for history in facts.histories:
+        if len(history) == 1:  # one stay: a sample when it is finished
+            stay = history[0]
+            if stay.left is not None and stay.stage in samples and contains(stay.left):
+                samples[stay.stage].append(stay.days(now))
+            continue
         per_stage: dict[str, float] = {}
-        for stay in stays(record, timelines, now):
-            if stay.stage in samples and stay.left is not None and window.contains(stay.left):
+        for stay in history:
+            if stay.left is not None and stay.stage in samples and contains(stay.left):
                 per_stage[stay.stage] = per_stage.get(stay.stage, 0.0) + stay.days(now)
         for stage, days in per_stage.items():
             samples[stage].append(days)

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from pipeline_tui.core.model import Opportunity, Pipeline
-from pipeline_tui.reports.metrics.lifecycle import UNASSIGNED, Timelines, closed_deals
+from pipeline_tui.reports.metrics.lifecycle import UNASSIGNED, Timelines, deal_facts
 from pipeline_tui.reports.metrics.repeat import account_key
 from pipeline_tui.reports.metrics.stats import mean, median
 from pipeline_tui.reports.metrics.window import Window
@@ -28,7 +28,7 @@ def lifetime_value(
     end = window.end(now)
     won: dict[str, float] = defaultdict(float)
     names: dict[str, str] = {}
-    for closed in closed_deals(pipeline, timelines, now):
+    for closed in deal_facts(pipeline, timelines, now).closed:
         if closed.won and closed.at <= end:
             key = account_key(closed.record.account)
             won[key] += closed.record.amount or 0.0

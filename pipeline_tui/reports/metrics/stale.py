@@ -8,7 +8,7 @@ from typing import Any
 from pipeline_tui.core.config import PipelineConfig
 from pipeline_tui.core.model import Opportunity, Pipeline
 from pipeline_tui.core.timeline import SECONDS_PER_DAY, StageInterval
-from pipeline_tui.reports.metrics.lifecycle import Stages, Timelines, open_records, stays
+from pipeline_tui.reports.metrics.lifecycle import Stages, Timelines, deal_facts
 from pipeline_tui.reports.metrics.window import Window
 
 #: Stable reason codes (JSON); front ends translate them for people.
@@ -31,12 +31,14 @@ def stale_items(
     window does not apply: staleness is about now.
     """
     config = pipeline.config
-    stages = Stages.of(config)
+    facts = deal_facts(pipeline, timelines, now)
+    stages, records, histories = facts.stages, facts.records, facts.histories
     items: list[dict[str, Any]] = []
-    for record in open_records(pipeline, stages):
+    for i in facts.open_positions:
+        record = records[i]
         if record.created > now:
             continue
-        found = _why_stale(record, stays(record, timelines, now)[-1], stages, config, now)
+        found = _why_stale(record, histories[i][-1], stages, config, now)
         if found is not None:
             reason, days = found
             items.append(
