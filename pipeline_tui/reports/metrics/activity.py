@@ -30,12 +30,14 @@ def team_activity(
     touched: dict[str, set[str]] = defaultdict(set)
     moves: dict[str, int] = defaultdict(int)
     activities: dict[str, int] = defaultdict(int)
-    contains = window.contains
+    everything, contains = window.unbounded, window.contains
     facts = deal_facts(pipeline, timelines, now)
     for record, history in zip(facts.records, facts.histories, strict=True):
         opp_id = record.id
         for index, stay in enumerate(history):
-            if stay.uncommitted or not stay.commit or not contains(stay.entered):
+            if stay.uncommitted or not stay.commit:
+                continue
+            if not everything and not contains(stay.entered):
                 continue
             person = stay.author or owner_key(record)
             commits[person].add(stay.commit)
@@ -46,11 +48,11 @@ def team_activity(
             for change in timeline.changes:
                 if change.undone or not change.commit:  # an undone change never happened
                     continue
-                if change.at <= now and contains(change.at):
+                if change.at <= now and (everything or contains(change.at)):
                     commits[change.author].add(change.commit)
                     touched[change.author].add(opp_id)
         for activity in record.activities:
-            if activity.at <= now and contains(activity.at):
+            if activity.at <= now and (everything or contains(activity.at)):
                 person = activity.by or owner_key(record)
                 activities[person] += 1
                 touched[person].add(opp_id)

@@ -33,15 +33,22 @@ def weighted_forecast(
     """
     rows: dict[str, dict[str, Any]] = {}
     facts = deal_facts(pipeline, timelines, now)
+    defaults: dict[str, float] = {}  # stage -> its probability, for deals without their own
+    everything = window.unbounded
     for i in facts.open_positions:
         record = facts.records[i]
-        if not _expected_in(record, window):
+        if not everything and not _expected_in(record, window):
             continue
         key = month_key(record.expected_close) if by == "month" else owner_key(record)
         row = rows.get(key)
         if row is None:
             row = rows[key] = {"weighted": 0.0, "count": 0}
-        row["weighted"] += (record.amount or 0.0) * pipeline.probability(record)
+        probability = record.probability
+        if probability is None:
+            probability = defaults.get(record.stage)
+            if probability is None:
+                probability = defaults[record.stage] = pipeline.probability(record)
+        row["weighted"] += (record.amount or 0.0) * probability
         row["count"] += 1
     return {key: rows[key] for key in sorted(rows, key=lambda k: (k == UNSCHEDULED, k))}
 

@@ -12,8 +12,7 @@ from typing import Any
 from rapidfuzz import fuzz, process, utils
 
 from pipeline_tui.core.model import Opportunity, Pipeline, get_dotted, is_filled
-from pipeline_tui.reports.metrics.lifecycle import Timelines, open_records
-from pipeline_tui.reports.metrics.repeat import account_key
+from pipeline_tui.reports.metrics.lifecycle import Timelines, account_key, open_records
 from pipeline_tui.reports.metrics.window import Window
 
 #: rapidfuzz ``ratio`` (0-100) at or above which two titles on one account are "the same".
@@ -66,8 +65,12 @@ def missing_required(pipeline: Pipeline, records: Iterable[Opportunity]) -> list
         needed[stage.name] = so_far
     result = []
     for record in records:
+        fields = needed.get(record.stage)
+        if not fields:
+            continue
+        data = record.data
         missing = [
-            f for f in needed.get(record.stage, ()) if not is_filled(get_dotted(record.data, f))
+            f for f in fields if not is_filled(data.get(f) if "." not in f else get_dotted(data, f))
         ]
         if missing:
             result.append({"id": record.id, "stage": record.stage, "fields": missing})
@@ -110,7 +113,7 @@ def _groups(records: Sequence[Opportunity], key: Any) -> Iterable[list[Opportuni
 
 
 def _email(record: Opportunity) -> str | None:
-    value = get_dotted(record.data, "contact.email")
+    value = record.contact.get("email")  # ``contact`` is ``data["contact"]`` (or {} if not a map)
     return value.strip().casefold() if isinstance(value, str) and value.strip() else None
 
 

@@ -141,6 +141,11 @@ def owner_key(record: Opportunity) -> str:
     return record.owner or UNASSIGNED
 
 
+def account_key(account: str) -> str:
+    """``"ACME  Corp"`` and ``"acme corp"`` are the same customer."""
+    return " ".join(account.casefold().split())
+
+
 class Closed:
     """A deal that reached won or lost, with when and how it got there."""
 
@@ -208,6 +213,11 @@ class DealFacts:
             furthest_open_index(record, history, stages)
             for record, history in zip(self.records, self.histories, strict=True)
         ]
+
+    @cached_property
+    def account_keys(self) -> list[str]:
+        """Each deal's :func:`account_key`."""
+        return [account_key(record.account) for record in self.records]
 
     @cached_property
     def open_positions(self) -> list[int]:

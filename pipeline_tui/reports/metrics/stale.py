@@ -68,7 +68,10 @@ def _why_stale(
     due = record.next_step.due if record.next_step else None
     if due is not None and due < now.date():
         return NEXT_STEP_OVERDUE, float((now.date() - due).days)
-    last = max([a.at for a in record.activities if a.at <= now] + [current.entered])
+    last = current.entered
+    for activity in record.activities:
+        if last < activity.at <= now:
+            last = activity.at
     idle = (now - max(last, record.created)).total_seconds() / SECONDS_PER_DAY
     if idle > config.stale_after_days:
         return NO_ACTIVITY, idle
