@@ -52,10 +52,9 @@ def first_contact_at(
     A deal created directly in a later stage was qualified by whoever created
     it, so its creation is its first contact.
     """
-    candidates = [a.at for a in record.activities if a.at <= now]
     first = history[0]
-    if first.stage != entry_stage:
-        candidates.append(first.entered)
-    elif first.left is not None:
-        candidates.append(first.left)
-    return min(candidates, default=None)
+    earliest = first.entered if first.stage != entry_stage else first.left
+    for activity in record.activities:
+        if activity.at <= now and (earliest is None or activity.at < earliest):
+            earliest = activity.at
+    return earliest
