@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from pipeline_tui.core.model import Pipeline
+from pipeline_tui.core.timeline import stay_days
 from pipeline_tui.reports.metrics.lifecycle import Timelines, deal_facts
 from pipeline_tui.reports.metrics.stats import mean, median, percentile
 from pipeline_tui.reports.metrics.window import Window
@@ -29,17 +30,20 @@ def stage_cycle(
     for record in facts.records:
         if record.stage in current:
             current[record.stage] += 1
-    contains = window.contains
+    everything, contains = window.unbounded, window.contains
     for history in facts.histories:
         if len(history) == 1:  # one stay: a sample when it is finished
             stay = history[0]
-            if stay.left is not None and stay.stage in samples and contains(stay.left):
-                samples[stay.stage].append(stay.days(now))
+            left = stay.left
+            if left is not None and stay.stage in samples and (everything or contains(left)):
+                samples[stay.stage].append(stay_days(stay.entered, left, now))
             continue
         per_stage: dict[str, float] = {}
         for stay in history:
-            if stay.left is not None and stay.stage in samples and contains(stay.left):
-                per_stage[stay.stage] = per_stage.get(stay.stage, 0.0) + stay.days(now)
+            left = stay.left
+            if left is not None and stay.stage in samples and (everything or contains(left)):
+                days = stay_days(stay.entered, left, now)
+                per_stage[stay.stage] = per_stage.get(stay.stage, 0.0) + days
         for stage, days in per_stage.items():
             samples[stage].append(days)
     return {
