@@ -89,7 +89,13 @@ def test_keys_that_json_cannot_name_are_refused() -> None:
 
 def test_a_report_shaped_value() -> None:
     rows = [
-        {"id": f"deal-{n}", "owner": None, "days": n / 7, "open": n % 2 == 0, "at": date(2026, 1, 1)}
+        {
+            "id": f"deal-{n}",
+            "owner": None,
+            "days": n / 7,
+            "open": n % 2 == 0,
+            "at": date(2026, 1, 1),
+        }
         for n in range(50)
     ]
     data = {"stale": rows, "empty": {}, "none": [], "when": datetime(2026, 1, 1, tzinfo=UTC)}
