@@ -86,9 +86,16 @@ def _scalar(value: Any) -> str | None:
     return None
 
 
+class _NotFinite(ValueError):
+    """A NaN or infinite float, as ``json.dumps(allow_nan=False)`` refuses it.
+
+    Never shown to a person: :func:`to_json` catches it and writes ``null``.
+    """
+
+
 def _float(value: float) -> str:
     if value != value or value in (math.inf, -math.inf):
-        raise ValueError(f"Out of range float values are not JSON compliant: {value!r}")
+        raise _NotFinite(f"Out of range float values are not JSON compliant: {value!r}")
     return float.__repr__(value)
 
 
