@@ -161,7 +161,6 @@ def report_command(
 ) -> None:
     """``pipeline report`` (help text: REPORT_HELP, listing the sections' names)."""
     from pipeline_tui.reports.build import build_report
-    from pipeline_tui.reports.tables import render_csv, render_text
 
     scope = load_scope(obj, as_of, owner, source)
     window = parse_window(since, until)
@@ -187,7 +186,10 @@ def report_command(
         return
     if as_json or fmt == "json":
         echo(to_json(shown))
-    elif fmt == "csv":
+        return
+    from pipeline_tui.reports.tables import render_csv, render_text  # tabulate: ~0.1 s to import
+
+    if fmt == "csv":
         echo(render_csv(shown))
     else:
         echo(render_text(shown, currency, markdown=fmt == "markdown", values=labels))

@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from pipeline_tui.core.model import Pipeline
-from pipeline_tui.reports.metrics.lifecycle import UNASSIGNED, Timelines
+from pipeline_tui.reports.metrics.lifecycle import UNASSIGNED, Timelines, shared_facts
 from pipeline_tui.reports.metrics.window import Window
 from pipeline_tui.reports.sections import NAMES, SECTIONS
 
@@ -37,14 +37,16 @@ def build_report(
 ) -> dict[str, Any]:
     """One top-level key per requested section (by name), in report order.
 
-    Only the metrics asked for are imported and run (see :mod:`.sections`).
+    Only the metrics asked for are imported and run (see :mod:`.sections`);
+    they share one set of per-deal facts (:func:`.lifecycle.shared_facts`).
     """
     wanted = set(sections)
     report: dict[str, Any] = {}
-    for section in SECTIONS:
-        if section.name in wanted:
-            metric: Metric = section.metric()
-            report[section.key] = rounded(metric(pipeline, timelines, window, now))
+    with shared_facts():
+        for section in SECTIONS:
+            if section.name in wanted:
+                metric: Metric = section.metric()
+                report[section.key] = rounded(metric(pipeline, timelines, window, now))
     return report
 
 
@@ -67,10 +69,25 @@ def rounded(value: Any, digits: int = DIGITS) -> Any:
     kind = type(value)
     if kind is float:
         return None if math.isnan(value) else round(value, digits)
+    # plain values and finite floats inline (no call each): stale lists run to 100,000 rows
     if kind is dict or isinstance(value, Mapping):
-        return {k: v if type(v) in _PLAIN else rounded(v, digits) for k, v in value.items()}
+        return {
+            k: v
+            if type(v) in _PLAIN
+            else round(v, digits)
+            if type(v) is float and v == v
+            else rounded(v, digits)
+            for k, v in value.items()
+        }
     if kind is list or kind is tuple:
-        return [v if type(v) in _PLAIN else rounded(v, digits) for v in value]
+        return [
+            v
+            if type(v) in _PLAIN
+            else round(v, digits)
+            if type(v) is float and v == v
+            else rounded(v, digits)
+            for v in value
+        ]
     return value
 
 

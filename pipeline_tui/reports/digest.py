@@ -24,7 +24,13 @@ from pipeline_tui.reports.metrics.activity import team_activity
 from pipeline_tui.reports.metrics.completeness import profile_completeness
 from pipeline_tui.reports.metrics.cycle import stage_cycle
 from pipeline_tui.reports.metrics.first_contact import first_contact
-from pipeline_tui.reports.metrics.lifecycle import UNASSIGNED, Stages, Timelines, stays
+from pipeline_tui.reports.metrics.lifecycle import (
+    UNASSIGNED,
+    Stages,
+    Timelines,
+    shared_facts,
+    stays,
+)
 from pipeline_tui.reports.metrics.lost import lost_reasons
 from pipeline_tui.reports.metrics.repeat import repeat_rate
 from pipeline_tui.reports.metrics.sources import source_conversion
@@ -41,22 +47,26 @@ def digest(
     now: datetime,
     before: Pipeline | None = None,
 ) -> dict[str, Any]:
-    """Everything the weekly review needs, as plain values (the JSON format)."""
-    return {
-        "since": window.since.isoformat() if window.since else None,
-        "until": window.end(now).isoformat(),
-        "currency": pipeline.config.currency,
-        "changes": what_changed(pipeline, timelines, window, now),
-        "overdue_by_owner": overdue_by_owner(pipeline, now),
-        "indicators": {
-            "current": indicators(pipeline, timelines, window, now),
-            "previous": indicators(pipeline, timelines, previous, now),
-        },
-        "forecast": {
-            "before": None if before is None else weighted_total(before),
-            "now": weighted_total(pipeline),
-        },
-    }
+    """Everything the weekly review needs, as plain values (the JSON format).
+
+    The indicators of both windows share one set of per-deal facts.
+    """
+    with shared_facts():
+        return {
+            "since": window.since.isoformat() if window.since else None,
+            "until": window.end(now).isoformat(),
+            "currency": pipeline.config.currency,
+            "changes": what_changed(pipeline, timelines, window, now),
+            "overdue_by_owner": overdue_by_owner(pipeline, now),
+            "indicators": {
+                "current": indicators(pipeline, timelines, window, now),
+                "previous": indicators(pipeline, timelines, previous, now),
+            },
+            "forecast": {
+                "before": None if before is None else weighted_total(before),
+                "now": weighted_total(pipeline),
+            },
+        }
 
 
 def what_changed(

@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
 from pipeline_tui.core.model import Pipeline
-from pipeline_tui.reports.metrics.lifecycle import Timelines, clip, owner_key
+from pipeline_tui.reports.metrics.lifecycle import Timelines, deal_facts, owner_key
 from pipeline_tui.reports.metrics.window import Window
-
-
-@dataclass
-class _Tally:
-    commits: set[str] = field(default_factory=set)
-    activities: int = 0
-    moves: int = 0
-    touched: set[str] = field(default_factory=set)
 
 
 def team_activity(
@@ -30,40 +22,47 @@ def team_activity(
     names in pipeline.yaml (or use ``pipeline --as NAME``) so they line up.
     A deal's creation is a change but not a move; uncommitted edits are not
     counted until they are committed.
+
+    This walks every event in history, so it keeps one plain set or count
+    per person and figure rather than an object per event.
     """
-    people: dict[str, _Tally] = {}
-
-    def tally(person: str) -> _Tally:
-        return people.setdefault(person, _Tally())
-
-    for record in pipeline.opportunities:
-        timeline = timelines.get(record.id)
+    commits: dict[str, set[str]] = defaultdict(set)
+    touched: dict[str, set[str]] = defaultdict(set)
+    moves: dict[str, int] = defaultdict(int)
+    activities: dict[str, int] = defaultdict(int)
+    everything, contains = window.unbounded, window.contains
+    facts = deal_facts(pipeline, timelines, now)
+    for record, history in zip(facts.records, facts.histories, strict=True):
+        opp_id = record.id
+        for index, stay in enumerate(history):
+            if stay.uncommitted or not stay.commit:
+                continue
+            if not everything and not contains(stay.entered):
+                continue
+            person = stay.author or owner_key(record)
+            commits[person].add(stay.commit)
+            touched[person].add(opp_id)
+            moves[person] += index > 0
+        timeline = timelines.get(opp_id)
         if timeline is not None:
-            for index, stay in enumerate(clip(timeline.stages, now)):
-                if stay.uncommitted or not stay.commit or not window.contains(stay.entered):
-                    continue
-                person = tally(stay.author or owner_key(record))
-                person.commits.add(stay.commit)
-                person.touched.add(record.id)
-                person.moves += index > 0
             for change in timeline.changes:
-                if change.undone:  # an undone change and its undo never happened
+                if change.undone or not change.commit:  # an undone change never happened
                     continue
-                if change.at <= now and window.contains(change.at) and change.commit:
-                    person = tally(change.author)
-                    person.commits.add(change.commit)
-                    person.touched.add(record.id)
+                if change.at <= now and (everything or contains(change.at)):
+                    commits[change.author].add(change.commit)
+                    touched[change.author].add(opp_id)
         for activity in record.activities:
-            if activity.at <= now and window.contains(activity.at):
-                person = tally(activity.by or owner_key(record))
-                person.activities += 1
-                person.touched.add(record.id)
+            if activity.at <= now and (everything or contains(activity.at)):
+                person = activity.by or owner_key(record)
+                activities[person] += 1
+                touched[person].add(opp_id)
+
     return {
         name: {
-            "changes": len(t.commits),
-            "activities": t.activities,
-            "moves": t.moves,
-            "touched": len(t.touched),
+            "changes": len(commits[name]),
+            "activities": activities[name],
+            "moves": moves[name],
+            "touched": len(deals),
         }
-        for name, t in sorted(people.items(), key=lambda item: (-len(item[1].touched), item[0]))
+        for name, deals in sorted(touched.items(), key=lambda item: (-len(item[1]), item[0]))
     }

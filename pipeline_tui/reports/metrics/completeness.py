@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from pipeline_tui.core.model import Opportunity, Pipeline, get_dotted, is_filled
-from pipeline_tui.reports.metrics.lifecycle import Timelines, owner_key
+from pipeline_tui.reports.metrics.lifecycle import Timelines, deal_facts, owner_key
 from pipeline_tui.reports.metrics.stats import mean
 from pipeline_tui.reports.metrics.window import Window
 
@@ -23,9 +23,9 @@ def profile_completeness(
     fields = pipeline.config.profile_fields
     scores: list[float] = []
     by_owner: dict[str, list[float]] = {}
-    for record in pipeline.opportunities:
-        if record.created > now or not window.contains(record.created):
-            continue
+    records = pipeline.opportunities
+    for i in deal_facts(pipeline, timelines, now).created_in(window):
+        record = records[i]
         score = record_completeness(record, fields)
         if score is None:
             continue
@@ -42,11 +42,18 @@ def record_completeness(record: Opportunity, fields: Sequence[str]) -> float | N
     then at the top level (so ``amount`` or ``contact.email`` may be profile fields too)."""
     if not fields:
         return None
-    filled = sum(_filled(record, name) for name in fields)
+    profile, data = record.profile, record.data
+    filled = 0
+    for name in fields:
+        filled += _filled(profile, name) or _filled(data, name)
     return filled / len(fields)
 
 
-def _filled(record: Opportunity, name: str) -> bool:
-    if "." not in name:  # the common case, without the dotted-path walk
-        return is_filled(record.profile.get(name)) or is_filled(record.data.get(name))
-    return is_filled(get_dotted(record.profile, name)) or is_filled(get_dotted(record.data, name))
+def _filled(values: Mapping[str, Any], name: str) -> bool:
+    """Whether ``values`` has ``name`` (a dotted path) filled in."""
+    if "." in name:
+        return is_filled(get_dotted(values, name))
+    value = values.get(name)
+    if value is None:  # the common case of a gap: no call
+        return False
+    return len(value) > 0 if type(value) is str else is_filled(value)

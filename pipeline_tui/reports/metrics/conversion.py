@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from pipeline_tui.core.model import Pipeline
-from pipeline_tui.reports.metrics.lifecycle import Stages, Timelines, furthest_open_index, stays
+from pipeline_tui.reports.metrics.lifecycle import Timelines, deal_facts
 from pipeline_tui.reports.metrics.stats import ratio
 from pipeline_tui.reports.metrics.window import Window
 
@@ -23,21 +23,21 @@ def stage_conversion(
     ``reached = advanced + lost + still open there``.  ``rate`` is
     advanced ÷ reached.
     """
-    stages = Stages.of(pipeline.config)
-    names = stages.open_order
-    reached = [0] * len(names)
-    advanced = [0] * len(names)
+    facts = deal_facts(pipeline, timelines, now)
+    names, lost_stage = facts.stages.open_order, facts.stages.lost
+    records, furthest_of = facts.records, facts.furthest
+    # deals by furthest index first: each index's counts then follow in one sweep
+    deals_at = [0] * (len(names) + 1)
     lost = [0] * len(names)
-    for record in pipeline.opportunities:
-        if record.created > now or not window.contains(record.created):
+    for i in facts.created_in(window):
+        furthest = furthest_of[i]
+        if furthest < 0:
             continue
-        furthest = furthest_open_index(record, stays(record, timelines, now), stages)
-        for index in range(min(furthest + 1, len(names))):
-            reached[index] += 1
-            if furthest > index:
-                advanced[index] += 1
-        if record.stage == stages.lost and 0 <= furthest < len(names):
+        deals_at[min(furthest, len(names))] += 1
+        if furthest < len(names) and records[i].stage == lost_stage:
             lost[furthest] += 1
+    reached = [sum(deals_at[index:]) for index in range(len(names))]
+    advanced = [sum(deals_at[index + 1 :]) for index in range(len(names))]
     return {
         name: {
             "reached": reached[i],

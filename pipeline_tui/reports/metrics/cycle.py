@@ -6,7 +6,8 @@ from datetime import datetime
 from typing import Any
 
 from pipeline_tui.core.model import Pipeline
-from pipeline_tui.reports.metrics.lifecycle import Stages, Timelines, stays
+from pipeline_tui.core.timeline import stay_days
+from pipeline_tui.reports.metrics.lifecycle import Timelines, deal_facts
 from pipeline_tui.reports.metrics.stats import mean, median, percentile
 from pipeline_tui.reports.metrics.window import Window
 
@@ -22,16 +23,27 @@ def stage_cycle(
     and stayed in a stage twice contributes one sample: the sum of its
     finished stays there that ended in the window.
     """
-    open_names = Stages.of(pipeline.config).open_order
+    facts = deal_facts(pipeline, timelines, now)
+    open_names = facts.stages.open_order
     samples: dict[str, list[float]] = {name: [] for name in open_names}
     current: dict[str, int] = dict.fromkeys(open_names, 0)
-    for record in pipeline.opportunities:
+    for record in facts.records:
         if record.stage in current:
             current[record.stage] += 1
+    everything, contains = window.unbounded, window.contains
+    for history in facts.histories:
+        if len(history) == 1:  # one stay: a sample when it is finished
+            stay = history[0]
+            left = stay.left
+            if left is not None and stay.stage in samples and (everything or contains(left)):
+                samples[stay.stage].append(stay_days(stay.entered, left, now))
+            continue
         per_stage: dict[str, float] = {}
-        for stay in stays(record, timelines, now):
-            if stay.stage in samples and stay.left is not None and window.contains(stay.left):
-                per_stage[stay.stage] = per_stage.get(stay.stage, 0.0) + stay.days(now)
+        for stay in history:
+            left = stay.left
+            if left is not None and stay.stage in samples and (everything or contains(left)):
+                days = stay_days(stay.entered, left, now)
+                per_stage[stay.stage] = per_stage.get(stay.stage, 0.0) + days
         for stage, days in per_stage.items():
             samples[stage].append(days)
     return {

@@ -7,7 +7,7 @@ from typing import Any
 
 from pipeline_tui.core.model import Opportunity, Pipeline
 from pipeline_tui.core.timeline import StageInterval
-from pipeline_tui.reports.metrics.lifecycle import Stages, Timelines, stays
+from pipeline_tui.reports.metrics.lifecycle import Timelines, deal_facts
 from pipeline_tui.reports.metrics.stats import median, ratio
 from pipeline_tui.reports.metrics.window import Window
 
@@ -23,13 +23,13 @@ def first_contact(
     that it is still pending and left out of the share (it may yet make it).
     """
     sla = pipeline.config.first_contact_sla_hours
-    entry = Stages.of(pipeline.config).entry
+    facts = deal_facts(pipeline, timelines, now)
+    entry, records, histories = facts.stages.entry, facts.records, facts.histories
     hours: list[float] = []
     judged = met = 0
-    for record in pipeline.opportunities:
-        if record.created > now or not window.contains(record.created):
-            continue
-        contact = first_contact_at(record, stays(record, timelines, now), entry, now)
+    for i in facts.created_in(window):
+        record = records[i]
+        contact = first_contact_at(record, histories[i], entry, now)
         if contact is None:
             if (now - record.created).total_seconds() / SECONDS_PER_HOUR > sla:
                 judged += 1
@@ -52,10 +52,9 @@ def first_contact_at(
     A deal created directly in a later stage was qualified by whoever created
     it, so its creation is its first contact.
     """
-    candidates = [a.at for a in record.activities if a.at <= now]
     first = history[0]
-    if first.stage != entry_stage:
-        candidates.append(first.entered)
-    elif first.left is not None:
-        candidates.append(first.left)
-    return min(candidates, default=None)
+    earliest = first.entered if first.stage != entry_stage else first.left
+    for activity in record.activities:
+        if activity.at <= now and (earliest is None or activity.at < earliest):
+            earliest = activity.at
+    return earliest

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 from pipeline_tui.core.model import Opportunity, Pipeline
-from pipeline_tui.reports.metrics.lifecycle import Timelines, closed_deals, open_records, owner_key
+from pipeline_tui.reports.metrics.lifecycle import Timelines, deal_facts, owner_key
 from pipeline_tui.reports.metrics.stats import ratio
 from pipeline_tui.reports.metrics.window import Window
 
@@ -32,12 +32,23 @@ def weighted_forecast(
     Months sort in order, ``unscheduled`` last.
     """
     rows: dict[str, dict[str, Any]] = {}
-    for record in open_records(pipeline):
-        if not _expected_in(record, window):
+    facts = deal_facts(pipeline, timelines, now)
+    defaults: dict[str, float] = {}  # stage -> its probability, for deals without their own
+    everything = window.unbounded
+    for i in facts.open_positions:
+        record = facts.records[i]
+        if not everything and not _expected_in(record, window):
             continue
         key = month_key(record.expected_close) if by == "month" else owner_key(record)
-        row = rows.setdefault(key, {"weighted": 0.0, "count": 0})
-        row["weighted"] += (record.amount or 0.0) * pipeline.probability(record)
+        row = rows.get(key)
+        if row is None:
+            row = rows[key] = {"weighted": 0.0, "count": 0}
+        probability = record.probability
+        if probability is None:
+            probability = defaults.get(record.stage)
+            if probability is None:
+                probability = defaults[record.stage] = pipeline.probability(record)
+        row["weighted"] += (record.amount or 0.0) * probability
         row["count"] += 1
     return {key: rows[key] for key in sorted(rows, key=lambda k: (k == UNSCHEDULED, k))}
 
@@ -56,7 +67,7 @@ def forecast_accuracy(
     perfect forecast, None when nothing was forecast).
     """
     won_by_month: dict[str, float] = {}
-    for closed in closed_deals(pipeline, timelines, now):
+    for closed in deal_facts(pipeline, timelines, now).closed:
         if closed.won:
             key = month_key(closed.at.date())
             won_by_month[key] = won_by_month.get(key, 0.0) + (closed.record.amount or 0.0)

@@ -6,14 +6,14 @@ import ast
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from itertools import combinations
+from operator import attrgetter
 from pathlib import PurePosixPath
 from typing import Any
 
 from rapidfuzz import fuzz, process, utils
 
 from pipeline_tui.core.model import Opportunity, Pipeline, get_dotted, is_filled
-from pipeline_tui.reports.metrics.lifecycle import Timelines, open_records
-from pipeline_tui.reports.metrics.repeat import account_key
+from pipeline_tui.reports.metrics.lifecycle import Timelines, account_key, open_records
 from pipeline_tui.reports.metrics.window import Window
 
 #: rapidfuzz ``ratio`` (0-100) at or above which two titles on one account are "the same".
@@ -66,8 +66,12 @@ def missing_required(pipeline: Pipeline, records: Iterable[Opportunity]) -> list
         needed[stage.name] = so_far
     result = []
     for record in records:
+        fields = needed.get(record.stage)
+        if not fields:
+            continue
+        data = record.data
         missing = [
-            f for f in needed.get(record.stage, ()) if not is_filled(get_dotted(record.data, f))
+            f for f in fields if not is_filled(data.get(f) if "." not in f else get_dotted(data, f))
         ]
         if missing:
             result.append({"id": record.id, "stage": record.stage, "fields": missing})
@@ -83,21 +87,28 @@ def unknown_values(pipeline: Pipeline) -> list[dict[str, Any]]:
     """
     config = pipeline.config
     found: dict[tuple[str, str], Any] = {}
-    for record in pipeline.opportunities:
-        checks = (
-            ("source", record.source, config.sources),
-            ("lost_reason", record.lost_reason, config.lost_reasons),
-            ("owner", record.owner, tuple(config.team)),
-        )
-        for name, value, allowed in checks:
-            if allowed and value is not None and value not in allowed:
+    lists = (
+        ("source", attrgetter("source"), frozenset(config.sources)),
+        ("lost_reason", attrgetter("lost_reason"), frozenset(config.lost_reasons)),
+        ("owner", attrgetter("owner"), frozenset(config.team)),
+    )
+    for name, value_of, allowed in lists:
+        if not allowed:  # an empty list allows anything
+            continue
+        for record in pipeline.opportunities:
+            value = value_of(record)
+            if value is not None and value not in allowed:
                 found[(record.id, name)] = value
     for problem in pipeline.problems:
         # "'webinar' is not one of ...": the messages naming an unlisted value quote it first
         if problem.field in _LISTED_FIELDS and problem.message[:1] in ("'", '"'):
             opp_id = PurePosixPath(problem.path).name.removesuffix(".yaml")
             found.setdefault((opp_id, problem.field), _quoted_value(problem.message))
-    return [{"id": i, "field": f, "value": v} for (i, f), v in sorted(found.items())]
+    return [{"id": i, "field": f, "value": v} for (i, f), v in sorted(found.items(), key=_first)]
+
+
+def _first(item: tuple[tuple[str, str], Any]) -> tuple[str, str]:
+    return item[0]  # keys are unique: never compare the values (they may not be comparable)
 
 
 def _groups(records: Sequence[Opportunity], key: Any) -> Iterable[list[Opportunity]]:
@@ -105,12 +116,18 @@ def _groups(records: Sequence[Opportunity], key: Any) -> Iterable[list[Opportuni
     for record in records:
         value = key(record)
         if value:
-            buckets.setdefault(value, []).append(record)
+            bucket = buckets.get(value)
+            if bucket is None:
+                buckets[value] = [record]
+            else:
+                bucket.append(record)
     return (group for group in buckets.values() if len(group) > 1)
 
 
 def _email(record: Opportunity) -> str | None:
-    value = get_dotted(record.data, "contact.email")
+    value = record.contact.get("email")  # ``contact`` is ``data["contact"]`` (or {} if not a map)
+    if value is None:
+        return None
     return value.strip().casefold() if isinstance(value, str) and value.strip() else None
 
 

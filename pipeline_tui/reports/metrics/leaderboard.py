@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from pipeline_tui.core.model import Pipeline
-from pipeline_tui.reports.metrics.lifecycle import Stages, Timelines, closed_deals, owner_key
+from pipeline_tui.reports.metrics.lifecycle import Timelines, deal_facts, owner_key
 from pipeline_tui.reports.metrics.stats import ratio
 from pipeline_tui.reports.metrics.window import Window
 
@@ -21,16 +21,18 @@ def leaderboard(
     rows: dict[str, dict[str, Any]] = {}
 
     def row(owner: str) -> dict[str, Any]:
-        return rows.setdefault(
-            owner, {"won_amount": 0.0, "won": 0, "closed": 0, "open_amount": 0.0}
-        )
+        found = rows.get(owner)
+        if found is None:
+            found = rows[owner] = {"won_amount": 0.0, "won": 0, "closed": 0, "open_amount": 0.0}
+        return found
 
-    open_names = Stages.of(pipeline.config).open
-    for record in pipeline.opportunities:
+    facts = deal_facts(pipeline, timelines, now)
+    open_names = facts.stages.open
+    for record in facts.records:
         entry = row(owner_key(record))
         if record.stage in open_names:
             entry["open_amount"] += record.amount or 0.0
-    for closed in closed_deals(pipeline, timelines, now):
+    for closed in facts.closed:
         if window.contains(closed.at):
             entry = row(owner_key(closed.record))
             entry["closed"] += 1

@@ -7,13 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from pipeline_tui.core.model import Opportunity, Pipeline
-from pipeline_tui.reports.metrics.lifecycle import (
-    UNASSIGNED,
-    Stages,
-    Timelines,
-    furthest_open_index,
-    stays,
-)
+from pipeline_tui.reports.metrics.lifecycle import UNASSIGNED, Timelines, deal_facts
 from pipeline_tui.reports.metrics.stats import ratio
 from pipeline_tui.reports.metrics.window import Window
 
@@ -31,20 +25,23 @@ def lead_conversion(
     straight from the entry stage, or still there, is not.  Cut by source
     and by campaign (tags ``campaign:NAME``).
     """
-    stages = Stages.of(pipeline.config)
+    facts = deal_facts(pipeline, timelines, now)
+    records, furthest = facts.records, facts.furthest
     total = [0, 0]
     by_source: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     by_campaign: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for record in pipeline.opportunities:
-        if not window.contains(record.created) or record.created > now:
-            continue
-        qualified = int(_qualified(record, timelines, stages, now))
-        for counts in (total, by_source[record.source or UNASSIGNED]):
-            counts[0] += 1
-            counts[1] += qualified
-        for campaign in _campaigns(record):
-            by_campaign[campaign][0] += 1
-            by_campaign[campaign][1] += qualified
+    for i in facts.created_in(window):
+        record = records[i]
+        qualified = int(furthest[i] >= 1)  # left the entry stage for a later one, or won
+        total[0] += 1
+        total[1] += qualified
+        counts = by_source[record.source or UNASSIGNED]
+        counts[0] += 1
+        counts[1] += qualified
+        if record.tags:
+            for campaign in _campaigns(record):
+                by_campaign[campaign][0] += 1
+                by_campaign[campaign][1] += qualified
     return {
         "leads": total[0],
         "qualified": total[1],
@@ -52,10 +49,6 @@ def lead_conversion(
         "by_source": _rows(by_source, "source"),
         "by_campaign": _rows(by_campaign, "campaign"),
     }
-
-
-def _qualified(record: Opportunity, timelines: Timelines, stages: Stages, now: datetime) -> bool:
-    return furthest_open_index(record, stays(record, timelines, now), stages) >= 1
 
 
 def _campaigns(record: Opportunity) -> list[str]:

@@ -8,13 +8,17 @@ every answer first drops what happened after ``now``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import cached_property
 
 from pipeline_tui.core.config import PipelineConfig
 from pipeline_tui.core.model import Opportunity, Pipeline
 from pipeline_tui.core.timeline import StageInterval, Timeline
+from pipeline_tui.reports.metrics.window import Window
 
 Timelines = Mapping[str, Timeline]
 
@@ -67,6 +71,8 @@ class Stages:
     lost: str
     entry: str
     max_days: Mapping[str, int | None]
+    #: Open stage -> its place in ``open_order`` (a dict look-up, not ``tuple.index``).
+    open_index: Mapping[str, int]
 
     @classmethod
     def of(cls, config: PipelineConfig) -> Stages:
@@ -78,6 +84,7 @@ class Stages:
             config.lost_stage,
             config.entry_stage.name,
             {s.name: s.max_days for s in config.stages},
+            {name: index for index, name in enumerate(names)},
         )
 
 
@@ -107,10 +114,19 @@ def furthest_open_index(
     skipped ``qualified`` still passed through it as far as the funnel goes.
     Returns -1 if the deal never was in an open stage (created straight into lost).
     """
-    order = stages.open_order
-    if record.stage == stages.won or any(i.stage == stages.won for i in history):
-        return len(order)
-    return max((order.index(i.stage) for i in history if i.stage in stages.open), default=-1)
+    won = stages.won
+    if record.stage == won:
+        return len(stages.open_order)
+    index = stages.open_index
+    furthest = -1
+    for interval in history:
+        stage = interval.stage
+        if stage == won:
+            return len(stages.open_order)
+        at = index.get(stage, -1)
+        if at > furthest:
+            furthest = at
+    return furthest
 
 
 def lost_from(history: tuple[StageInterval, ...], stages: Stages) -> str:
@@ -123,6 +139,11 @@ def lost_from(history: tuple[StageInterval, ...], stages: Stages) -> str:
 
 def owner_key(record: Opportunity) -> str:
     return record.owner or UNASSIGNED
+
+
+def account_key(account: str) -> str:
+    """``"ACME  Corp"`` and ``"acme corp"`` are the same customer."""
+    return " ".join(account.casefold().split())
 
 
 class Closed:
@@ -140,14 +161,111 @@ class Closed:
 
 
 def closed_deals(pipeline: Pipeline, timelines: Timelines, now: datetime) -> list[Closed]:
-    """Every deal that is won or lost as of ``now``, with its close time."""
-    stages = Stages.of(pipeline.config)
-    result = []
-    for record in pipeline.opportunities:
-        if record.stage != stages.won and record.stage != stages.lost:
-            continue
-        history = stays(record, timelines, now)
-        at = closed_at(record, history, stages)
-        if at is not None:
-            result.append(Closed(record, at, history, record.stage == stages.won))
-    return result
+    """Every deal that is won or lost as of ``now``, with its close time (do not modify)."""
+    return deal_facts(pipeline, timelines, now).closed
+
+
+class DealFacts:
+    """What every indicator asks about each deal, answered once per report.
+
+    Most indicators need the same few per-deal answers (the stays cut at
+    ``now``, the close time, how far down the funnel the deal got, which
+    deals were created in the window).  Asked by each of fifteen sections
+    separately, they cost more than the sections themselves at 100,000 deals;
+    here each is computed on first use and kept.  Lists are aligned with
+    ``pipeline.opportunities``.  Get one through :func:`deal_facts`, which
+    shares it between the sections of one :func:`shared_facts` block.
+    """
+
+    def __init__(self, pipeline: Pipeline, timelines: Timelines, now: datetime) -> None:
+        self.pipeline = pipeline
+        self.timelines = timelines
+        self.now = now
+        self.records = pipeline.opportunities
+        self.stages = Stages.of(pipeline.config)
+        self._created_in: dict[Window, list[int]] = {}
+
+    @cached_property
+    def histories(self) -> list[tuple[StageInterval, ...]]:
+        """Each deal's :func:`stays` up to ``now``."""
+        timelines, now = self.timelines, self.now
+        return [stays(record, timelines, now) for record in self.records]
+
+    @cached_property
+    def closed(self) -> list[Closed]:
+        """Every deal that is won or lost, with its close time, in file order."""
+        stages = self.stages
+        won, lost = stages.won, stages.lost
+        result = []
+        for record, history in zip(self.records, self.histories, strict=True):
+            if record.stage != won and record.stage != lost:
+                continue
+            at = closed_at(record, history, stages)
+            if at is not None:
+                result.append(Closed(record, at, history, record.stage == won))
+        return result
+
+    @cached_property
+    def furthest(self) -> list[int]:
+        """Each deal's :func:`furthest_open_index`."""
+        stages = self.stages
+        return [
+            furthest_open_index(record, history, stages)
+            for record, history in zip(self.records, self.histories, strict=True)
+        ]
+
+    @cached_property
+    def account_keys(self) -> list[str]:
+        """Each deal's :func:`account_key`."""
+        return [account_key(record.account) for record in self.records]
+
+    @cached_property
+    def open_positions(self) -> list[int]:
+        """Where the open deals are (the same deals as :func:`open_records`)."""
+        names = self.stages.open
+        return [i for i, record in enumerate(self.records) if record.stage in names]
+
+    def created_in(self, window: Window) -> list[int]:
+        """Where the deals created in ``window`` (and not after ``now``) are."""
+        found = self._created_in.get(window)
+        if found is None:
+            now, contains = self.now, window.contains
+            found = [
+                i
+                for i, record in enumerate(self.records)
+                if record.created <= now and contains(record.created)
+            ]
+            self._created_in[window] = found
+        return found
+
+
+_SHARED: ContextVar[dict[tuple[int, int, datetime], DealFacts] | None] = ContextVar(
+    "shared_deal_facts", default=None
+)
+
+
+@contextmanager
+def shared_facts() -> Iterator[None]:
+    """Inside the block, sections asking about the same pipeline share one :class:`DealFacts`.
+
+    Scoped to a block (one report) rather than kept globally, so a pipeline
+    reloaded later, or a timelines mapping changed in place, is never
+    answered from old facts.
+    """
+    token = _SHARED.set({})
+    try:
+        yield
+    finally:
+        _SHARED.reset(token)
+
+
+def deal_facts(pipeline: Pipeline, timelines: Timelines, now: datetime) -> DealFacts:
+    """The facts for this pipeline, history and instant (shared inside :func:`shared_facts`)."""
+    memo = _SHARED.get()
+    if memo is None:
+        return DealFacts(pipeline, timelines, now)
+    key = (id(pipeline), id(timelines), now)  # the memo keeps both alive: ids stay unique
+    found = memo.get(key)
+    if found is None:
+        found = memo[key] = DealFacts(pipeline, timelines, now)
+    return found

@@ -7,8 +7,13 @@ from datetime import datetime
 from typing import Any
 
 from pipeline_tui.core.model import Opportunity, Pipeline
-from pipeline_tui.reports.metrics.lifecycle import UNASSIGNED, Timelines, closed_deals
-from pipeline_tui.reports.metrics.repeat import account_key
+from pipeline_tui.reports.metrics.lifecycle import (
+    UNASSIGNED,
+    DealFacts,
+    Timelines,
+    account_key,
+    deal_facts,
+)
 from pipeline_tui.reports.metrics.stats import mean, median
 from pipeline_tui.reports.metrics.window import Window
 
@@ -28,12 +33,13 @@ def lifetime_value(
     end = window.end(now)
     won: dict[str, float] = defaultdict(float)
     names: dict[str, str] = {}
-    for closed in closed_deals(pipeline, timelines, now):
+    facts = deal_facts(pipeline, timelines, now)
+    for closed in facts.closed:
         if closed.won and closed.at <= end:
             key = account_key(closed.record.account)
             won[key] += closed.record.amount or 0.0
             names.setdefault(key, closed.record.account)
-    first = _first_deals(pipeline, end)
+    first = _first_deals(facts, end)
     values = list(won.values())
     by_source: dict[str, list[float]] = defaultdict(list)
     for key, value in won.items():
@@ -54,12 +60,12 @@ def lifetime_value(
     }
 
 
-def _first_deals(pipeline: Pipeline, now: datetime) -> dict[str, Opportunity]:
+def _first_deals(facts: DealFacts, now: datetime) -> dict[str, Opportunity]:
     first: dict[str, Opportunity] = {}
-    for record in pipeline.opportunities:
+    for record, key in zip(facts.records, facts.account_keys, strict=True):
         if record.created > now:
             continue
-        key = account_key(record.account)
-        if key not in first or record.created < first[key].created:
+        found = first.get(key)
+        if found is None or record.created < found.created:
             first[key] = record
     return first

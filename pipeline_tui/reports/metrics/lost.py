@@ -6,13 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from pipeline_tui.core.model import Pipeline
-from pipeline_tui.reports.metrics.lifecycle import (
-    UNASSIGNED,
-    Stages,
-    Timelines,
-    closed_deals,
-    lost_from,
-)
+from pipeline_tui.reports.metrics.lifecycle import UNASSIGNED, Timelines, deal_facts, lost_from
 from pipeline_tui.reports.metrics.window import Window
 
 
@@ -25,8 +19,9 @@ def lost_reasons(
     lost.  Reasons are ordered by count, largest first.
     """
     rows: dict[str, dict[str, Any]] = {}
-    stages = Stages.of(pipeline.config)
-    for closed in closed_deals(pipeline, timelines, now):
+    facts = deal_facts(pipeline, timelines, now)
+    stages = facts.stages
+    for closed in facts.closed:
         if closed.won or not window.contains(closed.at):
             continue
         row = rows.setdefault(

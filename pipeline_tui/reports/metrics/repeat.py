@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from pipeline_tui.core.model import Pipeline
-from pipeline_tui.reports.metrics.lifecycle import Timelines, closed_deals
+from pipeline_tui.reports.metrics.lifecycle import Timelines, account_key, deal_facts
 from pipeline_tui.reports.metrics.stats import ratio
 from pipeline_tui.reports.metrics.window import Window
 
@@ -27,7 +27,7 @@ def repeat_rate(
     wins: dict[str, int] = {}
     in_window: set[str] = set()
     renewed: set[str] = set()
-    for closed in closed_deals(pipeline, timelines, now):
+    for closed in deal_facts(pipeline, timelines, now).closed:
         if not closed.won or (window.until is not None and closed.at >= window.until):
             continue
         account = account_key(closed.record.account)
@@ -44,6 +44,4 @@ def repeat_rate(
     }
 
 
-def account_key(account: str) -> str:
-    """``"ACME  Corp"`` and ``"acme corp"`` are the same customer."""
-    return " ".join(account.casefold().split())
+__all__ = ["RENEWAL_TAGS", "account_key", "repeat_rate"]

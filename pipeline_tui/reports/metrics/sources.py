@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from pipeline_tui.core.model import Pipeline
-from pipeline_tui.reports.metrics.lifecycle import UNASSIGNED, Timelines, closed_deals
+from pipeline_tui.reports.metrics.lifecycle import UNASSIGNED, Timelines, deal_facts
 from pipeline_tui.reports.metrics.stats import ratio
 from pipeline_tui.reports.metrics.window import Window
 
@@ -24,12 +24,16 @@ def source_conversion(
     }
 
     def row(source: str | None) -> dict[str, Any]:
-        return rows.setdefault(source or UNASSIGNED, {"created": 0, "won": 0, "lost": 0})
+        found = rows.get(source or UNASSIGNED)
+        if found is None:
+            found = rows[source or UNASSIGNED] = {"created": 0, "won": 0, "lost": 0}
+        return found
 
-    for record in pipeline.opportunities:
-        if record.created <= now and window.contains(record.created):
-            row(record.source)["created"] += 1
-    for closed in closed_deals(pipeline, timelines, now):
+    facts = deal_facts(pipeline, timelines, now)
+    records = facts.records
+    for i in facts.created_in(window):
+        row(records[i].source)["created"] += 1
+    for closed in facts.closed:
         if window.contains(closed.at):
             row(closed.record.source)["won" if closed.won else "lost"] += 1
     for values in rows.values():

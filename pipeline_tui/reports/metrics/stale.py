@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from operator import itemgetter
 from typing import Any
 
 from pipeline_tui.core.config import PipelineConfig
 from pipeline_tui.core.model import Opportunity, Pipeline
 from pipeline_tui.core.timeline import SECONDS_PER_DAY, StageInterval
-from pipeline_tui.reports.metrics.lifecycle import Stages, Timelines, open_records, stays
+from pipeline_tui.reports.metrics.lifecycle import Stages, Timelines, deal_facts
 from pipeline_tui.reports.metrics.window import Window
 
 #: Stable reason codes (JSON); front ends translate them for people.
@@ -31,12 +32,15 @@ def stale_items(
     window does not apply: staleness is about now.
     """
     config = pipeline.config
-    stages = Stages.of(config)
+    facts = deal_facts(pipeline, timelines, now)
+    stages, records, histories = facts.stages, facts.records, facts.histories
     items: list[dict[str, Any]] = []
-    for record in open_records(pipeline, stages):
+    today = now.date()
+    for i in facts.open_positions:
+        record = records[i]
         if record.created > now:
             continue
-        found = _why_stale(record, stays(record, timelines, now)[-1], stages, config, now)
+        found = _why_stale(record, histories[i][-1], stages, config, now, today)
         if found is not None:
             reason, days = found
             items.append(
@@ -48,7 +52,9 @@ def stale_items(
                     "days": days,
                 }
             )
-    items.sort(key=lambda item: (-item["days"], item["id"]))
+    # longest first, then by id: two sorts on plain keys (stable) beat one on built tuples
+    items.sort(key=itemgetter("id"))
+    items.sort(key=itemgetter("days"), reverse=True)
     return items
 
 
@@ -58,15 +64,19 @@ def _why_stale(
     stages: Stages,
     config: PipelineConfig,
     now: datetime,
+    today: date,
 ) -> tuple[str, float] | None:
     limit = stages.max_days.get(record.stage)
     in_stage = current.days(now)
     if limit is not None and in_stage > limit:
         return OVER_STAGE_LIMIT, in_stage
     due = record.next_step.due if record.next_step else None
-    if due is not None and due < now.date():
-        return NEXT_STEP_OVERDUE, float((now.date() - due).days)
-    last = max([a.at for a in record.activities if a.at <= now] + [current.entered])
+    if due is not None and due < today:
+        return NEXT_STEP_OVERDUE, float((today - due).days)
+    last = current.entered
+    for activity in record.activities:
+        if last < activity.at <= now:
+            last = activity.at
     idle = (now - max(last, record.created)).total_seconds() / SECONDS_PER_DAY
     if idle > config.stale_after_days:
         return NO_ACTIVITY, idle

@@ -7,7 +7,7 @@ from typing import Any
 
 from pipeline_tui.core.model import Pipeline
 from pipeline_tui.core.timeline import SECONDS_PER_DAY
-from pipeline_tui.reports.metrics.lifecycle import Timelines, closed_deals, open_records
+from pipeline_tui.reports.metrics.lifecycle import Timelines, deal_facts
 from pipeline_tui.reports.metrics.stats import mean, median, ratio
 from pipeline_tui.reports.metrics.window import Window
 
@@ -20,8 +20,9 @@ def summary(
     Velocity = open × win rate × average won amount ÷ median cycle days, the
     expected amount closed per day; None whenever any factor is undefined.
     """
-    still_open = open_records(pipeline)
-    closed = [c for c in closed_deals(pipeline, timelines, now) if window.contains(c.at)]
+    facts = deal_facts(pipeline, timelines, now)
+    still_open = [facts.records[i] for i in facts.open_positions]
+    closed = [c for c in facts.closed if window.contains(c.at)]
     won = [c for c in closed if c.won]
     lost = [c for c in closed if not c.won]
     win_rate = ratio(len(won), len(closed))

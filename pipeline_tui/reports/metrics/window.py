@@ -13,6 +13,11 @@ class Window:
     since: datetime | None = None
     until: datetime | None = None
 
+    @property
+    def unbounded(self) -> bool:
+        """All time: ``contains`` holds for every instant (loops over events may skip asking)."""
+        return self.since is None and self.until is None
+
     def contains(self, when: datetime | None) -> bool:
         if when is None:
             return False
