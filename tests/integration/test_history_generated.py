@@ -9,10 +9,12 @@ import pytest
 
 from pipeline_tui.core.errors import RepoError
 from pipeline_tui.history import (
+    cache,
     current_stays,
     load_timelines,
     pipeline_as_of,
     prefetch,
+    prefetch_worker,
     scan_timelines,
 )
 from pipeline_tui.storage.store import Store
@@ -95,3 +97,23 @@ def test_a_prefetch_that_fails_raises_where_the_answer_is_asked_for(tmp_path: Pa
 
     with pytest.raises(RepoError):
         current_stays(root, current, now=NOW)
+
+
+def test_the_prefetch_process_leaves_a_cache_for_this_one_and_reports_progress(
+    tmp_path: Path,
+) -> None:
+    """The second process saves the cache (this one reads it warm) and passes its progress on."""
+    root = build_repo(tmp_path / "synthetic", deals=120, seed=5)
+    reports: list[tuple[int, int]] = []
+
+    prefetch_worker.start(root)
+    prefetch_worker.collect(root, lambda done, total: reports.append((done, total)))
+
+    saved = cache.read(cache.cache_file(root, ""))
+    assert saved is not None and saved.head == git(root, "rev-parse", "HEAD")
+    assert reports and reports[-1][0] == reports[-1][1] > 0
+    assert saved.stays == {
+        opp_id: t.current
+        for opp_id, t in scan_timelines(root, now=NOW).items()
+        if t.current is not None and not t.deleted and not t.current.uncommitted
+    }
