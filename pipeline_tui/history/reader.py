@@ -186,27 +186,34 @@ def _prefetched(
 ) -> Iterator[tuple[int, log.Commit, list[str]]]:
     """Commits of the log, with the blobs they need already requested from cat-file.
 
-    A thread reads the log and asks ``git cat-file`` for each new blob as soon
-    as a commit names it; the caller receives them in order.  So git log,
+    A thread reads the log and asks ``git cat-file`` for each new blob a
+    commit names; the caller receives the commits in order.  So git log,
     cat-file and the Python that folds events all run at the same time.
+
+    The two threads trade work in batches of :data:`_HANDOFF` commits, not
+    one by one: each write to cat-file and each hand-over releases the GIL,
+    and a thread that released it waits for the other to give it back (up to
+    the interpreter's switch interval) before it runs on, so tens of thousands
+    of per-commit exchanges cost seconds of waiting.
     """
-    handoff: queue.SimpleQueue[tuple[int, log.Commit, list[str]] | BaseException | None]
+    handoff: queue.SimpleQueue[list[tuple[int, log.Commit, list[str]]] | BaseException | None]
     handoff = queue.SimpleQueue()
-    requested: set[str] = set()
 
     def produce() -> None:
+        requested: set[str] = set()
+        batch: list[tuple[int, log.Commit, list[str]]] = []
+        asked: list[str] = []
         try:
             for index, commit in enumerate(log.log(root, revisions, LOG_PATHS)):
-                wanted = []
-                for change in commit.changes:
-                    if not is_opportunity(change.path):
-                        continue
-                    for sha in (*change.before, change.after):
-                        if sha is not None and sha not in requested:
-                            requested.add(sha)
-                            wanted.append(sha)
-                blobs.request(wanted)
-                handoff.put((index, commit, wanted))
+                wanted = _new_blobs(commit, requested)
+                asked += wanted
+                batch.append((index, commit, wanted))
+                if len(batch) >= _HANDOFF:
+                    blobs.request(asked)
+                    handoff.put(batch)
+                    batch, asked = [], []
+            blobs.request(asked)
+            handoff.put(batch)
         except BaseException as exc:  # handed to the consumer, raised there
             handoff.put(exc)
         finally:
@@ -217,8 +224,25 @@ def _prefetched(
     while (item := handoff.get()) is not None:
         if isinstance(item, BaseException):
             raise item
-        yield item
+        yield from item
     thread.join()
+
+
+#: Commits per hand-over between the log thread and the reader (see :func:`_prefetched`).
+_HANDOFF = 256
+
+
+def _new_blobs(commit: log.Commit, requested: set[str]) -> list[str]:
+    """The opportunity blobs ``commit`` names that were not requested before (now marked)."""
+    wanted = []
+    for change in commit.changes:
+        if not is_opportunity(change.path):
+            continue
+        for sha in (*change.before, change.after):
+            if sha is not None and sha not in requested:
+                requested.add(sha)
+                wanted.append(sha)
+    return wanted
 
 
 def is_opportunity(path: str) -> bool:
