@@ -25,6 +25,8 @@ import sys
 import threading
 from pathlib import Path
 
+from pipeline_tui.core.errors import RepoError
+from pipeline_tui.git import log
 from pipeline_tui.history import cache
 from pipeline_tui.history.reader import Progress
 
@@ -35,19 +37,26 @@ _MAIN = (
     " sys.exit(main(sys.argv[1:]))"
 )
 _RUNNING: dict[Path, subprocess.Popen[bytes]] = {}
+_READY: dict[Path, cache.CacheState] = {}
 _LOCK = threading.Lock()
 
 
 def start(root: Path) -> None:
     """Start bringing ``root``'s history cache up to date in a second process.
 
+    Nothing is started when the cache already matches HEAD (a second
+    interpreter would only read it too); its state is kept for :func:`collect`.
     A second call for the same folder while the first runs starts nothing.
     The process is not tied to this one: if this one exits without asking,
     it still finishes and saves the cache for the next run.
     """
     key = root.resolve()
     with _LOCK:
-        if key in _RUNNING:
+        if key in _RUNNING or key in _READY:
+            return
+        state = _up_to_date(key)
+        if state is not None:
+            _READY[key] = state
             return
         try:
             _RUNNING[key] = subprocess.Popen(
@@ -61,16 +70,31 @@ def start(root: Path) -> None:
             return
 
 
-def collect(root: Path, progress: Progress | None) -> None:
+def _up_to_date(root: Path) -> cache.CacheState | None:
+    """The saved cache state if it matches HEAD; None if not (or git fails: the
+    second process then fails too, and the caller's own read raises the error)."""
+    try:
+        _git_dir, prefix, head = log.locate(root)
+    except RepoError:
+        return None
+    state = cache.read(cache.cache_file(root, prefix))
+    return state if state is not None and state.head == head else None
+
+
+def collect(root: Path, progress: Progress | None) -> cache.CacheState | None:
     """Wait for a :func:`start` of ``root`` to finish, passing its progress on.
 
-    Returns at once when none is running.  Whatever it left (a saved cache,
-    or nothing) is then read by :func:`~pipeline_tui.history.cache.fresh`.
+    Returns at once when none is running.  The answer is the cache state
+    :func:`start` found already up to date (the caller checks HEAD has not
+    moved since), or None: then whatever the second process left (a saved
+    cache, or nothing) is read by :func:`~pipeline_tui.history.cache.fresh`.
     """
+    key = root.resolve()
     with _LOCK:
-        proc = _RUNNING.pop(root.resolve(), None)
+        proc = _RUNNING.pop(key, None)
+        ready = _READY.pop(key, None)
     if proc is None:
-        return
+        return ready
     assert proc.stdout is not None
     with proc.stdout:
         for line in proc.stdout:
@@ -78,6 +102,7 @@ def collect(root: Path, progress: Progress | None) -> None:
             if progress is not None and reported is not None:
                 progress(*reported)
     proc.wait()
+    return None
 
 
 def _progress_line(line: bytes) -> tuple[int, int] | None:

@@ -75,7 +75,7 @@ def read_history(
     for opp_events in events.values():
         opp_events.sort(key=event_order)
     config = sorted(
-        (ConfigVersion(c[0], first_seq + count - i, blob) for i, c, blob in configs),
+        (ConfigVersion(stamp[0], first_seq + count - i, blob) for i, stamp, blob in configs),
         key=event_order,
     )
     if progress is not None:

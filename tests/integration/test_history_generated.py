@@ -117,3 +117,19 @@ def test_the_prefetch_process_leaves_a_cache_for_this_one_and_reports_progress(
         for opp_id, t in scan_timelines(root, now=NOW).items()
         if t.current is not None and not t.deleted and not t.current.uncommitted
     }
+
+
+def test_no_second_process_reads_a_cache_that_already_matches_head(tmp_path: Path) -> None:
+    root = build_repo(tmp_path / "synthetic", deals=40, seed=2)
+    current = Store(root).load()
+    expected = current_stays(root, current, now=NOW)  # a cold read saves the cache
+
+    prefetch_worker.start(root)
+    ready = prefetch_worker.collect(root, None)
+
+    assert ready is not None and ready.head == git(root, "rev-parse", "HEAD")
+    prefetch(root)
+    assert current_stays(root, current, now=NOW) == expected
+    git(root, "commit", "-q", "--allow-empty", "-m", "HEAD moves: the cache is behind")
+    prefetch_worker.start(root)
+    assert prefetch_worker.collect(root, None) is None  # a second process brought it up
