@@ -22,6 +22,9 @@ Then the growth exponent between consecutive sizes for each figure,
 ``task list`` over 10,000 tasks against warm ``pipeline list --json`` at
 10,000 deals, timed one after the other.
 
+``--cold-only`` measures just the floor and cold ``list --json`` (its CPU and
+peak memory too), alternating them ``--repeat`` times: the cold build alone.
+
 ``--busy`` runs every size twice, the second time beside a process that keeps
 one core busy, and reports both.  The machine may be shared: compare ratios
 measured in the same run, and read the load average printed with them.
@@ -29,6 +32,7 @@ measured in the same run, and read the load average printed with them.
 
 from __future__ import annotations
 
+import argparse
 import itertools
 import json
 import math
@@ -39,7 +43,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -131,6 +135,38 @@ def after_commits(root: Path, times: int = 3) -> list[Run]:
         )
         afters.append(run([PIPELINE, "list", "--json"], root))
     return afters
+
+
+def measure_cold(root: Path, repeat: int) -> dict[str, float]:
+    """Only the floor and cold ``list --json`` (``--cold-only``): the cold build, quickly.
+
+    The two are taken one right after the other, ``repeat`` times in turn,
+    so a change in the machine's load hits both alike; the best of each counts.
+    """
+    floors, colds = [], []
+    for _ in range(repeat):
+        floors.append(floor_seconds(root))
+        colds.append(cold([PIPELINE, "list", "--json"], root, 1))
+    best_cold = min(colds, key=lambda r: r.wall)
+    return {
+        "floor": min(floors),
+        "cold_list": best_cold.wall,
+        "cold_x_floor": best_cold.wall / min(floors),
+        "cold_cpu": best_cold.cpu,
+        "peak_mb": max(r.peak_mb for r in colds),
+    }
+
+
+def print_cold(title: str, results: dict[int, dict[str, float]]) -> None:
+    """The ``--cold-only`` table: a row per size."""
+    print(f"\n{title}\n")
+    print("| deals | commits | floor | cold list --json | / floor | its CPU | peak memory |")
+    print("|---|---|---|---|---|---|---|")
+    for deals, got in sorted(results.items()):
+        print(
+            f"| {deals:,} | {got['commits']:,.0f} | {got['floor']:.2f} s | {got['cold_list']:.2f} s"
+            f" | {got['cold_x_floor']:.2f}x | {got['cold_cpu']:.2f} s | {got['peak_mb']:.1f} MB |"
+        )
 
 
 def measure(root: Path, repeat: int) -> dict[str, float]:
@@ -324,7 +360,15 @@ def main() -> None:
         type=Path,
         help="write the figures so far to this JSON file after each size (a long run keeps them)",
     )
+    parser.add_argument(
+        "--cold-only",
+        action="store_true",
+        help="measure only the floor and cold list --json (with its CPU and peak memory)",
+    )
     args = parser.parse_args()
+    if args.cold_only:
+        cold_only(args)
+        return
     quiet: dict[int, dict[str, float]] = {}
     busy: dict[int, dict[str, float]] = {}
     roots: dict[int, Path] = {}
@@ -355,6 +399,27 @@ def main() -> None:
         print_busy(quiet, busy)
     compare_taskwarrior(roots.get(10_000))
     print(f"\n({load_note()})")
+
+
+def cold_only(args: argparse.Namespace) -> None:
+    """``--cold-only``: the floor and cold ``list --json`` per size (and with ``--busy``)."""
+    passes = [False, True] if args.busy else [False]
+    for burning in passes:
+        results: dict[int, dict[str, float]] = {}
+        for deals in sizes(args):
+            root = build_repo(args.dir / f"synth-sharded-{deals}", deals, layout="sharded")
+            commits = subprocess.run(
+                ["git", "rev-list", "--count", "HEAD"],
+                cwd=root,
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout
+            with busy_core() if burning else nullcontext():
+                results[deals] = {"commits": float(commits), **measure_cold(root, args.repeat)}
+            run([PIPELINE, "list", "--json"], root)  # leave warm caches behind
+        print_cold("Cold build, one core busy" if burning else "Cold build", results)
+        print(f"\n({load_note()})")
 
 
 if __name__ == "__main__":

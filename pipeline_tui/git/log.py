@@ -29,6 +29,10 @@ _FORMAT = f"--format={_HEADER}%H %P{_SEP}%aI{_SEP}%an{_SEP}%b"
 _REVERTS = re.compile(r"^This reverts commit ([0-9a-f]{40})\.?\s*$", re.MULTILINE)
 _CHUNK = 1 << 16
 _BATCH = 64  # blobs per cat-file round trip in BlobReader.read
+#: cat-file's answers are read through a buffer this large: every read of the
+#: pipe releases the GIL, and getting it back from a busy thread can take the
+#: interpreter's whole switch interval, so fewer, larger reads wait less.
+_READ_BUFFER = 1 << 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,6 +204,7 @@ class BlobReader:
             cwd=root,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
+            bufsize=_READ_BUFFER,
         )
 
     def read(self, shas: Sequence[str]) -> list[bytes | None]:

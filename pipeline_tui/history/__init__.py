@@ -31,7 +31,8 @@ from pipeline_tui.core import clock
 from pipeline_tui.core.errors import PipelineError
 from pipeline_tui.core.model import Pipeline
 from pipeline_tui.core.timeline import StageInterval, Timeline
-from pipeline_tui.history import cache, shallow
+from pipeline_tui.git import log
+from pipeline_tui.history import cache, prefetch_worker, shallow
 from pipeline_tui.history.as_of import AsOfMemo, pipeline_as_of
 from pipeline_tui.history.events import ConfigVersion, Event, History
 from pipeline_tui.history.fold import derive, derive_all, with_work_tree
@@ -69,7 +70,7 @@ def load_timelines(
     ``pipeline`` is the work tree as already loaded (saves reading it twice);
     uncommitted stage changes in it count from ``now``.
     """
-    state = cache.fresh(root, progress)
+    state = _fresh(root, progress)
     timelines = with_work_tree(root, dict(state.timelines), now, pipeline)
     return shallow.complete_only(timelines, shallow.boundaries(root))
 
@@ -82,7 +83,7 @@ def load_timeline(
     now: datetime | None = None,
 ) -> Timeline | None:
     """One opportunity's timeline: ``load_timelines(root)[opp_id]``, reading only its entry."""
-    packed = cache.fresh(root, progress).packed_timelines.get(opp_id)
+    packed = _fresh(root, progress).packed_timelines.get(opp_id)
     timelines = {opp_id: pickle.loads(packed)} if packed is not None else {}
     store = Store(root)
     try:
@@ -97,10 +98,19 @@ def load_timeline(
 def prefetch(root: Path) -> None:
     """Start reading ``root``'s history in the background; the next call here collects it.
 
-    A caller about to parse the work tree first (``list --json``) lets git
-    stream the log meanwhile: on a cold cache that hides most of git's own time.
+    A caller about to parse the work tree first (``list --json``) lets a
+    second process read the log meanwhile (:mod:`.prefetch_worker`): on a cold cache
+    the two run on two cores instead of taking turns with one GIL.
     """
-    cache.prefetch(root)
+    prefetch_worker.start(root)
+
+
+def _fresh(root: Path, progress: Progress | None, *, entries: bool = True) -> cache.CacheState:
+    """The cache up to date with HEAD, once a :func:`prefetch` of ``root`` is done."""
+    ready = prefetch_worker.collect(root, progress)
+    if ready is not None and not entries and ready.head == log.head(root):
+        return ready
+    return cache.fresh(root, progress, entries=entries)
 
 
 def current_stays(
@@ -117,7 +127,7 @@ def current_stays(
     the stay began before a shallow clone's history (its start is unknown).
     """
     cut = shallow.boundaries(root)
-    stays = cache.fresh(root, progress, entries=False).stays
+    stays = _fresh(root, progress, entries=False).stays
     moment = now or clock.now()
     result: dict[str, StageInterval | None] = {}
     for record in pipeline.opportunities:

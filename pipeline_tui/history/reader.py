@@ -22,6 +22,7 @@ import queue
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime
 from pathlib import Path, PurePosixPath
 
 from pipeline_tui.core.config import CONFIG_FILE, OPPORTUNITIES_DIR
@@ -48,41 +49,33 @@ def read_history(
     revisions = [sha] if since is None else [sha, f"^{since}"]
     total = int(log.git(root, "rev-list", "--count", *revisions) or 0)
     reader = _Reader(root)
-    pending: list[tuple[int, log.Commit, list[_RawEvent]]] = []
-    configs: list[tuple[int, log.Commit, str | None]] = []
+    pending: list[tuple[_Stamp, list[_RawEvent]]] = []
+    configs: list[tuple[int, _Stamp, str | None]] = []
     try:
         for index, commit, wanted in _prefetched(root, revisions, reader.blobs):
             raw, config_blob = reader.commit_events(commit, wanted)
-            pending.append((index, commit, raw))
+            # only what the events need: the commit's file list is dropped here
+            stamp = (commit.at, commit.sha, reader.shared(commit.author), commit.reverts)
+            pending.append((stamp, raw))
             if config_blob is not _NO_CONFIG:
-                configs.append((index, commit, config_blob))
+                configs.append((index, stamp, config_blob))
             if progress is not None and index % 200 == 0:
                 progress(index, total)
     finally:
         reader.close()
     count = len(pending)
     events: dict[str, list[Event]] = defaultdict(list)
-    for index, commit, raw in pending:
+    for index, ((at, commit_sha, author, reverts), raw) in enumerate(pending):
         seq = first_seq + count - index
         for opp_id, path, blob, stage, changes, created in raw:
             events[opp_id].append(
-                Event(
-                    commit.at,
-                    seq,
-                    commit.sha,
-                    commit.author,
-                    path,
-                    blob,
-                    stage,
-                    changes,
-                    created,
-                    commit.reverts,
-                )
+                Event(at, seq, commit_sha, author, path, blob, stage, changes, created, reverts)
             )
+        pending[index] = _DONE  # folded: its raw events can go
     for opp_events in events.values():
         opp_events.sort(key=event_order)
     config = sorted(
-        (ConfigVersion(c.at, first_seq + count - i, blob) for i, c, blob in configs),
+        (ConfigVersion(stamp[0], first_seq + count - i, blob) for i, stamp, blob in configs),
         key=event_order,
     )
     if progress is not None:
@@ -90,24 +83,36 @@ def read_history(
     return History(sha, dict(events), config, first_seq + count + 1)
 
 
+#: (author date, commit, author, commits it reverts): what events take from a commit.
+_Stamp = tuple[datetime, str, str, tuple[str, ...]]
 # (id, path, blob, stage it moved to, field changes, created)
 _RawEvent = tuple[str, str, str | None, str | None, tuple[Change, ...], bool]
 _NO_CONFIG = "\0none"
+_DONE: tuple[_Stamp, list[_RawEvent]] = ((datetime.min, "", "", ()), [])
 
 
 class _Reader:
     """Turns commits into raw events, reading and splitting each blob once.
 
-    The split versions and the parsed blocks are kept for one pass only.
+    A split version is kept only until the commit that made it has been
+    read (the log runs newest first, so by then its newer neighbour has been
+    diffed against it): at 100,000 deals, keeping all 370,000 versions would
+    take gigabytes.  A version needed again after that (a file brought back
+    to an earlier content, as a revert does) is read again from git.
     """
 
     def __init__(self, root: Path) -> None:
+        self.root = root
         self.blobs = log.BlobReader(root)
         self.cache: dict[str, Version] = {}
         self.parser = BlockReader()
+        self.strings: dict[str, str] = {}
+        self._again: log.BlobReader | None = None
 
     def close(self) -> None:
         self.blobs.close()
+        if self._again is not None:
+            self._again.close()
 
     def commit_events(
         self, commit: log.Commit, wanted: Sequence[str]
@@ -123,11 +128,29 @@ class _Reader:
             elif is_opportunity(change.path):
                 changes.append(change)
         if len(commit.parents) > 1:
-            return [e for c in changes if (e := self._merge_event(c)) is not None], config_blob
-        return self._plain_events(changes), config_blob
+            events = [e for c in changes if (e := self._merge_event(c)) is not None]
+        else:
+            events = self._plain_events(changes)
+        for change in changes:  # this commit made these versions: nothing older diffs them
+            if change.after is not None:
+                self.cache.pop(change.after, None)
+        return events, config_blob
+
+    def _version(self, sha: str) -> Version:
+        """The split version of ``sha`` (read again from git if it was dropped)."""
+        found = self.cache.get(sha)
+        if found is None:
+            if self._again is None:
+                self._again = log.BlobReader(self.root)
+            found = self.cache[sha] = split(self._again.read([sha])[0], self.parser)
+        return found
+
+    def shared(self, text: str) -> str:
+        """One string object per path or author, however many events name it."""
+        return self.strings.setdefault(text, text)
 
     def _identity(self, sha: str, path: str) -> str:
-        return self.cache[sha].id or PurePosixPath(path).stem
+        return self._version(sha).id or PurePosixPath(path).stem
 
     def _plain_events(self, changes: Sequence[log.FileChange]) -> list[_RawEvent]:
         """An ordinary commit: pair old and new versions by the id inside them."""
@@ -136,11 +159,11 @@ class _Reader:
         for change in changes:
             old = change.before[0] if change.before else None
             if old is not None:
-                before.setdefault(self._identity(old, change.path), (change.path, old))
+                path = self.shared(change.path)
+                before.setdefault(self._identity(old, path), (path, old))
             if change.after is not None:
-                after.setdefault(
-                    self._identity(change.after, change.path), (change.path, change.after)
-                )
+                path = self.shared(change.path)
+                after.setdefault(self._identity(change.after, path), (path, change.after))
         events: list[_RawEvent] = []
         for opp_id in sorted(before.keys() | after.keys()):
             old_side, new_side = before.get(opp_id), after.get(opp_id)
@@ -149,11 +172,11 @@ class _Reader:
                 events.append((opp_id, old_side[0], None, None, (), False))
                 continue
             path, sha = new_side
-            new = self.cache[sha]
+            new = self._version(sha)
             if old_side is None:
                 events.append((opp_id, path, sha, new.stage, (), True))
                 continue
-            previous = self.cache[old_side[1]]
+            previous = self._version(old_side[1])
             moved = new.stage is not None and new.stage != previous.stage
             stage = new.stage if moved else None
             events.append((opp_id, path, sha, stage, field_changes(previous, new), False))
@@ -161,13 +184,13 @@ class _Reader:
 
     def _merge_event(self, change: log.FileChange) -> _RawEvent | None:
         """A merge's own change to one file: only what differs from every parent."""
-        parents = [self.cache[sha] for sha in change.before if sha is not None]
+        parents = [self._version(sha) for sha in change.before if sha is not None]
         if change.after is None:
             if not parents:
                 return None
             first = next(sha for sha in change.before if sha is not None)
             return (self._identity(first, change.path), change.path, None, None, (), False)
-        new = self.cache[change.after]
+        new = self._version(change.after)
         opp_id = self._identity(change.after, change.path)
         if not parents:
             return (opp_id, change.path, change.after, new.stage, (), True)
@@ -186,27 +209,34 @@ def _prefetched(
 ) -> Iterator[tuple[int, log.Commit, list[str]]]:
     """Commits of the log, with the blobs they need already requested from cat-file.
 
-    A thread reads the log and asks ``git cat-file`` for each new blob as soon
-    as a commit names it; the caller receives them in order.  So git log,
+    A thread reads the log and asks ``git cat-file`` for each new blob a
+    commit names; the caller receives the commits in order.  So git log,
     cat-file and the Python that folds events all run at the same time.
+
+    The two threads trade work in batches of :data:`_HANDOFF` commits, not
+    one by one: each write to cat-file and each hand-over releases the GIL,
+    and a thread that released it waits for the other to give it back (up to
+    the interpreter's switch interval) before it runs on, so tens of thousands
+    of per-commit exchanges cost seconds of waiting.
     """
-    handoff: queue.SimpleQueue[tuple[int, log.Commit, list[str]] | BaseException | None]
+    handoff: queue.SimpleQueue[list[tuple[int, log.Commit, list[str]]] | BaseException | None]
     handoff = queue.SimpleQueue()
-    requested: set[str] = set()
 
     def produce() -> None:
+        requested: set[str] = set()
+        batch: list[tuple[int, log.Commit, list[str]]] = []
+        asked: list[str] = []
         try:
             for index, commit in enumerate(log.log(root, revisions, LOG_PATHS)):
-                wanted = []
-                for change in commit.changes:
-                    if not is_opportunity(change.path):
-                        continue
-                    for sha in (*change.before, change.after):
-                        if sha is not None and sha not in requested:
-                            requested.add(sha)
-                            wanted.append(sha)
-                blobs.request(wanted)
-                handoff.put((index, commit, wanted))
+                wanted = _new_blobs(commit, requested)
+                asked += wanted
+                batch.append((index, commit, wanted))
+                if len(batch) >= _HANDOFF:
+                    blobs.request(asked)
+                    handoff.put(batch)
+                    batch, asked = [], []
+            blobs.request(asked)
+            handoff.put(batch)
         except BaseException as exc:  # handed to the consumer, raised there
             handoff.put(exc)
         finally:
@@ -217,8 +247,25 @@ def _prefetched(
     while (item := handoff.get()) is not None:
         if isinstance(item, BaseException):
             raise item
-        yield item
+        yield from item
     thread.join()
+
+
+#: Commits per hand-over between the log thread and the reader (see :func:`_prefetched`).
+_HANDOFF = 256
+
+
+def _new_blobs(commit: log.Commit, requested: set[str]) -> list[str]:
+    """The opportunity blobs ``commit`` names that were not requested before (now marked)."""
+    wanted = []
+    for change in commit.changes:
+        if not is_opportunity(change.path):
+            continue
+        for sha in (*change.before, change.after):
+            if sha is not None and sha not in requested:
+                requested.add(sha)
+                wanted.append(sha)
+    return wanted
 
 
 def is_opportunity(path: str) -> bool:

@@ -62,6 +62,7 @@ class BlockReader:
 
     def __init__(self) -> None:
         self._snippets: dict[str, Any] = {}
+        self._lines: dict[str, Any] = {}
 
     def parse_fields(self, text: str) -> dict[str, Any] | None:
         """The top-level mapping of ``text``, or None when it is not a valid mapping.
@@ -83,10 +84,15 @@ class BlockReader:
 
     def block_value(self, key: str, block: Block) -> Any:
         """The value of one top-level block; sequences of one-line items item by item."""
-        head, newline, tail = block.partition("\n")
+        if "\n" not in block:  # one line (``stage: lead``): most repeat from version to version
+            found = self._lines.get(block, _MISSING)
+            if found is _MISSING:
+                if len(self._lines) > _SNIPPET_LIMIT:
+                    self._lines.clear()
+                found = self._lines[block] = self.scalar(key, block[block.index(":") + 1 :])
+            return found
+        head, _newline, tail = block.partition("\n")
         rest = head[head.index(":") + 1 :].strip(_YAML_SPACE)
-        if not newline:
-            return self.scalar(key, rest)
         lines = tail.split("\n")
         items = [line for line in lines if line.strip() and not line.lstrip().startswith("#")]
         if rest == "" and items and _one_line_items(items):
@@ -98,6 +104,7 @@ class BlockReader:
 
     def scalar(self, key: str, rest: str) -> Any:
         """A one-line value; plain words skip the parser entirely."""
+        rest = rest.strip(_YAML_SPACE)
         if _PLAIN_WORD.fullmatch(rest) and rest.lower() not in _YAML_WORDS:
             return rest
         value = self._snippet(f"k: {rest}")

@@ -140,6 +140,30 @@ def test_a_hand_edit_committed_with_git_counts_like_a_cli_move(repo: Path) -> No
     )
 
 
+def test_a_file_brought_back_to_an_earlier_content_is_read_again(repo: Path) -> None:
+    """The reader drops a version once the commit that made it is read; a blob seen again
+    (a hand revert back to the very same bytes) is read from git again, with the same answer."""
+    ws = Workspace(repo)
+    created = new_deal(ws, "acme", day(0))
+    set_stage_by_hand(repo, "acme", "proposal")
+    git(repo, "commit", "-qam", "to proposal", at=day(2))
+    moved = git(repo, "rev-parse", "HEAD")
+    set_stage_by_hand(repo, "acme", "lead")
+    git(repo, "commit", "-qam", "back to lead", at=day(5))
+    back = git(repo, "rev-parse", "HEAD")
+    rel = deal_rel(repo, "acme")
+    assert git(repo, "rev-parse", f"HEAD:{rel}") == git(repo, "rev-parse", f"HEAD~2:{rel}")
+
+    timeline = both(repo)["acme"]
+
+    assert timeline.stages == (
+        stay("lead", day(0), day(2), created),
+        stay("proposal", day(2), day(5), moved),
+        stay("lead", day(5), None, back),
+    )
+    assert [(c.field, c.old, c.new) for c in timeline.changes] == []
+
+
 def test_a_merge_keeps_each_branch_change_at_its_own_author_date(repo: Path) -> None:
     ws = Workspace(repo)
     new_deal(ws, "a", day(0))

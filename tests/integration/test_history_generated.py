@@ -9,10 +9,12 @@ import pytest
 
 from pipeline_tui.core.errors import RepoError
 from pipeline_tui.history import (
+    cache,
     current_stays,
     load_timelines,
     pipeline_as_of,
     prefetch,
+    prefetch_worker,
     scan_timelines,
 )
 from pipeline_tui.storage.store import Store
@@ -95,3 +97,39 @@ def test_a_prefetch_that_fails_raises_where_the_answer_is_asked_for(tmp_path: Pa
 
     with pytest.raises(RepoError):
         current_stays(root, current, now=NOW)
+
+
+def test_the_prefetch_process_leaves_a_cache_for_this_one_and_reports_progress(
+    tmp_path: Path,
+) -> None:
+    """The second process saves the cache (this one reads it warm) and passes its progress on."""
+    root = build_repo(tmp_path / "synthetic", deals=120, seed=5)
+    reports: list[tuple[int, int]] = []
+
+    prefetch_worker.start(root)
+    prefetch_worker.collect(root, lambda done, total: reports.append((done, total)))
+
+    saved = cache.read(cache.cache_file(root, ""))
+    assert saved is not None and saved.head == git(root, "rev-parse", "HEAD")
+    assert reports and reports[-1][0] == reports[-1][1] > 0
+    assert saved.stays == {
+        opp_id: t.current
+        for opp_id, t in scan_timelines(root, now=NOW).items()
+        if t.current is not None and not t.deleted and not t.current.uncommitted
+    }
+
+
+def test_no_second_process_reads_a_cache_that_already_matches_head(tmp_path: Path) -> None:
+    root = build_repo(tmp_path / "synthetic", deals=40, seed=2)
+    current = Store(root).load()
+    expected = current_stays(root, current, now=NOW)  # a cold read saves the cache
+
+    prefetch_worker.start(root)
+    ready = prefetch_worker.collect(root, None)
+
+    assert ready is not None and ready.head == git(root, "rev-parse", "HEAD")
+    prefetch(root)
+    assert current_stays(root, current, now=NOW) == expected
+    git(root, "commit", "-q", "--allow-empty", "-m", "HEAD moves: the cache is behind")
+    prefetch_worker.start(root)
+    assert prefetch_worker.collect(root, None) is None  # a second process brought it up

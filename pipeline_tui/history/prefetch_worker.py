@@ -1,0 +1,130 @@
+"""Reading the history in a second process while this one parses the work tree.
+
+Why a process and not a thread: a cold ``list --json`` is two jobs of
+Python CPU, parsing every work-tree file and turning every file version of
+the log into events, plus git's own reading.  In one process the GIL runs
+the two Python jobs one after the other (and a thread waiting on a git pipe
+waits again for the GIL each time its data arrives), so on two cores the
+scan cost their sum.  A second interpreter runs the history side truly
+beside the parse; it brings the cache in ``.git/pipeline-tui/`` up to date
+exactly as :func:`pipeline_tui.history.cache.fresh` would in this process,
+and the caller then reads that cache as a warm one.
+
+Nothing is passed back but the cache file and progress lines: if the second
+process cannot start, fails or cannot save, the caller's own
+:func:`~pipeline_tui.history.cache.fresh` reads the history itself (and
+raises the error there, where the answer is asked for).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+from pipeline_tui.core.errors import RepoError
+from pipeline_tui.git import log
+from pipeline_tui.history import cache
+from pipeline_tui.history.reader import Progress
+
+#: The second process's program (``-c``, not ``-m``: this module is already
+#: imported with its package, and runpy warns about running it again as ``__main__``).
+_MAIN = (
+    "import sys; from pipeline_tui.history.prefetch_worker import main;"
+    " sys.exit(main(sys.argv[1:]))"
+)
+_RUNNING: dict[Path, subprocess.Popen[bytes]] = {}
+_READY: dict[Path, cache.CacheState] = {}
+_LOCK = threading.Lock()
+
+
+def start(root: Path) -> None:
+    """Start bringing ``root``'s history cache up to date in a second process.
+
+    Nothing is started when the cache already matches HEAD (a second
+    interpreter would only read it too); its state is kept for :func:`collect`.
+    A second call for the same folder while the first runs starts nothing.
+    The process is not tied to this one: if this one exits without asking,
+    it still finishes and saves the cache for the next run.
+    """
+    key = root.resolve()
+    with _LOCK:
+        if key in _RUNNING or key in _READY:
+            return
+        state = _up_to_date(key)
+        if state is not None:
+            _READY[key] = state
+            return
+        try:
+            _RUNNING[key] = subprocess.Popen(
+                [sys.executable, "-c", _MAIN, str(key)],
+                cwd=key,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+            )
+        except OSError:  # no second interpreter: the caller reads the history itself
+            return
+
+
+def _up_to_date(root: Path) -> cache.CacheState | None:
+    """The saved cache state if it matches HEAD; None if not (or git fails: the
+    second process then fails too, and the caller's own read raises the error)."""
+    try:
+        _git_dir, prefix, head = log.locate(root)
+    except RepoError:
+        return None
+    state = cache.read(cache.cache_file(root, prefix))
+    return state if state is not None and state.head == head else None
+
+
+def collect(root: Path, progress: Progress | None) -> cache.CacheState | None:
+    """Wait for a :func:`start` of ``root`` to finish, passing its progress on.
+
+    Returns at once when none is running.  The answer is the cache state
+    :func:`start` found already up to date (the caller checks HEAD has not
+    moved since), or None: then whatever the second process left (a saved
+    cache, or nothing) is read by :func:`~pipeline_tui.history.cache.fresh`.
+    """
+    key = root.resolve()
+    with _LOCK:
+        proc = _RUNNING.pop(key, None)
+        ready = _READY.pop(key, None)
+    if proc is None:
+        return ready
+    assert proc.stdout is not None
+    with proc.stdout:
+        for line in proc.stdout:
+            reported = _progress_line(line)
+            if progress is not None and reported is not None:
+                progress(*reported)
+    proc.wait()
+    return None
+
+
+def _progress_line(line: bytes) -> tuple[int, int] | None:
+    """``b"done total\\n"`` as two numbers (None for anything else)."""
+    fields = line.split()
+    if len(fields) != 2 or not all(field.isdigit() for field in fields):
+        return None
+    return int(fields[0]), int(fields[1])
+
+
+def _report(done: int, total: int) -> None:
+    """Progress for the waiting caller; dropped when it is not reading yet (full pipe).
+
+    The caller reads only once its own parse is done, so the pipe may fill;
+    a progress line is never worth blocking the history read for.
+    """
+    with contextlib.suppress(BlockingIOError, BrokenPipeError):
+        os.write(1, f"{done} {total}\n".encode())
+
+
+def main(argv: list[str]) -> int:
+    """The second process: bring the cache of the folder named in ``argv`` up to date."""
+    os.set_blocking(1, False)
+    cache.fresh(Path(argv[0]), _report, entries=False)
+    return 0
