@@ -82,7 +82,7 @@ def load_timeline(
     now: datetime | None = None,
 ) -> Timeline | None:
     """One opportunity's timeline: ``load_timelines(root)[opp_id]``, reading only its entry."""
-    packed = cache.fresh(root, progress).packed_timelines.get(opp_id)
+    packed = cache.fresh(root, progress).packed_timeline(opp_id)
     timelines = {opp_id: pickle.loads(packed)} if packed is not None else {}
     store = Store(root)
     try:

@@ -24,12 +24,14 @@ from pathlib import Path
 from typing import Any
 
 from pipeline_tui.core.model import Activity, NextStep, Opportunity, Problem
-from pipeline_tui.storage.cachefile import CacheFile, unpack
+from pipeline_tui.storage.cachefile import CacheFile, Segments, segment_of, unpack
 
 CACHE_NAME = "parse.pickle"
+SEGMENT_STEM = "parse"
 _RACY_NS = 2_000_000_000
-_FORMAT = 5  # bump when the layout of entries changes
+_FORMAT = 6  # bump when the layout of entries changes (6: in segments)
 Key = tuple[int, int, int, int]
+Entry = tuple[Key, int, bytes]
 _RECORD_CLASSES = (Opportunity, Activity, NextStep, Problem)
 
 
@@ -39,69 +41,107 @@ def stat_key(stat: os.stat_result) -> Key:
 
 
 class ParseCache:
-    """Parsed files of one pipeline folder; read from disk once, saved if changed.
+    """Parsed files of one pipeline folder; read from disk as needed, saved if changed.
 
     Each :class:`~pipeline_tui.storage.store.Store` owns one, so what a
     process remembers between loads is visible (and a new ``Store`` starts
-    from the file, as a new process does).
+    from the files, as a new process does).
 
     Entries are ``name -> (stat key, parsed-at ns, pickled value)``.  A hit
     needs the same stat key *and* a file last modified at least two seconds
     before it was parsed, so a second write within one clock tick is never
-    missed.  Values are pickled one by one, so saving after one file changed
-    writes bytes, not 10,000 records.
+    missed.  Values are pickled one by one, and entries live in
+    :class:`~.cachefile.Segments` by file name, each segment with the config
+    its entries were validated against: saving after one file changed
+    rewrites one segment, not 100,000 records.  The small file holds the
+    parsed ``pipeline.yaml`` and the config's text.
     """
 
     def __init__(self, root: Path) -> None:
         self.file = CacheFile.of(root, CACHE_NAME, _FORMAT, root, classes=_RECORD_CLASSES)
+        self.segments = Segments(self.file, SEGMENT_STEM, empty=lambda: ("", {}))
         self.config: tuple[Key, int, Any] | None = None
         self.config_repr = ""
-        self.entries: dict[str, tuple[Key, int, bytes]] = {}
         self.changed = False
         stored = self.file.load()
-        if isinstance(stored, tuple) and len(stored) == 3 and isinstance(stored[2], dict):
-            self.config, self.config_repr, self.entries = stored
+        if isinstance(stored, tuple) and len(stored) == 2 and isinstance(stored[1], str):
+            self.config, self.config_repr = stored
 
     @property
     def path(self) -> Path | None:
         return self.file.path
 
+    @property
+    def entries(self) -> dict[str, Entry]:
+        """Every entry still valid for the config (reads every segment: for tests and tools)."""
+        found: dict[str, Entry] = {}
+        for index in self.segments.indexes():
+            found.update(self._segment(index))
+        return found
+
     def get_config(self, key: Key) -> Any | None:
-        return _hit(self.config, key)
+        return hit(self.config, key)
 
     def put_config(self, key: Key, config: Any) -> None:
         self.config = (key, time.time_ns(), config)
         self.changed = True
 
     def use_config(self, config: Any) -> None:
-        """Entries were validated against one config; another one voids them all."""
+        """Entries were validated against one config; another one voids them all.
+
+        Each segment names the config its entries were checked against, so a
+        segment of another one reads as empty when it is first used.
+        """
         text = repr(config)
         if text != self.config_repr:
-            self.config_repr, self.entries, self.changed = text, {}, True
+            self.config_repr, self.changed = text, True
+            self.segments.loaded.clear()
 
     def get(self, name: str, key: Key) -> Any | None:
-        packed = _hit(self.entries.get(name), key)
+        packed = hit(self._segment(segment_of(name)).get(name), key)
         return unpack(packed) if isinstance(packed, bytes) else None
 
     def put(self, name: str, key: Key, value: Any) -> None:
-        self.entries[name] = (key, time.time_ns(), self.file.pack(value))
-        self.changed = True
+        index = segment_of(name)
+        self._segment(index)[name] = (key, time.time_ns(), self.file.pack(value))
+        self.segments.dirty.add(index)
 
     def keep_only(self, names: set[str]) -> None:
-        """Forget files that no longer exist."""
-        gone = self.entries.keys() - names
-        for name in gone:
-            del self.entries[name]
-        self.changed = self.changed or bool(gone)
+        """Forget files that no longer exist (in every segment, read or not)."""
+        for index in self.segments.indexes():
+            entries = self._segment(index)
+            gone = entries.keys() - names
+            for name in gone:
+                del entries[name]
+            if gone:
+                self.segments.dirty.add(index)
 
     def save(self) -> None:
-        """Write atomically if anything changed; a failure only costs speed next time."""
-        if self.changed and self.file.save((self.config, self.config_repr, self.entries)):
+        """Write what changed atomically; a failure only costs speed next time."""
+        if self.segments.dirty:
+            self.segments.save()
+        if self.changed and self.file.save((self.config, self.config_repr)):
             self.changed = False
 
+    def _segment(self, index: int) -> dict[str, Entry]:
+        """The entries of segment ``index``, if they were validated against the config in use."""
+        stored: Any = self.segments.get(index)
+        if not _is_segment(stored) or stored[0] != self.config_repr:
+            stored = (self.config_repr, {})
+            self.segments.hold(index, stored)
+        entries: dict[str, Entry] = stored[1]
+        return entries
 
-def _hit(entry: tuple[Key, int, Any] | None, key: Key) -> Any | None:
-    """The cached value if the file is unchanged and was settled when it was parsed."""
+
+def _is_segment(value: Any) -> bool:
+    return isinstance(value, tuple) and len(value) == 2 and isinstance(value[1], dict)
+
+
+def hit(entry: tuple[Key, int, Any] | None, key: Key) -> Any | None:
+    """The cached value if the file is unchanged and was settled when it was parsed.
+
+    Shared by every cache keyed by a file's stat (this one, ``list``'s rows).
+    """
     if entry is None or entry[0] != key or key[1] > entry[1] - _RACY_NS:
         return None
     return entry[2]
