@@ -40,71 +40,48 @@ def stat_key(stat: os.stat_result) -> Key:
     return (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
 
 
-class ParseCache:
-    """Parsed files of one pipeline folder; read from disk as needed, saved if changed.
+class FileEntries:
+    """Values kept per file (by its name) with the file's stat key, for one config, in segments.
 
-    Each :class:`~pipeline_tui.storage.store.Store` owns one, so what a
-    process remembers between loads is visible (and a new ``Store`` starts
-    from the files, as a new process does).
-
-    Entries are ``name -> (stat key, parsed-at ns, pickled value)``.  A hit
-    needs the same stat key *and* a file last modified at least two seconds
-    before it was parsed, so a second write within one clock tick is never
-    missed.  Values are pickled one by one, and entries live in
-    :class:`~.cachefile.Segments` by file name, each segment with the config
-    its entries were validated against: saving after one file changed
-    rewrites one segment, not 100,000 records.  The small file holds the
-    parsed ``pipeline.yaml`` and the config's text.
+    The one store of "what this file gave last time" behind the parse cache
+    and ``list``'s rows: a value is served only by :func:`hit` (same stat key,
+    file settled when it was read), each :class:`~.cachefile.Segments` part
+    names the config (its ``repr``) its entries were made under and reads as
+    empty under another, and a save rewrites only the parts that changed.
     """
 
-    def __init__(self, root: Path) -> None:
-        self.file = CacheFile.of(root, CACHE_NAME, _FORMAT, root, classes=_RECORD_CLASSES)
-        self.segments = Segments(self.file, SEGMENT_STEM, empty=lambda: ("", {}))
-        self.config: tuple[Key, int, Any] | None = None
-        self.config_repr = ""
-        self.changed = False
-        stored = self.file.load()
-        if isinstance(stored, tuple) and len(stored) == 2 and isinstance(stored[1], str):
-            self.config, self.config_repr = stored
+    def __init__(self, file: CacheFile, stem: str, config_repr: str = "") -> None:
+        self.segments = Segments(file, stem, empty=lambda: ("", {}))
+        self.config_repr = config_repr
 
-    @property
-    def path(self) -> Path | None:
-        return self.file.path
+    def use_config_repr(self, text: str) -> bool:
+        """Entries made under another config are void from now on; True if it changed."""
+        if text == self.config_repr:
+            return False
+        self.config_repr = text
+        self.segments.loaded.clear()
+        return True
 
-    @property
-    def entries(self) -> dict[str, Entry]:
-        """Every entry still valid for the config (reads every segment: for tests and tools)."""
-        found: dict[str, Entry] = {}
+    def entry(self, name: str) -> tuple[Key, int, Any] | None:
+        """The raw entry (stat key, read-at ns, value), fresh or not."""
+        return self._segment(segment_of(name)).get(name)
+
+    def get(self, name: str, key: Key) -> Any | None:
+        """The value kept for ``name`` if the file is unchanged and was settled when read."""
+        return hit(self.entry(name), key)
+
+    def put(self, name: str, key: Key, value: Any, read_ns: int | None = None) -> None:
+        """Keep ``value`` for the file ``name`` as it was at ``key``, read at ``read_ns`` (now)."""
+        index = segment_of(name)
+        self._segment(index)[name] = (key, time.time_ns() if read_ns is None else read_ns, value)
+        self.segments.dirty.add(index)
+
+    def all(self) -> dict[str, tuple[Key, int, Any]]:
+        """Every entry (reads every segment: for tests and tools)."""
+        found: dict[str, tuple[Key, int, Any]] = {}
         for index in self.segments.indexes():
             found.update(self._segment(index))
         return found
-
-    def get_config(self, key: Key) -> Any | None:
-        return hit(self.config, key)
-
-    def put_config(self, key: Key, config: Any) -> None:
-        self.config = (key, time.time_ns(), config)
-        self.changed = True
-
-    def use_config(self, config: Any) -> None:
-        """Entries were validated against one config; another one voids them all.
-
-        Each segment names the config its entries were checked against, so a
-        segment of another one reads as empty when it is first used.
-        """
-        text = repr(config)
-        if text != self.config_repr:
-            self.config_repr, self.changed = text, True
-            self.segments.loaded.clear()
-
-    def get(self, name: str, key: Key) -> Any | None:
-        packed = hit(self._segment(segment_of(name)).get(name), key)
-        return unpack(packed) if isinstance(packed, bytes) else None
-
-    def put(self, name: str, key: Key, value: Any) -> None:
-        index = segment_of(name)
-        self._segment(index)[name] = (key, time.time_ns(), self.file.pack(value))
-        self.segments.dirty.add(index)
 
     def keep_only(self, names: set[str]) -> None:
         """Forget files that no longer exist (in every segment, read or not)."""
@@ -117,20 +94,92 @@ class ParseCache:
                 self.segments.dirty.add(index)
 
     def save(self) -> None:
-        """Write what changed atomically; a failure only costs speed next time."""
+        """Write the changed segments atomically; a failure only costs speed next time."""
         if self.segments.dirty:
             self.segments.save()
-        if self.changed and self.file.save((self.config, self.config_repr)):
-            self.changed = False
 
-    def _segment(self, index: int) -> dict[str, Entry]:
-        """The entries of segment ``index``, if they were validated against the config in use."""
+    def _segment(self, index: int) -> dict[str, tuple[Key, int, Any]]:
+        """The entries of segment ``index``, if they were made under the config in use."""
         stored: Any = self.segments.get(index)
         if not _is_segment(stored) or stored[0] != self.config_repr:
             stored = (self.config_repr, {})
             self.segments.hold(index, stored)
-        entries: dict[str, Entry] = stored[1]
+        entries: dict[str, tuple[Key, int, Any]] = stored[1]
         return entries
+
+
+class ParseCache:
+    """Parsed files of one pipeline folder; read from disk as needed, saved if changed.
+
+    Each :class:`~pipeline_tui.storage.store.Store` owns one, so what a
+    process remembers between loads is visible (and a new ``Store`` starts
+    from the files, as a new process does).
+
+    Entries (:class:`FileEntries`) hold each file's pickled ``(record,
+    problems, JSON text)``, pickled one by one so saving after one file
+    changed rewrites one segment's bytes, not 100,000 records.  The small
+    file holds the parsed ``pipeline.yaml`` and the config's text.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.file = CacheFile.of(root, CACHE_NAME, _FORMAT, root, classes=_RECORD_CLASSES)
+        self.config: tuple[Key, int, Any] | None = None
+        config_repr = ""
+        self.changed = False
+        stored = self.file.load()
+        if isinstance(stored, tuple) and len(stored) == 2 and isinstance(stored[1], str):
+            self.config, config_repr = stored
+        self.files = FileEntries(self.file, SEGMENT_STEM, config_repr)
+
+    @property
+    def path(self) -> Path | None:
+        return self.file.path
+
+    @property
+    def entries(self) -> dict[str, Entry]:
+        """Every entry still valid for the config (reads every segment: for tests and tools)."""
+        return self.files.all()
+
+    def get_config(self, key: Key) -> Any | None:
+        return hit(self.config, key)
+
+    def put_config(self, key: Key, config: Any) -> None:
+        self.config = (key, time.time_ns(), config)
+        self.changed = True
+
+    def use_config(self, config: Any) -> None:
+        """Entries were validated against one config; another one voids them all."""
+        if self.files.use_config_repr(repr(config)):
+            self.changed = True
+
+    def get(self, name: str, key: Key) -> Any | None:
+        packed = self.files.get(name, key)
+        return unpack(packed) if isinstance(packed, bytes) else None
+
+    def lookup(self, name: str, key: Key, *, settled: bool = True) -> tuple[Any, int] | None:
+        """(value, when it was parsed) for ``name`` at ``key``; ``settled=False``: racy too.
+
+        For caches derived from this one (``list``'s rows), which keep the
+        parse time so the same two-second rule applies to them.
+        """
+        entry = self.files.entry(name)
+        if entry is None or entry[0] != key or (settled and hit(entry, key) is None):
+            return None
+        value = unpack(entry[2]) if isinstance(entry[2], bytes) else None
+        return (value, entry[1]) if value is not None else None
+
+    def put(self, name: str, key: Key, value: Any) -> None:
+        self.files.put(name, key, self.file.pack(value))
+
+    def keep_only(self, names: set[str]) -> None:
+        """Forget files that no longer exist."""
+        self.files.keep_only(names)
+
+    def save(self) -> None:
+        """Write what changed atomically; a failure only costs speed next time."""
+        self.files.save()
+        if self.changed and self.file.save((self.config, self.files.config_repr)):
+            self.changed = False
 
 
 def _is_segment(value: Any) -> bool:

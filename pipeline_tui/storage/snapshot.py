@@ -34,8 +34,9 @@ import hashlib
 import marshal
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from stat import S_ISREG
 from typing import Any
 
 from pipeline_tui.core.config import CONFIG_FILE, OPPORTUNITIES_DIR
@@ -47,12 +48,22 @@ SETTLE_NS = 2_000_000_000
 _SYMREF_DEPTH = 5
 
 
+#: A file's size, modification and change times (ns) and inode, as the parse cache keys it.
+FileKey = tuple[int, int, int, int]
+
+
 @dataclass(frozen=True)
 class Fingerprint:
-    """What a result was computed from, as one digest; ``settled``: safe to keep."""
+    """What a result was computed from, as one digest; ``settled``: safe to keep.
+
+    ``files`` holds what the walk saw of each regular ``*.yaml`` file below
+    ``opportunities/`` (by its path there), so a command whose result missed
+    can tell which files changed without walking the folder again.
+    """
 
     digest: str
     settled: bool
+    files: dict[str, FileKey] = field(default_factory=dict, compare=False, repr=False)
 
 
 def fingerprint(root: Path) -> Fingerprint | None:
@@ -67,6 +78,7 @@ def fingerprint(root: Path) -> Fingerprint | None:
     digest = hashlib.blake2b(digest_size=20)
     digest.update(f"{root}\0{head}\0".encode())
     newest = 0
+    files: dict[str, FileKey] = {}
     for path in (_common_dir(gitdir) / "shallow", root / CONFIG_FILE):
         try:
             stat = path.stat()
@@ -78,10 +90,10 @@ def fingerprint(root: Path) -> Fingerprint | None:
         digest.update(_stat_line(path.name, stat))
         newest = max(newest, stat.st_mtime_ns, stat.st_ctime_ns)
     try:
-        newest = max(newest, _walk(root / OPPORTUNITIES_DIR, "", digest))
+        newest = max(newest, _walk(root / OPPORTUNITIES_DIR, "", digest, files))
     except _Untrusted:
         return None
-    return Fingerprint(digest.hexdigest(), newest < taken - SETTLE_NS)
+    return Fingerprint(digest.hexdigest(), newest < taken - SETTLE_NS, files)
 
 
 class Snapshot:
@@ -110,8 +122,10 @@ class _Untrusted(Exception):
     """Something below ``opportunities/`` that a fingerprint cannot vouch for."""
 
 
-def _walk(folder: Path, prefix: str, digest: Any) -> int:
+def _walk(folder: Path, prefix: str, digest: Any, files: dict[str, FileKey]) -> int:
     """Feed every non-hidden entry below ``folder`` to ``digest``; the newest change time.
+
+    Regular ``*.yaml`` files also go to ``files`` (the ones :class:`~.store.Store` reads).
 
     Hidden names are skipped, as :class:`~.store.Store` skips them.  Entries
     go in ``scandir`` order, unsorted: the same folder listed in another order
@@ -132,9 +146,10 @@ def _walk(folder: Path, prefix: str, digest: Any) -> int:
                     parts.append((entry.name, -1, 0, 0, 0))
                     continue
                 stat = entry.stat(follow_symlinks=False)
-                parts.append(
-                    (entry.name, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
-                )
+                key = (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
+                parts.append((entry.name, *key))
+                if entry.name.endswith(".yaml") and S_ISREG(stat.st_mode):
+                    files[prefix + entry.name] = key
     except FileNotFoundError:
         digest.update(f"{prefix}: no folder\n".encode())
         return 0
@@ -144,7 +159,7 @@ def _walk(folder: Path, prefix: str, digest: Any) -> int:
     digest.update(marshal.dumps(parts))
     newest = max((max(part[2], part[3]) for part in parts), default=0)
     for path, name in folders:
-        newest = max(newest, _walk(path, name, digest))
+        newest = max(newest, _walk(path, name, digest, files))
     return newest
 
 
