@@ -17,6 +17,7 @@ functions, so both paths print the same bytes.
 from __future__ import annotations
 
 import json
+import operator
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -143,9 +144,11 @@ def render_json(lines: Sequence[JsonLine], now: datetime) -> str:
 # file's stat (the parse cache's rule, :class:`~pipeline_tui.storage.parsecache.FileEntries`):
 # a miss reads only the files that changed and sorts the rows again.
 
-#: One file's part of a plain ``list --json``: (id, stage, casefolded title,
-#: line head, problems as printed); id None when the file gave no record.
-Row = tuple[str | None, str, str, str, tuple[str, ...]]
+#: One file's part of a plain ``list --json``: (id, stage, sort key (stage's
+#: place in the config, casefolded title), line head, problems as printed);
+#: id None when the file gave no record.  Rows are kept per config, so the
+#: stage's place may be kept too.
+Row = tuple[str | None, str, tuple[int, str], str, tuple[str, ...]]
 _ROWS = "list-rows"
 #: A miss reads at most this many changed files one by one; beyond, the full load runs.
 FEW_CHANGED = 500
@@ -159,12 +162,18 @@ class Rows:
     problems: list[str]
 
 
-def row_of(record: Opportunity | None, problems: Sequence[object], fields: str | None) -> Row:
+def row_of(
+    config: PipelineConfig,
+    record: Opportunity | None,
+    problems: Sequence[object],
+    fields: str | None,
+) -> Row:
     """The row of a file that gave ``record`` (or None) and ``problems``."""
     said = tuple(str(p) for p in problems)
     if record is None:
-        return (None, "", "", "", said)
-    return (record.id, record.stage, record.title.casefold(), line_head(record, fields), said)
+        return (None, "", (0, ""), "", said)
+    key = stage_order(config)(record.stage, record.title.casefold())
+    return (record.id, record.stage, key, line_head(record, fields), said)
 
 
 def row_store(root: Path, config: PipelineConfig) -> FileEntries:
@@ -186,31 +195,25 @@ def listed_rows(store: Store, config: PipelineConfig, files: Mapping[str, FileKe
     one id (the full load reports which).
     """
     rows = row_store(store.root, config)
-    names = sorted(files)  # the order Store reads files in, and reports their problems
-    found: dict[str, Row] = {}
-    missing: list[str] = []
-    for name in names:
-        row = rows.get(name, files[name])
-        if row is None:
-            missing.append(name)
-        else:
-            found[name] = row
-    if len(missing) > max(1, min(FEW_CHANGED, len(names) // 10)):
+    found, missing = rows.fresh(files)
+    if len(missing) > max(1, min(FEW_CHANGED, len(files) // 10)):
         return None
     if missing:
         store.parse_cache.use_config(config)
     for name in missing:
         found[name], read_ns = _read_row(store, config, name, files[name])
         rows.put(name, files[name], found[name], read_ns)
-    rows.keep_only(set(names))
+    rows.keep_only(files.keys())
     rows.save()
-    ordered = [found[name] for name in names]
+    ordered = [found[name] for name in sorted(files)]  # Store's order: problems come in it
     deals = [row for row in ordered if row[0] is not None]
     if len({row[0] for row in deals}) != len(deals):
         return None
-    order = stage_order(config)
-    deals.sort(key=lambda row: order(row[1], row[2]))
+    deals.sort(key=_SORT_KEY)  # stable: equal keys stay in file order, as in a full load
     return Rows(deals, [said for row in ordered for said in row[4]])
+
+
+_SORT_KEY = operator.itemgetter(2)
 
 
 def _read_row(store: Store, config: PipelineConfig, name: str, key: FileKey) -> tuple[Row, int]:
@@ -218,24 +221,23 @@ def _read_row(store: Store, config: PipelineConfig, name: str, key: FileKey) -> 
     cached = store.parse_cache.lookup(name, key)
     if cached is not None:
         (record, problems, fields), read_ns = cached
-        return row_of(record, problems, fields), read_ns
+        return row_of(config, record, problems, fields), read_ns
     read_ns = time.time_ns()  # before reading: a write after this makes the row racy
     record, problems = store.load_file(store.opportunities_dir / name, config)
-    return row_of(record, problems, None), read_ns
+    return row_of(config, record, problems, None), read_ns
 
 
 def remember_rows(store: Store, config: PipelineConfig, files: Mapping[str, FileKey]) -> None:
     """After a full load: keep each file's row, from what the parse cache now holds."""
     rows = row_store(store.root, config)
     cache = store.parse_cache
-    for name, key in files.items():
-        if rows.get(name, key) is not None:
-            continue
+    for name in rows.fresh(files)[1]:
+        key = files[name]
         cached = cache.lookup(name, key, settled=False)
         if cached is not None:
             (record, problems, fields), read_ns = cached
-            rows.put(name, key, row_of(record, problems, fields), read_ns)
-    rows.keep_only(set(files))
+            rows.put(name, key, row_of(config, record, problems, fields), read_ns)
+    rows.keep_only(files.keys())
     rows.save()
 
 

@@ -24,6 +24,7 @@ from pipeline_tui.cli.base import (
 from pipeline_tui.cli.history import progress_bar
 from pipeline_tui.cli.listing import (
     Listing,
+    Rows,
     fingerprint_before_reading,
     json_lines,
     keep,
@@ -46,6 +47,8 @@ from pipeline_tui.tabular import Format, render_rows, to_json
 from pipeline_tui.terminal_text import display_width
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from pipeline_tui.edits.workspace import Change, Workspace
 
 LIST_COLUMNS = ("id", "title", "account", "stage", "amount", "owner", "source", "expected_close")
@@ -187,9 +190,9 @@ def list_cmd(
     if fmt is Format.JSON:  # git reads the history while the work tree is parsed
         prefetch(ws.root)
     rows = listed_rows(ws.store, ws.config, taken.files) if fmt is Format.JSON and taken else None
+    now = clock.now()
     if rows is not None:  # nothing but a few files changed since the last plain listing
-        deals = rows.deals
-        problems = rows.problems
+        listing = _listing_from_rows(ws, rows, now)
     else:
         pipeline, texts = _load_showing_progress(ws)
         if owner is not None and all(r.owner != owner for r in pipeline.opportunities):
@@ -204,29 +207,40 @@ def list_cmd(
             and (query is None or matches(r, query))
         ]
         records.sort(key=sort_key(pipeline, sort))
-        problems = [str(p) for p in pipeline.problems]
-        if fmt is Format.JSON and taken is not None:
-            remember_rows(ws.store, ws.config, taken.files)
-    if boundaries(ws.root):
-        problems.append(f"pipeline: {_(SHALLOW_NOTE)}")
-    now = clock.now()
-    if fmt is Format.JSON:
-        with progress_bar() as progress:
-            if rows is not None:
-                pairs = [(str(row[0]), row[1]) for row in deals]
-                stays = stays_of(ws.root, pairs, progress=progress, now=now)
-                lines = tuple(line_of(row[3], stays[str(row[0])]) for row in deals)
-            else:
+        problems = _with_notes(ws, [str(p) for p in pipeline.problems])
+        if fmt is Format.JSON:
+            if taken is not None:
+                remember_rows(ws.store, ws.config, taken.files)
+            with progress_bar() as progress:
                 stays = current_stays(ws.root, pipeline, progress=progress, now=now)
-                lines = json_lines(records, texts, stays)
-        listing = Listing(fmt, "", lines, tuple(problems))
+            listing = Listing(fmt, "", json_lines(records, texts, stays), problems)
+        else:
+            text = render_rows([flat_row(r) for r in records], LIST_COLUMNS, fmt)
+            listing = Listing(fmt, text, (), problems)
+    text = listing.stdout(now)
+    if fmt is Format.JSON:
+        click.echo(text)  # its lines are terminal-safe already (listing.line_head)
     else:
-        text = render_rows([flat_row(r) for r in records], LIST_COLUMNS, fmt)
-        listing = Listing(fmt, text, (), tuple(problems))
-    echo(listing.stdout(now))
+        echo(text)
     for line in listing.problems:
         echo(line, err=True)
     keep(ws.root, taken, listing)
+
+
+def _listing_from_rows(ws: Workspace, rows: Rows, now: datetime) -> Listing:
+    """A plain ``list --json`` from kept rows: only the deals' stays come from the history."""
+    pairs = [(row[0] or "", row[1]) for row in rows.deals]
+    with progress_bar() as progress:
+        stays = stays_of(ws.root, pairs, progress=progress, now=now)
+    lines = tuple(line_of(row[3], stays[row[0] or ""]) for row in rows.deals)
+    return Listing(Format.JSON, "", lines, _with_notes(ws, rows.problems))
+
+
+def _with_notes(ws: Workspace, problems: list[str]) -> tuple[str, ...]:
+    """A listing's problem lines, plus the note that a shallow clone's history is cut."""
+    if boundaries(ws.root):
+        problems.append(f"pipeline: {_(SHALLOW_NOTE)}")
+    return tuple(problems)
 
 
 def _load_showing_progress(ws: Workspace) -> tuple[Pipeline, dict[str, str]]:

@@ -17,8 +17,9 @@ unpickled when asked for, so a warm ``pipeline list`` (which needs only each
 deal's current stay) and an update after one commit touch a few entries, not
 100,000 objects.  They live in :class:`~pipeline_tui.storage.cachefile.Segments`
 by opportunity id, so an update rewrites the segments of the deals it
-touched, not a 150 MB file.  The small file (head, config versions, current
-stays) names the token each segment must carry: a segment from another write
+touched, not a 150 MB file; each deal's current stay (all ``list`` needs) sits
+in segments of its own.  The small file (head, config versions) names the
+token each segment must carry: a segment from another write
 (a crash between the two), damaged or missing, reads as stale and the cache
 is rebuilt.  Every file is written atomically and scoped to the package
 version, this format, the folder's place in its work tree and the record
@@ -43,16 +44,17 @@ from pipeline_tui.storage.cachefile import CacheFile, Segments, segment_of
 
 CACHE_FILE = "history.pickle"
 SEGMENT_STEM = "history"
+STAYS_STEM = "history-stays"
 #: The single entries file of format 6, removed when a newer cache is written.
 OLD_PACKED_FILE = "history-entries.pickle"
-_FORMAT = 7  # 7: per-opportunity entries in segments
+_FORMAT = 7  # 7: per-opportunity entries and current stays in segments
 _CLASSES = (Timeline, StageInterval, FieldChange, Event, ConfigVersion)
 #: One segment: pickled events and pickled timeline, by opportunity id.
 Segment = tuple[dict[str, bytes], dict[str, bytes]]
 
 
 def cache_file(root: Path, prefix: str) -> CacheFile:
-    """The small file (head, config versions, current stays, segment tokens) of ``root``'s cache.
+    """The small file (head, config versions, segment tokens) of ``root``'s cache.
 
     ``prefix`` is ``root`` relative to its work tree: a cache made for one
     pipeline folder of a repository is not another folder's.
@@ -67,9 +69,43 @@ class CacheState:
     head: str | None
     next_seq: int
     config: list[ConfigVersion]
-    stays: dict[str, StageInterval]
     segments: Segments = field(repr=False)
+    stay_segments: Segments = field(repr=False)
     _timelines: dict[str, Timeline] | None = field(default=None, repr=False)
+    _stays: dict[str, StageInterval] | None = field(default=None, repr=False)
+
+    @property
+    def stays(self) -> dict[str, StageInterval]:
+        """Each deal's current stay (not deleted, creation not undone): all ``list`` reads.
+
+        Kept apart from the entries, as plain tuples (several times faster to
+        load than 100,000 intervals), in segments of their own.
+        """
+        if self._stays is None:
+            found: dict[str, StageInterval] = {}
+            for index in self.stay_segments.indexes():
+                kept = self.stay_segments.get(index)
+                if not isinstance(kept, dict):
+                    raise _Stale
+                found.update((k, StageInterval(*v)) for k, v in kept.items())
+            self._stays = found
+        return self._stays
+
+    def _set_stay(self, opp_id: str, stay: StageInterval | None) -> None:
+        index = segment_of(opp_id)
+        kept = self.stay_segments.get(index)
+        if not isinstance(kept, dict):
+            raise _Stale
+        self.stay_segments.put(index, kept)
+        if stay is None:
+            kept.pop(opp_id, None)
+        else:
+            kept[opp_id] = (stay.stage, stay.entered, stay.left, stay.commit, stay.author)
+        if self._stays is not None:
+            if stay is None:
+                self._stays.pop(opp_id, None)
+            else:
+                self._stays[opp_id] = stay
 
     def segment(self, opp_id: str) -> Segment:
         """The segment holding ``opp_id`` (read on first use; :class:`_Stale` if it is not ours)."""
@@ -81,8 +117,12 @@ class CacheState:
             raise _Stale
         return found
 
-    def verify(self) -> None:
-        """Read every segment now, so a stale one is found inside :func:`fresh`."""
+    def verify(self, entries: bool) -> None:
+        """Read now what the caller will use (every entry, or the stays), so a stale
+        segment is found inside :func:`fresh`, where it means "rebuild"."""
+        if not entries:
+            self.stays  # noqa: B018  (raises _Stale)
+            return
         for index in self.segments.indexes():
             self._segment(index)
 
@@ -131,25 +171,27 @@ class CacheState:
             packed_timelines.pop(opp_id, None)
             if self._timelines is not None:
                 self._timelines.pop(opp_id, None)
-            self.stays.pop(opp_id, None)
+            self._set_stay(opp_id, None)
             return
         packed_timelines[opp_id] = file.pack(timeline)
         if self._timelines is not None:
             self._timelines[opp_id] = timeline
-        if timeline.current is not None and not timeline.deleted:
-            self.stays[opp_id] = timeline.current
-        else:
-            self.stays.pop(opp_id, None)
+        live = timeline.current is not None and not timeline.deleted
+        self._set_stay(opp_id, timeline.current if live else None)
 
     @classmethod
     def build(cls, history: History, file: CacheFile) -> CacheState:
-        state = cls(history.head, history.next_seq, [], {}, _segments(file, {}))
+        state = cls(history.head, history.next_seq, [], _segments(file, {}), _stays(file, {}))
         state.absorb(history, file)
         return state
 
 
 def _segments(file: CacheFile, tokens: Mapping[int, str]) -> Segments:
     return Segments(file, SEGMENT_STEM, tokens, empty=lambda: ({}, {}))
+
+
+def _stays(file: CacheFile, tokens: Mapping[int, str]) -> Segments:
+    return Segments(file, STAYS_STEM, tokens, empty=dict)
 
 
 class _Stale(Exception):
@@ -169,8 +211,7 @@ def fresh(root: Path, progress: Progress | None, *, entries: bool = True) -> Cac
         state = job.wait(progress)
         if state is not None and state.head == log.head(root):
             try:
-                if entries:
-                    state.verify()
+                state.verify(entries)
                 return state
             except _Stale:
                 pass
@@ -233,8 +274,7 @@ def _fresh(root: Path, progress: Progress | None, *, entries: bool) -> CacheStat
     state = read(file)
     try:
         if state is not None and state.head == head:
-            if entries:
-                state.verify()
+            state.verify(entries)
             return state
         if (
             state is not None
@@ -244,6 +284,7 @@ def _fresh(root: Path, progress: Progress | None, *, entries: bool) -> CacheStat
         ):
             state.absorb(read_history(root, state.head, state.next_seq, progress), file)
             _write(file, state)
+            state.verify(entries)
             return state
     except _Stale:
         pass
@@ -257,8 +298,8 @@ def read(file: CacheFile) -> CacheState | None:
     stored = file.load()
     if not isinstance(stored, tuple) or len(stored) != 5 or not isinstance(stored[4], dict):
         return None
-    head, next_seq, config, stays, tokens = stored
-    return CacheState(head, next_seq, config, stays, _segments(file, tokens))
+    head, next_seq, config, tokens, stay_tokens = stored
+    return CacheState(head, next_seq, config, _segments(file, tokens), _stays(file, stay_tokens))
 
 
 def _write(file: CacheFile, state: CacheState) -> None:
@@ -268,8 +309,9 @@ def _write(file: CacheFile, state: CacheState) -> None:
     segment must carry, so a crash in between leaves segments that read as stale.
     """
     tokens = state.segments.save()
-    small = (state.head, state.next_seq, state.config, state.stays, tokens)
-    if tokens is not None and file.save(small):
+    stay_tokens = state.stay_segments.save() if tokens is not None else None
+    small = (state.head, state.next_seq, state.config, tokens, stay_tokens)
+    if stay_tokens is not None and file.save(small):
         old = file.beside(OLD_PACKED_FILE).path
         if old is not None:
             old.unlink(missing_ok=True)

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +72,23 @@ class FileEntries:
         """The value kept for ``name`` if the file is unchanged and was settled when read."""
         return hit(self.entry(name), key)
 
+    def fresh(self, files: Mapping[str, Key]) -> tuple[dict[str, Any], list[str]]:
+        """(values of the files still as kept, names of those that are not), every segment read.
+
+        :meth:`get` for a whole folder in one pass: 100,000 lookups through
+        :meth:`get` cost a second of calls alone.
+        """
+        kept = self.all()
+        found: dict[str, Any] = {}
+        missing: list[str] = []
+        for name, key in files.items():
+            entry = kept.get(name)
+            if entry is None or entry[0] != key or key[1] > entry[1] - _RACY_NS:
+                missing.append(name)
+            else:
+                found[name] = entry[2]
+        return found, missing
+
     def put(self, name: str, key: Key, value: Any, read_ns: int | None = None) -> None:
         """Keep ``value`` for the file ``name`` as it was at ``key``, read at ``read_ns`` (now)."""
         index = segment_of(name)
@@ -83,7 +102,7 @@ class FileEntries:
             found.update(self._segment(index))
         return found
 
-    def keep_only(self, names: set[str]) -> None:
+    def keep_only(self, names: AbstractSet[str]) -> None:
         """Forget files that no longer exist (in every segment, read or not)."""
         for index in self.segments.indexes():
             entries = self._segment(index)
@@ -193,4 +212,4 @@ def hit(entry: tuple[Key, int, Any] | None, key: Key) -> Any | None:
     """
     if entry is None or entry[0] != key or key[1] > entry[1] - _RACY_NS:
         return None
-    return entry[2]
+    return entry[2]  # FileEntries.fresh applies the same test inline, for speed

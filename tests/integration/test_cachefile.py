@@ -219,6 +219,7 @@ def test_the_real_caches_survive_saves_that_fail(
         f"parse-{segment_of(deal_rel(repo, 'acme').removeprefix('opportunities/')):02x}.pickle",
         "history.pickle",
         f"history-{segment}.pickle",
+        f"history-stays-{segment}.pickle",
         "blobs.pickle",
     }
     new_deal(ws, "beta", day(2))  # every cache now has something new to save
