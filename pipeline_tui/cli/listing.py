@@ -245,7 +245,7 @@ def remember_rows(store: Store, config: PipelineConfig, files: Mapping[str, File
 
 
 #: Bump when :class:`Listing` or :data:`JsonLine` change meaning.
-_LISTING_FORMAT = 2
+_LISTING_FORMAT = 3
 
 
 def snapshot_of(root: Path, fmt: Format) -> Snapshot:

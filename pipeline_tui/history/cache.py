@@ -47,7 +47,7 @@ SEGMENT_STEM = "history"
 STAYS_STEM = "history-stays"
 #: The single entries file of format 6, removed when a newer cache is written.
 OLD_PACKED_FILE = "history-entries.pickle"
-_FORMAT = 7  # 7: per-opportunity entries and current stays in segments
+_FORMAT = 8  # 8: per-opportunity entries and current stays in segments
 _CLASSES = (Timeline, StageInterval, FieldChange, Event, ConfigVersion)
 #: One segment: pickled events and pickled timeline, by opportunity id.
 Segment = tuple[dict[str, bytes], dict[str, bytes]]
