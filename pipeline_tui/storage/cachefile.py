@@ -27,9 +27,11 @@ hooks and config: unpickling them runs no code a hook could not.
 
 from __future__ import annotations
 
+import contextlib
 import copyreg
 import dataclasses
 import functools
+import gc
 import io
 import operator
 import pickle
@@ -101,7 +103,7 @@ class CacheFile:
         if self.path is None:
             return None
         try:
-            with self.path.open("rb") as handle:
+            with self.path.open("rb") as handle, _collector_paused():
                 scope, value = pickle.load(handle)
         except UNREADABLE:
             return None
@@ -215,6 +217,25 @@ class Segments:
             self.tokens = tokens
         self.dirty.clear()
         return tokens
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No garbage collection while a cache is unpickled.
+
+    Why: loading 100,000 rows creates millions of tuples, and every 700 new
+    objects Python's cycle collector runs, ever more often over an ever
+    bigger heap; a cache holds no cycles to find.  Paused, the same load
+    takes about two thirds of the time.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def unpack(packed: bytes) -> Any | None:

@@ -106,8 +106,8 @@ class FileEntries:
         """Forget files that no longer exist (in every segment, read or not)."""
         for index in self.segments.indexes():
             entries = self._segment(index)
-            gone = entries.keys() - names
-            for name in gone:
+            gone = [name for name in entries if name not in names]  # not keys() - names:
+            for name in gone:  # that iterates all of ``names`` once per segment
                 del entries[name]
             if gone:
                 self.segments.dirty.add(index)
