@@ -189,7 +189,8 @@ def list_cmd(
         )
     if fmt is Format.JSON:  # git reads the history while the work tree is parsed
         prefetch(ws.root)
-    rows = listed_rows(ws.store, ws.config, taken.files) if fmt is Format.JSON and taken else None
+    files = taken.files() if fmt is Format.JSON and taken is not None else None
+    rows = listed_rows(ws.store, ws.config, files) if files is not None else None
     now = clock.now()
     if rows is not None:  # nothing but a few files changed since the last plain listing
         listing = _listing_from_rows(ws, rows, now)
@@ -209,8 +210,8 @@ def list_cmd(
         records.sort(key=sort_key(pipeline, sort))
         problems = _with_notes(ws, [str(p) for p in pipeline.problems])
         if fmt is Format.JSON:
-            if taken is not None:
-                remember_rows(ws.store, ws.config, taken.files)
+            if files is not None:
+                remember_rows(ws.store, ws.config, files)
             with progress_bar() as progress:
                 stays = current_stays(ws.root, pipeline, progress=progress, now=now)
             listing = Listing(fmt, "", json_lines(records, texts, stays), problems)
