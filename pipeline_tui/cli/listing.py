@@ -228,6 +228,7 @@ def listed_rows(store: Store, config: PipelineConfig, files: Mapping[str, FileKe
         rows.put(name, files[name], found[name], read_ns)
     rows.keep_only(files.keys())
     rows.save()
+    store.parse_cache.save()  # the parsed pipeline.yaml, if it was read this time
     ordered = [found[name] for name in sorted(files)]  # Store's order: problems come in it
     deals = [row for row in ordered if row[0] is not None]
     if len({row[0] for row in deals}) != len(deals):
