@@ -17,34 +17,59 @@ functions, so both paths print the same bytes.
 from __future__ import annotations
 
 import json
+import operator
 import sys
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from json.encoder import encode_basestring
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipeline_tui.core import clock
 from pipeline_tui.core.errors import PipelineError
-from pipeline_tui.core.timeline import StageInterval, stay_days
+from pipeline_tui.core.timeline import SECONDS_PER_DAY, StageInterval
 from pipeline_tui.i18n import chosen_language
+from pipeline_tui.storage.cachefile import CacheFile
 from pipeline_tui.storage.files import open_root
-from pipeline_tui.storage.snapshot import Fingerprint, Snapshot, fingerprint
+from pipeline_tui.storage.snapshot import FileKey, Fingerprint, Snapshot, fingerprint
 from pipeline_tui.tabular import Format
 from pipeline_tui.terminal_text import printable
 
 if TYPE_CHECKING:  # the warm path never builds lines: no need to import the model
+    from pipeline_tui.core.config import PipelineConfig
     from pipeline_tui.core.model import Opportunity
+    from pipeline_tui.storage.parsecache import FileEntries
+    from pipeline_tui.storage.store import Store
 
-#: A ``list --json`` line in two parts: its text, made terminal-safe once
-#: (:func:`~pipeline_tui.terminal_text.printable`), and what the clock adds to
-#: it.  The text ends at ``"days_in_stage": `` for a stay read from git, given
-#: as (entered, left); at ``"path": ...,`` for an uncommitted move (None, entered
-#: now); and is the whole line when the stay began before a shallow clone
-#: (:data:`COMPLETE`).
-JsonLine = tuple[str, tuple[datetime, datetime | None] | bool | None]
+#: A ``list --json`` line in three parts: its head (the deal's fields and
+#: path, made terminal-safe once by :func:`~pipeline_tui.terminal_text.printable`),
+#: the history's part, and what the clock adds to it.  For a stay read from
+#: git the middle ends at ``"days_in_stage": `` and the stay is given as
+#: (entered, left) in microseconds since the epoch (exact, and quick to keep and
+#: count with); for an uncommitted move the middle is empty and the stay None
+#: (entered now); when the stay began before a shallow clone the middle ends
+#: the line (:data:`COMPLETE`).  Kept apart so that no line is copied whole
+#: before the one copy that prints it.
+JsonLine = tuple[str, str, tuple[int, int | None] | bool | None]
 COMPLETE = True
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def micros(moment: datetime) -> int:
+    """``moment`` (timezone-aware) as whole microseconds since the epoch: exact."""
+    return (moment - _EPOCH) // _MICROSECOND
+
+
+def days_between(entered: int, left: int | None, now: int) -> float:
+    """:func:`~pipeline_tui.core.timeline.stay_days` on microseconds: the very same float.
+
+    ``timedelta.total_seconds()`` is its microseconds divided by 10**6, so the
+    same integers divided the same way give the same bits.
+    """
+    return max(0.0, ((left if left is not None else now) - entered) / 10**6 / SECONDS_PER_DAY)
 
 
 @dataclass(frozen=True)
@@ -69,23 +94,47 @@ def json_lines(
 
     The fields come as JSON text from the parse cache (``texts``, by path).
     """
+    return tuple(line_of(line_head(r, texts.get(r.path)), stays[r.id]) for r in records)
+
+
+def line_head(record: Opportunity, fields: str | None) -> str:
+    """A record's ``list --json`` line up to its history columns (``fields``: its data as JSON)."""
+    if fields is None:
+        fields = data_json(record)
+    path = encode_basestring(record.path)  # what json.dumps does for a str, minus its set-up
+    return printable(f"  {fields[:-1]}, " if fields != "{}" else "  {") + f'"path": {path}, '
+
+
+def data_json(record: Opportunity) -> str:
+    """A record's data as one line of JSON (dates as ISO text), as the parse cache keeps it."""
     from pipeline_tui.core.model import jsonable
 
-    lines: list[JsonLine] = []
-    for record in records:
-        fields = texts.get(record.path) or json.dumps(jsonable(record.data), ensure_ascii=False)
-        path = encode_basestring(record.path)  # what json.dumps does for a str, minus its set-up
-        head = printable(f"  {fields[:-1]}, " if fields != "{}" else "  {") + f'"path": {path}, '
-        stay = stays[record.id]  # None: began before a shallow clone's history
-        if stay is None:
-            lines.append((head + '"stage_entered": null, "days_in_stage": null}', COMPLETE))
-        elif stay.uncommitted:
-            lines.append((head, None))
-        else:
-            # ISO dates are plain ASCII: their JSON is the text in quotes
-            entered = f'"stage_entered": "{stay.entered.isoformat()}", "days_in_stage": '
-            lines.append((head + entered, (stay.entered, stay.left)))
-    return tuple(lines)
+    return json.dumps(jsonable(record.data), ensure_ascii=False)
+
+
+def line_of(head: str, stay: StageInterval | None) -> JsonLine:
+    """A line from its head and the deal's current stay (None: began before a shallow clone)."""
+    if stay is None:
+        return (head, '"stage_entered": null, "days_in_stage": null}', COMPLETE)
+    if stay.uncommitted:
+        return (head, "", None)
+    # ISO dates are plain ASCII: their JSON is the text in quotes
+    entered = f'"stage_entered": "{stay.entered.isoformat()}", "days_in_stage": '
+    left = micros(stay.left) if stay.left is not None else None
+    return (head, entered, (micros(stay.entered), left))
+
+
+def stage_order(config: PipelineConfig) -> Callable[[str, str], tuple[int, str]]:
+    """How a plain ``list`` sorts: (stage, casefolded title) -> (stage's place in config, title)."""
+    places: dict[str, int] = {}
+
+    def key(stage: str, title: str) -> tuple[int, str]:
+        place = places.get(stage)
+        if place is None:
+            place = places[stage] = config.stage_index(stage)
+        return (place, title)
+
+    return key
 
 
 def render_json(lines: Sequence[JsonLine], now: datetime) -> str:
@@ -96,22 +145,131 @@ def render_json(lines: Sequence[JsonLine], now: datetime) -> str:
     if not lines:
         return "[]"
     out = []
-    for text, stay in lines:
+    now_us = micros(now)
+    for head, middle, stay in lines:
         if isinstance(stay, tuple):
-            out.append(f"{text}{stay_days(stay[0], stay[1], now)!r}}}")
+            out.append(f"{head}{middle}{days_between(stay[0], stay[1], now_us)!r}}}")
         elif stay is None:
-            days = stay_days(now, None, now)
-            out.append(f'{text}"stage_entered": "{now.isoformat()}", "days_in_stage": {days!r}}}')
+            days = days_between(now_us, None, now_us)
+            entered = f'"stage_entered": "{now.isoformat()}", "days_in_stage": {days!r}}}'
+            out.append(f"{head}{entered}")
         else:
-            out.append(text)
+            out.append(f"{head}{middle}")
     return "[\n" + ",\n".join(out) + "\n]"
+
+
+# ------------------------------------------------------------------ rows: a listing after a change
+#
+# After one commit the snapshot misses, and rebuilding the listing from the
+# parse cache means unpickling every record: seconds at 100,000 deals.  So
+# each file's part of the listing is kept too, as a compact row, with the
+# file's stat (the parse cache's rule, :class:`~pipeline_tui.storage.parsecache.FileEntries`):
+# a miss reads only the files that changed and sorts the rows again.
+
+#: One file's part of a plain ``list --json``: (id, stage, sort key (stage's
+#: place in the config and casefolded title, as one string), line head,
+#: problems as printed); id None when the file gave no record.  Rows are kept
+#: per config, so the stage's place may be kept too.
+Row = tuple[str | None, str, str, str, tuple[str, ...]]
+_ROWS = "list-rows"
+#: A miss reads at most this many changed files one by one; beyond, the full load runs.
+FEW_CHANGED = 500
+
+
+@dataclass(frozen=True)
+class Rows:
+    """A plain listing's deals in order (rows with an id) and its problems, in file order."""
+
+    deals: list[Row]
+    problems: list[str]
+
+
+def row_of(
+    config: PipelineConfig,
+    record: Opportunity | None,
+    problems: Sequence[object],
+    fields: str | None,
+) -> Row:
+    """The row of a file that gave ``record`` (or None) and ``problems``."""
+    said = tuple(str(p) for p in problems)
+    if record is None:
+        return (None, "", "", "", said)
+    place, title = stage_order(config)(record.stage, record.title.casefold())
+    key = f"{place:06d}\0{title}"  # sorts as (place, title) does, but compares faster
+    return (record.id, record.stage, key, line_head(record, fields), said)
+
+
+def row_store(root: Path, config: PipelineConfig) -> FileEntries:
+    """The kept rows of ``root``, for ``config`` and the language chosen now."""
+    from pipeline_tui.storage.parsecache import FileEntries
+
+    scope = (_LISTING_FORMAT, chosen_language(), root)
+    file = CacheFile.of(root, f"{_ROWS}.pickle", *scope, classes=())
+    rows = FileEntries(file, _ROWS)
+    rows.use_config_repr(repr(config))
+    return rows
+
+
+def listed_rows(store: Store, config: PipelineConfig, files: Mapping[str, FileKey]) -> Rows | None:
+    """The plain listing of the files a fingerprint saw, reading only those that changed.
+
+    None when more than a few changed (the full load runs, with its progress
+    bar, and :func:`remember_rows` keeps its rows) or when two files claim
+    one id (the full load reports which).
+    """
+    rows = row_store(store.root, config)
+    found, missing = rows.fresh(files)
+    if len(missing) > max(1, min(FEW_CHANGED, len(files) // 10)):
+        return None
+    if missing:
+        store.parse_cache.use_config(config)
+    for name in missing:
+        found[name], read_ns = _read_row(store, config, name, files[name])
+        rows.put(name, files[name], found[name], read_ns)
+    rows.keep_only(files.keys())
+    rows.save()
+    store.parse_cache.save()  # the parsed pipeline.yaml, if it was read this time
+    ordered = [found[name] for name in sorted(files)]  # Store's order: problems come in it
+    deals = [row for row in ordered if row[0] is not None]
+    if len({row[0] for row in deals}) != len(deals):
+        return None
+    deals.sort(key=_SORT_KEY)  # stable: equal keys stay in file order, as in a full load
+    return Rows(deals, [said for row in ordered for said in row[4]])
+
+
+_SORT_KEY = operator.itemgetter(2)
+
+
+def _read_row(store: Store, config: PipelineConfig, name: str, key: FileKey) -> tuple[Row, int]:
+    """A changed file's row and when it was read: from the parse cache, else parsed now."""
+    cached = store.parse_cache.lookup(name, key)
+    if cached is not None:
+        (record, problems, fields), read_ns = cached
+        return row_of(config, record, problems, fields), read_ns
+    read_ns = time.time_ns()  # before reading: a write after this makes the row racy
+    record, problems = store.load_file(store.opportunities_dir / name, config)
+    return row_of(config, record, problems, None), read_ns
+
+
+def remember_rows(store: Store, config: PipelineConfig, files: Mapping[str, FileKey]) -> None:
+    """After a full load: keep each file's row, from what the parse cache now holds."""
+    rows = row_store(store.root, config)
+    cache = store.parse_cache
+    for name in rows.fresh(files)[1]:
+        key = files[name]
+        cached = cache.lookup(name, key, settled=False)
+        if cached is not None:
+            (record, problems, fields), read_ns = cached
+            rows.put(name, key, row_of(config, record, problems, fields), read_ns)
+    rows.keep_only(files.keys())
+    rows.save()
 
 
 # ------------------------------------------------------------------ the snapshot
 
 
 #: Bump when :class:`Listing` or :data:`JsonLine` change meaning.
-_LISTING_FORMAT = 2
+_LISTING_FORMAT = 4
 
 
 def snapshot_of(root: Path, fmt: Format) -> Snapshot:

@@ -22,7 +22,17 @@ from pipeline_tui.cli.base import (
     report_problems,
 )
 from pipeline_tui.cli.history import progress_bar
-from pipeline_tui.cli.listing import Listing, fingerprint_before_reading, json_lines, keep
+from pipeline_tui.cli.listing import (
+    Listing,
+    Rows,
+    fingerprint_before_reading,
+    json_lines,
+    keep,
+    line_of,
+    listed_rows,
+    remember_rows,
+    stage_order,
+)
 from pipeline_tui.cli.values import parse_assignments, parse_day, parse_when
 from pipeline_tui.core import clock
 from pipeline_tui.core.config import CONFIG_TEMPLATES
@@ -30,13 +40,15 @@ from pipeline_tui.core.errors import ExitCode, NotFound
 from pipeline_tui.core.fields import field_label
 from pipeline_tui.core.model import ACTIVITY_KINDS, Opportunity, Pipeline, jsonable
 from pipeline_tui.git.shallow import SHALLOW_NOTE, boundaries
-from pipeline_tui.history import current_stays, prefetch
+from pipeline_tui.history import current_stays, prefetch, stays_of
 from pipeline_tui.i18n import _, current_language
 from pipeline_tui.storage.layout import LAYOUTS, Layout
 from pipeline_tui.tabular import Format, render_rows, to_json
 from pipeline_tui.terminal_text import display_width
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from pipeline_tui.edits.change import Change
     from pipeline_tui.edits.workspace import Workspace
 
@@ -178,34 +190,59 @@ def list_cmd(
         )
     if fmt is Format.JSON:  # git reads the history while the work tree is parsed
         prefetch(ws.root)
-    pipeline, texts = _load_showing_progress(ws)
-    if owner is not None and all(r.owner != owner for r in pipeline.opportunities):
-        ws.config.check_owner(owner)  # a typo too; an owner some deal still has is listed
-    records = [
-        r
-        for r in pipeline.opportunities
-        if (stage is None or r.stage == stage)
-        and (owner is None or r.owner == owner)
-        and (source is None or r.source == source)
-        and (tag is None or tag in r.tags)
-        and (query is None or matches(r, query))
-    ]
-    records.sort(key=sort_key(pipeline, sort))
-    problems = [str(p) for p in pipeline.problems]
-    if boundaries(ws.root):
-        problems.append(f"pipeline: {_(SHALLOW_NOTE)}")
+    files = taken.files() if fmt is Format.JSON and taken is not None else None
+    rows = listed_rows(ws.store, ws.config, files) if files is not None else None
     now = clock.now()
-    if fmt is Format.JSON:
-        with progress_bar() as progress:
-            stays = current_stays(ws.root, pipeline, progress=progress, now=now)
-        listing = Listing(fmt, "", json_lines(records, texts, stays), tuple(problems))
+    if rows is not None:  # nothing but a few files changed since the last plain listing
+        listing = _listing_from_rows(ws, rows, now)
     else:
-        text = render_rows([flat_row(r) for r in records], LIST_COLUMNS, fmt)
-        listing = Listing(fmt, text, (), tuple(problems))
-    echo(listing.stdout(now))
+        pipeline, texts = _load_showing_progress(ws)
+        if owner is not None and all(r.owner != owner for r in pipeline.opportunities):
+            ws.config.check_owner(owner)  # a typo too; an owner some deal still has is listed
+        records = [
+            r
+            for r in pipeline.opportunities
+            if (stage is None or r.stage == stage)
+            and (owner is None or r.owner == owner)
+            and (source is None or r.source == source)
+            and (tag is None or tag in r.tags)
+            and (query is None or matches(r, query))
+        ]
+        records.sort(key=sort_key(pipeline, sort))
+        problems = _with_notes(ws, [str(p) for p in pipeline.problems])
+        if fmt is Format.JSON:
+            if files is not None:
+                remember_rows(ws.store, ws.config, files)
+            with progress_bar() as progress:
+                stays = current_stays(ws.root, pipeline, progress=progress, now=now)
+            listing = Listing(fmt, "", json_lines(records, texts, stays), problems)
+        else:
+            text = render_rows([flat_row(r) for r in records], LIST_COLUMNS, fmt)
+            listing = Listing(fmt, text, (), problems)
+    text = listing.stdout(now)
+    if fmt is Format.JSON:
+        click.echo(text)  # its lines are terminal-safe already (listing.line_head)
+    else:
+        echo(text)
     for line in listing.problems:
         echo(line, err=True)
     keep(ws.root, taken, listing)
+
+
+def _listing_from_rows(ws: Workspace, rows: Rows, now: datetime) -> Listing:
+    """A plain ``list --json`` from kept rows: only the deals' stays come from the history."""
+    pairs = [(row[0] or "", row[1]) for row in rows.deals]
+    with progress_bar() as progress:
+        stays = stays_of(ws.root, pairs, progress=progress, now=now)
+    lines = tuple(line_of(row[3], stays[row[0] or ""]) for row in rows.deals)
+    return Listing(Format.JSON, "", lines, _with_notes(ws, rows.problems))
+
+
+def _with_notes(ws: Workspace, problems: list[str]) -> tuple[str, ...]:
+    """A listing's problem lines, plus the note that a shallow clone's history is cut."""
+    if boundaries(ws.root):
+        problems.append(f"pipeline: {_(SHALLOW_NOTE)}")
+    return tuple(problems)
 
 
 def _load_showing_progress(ws: Workspace) -> tuple[Pipeline, dict[str, str]]:
@@ -403,7 +440,8 @@ def matches(record: Opportunity, query: str) -> bool:
 
 def sort_key(pipeline: Pipeline, field: str) -> Callable[[Opportunity], Any]:
     if field == "stage":
-        return lambda r: (pipeline.config.stage_index(r.stage), r.title.casefold())
+        order = stage_order(pipeline.config)
+        return lambda r: order(r.stage, r.title.casefold())
 
     def key(record: Opportunity) -> Any:
         value = record.data.get(field)

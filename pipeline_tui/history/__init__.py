@@ -24,6 +24,7 @@ This module is the public API; the others import nothing from it.
 from __future__ import annotations
 
 import pickle
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 
@@ -55,6 +56,7 @@ __all__ = [
     "read_history",
     "scan_timelines",
     "shallow",
+    "stays_of",
 ]
 
 
@@ -83,7 +85,7 @@ def load_timeline(
     now: datetime | None = None,
 ) -> Timeline | None:
     """One opportunity's timeline: ``load_timelines(root)[opp_id]``, reading only its entry."""
-    packed = _fresh(root, progress).packed_timelines.get(opp_id)
+    packed = _fresh(root, progress).packed_timeline(opp_id)
     timelines = {opp_id: pickle.loads(packed)} if packed is not None else {}
     store = Store(root)
     try:
@@ -126,15 +128,27 @@ def current_stays(
     timelines: what ``pipeline list`` needs, fast at 10,000 deals.  None when
     the stay began before a shallow clone's history (its start is unknown).
     """
+    deals = [(record.id, record.stage) for record in pipeline.opportunities]
+    return stays_of(root, deals, progress=progress, now=now)
+
+
+def stays_of(
+    root: Path,
+    deals: Iterable[tuple[str, str]],
+    *,
+    progress: Progress | None = None,
+    now: datetime | None = None,
+) -> dict[str, StageInterval | None]:
+    """:func:`current_stays` for (id, stage in the work tree) pairs, no records needed."""
     cut = shallow.boundaries(root)
     stays = _fresh(root, progress, entries=False).stays
     moment = now or clock.now()
     result: dict[str, StageInterval | None] = {}
-    for record in pipeline.opportunities:
-        stay = stays.get(record.id)
-        if stay is None or stay.stage != record.stage:
-            stay = StageInterval(record.stage, moment, None, None, None, uncommitted=True)
-        result[record.id] = stay if shallow.known(stay, cut) else None
+    for opp_id, stage in deals:
+        stay = stays.get(opp_id)
+        if stay is None or stay.stage != stage:
+            stay = StageInterval(stage, moment, None, None, None, uncommitted=True)
+        result[opp_id] = stay if shallow.known(stay, cut) else None
     return result
 
 

@@ -15,7 +15,13 @@ timeline derived from them.  On each use:
 Each opportunity's events and timeline are pickled separately and only
 unpickled when asked for, so a warm ``pipeline list`` (which needs only each
 deal's current stay) and an update after one commit touch a few entries, not
-100,000 objects.  Both files are written atomically and scoped to the package
+100,000 objects.  They live in :class:`~pipeline_tui.storage.cachefile.Segments`
+by opportunity id, so an update rewrites the segments of the deals it
+touched, not a 150 MB file; each deal's current stay (all ``list`` needs) sits
+in segments of its own.  The small file (head, config versions) names the
+token each segment must carry: a segment from another write
+(a crash between the two), damaged or missing, reads as stale and the cache
+is rebuilt.  Every file is written atomically and scoped to the package
 version, this format, the folder's place in its work tree and the record
 classes' fields (:mod:`pipeline_tui.storage.cachefile`); a cache that cannot
 be read (other version, damaged, other folder) is rebuilt.
@@ -25,6 +31,7 @@ from __future__ import annotations
 
 import pickle
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,17 +40,21 @@ from pipeline_tui.git import log
 from pipeline_tui.history.events import ConfigVersion, Event, History, event_order
 from pipeline_tui.history.fold import derive, is_void
 from pipeline_tui.history.reader import Progress, read_history
-from pipeline_tui.storage.cachefile import CacheFile
+from pipeline_tui.storage.cachefile import CacheFile, Segments, segment_of
 
 CACHE_FILE = "history.pickle"
-PACKED_FILE = "history-entries.pickle"
-_FORMAT = 6  # 6: events carry the commits they revert
+SEGMENT_STEM = "history"
+STAYS_STEM = "history-stays"
+#: The single entries file of format 6, removed when a newer cache is written.
+OLD_PACKED_FILE = "history-entries.pickle"
+_FORMAT = 8  # 8: per-opportunity entries and current stays in segments
 _CLASSES = (Timeline, StageInterval, FieldChange, Event, ConfigVersion)
-Packed = tuple[dict[str, bytes], dict[str, bytes]]
+#: One segment: pickled events and pickled timeline, by opportunity id.
+Segment = tuple[dict[str, bytes], dict[str, bytes]]
 
 
 def cache_file(root: Path, prefix: str) -> CacheFile:
-    """The small file (head, config versions, current stays) of ``root``'s cache.
+    """The small file (head, config versions, segment tokens) of ``root``'s cache.
 
     ``prefix`` is ``root`` relative to its work tree: a cache made for one
     pipeline folder of a repository is not another folder's.
@@ -53,49 +64,97 @@ def cache_file(root: Path, prefix: str) -> CacheFile:
 
 @dataclass
 class CacheState:
-    """The cache: per-opportunity pickles plus what every reader needs at once."""
+    """The cache: per-opportunity pickles in segments plus what every reader needs at once."""
 
     head: str | None
     next_seq: int
     config: list[ConfigVersion]
-    stays: dict[str, StageInterval]
-    _packed: Packed | None = field(default=None, repr=False)
-    _packed_file: CacheFile | None = field(default=None, repr=False)
+    segments: Segments = field(repr=False)
+    stay_segments: Segments = field(repr=False)
     _timelines: dict[str, Timeline] | None = field(default=None, repr=False)
+    _stays: dict[str, StageInterval] | None = field(default=None, repr=False)
 
     @property
-    def packed_events(self) -> dict[str, bytes]:
-        return self._load_packed()[0]
+    def stays(self) -> dict[str, StageInterval]:
+        """Each deal's current stay (not deleted, creation not undone): all ``list`` reads.
 
-    @property
-    def packed_timelines(self) -> dict[str, bytes]:
-        return self._load_packed()[1]
+        Kept apart from the entries, as plain tuples (several times faster to
+        load than 100,000 intervals), in segments of their own.
+        """
+        if self._stays is None:
+            found: dict[str, StageInterval] = {}
+            for index in self.stay_segments.indexes():
+                kept = self.stay_segments.get(index)
+                if not isinstance(kept, dict):
+                    raise _Stale
+                found.update((k, StageInterval(*v)) for k, v in kept.items())
+            self._stays = found
+        return self._stays
 
-    def _load_packed(self) -> Packed:
-        """Per-opportunity pickles, from their own file (a warm ``list`` never reads it)."""
-        if self._packed is None and self._packed_file is not None:
-            self._packed = _read_packed(self._packed_file, self.head)
-        if self._packed is None:
+    def _set_stay(self, opp_id: str, stay: StageInterval | None) -> None:
+        index = segment_of(opp_id)
+        kept = self.stay_segments.get(index)
+        if not isinstance(kept, dict):
             raise _Stale
-        return self._packed
+        self.stay_segments.put(index, kept)
+        if stay is None:
+            kept.pop(opp_id, None)
+        else:
+            kept[opp_id] = (stay.stage, stay.entered, stay.left, stay.commit, stay.author)
+        if self._stays is not None:
+            if stay is None:
+                self._stays.pop(opp_id, None)
+            else:
+                self._stays[opp_id] = stay
+
+    def segment(self, opp_id: str) -> Segment:
+        """The segment holding ``opp_id`` (read on first use; :class:`_Stale` if it is not ours)."""
+        return self._segment(segment_of(opp_id))
+
+    def _segment(self, index: int) -> Segment:
+        found = self.segments.get(index)
+        if not (isinstance(found, tuple) and len(found) == 2):
+            raise _Stale
+        return found
+
+    def verify(self, entries: bool) -> None:
+        """Read now what the caller will use (every entry, or the stays), so a stale
+        segment is found inside :func:`fresh`, where it means "rebuild"."""
+        if not entries:
+            self.stays  # noqa: B018  (raises _Stale)
+            return
+        for index in self.segments.indexes():
+            self._segment(index)
+
+    def packed_timeline(self, opp_id: str) -> bytes | None:
+        """One opportunity's pickled timeline (None: never existed, or its creation undone)."""
+        return self.segment(opp_id)[1].get(opp_id)
 
     @property
     def timelines(self) -> dict[str, Timeline]:
         """Every timeline (unpickled on first use)."""
         if self._timelines is None:
-            self._timelines = {k: pickle.loads(v) for k, v in self.packed_timelines.items()}
+            self._timelines = {
+                k: pickle.loads(v)
+                for index in self.segments.indexes()
+                for k, v in self._segment(index)[1].items()
+            }
         return self._timelines
 
     @property
     def history(self) -> History:
         """All events (unpickled on each call: only ``as_of`` needs them all)."""
-        events = {k: pickle.loads(v) for k, v in self.packed_events.items()}
+        events = {
+            k: pickle.loads(v)
+            for index in self.segments.indexes()
+            for k, v in self._segment(index)[0].items()
+        }
         return History(self.head, events, list(self.config), self.next_seq)
 
     def absorb(self, newer: History, file: CacheFile) -> None:
         """Add a newer slice of history, re-deriving only the opportunities it touched."""
         for opp_id, added in newer.events.items():
-            known = self.packed_events.get(opp_id)
+            known = self.segment(opp_id)[0].get(opp_id)
             events: list[Event] = [*(pickle.loads(known) if known else ()), *added]
             events.sort(key=event_order)
             self._put(opp_id, events, file)
@@ -104,30 +163,39 @@ class CacheState:
 
     def _put(self, opp_id: str, events: list[Event], file: CacheFile) -> None:
         timeline = derive(opp_id, events)
-        self.packed_events[opp_id] = file.pack(events)
+        index = segment_of(opp_id)
+        packed_events, packed_timelines = self._segment(index)
+        self.segments.put(index, (packed_events, packed_timelines))
+        packed_events[opp_id] = file.pack(events)
         if is_void(timeline):  # its creation was undone: kept events, no timeline
-            self.packed_timelines.pop(opp_id, None)
+            packed_timelines.pop(opp_id, None)
             if self._timelines is not None:
                 self._timelines.pop(opp_id, None)
-            self.stays.pop(opp_id, None)
+            self._set_stay(opp_id, None)
             return
-        self.packed_timelines[opp_id] = file.pack(timeline)
+        packed_timelines[opp_id] = file.pack(timeline)
         if self._timelines is not None:
             self._timelines[opp_id] = timeline
-        if timeline.current is not None and not timeline.deleted:
-            self.stays[opp_id] = timeline.current
-        else:
-            self.stays.pop(opp_id, None)
+        live = timeline.current is not None and not timeline.deleted
+        self._set_stay(opp_id, timeline.current if live else None)
 
     @classmethod
     def build(cls, history: History, file: CacheFile) -> CacheState:
-        state = cls(history.head, history.next_seq, [], {}, ({}, {}))
+        state = cls(history.head, history.next_seq, [], _segments(file, {}), _stays(file, {}))
         state.absorb(history, file)
         return state
 
 
+def _segments(file: CacheFile, tokens: Mapping[int, str]) -> Segments:
+    return Segments(file, SEGMENT_STEM, tokens, empty=lambda: ({}, {}))
+
+
+def _stays(file: CacheFile, tokens: Mapping[int, str]) -> Segments:
+    return Segments(file, STAYS_STEM, tokens, empty=dict)
+
+
 class _Stale(Exception):
-    """The two cache files do not belong together (one was written, the other not)."""
+    """A segment does not belong to the small file (written by another run, damaged, missing)."""
 
 
 def fresh(root: Path, progress: Progress | None, *, entries: bool = True) -> CacheState:
@@ -143,8 +211,7 @@ def fresh(root: Path, progress: Progress | None, *, entries: bool = True) -> Cac
         state = job.wait(progress)
         if state is not None and state.head == log.head(root):
             try:
-                if entries:
-                    state.packed_timelines  # noqa: B018  (fails if the entries file is stale)
+                state.verify(entries)
                 return state
             except _Stale:
                 pass
@@ -207,8 +274,7 @@ def _fresh(root: Path, progress: Progress | None, *, entries: bool) -> CacheStat
     state = read(file)
     try:
         if state is not None and state.head == head:
-            if entries:
-                state.packed_timelines  # noqa: B018  (fails if the entries file is stale)
+            state.verify(entries)
             return state
         if (
             state is not None
@@ -218,6 +284,7 @@ def _fresh(root: Path, progress: Progress | None, *, entries: bool) -> CacheStat
         ):
             state.absorb(read_history(root, state.head, state.next_seq, progress), file)
             _write(file, state)
+            state.verify(entries)
             return state
     except _Stale:
         pass
@@ -229,26 +296,22 @@ def _fresh(root: Path, progress: Progress | None, *, entries: bool) -> CacheStat
 def read(file: CacheFile) -> CacheState | None:
     """The state saved in ``file``, if it was saved under the same scope."""
     stored = file.load()
-    if not isinstance(stored, tuple) or len(stored) != 4:
+    if not isinstance(stored, tuple) or len(stored) != 5 or not isinstance(stored[4], dict):
         return None
-    head, next_seq, config, stays = stored
-    return CacheState(head, next_seq, config, stays, _packed_file=file.beside(PACKED_FILE))
-
-
-def _read_packed(file: CacheFile, head: str | None) -> Packed | None:
-    stored = file.load()
-    if not isinstance(stored, tuple) or len(stored) != 3:
-        return None
-    packed_head, events, timelines = stored
-    return (events, timelines) if packed_head == head else None
+    head, next_seq, config, tokens, stay_tokens = stored
+    return CacheState(head, next_seq, config, _segments(file, tokens), _stays(file, stay_tokens))
 
 
 def _write(file: CacheFile, state: CacheState) -> None:
-    """Replace both files, the big one first; a failure only costs speed next time.
+    """Write the changed segments, then the small file naming them; a failure only costs speed.
 
-    Each replacement is atomic, and the small file names the head the big one
-    must carry, so a crash between the two leaves a pair that reads as stale.
+    Each replacement is atomic, and the small file names the token each
+    segment must carry, so a crash in between leaves segments that read as stale.
     """
-    big = (state.head, state.packed_events, state.packed_timelines)
-    if file.beside(PACKED_FILE).save(big):
-        file.save((state.head, state.next_seq, state.config, state.stays))
+    tokens = state.segments.save()
+    stay_tokens = state.stay_segments.save() if tokens is not None else None
+    small = (state.head, state.next_seq, state.config, tokens, stay_tokens)
+    if stay_tokens is not None and file.save(small):
+        old = file.beside(OLD_PACKED_FILE).path
+        if old is not None:
+            old.unlink(missing_ok=True)

@@ -20,16 +20,20 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from pathlib import Path
 from typing import Any
 
 from pipeline_tui.core.model import Activity, NextStep, Opportunity, Problem
-from pipeline_tui.storage.cachefile import CacheFile, unpack
+from pipeline_tui.storage.cachefile import CacheFile, Segments, segment_of, unpack
 
 CACHE_NAME = "parse.pickle"
+SEGMENT_STEM = "parse"
 _RACY_NS = 2_000_000_000
-_FORMAT = 5  # bump when the layout of entries changes
+_FORMAT = 6  # bump when the layout of entries changes (6: in segments)
 Key = tuple[int, int, int, int]
+Entry = tuple[Key, int, bytes]
 _RECORD_CLASSES = (Opportunity, Activity, NextStep, Problem)
 
 
@@ -38,36 +42,125 @@ def stat_key(stat: os.stat_result) -> Key:
     return (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
 
 
+class FileEntries:
+    """Values kept per file (by its name) with the file's stat key, for one config, in segments.
+
+    The one store of "what this file gave last time" behind the parse cache
+    and ``list``'s rows: a value is served only by :func:`hit` (same stat key,
+    file settled when it was read), each :class:`~.cachefile.Segments` part
+    names the config (its ``repr``) its entries were made under and reads as
+    empty under another, and a save rewrites only the parts that changed.
+    """
+
+    def __init__(self, file: CacheFile, stem: str, config_repr: str = "") -> None:
+        self.segments = Segments(file, stem, empty=lambda: ("", {}))
+        self.config_repr = config_repr
+
+    def use_config_repr(self, text: str) -> bool:
+        """Entries made under another config are void from now on; True if it changed."""
+        if text == self.config_repr:
+            return False
+        self.config_repr = text
+        self.segments.loaded.clear()
+        return True
+
+    def entry(self, name: str) -> tuple[Key, int, Any] | None:
+        """The raw entry (stat key, read-at ns, value), fresh or not."""
+        return self._segment(segment_of(name)).get(name)
+
+    def get(self, name: str, key: Key) -> Any | None:
+        """The value kept for ``name`` if the file is unchanged and was settled when read."""
+        return hit(self.entry(name), key)
+
+    def fresh(self, files: Mapping[str, Key]) -> tuple[dict[str, Any], list[str]]:
+        """(values of the files still as kept, names of those that are not), every segment read.
+
+        :meth:`get` for a whole folder in one pass: 100,000 lookups through
+        :meth:`get` cost a second of calls alone.
+        """
+        kept = self.all()
+        found: dict[str, Any] = {}
+        missing: list[str] = []
+        for name, key in files.items():
+            entry = kept.get(name)
+            if entry is None or entry[0] != key or key[1] > entry[1] - _RACY_NS:
+                missing.append(name)
+            else:
+                found[name] = entry[2]
+        return found, missing
+
+    def put(self, name: str, key: Key, value: Any, read_ns: int | None = None) -> None:
+        """Keep ``value`` for the file ``name`` as it was at ``key``, read at ``read_ns`` (now)."""
+        index = segment_of(name)
+        self._segment(index)[name] = (key, time.time_ns() if read_ns is None else read_ns, value)
+        self.segments.dirty.add(index)
+
+    def all(self) -> dict[str, tuple[Key, int, Any]]:
+        """Every entry (reads every segment: for tests and tools)."""
+        found: dict[str, tuple[Key, int, Any]] = {}
+        for index in self.segments.indexes():
+            found.update(self._segment(index))
+        return found
+
+    def keep_only(self, names: AbstractSet[str]) -> None:
+        """Forget files that no longer exist (in every segment, read or not)."""
+        for index in self.segments.indexes():
+            entries = self._segment(index)
+            gone = [name for name in entries if name not in names]  # not keys() - names:
+            for name in gone:  # that iterates all of ``names`` once per segment
+                del entries[name]
+            if gone:
+                self.segments.dirty.add(index)
+
+    def save(self) -> None:
+        """Write the changed segments atomically; a failure only costs speed next time."""
+        if self.segments.dirty:
+            self.segments.save()
+
+    def _segment(self, index: int) -> dict[str, tuple[Key, int, Any]]:
+        """The entries of segment ``index``, if they were made under the config in use."""
+        stored: Any = self.segments.get(index)
+        if not _is_segment(stored) or stored[0] != self.config_repr:
+            stored = (self.config_repr, {})
+            self.segments.hold(index, stored)
+        entries: dict[str, tuple[Key, int, Any]] = stored[1]
+        return entries
+
+
 class ParseCache:
-    """Parsed files of one pipeline folder; read from disk once, saved if changed.
+    """Parsed files of one pipeline folder; read from disk as needed, saved if changed.
 
     Each :class:`~pipeline_tui.storage.store.Store` owns one, so what a
     process remembers between loads is visible (and a new ``Store`` starts
-    from the file, as a new process does).
+    from the files, as a new process does).
 
-    Entries are ``name -> (stat key, parsed-at ns, pickled value)``.  A hit
-    needs the same stat key *and* a file last modified at least two seconds
-    before it was parsed, so a second write within one clock tick is never
-    missed.  Values are pickled one by one, so saving after one file changed
-    writes bytes, not 10,000 records.
+    Entries (:class:`FileEntries`) hold each file's pickled ``(record,
+    problems, JSON text)``, pickled one by one so saving after one file
+    changed rewrites one segment's bytes, not 100,000 records.  The small
+    file holds the parsed ``pipeline.yaml`` and the config's text.
     """
 
     def __init__(self, root: Path) -> None:
         self.file = CacheFile.of(root, CACHE_NAME, _FORMAT, root, classes=_RECORD_CLASSES)
         self.config: tuple[Key, int, Any] | None = None
-        self.config_repr = ""
-        self.entries: dict[str, tuple[Key, int, bytes]] = {}
+        config_repr = ""
         self.changed = False
         stored = self.file.load()
-        if isinstance(stored, tuple) and len(stored) == 3 and isinstance(stored[2], dict):
-            self.config, self.config_repr, self.entries = stored
+        if isinstance(stored, tuple) and len(stored) == 2 and isinstance(stored[1], str):
+            self.config, config_repr = stored
+        self.files = FileEntries(self.file, SEGMENT_STEM, config_repr)
 
     @property
     def path(self) -> Path | None:
         return self.file.path
 
+    @property
+    def entries(self) -> dict[str, Entry]:
+        """Every entry still valid for the config (reads every segment: for tests and tools)."""
+        return self.files.all()
+
     def get_config(self, key: Key) -> Any | None:
-        return _hit(self.config, key)
+        return hit(self.config, key)
 
     def put_config(self, key: Key, config: Any) -> None:
         self.config = (key, time.time_ns(), config)
@@ -75,33 +168,48 @@ class ParseCache:
 
     def use_config(self, config: Any) -> None:
         """Entries were validated against one config; another one voids them all."""
-        text = repr(config)
-        if text != self.config_repr:
-            self.config_repr, self.entries, self.changed = text, {}, True
+        if self.files.use_config_repr(repr(config)):
+            self.changed = True
 
     def get(self, name: str, key: Key) -> Any | None:
-        packed = _hit(self.entries.get(name), key)
+        packed = self.files.get(name, key)
         return unpack(packed) if isinstance(packed, bytes) else None
 
+    def lookup(self, name: str, key: Key, *, settled: bool = True) -> tuple[Any, int] | None:
+        """(value, when it was parsed) for ``name`` at ``key``; ``settled=False``: racy too.
+
+        For caches derived from this one (``list``'s rows), which keep the
+        parse time so the same two-second rule applies to them.
+        """
+        entry = self.files.entry(name)
+        if entry is None or entry[0] != key or (settled and hit(entry, key) is None):
+            return None
+        value = unpack(entry[2]) if isinstance(entry[2], bytes) else None
+        return (value, entry[1]) if value is not None else None
+
     def put(self, name: str, key: Key, value: Any) -> None:
-        self.entries[name] = (key, time.time_ns(), self.file.pack(value))
-        self.changed = True
+        self.files.put(name, key, self.file.pack(value))
 
     def keep_only(self, names: set[str]) -> None:
         """Forget files that no longer exist."""
-        gone = self.entries.keys() - names
-        for name in gone:
-            del self.entries[name]
-        self.changed = self.changed or bool(gone)
+        self.files.keep_only(names)
 
     def save(self) -> None:
-        """Write atomically if anything changed; a failure only costs speed next time."""
-        if self.changed and self.file.save((self.config, self.config_repr, self.entries)):
+        """Write what changed atomically; a failure only costs speed next time."""
+        self.files.save()
+        if self.changed and self.file.save((self.config, self.files.config_repr)):
             self.changed = False
 
 
-def _hit(entry: tuple[Key, int, Any] | None, key: Key) -> Any | None:
-    """The cached value if the file is unchanged and was settled when it was parsed."""
+def _is_segment(value: Any) -> bool:
+    return isinstance(value, tuple) and len(value) == 2 and isinstance(value[1], dict)
+
+
+def hit(entry: tuple[Key, int, Any] | None, key: Key) -> Any | None:
+    """The cached value if the file is unchanged and was settled when it was parsed.
+
+    Shared by every cache keyed by a file's stat (this one, ``list``'s rows).
+    """
     if entry is None or entry[0] != key or key[1] > entry[1] - _RACY_NS:
         return None
-    return entry[2]
+    return entry[2]  # FileEntries.fresh applies the same test inline, for speed

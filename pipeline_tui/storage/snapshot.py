@@ -34,25 +34,53 @@ import hashlib
 import marshal
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from stat import S_ISREG
 from typing import Any
 
 from pipeline_tui.core.config import CONFIG_FILE, OPPORTUNITIES_DIR
 from pipeline_tui.storage.cachefile import CacheFile, git_dir
 
-_FORMAT = 1  # bump when what a fingerprint covers changes
+_FORMAT = 2  # bump when what a fingerprint covers changes
 #: How long every covered file must have been left alone before a result is kept.
 SETTLE_NS = 2_000_000_000
 _SYMREF_DEPTH = 5
 
 
+#: A file's size, modification and change times (ns) and inode, as the parse cache keys it.
+FileKey = tuple[int, int, int, int]
+
+
+#: One folder's entries as the walk saw them: (name, size, mtime, ctime, inode);
+#: size -1 for a folder, -2 for anything else that is not a regular file.
+Part = tuple[str, int, int, int, int]
+
+
 @dataclass(frozen=True)
 class Fingerprint:
-    """What a result was computed from, as one digest; ``settled``: safe to keep."""
+    """What a result was computed from, as one digest; ``settled``: safe to keep.
+
+    ``folders`` keeps what the walk saw of each folder below ``opportunities/``
+    (its path there, its entries), so a command whose result missed can tell
+    which files changed (:meth:`files`) without walking the folder again.
+    """
 
     digest: str
     settled: bool
+    folders: list[tuple[str, list[Part]]] = field(default_factory=list, compare=False, repr=False)
+
+    def files(self) -> dict[str, FileKey]:
+        """Each regular ``*.yaml`` file (the ones :class:`~.store.Store` reads) -> its stat key.
+
+        Computed on demand: the warm path, which hits, never needs it.
+        """
+        return {
+            prefix + part[0]: part[1:]
+            for prefix, parts in self.folders
+            for part in parts
+            if part[1] >= 0 and part[0].endswith(".yaml")
+        }
 
 
 def fingerprint(root: Path) -> Fingerprint | None:
@@ -67,6 +95,7 @@ def fingerprint(root: Path) -> Fingerprint | None:
     digest = hashlib.blake2b(digest_size=20)
     digest.update(f"{root}\0{head}\0".encode())
     newest = 0
+    folders: list[tuple[str, list[Part]]] = []
     for path in (_common_dir(gitdir) / "shallow", root / CONFIG_FILE):
         try:
             stat = path.stat()
@@ -78,10 +107,10 @@ def fingerprint(root: Path) -> Fingerprint | None:
         digest.update(_stat_line(path.name, stat))
         newest = max(newest, stat.st_mtime_ns, stat.st_ctime_ns)
     try:
-        newest = max(newest, _walk(root / OPPORTUNITIES_DIR, "", digest))
+        newest = max(newest, _walk(root / OPPORTUNITIES_DIR, "", digest, folders))
     except _Untrusted:
         return None
-    return Fingerprint(digest.hexdigest(), newest < taken - SETTLE_NS)
+    return Fingerprint(digest.hexdigest(), newest < taken - SETTLE_NS, folders)
 
 
 class Snapshot:
@@ -110,15 +139,17 @@ class _Untrusted(Exception):
     """Something below ``opportunities/`` that a fingerprint cannot vouch for."""
 
 
-def _walk(folder: Path, prefix: str, digest: Any) -> int:
+def _walk(folder: Path, prefix: str, digest: Any, seen: list[tuple[str, list[Part]]]) -> int:
     """Feed every non-hidden entry below ``folder`` to ``digest``; the newest change time.
+
+    Each folder's entries also go to ``seen`` (see :meth:`Fingerprint.files`).
 
     Hidden names are skipped, as :class:`~.store.Store` skips them.  Entries
     go in ``scandir`` order, unsorted: the same folder listed in another order
     only makes a miss, never a wrong hit.  One ``marshal`` of each folder's
     stat values keeps the per-file cost near the ``stat`` call itself.
     """
-    parts: list[tuple[str, int, int, int, int]] = []
+    parts: list[Part] = []
     folders: list[tuple[Path, str]] = []
     try:
         with os.scandir(folder) as found:
@@ -132,9 +163,8 @@ def _walk(folder: Path, prefix: str, digest: Any) -> int:
                     parts.append((entry.name, -1, 0, 0, 0))
                     continue
                 stat = entry.stat(follow_symlinks=False)
-                parts.append(
-                    (entry.name, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
-                )
+                size = stat.st_size if S_ISREG(stat.st_mode) else -2
+                parts.append((entry.name, size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino))
     except FileNotFoundError:
         digest.update(f"{prefix}: no folder\n".encode())
         return 0
@@ -142,9 +172,10 @@ def _walk(folder: Path, prefix: str, digest: Any) -> int:
         raise _Untrusted from exc
     digest.update(prefix.encode("utf-8", "surrogateescape"))
     digest.update(marshal.dumps(parts))
+    seen.append((prefix, parts))
     newest = max((max(part[2], part[3]) for part in parts), default=0)
     for path, name in folders:
-        newest = max(newest, _walk(path, name, digest))
+        newest = max(newest, _walk(path, name, digest, seen))
     return newest
 
 

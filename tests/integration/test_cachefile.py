@@ -21,9 +21,9 @@ from pipeline_tui.core.model import Problem
 from pipeline_tui.edits.workspace import Workspace
 from pipeline_tui.history import load_timelines, pipeline_as_of
 from pipeline_tui.storage import cachefile
-from pipeline_tui.storage.cachefile import CacheFile
+from pipeline_tui.storage.cachefile import CacheFile, segment_of
 from pipeline_tui.storage.store import Store
-from tests.gitutil import git
+from tests.gitutil import deal_rel, git
 from tests.history_helpers import day, new_deal
 
 PACKAGE = Path(__file__).resolve().parents[2] / "pipeline_tui"
@@ -33,7 +33,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "pipeline_tui"
 KILLED_MID_WRITE = """
 import os, sys
 from pathlib import Path
-from pipeline_tui.storage.cachefile import CacheFile
+from pipeline_tui.storage.cachefile import CacheFile, segment_of
 
 def stall(fd: int) -> None:
     print("writing", flush=True)
@@ -213,10 +213,13 @@ def test_the_real_caches_survive_saves_that_fail(
     past = pipeline_as_of(repo, day(0.5))
     cache_dir = repo / ".git" / "pipeline-tui"
     before = {p.name: p.read_bytes() for p in cache_dir.iterdir()}
+    segment = f"{segment_of('acme'):02x}"
     assert set(before) == {
         "parse.pickle",
+        f"parse-{segment_of(deal_rel(repo, 'acme').removeprefix('opportunities/')):02x}.pickle",
         "history.pickle",
-        "history-entries.pickle",
+        f"history-{segment}.pickle",
+        f"history-stays-{segment}.pickle",
         "blobs.pickle",
     }
     new_deal(ws, "beta", day(2))  # every cache now has something new to save

@@ -352,7 +352,12 @@ def test_a_missing_or_damaged_cache_file_is_rebuilt(repo: Path) -> None:
     ws.move("acme", "qualified", at=day(1))
     expected = both(repo)
     cache_dir = repo / ".git" / "pipeline-tui"
-    (cache_dir / "history-entries.pickle").unlink()
+    segments = sorted(cache_dir.glob("history-*.pickle"))
+    assert segments
+    segments[0].unlink()
+    assert load_timelines(repo, now=NOW) == expected
+    segments = sorted(cache_dir.glob("history-*.pickle"))
+    segments[0].write_bytes(segments[0].read_bytes()[:40])  # truncated
     assert load_timelines(repo, now=NOW) == expected
     (cache_dir / "history.pickle").write_bytes(b"garbage")
     assert load_timelines(repo, now=NOW) == expected
