@@ -30,7 +30,6 @@ be read (other version, damaged, other folder) is rebuilt.
 from __future__ import annotations
 
 import pickle
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -203,72 +202,9 @@ def fresh(root: Path, progress: Progress | None, *, entries: bool = True) -> Cac
 
     ``entries=False`` promises to use only ``stays`` (what ``list`` needs), so
     the per-opportunity file is not even opened when HEAD has not moved.
-    What a :func:`prefetch` of ``root`` found is used if HEAD is still where it was.
+    (A cold scan may already run in a second process:
+    :mod:`pipeline_tui.history.prefetch_worker` saves the same cache.)
     """
-    with _LOCK:
-        job = _PREFETCHES.pop(root.resolve(), None)
-    if job is not None:
-        state = job.wait(progress)
-        if state is not None and state.head == log.head(root):
-            try:
-                state.verify(entries)
-                return state
-            except _Stale:
-                pass
-    return _fresh(root, progress, entries=entries)
-
-
-def prefetch(root: Path) -> None:
-    """Start bringing ``root``'s cache up to date in a thread; :func:`fresh` collects it.
-
-    Why: on a cold cache, ``git log`` and ``git cat-file`` need seconds of
-    their own; started before the caller parses the work tree, they run
-    while it does instead of after.  The thread is not a daemon, so a
-    process that never asks still finishes (and saves) the cache before it exits.
-    """
-    key = root.resolve()
-    with _LOCK:
-        if key in _PREFETCHES:
-            return
-        job = _PREFETCHES[key] = _Prefetch(key)
-    job.thread.start()
-
-
-class _Prefetch:
-    """One background :func:`fresh` (``entries=False``), its answer or its error."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.progress: Progress | None = None
-        self.state: CacheState | None = None
-        self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._run, name="history-prefetch")
-
-    def _run(self) -> None:
-        try:
-            self.state = _fresh(self.root, self._report, entries=False)
-        except BaseException as exc:  # raised again in the thread that waits for it
-            self.error = exc
-
-    def _report(self, done: int, total: int) -> None:
-        if self.progress is not None:
-            self.progress(done, total)
-
-    def wait(self, progress: Progress | None) -> CacheState | None:
-        """The state, once the thread is done (``progress`` sees the rest of the scan)."""
-        self.progress = progress
-        self.thread.join()
-        if self.error is not None:
-            raise self.error
-        return self.state
-
-
-_PREFETCHES: dict[Path, _Prefetch] = {}
-_LOCK = threading.Lock()
-
-
-def _fresh(root: Path, progress: Progress | None, *, entries: bool) -> CacheState:
-    """:func:`fresh` without looking for a prefetch."""
     _git_dir, prefix, head = log.locate(root)
     file = cache_file(root, prefix)
     state = read(file)
