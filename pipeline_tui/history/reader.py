@@ -217,7 +217,10 @@ def _prefetched(
     one by one: each write to cat-file and each hand-over releases the GIL,
     and a thread that released it waits for the other to give it back (up to
     the interpreter's switch interval) before it runs on, so tens of thousands
-    of per-commit exchanges cost seconds of waiting.
+    of per-commit exchanges cost seconds of waiting.  A batch is handed over
+    *before* its blobs are asked for: cat-file's answers fill its output pipe
+    and only the reader drains it, so asking first for a batch whose blobs
+    outgrow the pipes deadlocks the three (it did, on the Maven data set).
     """
     handoff: queue.SimpleQueue[list[tuple[int, log.Commit, list[str]]] | BaseException | None]
     handoff = queue.SimpleQueue()
@@ -232,11 +235,11 @@ def _prefetched(
                 asked += wanted
                 batch.append((index, commit, wanted))
                 if len(batch) >= _HANDOFF:
+                    handoff.put(batch)  # first: the reader must drain cat-file while we ask
                     blobs.request(asked)
-                    handoff.put(batch)
                     batch, asked = [], []
-            blobs.request(asked)
             handoff.put(batch)
+            blobs.request(asked)
         except BaseException as exc:  # handed to the consumer, raised there
             handoff.put(exc)
         finally:

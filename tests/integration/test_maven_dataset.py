@@ -73,6 +73,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
         env=env,
         capture_output=True,
         text=True,
+        timeout=600,  # a hang fails the test instead of the whole run
     )
     assert done.returncode == 0, done.stderr
     return dest
@@ -85,6 +86,7 @@ def listed(built: Path) -> list[dict[str, Any]]:
         capture_output=True,
         text=True,
         check=True,
+        timeout=300,  # a cold read of 8,800 deals' history: seconds, not minutes
     )
     assert done.stderr == ""  # every file valid
     records: list[dict[str, Any]] = json.loads(done.stdout)
