@@ -32,7 +32,6 @@ from pipeline_tui.core import clock
 from pipeline_tui.core.errors import PipelineError
 from pipeline_tui.core.model import Pipeline
 from pipeline_tui.core.timeline import StageInterval, Timeline
-from pipeline_tui.git import log
 from pipeline_tui.history import cache, prefetch_worker, shallow
 from pipeline_tui.history.as_of import AsOfMemo, pipeline_as_of
 from pipeline_tui.history.events import ConfigVersion, Event, History
@@ -110,9 +109,7 @@ def prefetch(root: Path) -> None:
 def _fresh(root: Path, progress: Progress | None, *, entries: bool = True) -> cache.CacheState:
     """The cache up to date with HEAD, once a :func:`prefetch` of ``root`` is done."""
     ready = prefetch_worker.collect(root, progress)
-    if ready is not None and not entries and ready.head == log.head(root):
-        return ready
-    return cache.fresh(root, progress, entries=entries)
+    return cache.fresh(root, progress, entries=entries, known=ready)
 
 
 def current_stays(

@@ -197,17 +197,24 @@ class _Stale(Exception):
     """A segment does not belong to the small file (written by another run, damaged, missing)."""
 
 
-def fresh(root: Path, progress: Progress | None, *, entries: bool = True) -> CacheState:
+def fresh(
+    root: Path,
+    progress: Progress | None,
+    *,
+    entries: bool = True,
+    known: CacheState | None = None,
+) -> CacheState:
     """The cache brought up to date with HEAD (read, extended or rebuilt, then saved).
 
     ``entries=False`` promises to use only ``stays`` (what ``list`` needs), so
     the per-opportunity file is not even opened when HEAD has not moved.
-    (A cold scan may already run in a second process:
-    :mod:`pipeline_tui.history.prefetch_worker` saves the same cache.)
+    ``known`` is the state already read from this cache (by
+    :mod:`~pipeline_tui.history.prefetch_worker`, which may have brought it up
+    to date in a second process): it is checked like one read here.
     """
     _git_dir, prefix, head = log.locate(root)
     file = cache_file(root, prefix)
-    state = read(file)
+    state = known if known is not None else read(file)
     try:
         if state is not None and state.head == head:
             state.verify(entries)
