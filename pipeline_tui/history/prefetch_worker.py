@@ -36,6 +36,11 @@ _MAIN = (
     "import sys; from pipeline_tui.history.prefetch_worker import main;"
     " sys.exit(main(sys.argv[1:]))"
 )
+#: From how many deal files a cold read is worth a second interpreter: below
+#: it the whole history takes well under a second here, less than the second
+#: process's own start (an interpreter and its imports) would cost.
+SPAWN_FROM = 2000
+
 _RUNNING: dict[Path, subprocess.Popen[bytes]] = {}
 _READY: dict[Path, cache.CacheState] = {}
 _LOCK = threading.Lock()
@@ -45,7 +50,9 @@ def start(root: Path) -> None:
     """Start bringing ``root``'s history cache up to date in a second process.
 
     Nothing is started when the cache already matches HEAD (a second
-    interpreter would only read it too); its state is kept for :func:`collect`.
+    interpreter would only read it too; its state is kept for :func:`collect`),
+    when a cache exists to extend (the new commits are read here, a few at a
+    time), or for a pipeline under :data:`SPAWN_FROM` deals.
     A second call for the same folder while the first runs starts nothing.
     The process is not tied to this one: if this one exits without asking,
     it still finishes and saves the cache for the next run.
@@ -54,9 +61,11 @@ def start(root: Path) -> None:
     with _LOCK:
         if key in _RUNNING or key in _READY:
             return
-        state = _up_to_date(key)
-        if state is not None:
+        state, current = _saved(key)
+        if state is not None and current:
             _READY[key] = state
+            return
+        if state is not None or not _at_least(key / "opportunities", SPAWN_FROM):
             return
         try:
             _RUNNING[key] = subprocess.Popen(
@@ -70,15 +79,37 @@ def start(root: Path) -> None:
             return
 
 
-def _up_to_date(root: Path) -> cache.CacheState | None:
-    """The saved cache state if it matches HEAD; None if not (or git fails: the
-    second process then fails too, and the caller's own read raises the error)."""
+def _saved(root: Path) -> tuple[cache.CacheState | None, bool]:
+    """The saved cache state (None if none) and whether it matches HEAD.
+
+    A git failure reads as no cache: the second process then fails too, and
+    the caller's own read raises the error where the answer is asked for.
+    """
     try:
         _git_dir, prefix, head = log.locate(root)
     except RepoError:
-        return None
+        return None, False
     state = cache.read(cache.cache_file(root, prefix))
-    return state if state is not None and state.head == head else None
+    return state, state is not None and state.head == head
+
+
+def _at_least(folder: Path, count: int) -> bool:
+    """Whether ``folder`` (and its subfolders) holds ``count`` files; stops counting there."""
+    seen = 0
+    pending = [folder]
+    while pending:
+        try:
+            with os.scandir(pending.pop()) as entries:
+                for entry in entries:
+                    if entry.is_dir(follow_symlinks=False):
+                        pending.append(Path(entry.path))
+                    else:
+                        seen += 1
+                        if seen >= count:
+                            return True
+        except OSError:
+            continue
+    return False
 
 
 def collect(root: Path, progress: Progress | None) -> cache.CacheState | None:

@@ -100,14 +100,15 @@ def test_a_prefetch_that_fails_raises_where_the_answer_is_asked_for(tmp_path: Pa
 
 
 def test_the_prefetch_process_leaves_a_cache_for_this_one_and_reports_progress(
-    tmp_path: Path,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The second process saves the cache (this one reads it warm) and passes its progress on."""
     root = build_repo(tmp_path / "synthetic", deals=120, seed=5)
+    monkeypatch.setattr(prefetch_worker, "SPAWN_FROM", 100)  # 120 deals count as large
     reports: list[tuple[int, int]] = []
 
     prefetch_worker.start(root)
-    prefetch_worker.collect(root, lambda done, total: reports.append((done, total)))
+    assert prefetch_worker.collect(root, lambda d, t: reports.append((d, t))) is None  # it ran
 
     saved = cache.read(cache.cache_file(root, ""))
     assert saved is not None and saved.head == git(root, "rev-parse", "HEAD")
@@ -131,5 +132,17 @@ def test_no_second_process_reads_a_cache_that_already_matches_head(tmp_path: Pat
     prefetch(root)
     assert current_stays(root, current, now=NOW) == expected
     git(root, "commit", "-q", "--allow-empty", "-m", "HEAD moves: the cache is behind")
+    prefetch_worker.start(root)  # a cache to extend by one commit: read here, no process
+    assert prefetch_worker.collect(root, None) is None
+    behind = cache.read(cache.cache_file(root, ""))
+    assert behind is not None and behind.head != git(root, "rev-parse", "HEAD")
+    assert current_stays(root, current, now=NOW) == expected  # extended in this process
+
+
+def test_no_second_process_for_a_small_pipeline(tmp_path: Path) -> None:
+    """Under SPAWN_FROM deal files a cold read stays in this process (an interpreter costs more)."""
+    root = build_repo(tmp_path / "synthetic", deals=40, seed=3)
     prefetch_worker.start(root)
-    assert prefetch_worker.collect(root, None) is None  # a second process brought it up
+    assert prefetch_worker.collect(root, None) is None
+    assert cache.read(cache.cache_file(root, "")) is None  # nobody read the history yet
+    assert prefetch_worker.SPAWN_FROM > 40
