@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline_tui import __version__
-from pipeline_tui.storage.files import atomic_write, remove_dead_temps
+from pipeline_tui.storage.files import atomic_write, remove_dead_temps, remove_dead_temps_in
 
 CACHE_DIR = "pipeline-tui"
 
@@ -109,13 +109,19 @@ class CacheFile:
             return None
         return value if scope == self.scope else None
 
-    def save(self, value: Any) -> bool:
-        """Atomically replace the file with ``value``; False if it could not be written."""
+    def save(self, value: Any, *, sweep: bool = True) -> bool:
+        """Atomically replace the file with ``value``; False if it could not be written.
+
+        Not fsynced (a cache is derived: one a power cut damages reads as
+        missing); ``sweep=False`` leaves dead writers' temp files to a caller
+        that sweeps the folder once for many files (:meth:`Segments.save`).
+        """
         if self.path is None:
             return False
         try:
-            remove_dead_temps(self.path)
-            atomic_write(self.path, self.pack((self.scope, value)))
+            if sweep:
+                remove_dead_temps(self.path)
+            atomic_write(self.path, self.pack((self.scope, value)), durable=False)
         except OSError:
             return False
         return True
@@ -208,9 +214,14 @@ class Segments:
     def save(self) -> dict[int, str] | None:
         """Write the changed segments; the tokens every segment now carries, None on failure."""
         tokens = dict(self.tokens or {})
+        if self.dirty and self.file.path is not None:
+            try:
+                remove_dead_temps_in(self.file.path.parent)
+            except OSError:
+                return None
         for index in sorted(self.dirty):
             token = secrets.token_hex(8)
-            if not self.part(index).save((token, self.loaded[index])):
+            if not self.part(index).save((token, self.loaded[index]), sweep=False):
                 return None
             tokens[index] = token
         if self.tokens is not None:

@@ -63,7 +63,7 @@ def test_atomic_write_names_enospc_and_leaves_the_file(
     path = tmp_path / "deal.yaml"
     path.write_text("old\n", encoding="utf-8")
 
-    def no_space(_path: Path, _payload: bytes) -> None:
+    def no_space(_path: Path, _payload: bytes, _durable: bool) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(files, "_replace", no_space)
