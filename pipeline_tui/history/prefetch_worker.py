@@ -29,6 +29,7 @@ from pipeline_tui.core.errors import RepoError
 from pipeline_tui.git import log
 from pipeline_tui.history import cache
 from pipeline_tui.history.reader import Progress
+from pipeline_tui.storage.store import Store
 
 #: The second process's program (``-c``, not ``-m``: this module is already
 #: imported with its package, and runpy warns about running it again as ``__main__``).
@@ -65,8 +66,8 @@ def start(root: Path) -> None:
         if state is not None and current:
             _READY[key] = state
             return
-        if state is not None or not _at_least(key / "opportunities", SPAWN_FROM):
-            return
+        if state is not None or len(Store(key).opportunity_entries()) < SPAWN_FROM:
+            return  # the walk is the store's own, on a cold read only (seconds of work follow)
         try:
             _RUNNING[key] = subprocess.Popen(
                 [sys.executable, "-c", _MAIN, str(key)],
@@ -91,25 +92,6 @@ def _saved(root: Path) -> tuple[cache.CacheState | None, bool]:
         return None, False
     state = cache.read(cache.cache_file(root, prefix))
     return state, state is not None and state.head == head
-
-
-def _at_least(folder: Path, count: int) -> bool:
-    """Whether ``folder`` (and its subfolders) holds ``count`` files; stops counting there."""
-    seen = 0
-    pending = [folder]
-    while pending:
-        try:
-            with os.scandir(pending.pop()) as entries:
-                for entry in entries:
-                    if entry.is_dir(follow_symlinks=False):
-                        pending.append(Path(entry.path))
-                    else:
-                        seen += 1
-                        if seen >= count:
-                            return True
-        except OSError:
-            continue
-    return False
 
 
 def collect(root: Path, progress: Progress | None) -> cache.CacheState | None:
