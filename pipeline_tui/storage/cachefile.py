@@ -36,6 +36,7 @@ import io
 import operator
 import pickle
 import secrets
+import struct
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -109,6 +110,18 @@ class CacheFile:
             return None
         return value if scope == self.scope else None
 
+    def load_slice(self, offset: int, length: int) -> Any | None:
+        """:meth:`load` of the ``length`` bytes at ``offset`` (one value inside a pack)."""
+        if self.path is None:
+            return None
+        try:
+            with self.path.open("rb") as handle, _collector_paused():
+                handle.seek(offset)
+                scope, value = pickle.loads(handle.read(length))
+        except UNREADABLE:
+            return None
+        return value if scope == self.scope else None
+
     def save(self, value: Any, *, sweep: bool = True) -> bool:
         """Atomically replace the file with ``value``; False if it could not be written.
 
@@ -135,6 +148,10 @@ class CacheFile:
 
 #: How many files a segmented cache is split into.
 SEGMENTS = 256
+#: From this many changed segments on, a save writes one pack, not loose files.
+PACK_AT = 32
+#: A pack ends with the offset of its table of contents, as 8 bytes.
+_TAIL = struct.Struct("<Q")
 
 
 def segment_of(key: str) -> int:
@@ -157,6 +174,14 @@ class Segments:
     reads as None, and the caller rebuilds.  With ``tokens`` None, any
     readable segment is taken (its entries carry their own freshness keys)
     and a missing one reads as ``empty``.
+
+    A save that changes many segments (a cold build) writes them all as one
+    *pack* (``stem.pack``: the segments one after the other, then a table of
+    their offsets) instead of 256 loose files: creating a file costs about
+    half a millisecond here, so 1,000 of them were most of a cold ``list``
+    at 1,000 deals.  A save that changes a few writes those as loose files,
+    which are read before the pack; a segment whose loose file is missing,
+    damaged or from another write is looked up in the pack.
     """
 
     def __init__(
@@ -172,9 +197,16 @@ class Segments:
         self.empty = empty
         self.loaded: dict[int, Any] = {}
         self.dirty: set[int] = set()
+        self._contents: dict[int, tuple[int, int]] | None = None  # of the pack, read on first use
 
     def part(self, index: int) -> CacheFile:
+        """The loose file of segment ``index``."""
         return self.file.beside(f"{self.stem}-{index:02x}.pickle")
+
+    @property
+    def pack_file(self) -> CacheFile:
+        """The pack holding every segment as of the last save that changed many."""
+        return self.file.beside(f"{self.stem}.pack")
 
     def get(self, index: int) -> Any | None:
         """Segment ``index`` (read on first use); None if it is not the one expected."""
@@ -188,13 +220,37 @@ class Segments:
     def _read(self, index: int) -> Any | None:
         if self.tokens is not None and index not in self.tokens:
             return self.empty()  # never written: nothing of the cache hashes there
-        stored = self.part(index).load()
-        if not isinstance(stored, tuple) or len(stored) != 2:
-            return self.empty() if self.tokens is None else None
-        token, value = stored
-        if self.tokens is not None and token != self.tokens[index]:
-            return None
-        return value
+        for stored in self._stored(index):  # lazily: the pack only if the loose file fails
+            if not isinstance(stored, tuple) or len(stored) != 2:
+                continue
+            token, value = stored
+            if self.tokens is None or token == self.tokens[index]:
+                return value
+        return self.empty() if self.tokens is None else None
+
+    def _stored(self, index: int) -> Iterator[Any]:
+        """What the loose file, then the pack, hold for segment ``index``."""
+        yield self.part(index).load()
+        if self._contents is None:
+            self._contents = self._read_contents()
+        place = self._contents.get(index)
+        if place is not None:
+            yield self.pack_file.load_slice(*place)
+
+    def _read_contents(self) -> dict[int, tuple[int, int]]:
+        """The pack's table of contents (empty without a readable pack)."""
+        path = self.pack_file.path
+        try:
+            if path is None or path.stat().st_size < _TAIL.size:
+                return {}
+            with path.open("rb") as handle:
+                handle.seek(-_TAIL.size, io.SEEK_END)
+                (start,) = _TAIL.unpack(handle.read(_TAIL.size))
+                end = handle.tell() - _TAIL.size
+        except OSError:
+            return {}
+        found = self.pack_file.load_slice(start, end - start) if 0 <= start < end else None
+        return found if isinstance(found, dict) else {}
 
     def put(self, index: int, value: Any) -> None:
         """Replace segment ``index`` in memory; written by the next :meth:`save`."""
@@ -213,20 +269,58 @@ class Segments:
 
     def save(self) -> dict[int, str] | None:
         """Write the changed segments; the tokens every segment now carries, None on failure."""
-        tokens = dict(self.tokens or {})
         if self.dirty and self.file.path is not None:
             try:
                 remove_dead_temps_in(self.file.path.parent)
             except OSError:
                 return None
+        tokens = self._save_pack() if len(self.dirty) >= PACK_AT else self._save_loose()
+        if tokens is None:
+            return None
+        if self.tokens is not None:
+            self.tokens = tokens
+        self.dirty.clear()
+        return tokens
+
+    def _save_loose(self) -> dict[int, str] | None:
+        tokens = dict(self.tokens or {})
         for index in sorted(self.dirty):
             token = secrets.token_hex(8)
             if not self.part(index).save((token, self.loaded[index]), sweep=False):
                 return None
             tokens[index] = token
-        if self.tokens is not None:
-            self.tokens = tokens
-        self.dirty.clear()
+        return tokens
+
+    def _save_pack(self) -> dict[int, str] | None:
+        """Every segment into a new pack, then the loose files (now older) removed."""
+        values = {index: self.get(index) for index in self.indexes()}
+        if any(value is None for value in values.values()):
+            return None  # a segment that is not ours: the caller's cache is stale anyway
+        tokens = {index: secrets.token_hex(8) for index in values}
+        pack, path = self.pack_file, self.pack_file.path
+        if path is None:
+            return None
+
+        def chunks() -> Iterator[bytes]:
+            contents: dict[int, tuple[int, int]] = {}
+            offset = 0
+            for index, value in values.items():
+                chunk = pack.pack((pack.scope, (tokens[index], value)))
+                contents[index] = (offset, len(chunk))
+                offset += len(chunk)
+                yield chunk
+            yield pack.pack((pack.scope, contents))
+            yield _TAIL.pack(offset)
+
+        try:
+            atomic_write(path, chunks(), durable=False)
+            self._contents = None
+            for index in range(SEGMENTS):
+                loose = self.part(index).path
+                if loose is not None:
+                    loose.unlink(missing_ok=True)
+        except OSError:
+            return None
         return tokens
 
 

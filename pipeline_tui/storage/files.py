@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from pipeline_tui.core.config import CONFIG_FILE
@@ -54,10 +55,12 @@ def open_root(root: Path | None) -> Path:
     return root.resolve()
 
 
-def atomic_write(path: Path, data: str | bytes, *, durable: bool = True) -> None:
+def atomic_write(path: Path, data: str | bytes | Iterable[bytes], *, durable: bool = True) -> None:
     """Write ``data`` so readers see the old file or the new one, never half of one.
 
-    Text is written as UTF-8 exactly as given (no newline translation).  The
+    Text is written as UTF-8 exactly as given (no newline translation); an
+    iterable of byte chunks is written as it is produced (a 100 MB cache pack
+    never sits in memory whole).  The
     bytes go to a temp file beside ``path`` that is flushed and fsynced, then
     renamed over ``path``, then the folder is fsynced so the rename itself
     survives a power cut.  On any failure (an exception half-way included)
@@ -87,14 +90,18 @@ def atomic_write(path: Path, data: str | bytes, *, durable: bool = True) -> None
         os.close(dir_fd)
 
 
-def _replace(path: Path, payload: bytes, durable: bool) -> None:
+def _replace(path: Path, payload: bytes | Iterable[bytes], durable: bool) -> None:
     """Temp file, fsync, rename: every step that can fail comes before the rename."""
     path.parent.mkdir(parents=True, exist_ok=True)
     prefix = f".{path.name}.{os.getpid()}."  # remove_dead_temps reads the pid back
     fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
+            if isinstance(payload, bytes):
+                handle.write(payload)
+            else:
+                for chunk in payload:
+                    handle.write(chunk)
             handle.flush()
             if durable:
                 os.fsync(handle.fileno())

@@ -247,3 +247,41 @@ def test_the_real_caches_survive_saves_that_fail(
     assert pipeline_as_of(repo, day(2.5)).get("beta").stage == "lead"
     assert pipeline_as_of(repo, day(0.5)) == past
     assert {p.name: p.read_bytes() for p in cache_dir.iterdir()} == before
+
+
+def test_a_save_of_many_segments_writes_one_pack_and_later_few_go_loose(tmp_path: Path) -> None:
+    """A cold save makes one file, not 256; a small update then writes just its segments."""
+    small = CacheFile(tmp_path / "pipeline-tui" / "t.pickle", "scope", ())
+    written = cachefile.Segments(small, "t", tokens={})
+    for index in range(cachefile.SEGMENTS):
+        written.put(index, {f"key-{index}": index})
+    tokens = written.save()
+    folder = tmp_path / "pipeline-tui"
+    assert tokens is not None and len(tokens) == cachefile.SEGMENTS
+    assert sorted(p.name for p in folder.iterdir()) == ["t.pack"]
+
+    written.put(7, {"key-7": "changed"})
+    tokens = written.save()
+    assert tokens is not None
+    assert sorted(p.name for p in folder.iterdir()) == ["t-07.pickle", "t.pack"]
+
+    read = cachefile.Segments(small, "t", tokens=tokens)
+    assert read.get(7) == {"key-7": "changed"}  # the loose file wins over the pack
+    assert read.get(8) == {"key-8": 8}  # from the pack
+    (folder / "t-07.pickle").write_bytes(b"\x80junk")
+    assert cachefile.Segments(small, "t", tokens=tokens).get(7) is None  # the pack's is older
+
+
+def test_a_pack_and_loose_files_without_tokens_read_as_the_newest_readable(tmp_path: Path) -> None:
+    """Entries that carry their own freshness keys (the parse cache): any readable part counts."""
+    small = CacheFile(tmp_path / "pipeline-tui" / "t.pickle", "scope", ())
+    written = cachefile.Segments(small, "t")
+    for index in range(cachefile.PACK_AT):
+        written.put(index, {"n": index})
+    assert written.save() is not None
+    written.put(3, {"n": "loose"})
+    assert written.save() is not None
+    read = cachefile.Segments(small, "t")
+    assert [read.get(i) for i in (2, 3, cachefile.PACK_AT)] == [{"n": 2}, {"n": "loose"}, {}]
+    (tmp_path / "pipeline-tui" / "t.pack").write_bytes(b"short")
+    assert cachefile.Segments(small, "t").get(2) == {}  # a damaged pack reads as empty

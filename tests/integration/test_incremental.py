@@ -16,7 +16,7 @@ import pytest
 
 from pipeline_tui.cli import listing
 from pipeline_tui.edits.workspace import Workspace
-from pipeline_tui.storage import parsecache, snapshot
+from pipeline_tui.storage import cachefile, parsecache, snapshot
 from pipeline_tui.storage.store import Store
 from tests.conftest import RunCli
 from tests.gitutil import deal_path, deal_rel
@@ -191,6 +191,32 @@ def test_a_damaged_segment_is_recomputed(
 
     assert listed(run_cli) == truth(deals, run_cli)
     assert listed(run_cli) == truth(deals, run_cli)
+
+
+@pytest.mark.parametrize("stem", ["list-rows", "parse", "history"])
+@pytest.mark.parametrize("damage", ["truncated", "garbage", "missing"])
+def test_a_damaged_pack_is_recomputed(
+    repo: Path, run_cli: RunCli, monkeypatch: pytest.MonkeyPatch, stem: str, damage: str
+) -> None:
+    """Saves that change many segments write one pack per cache; damaged, it is recomputed."""
+    monkeypatch.setattr(cachefile, "PACK_AT", 1)  # a dozen deals: every save packs
+    ws = Workspace(repo)
+    for n, opp_id in enumerate(DEALS):
+        new_deal(ws, opp_id, day(n / 10))
+    listed(run_cli)
+    ws.move(DEALS[7], "qualified", at=day(3))
+    listed(run_cli)
+    cache = repo / ".git" / "pipeline-tui"
+    assert not list(cache.glob(f"{stem}-??.pickle"))  # all in the pack
+    pack = cache / f"{stem}.pack"
+    if damage == "missing":
+        pack.unlink()
+    else:
+        data = pack.read_bytes()
+        pack.write_bytes(data[: len(data) // 2] if damage == "truncated" else b"\x80junk")
+
+    assert listed(run_cli) == truth(repo, run_cli)
+    assert listed(run_cli) == truth(repo, run_cli)
 
 
 def test_segments_from_another_write_are_not_mixed(deals: Path, run_cli: RunCli) -> None:
