@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
@@ -27,7 +27,16 @@ from ruamel.yaml.error import YAMLError
 from pipeline_tui.automation import has_rules
 from pipeline_tui.automation.actions import ActionContext, Delivery, run_actions, set_plain
 from pipeline_tui.automation.conditions import all_hold, explain
-from pipeline_tui.automation.notify import DEFAULT_TIMEOUT_S, DeliveryError, describe_target, send
+from pipeline_tui.automation.delivery import (
+    STATE,
+    DeliveryReport,
+    delivering,
+    queued_retries,
+    retried_delivery,
+    retry_entry,
+    send_all,
+)
+from pipeline_tui.automation.notify import DEFAULT_TIMEOUT_S, describe_target
 from pipeline_tui.automation.rules import Rule, parse_rules, rule_problems
 from pipeline_tui.automation.triggers import episode, event_fires
 from pipeline_tui.automation.workdays import WorkCalendar
@@ -39,8 +48,6 @@ from pipeline_tui.history import current_stays
 from pipeline_tui.i18n import _
 from pipeline_tui.storage.store import Store
 from pipeline_tui.yaml.read import parse_fast, roundtrip_locator, top_level_scalar
-
-STATE = "automation"
 
 
 @dataclass(frozen=True)
@@ -166,68 +173,6 @@ def _with(data: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]
 def open_counts(pipeline: Pipeline) -> dict[str, int]:
     """Open deals per owner (round robin gives the next deal to the least loaded)."""
     return dict(Counter(r.owner for r in pipeline.opportunities if r.owner and pipeline.is_open(r)))
-
-
-# --------------------------------------------------------------------------- deliveries
-
-
-@dataclass
-class DeliveryReport:
-    """What was sent, what failed (and will be retried), for the front end to print."""
-
-    sent: list[str] = field(default_factory=list)
-    failed: list[str] = field(default_factory=list)
-
-    def to_json(self) -> dict[str, Any]:
-        return {"sent": self.sent, "failed": self.failed}
-
-
-def send_all(
-    deliveries: Iterable[Delivery], timeout: float, report: DeliveryReport
-) -> list[tuple[Delivery, str]]:
-    """Send each delivery; the ones that failed, with why."""
-    failed: list[tuple[Delivery, str]] = []
-    for delivery in deliveries:
-        where = f"{delivery.opp_id}: rule '{delivery.rule}' -> {describe_target(delivery.target)}"
-        try:
-            send(delivery, timeout)
-        except DeliveryError as exc:
-            failed.append((delivery, str(exc)))
-            report.failed.append(f"{where}: {exc} (will retry on the next `automate run`)")
-        else:
-            report.sent.append(where)
-    return failed
-
-
-def retry_entry(delivery: Delivery, error: str, tries: int = 1) -> dict[str, Any]:
-    return {
-        "rule": delivery.rule,
-        "target": delivery.target,
-        "title": delivery.title,
-        "body": delivery.body,
-        "error": error,
-        "tries": tries,
-    }
-
-
-def _retries(record_data: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    entries = get_dotted(record_data, f"{STATE}.retry")
-    return [e for e in entries if isinstance(e, Mapping)] if isinstance(entries, list) else []
-
-
-def delivering(
-    ws: Workspace, opp_id: str, deliveries: list[Delivery], timeout: float, report: DeliveryReport
-) -> Callable[[], Mapping[str, Any]]:
-    """The ``deliver`` step of a follow-up: send, and queue failures for retrying."""
-
-    def deliver() -> Mapping[str, Any]:
-        failed = send_all(deliveries, timeout, report)
-        if not failed:
-            return {}
-        queued = [dict(e) for e in _retries(ws.get(opp_id).data)]
-        return {f"{STATE}.retry": queued + [retry_entry(d, why) for d, why in failed]}
-
-    return deliver
 
 
 # --------------------------------------------------------------------------- event rules
@@ -406,7 +351,7 @@ def plan_run(
         return counts
 
     for record in pipeline.opportunities:
-        entries = _retries(record.data)
+        entries = queued_retries(record.data)
         if entries:
             plan.retries[record.id] = entries
         if not rules or not pipeline.is_open(record):
@@ -481,27 +426,17 @@ def deliver(
         deliveries.setdefault(planned.opp_id, []).extend((d, 1) for d in planned.deliveries)
     for opp_id, entries in plan.retries.items():
         deliveries.setdefault(opp_id, []).extend(
-            (_retried(opp_id, entry), int(entry.get("tries") or 1) + 1) for entry in entries
+            (retried_delivery(opp_id, entry), int(entry.get("tries") or 1) + 1) for entry in entries
         )
     for opp_id, items in deliveries.items():
         tries = {id(d): n for d, n in items}
         failed = send_all([d for d, _n in items], ruleset.timeout, report)
         if failed:
-            queued = [dict(e) for e in _retries(ws.get(opp_id).data)]
+            queued = [dict(e) for e in queued_retries(ws.get(opp_id).data)]
             again = [retry_entry(d, why, tries[id(d)]) for d, why in failed]
             message = f"automation: {len(again)} deliveries to retry ({opp_id})"
             ws.apply_follow_up(FollowUp(opp_id, {f"{STATE}.retry": queued + again}, message), at)
     return report
-
-
-def _retried(opp_id: str, entry: Mapping[str, Any]) -> Delivery:
-    return Delivery(
-        str(entry.get("rule")),
-        opp_id,
-        str(entry["target"]),
-        str(entry.get("title") or ""),
-        str(entry.get("body") or ""),
-    )
 
 
 # --------------------------------------------------------------------------- explaining

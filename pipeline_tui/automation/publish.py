@@ -28,8 +28,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from pipeline_tui.automation.delivery import DeliveryReport
 from pipeline_tui.automation.engine import (
-    DeliveryReport,
     RuleSet,
     RunPlan,
     claim,
