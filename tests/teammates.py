@@ -23,7 +23,8 @@ from pipeline_tui.core.model import get_dotted
 from pipeline_tui.edits.workspace import Workspace
 from pipeline_tui.storage.layout import Layout
 from pipeline_tui.storage.store import Store
-from pipeline_tui.sync.exchange import SyncResult, sync
+from pipeline_tui.sync.exchange import sync
+from pipeline_tui.sync.outcome import SyncResult
 from pipeline_tui.sync.setup import init_pipeline
 from pipeline_tui.yaml.read import parse_fast
 from tests.gitutil import deal_path
