@@ -39,6 +39,7 @@ from pipeline_tui.tui.board.filter_form import FilterForm
 from pipeline_tui.tui.board.filtering import BoardFilter
 from pipeline_tui.tui.board.live import Snapshot
 from pipeline_tui.tui.board.state import BoardState, Loaded, Reload
+from pipeline_tui.tui.collector import bring_back_full_collections, put_off_full_collections
 from pipeline_tui.tui.deal.actions import DealActions
 from pipeline_tui.tui.deal.keys import DEAL_BINDINGS, DealScreen
 from pipeline_tui.tui.help import HelpScreen
@@ -133,6 +134,7 @@ class BoardScreen(DealScreen):
         self.sub_title = f"{self.state.workspace.root.name} · " + _("loading…")
         self.filter_bar.display = False
         self.problems_panel.display = False
+        put_off_full_collections()  # until the first load is complete (see .collector)
         self.show()  # the stage names at once, "reading…" inside
         self.load_everything()
         if self.poll_interval > 0:
@@ -273,11 +275,16 @@ class BoardScreen(DealScreen):
         shallow = _("shallow history: stage days unknown (git fetch --unshallow)")
         self._set_status(shallow if self.state.shallow_history else "")
         self._changed()
+        self.call_after_refresh(bring_back_full_collections)  # the put-off one after the paint
 
     def _history_failed(self, message: str) -> None:
         self.state.history_failed()
         self._set_status(_("history unavailable"))
         self.notify(message, title=_("History"), severity="warning")
+        self.call_after_refresh(bring_back_full_collections)
+
+    def on_unmount(self) -> None:
+        bring_back_full_collections()  # a board closed before its first load was complete
 
     # ------------------------------------------------------------------ live reload
 
