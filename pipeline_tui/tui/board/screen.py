@@ -23,6 +23,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.notifications import SeverityLevel
+from textual.reactive import Reactive
 from textual.widgets import Footer, Header
 from textual.worker import get_current_worker
 
@@ -38,6 +39,7 @@ from pipeline_tui.tui.board.filter_form import FilterForm
 from pipeline_tui.tui.board.filtering import BoardFilter
 from pipeline_tui.tui.board.live import Snapshot
 from pipeline_tui.tui.board.state import BoardState, Loaded, Reload
+from pipeline_tui.tui.collector import bring_back_full_collections, put_off_full_collections
 from pipeline_tui.tui.deal.actions import DealActions
 from pipeline_tui.tui.deal.keys import DEAL_BINDINGS, DealScreen
 from pipeline_tui.tui.help import HelpScreen
@@ -93,6 +95,11 @@ class BoardScreen(DealScreen):
         Binding("q", "app.quit", N_("Quit")),
     ]
 
+    #: Screen's own, without its repaint: the header watches it and repaints its one line,
+    #: while Screen's would repaint the whole board (tens of ms at 10,000 deals) each
+    #: time the header counts files or history commits, several times a second.
+    sub_title: Reactive[str | None] = Reactive(None, compute=False, repaint=False)
+
     def __init__(
         self,
         workspace: Workspace,
@@ -127,6 +134,7 @@ class BoardScreen(DealScreen):
         self.sub_title = f"{self.state.workspace.root.name} · " + _("loading…")
         self.filter_bar.display = False
         self.problems_panel.display = False
+        put_off_full_collections()  # until the first load is complete (see .collector)
         self.show()  # the stage names at once, "reading…" inside
         self.load_everything()
         if self.poll_interval > 0:
@@ -267,11 +275,16 @@ class BoardScreen(DealScreen):
         shallow = _("shallow history: stage days unknown (git fetch --unshallow)")
         self._set_status(shallow if self.state.shallow_history else "")
         self._changed()
+        self.call_after_refresh(bring_back_full_collections)  # the put-off one after the paint
 
     def _history_failed(self, message: str) -> None:
         self.state.history_failed()
         self._set_status(_("history unavailable"))
         self.notify(message, title=_("History"), severity="warning")
+        self.call_after_refresh(bring_back_full_collections)
+
+    def on_unmount(self) -> None:
+        bring_back_full_collections()  # a board closed before its first load was complete
 
     # ------------------------------------------------------------------ live reload
 
