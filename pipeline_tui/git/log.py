@@ -159,7 +159,8 @@ def _commit(header: str, changes: list[FileChange]) -> Commit:
     shas, at, author, body = (*header.split(_SEP, 3), "")[:4]
     sha, *parents = shas.split()
     when = datetime.fromisoformat(at)
-    return Commit(sha, tuple(parents), when, author, tuple(changes), reverted_commits(body))
+    reverts = reverted_commits(body) if body else ()
+    return Commit(sha, tuple(parents), when, author, tuple(changes), reverts)
 
 
 def reverted_commits(body: str) -> tuple[str, ...]:
@@ -169,6 +170,10 @@ def reverted_commits(body: str) -> tuple[str, ...]:
 
 def _change(meta: str, path: str) -> FileChange:
     """``:mode.. sha.. STATUS`` (one colon per parent) plus the path."""
+    if meta[1] != ":":  # one parent (all but merges): ``:mode mode sha sha STATUS``
+        _modes, _mode, old, new, _status = meta.split(" ", 4)
+        after = None if new == NULL_SHA else new
+        return FileChange(path, (None if old == NULL_SHA else old,), after)
     parents = len(meta) - len(meta.lstrip(":"))
     fields = meta.lstrip(":").split()
     blobs = fields[parents + 1 : 2 * parents + 2]
