@@ -182,6 +182,35 @@ def _change(meta: str, path: str) -> FileChange:
     return FileChange(path, before, after)
 
 
+class CommitCount:
+    """``git rev-list --count``, started now and read when first asked for.
+
+    A progress bar needs the number of commits before the log is read; this
+    counts them beside ``git log`` instead of before it.  0 if git fails.
+    """
+
+    def __init__(self, root: Path, revisions: Sequence[str]) -> None:
+        self._proc = subprocess.Popen(
+            ["git", "rev-list", "--count", *revisions],
+            cwd=root,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
+        self._total: int | None = None
+
+    def total(self) -> int:
+        if self._total is None:
+            out, _err = self._proc.communicate()
+            text = out.decode(errors="replace").strip()
+            self._total = int(text) if self._proc.returncode == 0 and text.isdigit() else 0
+        return self._total
+
+    def close(self) -> None:
+        """Wait for git (when nobody asked: a log read that failed half-way)."""
+        self.total()
+
+
 def read_batch(stream: IO[bytes], count: int) -> list[bytes | None]:
     """The next ``count`` answers of ``git cat-file --batch`` (None for a missing object).
 

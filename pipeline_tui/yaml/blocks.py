@@ -246,10 +246,14 @@ def _odd_break(text: str) -> bool:
     """
     if not text.isascii():
         return _ODD_BREAK.search(text) is not None
-    return any(mark in text for mark in _ASCII_ODD_BREAKS)
-
-
-_ASCII_ODD_BREAKS = ("\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e")
+    return (
+        "\r" in text
+        or "\x0b" in text
+        or "\x0c" in text
+        or "\x1c" in text
+        or "\x1d" in text
+        or "\x1e" in text
+    )
 
 
 def _add(blocks: dict[str, Block], key: str, block: Block) -> None:
