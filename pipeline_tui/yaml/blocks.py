@@ -32,9 +32,9 @@ _YAML_WORDS = frozenset({"true", "false", "null", "yes", "no", "on", "off", "y",
 _YAML_SPACE = " \t"  # YAML separates with spaces and tabs only; str.strip() also eats U+00A0
 _MISSING = object()
 _BLOCK_SCALAR = ("|", ">")
+_NOT_PRINTED = "\\x00-\\x1f\\x7f-\\x9f\\ud800-\\udfff\\ufeff\\ufffe\\uffff"
 #: A one-line flow mapping of ``key: value`` pairs with plain keys and plain
 #: values that hold no indicator (``:`` only before a digit, as in a time).
-_NOT_PRINTED = "\\x00-\\x1f\\x7f-\\x9f\\ud800-\\udfff\\ufeff\\ufffe\\uffff"
 _PLAIN_FLOW_VALUE = (
     f"[^ {_NOT_PRINTED}:,{{}}\\[\\]#&*!|>'\"%@`?\\-\\\\~]"
     f"(?:[^{_NOT_PRINTED}:,{{}}\\[\\]#'\"\\\\]|:(?=[0-9]))*"
@@ -135,7 +135,10 @@ class BlockReader:
         """
         body = item[2:]
         if _PLAIN_FLOW_MAPPING.fullmatch(body):
-            value = self._snippet(f"k: {body}\n")
+            try:
+                value = self._snippet(f"k: {body}\n")
+            except Exception:  # the list route decides (and raises what it raises)
+                value = None
             if isinstance(value, Mapping) and len(value) == 1:
                 return value["k"]
         return self._snippet(item)[0]
