@@ -39,8 +39,8 @@ from pipeline_tui.terminal_text import printable
 
 if TYPE_CHECKING:  # the warm path never builds lines: no need to import the model
     from pipeline_tui.core.config import PipelineConfig
-    from pipeline_tui.core.model import Opportunity
-    from pipeline_tui.storage.parsecache import FileEntries
+    from pipeline_tui.core.model import Opportunity, Pipeline
+    from pipeline_tui.storage.parsecache import FileEntries, ParseCache
     from pipeline_tui.storage.store import Store
 
 #: A ``list --json`` line in three parts: its head (the deal's fields and
@@ -194,9 +194,19 @@ def row_of(
     said = tuple(str(p) for p in problems)
     if record is None:
         return (None, "", "", "", said)
-    place, title = stage_order(config)(record.stage, record.title.casefold())
+    place, title = _order_of(config)(record.stage, record.title.casefold())
     key = f"{place:06d}\0{title}"  # sorts as (place, title) does, but compares faster
     return (record.id, record.stage, key, line_head(record, fields), said)
+
+
+_orders: list[tuple[PipelineConfig, Callable[[str, str], tuple[int, str]]]] = []
+
+
+def _order_of(config: PipelineConfig) -> Callable[[str, str], tuple[int, str]]:
+    """:func:`stage_order` of ``config``, made once for the rows of many files, not per row."""
+    if not _orders or _orders[0][0] is not config:
+        _orders[:] = [(config, stage_order(config))]
+    return _orders[0][1]
 
 
 def row_store(root: Path, config: PipelineConfig) -> FileEntries:
@@ -251,18 +261,75 @@ def _read_row(store: Store, config: PipelineConfig, name: str, key: FileKey) -> 
     return row_of(config, record, problems, None), read_ns
 
 
-def remember_rows(store: Store, config: PipelineConfig, files: Mapping[str, FileKey]) -> None:
-    """After a full load: keep each file's row, from what the parse cache now holds."""
+def remember_rows(
+    store: Store,
+    config: PipelineConfig,
+    files: Mapping[str, FileKey],
+    loaded: tuple[Pipeline, Mapping[str, str]] | None = None,
+) -> None:
+    """After a full load: keep each file's row, from what the parse cache now holds.
+
+    ``loaded`` is that load's answer (the pipeline and each record's JSON):
+    a file that gave a record and no problem takes its row from there, not
+    from unpickling its parse-cache entry again (half a second of a cold
+    ``list`` at 10,000 deals).  Only while the problems read back from the
+    other files' entries are all of the load's problems, so none went
+    unseen; otherwise, and with duplicate ids, every row comes from the cache.
+    """
     rows = row_store(store.root, config)
     cache = store.parse_cache
-    for name in rows.fresh(files)[1]:
-        key = files[name]
-        cached = cache.lookup(name, key, settled=False)
-        if cached is not None:
-            (record, problems, fields), read_ns = cached
-            rows.put(name, key, row_of(config, record, problems, fields), read_ns)
+    kept, missing = rows.fresh(files)
+    said = sum(len(row[4]) for row in kept.values())  # problems of the rows still as kept
+    if loaded is None or not _remember_loaded(rows, cache, config, files, missing, loaded, said):
+        for name in missing:
+            _remember_cached(rows, cache, config, name, files[name])
     rows.keep_only(files.keys())
     rows.save()
+
+
+def _remember_loaded(
+    rows: FileEntries,
+    cache: ParseCache,
+    config: PipelineConfig,
+    files: Mapping[str, FileKey],
+    missing: Sequence[str],
+    loaded: tuple[Pipeline, Mapping[str, str]],
+    said: int,
+) -> bool:
+    """:func:`remember_rows` from the load's records; False if they cannot be trusted for it.
+
+    ``said``: how many problems the rows kept from before hold.
+    """
+    from pipeline_tui.core.config import OPPORTUNITIES_DIR
+
+    pipeline, texts = loaded
+    if len(texts) != len(pipeline.opportunities):
+        return False  # ids claimed twice: a dropped record is in no file's row here
+    records = {record.path: record for record in pipeline.opportunities}
+    noisy = {problem.path for problem in pipeline.problems}
+    counted = said
+    for name in missing:
+        key = files[name]
+        rel = f"{OPPORTUNITIES_DIR}/{name}"
+        record = records.get(rel)
+        entry = cache.files.entry(name)
+        if record is None or rel in noisy or entry is None or entry[0] != key:
+            counted += _remember_cached(rows, cache, config, name, key)
+        else:
+            rows.put(name, key, row_of(config, record, (), texts.get(rel)), entry[1])
+    return counted == len(pipeline.problems)
+
+
+def _remember_cached(
+    rows: FileEntries, cache: ParseCache, config: PipelineConfig, name: str, key: FileKey
+) -> int:
+    """Keep one file's row from its parse-cache entry; how many problems it holds."""
+    cached = cache.lookup(name, key, settled=False)
+    if cached is None:
+        return 0
+    (record, problems, fields), read_ns = cached
+    rows.put(name, key, row_of(config, record, problems, fields), read_ns)
+    return len(problems)
 
 
 # ------------------------------------------------------------------ the snapshot
@@ -319,9 +386,25 @@ def serve_warm(argv: Sequence[str]) -> bool:
     listing = snapshot_of(root, fmt).get(current) if current is not None else None
     if not isinstance(listing, Listing) or listing.fmt is not fmt:
         _missed[root] = current
+        if fmt is Format.JSON:
+            _read_history_beside(root)
         return False
     print_listing(listing, clock.now(), sys.stdout, sys.stderr)
     return True
+
+
+def _read_history_beside(root: Path) -> None:
+    """Start the history's second process for the ``list --json`` that runs next.
+
+    Started here, before Click and the command's own imports and its walk
+    of the folder, it brings a cold history cache up to date that much
+    sooner: at 10,000 deals that history read, not the work tree, is what a
+    cold ``list --json`` waits for.  The command's own
+    :func:`~pipeline_tui.history.prefetch` then finds it running.
+    """
+    from pipeline_tui.history import prefetch
+
+    prefetch(root)
 
 
 def print_listing(listing: Listing, now: datetime, out: Any, err: Any) -> None:

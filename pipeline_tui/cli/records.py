@@ -212,7 +212,7 @@ def list_cmd(
         problems = _with_notes(ws, [str(p) for p in pipeline.problems])
         if fmt is Format.JSON:
             if files is not None:
-                remember_rows(ws.store, ws.config, files)
+                remember_rows(ws.store, ws.config, files, (pipeline, texts))
             with progress_bar() as progress:
                 stays = current_stays(ws.root, pipeline, progress=progress, now=now)
             listing = Listing(fmt, "", json_lines(records, texts, stays), problems)

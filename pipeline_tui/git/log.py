@@ -159,7 +159,8 @@ def _commit(header: str, changes: list[FileChange]) -> Commit:
     shas, at, author, body = (*header.split(_SEP, 3), "")[:4]
     sha, *parents = shas.split()
     when = datetime.fromisoformat(at)
-    return Commit(sha, tuple(parents), when, author, tuple(changes), reverted_commits(body))
+    reverts = reverted_commits(body) if body else ()
+    return Commit(sha, tuple(parents), when, author, tuple(changes), reverts)
 
 
 def reverted_commits(body: str) -> tuple[str, ...]:
@@ -169,12 +170,45 @@ def reverted_commits(body: str) -> tuple[str, ...]:
 
 def _change(meta: str, path: str) -> FileChange:
     """``:mode.. sha.. STATUS`` (one colon per parent) plus the path."""
+    if meta[1] != ":":  # one parent (all but merges): ``:mode mode sha sha STATUS``
+        _modes, _mode, old, new, _status = meta.split(" ", 4)
+        after = None if new == NULL_SHA else new
+        return FileChange(path, (None if old == NULL_SHA else old,), after)
     parents = len(meta) - len(meta.lstrip(":"))
     fields = meta.lstrip(":").split()
     blobs = fields[parents + 1 : 2 * parents + 2]
     before = tuple(None if b == NULL_SHA else b for b in blobs[:-1])
     after = None if blobs[-1] == NULL_SHA else blobs[-1]
     return FileChange(path, before, after)
+
+
+class CommitCount:
+    """``git rev-list --count``, started now and read when first asked for.
+
+    A progress bar needs the number of commits before the log is read; this
+    counts them beside ``git log`` instead of before it.  0 if git fails.
+    """
+
+    def __init__(self, root: Path, revisions: Sequence[str]) -> None:
+        self._proc = subprocess.Popen(
+            ["git", "rev-list", "--count", *revisions],
+            cwd=root,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
+        self._total: int | None = None
+
+    def total(self) -> int:
+        if self._total is None:
+            out, _err = self._proc.communicate()
+            text = out.decode(errors="replace").strip()
+            self._total = int(text) if self._proc.returncode == 0 and text.isdigit() else 0
+        return self._total
+
+    def close(self) -> None:
+        """Wait for git (when nobody asked: a log read that failed half-way)."""
+        self.total()
 
 
 def read_batch(stream: IO[bytes], count: int) -> list[bytes | None]:

@@ -39,7 +39,7 @@ from pipeline_tui.git import log
 from pipeline_tui.history.events import ConfigVersion, Event, History, event_order
 from pipeline_tui.history.fold import derive, is_void
 from pipeline_tui.history.reader import Progress, read_history
-from pipeline_tui.storage.cachefile import CacheFile, Segments, segment_of
+from pipeline_tui.storage.cachefile import CacheFile, Packer, Segments, segment_of
 
 CACHE_FILE = "history.pickle"
 SEGMENT_STEM = "history"
@@ -152,27 +152,28 @@ class CacheState:
 
     def absorb(self, newer: History, file: CacheFile) -> None:
         """Add a newer slice of history, re-deriving only the opportunities it touched."""
+        pack = file.packer()
         for opp_id, added in newer.events.items():
             known = self.segment(opp_id)[0].get(opp_id)
             events: list[Event] = [*(pickle.loads(known) if known else ()), *added]
             events.sort(key=event_order)
-            self._put(opp_id, events, file)
+            self._put(opp_id, events, pack)
         self.config = sorted([*self.config, *newer.config], key=event_order)
         self.head, self.next_seq = newer.head, newer.next_seq
 
-    def _put(self, opp_id: str, events: list[Event], file: CacheFile) -> None:
+    def _put(self, opp_id: str, events: list[Event], pack: Packer) -> None:
         timeline = derive(opp_id, events)
         index = segment_of(opp_id)
         packed_events, packed_timelines = self._segment(index)
         self.segments.put(index, (packed_events, packed_timelines))
-        packed_events[opp_id] = file.pack(events)
+        packed_events[opp_id] = pack(events)
         if is_void(timeline):  # its creation was undone: kept events, no timeline
             packed_timelines.pop(opp_id, None)
             if self._timelines is not None:
                 self._timelines.pop(opp_id, None)
             self._set_stay(opp_id, None)
             return
-        packed_timelines[opp_id] = file.pack(timeline)
+        packed_timelines[opp_id] = pack(timeline)
         if self._timelines is not None:
             self._timelines[opp_id] = timeline
         live = timeline.current is not None and not timeline.deleted

@@ -21,24 +21,42 @@ _IGNORED_FIELDS = frozenset({"id", "stage"})
 
 @dataclass(slots=True)
 class Version:
-    """One file version, split into top-level blocks (values parsed on demand)."""
+    """One file version, split into top-level blocks (values parsed on demand).
+
+    A value, once parsed, is kept with the version (``parsed``): each version
+    is diffed twice, against the version before and the one after it, and a
+    list block (``activities``) costs a pass over its items each time.
+    """
 
     id: str | None
     stage: str | None
     blocks: dict[str, Block] | None
     data: dict[str, Any] | None
     parser: BlockReader
+    parsed: dict[str, Any] | None = None
 
     def value(self, key: str) -> Any:
         if self.blocks is not None:
             block = self.blocks.get(key)
-            return None if block is None else self.parser.block_value(key, block)
+            if block is None:
+                return None
+            if "\n" not in block:  # one line: the reader's memo is as quick
+                return self.parser.block_value(key, block)
+            if self.parsed is None:
+                self.parsed = {}
+            found = self.parsed.get(key, _UNPARSED)
+            if found is _UNPARSED:
+                found = self.parsed[key] = self.parser.block_value(key, block)
+            return found
         return None if self.data is None else self.data.get(key)
 
     def keys(self) -> Iterable[str]:
         if self.blocks is not None:
             return self.blocks.keys()
         return self.data.keys() if self.data is not None else ()
+
+
+_UNPARSED = object()
 
 
 def split(raw: bytes | None, parser: BlockReader) -> Version:
@@ -65,8 +83,11 @@ def field_changes(old: Version, new: Version) -> tuple[Change, ...]:
     Only top-level blocks whose text changed are parsed.  A list of mappings
     that grew at the end (``activities``) gives one change per new item.
     """
-    if old.blocks is not None and new.blocks is not None:
-        keys = [k for k in _union(old.blocks, new.blocks) if old.blocks.get(k) != new.blocks.get(k)]
+    old_blocks, new_blocks = old.blocks, new.blocks
+    if old_blocks is not None and new_blocks is not None:
+        # the keys of _union(old, new), in its order, whose block texts differ
+        keys = [k for k, text in old_blocks.items() if new_blocks.get(k) != text]
+        keys += [k for k in new_blocks if k not in old_blocks]
     else:
         keys = list(_union(old.keys(), new.keys()))
     out: list[Change] = []

@@ -47,7 +47,8 @@ def read_history(
     if sha is None:
         return History(None, {}, [], first_seq)
     revisions = [sha] if since is None else [sha, f"^{since}"]
-    total = int(log.git(root, "rev-list", "--count", *revisions) or 0)
+    # counted beside the log, and only for a progress report
+    counting = log.CommitCount(root, revisions) if progress is not None else None
     reader = _Reader(root)
     pending: list[tuple[_Stamp, list[_RawEvent]]] = []
     configs: list[tuple[int, _Stamp, str | None]] = []
@@ -59,10 +60,12 @@ def read_history(
             pending.append((stamp, raw))
             if config_blob is not _NO_CONFIG:
                 configs.append((index, stamp, config_blob))
-            if progress is not None and index % 200 == 0:
-                progress(index, total)
+            if counting is not None and progress is not None and index % 200 == 0:
+                progress(index, counting.total())
     finally:
         reader.close()
+        if counting is not None:
+            counting.close()
     count = len(pending)
     events: dict[str, list[Event]] = defaultdict(list)
     for index, ((at, commit_sha, author, reverts), raw) in enumerate(pending):
@@ -78,8 +81,8 @@ def read_history(
         (ConfigVersion(stamp[0], first_seq + count - i, blob) for i, stamp, blob in configs),
         key=event_order,
     )
-    if progress is not None:
-        progress(total, total)
+    if counting is not None and progress is not None:
+        progress(counting.total(), counting.total())
     return History(sha, dict(events), config, first_seq + count + 1)
 
 

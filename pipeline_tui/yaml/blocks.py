@@ -31,6 +31,16 @@ _PLAIN_WORD = re.compile(r"[A-Za-z\u00c0-\uffff][\w.\-\u00c0-\uffff]*")
 _YAML_WORDS = frozenset({"true", "false", "null", "yes", "no", "on", "off", "y", "n"})
 _YAML_SPACE = " \t"  # YAML separates with spaces and tabs only; str.strip() also eats U+00A0
 _MISSING = object()
+_BLOCK_SCALAR = ("|", ">")
+_NOT_PRINTED = "\\x00-\\x1f\\x7f-\\x9f\\ud800-\\udfff\\ufeff\\ufffe\\uffff"
+#: A one-line flow mapping of ``key: value`` pairs with plain keys and plain
+#: values that hold no indicator (``:`` only before a digit, as in a time).
+_PLAIN_FLOW_VALUE = (
+    f"[^ {_NOT_PRINTED}:,{{}}\\[\\]#&*!|>'\"%@`?\\-\\\\~]"
+    f"(?:[^{_NOT_PRINTED}:,{{}}\\[\\]#'\"\\\\]|:(?=[0-9]))*"
+)
+_PLAIN_FLOW_PAIR = f"[A-Za-z_][A-Za-z0-9_]*: {_PLAIN_FLOW_VALUE}"
+_PLAIN_FLOW_MAPPING = re.compile(f"\\{{{_PLAIN_FLOW_PAIR}(?:, {_PLAIN_FLOW_PAIR})*\\}}")
 _SNIPPET_LIMIT = 200_000
 
 
@@ -96,7 +106,7 @@ class BlockReader:
         lines = tail.split("\n")
         items = [line for line in lines if line.strip() and not line.lstrip().startswith("#")]
         if rest == "" and items and _one_line_items(items):
-            return [self._snippet(item.strip(_YAML_SPACE))[0] for item in items]
+            return [self._item(item.strip(_YAML_SPACE)) for item in items]
         value = self._snippet(block + "\n")
         if not isinstance(value, Mapping) or list(value) != [key]:
             raise Unsplittable(f"block {key!r} did not parse as itself")
@@ -107,10 +117,31 @@ class BlockReader:
         rest = rest.strip(_YAML_SPACE)
         if _PLAIN_WORD.fullmatch(rest) and rest.lower() not in _YAML_WORDS:
             return rest
-        value = self._snippet(f"k: {rest}")
+        # a final line break lets the parser's line reader take it (no block
+        # scalar header here: there it would change what the scalar holds)
+        end = "" if rest[:1] in _BLOCK_SCALAR else "\n"
+        value = self._snippet(f"k: {rest}{end}")
         if not isinstance(value, Mapping) or len(value) != 1:
             raise Unsplittable(f"line for {key!r} did not parse as one key")
         return next(iter(value.values()))
+
+    def _item(self, item: str) -> Any:
+        """One ``- value`` line of a block list (``activities``), each distinct text parsed once.
+
+        An item in the plain one-line flow mapping shape the store writes is
+        parsed as a mapping's value (``k: {...}``), which the parser's line
+        reader takes without libyaml; the two contexts read such a mapping
+        alike (a test checks), though not every odd text (``{::}``).
+        """
+        body = item[2:]
+        if _PLAIN_FLOW_MAPPING.fullmatch(body):
+            try:
+                value = self._snippet(f"k: {body}\n")
+            except Exception:  # the list route decides (and raises what it raises)
+                value = None
+            if isinstance(value, Mapping) and len(value) == 1:
+                return value["k"]
+        return self._snippet(item)[0]
 
     def _snippet(self, text: str) -> Any:
         """``parse_fast(text)``, memoized (bounded: a huge history must not hold every text)."""
@@ -126,26 +157,30 @@ def split_blocks(text: str) -> dict[str, Block]:
     """Top-level key -> its block: the key line and the lines under it, ``\\n``-joined.
 
     The history reader splits every version of every file, so the scan runs
-    in C: one regex finds every line that starts at column 0 and matches it
-    as a key line (or fails it), and the text between two of them is one
-    block, sliced out whole.  Texts with line breaks other than ``\\n``
-    (which ``str.splitlines`` also splits on) take :func:`split_lines`, the
-    plain loop, which gives the same answer for every text (a test checks).
+    in C: with a line break put before the text, one regex split cuts it at
+    each line break followed by a line at column 0 (the pieces are the
+    blocks, after whatever comes before the first key), and one ``findall``
+    with the same anchor reads each such line as a key ("" when it is none).
+    Both searches start at a literal ``\\n``, which the regex engine finds at
+    C speed, and neither builds a match object per line.  Texts with line
+    breaks other than ``\\n`` (which ``str.splitlines`` also splits on) take
+    :func:`split_lines`, the plain loop, which gives the same answer for
+    every text (a test checks).
     """
     if _may_need_full_parse(text) and _NEEDS_FULL_PARSE.search(text):
         raise Unsplittable("anchors, tags or document markers")
-    if _ODD_BREAK.search(text):
+    if _odd_break(text):
         return split_lines(text)
-    found = [(m.start(), m.group(1)) for m in _TOP_LINE.finditer(text)]
-    _check_preamble(text[: found[0][0]] if found else text)
-    blocks: dict[str, Block] = {}
-    ends = [start - 1 for start, _ in found[1:]]  # each block ends before the next's "\n"
-    if found:
-        ends.append(len(text) - 1 if text.endswith("\n") else len(text))
-    for (start, key), end in zip(found, ends, strict=True):
-        if key is None:
-            raise Unsplittable(f"not a key line: {text[start:].partition(chr(10))[0]!r}")
-        _add(blocks, key.strip(), text[start:end])
+    lined = "\n" + (text[:-1] if text.endswith("\n") else text)  # a block ends before its "\n"
+    preamble, *pieces = _BEFORE_TOP_LINE.split(lined)
+    _check_preamble(preamble)
+    keys = _TOP_KEY.findall(lined)  # one per piece: both find the same line breaks
+    if "" in keys:
+        line = pieces[keys.index("")].partition("\n")[0]
+        raise Unsplittable(f"not a key line: {line!r}")
+    blocks = dict(zip([key.strip() for key in keys], pieces, strict=True))
+    if len(blocks) != len(pieces):
+        raise Unsplittable("duplicate key")
     return blocks
 
 
@@ -193,14 +228,35 @@ def _may_need_full_parse(text: str) -> bool:
     )
 
 
-#: A line at column 0 that is not blank, a comment or a list item: group 1 is
-#: its key (as :data:`_KEY_LINE` reads one line), None when it is no key line.
-_TOP_LINE = re.compile(
-    r"^(?:([A-Za-z0-9_\u00c0-\uffff][^:#\"'{}\[\],&*!|>%@`\n]*?):(?:[ \t]|$)|(?!- )[^ \t#\n])",
+#: A line break followed by a line at column 0 that is not blank, a comment
+#: or a list item: where a block begins (the lookahead keeps its line whole).
+_BEFORE_TOP_LINE = re.compile(r"\n(?=(?!- )[^ \t#\n])")
+#: The same places, each read as a key line (as :data:`_KEY_LINE` reads one
+#: line): group 1 is its key, "" when the line is no key line.
+_TOP_KEY = re.compile(
+    r"\n(?:([A-Za-z0-9_\u00c0-\uffff][^:#\"'{}\[\],&*!|>%@`\n]*?):(?:[ \t]|$)|(?!- )[^ \t#\n])",
     re.MULTILINE,
 )
 #: Line breaks ``str.splitlines`` honours besides ``\n``.
 _ODD_BREAK = re.compile(r"[\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+
+
+def _odd_break(text: str) -> bool:
+    """Whether ``text`` holds a line break other than ``\\n`` (:data:`_ODD_BREAK`).
+
+    Most texts are ASCII (a flag Python keeps, so the test is free): then a
+    few ``in`` scans, several times faster than the regex's character class.
+    """
+    if not text.isascii():
+        return _ODD_BREAK.search(text) is not None
+    return (
+        "\r" in text
+        or "\x0b" in text
+        or "\x0c" in text
+        or "\x1c" in text
+        or "\x1d" in text
+        or "\x1e" in text
+    )
 
 
 def _add(blocks: dict[str, Block], key: str, block: Block) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -256,3 +257,41 @@ def test_many_changed_files_take_the_full_load(
 
     assert reads[0] == "everything"
     assert out == truth(deals, run_cli)
+
+
+def test_rows_kept_from_a_full_load_are_those_the_parse_cache_gives(
+    deals: Path, run_cli: RunCli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cold full load keeps rows from its own records, as rows read back from the parse cache."""
+    from_cache: list[str] = []
+    one_by_one = listing._remember_cached
+
+    def counted(*args: Any) -> int:
+        from_cache.append(args[3])
+        return one_by_one(*args)
+
+    monkeypatch.setattr(listing, "_remember_cached", counted)
+    stranger = deal_path(deals, DEALS[4])  # a warning: an owner outside the team
+    text = stranger.read_text(encoding="utf-8")
+    assert "owner:" not in text
+    stranger.write_text(text + "owner: zed\n", encoding="utf-8")
+    broken = deals / "opportunities" / "broken.yaml"  # an error, and no record
+    broken.write_text("id: [unclosed\n", encoding="utf-8")
+    shutil.rmtree(deals / ".git" / "pipeline-tui")
+    run_cli("list", "--json")  # cold: rows from the load's records
+    assert sorted(from_cache) == sorted(["broken.yaml", deal_rel(deals, DEALS[4]).split("/", 1)[1]])
+    store = Store(deals)
+    loaded_config = store.load_config()
+    kept = listing.row_store(deals, loaded_config).all()
+    taken = snapshot.fingerprint(deals)
+    assert taken is not None
+
+    shutil.rmtree(deals / ".git" / "pipeline-tui")
+    store = Store(deals)
+    store.load_with_json(loaded_config)
+    listing.remember_rows(store, loaded_config, taken.files())  # rows from the cache alone
+
+    again = listing.row_store(deals, loaded_config).all()
+    assert {k: v[2] for k, v in kept.items()} == {k: v[2] for k, v in again.items()}
+    assert any(v[2][4] for v in kept.values())  # a row that carries a problem
+    assert len(kept) == len(DEALS) + 1

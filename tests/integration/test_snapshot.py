@@ -11,6 +11,7 @@ import pytest
 
 from pipeline_tui.cli.listing import serve_warm
 from pipeline_tui.edits.workspace import Workspace
+from pipeline_tui.history import prefetch_worker
 from pipeline_tui.storage import snapshot
 from tests.conftest import RunCli
 from tests.gitutil import deal_path, git
@@ -191,3 +192,23 @@ def test_the_warm_entry_point_imports_no_click_yaml_git_or_workspace(
     )
     assert done.stdout == full.stdout
     assert done.stderr.strip() == "LOADED:"
+
+
+def test_a_missed_json_listing_starts_the_history_read_at_once(
+    deals: Path,
+    run_cli: RunCli,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The history's second process starts before the command is even imported (cold ``--json``)."""
+    started: list[Path] = []
+    monkeypatch.setattr(prefetch_worker, "start", started.append)
+
+    assert warm(deals, capsys, "--csv") == (False, "", "")
+    assert started == []  # only ``--json`` shows history columns
+    assert warm(deals, capsys, "--json") == (False, "", "")
+    assert started == [deals]
+    run_cli("list", "--json")
+    started.clear()
+    assert warm(deals, capsys, "--json")[0] is True
+    assert started == []  # served: nothing to read

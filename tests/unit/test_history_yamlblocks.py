@@ -120,3 +120,107 @@ def test_the_fast_split_agrees_with_the_line_loop(lines: list[str], final_newlin
         except Unsplittable:
             outcomes.append(None)
     assert outcomes[0] == outcomes[1]
+
+
+def _outcome(text: str, key: int | str) -> tuple[str, Any, type] | None:
+    """What the parser makes of ``text`` at ``key`` (value and its type), None when it refuses."""
+    try:
+        value = parse_fast(text)[key]
+    except Exception:
+        return None
+    return ("ok", value, type(value))
+
+
+_ATOM_TEXT = [
+    "a",
+    "1",
+    "0",
+    "2026-01-02",
+    "2026-09-04T11:25:01+00:00",
+    "12:30",
+    "1:2",
+    "null",
+    "~",
+    "yes",
+    "No",
+    "0o7",
+    "0x1f",
+    "1e3",
+    ".inf",
+    "é",
+    "中",
+    ".",
+    "-",
+    "+1",
+    "1_000",
+    "010",
+    "1.5",
+    "true",
+    "a-b",
+    "=",
+    "<<",
+    "/",
+    "(x)",
+    ":",
+    "::",
+    "#",
+    "&a",
+    "*a",
+    "!t",
+    "|",
+    ">",
+    "'",
+    '"',
+    "{",
+    "}",
+    "[",
+    "]",
+    ",",
+    "?",
+    "x y",
+    " #c",
+    "\xa0",
+    "\u2028",
+    "\x85",
+    "\t",
+]
+_ATOMS = st.sampled_from(_ATOM_TEXT)
+_PAIRS = st.lists(
+    st.tuples(
+        st.sampled_from(["a", "at", "kind", "_x", "null", "y", "on"]),
+        st.lists(_ATOMS, min_size=1, max_size=4),
+    ),
+    min_size=1,
+    max_size=4,
+)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(_PAIRS)
+def test_a_plain_flow_item_reads_as_a_mapping_value_reads(
+    pairs: list[tuple[str, list[str]]],
+) -> None:
+    """Where the list reader parses ``- {...}`` as ``k: {...}``, the two contexts agree."""
+    from pipeline_tui.yaml.blocks import _PLAIN_FLOW_MAPPING
+
+    body = "{" + ", ".join(f"{key}: {''.join(value)}" for key, value in pairs) + "}"
+    if _PLAIN_FLOW_MAPPING.fullmatch(body):
+        assert _outcome(f"- {body}", 0) == _outcome(f"k: {body}\n", "k")
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(_ATOMS, min_size=1, max_size=6))
+def test_a_one_line_value_reads_alike_with_a_final_line_break(atoms: list[str]) -> None:
+    """``k: value`` and ``k: value\\n`` hold the same (block scalar headers aside)."""
+    rest = "".join(atoms)
+    if "\n" not in rest and rest[:1] not in ("|", ">"):
+        assert _outcome(f"k: {rest}", "k") == _outcome(f"k: {rest}\n", "k")
+
+
+def test_list_items_read_the_same_whichever_way_they_are_parsed() -> None:
+    """Plain items take the mapping-value route; anything else the list route; same values."""
+    text = (
+        "activities:\n  - {at: 2026-01-02T03:04:05+00:00, kind: call, by: bo, note: sent deck}\n"
+        "  - {kind: note, at: 2026-01-03}\n  - {::}\n  - {a: 'q: r'}\n  - [x, y]\n"
+    )
+    assert parse_fields(text) == full(text)
