@@ -11,7 +11,7 @@ import gc
 import os
 import sys
 import textwrap
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -166,7 +166,9 @@ def report_command(
     window = parse_window(since, until)
     names = sections or NAMES
     extra = CHART_NAMES if (chart or html_file) else ()
-    data = build_report(scope.pipeline, scope.timelines, window, scope.now, (*names, *extra))
+    data = build_report(
+        scope.pipeline, scope.timelines, window, scope.now, (*names, *extra), offload_sections
+    )
     shown = build_subset(data, names)
     currency = scope.pipeline.config.currency
     labels = scope.pipeline.config.value_display
@@ -267,6 +269,22 @@ def forecast(
     else:
         tables = forecast_tables(result["forecast"], result["accuracy"], by)
         echo(render_tables(tables, scope.pipeline.config.currency))
+
+
+def offload_sections(
+    names: Sequence[str], compute: Callable[[str], Any]
+) -> Callable[[], list[Any] | None] | None:
+    """``build_report``'s :data:`~pipeline_tui.reports.build.Offload`: a forked child.
+
+    Where forking is safe and a second core is there (:func:`~.beside.may_fork`),
+    the child computes ``names`` from the report's inputs as loaded (copied on
+    write, so nothing is sent to it) and sends back only the sections' values.
+    """
+    from pipeline_tui.storage.beside import FORK_FROM, Beside, may_fork
+
+    if not may_fork(FORK_FROM):
+        return None
+    return Beside(names, compute, ()).results
 
 
 def build_subset(data: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:

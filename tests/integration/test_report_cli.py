@@ -350,3 +350,29 @@ def test_broken_files_are_reported_and_left_out(repo: Path) -> None:
     assert data["hygiene"]["unknown_values"] == [
         {"id": "bad", "field": "source", "value": "webinar"}
     ]
+
+
+def test_sections_computed_in_a_forked_child_are_the_same(
+    story: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A large report computes some sections in a second process: the output is the same."""
+    from pipeline_tui.reports import build
+    from pipeline_tui.storage import beside
+
+    forks: list[beside.Beside] = []
+
+    class Counted(beside.Beside):
+        def __init__(self, *args: Any) -> None:
+            super().__init__(*args)
+            forks.append(self)
+
+    monkeypatch.setattr(beside, "Beside", Counted)
+    monkeypatch.setattr(beside, "may_fork", lambda files: True)  # one core or threads: forks too
+    monkeypatch.setattr(build, "OFFLOAD_FROM", 10**9)
+    alone = run(story, "report", "--format", "json", "--as-of", AS_OF)
+    monkeypatch.setattr(build, "OFFLOAD_FROM", 0)
+    split = run(story, "report", "--format", "json", "--as-of", AS_OF)
+    assert alone.exit_code == split.exit_code == 0
+    assert split.stdout == alone.stdout
+    assert len(forks) == 1
+    assert json.loads(split.stdout)["hygiene"]["duplicates"] == []
