@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from pipeline_tui.core.model import Pipeline
-from pipeline_tui.reports.metrics.lifecycle import UNASSIGNED, Timelines, shared_facts
+from pipeline_tui.reports.metrics.lifecycle import UNASSIGNED, Timelines, deal_facts, shared_facts
 from pipeline_tui.reports.metrics.window import Window
 from pipeline_tui.reports.sections import NAMES, SECTIONS
 
@@ -74,6 +74,8 @@ def build_report(
         collect = None
         # only with work left for this process too: else the child would only cost time
         if offload is not None and large and away and len(away) < len(wanted):
+            # the stays cut at now, which both sides need, once: the child inherits them
+            deal_facts(pipeline, timelines, now).histories  # noqa: B018
             collect = offload(away, compute)
         if collect is None:
             away = []
