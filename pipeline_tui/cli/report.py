@@ -276,15 +276,33 @@ def offload_sections(
 ) -> Callable[[], list[Any] | None] | None:
     """``build_report``'s :data:`~pipeline_tui.reports.build.Offload`: a forked child.
 
-    Where forking is safe and a second core is there (:func:`~.beside.may_fork`),
-    the child computes ``names`` from the report's inputs as loaded (copied on
-    write, so nothing is sent to it) and sends back only the sections' values.
+    Where forking is safe (:func:`~.beside.may_fork`) and a core is idle
+    (:func:`core_idle`), the child computes ``names`` from the report's inputs
+    as loaded (copied on write, so nothing is sent to it) and sends back only
+    the sections' values.
     """
     from pipeline_tui.storage.beside import FORK_FROM, Beside, may_fork
 
-    if not may_fork(FORK_FROM):
+    if not (may_fork(FORK_FROM) and core_idle()):
         return None
     return Beside(names, compute, ()).results
+
+
+def core_idle() -> bool:
+    """Whether the machine has a core to spare: its load average is below its cores less one half.
+
+    Why: the split costs CPU (the pages both processes touch are copied, a
+    few facts are computed twice), which only pays while the second process
+    runs on a core nobody else wants; on a machine already busy with other
+    jobs the same report in one process takes less from them and about as
+    long.  This process itself adds little to the one-minute average.
+    """
+    try:
+        load = os.getloadavg()[0]
+    except OSError:  # not known here: assume the machine is ours
+        return True
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return load < (cores or 1) - 0.5
 
 
 def build_subset(data: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
