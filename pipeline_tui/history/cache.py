@@ -81,8 +81,6 @@ class CacheState:
     _stays: dict[str, StageInterval] | None = field(default=None, repr=False)
     #: Segment index -> its timelines, once unpickled.
     _unpacked: dict[int, dict[str, Timeline]] = field(default_factory=dict, repr=False)
-    #: Segments whose timelines changed since they were last pickled.
-    _repack: set[int] = field(default_factory=set, repr=False)
 
     @property
     def stays(self) -> dict[str, StageInterval]:
@@ -168,24 +166,33 @@ class CacheState:
         return History(self.head, events, list(self.config), self.next_seq)
 
     def absorb(self, newer: History, file: CacheFile) -> None:
-        """Add a newer slice of history, re-deriving only the opportunities it touched."""
-        for opp_id, added in newer.events.items():
-            known = self.segment(opp_id)[0].get(opp_id)
-            events: list[Event] = [*(pickle.loads(known) if known else ()), *added]
-            events.sort(key=event_order)
-            self._put(opp_id, events, file)
-        self._pack_changed(file)
+        """Add a newer slice of history, re-deriving only the opportunities it touched.
+
+        Segment by segment, each pickled again once its deals are done: a cold
+        build never holds every timeline at once unless a caller asked for them.
+        """
+        touched: dict[int, list[str]] = {}
+        for opp_id in newer.events:
+            touched.setdefault(segment_of(opp_id), []).append(opp_id)
+        for index, opp_ids in sorted(touched.items()):
+            for opp_id in opp_ids:
+                known = self._segment(index)[0].get(opp_id)
+                events: list[Event] = [
+                    *(pickle.loads(known) if known else ()),
+                    *newer.events[opp_id],
+                ]
+                events.sort(key=event_order)
+                self._put(opp_id, events, file)
+            self._pack(index, file)
         self.config = sorted([*self.config, *newer.config], key=event_order)
         self.head, self.next_seq = newer.head, newer.next_seq
 
     def _put(self, opp_id: str, events: list[Event], file: CacheFile) -> None:
+        """Re-derive one deal's timeline (its segment's pickle is made by :meth:`_pack`)."""
         timeline = derive(opp_id, events)
         index = segment_of(opp_id)
-        packed_events, packed_timelines = self._segment(index)
+        self._segment(index)[0][opp_id] = file.pack(events)
         timelines = self._segment_timelines(index)
-        self.segments.put(index, (packed_events, packed_timelines))  # the bytes: _pack_changed
-        self._repack.add(index)
-        packed_events[opp_id] = file.pack(events)
         if is_void(timeline):  # its creation was undone: kept events, no timeline
             timelines.pop(opp_id, None)
             if self._timelines is not None:
@@ -198,12 +205,16 @@ class CacheState:
         live = timeline.current is not None and not timeline.deleted
         self._set_stay(opp_id, timeline.current if live else None)
 
-    def _pack_changed(self, file: CacheFile) -> None:
-        """Pickle again the timelines of each segment an update changed (once, not per deal)."""
-        for index in sorted(self._repack):
-            packed_events = self._segment(index)[0]
-            self.segments.put(index, (packed_events, file.pack(self._unpacked[index])))
-        self._repack.clear()
+    def _pack(self, index: int, file: CacheFile) -> None:
+        """Pickle segment ``index``'s timelines again, for the next save.
+
+        The unpickled ones are kept only while a caller holds every timeline
+        (then they are the same objects); otherwise they are read again on use.
+        """
+        timelines = (
+            self._unpacked[index] if self._timelines is not None else self._unpacked.pop(index)
+        )
+        self.segments.put(index, (self._segment(index)[0], file.pack(timelines)))
 
     @classmethod
     def build(cls, history: History, file: CacheFile) -> CacheState:
