@@ -3,12 +3,18 @@
 On a clone whose caches are warm (``pipeline list --json`` run once; the
 script does it first), measures in one run:
 
-* the whole ``pipeline report --format json`` process: wall and CPU seconds
-  (the process and the git processes it waited for) and peak memory;
+* the whole ``pipeline report --format json`` and ``pipeline report`` (the
+  table) processes: wall and CPU seconds (the process and the processes it
+  waited for: git, the child computing some sections) and peak memory;
 * inside one process, in CPU seconds: reading the records (parse cache),
   reading the timelines (history cache), each section's metric and
-  rounding (sections share their per-deal facts, so the first section to ask
-  for a fact pays for it), and the JSON text.
+  rounding, one after the other in one process (sections share their
+  per-deal facts, so the first section to ask for a fact pays for it), and
+  the JSON text;
+* all sections as ``pipeline report`` computes them (a large report computes
+  some of them in a forked child, ``reports.build.OFFLOADED``) against all of
+  them in this process alone: wall seconds, and the CPU seconds of both
+  processes.
 
 CPU seconds say what the work costs on a machine shared with other jobs;
 compare figures taken in the same run.  The script writes the repository's
@@ -19,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -70,7 +77,26 @@ def in_process(root: Path) -> list[tuple[str, float]]:
             report[section.key] = rounded(metric(pipeline, timelines, window, current))
             steps.append((f"section {section.name}", time.process_time() - start))
     steps.append(("JSON text", cpu(lambda: to_json(report))[1]))
+    steps.extend(split_or_alone(pipeline, timelines, current))
     return steps
+
+
+def split_or_alone(pipeline: Any, timelines: Any, current: Any) -> list[tuple[str, float]]:
+    """Wall and CPU seconds (children too) of all sections: split as the command does, and alone."""
+    from pipeline_tui.cli.report import offload_sections
+    from pipeline_tui.reports.build import build_report
+    from pipeline_tui.reports.metrics.window import Window
+
+    found: list[tuple[str, float]] = []
+    for name, offload in (("split", offload_sections), ("alone", None)):
+        wall = time.perf_counter()
+        start = os.times()
+        build_report(pipeline, timelines, Window(), current, offload=offload)
+        end = os.times()
+        used = sum(end[:4]) - sum(start[:4])  # user + system, this process and its children
+        found += [(f"all sections, {name}: wall", time.perf_counter() - wall)]
+        found += [(f"all sections, {name}: CPU (with child)", used)]
+    return found
 
 
 def main() -> None:
@@ -80,17 +106,19 @@ def main() -> None:
     command = [PIPELINE, "report", "--format", "json"]
     run(command, root)
     whole = best(command, root, args.repeat)
+    table = best([PIPELINE, "report"], root, args.repeat)
     steps = in_process(root)
-    print(f"{'step':<40} {'CPU s':>8}")
+    print(f"{'step (CPU s unless named)':<40} {'s':>8}")
     print("-" * 49)
     for name, seconds in steps:
         print(f"{name:<40} {seconds:>8.3f}")
     sections = sum(s for name, s in steps if name.startswith("section "))
-    print(f"{'all sections':<40} {sections:>8.3f}")
-    print(
-        f"\nwhole `pipeline report --format json`: {whole.wall:.2f} s wall, "
-        f"{whole.cpu:.2f} s CPU, peak {whole.peak_mb:.0f} MB"
-    )
+    print(f"{'all sections, one after the other':<40} {sections:>8.3f}")
+    for name, figure in (("--format json", whole), ("(table)", table)):
+        print(
+            f"whole `pipeline report {name}`: {figure.wall:.2f} s wall, "
+            f"{figure.cpu:.2f} s CPU, peak {figure.peak_mb:.0f} MB"
+        )
     print(f"({load_note()})")
 
 

@@ -23,7 +23,6 @@ This module is the public API; the others import nothing from it.
 
 from __future__ import annotations
 
-import pickle
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
@@ -84,8 +83,8 @@ def load_timeline(
     now: datetime | None = None,
 ) -> Timeline | None:
     """One opportunity's timeline: ``load_timelines(root)[opp_id]``, reading only its entry."""
-    packed = _fresh(root, progress).packed_timeline(opp_id)
-    timelines = {opp_id: pickle.loads(packed)} if packed is not None else {}
+    known = _fresh(root, progress).timeline(opp_id)
+    timelines = {opp_id: known} if known is not None else {}
     store = Store(root)
     try:
         record = store.get(opp_id, store.load_config())

@@ -12,19 +12,23 @@ timeline derived from them.  On each use:
 * anything else (rebase, reset, amend, another branch): history was
   rewritten, so it is read again from scratch.
 
-Each opportunity's events and timeline are pickled separately and only
-unpickled when asked for, so a warm ``pipeline list`` (which needs only each
-deal's current stay) and an update after one commit touch a few entries, not
-100,000 objects.  They live in :class:`~pipeline_tui.storage.cachefile.Segments`
-by opportunity id, so an update rewrites the segments of the deals it
-touched, not a 150 MB file; each deal's current stay (all ``list`` needs) sits
-in segments of its own.  The small file (head, config versions) names the
-token each segment must carry: a segment from another write
-(a crash between the two), damaged or missing, reads as stale and the cache
-is rebuilt.  Every file is written atomically and scoped to the package
-version, this format, the folder's place in its work tree and the record
-classes' fields (:mod:`pipeline_tui.storage.cachefile`); a cache that cannot
-be read (other version, damaged, other folder) is rebuilt.
+Each opportunity's events are pickled separately, and the timelines of one
+segment's opportunities together (one pickle per segment: the stage names,
+authors and time zone they repeat are read once, and a report reading
+100,000 timelines makes 256 ``pickle.loads`` calls, not 100,000); each is
+only unpickled when asked for, so a warm ``pipeline list`` (which needs only
+each deal's current stay) and an update after one commit touch a few
+segments, not 100,000 objects.  They live in
+:class:`~pipeline_tui.storage.cachefile.Segments` by opportunity id, so an
+update rewrites the segments of the deals it touched, not a 150 MB file;
+each deal's current stay (all ``list`` needs) sits in segments of its own.
+The small file (head, config versions) names the token each segment must
+carry: a segment from another write (a crash between the two), damaged or
+missing, reads as stale and the cache is rebuilt.  Every file is written
+atomically and scoped to the package version, this format, the folder's
+place in its work tree and the record classes' fields
+(:mod:`pipeline_tui.storage.cachefile`); a cache that cannot be read (other
+version, damaged, other folder) is rebuilt.
 """
 
 from __future__ import annotations
@@ -46,10 +50,13 @@ SEGMENT_STEM = "history"
 STAYS_STEM = "history-stays"
 #: The single entries file of format 6, removed when a newer cache is written.
 OLD_PACKED_FILE = "history-entries.pickle"
-_FORMAT = 8  # 8: per-opportunity entries and current stays in segments
+_FORMAT = 9  # 9: one pickle of a segment's timelines (8: one per opportunity)
 _CLASSES = (Timeline, StageInterval, FieldChange, Event, ConfigVersion)
-#: One segment: pickled events and pickled timeline, by opportunity id.
-Segment = tuple[dict[str, bytes], dict[str, bytes]]
+#: One segment: pickled events by opportunity id, and the pickled timelines
+#: (``dict[str, Timeline]``) of the segment's opportunities, all in one.
+Segment = tuple[dict[str, bytes], bytes]
+#: A segment's timelines before any is kept: what ``pickle.dumps({})`` reads as.
+_NO_TIMELINES = pickle.dumps({})
 
 
 def cache_file(root: Path, prefix: str) -> CacheFile:
@@ -63,7 +70,7 @@ def cache_file(root: Path, prefix: str) -> CacheFile:
 
 @dataclass
 class CacheState:
-    """The cache: per-opportunity pickles in segments plus what every reader needs at once."""
+    """The cache: events and timelines pickled in segments plus what every reader needs at once."""
 
     head: str | None
     next_seq: int
@@ -72,6 +79,8 @@ class CacheState:
     stay_segments: Segments = field(repr=False)
     _timelines: dict[str, Timeline] | None = field(default=None, repr=False)
     _stays: dict[str, StageInterval] | None = field(default=None, repr=False)
+    #: Segment index -> its timelines, once unpickled.
+    _unpacked: dict[int, dict[str, Timeline]] = field(default_factory=dict, repr=False)
 
     @property
     def stays(self) -> dict[str, StageInterval]:
@@ -112,7 +121,7 @@ class CacheState:
 
     def _segment(self, index: int) -> Segment:
         found = self.segments.get(index)
-        if not (isinstance(found, tuple) and len(found) == 2):
+        if not (isinstance(found, tuple) and len(found) == 2 and isinstance(found[1], bytes)):
             raise _Stale
         return found
 
@@ -125,19 +134,25 @@ class CacheState:
         for index in self.segments.indexes():
             self._segment(index)
 
-    def packed_timeline(self, opp_id: str) -> bytes | None:
-        """One opportunity's pickled timeline (None: never existed, or its creation undone)."""
-        return self.segment(opp_id)[1].get(opp_id)
+    def _segment_timelines(self, index: int) -> dict[str, Timeline]:
+        """The timelines of segment ``index``, unpickled once (and kept while this state lives)."""
+        found = self._unpacked.get(index)
+        if found is None:
+            found = self._unpacked[index] = pickle.loads(self._segment(index)[1])
+        return found
+
+    def timeline(self, opp_id: str) -> Timeline | None:
+        """One opportunity's timeline (None: never existed, or its creation undone)."""
+        return self._segment_timelines(segment_of(opp_id)).get(opp_id)
 
     @property
     def timelines(self) -> dict[str, Timeline]:
         """Every timeline (unpickled on first use)."""
         if self._timelines is None:
-            self._timelines = {
-                k: pickle.loads(v)
-                for index in self.segments.indexes()
-                for k, v in self._segment(index)[1].items()
-            }
+            found: dict[str, Timeline] = {}
+            for index in self.segments.indexes():
+                found.update(self._segment_timelines(index))
+            self._timelines = found
         return self._timelines
 
     @property
@@ -151,33 +166,56 @@ class CacheState:
         return History(self.head, events, list(self.config), self.next_seq)
 
     def absorb(self, newer: History, file: CacheFile) -> None:
-        """Add a newer slice of history, re-deriving only the opportunities it touched."""
+        """Add a newer slice of history, re-deriving only the opportunities it touched.
+
+        Segment by segment, each pickled again once its deals are done: a cold
+        build never holds every timeline at once unless a caller asked for them.
+        """
         pack = file.packer()
-        for opp_id, added in newer.events.items():
-            known = self.segment(opp_id)[0].get(opp_id)
-            events: list[Event] = [*(pickle.loads(known) if known else ()), *added]
-            events.sort(key=event_order)
-            self._put(opp_id, events, pack)
+        touched: dict[int, list[str]] = {}
+        for opp_id in newer.events:
+            touched.setdefault(segment_of(opp_id), []).append(opp_id)
+        for index, opp_ids in sorted(touched.items()):
+            for opp_id in opp_ids:
+                known = self._segment(index)[0].get(opp_id)
+                events: list[Event] = [
+                    *(pickle.loads(known) if known else ()),
+                    *newer.events[opp_id],
+                ]
+                events.sort(key=event_order)
+                self._put(opp_id, events, pack)
+            self._pack(index, pack)
         self.config = sorted([*self.config, *newer.config], key=event_order)
         self.head, self.next_seq = newer.head, newer.next_seq
 
     def _put(self, opp_id: str, events: list[Event], pack: Packer) -> None:
+        """Re-derive one deal's timeline (its segment's pickle is made by :meth:`_pack`)."""
         timeline = derive(opp_id, events)
         index = segment_of(opp_id)
-        packed_events, packed_timelines = self._segment(index)
-        self.segments.put(index, (packed_events, packed_timelines))
-        packed_events[opp_id] = pack(events)
+        self._segment(index)[0][opp_id] = pack(events)
+        timelines = self._segment_timelines(index)
         if is_void(timeline):  # its creation was undone: kept events, no timeline
-            packed_timelines.pop(opp_id, None)
+            timelines.pop(opp_id, None)
             if self._timelines is not None:
                 self._timelines.pop(opp_id, None)
             self._set_stay(opp_id, None)
             return
-        packed_timelines[opp_id] = pack(timeline)
+        timelines[opp_id] = timeline
         if self._timelines is not None:
             self._timelines[opp_id] = timeline
         live = timeline.current is not None and not timeline.deleted
         self._set_stay(opp_id, timeline.current if live else None)
+
+    def _pack(self, index: int, pack: Packer) -> None:
+        """Pickle segment ``index``'s timelines again, for the next save.
+
+        The unpickled ones are kept only while a caller holds every timeline
+        (then they are the same objects); otherwise they are read again on use.
+        """
+        timelines = (
+            self._unpacked[index] if self._timelines is not None else self._unpacked.pop(index)
+        )
+        self.segments.put(index, (self._segment(index)[0], pack(timelines)))
 
     @classmethod
     def build(cls, history: History, file: CacheFile) -> CacheState:
@@ -187,7 +225,7 @@ class CacheState:
 
 
 def _segments(file: CacheFile, tokens: Mapping[int, str]) -> Segments:
-    return Segments(file, SEGMENT_STEM, tokens, empty=lambda: ({}, {}))
+    return Segments(file, SEGMENT_STEM, tokens, empty=lambda: ({}, _NO_TIMELINES))
 
 
 def _stays(file: CacheFile, tokens: Mapping[int, str]) -> Segments:

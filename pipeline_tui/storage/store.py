@@ -210,7 +210,7 @@ class Store:
             return
         names = [self._cache_name(entry) for entry in entries]
         keys = [_stat_key(entry) for entry in entries]
-        hits = [None if k is None else cache.get(n, k) for n, k in zip(names, keys, strict=True)]
+        hits = cache.get_all(names, keys)
         misses = [index for index, hit in enumerate(hits) if hit is None]
         beside: Beside | None = None
         taken: dict[int, Checked | None] = {}

@@ -133,3 +133,31 @@ def test_an_edit_that_restores_size_and_mtime_is_parsed_again(
 
     assert counted == ["opportunities/a.yaml"]
     assert loaded.get("a").account == "ACNE"
+
+
+def test_get_all_answers_as_get_does_file_by_file(repo: Path) -> None:
+    """The one-pass look-up of a large load: a hit, a changed file, a racy one, no key, unknown."""
+    ws = Workspace(repo)
+    for name in ("a", "b", "c"):
+        new_deal(ws, name, day(0))
+    settle(repo)
+    Store(repo).load()
+    cache = parsecache.ParseCache(repo)
+    keys = {
+        name: parsecache.stat_key((repo / "opportunities" / name).stat())
+        for name in ("a.yaml", "b.yaml", "c.yaml")
+    }
+    size, mtime, ctime, inode = keys["b.yaml"]
+    asked: list[tuple[str, parsecache.Key | None]] = [
+        ("a.yaml", keys["a.yaml"]),
+        ("b.yaml", (size + 1, mtime, ctime, inode)),  # changed
+        ("c.yaml", (*keys["c.yaml"][:1], time.time_ns(), *keys["c.yaml"][2:])),  # just written
+        ("c.yaml", None),
+        ("gone.yaml", keys["a.yaml"]),
+    ]
+    names = [name for name, _ in asked]
+    wanted = [key for _, key in asked]
+    one_by_one = [None if key is None else cache.get(name, key) for name, key in asked]
+    assert cache.get_all(names, wanted) == one_by_one
+    assert one_by_one[0] is not None and one_by_one[0][0].id == "a"
+    assert one_by_one[1:] == [None] * 4

@@ -19,6 +19,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -350,3 +351,46 @@ def test_broken_files_are_reported_and_left_out(repo: Path) -> None:
     assert data["hygiene"]["unknown_values"] == [
         {"id": "bad", "field": "source", "value": "webinar"}
     ]
+
+
+def test_sections_computed_in_a_forked_child_are_the_same(
+    story: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A large report computes some sections in a second process: the output is the same."""
+    from pipeline_tui.cli import report as report_cli
+    from pipeline_tui.reports import build
+    from pipeline_tui.storage import beside
+
+    forks: list[beside.Beside] = []
+
+    class Counted(beside.Beside):
+        def __init__(self, *args: Any) -> None:
+            super().__init__(*args)
+            forks.append(self)
+
+    monkeypatch.setattr(beside, "Beside", Counted)
+    monkeypatch.setattr(beside, "may_fork", lambda files: True)  # one core or threads: forks too
+    monkeypatch.setattr(report_cli, "core_idle", lambda: True)  # however busy the machine is
+    monkeypatch.setattr(build, "OFFLOAD_FROM", 10**9)
+    alone = run(story, "report", "--format", "json", "--as-of", AS_OF)
+    monkeypatch.setattr(build, "OFFLOAD_FROM", 0)
+    split = run(story, "report", "--format", "json", "--as-of", AS_OF)
+    assert alone.exit_code == split.exit_code == 0
+    assert split.stdout == alone.stdout
+    assert len(forks) == 1
+    assert json.loads(split.stdout)["hygiene"]["duplicates"] == []
+
+
+def test_a_busy_machine_computes_every_section_in_one_process(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With no core to spare (load average at the cores) a large report does not fork."""
+    from pipeline_tui.cli import report as report_cli
+    from pipeline_tui.storage import beside
+
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.2, 0.3, 0.3))
+    assert report_cli.core_idle()
+    monkeypatch.setattr(os, "getloadavg", lambda: (8.0, 8.0, 8.0))
+    assert not report_cli.core_idle()
+    monkeypatch.setattr(beside, "may_fork", lambda files: True)
+    assert report_cli.offload_sections(["hygiene"], lambda name: name) is None

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 import click
 import pytest
 from wcwidth import wcswidth
 
 from pipeline_tui import i18n
+from pipeline_tui.reports import build
 from pipeline_tui.reports.build import build_report, rounded, scoped
 from pipeline_tui.reports.charts import terminal_charts
 from pipeline_tui.reports.html import render_html
@@ -122,3 +124,32 @@ def test_cli_section_choices_are_the_report_sections() -> None:
     assert isinstance(choices, click.Choice)
     assert tuple(choices.choices) == tuple(section.name for section in SECTIONS)
     assert all(section.name in (report_command.help or "") for section in SECTIONS)
+
+
+def test_offloaded_sections_give_the_same_report(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Sections computed by an offload (or here again, when it fails) are the same values."""
+    records = [
+        deal("a", "proposal", 0, amount=1234.5, owner="alice", account="ACME"),
+        deal("b", "proposal", 1, amount=99, owner="bob", account="acme"),
+        deal("c", "lost", 0, owner="bob", lost_reason="price"),
+    ]
+    timelines = by_id(
+        chain("a", ("lead", 0), ("proposal", 3)), chain("c", ("lead", 0), ("lost", 5))
+    )
+    data = pipeline(records)
+    alone = build_report(data, timelines, Window(), day(20))
+    monkeypatch.setattr(build, "OFFLOAD_FROM", 0)
+    asked: list[list[str]] = []
+
+    def inline(names: Sequence[str], compute: Callable[[str], Any]) -> Callable[[], list[Any]]:
+        asked.append(list(names))
+        values = [compute(name) for name in names]
+        return lambda: values
+
+    assert build_report(data, timelines, Window(), day(20), offload=inline) == alone
+    assert [sorted(names) for names in asked] == [sorted(build.OFFLOADED)]
+    failed = build_report(data, timelines, Window(), day(20), offload=lambda n, c: lambda: None)
+    assert failed == alone
+    assert list(failed) == list(alone)
+    not_started = build_report(data, timelines, Window(), day(20), offload=lambda n, c: None)
+    assert not_started == alone

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from pipeline_tui.core.model import Pipeline
-from pipeline_tui.core.timeline import stay_days
+from pipeline_tui.core.timeline import SECONDS_PER_DAY
 from pipeline_tui.reports.metrics.lifecycle import Timelines, deal_facts
 from pipeline_tui.reports.metrics.stats import mean, median, percentile
 from pipeline_tui.reports.metrics.window import Window
@@ -31,18 +31,20 @@ def stage_cycle(
         if record.stage in current:
             current[record.stage] += 1
     everything, contains = window.unbounded, window.contains
+    # stay_days(entered, left, now) inline for a finished stay: called for every stay in history
     for history in facts.histories:
         if len(history) == 1:  # one stay: a sample when it is finished
             stay = history[0]
             left = stay.left
             if left is not None and stay.stage in samples and (everything or contains(left)):
-                samples[stay.stage].append(stay_days(stay.entered, left, now))
+                days = max(0.0, (left - stay.entered).total_seconds() / SECONDS_PER_DAY)
+                samples[stay.stage].append(days)
             continue
         per_stage: dict[str, float] = {}
         for stay in history:
             left = stay.left
             if left is not None and stay.stage in samples and (everything or contains(left)):
-                days = stay_days(stay.entered, left, now)
+                days = max(0.0, (left - stay.entered).total_seconds() / SECONDS_PER_DAY)
                 per_stage[stay.stage] = per_stage.get(stay.stage, 0.0) + days
         for stage, days in per_stage.items():
             samples[stage].append(days)
