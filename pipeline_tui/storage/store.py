@@ -12,9 +12,7 @@ import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NamedTuple
-
-from ruamel.yaml.comments import CommentedMap
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from pipeline_tui.core.config import CONFIG_FILE, OPPORTUNITIES_DIR, PipelineConfig
 from pipeline_tui.core.errors import BadRequest, InvalidData, NotFound, RepoError
@@ -37,8 +35,10 @@ from pipeline_tui.storage.beside import CHILD_SHARE, Beside, may_fork
 from pipeline_tui.storage.files import atomic_write
 from pipeline_tui.storage.layout import Layout, relative_path
 from pipeline_tui.storage.parsecache import Key, ParseCache, stat_key
-from pipeline_tui.yaml.edit import edit_text, render_new
 from pipeline_tui.yaml.read import decode, line_locator, parse_document, parse_fast
+
+if TYPE_CHECKING:  # the round-trip editor (ruamel) is imported by the writes that use it:
+    from ruamel.yaml.comments import CommentedMap  # a read-only command never pays for it
 
 #: Hears how a load goes: (the valid records read so far, files done, files in all).
 LoadProgress = Callable[[Sequence[Opportunity], int, int], None]
@@ -377,10 +377,14 @@ class Store:
 
     def render_new(self, fields: Mapping[str, Any]) -> str:
         """YAML text for a new opportunity, fields in contract order."""
+        from pipeline_tui.yaml.edit import render_new
+
         return render_new(fields)
 
     def render_edit(self, path: Path, mutate: Callable[[CommentedMap], None]) -> tuple[str, str]:
         """Apply ``mutate`` to the round-trip tree of ``path``: (old text, new text)."""
+        from pipeline_tui.yaml.edit import edit_text
+
         with path.open(encoding="utf-8", newline="") as handle:
             old = handle.read()
         return old, edit_text(old, mutate, self.relpath(path))
