@@ -71,12 +71,6 @@ class Context:
         _speak_language_of(store.load_config)
         return store
 
-
-def _speak_language_of(config: Callable[[], PipelineConfig]) -> None:
-    """Use the pipeline's language; an invalid pipeline.yaml is for the command to report."""
-    with contextlib.suppress(PipelineError):  # (validate, doctor)
-        set_pipeline_language(config().language)
-
     def report_automations(self) -> None:
         """What the automations did and what went wrong, on stderr after the command."""
         for ws in self.opened:
@@ -86,6 +80,12 @@ def _speak_language_of(config: Callable[[], PipelineConfig]) -> None:
                 report(_("automation: {line}").format(line=line))
             ws.automation_log.clear()
             ws.automation_problems.clear()
+
+
+def _speak_language_of(config: Callable[[], PipelineConfig]) -> None:
+    """Use the pipeline's language; an invalid pipeline.yaml is for the command to report."""
+    with contextlib.suppress(PipelineError):  # (validate, doctor)
+        set_pipeline_language(config().language)
 
 
 #: Which module defines each command. Modules are imported only when their
