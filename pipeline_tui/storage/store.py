@@ -19,8 +19,6 @@ from pipeline_tui.core.errors import BadRequest, InvalidData, NotFound, RepoErro
 from pipeline_tui.core.finding import DealKey, did_you_mean, find_deals, key_of
 from pipeline_tui.core.model import (
     ID_PATTERN,
-    Activity,
-    NextStep,
     Opportunity,
     Pipeline,
     Problem,
@@ -32,6 +30,7 @@ from pipeline_tui.core.validation import (
 )
 from pipeline_tui.i18n import _
 from pipeline_tui.storage.beside import CHILD_SHARE, Beside, may_fork
+from pipeline_tui.storage.cachefile import CacheFile, unpack
 from pipeline_tui.storage.files import atomic_write
 from pipeline_tui.storage.layout import Layout, relative_path
 from pipeline_tui.storage.parsecache import Key, ParseCache, stat_key
@@ -201,7 +200,11 @@ class Store:
         When thousands of files are not in the cache and a second core is free
         (:func:`.beside.may_fork`), a forked child reads the last part of them
         while this process reads the rest; otherwise one file after another,
-        so a progress callback hears of each file as soon as it is read.
+        so a progress callback hears of each file as soon as it is read.  The
+        child sends each file's check already pickled as the parse cache keeps
+        it (:func:`_read_job`), so this process, which finishes last, only
+        unpickles it and keeps the bytes, instead of also pickling the
+        child's half of the pipeline into the cache.
         """
         if not may_fork(len(entries)):
             for entry in entries:
@@ -213,11 +216,11 @@ class Store:
         hits = [None if k is None else cache.get(n, k) for n, k in zip(names, keys, strict=True)]
         misses = [index for index, hit in enumerate(hits) if hit is None]
         beside: Beside | None = None
-        taken: dict[int, Checked | None] = {}
+        taken: dict[int, bytes | None] = {}
         if may_fork(len(misses)):
             tail = misses[len(misses) - int(len(misses) * CHILD_SHARE) :]
             jobs = [(entries[i].path, f"{OPPORTUNITIES_DIR}/{names[i]}", config) for i in tail]
-            beside = Beside(jobs, _read_job, _SENT_CLASSES)
+            beside = Beside(jobs, functools.partial(_read_job, cache.file), ())
             taken = dict.fromkeys(tail)
         try:
             yield from self._take_over(entries, names, keys, hits, beside, taken, config, cache)
@@ -232,7 +235,7 @@ class Store:
         keys: list[Key | None],
         hits: list[Any],
         beside: Beside | None,
-        taken: dict[int, Checked | None],
+        taken: dict[int, bytes | None],
         config: PipelineConfig,
         cache: ParseCache,
     ) -> Iterator[tuple[str, Checked]]:
@@ -244,9 +247,10 @@ class Store:
                     results, beside = beside.results(), None
                     # None: the child failed, and this process reads its files too
                     taken = {} if results is None else dict(zip(taken, results, strict=True))
-                hit = taken.get(index)
+                packed = taken.get(index)
+                hit = unpack(packed) if isinstance(packed, bytes) else None
                 if hit is not None and key is not None:
-                    cache.put(name, key, tuple(hit))  # plain, as the cache keeps it
+                    cache.files.put(name, key, packed)  # as the child pickled it
             if hit is None:
                 hit = self._load_cached(entry, name, config, cache, key)
             record, problems, text = hit
@@ -515,13 +519,13 @@ def _stat_key(entry: os.DirEntry[str]) -> Key | None:
         return None
 
 
-#: The classes a forked reader's results hold (see :mod:`.beside`).
-_SENT_CLASSES = (Opportunity, Activity, NextStep, Problem)
+def _read_job(packer: CacheFile, job: tuple[str, str, PipelineConfig]) -> bytes:
+    """One file a forked reader checks, (path, path as problems name it, config), pickled.
 
-
-def _read_job(job: tuple[str, str, PipelineConfig]) -> Checked:
-    """One file a forked reader checks: (path, path as problems name it, config)."""
-    return Store._read_checked(*job)
+    Pickled by ``packer`` (the parse cache's file) into exactly the bytes the
+    parse cache keeps for it, so the parent stores them as they come.
+    """
+    return packer.pack(tuple(Store._read_checked(*job)))
 
 
 def _drop_duplicate_ids(records: list[Opportunity]) -> tuple[list[Opportunity], list[Problem]]:
