@@ -317,9 +317,16 @@ def _plain_json(plain: Any) -> str | None:
     Python, and its text is the record's JSON for ``list --json``.
     """
     try:
-        return json.dumps(plain, ensure_ascii=False, allow_nan=False)
+        return _ENCODER.encode(plain)
     except (ValueError, TypeError, RecursionError):
         return None
+
+
+#: ``json.dumps(..., ensure_ascii=False, allow_nan=False)``, built once: with
+#: arguments ``dumps`` builds a new encoder for every call (every file read).
+#: Its ``encode`` keeps no state between calls (circular-reference marks are
+#: made per call).
+_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False)
 
 
 def _unplain_values(value: Any, field: str) -> Iterator[tuple[str, str]]:

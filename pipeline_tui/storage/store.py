@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from pipeline_tui.core.config import CONFIG_FILE, OPPORTUNITIES_DIR, PipelineConfig
 from pipeline_tui.core.errors import BadRequest, InvalidData, NotFound, RepoError
-from pipeline_tui.core.finding import DealKey, did_you_mean, find_deals, key_of
 from pipeline_tui.core.model import (
     ID_PATTERN,
     Opportunity,
@@ -36,8 +35,10 @@ from pipeline_tui.storage.layout import Layout, relative_path
 from pipeline_tui.storage.parsecache import Key, ParseCache, stat_key
 from pipeline_tui.yaml.read import decode, line_locator, parse_document, parse_fast
 
-if TYPE_CHECKING:  # the round-trip editor (ruamel) is imported by the writes that use it:
-    from ruamel.yaml.comments import CommentedMap  # a read-only command never pays for it
+if TYPE_CHECKING:  # the round-trip editor (ruamel) is imported by the writes that use it,
+    from ruamel.yaml.comments import CommentedMap  # and finding deals by words (rapidfuzz)
+
+    from pipeline_tui.core.finding import DealKey  # by the look-ups: `validate` needs neither
 
 #: Hears how a load goes: (the valid records read so far, files done, files in all).
 LoadProgress = Callable[[Sequence[Opportunity], int, int], None]
@@ -251,8 +252,8 @@ class Store:
                 hit = unpack(packed) if isinstance(packed, bytes) else None
                 if hit is not None and key is not None:
                     cache.files.put(name, key, packed)  # as the child pickled it
-            if hit is None:
-                hit = self._load_cached(entry, name, config, cache, key)
+            if hit is None:  # not in the cache (looked up above): read it here
+                hit = self._read_and_keep(entry, name, config, cache, key)
             record, problems, text = hit
             yield name, Checked(record, list(problems), text)
 
@@ -265,14 +266,25 @@ class Store:
         key: Key | None,
     ) -> Checked:
         """:meth:`load_file` and the record's JSON, reused while the file is unchanged."""
-        if key is None:
-            return self._read_checked(entry.path, f"{OPPORTUNITIES_DIR}/{name}", config)
-        hit = cache.get(name, key)
+        hit = None if key is None else cache.get(name, key)
         if hit is None:
-            hit = self._read_checked(entry.path, f"{OPPORTUNITIES_DIR}/{name}", config)
-            cache.put(name, key, tuple(hit))  # plain, as the cache keeps it
+            return self._read_and_keep(entry, name, config, cache, key)
         record, problems, text = hit
         return Checked(record, list(problems), text)
+
+    def _read_and_keep(
+        self,
+        entry: os.DirEntry[str],
+        name: str,
+        config: PipelineConfig,
+        cache: ParseCache,
+        key: Key | None,
+    ) -> Checked:
+        """Read and check a file the cache does not hold, and keep it there (if it has a key)."""
+        checked = self._read_checked(entry.path, f"{OPPORTUNITIES_DIR}/{name}", config)
+        if key is not None:
+            cache.put(name, key, tuple(checked))  # plain, as the cache keeps it
+        return checked
 
     def load_file(
         self, file: Path, config: PipelineConfig
@@ -303,6 +315,8 @@ class Store:
         path = self.find_path(opp_id)
         if path is None:
             missing = self.relpath(self.opportunity_path(opp_id))
+            from pipeline_tui.core.finding import did_you_mean
+
             hint = did_you_mean(opp_id, self.deal_keys())
             raise NotFound(
                 _("no opportunity {opp_id!r} ({missing} does not exist){hint}").format(
@@ -334,6 +348,8 @@ class Store:
         query = query.strip()
         if ID_PATTERN.match(query) and ".." not in query and self.opportunity_path(query).is_file():
             return query
+        from pipeline_tui.core.finding import find_deals
+
         found = find_deals(query, self.deal_keys(config))
         if len(found) == 1:
             return found[0].id
@@ -350,6 +366,8 @@ class Store:
 
     def deal_keys(self, config: PipelineConfig | None = None) -> list[DealKey]:
         """What every valid deal in the work tree is found by (see :mod:`~.core.finding`)."""
+        from pipeline_tui.core.finding import key_of
+
         return [key_of(r.id, r.data) for r in self.load(config).opportunities]
 
     def get(self, opp_id: str, config: PipelineConfig) -> Opportunity:
