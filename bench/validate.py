@@ -9,11 +9,16 @@ two are run interleaved, one right after the other, ``--repeat`` times, and
 the ratio of the best runs is printed: on a shared machine only ratios
 measured in one run mean something.  ``--busy`` measures everything a second
 time beside a process burning one core.  CPU counts the process and the
-processes it waited for.
+processes it waited for.  ``--same-output`` also checks, cold and warm, that
+the baseline and this checkout print the same bytes (stdout, stderr, exit
+status) for ``validate``, ``validate --json`` and ``validate --csv``, on the
+clone and on ``--also`` folders (e.g. a pipeline of hostile files; each is
+copied first, so the folder itself is never written to).
 """
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import tempfile
 from pathlib import Path
@@ -40,6 +45,30 @@ def cold_validate(pipelines: list[str], root: Path, repeat: int) -> dict[str, Ru
     return {exe: min(found, key=lambda r: r.wall) for exe, found in runs.items()}
 
 
+def outputs(exe: str, root: Path) -> list[tuple[str, bytes, bytes, int]]:
+    """What ``exe`` prints for each form of ``validate`` in ``root``, cold and then warm."""
+    found = []
+    for form in ([], ["--json"], ["--csv"]):
+        for state in ("cold", "warm"):
+            if state == "cold":
+                remove(root / ".git" / "pipeline-tui")
+            proc = subprocess.run([exe, "validate", *form], cwd=root, capture_output=True)
+            found.append(
+                (f"{state} validate {' '.join(form)}", proc.stdout, proc.stderr, proc.returncode)
+            )
+    return found
+
+
+def same_output(baseline: str, exe: str, root: Path) -> bool:
+    """Print whether ``exe`` and ``baseline`` print the same bytes in ``root``."""
+    ours, theirs = outputs(exe, root), outputs(baseline, root)
+    differing = [mine[0] for mine, base in zip(ours, theirs, strict=True) if mine != base]
+    lines = sum(out.count(b"\n") + err.count(b"\n") for _, out, err, _ in ours)
+    verdict = "identical" if not differing else "DIFFERENT: " + ", ".join(differing)
+    print(f"  output in {root.name}: {verdict} ({len(ours)} runs, {lines:,} lines)")
+    return not differing
+
+
 def report(title: str, deals: int, best: dict[str, Run], baseline: str | None) -> None:
     """One line per executable: wall, CPU, and the ratio to the baseline's best run."""
     print(f"\n{title}, {deals:,} deals ({load_note()})")
@@ -61,18 +90,38 @@ def main() -> None:
     parser.add_argument(
         "--busy", action="store_true", help="also measure beside a process burning one core"
     )
+    parser.add_argument(
+        "--same-output",
+        action="store_true",
+        help="check that the baseline prints the same bytes (needs --baseline)",
+    )
+    parser.add_argument(
+        "--also",
+        type=Path,
+        action="append",
+        default=[],
+        help="another pipeline folder for --same-output (copied first), e.g. of hostile files",
+    )
     args = parser.parse_args()
+    if args.same_output and args.baseline is None:
+        parser.error("--same-output needs --baseline")
     pipelines = [PIPELINE] if args.baseline is None else [args.baseline, PIPELINE]
     with tempfile.TemporaryDirectory(prefix="bench-validate-") as scratch:
         for deals in sizes(args):
             source = build_repo(args.dir / f"synth-sharded-{deals}", deals, layout="sharded")
             root = clone(source, Path(scratch))
+            if args.same_output:
+                same_output(args.baseline, PIPELINE, root)
             report("Quiet", deals, cold_validate(pipelines, root, args.repeat), args.baseline)
             if args.busy:
                 with busy_core():
                     best = cold_validate(pipelines, root, args.repeat)
                 report("One core busy", deals, best, args.baseline)
             remove(root)
+        for folder in args.also if args.same_output else []:
+            copy = Path(scratch) / folder.name
+            shutil.copytree(folder, copy, symlinks=True)
+            same_output(args.baseline, PIPELINE, copy)
 
 
 if __name__ == "__main__":

@@ -29,7 +29,9 @@ from pipeline_tui.tabular import Format
 from pipeline_tui.terminal_text import printable
 
 if TYPE_CHECKING:  # imported when a command opens the pipeline: --help and --version stay light
+    from pipeline_tui.core.config import PipelineConfig
     from pipeline_tui.edits.workspace import Workspace
+    from pipeline_tui.storage.store import Store
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -50,12 +52,24 @@ class Context:
     def workspace(self) -> Workspace:
         """The pipeline, in its language, with its event rules wired into every write."""
         ws = open_workspace(self.repo, self.author)
-        # an invalid pipeline.yaml is for the command itself to report (validate, doctor)
-        with contextlib.suppress(PipelineError):
-            set_pipeline_language(ws.config.language)
+        _speak_language_of(lambda: ws.config)
         wire(ws)
         self.opened.append(ws)
         return ws
+
+    def store(self) -> Store:
+        """The pipeline folder alone, in its language: for a command that only reads (validate).
+
+        Why not :meth:`workspace`: a command that writes nothing needs neither
+        the round-trip YAML editor, git nor the committer, and importing them
+        is a tenth of a cold ``validate``.
+        """
+        from pipeline_tui.storage.files import open_root
+        from pipeline_tui.storage.store import Store
+
+        store = Store(open_root(self.repo))
+        _speak_language_of(store.load_config)
+        return store
 
     def report_automations(self) -> None:
         """What the automations did and what went wrong, on stderr after the command."""
@@ -68,14 +82,20 @@ class Context:
             ws.automation_problems.clear()
 
 
+def _speak_language_of(config: Callable[[], PipelineConfig]) -> None:
+    """Use the pipeline's language; an invalid pipeline.yaml is for the command to report."""
+    with contextlib.suppress(PipelineError):  # (validate, doctor)
+        set_pipeline_language(config().language)
+
+
 #: Which module defines each command. Modules are imported only when their
 #: command runs (or for --help and completion), so ``pipeline list --json``
 #: does not pay for importing sync, reports, import/export and the demo.
 COMMAND_MODULES: dict[str, str] = {
     **dict.fromkeys(
-        ("init", "new", "show", "list", "set", "move", "log", "close", "assign", "validate"),
-        "records",
+        ("init", "new", "show", "list", "set", "move", "log", "close", "assign"), "records"
     ),
+    "validate": "validate",
     **dict.fromkeys(("tui", "completion"), "app"),
     "demo": "demo",
     "history": "history",

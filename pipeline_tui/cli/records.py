@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -19,7 +18,6 @@ from pipeline_tui.cli.base import (
     complete_stages,
     echo,
     output_options,
-    report_problems,
 )
 from pipeline_tui.cli.history import progress_bar
 from pipeline_tui.cli.listing import (
@@ -36,7 +34,7 @@ from pipeline_tui.cli.listing import (
 from pipeline_tui.cli.values import parse_assignments, parse_day, parse_when
 from pipeline_tui.core import clock
 from pipeline_tui.core.config import CONFIG_TEMPLATES
-from pipeline_tui.core.errors import ExitCode, NotFound
+from pipeline_tui.core.errors import NotFound
 from pipeline_tui.core.fields import field_label
 from pipeline_tui.core.model import ACTIVITY_KINDS, Opportunity, Pipeline, jsonable
 from pipeline_tui.git.shallow import SHALLOW_NOTE, boundaries
@@ -373,34 +371,6 @@ def assign(
     ws = obj.workspace()
     checked_owner(ws, owner.strip(), new_owner)
     emit_change(ws.assign(opp_id, owner, parse_when(at), new_owner=new_owner), fmt)
-
-
-@cli.command()
-@output_options
-@click.pass_obj
-def validate(obj: Context, fmt: Format) -> None:
-    """Check every file against the schemas and pipeline.yaml; exit 0 only if all are valid."""
-    ws = obj.workspace()
-    pipeline = ws.load()
-    problems = list(pipeline.problems)
-    if has_rules(ws.store.config_path):
-        from pipeline_tui.automation.engine import load_rules
-
-        problems[:0] = load_rules(ws.store, pipeline.config).problems
-    errors = [p for p in problems if p.severity == "error"]
-    if fmt is Format.TABLE:
-        report_problems(problems)
-        checked = len(ws.store.opportunity_entries())  # no Path per file: 10,000 of them
-        echo(
-            _("{checked} files checked: {n_errors} errors, {value} warnings").format(
-                checked=checked, n_errors=len(errors), value=len(problems) - len(errors)
-            )
-        )
-    else:
-        columns = ("path", "line", "field", "severity", "message")
-        echo(render_rows([p.to_json() for p in problems], columns, fmt))
-    if errors:
-        sys.exit(ExitCode.PROBLEMS)
 
 
 # --------------------------------------------------------------------------- helpers

@@ -13,7 +13,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import PurePosixPath
-from typing import Any, TypeGuard
+from typing import Any, NamedTuple, TypeGuard
 
 from pipeline_tui.core.config import PipelineConfig, Stage
 from pipeline_tui.core.model import Problem, Severity, get_dotted, is_filled, jsonable
@@ -163,14 +163,15 @@ def checked_opportunity(
                 id=data["id"], stem=stem
             ),
         )
+    facts = _facts(config)
     stage = data.get("stage")
-    if isinstance(stage, str) and not config.has_stage(stage):
+    if isinstance(stage, str) and stage not in facts.stages:
         known = ", ".join(config.stage_names)
         add(
             "stage", _("unknown stage {stage!r} (stages: {known})").format(stage=stage, known=known)
         )
     _check_listed(data, "source", config.sources, add)
-    if stage == config.lost_stage:
+    if stage == facts.lost_stage:
         if not is_filled(data.get("lost_reason")):
             required = _("is required when the stage is {stage!r}").format(stage=stage)
             add("lost_reason", required, near="stage")
@@ -178,10 +179,37 @@ def checked_opportunity(
             _check_listed(data, "lost_reason", config.lost_reasons, add)
     problems.extend(conflict_problems(data, path, locate))
     owner = data.get("owner")
-    if config.team and isinstance(owner, str) and owner not in config.team_names:
+    if facts.team is not None and isinstance(owner, str) and owner not in facts.team:
         stranger = _("{owner!r} is not in the team list in pipeline.yaml").format(owner=owner)
         add("owner", stranger, "warning")
     return problems, encoded
+
+
+class _ConfigFacts(NamedTuple):
+    """What every file's check asks ``pipeline.yaml``, answered once per config."""
+
+    stages: frozenset[str]
+    lost_stage: str
+    #: Who may own a deal; None without ``team:`` (then nobody is a stranger).
+    team: frozenset[str] | None
+
+
+#: The last config checked against and its facts.  Why: ``stage_names``,
+#: ``lost_stage`` and ``team_names`` are computed on every call, three times
+#: per file of a 10,000-file load; a config is frozen, so its facts are too.
+_last_facts: tuple[PipelineConfig, _ConfigFacts] | None = None
+
+
+def _facts(config: PipelineConfig) -> _ConfigFacts:
+    """The :class:`_ConfigFacts` of ``config`` (remembered for the last config seen)."""
+    global _last_facts
+    last = _last_facts  # one read: another thread may replace it meanwhile
+    if last is not None and last[0] is config:
+        return last[1]
+    team = frozenset(config.team_names) if config.team else None
+    facts = _ConfigFacts(frozenset(config.stage_names), config.lost_stage, team)
+    _last_facts = (config, facts)
+    return facts
 
 
 def conflict_problems(
@@ -317,9 +345,16 @@ def _plain_json(plain: Any) -> str | None:
     Python, and its text is the record's JSON for ``list --json``.
     """
     try:
-        return json.dumps(plain, ensure_ascii=False, allow_nan=False)
+        return _ENCODER.encode(plain)
     except (ValueError, TypeError, RecursionError):
         return None
+
+
+#: ``json.dumps(..., ensure_ascii=False, allow_nan=False)``, built once: with
+#: arguments ``dumps`` builds a new encoder for every call (every file read).
+#: Its ``encode`` keeps no state between calls (circular-reference marks are
+#: made per call).
+_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False)
 
 
 def _unplain_values(value: Any, field: str) -> Iterator[tuple[str, str]]:

@@ -30,9 +30,10 @@ from pipeline_tui.storage.cachefile import pack, unpack
 #: fork, the pickle and the pipe (a few milliseconds) are not repaid.
 FORK_FROM = 2000
 
-#: The share of the files the child reads: the parent also pickles every
-#: result into the parse cache, so the child takes a little more than half.
-CHILD_SHARE = 0.55
+#: The share of the files the child reads: half.  The child pickles its
+#: results as the parse cache keeps them, so each process pickles its own
+#: half; the parent then only unpickles the child's half.
+CHILD_SHARE = 0.5
 
 
 def may_fork(files: int) -> bool:

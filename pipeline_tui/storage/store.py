@@ -12,17 +12,12 @@ import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NamedTuple
-
-from ruamel.yaml.comments import CommentedMap
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from pipeline_tui.core.config import CONFIG_FILE, OPPORTUNITIES_DIR, PipelineConfig
 from pipeline_tui.core.errors import BadRequest, InvalidData, NotFound, RepoError
-from pipeline_tui.core.finding import DealKey, did_you_mean, find_deals, key_of
 from pipeline_tui.core.model import (
     ID_PATTERN,
-    Activity,
-    NextStep,
     Opportunity,
     Pipeline,
     Problem,
@@ -34,11 +29,16 @@ from pipeline_tui.core.validation import (
 )
 from pipeline_tui.i18n import _
 from pipeline_tui.storage.beside import CHILD_SHARE, Beside, may_fork
+from pipeline_tui.storage.cachefile import CacheFile, unpack
 from pipeline_tui.storage.files import atomic_write
 from pipeline_tui.storage.layout import Layout, relative_path
 from pipeline_tui.storage.parsecache import Key, ParseCache, stat_key
-from pipeline_tui.yaml.edit import edit_text, render_new
 from pipeline_tui.yaml.read import decode, line_locator, parse_document, parse_fast
+
+if TYPE_CHECKING:  # the round-trip editor (ruamel) is imported by the writes that use it,
+    from ruamel.yaml.comments import CommentedMap  # and finding deals by words (rapidfuzz)
+
+    from pipeline_tui.core.finding import DealKey  # by the look-ups: `validate` needs neither
 
 #: Hears how a load goes: (the valid records read so far, files done, files in all).
 LoadProgress = Callable[[Sequence[Opportunity], int, int], None]
@@ -201,7 +201,11 @@ class Store:
         When thousands of files are not in the cache and a second core is free
         (:func:`.beside.may_fork`), a forked child reads the last part of them
         while this process reads the rest; otherwise one file after another,
-        so a progress callback hears of each file as soon as it is read.
+        so a progress callback hears of each file as soon as it is read.  The
+        child sends each file's check already pickled as the parse cache keeps
+        it (:func:`_read_job`), so this process, which finishes last, only
+        unpickles it and keeps the bytes, instead of also pickling the
+        child's half of the pipeline into the cache.
         """
         if not may_fork(len(entries)):
             for entry in entries:
@@ -213,11 +217,11 @@ class Store:
         hits = cache.get_all(names, keys)
         misses = [index for index, hit in enumerate(hits) if hit is None]
         beside: Beside | None = None
-        taken: dict[int, Checked | None] = {}
+        taken: dict[int, bytes | None] = {}
         if may_fork(len(misses)):
             tail = misses[len(misses) - int(len(misses) * CHILD_SHARE) :]
             jobs = [(entries[i].path, f"{OPPORTUNITIES_DIR}/{names[i]}", config) for i in tail]
-            beside = Beside(jobs, _read_job, _SENT_CLASSES)
+            beside = Beside(jobs, functools.partial(_read_job, cache.file), ())
             taken = dict.fromkeys(tail)
         try:
             yield from self._take_over(entries, names, keys, hits, beside, taken, config, cache)
@@ -232,7 +236,7 @@ class Store:
         keys: list[Key | None],
         hits: list[Any],
         beside: Beside | None,
-        taken: dict[int, Checked | None],
+        taken: dict[int, bytes | None],
         config: PipelineConfig,
         cache: ParseCache,
     ) -> Iterator[tuple[str, Checked]]:
@@ -244,11 +248,12 @@ class Store:
                     results, beside = beside.results(), None
                     # None: the child failed, and this process reads its files too
                     taken = {} if results is None else dict(zip(taken, results, strict=True))
-                hit = taken.get(index)
+                packed = taken.get(index)
+                hit = unpack(packed) if isinstance(packed, bytes) else None
                 if hit is not None and key is not None:
-                    cache.put(name, key, tuple(hit))  # plain, as the cache keeps it
-            if hit is None:
-                hit = self._load_cached(entry, name, config, cache, key)
+                    cache.files.put(name, key, packed)  # as the child pickled it
+            if hit is None:  # not in the cache (looked up above): read it here
+                hit = self._read_and_keep(entry, name, config, cache, key)
             record, problems, text = hit
             yield name, Checked(record, list(problems), text)
 
@@ -261,14 +266,25 @@ class Store:
         key: Key | None,
     ) -> Checked:
         """:meth:`load_file` and the record's JSON, reused while the file is unchanged."""
-        if key is None:
-            return self._read_checked(entry.path, f"{OPPORTUNITIES_DIR}/{name}", config)
-        hit = cache.get(name, key)
+        hit = None if key is None else cache.get(name, key)
         if hit is None:
-            hit = self._read_checked(entry.path, f"{OPPORTUNITIES_DIR}/{name}", config)
-            cache.put(name, key, tuple(hit))  # plain, as the cache keeps it
+            return self._read_and_keep(entry, name, config, cache, key)
         record, problems, text = hit
         return Checked(record, list(problems), text)
+
+    def _read_and_keep(
+        self,
+        entry: os.DirEntry[str],
+        name: str,
+        config: PipelineConfig,
+        cache: ParseCache,
+        key: Key | None,
+    ) -> Checked:
+        """Read and check a file the cache does not hold, and keep it there (if it has a key)."""
+        checked = self._read_checked(entry.path, f"{OPPORTUNITIES_DIR}/{name}", config)
+        if key is not None:
+            cache.put(name, key, tuple(checked))  # plain, as the cache keeps it
+        return checked
 
     def load_file(
         self, file: Path, config: PipelineConfig
@@ -299,6 +315,8 @@ class Store:
         path = self.find_path(opp_id)
         if path is None:
             missing = self.relpath(self.opportunity_path(opp_id))
+            from pipeline_tui.core.finding import did_you_mean
+
             hint = did_you_mean(opp_id, self.deal_keys())
             raise NotFound(
                 _("no opportunity {opp_id!r} ({missing} does not exist){hint}").format(
@@ -330,6 +348,8 @@ class Store:
         query = query.strip()
         if ID_PATTERN.match(query) and ".." not in query and self.opportunity_path(query).is_file():
             return query
+        from pipeline_tui.core.finding import find_deals
+
         found = find_deals(query, self.deal_keys(config))
         if len(found) == 1:
             return found[0].id
@@ -346,6 +366,8 @@ class Store:
 
     def deal_keys(self, config: PipelineConfig | None = None) -> list[DealKey]:
         """What every valid deal in the work tree is found by (see :mod:`~.core.finding`)."""
+        from pipeline_tui.core.finding import key_of
+
         return [key_of(r.id, r.data) for r in self.load(config).opportunities]
 
     def get(self, opp_id: str, config: PipelineConfig) -> Opportunity:
@@ -377,10 +399,14 @@ class Store:
 
     def render_new(self, fields: Mapping[str, Any]) -> str:
         """YAML text for a new opportunity, fields in contract order."""
+        from pipeline_tui.yaml.edit import render_new
+
         return render_new(fields)
 
     def render_edit(self, path: Path, mutate: Callable[[CommentedMap], None]) -> tuple[str, str]:
         """Apply ``mutate`` to the round-trip tree of ``path``: (old text, new text)."""
+        from pipeline_tui.yaml.edit import edit_text
+
         with path.open(encoding="utf-8", newline="") as handle:
             old = handle.read()
         return old, edit_text(old, mutate, self.relpath(path))
@@ -511,13 +537,13 @@ def _stat_key(entry: os.DirEntry[str]) -> Key | None:
         return None
 
 
-#: The classes a forked reader's results hold (see :mod:`.beside`).
-_SENT_CLASSES = (Opportunity, Activity, NextStep, Problem)
+def _read_job(packer: CacheFile, job: tuple[str, str, PipelineConfig]) -> bytes:
+    """One file a forked reader checks, (path, path as problems name it, config), pickled.
 
-
-def _read_job(job: tuple[str, str, PipelineConfig]) -> Checked:
-    """One file a forked reader checks: (path, path as problems name it, config)."""
-    return Store._read_checked(*job)
+    Pickled by ``packer`` (the parse cache's file) into exactly the bytes the
+    parse cache keeps for it, so the parent stores them as they come.
+    """
+    return packer.pack(tuple(Store._read_checked(*job)))
 
 
 def _drop_duplicate_ids(records: list[Opportunity]) -> tuple[list[Opportunity], list[Problem]]:

@@ -638,7 +638,16 @@ def _read_lines(text: str) -> dict[Any, Any] | None:
     result: dict[Any, Any] = {}
     index, count = 0, len(lines)
     while index < count:
-        match = _LINE_RE.fullmatch(lines[index])
+        line = lines[index]
+        index += 1
+        known = _LINE_MEMO.get(line)
+        if known is not None:  # a ``key: value`` line read before
+            key, value = known
+            if key in result:
+                return None  # duplicate: ruamel raises
+            result[key] = _own(value)
+            continue
+        match = _LINE_RE.fullmatch(line)
         if match is None or match["key"] is None:
             return None
         key = _KEY_MEMO.get(match["key"], _ABSENT)
@@ -646,15 +655,32 @@ def _read_lines(text: str) -> dict[Any, Any] | None:
             key = _plain_key(match["key"])
         if key in result:
             return None  # duplicate: ruamel raises
-        index += 1
         if match["value"] is not None:
             value = _line_value(match["value"])
+            if value is not _ABSENT and len(_LINE_MEMO) < _MEMO_LIMIT:
+                _LINE_MEMO[line] = (key, value)
+                value = _own(value)  # the memo keeps the first, untouched
         else:
             value, index = _block_items(lines, index)
         if value is _ABSENT:
             return None
         result[key] = value
     return result
+
+
+# ``key: value`` line -> (key, value), for the lines read so far.  A line's
+# pair is a pure function of its text, and deal files repeat many whole lines
+# (``stage: won``, ``currency: USD``, an owner, a source, a close date): one
+# dict lookup instead of two regexes and the scalar memos.  A value is a
+# scalar (immutable, shared like _MEMO's) or a one-line flow collection of
+# scalars, copied on every use so no two documents share a container.
+_LINE_MEMO: Final[dict[str, tuple[Any, Any]]] = {}
+
+
+def _own(value: Any) -> Any:
+    """``value`` for one document: a scalar as it is, a flow collection (of scalars) copied."""
+    kind = type(value)
+    return dict(value) if kind is dict else list(value) if kind is list else value
 
 
 def _block_items(lines: list[str], index: int) -> tuple[Any, int]:

@@ -283,6 +283,25 @@ def test_the_line_reader_takes_generated_deal_files_and_refuses_what_it_does_not
         assert _read_lines(text) is None, text
 
 
+def test_a_line_read_before_gives_the_same_values_and_its_own_containers() -> None:
+    from pipeline_tui.yaml.fast import _read_lines
+
+    deal = (
+        "stage: won\nprofile: {industry: software, size: 50-200}\ntags: [b2b, x]\n"
+        "expected_close: 2026-05-05\n"
+    )
+    first, second = _read_lines(deal), _read_lines(deal)  # the second from the line memo
+    assert first is not None and second is not None
+    assert same(first, reference(deal)) and same(second, reference(deal))
+    assert first["profile"] is not second["profile"] and first["tags"] is not second["tags"]
+    first["profile"]["industry"] = "changed"
+    first["tags"].append("more")
+    third = _read_lines(deal)
+    assert third is not None and same(third, reference(deal))  # no document shares a container
+    assert _read_lines("stage: won\nstage: won\n") is None  # a repeated line is a duplicate key
+    assert _read_lines("stage: won\nstage: lost\n") is None
+
+
 @pytest.mark.parametrize(
     "stamp",
     [
