@@ -270,8 +270,16 @@ def fresh(
             return state
     except _Stale:
         pass
-    state = CacheState.build(read_history(root, progress=progress), file)
-    _write(file, state)
+    with file.building():  # one full build at a time; a second builder waits, then reads it
+        saved = read(file)
+        if saved is not None and saved.head == head:
+            try:
+                saved.verify(entries)
+                return saved
+            except _Stale:
+                pass
+        state = CacheState.build(read_history(root, progress=progress), file)
+        _write(file, state)
     return state
 
 

@@ -30,6 +30,7 @@ from __future__ import annotations
 import contextlib
 import copyreg
 import dataclasses
+import fcntl
 import functools
 import gc
 import io
@@ -37,6 +38,7 @@ import operator
 import pickle
 import secrets
 import struct
+import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -48,6 +50,8 @@ from pipeline_tui import __version__
 from pipeline_tui.storage.files import atomic_write, remove_dead_temps, remove_dead_temps_in
 
 CACHE_DIR = "pipeline-tui"
+#: How long a builder waits for another one of the same cache before it builds anyway.
+BUILD_PATIENCE_S = 600.0
 
 #: What reading a damaged, truncated or foreign cache can raise.
 UNREADABLE: tuple[type[Exception], ...] = (
@@ -140,6 +144,34 @@ class CacheFile:
             return False
         return True
 
+    @contextlib.contextmanager
+    def building(self, patience_s: float = BUILD_PATIENCE_S) -> Iterator[None]:
+        """Hold this cache's build lock (``NAME.lock`` beside it) while it is built anew.
+
+        Why: a second builder of the same cache (the TUI opened again before
+        its history was saved, a cold ``list`` beside a TUI's history
+        process) would redo a minute of work at 100,000 deals and slow the
+        first one down; it waits here instead, then finds the cache saved.
+        The kernel drops a killed builder's lock.  After ``patience_s`` (a
+        builder that hangs), or when the lock file cannot be opened, the
+        caller goes on without it: the cache is atomic either way.
+        """
+        lock = self.path.with_suffix(".lock") if self.path is not None else None
+        try:
+            handle = _open_lock(lock) if lock is not None else None
+        except OSError:
+            handle = None
+        if handle is None:
+            yield
+            return
+        with handle:
+            held = _wait_for_lock(handle.fileno(), patience_s)
+            try:
+                yield
+            finally:
+                if held:
+                    fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
     def pack(self, value: Any) -> bytes:
         """``value`` pickled; this cache's records as constructor calls (fast to load)."""
         return pack(value, self.classes)
@@ -147,6 +179,24 @@ class CacheFile:
     def packer(self) -> Packer:
         """:meth:`pack` for many small values in a row (a cache's entries, one by one)."""
         return Packer(self.classes)
+
+
+def _open_lock(path: Path) -> io.TextIOWrapper:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path.open("a")
+
+
+def _wait_for_lock(fd: int, patience_s: float) -> bool:
+    """Take the lock on ``fd``, waiting up to ``patience_s``; False if it stayed taken."""
+    deadline = time.monotonic() + patience_s
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.05)
 
 
 # ------------------------------------------------------------------ segments

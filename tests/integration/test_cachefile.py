@@ -12,6 +12,7 @@ import stat
 import subprocess
 import sys
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +21,11 @@ import pytest
 from pipeline_tui import __version__
 from pipeline_tui.core.model import Problem
 from pipeline_tui.edits.workspace import Workspace
+from pipeline_tui.git import log
+from pipeline_tui.history import cache as history_cache
 from pipeline_tui.history import load_timelines, pipeline_as_of
+from pipeline_tui.history.events import History
+from pipeline_tui.history.reader import read_history
 from pipeline_tui.storage import cachefile
 from pipeline_tui.storage.cachefile import CacheFile, segment_of
 from pipeline_tui.storage.files import atomic_write
@@ -230,6 +235,7 @@ def test_the_real_caches_survive_saves_that_fail(
         "parse.pickle",
         f"parse-{segment_of(deal_rel(repo, 'acme').removeprefix('opportunities/')):02x}.pickle",
         "history.pickle",
+        "history.lock",
         f"history-{segment}.pickle",
         f"history-stays-{segment}.pickle",
         "blobs.pickle",
@@ -285,3 +291,52 @@ def test_a_pack_and_loose_files_without_tokens_read_as_the_newest_readable(tmp_p
     assert [read.get(i) for i in (2, 3, cachefile.PACK_AT)] == [{"n": 2}, {"n": "loose"}, {}]
     (tmp_path / "pipeline-tui" / "t.pack").write_bytes(b"short")
     assert cachefile.Segments(small, "t").get(2) == {}  # a damaged pack reads as empty
+
+
+def test_a_second_cold_build_waits_for_the_first_and_takes_what_it_saved(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two builders of one history cache (a TUI opened twice): the second reads no history."""
+    ws = Workspace(repo)
+    new_deal(ws, "acme", day(0))
+    ws.move("acme", "qualified", at=day(1))
+    _git_dir, prefix, head = log.locate(repo)
+    file = history_cache.cache_file(repo, prefix)
+    reading = read_history
+    builders: list[str] = []
+
+    def counted(*args: object, **kwargs: object) -> History:
+        builders.append(threading.current_thread().name)
+        return reading(*args, **kwargs)  # type: ignore[arg-type]
+
+    looked = threading.Event()
+    read = history_cache.read
+
+    def watched(cache: CacheFile) -> history_cache.CacheState | None:
+        found = read(cache)
+        looked.set()  # the second builder found no cache: it goes for the lock next
+        return found
+
+    monkeypatch.setattr(history_cache, "read_history", counted)
+    monkeypatch.setattr(history_cache, "read", watched)
+    results: list[history_cache.CacheState] = []
+    second = threading.Thread(
+        target=lambda: results.append(history_cache.fresh(repo, None)), name="second"
+    )
+    with file.building():  # the first builder
+        second.start()
+        assert looked.wait(30)
+        history_cache._write(file, history_cache.CacheState.build(reading(repo), file))
+    second.join(60)
+
+    assert not second.is_alive()
+    assert builders == []
+    assert [state.head for state in results] == [head]
+    assert results[0].timelines["acme"].current is not None
+
+
+def test_a_builder_that_never_lets_go_is_waited_for_only_so_long(tmp_path: Path) -> None:
+    file = CacheFile(tmp_path / "pipeline-tui" / "t.pickle", "scope", ())
+    with file.building(), file.building(patience_s=0.2):
+        assert file.save("built anyway")
+    assert file.load() == "built anyway"
