@@ -12,14 +12,16 @@ contents, so this module is the one place that:
   parameters, and the field layout of the record classes it stores, so a
   file written by another version never meets this one's constructors;
 * replaces a file atomically through :func:`pipeline_tui.storage.files.atomic_write`
-  (temp file, fsync, rename, fsync of the folder), first sweeping temp files
-  of writers that were killed half-way;
+  (temp file and rename, not fsynced: a cache is derived), first sweeping
+  temp files of writers that were killed half-way;
+* lets one process at a time build a cache from scratch (:meth:`CacheFile.building`);
 * pickles dataclass records fast (:func:`pack`), and says which exceptions
   mean "unreadable cache" (:data:`UNREADABLE`): a bad cache is rebuilt, and
   a failed save only costs speed next time;
 * splits a cache that grows with the pipeline into :class:`Segments` (256
-  files chosen by a hash of each key), so that one changed deal rewrites one
-  small file, not a pickle covering 100,000 deals.
+  parts chosen by a hash of each key, kept in one pack file after a cold
+  build and in loose files once changed), so that one changed deal rewrites
+  one small file, not a pickle covering 100,000 deals.
 
 Caches live inside ``.git/``, so they are as trusted as the repository's own
 hooks and config: unpickling them runs no code a hook could not.
