@@ -297,12 +297,13 @@ def core_idle() -> bool:
     jobs the same report in one process takes less from them and about as
     long.  This process itself adds little to the one-minute average.
     """
+    from pipeline_tui.storage.beside import usable_cores
+
     try:
         load = os.getloadavg()[0]
     except OSError:  # not known here: assume the machine is ours
         return True
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return load < (cores or 1) - 0.5
+    return load < usable_cores() - 0.5
 
 
 def build_subset(data: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:

@@ -36,12 +36,17 @@ FORK_FROM = 2000
 CHILD_SHARE = 0.5
 
 
+def usable_cores() -> int:
+    """The cores this process may run on (its affinity where the system says it)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return cores or 1
+
+
 def may_fork(files: int) -> bool:
     """Whether reading ``files`` files in a second process is safe here and worth it."""
     if files < FORK_FROM or not hasattr(os, "fork"):
         return False
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return (cores or 1) >= 2 and threading.active_count() == 1
+    return usable_cores() >= 2 and threading.active_count() == 1
 
 
 class Beside:

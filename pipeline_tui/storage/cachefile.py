@@ -432,11 +432,7 @@ def layout(classes: Iterable[type]) -> str:
 
 def pack(value: Any, classes: Iterable[type]) -> bytes:
     """Pickle ``value``; instances of ``classes`` (dataclasses) are stored as constructor calls."""
-    buffer = io.BytesIO()
-    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
-    pickler.dispatch_table = _table(tuple(classes))
-    pickler.dump(value)
-    return buffer.getvalue()
+    return Packer(classes)(value)
 
 
 class Packer:
