@@ -43,7 +43,13 @@ from pipeline_tui.git import log
 from pipeline_tui.history.events import ConfigVersion, Event, History, event_order
 from pipeline_tui.history.fold import derive, is_void
 from pipeline_tui.history.reader import Progress, read_history
-from pipeline_tui.storage.cachefile import CacheFile, Packer, Segments, segment_of
+from pipeline_tui.storage.cachefile import (
+    CacheFile,
+    Packer,
+    Segments,
+    collector_paused,
+    segment_of,
+)
 
 CACHE_FILE = "history.pickle"
 SEGMENT_STEM = "history"
@@ -264,8 +270,9 @@ def fresh(
             and head is not None
             and log.is_ancestor(root, state.head, head)
         ):
-            state.absorb(read_history(root, state.head, state.next_seq, progress), file)
-            _write(file, state)
+            with collector_paused():  # no cycles to find among the new events
+                state.absorb(read_history(root, state.head, state.next_seq, progress), file)
+                _write(file, state)
             state.verify(entries)
             return state
     except _Stale:
@@ -278,8 +285,9 @@ def fresh(
                 return saved
             except _Stale:
                 pass
-        state = CacheState.build(read_history(root, progress=progress), file)
-        _write(file, state)
+        with collector_paused():  # a quarter of the build's CPU, finding nothing to free
+            state = CacheState.build(read_history(root, progress=progress), file)
+            _write(file, state)
     return state
 
 
