@@ -43,7 +43,7 @@ def read_history(
     progress: Progress | None = None,
 ) -> History:
     """Events from one ``git log`` pass: all of history, or only commits after ``since``."""
-    sha = log.head(root)
+    _git_dir, prefix, sha = log.locate(root)
     if sha is None:
         return History(None, {}, [], first_seq)
     revisions = [sha] if since is None else [sha, f"^{since}"]
@@ -53,7 +53,7 @@ def read_history(
     pending: list[tuple[_Stamp, list[_RawEvent]]] = []
     configs: list[tuple[int, _Stamp, str | None]] = []
     try:
-        for index, commit, wanted in _prefetched(root, revisions, reader.blobs):
+        for index, commit, wanted in _prefetched(root, revisions, prefix, reader.blobs):
             raw, config_blob = reader.commit_events(commit, wanted)
             # only what the events need: the commit's file list is dropped here
             stamp = (commit.at, commit.sha, reader.shared(commit.author), commit.reverts)
@@ -208,7 +208,7 @@ class _Reader:
 
 
 def _prefetched(
-    root: Path, revisions: Sequence[str], blobs: log.BlobReader
+    root: Path, revisions: Sequence[str], prefix: str, blobs: log.BlobReader
 ) -> Iterator[tuple[int, log.Commit, list[str]]]:
     """Commits of the log, with the blobs they need already requested from cat-file.
 
@@ -233,7 +233,8 @@ def _prefetched(
         batch: list[tuple[int, log.Commit, list[str]]] = []
         asked: list[str] = []
         try:
-            for index, commit in enumerate(log.log(root, revisions, LOG_PATHS)):
+            commits = log.log(root, revisions, LOG_PATHS, at_top=prefix == "")
+            for index, commit in enumerate(commits):
                 wanted = _new_blobs(commit, requested)
                 asked += wanted
                 batch.append((index, commit, wanted))
