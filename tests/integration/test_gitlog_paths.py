@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from pipeline_tui.git import log
+from pipeline_tui.history import reader
 from pipeline_tui.history.reader import LOG_PATHS, read_history
 from tests.history_helpers import T0, git
 
@@ -162,3 +163,21 @@ def test_the_reader_gives_the_same_history_on_both_routes(
 
     monkeypatch.setattr(log, "log", pathspec_only)
     assert read_history(tricky) == top_route
+
+
+def test_versions_dropped_long_ago_are_read_again_from_git(
+    tricky: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file brought back to an earlier content needs that version again."""
+    kept_aside = read_history(tricky)
+    monkeypatch.setattr(reader, "_RECENT", 0)  # nothing kept aside: git is asked again
+    asked: list[list[str]] = []
+    plain_read = log.BlobReader.read
+
+    def read(self: log.BlobReader, shas: Sequence[str]) -> list[bytes | None]:
+        asked.append(list(shas))
+        return plain_read(self, shas)
+
+    monkeypatch.setattr(log.BlobReader, "read", read)
+    assert read_history(tricky) == kept_aside
+    assert asked  # the revert and the change back each brought a version back
