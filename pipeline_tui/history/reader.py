@@ -171,10 +171,35 @@ class _Reader:
         return self.strings.setdefault(text, text)
 
     def _identity(self, sha: str, path: str) -> str:
-        return self._version(sha).id or PurePosixPath(path).stem
+        return self._version(sha).id or _stem(path)
 
     def _plain_events(self, changes: Sequence[log.FileChange]) -> list[_RawEvent]:
         """An ordinary commit: pair old and new versions by the id inside them."""
+        if len(changes) == 1:
+            return self._one_file(changes[0])
+        return self._paired(changes)
+
+    def _one_file(self, change: log.FileChange) -> list[_RawEvent]:
+        """:meth:`_paired` for a commit that changed one file (nearly all do), with no pairing."""
+        old, sha = change.before[0] if change.before else None, change.after
+        path = self.shared(change.path)
+        if old is None:
+            if sha is None:
+                return []
+            new = self._version(sha)
+            return [(new.id or _stem(path), path, sha, new.stage, (), True)]
+        previous = self._version(old)
+        opp_id = previous.id or _stem(path)
+        if sha is None:
+            return [(opp_id, path, None, None, (), False)]
+        new = self._version(sha)
+        if (new.id or _stem(path)) != opp_id:  # another deal's content now: a delete and a create
+            return self._paired((change,))
+        stage = new.stage if new.stage is not None and new.stage != previous.stage else None
+        return [(opp_id, path, sha, stage, field_changes(previous, new), False)]
+
+    def _paired(self, changes: Sequence[log.FileChange]) -> list[_RawEvent]:
+        """Old and new versions of a commit's files paired by id: changes, creations, deletions."""
         before: dict[str, tuple[str, str]] = {}
         after: dict[str, tuple[str, str]] = {}
         for change in changes:
@@ -293,6 +318,11 @@ def _new_blobs(commit: log.Commit, requested: set[str]) -> list[str]:
                 requested.add(sha)
                 wanted.append(sha)
     return wanted
+
+
+def _stem(path: str) -> str:
+    """A file's id when its content names none: its name without ``.yaml``."""
+    return PurePosixPath(path).stem
 
 
 def is_opportunity(path: str) -> bool:

@@ -1,4 +1,4 @@
-"""``log.log(..., at_top=True)`` lists exactly what ``git log -- paths`` lists.
+"""Reading the log: ``log.log(..., at_top=True)`` lists exactly what ``git log -- paths`` lists.
 
 At the top of a work tree the newest commits are read without the pathspec
 (cheaper for git) and filtered in Python, down to the first merge or root
@@ -181,3 +181,25 @@ def test_versions_dropped_long_ago_are_read_again_from_git(
     monkeypatch.setattr(log.BlobReader, "read", read)
     assert read_history(tricky) == kept_aside
     assert asked  # the revert and the change back each brought a version back
+
+
+def test_a_file_given_another_deals_content_is_a_deletion_and_a_creation(tmp_path: Path) -> None:
+    """One file changed in a commit, but it names another deal now: two events, by id."""
+    repo = _Repo(tmp_path / "swap")
+    repo.deal("00/deal-a", "lead", 1)
+    repo.commit("a created")
+    repo.write("opportunities/00/deal-a.yaml", "id: deal-z\ntitle: Z\nstage: won\namount: 2\n")
+    repo.commit("the file now holds deal-z")
+    repo.write("opportunities/00/deal-a.yaml", "title: no id\nstage: lead\namount: 3\n")
+    repo.commit("and then no id at all: the file name is the id")
+
+    events = read_history(repo.root).events
+
+    assert sorted(events) == ["deal-a", "deal-z"]
+    created, deleted, back = events["deal-a"]
+    assert created.created and created.stage == "lead"
+    assert deleted.deleted and deleted.path == "opportunities/00/deal-a.yaml"
+    assert back.created and back.stage == "lead" and not back.changes
+    made, gone = events["deal-z"]
+    assert made.created and made.stage == "won"
+    assert gone.deleted
