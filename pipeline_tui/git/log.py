@@ -133,6 +133,9 @@ def log(
     if not at_top or not all(_literal(path) for path in paths):
         yield from _log(root, [*revisions, "--", *paths])
         return
+    # git matches ``dir/`` with what is under it, any other path as a file or a folder
+    folders = tuple(path if path.endswith("/") else f"{path}/" for path in paths)
+    files = frozenset(path for path in paths if not path.endswith("/"))
     whole = _log(root, [*revisions, "--"])
     for commit in whole:
         if len(commit.parents) != 1:  # a merge, or a root commit: git decides from here on
@@ -140,7 +143,11 @@ def log(
             excluded = [rev for rev in revisions if rev.startswith("^")]
             yield from _log(root, [commit.sha, *excluded, "--", *paths])
             return
-        changes = tuple(change for change in commit.changes if _under(change.path, paths))
+        changes = tuple(
+            change
+            for change in commit.changes
+            if change.path.startswith(folders) or change.path in files
+        )
         if len(changes) == len(commit.changes):
             yield commit
         elif changes:  # git would show it: it changed something under paths
@@ -150,21 +157,6 @@ def log(
 def _literal(path: str) -> bool:
     """Whether git reads ``path`` as a plain path (no glob, no ``:(magic)``)."""
     return bool(path) and not path.startswith(":") and not any(c in path for c in "*?[\\")
-
-
-def _under(path: str, paths: Sequence[str]) -> bool:
-    """Whether a literal pathspec in ``paths`` matches ``path``, as git matches one.
-
-    ``dir/`` matches what is under it; any other a file of that name, or what
-    is under a folder of that name.
-    """
-    for spec in paths:
-        if spec.endswith("/"):
-            if path.startswith(spec):
-                return True
-        elif path == spec or path.startswith(f"{spec}/"):
-            return True
-    return False
 
 
 def _log(root: Path, tail: Sequence[str]) -> Generator[Commit, None, None]:
