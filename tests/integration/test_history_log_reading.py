@@ -16,6 +16,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline_tui.git import log
 from pipeline_tui.history import reader
@@ -203,3 +205,50 @@ def test_a_file_given_another_deals_content_is_a_deletion_and_a_creation(tmp_pat
     made, gone = events["deal-z"]
     assert made.created and made.stage == "won"
     assert gone.deleted
+
+
+_STEPS = st.lists(
+    st.one_of(
+        st.tuples(st.just("deal"), st.integers(0, 3), st.sampled_from(["lead", "won"])),
+        st.tuples(st.just("other"), st.just(0), st.just("")),
+        st.tuples(st.just("side"), st.integers(0, 3), st.sampled_from(["lead", "won", "back"])),
+    ),
+    min_size=1,
+    max_size=8,
+)
+
+
+@settings(max_examples=12, deadline=None)
+@given(steps=_STEPS)
+def test_generated_histories_read_alike_on_both_routes(
+    tmp_path_factory: pytest.TempPathFactory, steps: list[tuple[str, int, str]]
+) -> None:
+    """Deals changed on main and on branches merged back (some leaving no trace), other files."""
+    repo = _Repo(tmp_path_factory.mktemp("generated") / "repo")
+    repo.write("README", "start\n")
+    repo.commit("root")
+    for number, (kind, deal, stage) in enumerate(steps):
+        rel = f"0{deal}/deal-{deal}"
+        if kind == "deal":
+            repo.deal(rel, stage, number)
+            repo.commit(f"deal {deal}: {stage}")
+        elif kind == "other":
+            repo.write("README", f"{number}\n")
+            repo.commit("readme only")
+        else:
+            git(repo.root, "checkout", "-q", "-b", f"side-{number}")
+            repo.deal(rel, "lead" if stage == "back" else stage, 1000 + number)
+            repo.commit("on a branch")
+            if stage == "back":  # the branch ends where it began: git prunes it
+                git(repo.root, "read-tree", "-u", "--reset", "HEAD~1")
+                repo.commit("back as it was")
+            git(repo.root, "checkout", "-q", "main")
+            repo.write("README", f"main {number}\n")
+            repo.commit("meanwhile on main")
+            repo.merge(f"side-{number}", "merge")
+    head = git(repo.root, "rev-parse", "HEAD")
+    for since in [None, *git(repo.root, "rev-list", "--all").splitlines()]:
+        revisions = [head] if since is None else [head, f"^{since}"]
+        assert _commits(repo.root, revisions, at_top=True) == _commits(
+            repo.root, revisions, at_top=False
+        )
