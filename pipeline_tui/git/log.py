@@ -160,8 +160,10 @@ def _literal(path: str) -> bool:
 
 
 def _log(root: Path, tail: Sequence[str]) -> Generator[Commit, None, None]:
-    """One ``git log`` over ``tail`` (revisions, ``--``, paths), parsed; git is stopped if
-    the caller stops reading."""
+    """One ``git log`` over ``tail`` (revisions, ``--``, paths), parsed.
+
+    A caller that stops reading (closes the generator) stops git too.
+    """
     args = ["git", "log", "-c", "--raw", "--no-renames", "--no-abbrev", "-z", "--relative"]
     args += ["--no-color", "--no-ext-diff", _FORMAT, *tail]
     with subprocess.Popen(args, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as proc:
