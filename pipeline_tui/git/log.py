@@ -12,8 +12,8 @@ from __future__ import annotations
 import contextlib
 import re
 import subprocess
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Generator, Iterator, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import IO
@@ -108,18 +108,71 @@ def prefix(root: Path) -> str:
     return git(root, "rev-parse", "--show-prefix")
 
 
-def log(root: Path, revisions: Sequence[str], paths: Sequence[str]) -> Iterator[Commit]:
+def log(
+    root: Path, revisions: Sequence[str], paths: Sequence[str], *, at_top: bool = False
+) -> Iterator[Commit]:
     """Commits touching ``paths``, newest first, each with its raw file changes.
 
-    Paths in the result are relative to ``root`` (``--relative``), renames are
-    reported as delete + add (identity is decided by file content, not git's
-    rename guess), and merges show only what they changed themselves (``-c``).
+    Exactly what ``git log -- paths`` lists (git's default history
+    simplification included).  Paths in the result are relative to ``root``
+    (``--relative``), renames are reported as delete + add (identity is
+    decided by file content, not git's rename guess), and merges show only
+    what they changed themselves (``-c``).
+
+    ``at_top`` says ``root`` is the top of its work tree (and ``paths`` are
+    literal folders, ``dir/``, or files): then the newest commits, down to
+    the first merge or root commit, are read without the pathspec and their
+    changes filtered here.  Why: git's simplification by pathspec compares
+    each commit's trees once more to decide whether to show it, which costs
+    git more than the whole diff it prints (1.65 s against 1.0 s of CPU at
+    10,000 deals).  Until a merge, the walk is a chain, so a commit git
+    would show is one that changed something under ``paths``; from the first
+    merge (whose simplification can drop a side of history) or root commit
+    on, the walk is git's own again, started there.
+    """
+    if not at_top or not all(_literal(path) for path in paths):
+        yield from _log(root, [*revisions, "--", *paths])
+        return
+    # git matches ``dir/`` with what is under it, any other path as a file or a folder
+    folders = tuple(path if path.endswith("/") else f"{path}/" for path in paths)
+    files = frozenset(path for path in paths if not path.endswith("/"))
+    whole = _log(root, [*revisions, "--"])
+    for commit in whole:
+        if len(commit.parents) != 1:  # a merge, or a root commit: git decides from here on
+            whole.close()
+            excluded = [rev for rev in revisions if rev.startswith("^")]
+            yield from _log(root, [commit.sha, *excluded, "--", *paths])
+            return
+        changes = tuple(
+            change
+            for change in commit.changes
+            if change.path.startswith(folders) or change.path in files
+        )
+        if len(changes) == len(commit.changes):
+            yield commit
+        elif changes:  # git would show it: it changed something under paths
+            yield replace(commit, changes=changes)
+
+
+def _literal(path: str) -> bool:
+    """Whether git reads ``path`` as a plain path (no glob, no ``:(magic)``)."""
+    return bool(path) and not path.startswith(":") and not any(c in path for c in "*?[\\")
+
+
+def _log(root: Path, tail: Sequence[str]) -> Generator[Commit, None, None]:
+    """One ``git log`` over ``tail`` (revisions, ``--``, paths), parsed.
+
+    A caller that stops reading (closes the generator) stops git too.
     """
     args = ["git", "log", "-c", "--raw", "--no-renames", "--no-abbrev", "-z", "--relative"]
-    args += ["--no-color", "--no-ext-diff", _FORMAT, *revisions, "--", *paths]
+    args += ["--no-color", "--no-ext-diff", _FORMAT, *tail]
     with subprocess.Popen(args, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as proc:
         assert proc.stdout is not None
-        yield from _parse_log(_tokens(proc.stdout))
+        try:
+            yield from _parse_log(_tokens(proc.stdout))
+        except GeneratorExit:  # the caller stopped reading (a merge): git need not finish
+            proc.kill()
+            raise
         proc.stdout.close()
         error = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
         if proc.wait() != 0:

@@ -43,7 +43,13 @@ from pipeline_tui.git import log
 from pipeline_tui.history.events import ConfigVersion, Event, History, event_order
 from pipeline_tui.history.fold import derive, is_void
 from pipeline_tui.history.reader import Progress, read_history
-from pipeline_tui.storage.cachefile import CacheFile, Packer, Segments, segment_of
+from pipeline_tui.storage.cachefile import (
+    CacheFile,
+    Packer,
+    Segments,
+    collector_paused,
+    segment_of,
+)
 
 CACHE_FILE = "history.pickle"
 SEGMENT_STEM = "history"
@@ -171,20 +177,21 @@ class CacheState:
         Segment by segment, each pickled again once its deals are done: a cold
         build never holds every timeline at once unless a caller asked for them.
         """
-        pack = file.packer()
+        # two picklers: clearing one's memo costs what its largest value grew it to,
+        # and a segment's timelines would make that the cost of every deal's events
+        pack, pack_timelines = file.packer(), file.packer()
         touched: dict[int, list[str]] = {}
         for opp_id in newer.events:
             touched.setdefault(segment_of(opp_id), []).append(opp_id)
         for index, opp_ids in sorted(touched.items()):
             for opp_id in opp_ids:
                 known = self._segment(index)[0].get(opp_id)
-                events: list[Event] = [
-                    *(pickle.loads(known) if known else ()),
-                    *newer.events[opp_id],
-                ]
-                events.sort(key=event_order)
+                events = newer.events[opp_id]  # sorted by the reader
+                if known:
+                    events = [*pickle.loads(known), *events]
+                    events.sort(key=event_order)
                 self._put(opp_id, events, pack)
-            self._pack(index, pack)
+            self._pack(index, pack_timelines)
         self.config = sorted([*self.config, *newer.config], key=event_order)
         self.head, self.next_seq = newer.head, newer.next_seq
 
@@ -264,8 +271,9 @@ def fresh(
             and head is not None
             and log.is_ancestor(root, state.head, head)
         ):
-            state.absorb(read_history(root, state.head, state.next_seq, progress), file)
-            _write(file, state)
+            with collector_paused():  # no cycles to find among the new events
+                state.absorb(read_history(root, state.head, state.next_seq, progress), file)
+                _write(file, state)
             state.verify(entries)
             return state
     except _Stale:
@@ -278,8 +286,9 @@ def fresh(
                 return saved
             except _Stale:
                 pass
-        state = CacheState.build(read_history(root, progress=progress), file)
-        _write(file, state)
+        with collector_paused():  # a quarter of the build's CPU, finding nothing to free
+            state = CacheState.build(read_history(root, progress=progress), file)
+            _write(file, state)
     return state
 
 

@@ -178,7 +178,7 @@ def split_blocks(text: str) -> dict[str, Block]:
     if "" in keys:
         line = pieces[keys.index("")].partition("\n")[0]
         raise Unsplittable(f"not a key line: {line!r}")
-    blocks = dict(zip([key.strip() for key in keys], pieces, strict=True))
+    blocks = dict(zip(map(str.strip, keys), pieces, strict=True))
     if len(blocks) != len(pieces):
         raise Unsplittable("duplicate key")
     return blocks
