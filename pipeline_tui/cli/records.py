@@ -17,6 +17,7 @@ from pipeline_tui.cli.base import (
     cli,
     complete_stages,
     echo,
+    long_lived_objects,
     output_options,
 )
 from pipeline_tui.cli.history import progress_bar
@@ -194,7 +195,8 @@ def list_cmd(
     if rows is not None:  # nothing but a few files changed since the last plain listing
         listing = _listing_from_rows(ws, rows, now)
     else:
-        pipeline, texts = _load_showing_progress(ws)
+        with long_lived_objects():
+            pipeline, texts = _load_showing_progress(ws)
         if owner is not None and all(r.owner != owner for r in pipeline.opportunities):
             ws.config.check_owner(owner)  # a typo too; an owner some deal still has is listed
         records = [
