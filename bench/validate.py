@@ -11,13 +11,15 @@ measured in one run mean something.  ``--busy`` measures everything a second
 time beside a process burning one core.  CPU counts the process and the
 processes it waited for.  ``--same-output`` also checks, cold and warm, that
 the baseline and this checkout print the same bytes (stdout, stderr, exit
-status) for ``validate``, ``validate --json`` and ``validate --csv``, on the
-clone and on ``--also`` folders (e.g. a pipeline of hostile files; each is
-copied first, so the folder itself is never written to).
+status) for ``validate``, ``validate --json``, ``validate --csv`` and ``list
+--json`` (its clock pinned by ``PIPELINE_NOW``), on the clone and on
+``--also`` folders (e.g. a pipeline of hostile files; each is copied first,
+so the folder itself is never written to).
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import tempfile
@@ -45,17 +47,22 @@ def cold_validate(pipelines: list[str], root: Path, repeat: int) -> dict[str, Ru
     return {exe: min(found, key=lambda r: r.wall) for exe, found in runs.items()}
 
 
+#: The clock ``list --json`` counts days in stage up to, the same for both executables.
+NOW = "2026-12-01T12:00:00+00:00"
+#: Every form compared by ``--same-output``.
+FORMS = (["validate"], ["validate", "--json"], ["validate", "--csv"], ["list", "--json"])
+
+
 def outputs(exe: str, root: Path) -> list[tuple[str, bytes, bytes, int]]:
-    """What ``exe`` prints for each form of ``validate`` in ``root``, cold and then warm."""
+    """What ``exe`` prints for each of :data:`FORMS` in ``root``, cold and then warm."""
     found = []
-    for form in ([], ["--json"], ["--csv"]):
+    env = {**os.environ, "PIPELINE_NOW": NOW}
+    for form in FORMS:
         for state in ("cold", "warm"):
             if state == "cold":
                 remove(root / ".git" / "pipeline-tui")
-            proc = subprocess.run([exe, "validate", *form], cwd=root, capture_output=True)
-            found.append(
-                (f"{state} validate {' '.join(form)}", proc.stdout, proc.stderr, proc.returncode)
-            )
+            proc = subprocess.run([exe, *form], cwd=root, capture_output=True, env=env)
+            found.append((f"{state} {' '.join(form)}", proc.stdout, proc.stderr, proc.returncode))
     return found
 
 

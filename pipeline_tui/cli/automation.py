@@ -15,7 +15,14 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from pipeline_tui.cli.base import ID_ARGUMENT, Context, cli, report, report_problems
+from pipeline_tui.cli.base import (
+    ID_ARGUMENT,
+    Context,
+    cli,
+    long_lived_objects,
+    report,
+    report_problems,
+)
 from pipeline_tui.cli.values import parse_when
 from pipeline_tui.core.errors import ExitCode, NotFound
 from pipeline_tui.core.model import Pipeline
@@ -96,8 +103,6 @@ def run(obj: Context, dry_run: bool, as_json: bool, no_sync: bool, when: str | N
 
 def _load(ws: Workspace) -> Pipeline:
     """The pipeline, loaded as ``report`` loads it: 10,000 deals the collector need not rescan."""
-    from pipeline_tui.cli.report import long_lived_objects
-
     with long_lived_objects():
         return ws.load()
 

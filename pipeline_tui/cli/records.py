@@ -17,6 +17,7 @@ from pipeline_tui.cli.base import (
     cli,
     complete_stages,
     echo,
+    long_lived_objects,
     output_options,
 )
 from pipeline_tui.cli.history import progress_bar
@@ -47,8 +48,10 @@ from pipeline_tui.terminal_text import display_width
 if TYPE_CHECKING:
     from datetime import datetime
 
+    from pipeline_tui.core.config import PipelineConfig
     from pipeline_tui.edits.change import Change
     from pipeline_tui.edits.workspace import Workspace
+    from pipeline_tui.storage.store import Store
 
 LIST_COLUMNS = ("id", "title", "account", "stage", "amount", "owner", "source", "expected_close")
 
@@ -171,32 +174,38 @@ def list_cmd(
     fmt: Format,
 ) -> None:
     """List opportunities; broken files are reported on stderr, the rest still listed."""
-    ws = obj.workspace()
+    # a bare store, not a workspace: listing writes nothing, and the editor, git and
+    # the committer a workspace imports are a tenth of a cold run's start
+    store = obj.store()
+    rules = has_rules(store.config_path)
+    if rules:  # the workspace wires the event rules; broken ones are reported after the command
+        obj.workspace()
     plain = (stage, owner, source, tag, query) == (None,) * 5 and sort == "stage"
     # taken before anything is read: a file changed meanwhile makes the snapshot miss
-    rules = has_rules(ws.store.config_path)
-    taken = fingerprint_before_reading(ws.root) if plain and not rules else None
+    taken = fingerprint_before_reading(store.root) if plain and not rules else None
+    config = store.load_config()
     if stage is not None:
-        ws.config.stage(stage)  # an unknown stage is a typo, not an empty list
+        config.stage(stage)  # an unknown stage is a typo, not an empty list
     if source is not None:
-        source = ws.config.resolve_value("source", source)
-    if source is not None and ws.config.sources and source not in ws.config.sources:
+        source = config.resolve_value("source", source)
+    if source is not None and config.sources and source not in config.sources:
         raise NotFound(
             _("unknown source {source!r} (sources: {join})").format(
-                source=source, join=", ".join(ws.config.sources)
+                source=source, join=", ".join(config.sources)
             )
         )
     if fmt is Format.JSON:  # git reads the history while the work tree is parsed
-        prefetch(ws.root)
+        prefetch(store.root)
     files = taken.files() if fmt is Format.JSON and taken is not None else None
-    rows = listed_rows(ws.store, ws.config, files) if files is not None else None
+    rows = listed_rows(store, config, files) if files is not None else None
     now = clock.now()
     if rows is not None:  # nothing but a few files changed since the last plain listing
-        listing = _listing_from_rows(ws, rows, now)
+        listing = _listing_from_rows(store.root, rows, now)
     else:
-        pipeline, texts = _load_showing_progress(ws)
+        with long_lived_objects():
+            pipeline, texts = _load_showing_progress(store, config)
         if owner is not None and all(r.owner != owner for r in pipeline.opportunities):
-            ws.config.check_owner(owner)  # a typo too; an owner some deal still has is listed
+            config.check_owner(owner)  # a typo too; an owner some deal still has is listed
         records = [
             r
             for r in pipeline.opportunities
@@ -207,12 +216,12 @@ def list_cmd(
             and (query is None or matches(r, query))
         ]
         records.sort(key=sort_key(pipeline, sort))
-        problems = _with_notes(ws, [str(p) for p in pipeline.problems])
+        problems = _with_notes(store.root, [str(p) for p in pipeline.problems])
         if fmt is Format.JSON:
             if files is not None:
-                remember_rows(ws.store, ws.config, files, (pipeline, texts))
+                remember_rows(store, config, files, (pipeline, texts))
             with progress_bar() as progress:
-                stays = current_stays(ws.root, pipeline, progress=progress, now=now)
+                stays = current_stays(store.root, pipeline, progress=progress, now=now)
             listing = Listing(fmt, "", json_lines(records, texts, stays), problems)
         else:
             text = render_rows([flat_row(r) for r in records], LIST_COLUMNS, fmt)
@@ -224,26 +233,26 @@ def list_cmd(
         echo(text)
     for line in listing.problems:
         echo(line, err=True)
-    keep(ws.root, taken, listing)
+    keep(store.root, taken, listing)
 
 
-def _listing_from_rows(ws: Workspace, rows: Rows, now: datetime) -> Listing:
+def _listing_from_rows(root: Path, rows: Rows, now: datetime) -> Listing:
     """A plain ``list --json`` from kept rows: only the deals' stays come from the history."""
     pairs = [(row[0] or "", row[1]) for row in rows.deals]
     with progress_bar() as progress:
-        stays = stays_of(ws.root, pairs, progress=progress, now=now)
+        stays = stays_of(root, pairs, progress=progress, now=now)
     lines = tuple(line_of(row[3], stays[row[0] or ""]) for row in rows.deals)
-    return Listing(Format.JSON, "", lines, _with_notes(ws, rows.problems))
+    return Listing(Format.JSON, "", lines, _with_notes(root, rows.problems))
 
 
-def _with_notes(ws: Workspace, problems: list[str]) -> tuple[str, ...]:
+def _with_notes(root: Path, problems: list[str]) -> tuple[str, ...]:
     """A listing's problem lines, plus the note that a shallow clone's history is cut."""
-    if boundaries(ws.root):
+    if boundaries(root):
         problems.append(f"pipeline: {_(SHALLOW_NOTE)}")
     return tuple(problems)
 
 
-def _load_showing_progress(ws: Workspace) -> tuple[Pipeline, dict[str, str]]:
+def _load_showing_progress(store: Store, config: PipelineConfig) -> tuple[Pipeline, dict[str, str]]:
     """The work tree with a bar on stderr while files are parsed (a cold read of thousands).
 
     The bar starts with the first file read, not after a silent wait; with
@@ -251,7 +260,7 @@ def _load_showing_progress(ws: Workspace) -> tuple[Pipeline, dict[str, str]]:
     """
     with progress_bar(_("Reading deals")) as bar:
         if bar is None:
-            return ws.store.load_with_json(ws.config)
+            return store.load_with_json(config)
         shown = [0.0]
 
         def files(records: Sequence[Opportunity], done: int, total: int) -> None:
@@ -260,7 +269,7 @@ def _load_showing_progress(ws: Workspace) -> tuple[Pipeline, dict[str, str]]:
                 shown[0] = moment
                 bar(done, total)
 
-        return ws.store.load_with_json(ws.config, files)
+        return store.load_with_json(config, files)
 
 
 @cli.command("set")

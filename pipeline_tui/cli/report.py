@@ -7,12 +7,10 @@ timelines, hand them to the pure metrics, and render the result.
 
 from __future__ import annotations
 
-import gc
 import os
 import sys
 import textwrap
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -20,7 +18,7 @@ from typing import Any
 
 import click
 
-from pipeline_tui.cli.base import Context, cli, echo, report
+from pipeline_tui.cli.base import Context, cli, echo, long_lived_objects, report
 from pipeline_tui.cli.values import parse_when
 from pipeline_tui.core.clock import now
 from pipeline_tui.core.dates import long_datetime
@@ -51,24 +49,6 @@ class Scope:
     pipeline: Pipeline
     timelines: Timelines
     now: datetime
-
-
-@contextmanager
-def long_lived_objects() -> Iterator[None]:
-    """Load without the cyclic GC, then freeze what was loaded.
-
-    A report loads some hundreds of thousands of objects (records, intervals)
-    that live until the process exits; left alone, Python's collector would
-    rescan them on every later allocation burst, which costs more than the
-    metrics themselves at 10,000 deals.  Nothing loaded here forms garbage
-    cycles, so freezing it is safe.
-    """
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        gc.enable()
 
 
 def load_scope(

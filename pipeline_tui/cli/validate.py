@@ -13,7 +13,14 @@ import sys
 import click
 
 from pipeline_tui.automation import has_rules
-from pipeline_tui.cli.base import Context, cli, echo, output_options, report_problems
+from pipeline_tui.cli.base import (
+    Context,
+    cli,
+    echo,
+    long_lived_objects,
+    output_options,
+    report_problems,
+)
 from pipeline_tui.core.errors import ExitCode
 from pipeline_tui.i18n import _
 from pipeline_tui.tabular import Format, render_rows
@@ -25,7 +32,8 @@ from pipeline_tui.tabular import Format, render_rows
 def validate(obj: Context, fmt: Format) -> None:
     """Check every file against the schemas and pipeline.yaml; exit 0 only if all are valid."""
     store = obj.store()
-    pipeline = store.load()
+    with long_lived_objects():
+        pipeline = store.load()
     problems = list(pipeline.problems)
     if has_rules(store.config_path):
         from pipeline_tui.automation.engine import load_rules

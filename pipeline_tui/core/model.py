@@ -236,6 +236,8 @@ def jsonable(value: Any) -> Any:
         }
     if kind is list:
         return [v if type(v) in _JSON_LEAVES else jsonable(v) for v in value]
+    if kind is datetime or kind is date:  # every deal has some: before the ABC checks
+        return value.isoformat()
     if isinstance(value, Mapping):
         return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):

@@ -41,7 +41,7 @@ def test_a_warm_list_imports_no_heavy_library(repo: Path) -> None:
         )
         return done.stdout.strip()
 
-    heavy_modules()  # cold: fills the caches (validation needs jsonschema here)
+    heavy_modules()  # cold: fills the caches
     assert heavy_modules() == ""
 
 
