@@ -404,7 +404,7 @@ def _read_history_beside(root: Path) -> None:
     """
     from pipeline_tui.history import prefetch
 
-    prefetch(root)
+    prefetch(root, watched=sys.stderr.isatty())  # the bar of cli.history.progress_bar
 
 
 def print_listing(listing: Listing, now: datetime, out: Any, err: Any) -> None:

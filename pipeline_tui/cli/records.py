@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -195,7 +196,7 @@ def list_cmd(
             )
         )
     if fmt is Format.JSON:  # git reads the history while the work tree is parsed
-        prefetch(store.root)
+        prefetch(store.root, watched=sys.stderr.isatty())  # as progress_bar decides
     files = taken.files() if fmt is Format.JSON and taken is not None else None
     rows = listed_rows(store, config, files) if files is not None else None
     now = clock.now()

@@ -95,14 +95,15 @@ def load_timeline(
     return shallow.complete_only(found, shallow.boundaries(root)).get(opp_id)
 
 
-def prefetch(root: Path) -> None:
+def prefetch(root: Path, *, watched: bool = True) -> None:
     """Start reading ``root``'s history in the background; the next call here collects it.
 
     A caller about to parse the work tree first (``list --json``) lets a
     second process read the log meanwhile (:mod:`.prefetch_worker`): on a cold cache
     the two run on two cores instead of taking turns with one GIL.
+    ``watched=False``: no progress will be shown, so none is counted.
     """
-    prefetch_worker.start(root)
+    prefetch_worker.start(root, watched=watched)
 
 
 def _fresh(root: Path, progress: Progress | None, *, entries: bool = True) -> cache.CacheState:

@@ -42,13 +42,21 @@ _MAIN = (
 #: process's own start (an interpreter and its imports) would cost.
 SPAWN_FROM = 2000
 
+#: The second process's flag for :func:`start`'s ``watched=False``.
+_UNWATCHED = "--unwatched"
+
 _RUNNING: dict[Path, subprocess.Popen[bytes]] = {}
 _READY: dict[Path, cache.CacheState] = {}
 _LOCK = threading.Lock()
 
 
-def start(root: Path) -> None:
+def start(root: Path, *, watched: bool = True) -> None:
     """Start bringing ``root``'s history cache up to date in a second process.
+
+    ``watched=False`` says nobody will see its progress (a ``list --json``
+    piped into a script): the process then reports none, and git does not
+    count the commits for a bar no one draws (``rev-list --count``, about
+    2 s of CPU at 100,000 deals).
 
     Nothing is started when the cache already matches HEAD (a second
     interpreter would only read it too; its state is kept for :func:`collect`),
@@ -70,7 +78,7 @@ def start(root: Path) -> None:
             return  # the walk is the store's own, on a cold read only (seconds of work follow)
         try:
             _RUNNING[key] = subprocess.Popen(
-                [sys.executable, "-c", _MAIN, str(key)],
+                [sys.executable, "-c", _MAIN, str(key), *([] if watched else [_UNWATCHED])],
                 cwd=key,
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
@@ -139,5 +147,6 @@ def _report(done: int, total: int) -> None:
 def main(argv: list[str]) -> int:
     """The second process: bring the cache of the folder named in ``argv`` up to date."""
     os.set_blocking(1, False)
-    cache.fresh(Path(argv[0]), _report, entries=False)
+    progress = None if _UNWATCHED in argv[1:] else _report
+    cache.fresh(Path(argv[0]), progress, entries=False)
     return 0

@@ -120,6 +120,23 @@ def test_the_prefetch_process_leaves_a_cache_for_this_one_and_reports_progress(
     }
 
 
+def test_an_unwatched_second_process_saves_the_same_cache_and_reports_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``watched=False`` (a ``list --json`` into a pipe): no progress, so no commit count."""
+    root = build_repo(tmp_path / "synthetic", deals=120, seed=5)
+    monkeypatch.setattr(prefetch_worker, "SPAWN_FROM", 100)
+    reports: list[tuple[int, int]] = []
+
+    prefetch_worker.start(root, watched=False)
+    assert prefetch_worker.collect(root, lambda d, t: reports.append((d, t))) is None  # it ran
+
+    saved = cache.read(cache.cache_file(root, ""))
+    assert saved is not None and saved.head == git(root, "rev-parse", "HEAD")
+    assert reports == []
+    assert load_timelines(root, now=NOW) == scan_timelines(root, now=NOW)
+
+
 def test_no_second_process_reads_a_cache_that_already_matches_head(tmp_path: Path) -> None:
     root = build_repo(tmp_path / "synthetic", deals=40, seed=2)
     current = Store(root).load()

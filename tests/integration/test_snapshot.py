@@ -202,7 +202,7 @@ def test_a_missed_json_listing_starts_the_history_read_at_once(
 ) -> None:
     """The history's second process starts before the command is even imported (cold ``--json``)."""
     started: list[Path] = []
-    monkeypatch.setattr(prefetch_worker, "start", started.append)
+    monkeypatch.setattr(prefetch_worker, "start", lambda root, **_how: started.append(root))
 
     assert warm(deals, capsys, "--csv") == (False, "", "")
     assert started == []  # only ``--json`` shows history columns

@@ -42,9 +42,10 @@ async def test_a_cold_board_starts_the_history_process_first_and_only_collects_i
     order: list[str] = []
     start, read_glance = prefetch_worker.start, BoardState.read_glance
 
-    def starting(root: Path) -> None:
+    def starting(root: Path, *, watched: bool = True) -> None:
         order.append("history started")
-        start(root)
+        assert watched  # the board shows the history's progress
+        start(root, watched=watched)
 
     def glancing(self: BoardState, rows: int) -> tuple[Opportunity, ...]:
         order.append("first file read")
