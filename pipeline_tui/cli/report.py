@@ -189,7 +189,7 @@ def report_command(
     if as_json or fmt == "json":
         echo(to_json(shown))
         return
-    from pipeline_tui.reports.tables import render_csv, render_text  # tabulate: ~0.1 s to import
+    from pipeline_tui.reports.tables import render_csv, render_text  # only for these formats
 
     if fmt == "csv":
         echo(render_csv(shown))

@@ -19,11 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Literal
 
-import tabulate as _tabulate
-from tabulate import tabulate
 from wcwidth import wcswidth
-
-_tabulate.WIDE_CHARS_MODE = True  # Chinese owners and titles line up by display width
 
 Align = Literal["left", "right"]
 Format = Literal["simple", "github"]
@@ -55,14 +51,24 @@ def grid(
             for cells, header, align in zip(columns, headers, aligns, strict=True)
         ]
     except _Special:
-        return tabulate(
-            [list(row) for row in zip(*columns, strict=True)],
-            headers=list(headers),
-            tablefmt=fmt,
-            colalign=list(aligns),
-            disable_numparse=True,
-        )
+        return _tabulated(columns, headers, aligns, fmt)
     return _lines(laid, fmt)
+
+
+def _tabulated(
+    columns: Sequence[Sequence[str]], headers: Sequence[str], aligns: Sequence[Align], fmt: Format
+) -> str:
+    """``tabulate`` itself, for the cells it has rules of its own for (imported only then)."""
+    import tabulate as _tabulate
+
+    _tabulate.WIDE_CHARS_MODE = True  # Chinese owners and titles line up by display width
+    return _tabulate.tabulate(
+        [list(row) for row in zip(*columns, strict=True)],
+        headers=list(headers),
+        tablefmt=fmt,
+        colalign=list(aligns),
+        disable_numparse=True,
+    )
 
 
 def _column(cells: list[str], header: str, align: Align) -> tuple[int, str, list[str]]:
