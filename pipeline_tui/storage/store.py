@@ -202,10 +202,8 @@ class Store:
         (:func:`.beside.may_fork`), a forked child reads the last part of them
         while this process reads the rest; otherwise one file after another,
         so a progress callback hears of each file as soon as it is read.  The
-        child sends each file's check already pickled as the parse cache keeps
-        it (:func:`_read_job`), so this process, which finishes last, only
-        unpickles it and keeps the bytes, instead of also pickling the
-        child's half of the pipeline into the cache.
+        child sends each file's check pickled (:func:`_read_job`); this
+        process unpickles it and keeps it in the cache with its own.
         """
         if not may_fork(len(entries)):
             for entry in entries:
@@ -251,7 +249,7 @@ class Store:
                 packed = taken.get(index)
                 hit = unpack(packed) if isinstance(packed, bytes) else None
                 if hit is not None and key is not None:
-                    cache.files.put(name, key, packed)  # as the child pickled it
+                    cache.put(name, key, hit)
             if hit is None:  # not in the cache (looked up above): read it here
                 hit = self._read_and_keep(entry, name, config, cache, key)
             record, problems, text = hit
@@ -540,8 +538,8 @@ def _stat_key(entry: os.DirEntry[str]) -> Key | None:
 def _read_job(packer: CacheFile, job: tuple[str, str, PipelineConfig]) -> bytes:
     """One file a forked reader checks, (path, path as problems name it, config), pickled.
 
-    Pickled by ``packer`` (the parse cache's file) into exactly the bytes the
-    parse cache keeps for it, so the parent stores them as they come.
+    Pickled by ``packer`` (the parse cache's file: records as constructor
+    calls, quick for the parent to read back).
     """
     return packer.pack(tuple(Store._read_checked(*job)))
 
