@@ -210,7 +210,7 @@ class ParseCache:
         value = _value(entry[2])
         return (value, entry[1]) if value is not None else None
 
-    def put(self, name: str, key: Key, value: tuple[Any, Any, str]) -> None:
+    def put(self, name: str, key: Key, value: tuple[Any, ...]) -> None:
         """Keep ``(record, problems, JSON text)`` for ``name`` as it was at ``key``."""
         self.files.put(name, key, value)
 
