@@ -524,16 +524,19 @@ def _builder(cls: type) -> Callable[..., Any] | None:
     which gives the same object.  Only for slotted dataclasses whose fields
     are all set by ``__init__`` and that have no ``__post_init__`` (else
     the constructor does more than set fields, and stays in use).  Cache
-    files name the builder (``_BUILDERS.<module>_<class>``): a version
-    without it reads them as unreadable and rebuilds them.
+    files name the builder (``_BUILDERS.<module>___<class>``), and the
+    layout in their scope says ``:built`` (:func:`layout`), so a version
+    without builders takes them for another cache and rebuilds it.
     """
     fields = dataclasses.fields(cls)
     slots = getattr(cls, "__slots__", ())
     if hasattr(cls, "__post_init__") or any(not f.init or f.name not in slots for f in fields):
         return None
-    if "." in cls.__qualname__ or "__" in cls.__module__ or "___" in cls.__qualname__:
-        return None  # not a name :meth:`_Builders.__getattr__` can spell back
     name = _builder_name(cls)
+    module, _sep, qualname = name.rpartition("___")
+    spelled = (module.replace("__", "."), qualname)
+    if "." in qualname or spelled != (cls.__module__, cls.__qualname__):
+        return None  # not a name :meth:`_Builders.__getattr__` can spell back
     found = _BUILDERS.__dict__.get(name)
     if found is not None:
         return found  # type: ignore[no-any-return]
