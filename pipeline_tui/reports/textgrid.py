@@ -73,6 +73,9 @@ def _tabulated(
 
 def _column(cells: list[str], header: str, align: Align) -> tuple[int, str, list[str]]:
     """(width, padded header, padded cells) of one column, as ``tabulate._align_column`` pads."""
+    raw = "".join(cells)
+    if not _plain(raw) and ("\x1b" in raw or "\n" in raw or "\r" in raw):
+        raise _Special  # tabulate looks for these before it trims the cells
     cells = [cell.strip() for cell in cells]
     header_width = _width(header)
     if _plain("".join(cells)):
