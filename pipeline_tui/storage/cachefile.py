@@ -35,6 +35,7 @@ import dataclasses
 import fcntl
 import functools
 import gc
+import importlib
 import io
 import operator
 import pickle
@@ -414,7 +415,9 @@ def unpack(packed: bytes) -> Any | None:
 # Python pickles a ``slots=True`` dataclass through ``__setstate__``, which
 # recomputes the field list for every object; loading 100,000 of them costs
 # seconds.  Pickling them instead as "call the class with these values" loads
-# several times faster, which is most of what a warm ``pipeline list`` costs.
+# several times faster, which is most of what a warm ``pipeline list`` costs;
+# calling a builder that fills the slots directly (:func:`_builder`) instead
+# of the frozen class's ``__init__`` takes about half as long again.
 
 Reducer = Callable[[Any], tuple[Any, tuple[Any, ...]]]
 
@@ -423,10 +426,13 @@ def layout(classes: Iterable[type]) -> str:
     """The classes' field names in order: a cache written under another layout is void.
 
     Values are stored as positional constructor arguments, so a field added
-    or moved in a later version must never meet an old cache file.
+    or moved in a later version must never meet an old cache file; a class
+    made by a builder (:func:`_builder`) says so (``:built``), so a version
+    that calls the class instead never meets a file naming builders.
     """
     return ";".join(
-        f"{cls.__qualname__}({','.join(f.name for f in dataclasses.fields(cls))})"
+        f"{cls.__qualname__}{':built' if _builder(cls) else ''}"
+        f"({','.join(f.name for f in dataclasses.fields(cls))})"
         for cls in classes
     )
 
@@ -476,7 +482,79 @@ def _zone(zone: timezone) -> tuple[type[timezone], tuple[Any, ...]]:
 
 def _reducer(cls: type) -> Reducer:
     names = [f.name for f in dataclasses.fields(cls) if f.init]
+    make: Callable[..., Any] = _builder(cls) or cls
     get = operator.attrgetter(*names)
     if len(names) == 1:
-        return lambda obj: (cls, (get(obj),))
-    return lambda obj: (cls, get(obj))
+        return lambda obj: (make, (get(obj),))
+    return lambda obj: (make, get(obj))
+
+
+class _Builders:
+    """Where the record builders live, by a name pickle can find again (``_BUILDERS.<name>``).
+
+    A process reading a cache before it made the builders (it never packed
+    one of those records) gets them here on first use, from the class the
+    name spells (:func:`_builder_name`); a name that spells none is an
+    unreadable cache, as a missing class would be.
+    """
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        module, _sep, qualname = name.rpartition("___")
+        try:
+            cls = getattr(importlib.import_module(module.replace("__", ".")), qualname)
+        except (ImportError, AttributeError, ValueError) as exc:
+            raise AttributeError(name) from exc
+        made = _builder(cls) if dataclasses.is_dataclass(cls) and isinstance(cls, type) else None
+        if made is None or made.__name__ != name:
+            raise AttributeError(name)
+        return made
+
+
+#: The builder of each record class that has one (see :func:`_builder`).
+_BUILDERS = _Builders()
+
+
+def _builder(cls: type) -> Callable[..., Any] | None:
+    """A function making a ``cls`` from its fields, cheaper than calling the class.
+
+    Why: a frozen dataclass's ``__init__`` sets each field through
+    ``object.__setattr__``, and the class call goes through ``__new__`` and
+    ``__init__``; a warm report unpickles some 700,000 records (timelines,
+    stays, field changes, deals), and their constructors were most of the
+    time.  The builder fills the slots directly (each slot's own setter),
+    which gives the same object.  Only for slotted dataclasses whose fields
+    are all set by ``__init__`` and that have no ``__post_init__`` (else
+    the constructor does more than set fields, and stays in use).  Cache
+    files name the builder (``_BUILDERS.<module>___<class>``), and the
+    layout in their scope says ``:built`` (:func:`layout`), so a version
+    without builders takes them for another cache and rebuilds it.
+    """
+    fields = dataclasses.fields(cls)
+    slots = getattr(cls, "__slots__", ())
+    if hasattr(cls, "__post_init__") or any(not f.init or f.name not in slots for f in fields):
+        return None
+    name = _builder_name(cls)
+    module, _sep, qualname = name.rpartition("___")
+    spelled = (module.replace("__", "."), qualname)
+    if "." in qualname or spelled != (cls.__module__, cls.__qualname__):
+        return None  # not a name :meth:`_Builders.__getattr__` can spell back
+    found = _BUILDERS.__dict__.get(name)
+    if found is not None:
+        return found  # type: ignore[no-any-return]
+    names = [f.name for f in fields]
+    # its own names start with two underscores: no field's name is one of them
+    scope: dict[str, Any] = {"__new": object.__new__, "__cls": cls}
+    scope.update({f"__set_{n}": getattr(cls, n).__set__ for n in names})
+    body = "".join(f"    __set_{n}(__obj, {n})\n" for n in names)
+    source = f"def {name}({', '.join(names)}):\n    __obj = __new(__cls)\n{body}    return __obj\n"
+    exec(source, scope)  # made from the class's own field names, nothing read from outside
+    made: Callable[..., Any] = scope[name]
+    made.__module__ = __name__
+    made.__qualname__ = f"_BUILDERS.{name}"
+    setattr(_BUILDERS, name, made)
+    return made
+
+
+def _builder_name(cls: type) -> str:
+    """``pipeline_tui__core__timeline___StageInterval``: the module's dots as ``__``."""
+    return f"{cls.__module__.replace('.', '__')}___{cls.__qualname__}"

@@ -26,14 +26,15 @@ from pathlib import Path
 from typing import Any
 
 from pipeline_tui.core.model import Activity, NextStep, Opportunity, Problem
-from pipeline_tui.storage.cachefile import CacheFile, Segments, segment_of, unpack
+from pipeline_tui.storage.cachefile import CacheFile, Segments, segment_of
 
 CACHE_NAME = "parse.pickle"
 SEGMENT_STEM = "parse"
 _RACY_NS = 2_000_000_000
-_FORMAT = 6  # bump when the layout of entries changes (6: in segments)
+_FORMAT = 7  # bump when the layout of entries changes (6: in segments, 7: one pickle each)
 Key = tuple[int, int, int, int]
-Entry = tuple[Key, int, bytes]
+#: (stat key, read at ns, (record, problems, JSON text)).
+Entry = tuple[Key, int, Any]
 _RECORD_CLASSES = (Opportunity, Activity, NextStep, Problem)
 
 
@@ -134,9 +135,14 @@ class ParseCache:
     process remembers between loads is visible (and a new ``Store`` starts
     from the files, as a new process does).
 
-    Entries (:class:`FileEntries`) hold each file's pickled ``(record,
-    problems, JSON text)``, pickled one by one so saving after one file
-    changed rewrites one segment's bytes, not 100,000 records.  The small
+    Entries (:class:`FileEntries`) hold each file's ``(record, problems,
+    JSON text)`` as values, and each segment is one pickle of its entries:
+    a warm report reads 100,000 records in 256 ``pickle.loads`` calls, which
+    share the keys, zones and names the records repeat (about a third less
+    than a pickle per file, and the bytes are not kept beside the records);
+    saving after one file changed still rewrites one segment, not 100,000
+    records.  The values are the records a load hands out (frozen; their
+    mappings are read-only by type), so nothing may change them.  The small
     file holds the parsed ``pipeline.yaml`` and the config's text.
     """
 
@@ -172,8 +178,7 @@ class ParseCache:
             self.changed = True
 
     def get(self, name: str, key: Key) -> Any | None:
-        packed = self.files.get(name, key)
-        return unpack(packed) if isinstance(packed, bytes) else None
+        return _value(self.files.get(name, key))
 
     def get_all(self, names: Sequence[str], keys: Sequence[Key | None]) -> list[Any | None]:
         """:meth:`get` of each ``names[i]`` at ``keys[i]`` (None: no key, no value), in one pass.
@@ -190,8 +195,7 @@ class ParseCache:
             if entry is None or entry[0] != key or key[1] > entry[1] - racy:
                 found.append(None)
             else:
-                packed = entry[2]
-                found.append(unpack(packed) if isinstance(packed, bytes) else None)
+                found.append(_value(entry[2]))
         return found
 
     def lookup(self, name: str, key: Key, *, settled: bool = True) -> tuple[Any, int] | None:
@@ -203,11 +207,12 @@ class ParseCache:
         entry = self.files.entry(name)
         if entry is None or entry[0] != key or (settled and hit(entry, key) is None):
             return None
-        value = unpack(entry[2]) if isinstance(entry[2], bytes) else None
+        value = _value(entry[2])
         return (value, entry[1]) if value is not None else None
 
-    def put(self, name: str, key: Key, value: Any) -> None:
-        self.files.put(name, key, self.file.pack(value))
+    def put(self, name: str, key: Key, value: tuple[Any, ...]) -> None:
+        """Keep ``(record, problems, JSON text)`` for ``name`` as it was at ``key``."""
+        self.files.put(name, key, value)
 
     def keep_only(self, names: set[str]) -> None:
         """Forget files that no longer exist."""
@@ -218,6 +223,11 @@ class ParseCache:
         self.files.save()
         if self.changed and self.file.save((self.config, self.files.config_repr)):
             self.changed = False
+
+
+def _value(value: Any) -> Any | None:
+    """An entry's ``(record, problems, JSON text)``; None for anything else (a foreign value)."""
+    return value if type(value) is tuple and len(value) == 3 else None
 
 
 def _is_segment(value: Any) -> bool:

@@ -29,7 +29,6 @@ from pipeline_tui.core.validation import (
 )
 from pipeline_tui.i18n import _
 from pipeline_tui.storage.beside import CHILD_SHARE, Beside, may_fork
-from pipeline_tui.storage.cachefile import Packer, unpack
 from pipeline_tui.storage.files import atomic_write
 from pipeline_tui.storage.layout import Layout, relative_path
 from pipeline_tui.storage.parsecache import Key, ParseCache, stat_key
@@ -202,33 +201,28 @@ class Store:
         (:func:`.beside.may_fork`), a forked child reads the last part of them
         while this process reads the rest; otherwise one file after another,
         so a progress callback hears of each file as soon as it is read.  The
-        child sends each file's check already pickled as the parse cache keeps
-        it (:func:`_read_job`), so this process, which finishes last, only
-        unpickles it and keeps the bytes, instead of also pickling the
-        child's half of the pipeline into the cache.
+        child sends its files' checks back in one pickle (records as the
+        parse cache pickles them: quick to read back); this process keeps
+        them in the cache with its own.
         """
-        pack = cache.file.packer()  # one pickler for every file this load keeps
         if not may_fork(len(entries)):
             for entry in entries:
                 name = self._cache_name(entry)
-                key = _stat_key(entry)
-                yield name, self._load_cached(entry, name, config, cache, key, pack)
+                yield name, self._load_cached(entry, name, config, cache, _stat_key(entry))
             return
         names = [self._cache_name(entry) for entry in entries]
         keys = [_stat_key(entry) for entry in entries]
         hits = cache.get_all(names, keys)
         misses = [index for index, hit in enumerate(hits) if hit is None]
         beside: Beside | None = None
-        taken: dict[int, bytes | None] = {}
+        taken: dict[int, tuple[Any, ...] | None] = {}
         if may_fork(len(misses)):
             tail = misses[len(misses) - int(len(misses) * CHILD_SHARE) :]
             jobs = [(entries[i].path, f"{OPPORTUNITIES_DIR}/{names[i]}", config) for i in tail]
-            beside = Beside(jobs, functools.partial(_read_job, pack), ())
+            beside = Beside(jobs, _read_job, cache.file.classes)
             taken = dict.fromkeys(tail)
         try:
-            yield from self._take_over(
-                entries, names, keys, hits, beside, taken, config, cache, pack
-            )
+            yield from self._take_over(entries, names, keys, hits, beside, taken, config, cache)
         finally:
             if beside is not None:
                 beside.close()  # a load abandoned before the child's files: stop it
@@ -240,10 +234,9 @@ class Store:
         keys: list[Key | None],
         hits: list[Any],
         beside: Beside | None,
-        taken: dict[int, bytes | None],
+        taken: dict[int, tuple[Any, ...] | None],
         config: PipelineConfig,
         cache: ParseCache,
-        pack: Packer,
     ) -> Iterator[tuple[str, Checked]]:
         """The second half of :meth:`_checked_entries`: every entry in order, the child's too."""
         for index, entry in enumerate(entries):
@@ -253,12 +246,11 @@ class Store:
                     results, beside = beside.results(), None
                     # None: the child failed, and this process reads its files too
                     taken = {} if results is None else dict(zip(taken, results, strict=True))
-                packed = taken.get(index)
-                hit = unpack(packed) if isinstance(packed, bytes) else None
+                hit = taken.get(index)
                 if hit is not None and key is not None:
-                    cache.files.put(name, key, packed)  # as the child pickled it
+                    cache.put(name, key, hit)
             if hit is None:  # not in the cache (looked up above): read it here
-                hit = self._read_and_keep(entry, name, config, cache, key, pack)
+                hit = self._read_and_keep(entry, name, config, cache, key)
             record, problems, text = hit
             yield name, Checked(record, list(problems), text)
 
@@ -269,12 +261,11 @@ class Store:
         config: PipelineConfig,
         cache: ParseCache,
         key: Key | None,
-        pack: Packer,
     ) -> Checked:
         """:meth:`load_file` and the record's JSON, reused while the file is unchanged."""
         hit = None if key is None else cache.get(name, key)
         if hit is None:
-            return self._read_and_keep(entry, name, config, cache, key, pack)
+            return self._read_and_keep(entry, name, config, cache, key)
         record, problems, text = hit
         return Checked(record, list(problems), text)
 
@@ -285,16 +276,11 @@ class Store:
         config: PipelineConfig,
         cache: ParseCache,
         key: Key | None,
-        pack: Packer,
     ) -> Checked:
-        """Read and check a file the cache does not hold, and keep it there (if it has a key).
-
-        ``pack`` is the parse cache's pickler (:meth:`~.cachefile.CacheFile.packer`),
-        made once per load: one made per file cost 5 of the 100 microseconds a file takes.
-        """
+        """Read and check a file the cache does not hold, and keep it there (if it has a key)."""
         checked = self._read_checked(entry.path, f"{OPPORTUNITIES_DIR}/{name}", config)
         if key is not None:
-            cache.files.put(name, key, pack(tuple(checked)))  # plain, as the cache keeps it
+            cache.put(name, key, tuple(checked))  # plain, as the cache keeps it
         return checked
 
     def load_file(
@@ -548,13 +534,13 @@ def _stat_key(entry: os.DirEntry[str]) -> Key | None:
         return None
 
 
-def _read_job(pack: Packer, job: tuple[str, str, PipelineConfig]) -> bytes:
-    """One file a forked reader checks, (path, path as problems name it, config), pickled.
+def _read_job(job: tuple[str, str, PipelineConfig]) -> tuple[Any, ...]:
+    """One file a forked reader checks, (path, path as problems name it, config).
 
-    Pickled by ``pack`` (the parse cache's pickler) into exactly the bytes the
-    parse cache keeps for it, so the parent stores them as they come.
+    As the parse cache keeps it: :class:`.beside.Beside` pickles all of them
+    with the cache's record classes, so the parent reads them back quickly.
     """
-    return pack(tuple(Store._read_checked(*job)))
+    return tuple(Store._read_checked(*job))
 
 
 def _drop_duplicate_ids(records: list[Opportunity]) -> tuple[list[Opportunity], list[Problem]]:

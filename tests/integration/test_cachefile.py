@@ -76,7 +76,7 @@ def test_a_value_saved_is_loaded_back_only_under_the_same_scope(saved: CacheFile
 
 def test_the_scope_holds_the_package_version_and_the_records_fields(repo: Path) -> None:
     file = CacheFile.of(repo, "x.pickle", 3, "sub/", classes=(Point,))
-    assert file.scope == f"{__version__}|3|sub/|Point(x,y)"
+    assert file.scope == f"{__version__}|3|sub/|Point:built(x,y)"
     assert file.path == repo / ".git" / "pipeline-tui" / "x.pickle"
 
 
@@ -86,6 +86,46 @@ def test_records_are_packed_as_constructor_calls_and_read_back(saved: CacheFile)
     assert cachefile.unpack(file.pack(value)) == value
     assert file.save(value)
     assert file.load() == value
+
+
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """A record whose constructor does more than set fields: packed as a class call."""
+
+    x: int
+
+    def __post_init__(self) -> None:
+        if self.x < 0:
+            raise ValueError(self.x)
+
+
+def test_records_are_built_without_their_init_only_where_that_is_the_same(
+    saved: CacheFile, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A frozen slotted record is filled slot by slot; one with ``__post_init__`` is constructed."""
+    file = CacheFile(saved.path, "scope", (Point, Checked, Problem))
+    packed = file.pack([Point(1, 2), Checked(3), Problem("a.yaml", "bad", 3, "stage")])
+    assert b"_BUILDERS" in packed and b"___Point" in packed and b"___Checked" not in packed
+    built = cachefile.unpack(packed)
+    assert built == [Point(1, 2), Checked(3), Problem("a.yaml", "bad", 3, "stage")]
+    assert type(built[0]) is Point and hash(built[0]) == hash(Point(1, 2))
+    with pytest.raises(AttributeError):  # still frozen
+        built[0].x = 5  # type: ignore[misc]
+    assert "Checked(x)" in cachefile.layout([Checked])  # no ":built": a class call
+
+
+def test_a_process_that_never_packed_reads_records_by_builder(tmp_path: Path) -> None:
+    """The builders a file names are made on first use in a reader that made none yet."""
+    file = CacheFile(tmp_path / "records.pickle", "scope", (Problem,))
+    assert file.save([Problem("a.yaml", "bad", 3, "stage")])
+    script = (
+        "import pickle, sys; from pathlib import Path; "
+        "scope, value = pickle.loads(Path(sys.argv[1]).read_bytes()); print(value[0].line)"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", script, str(file.path)], capture_output=True, text=True, check=True
+    )
+    assert found.stdout.strip() == "3"
 
 
 def test_a_damaged_file_or_entry_reads_as_no_cache(saved: CacheFile) -> None:

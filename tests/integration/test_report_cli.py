@@ -20,6 +20,8 @@ import csv
 import io
 import json
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -394,3 +396,38 @@ def test_a_busy_machine_computes_every_section_in_one_process(
     assert not report_cli.core_idle()
     monkeypatch.setattr(beside, "may_fork", lambda files: True)
     assert report_cli.offload_sections(["hygiene"], lambda name: name) is None
+
+
+@pytest.mark.parametrize("fmt", ["json", "table"])
+def test_a_report_process_prints_all_of_it_and_exits_cleanly(story: Path, fmt: str) -> None:
+    """The command ends its process without the teardown: every byte is out, exit code 0."""
+    args = ["--repo", str(story), "report", "--format", fmt, "--as-of", AS_OF]
+    env = {**os.environ, "PIPELINE_NOW": "2026-12-01T12:00:00+00:00"}
+    found = subprocess.run(
+        [sys.executable, "-m", "pipeline_tui", *args], capture_output=True, env=env, check=False
+    )
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PIPELINE_NOW", env["PIPELINE_NOW"])
+        expected = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert found.returncode == expected.exit_code == 0, found.stderr
+    assert found.stdout.decode("utf-8") == expected.stdout
+    assert found.stdout.endswith(b"\n")
+
+
+def test_only_a_process_of_its_own_exits_early(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Streams owned by another (a runner): return; its own: run the handlers, exit 0."""
+    import atexit
+
+    from pipeline_tui.cli.report import exit_without_teardown
+
+    exits: list[int] = []
+    handlers: list[bool] = []
+    monkeypatch.setattr(os, "_exit", exits.append)
+    monkeypatch.setattr(atexit, "_run_exitfuncs", lambda: handlers.append(True))
+    monkeypatch.setattr(sys, "stdout", io.StringIO())
+    exit_without_teardown()
+    assert exits == [] and handlers == []
+    monkeypatch.setattr(sys, "stdout", sys.__stdout__)
+    monkeypatch.setattr(sys, "stderr", sys.__stderr__)
+    exit_without_teardown()
+    assert exits == [0] and handlers == [True]

@@ -52,7 +52,7 @@ def likely_duplicates(records: Sequence[Opportunity]) -> list[list[str]]:
                 limit=None,
             )
             pairs.update(_pair(group[i].id, group[i + 1 + j].id) for _t, _s, j in matches)
-    for group in _groups(records, _email):
+    for group in _email_groups(records):
         pairs.update(_pair(a.id, b.id) for a, b in combinations(group, 2))
     return [list(pair) for pair in sorted(pairs)]
 
@@ -124,11 +124,27 @@ def _groups(records: Sequence[Opportunity], key: Any) -> Iterable[list[Opportuni
     return (group for group in buckets.values() if len(group) > 1)
 
 
-def _email(record: Opportunity) -> str | None:
-    value = record.contact.get("email")  # ``contact`` is ``data["contact"]`` (or {} if not a map)
-    if value is None:
-        return None
-    return value.strip().casefold() if isinstance(value, str) and value.strip() else None
+def _email_groups(records: Sequence[Opportunity]) -> Iterable[list[Opportunity]]:
+    """:func:`_groups` by contact email (trimmed, case folded), inline.
+
+    Why inline: nearly every deal has an email of its own, so this makes
+    100,000 buckets at 100,000 deals, and a key function per record was a
+    third of the duplicate search.
+    """
+    buckets: dict[str, list[Opportunity]] = {}
+    for record in records:
+        value = record.contact.get("email")  # ``contact`` is ``data["contact"]`` (or {})
+        if not isinstance(value, str):
+            continue
+        value = value.strip()
+        if value:
+            key = value.casefold()
+            bucket = buckets.get(key)
+            if bucket is None:
+                buckets[key] = [record]
+            else:
+                bucket.append(record)
+    return (group for group in buckets.values() if len(group) > 1)
 
 
 def _pair(a: str, b: str) -> tuple[str, str]:
