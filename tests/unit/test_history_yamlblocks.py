@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from pipeline_tui.storage.store import Store
@@ -197,15 +197,29 @@ _PAIRS = st.lists(
 
 @settings(max_examples=1500, deadline=None)
 @given(_PAIRS)
+@example([("y", ["\u2028", ":1e3"])])  # the mapping route refuses it; the list route reads it
 def test_a_plain_flow_item_reads_as_a_mapping_value_reads(
     pairs: list[tuple[str, list[str]]],
 ) -> None:
-    """Where the list reader parses ``- {...}`` as ``k: {...}``, the two contexts agree."""
-    from pipeline_tui.yaml.blocks import _PLAIN_FLOW_MAPPING
+    """Where the list reader parses ``- {...}`` as ``k: {...}``, the two contexts agree.
+
+    The list reader takes the mapping route's value only when that route
+    reads the item; where it refuses one (``{y: \u2028:1e3}``: libyaml's
+    rules take U+2028 for a line break there, the list context does not),
+    the item goes the list route, so only a value read both ways must agree.
+    """
+    from pipeline_tui.yaml.blocks import _PLAIN_FLOW_MAPPING, BlockReader
 
     body = "{" + ", ".join(f"{key}: {''.join(value)}" for key, value in pairs) + "}"
-    if _PLAIN_FLOW_MAPPING.fullmatch(body):
-        assert _outcome(f"- {body}", 0) == _outcome(f"k: {body}\n", "k")
+    if not _PLAIN_FLOW_MAPPING.fullmatch(body):
+        return
+    listed = _outcome(f"- {body}", 0)
+    mapped = _outcome(f"k: {body}\n", "k")
+    if mapped is not None:
+        assert listed == mapped
+    if listed is not None:  # and what the reader makes of the item, by either route
+        block = f"activities:\n  - {body}"
+        assert BlockReader().block_value("activities", block) == [listed[1]]
 
 
 @settings(max_examples=1500, deadline=None)
