@@ -26,6 +26,7 @@ from pipeline_tui.cli.help_format import ColumnCommand, ColumnContext, ColumnGro
 from pipeline_tui.core.errors import InvalidData, PipelineError, RequirementsMissing
 from pipeline_tui.core.model import Problem
 from pipeline_tui.i18n import _, current_language, ngettext, set_pipeline_language
+from pipeline_tui.storage.cachefile import collector_paused
 from pipeline_tui.tabular import Format
 from pipeline_tui.terminal_text import printable
 
@@ -233,12 +234,11 @@ def long_lived_objects() -> Iterator[None]:
     exit.  Nothing loaded here forms garbage cycles, so freezing it is safe.
     A forked reader (:mod:`~pipeline_tui.storage.beside`) inherits the pause.
     """
-    gc.disable()
     try:
-        yield
+        with collector_paused():
+            yield
     finally:
         gc.freeze()
-        gc.enable()
 
 
 def report(message: str) -> None:
