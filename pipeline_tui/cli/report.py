@@ -127,21 +127,13 @@ REPORT_HELP = "\n".join(
     help="Also write a self-contained HTML page (tables and charts) to this file.",
 )
 @click.pass_obj
-def report_command(
-    obj: Context,
-    sections: tuple[str, ...],
-    as_of: str | None,
-    since: str | None,
-    until: str | None,
-    owner: str | None,
-    source: str | None,
-    fmt: str,
-    as_json: bool,
-    chart: bool,
-    html_file: Path | None,
-) -> None:
-    """``pipeline report`` (help text: REPORT_HELP, listing the sections' names)."""
-    _report(obj, sections, as_of, since, until, owner, source, fmt, as_json, chart, html_file)
+def report_command(obj: Context, /, **options: Any) -> None:
+    """``pipeline report`` (help text: REPORT_HELP, listing the sections' names).
+
+    The options are :func:`_report`'s, typed there; after it has printed
+    everything without an error, the process ends without its teardown.
+    """
+    _report(obj, **options)
     exit_without_teardown()
 
 
