@@ -66,10 +66,27 @@ def git(root: Path, *args: str, check: bool = True) -> str:
     except OSError as exc:  # git missing
         raise RepoError(_("cannot run git: {strerror}").format(strerror=exc.strerror)) from exc
     if check and done.returncode != 0:
+        if done.returncode == 128 and _no_repository_at(root):  # say how to get one
+            raise RepoError(
+                _(
+                    "{root} is not inside a git repository: run `git init` there, or "
+                    "create a pipeline with `pipeline init DIR`"
+                ).format(root=root)
+            )
         raise RepoError(
             _("git {args} failed: {strip}").format(args=args[0], strip=done.stderr.strip())
         )
     return done.stdout.strip()
+
+
+def _no_repository_at(root: Path) -> bool:
+    """Whether neither ``root`` nor a folder above it holds a ``.git``.
+
+    Why not read git's "not a git repository": git words it in the user's
+    language, and this must hold in a Chinese shell too.
+    """
+    here = root.resolve()
+    return not any((folder / ".git").exists() for folder in (here, *here.parents))
 
 
 def head(root: Path) -> str | None:

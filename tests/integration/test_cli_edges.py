@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from pipeline_tui.cli import cli
 from pipeline_tui.cli.values import parse_scalar
 from tests.conftest import RunCli
 from tests.gitutil import commit_count, git, log
@@ -159,3 +162,26 @@ def test_unknown_filter_values_are_usage_errors(run_cli: RunCli) -> None:
 def test_assign_refuses_an_empty_owner(run_cli: RunCli) -> None:
     opp = deal(run_cli)
     assert run_cli("assign", opp, "  ").exit_code == 2
+
+
+def test_a_pipeline_outside_git_lists_but_its_history_asks_for_git_init(
+    run_cli: RunCli, repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``list`` reads files anywhere; ``list --json`` needs git's history and says how to get it."""
+    opp = deal(run_cli)
+    plain = tmp_path / "plain"
+    shutil.copytree(repo, plain, ignore=shutil.ignore_patterns(".git"))
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))  # no repository above it
+
+    def run(*args: str) -> tuple[int, str, str]:
+        done = CliRunner().invoke(cli, ["--repo", str(plain), *args], catch_exceptions=False)
+        return done.exit_code, done.stdout, done.stderr
+
+    code, out, _err = run("list")
+    assert code == 0 and opp in out
+    code, out, err = run("list", "--json")
+    assert code == 3 and out == ""
+    assert err.strip() == (
+        f"pipeline: {plain} is not inside a git repository: run `git init` there,"
+        " or create a pipeline with `pipeline init DIR`"
+    )
