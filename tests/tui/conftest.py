@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -164,6 +164,18 @@ def deals(deals_template: Path, tmp_path: Path) -> Path:
 
 def make_app(root: Path, poll_interval: float = 0) -> PipelineApp:
     return PipelineApp(Workspace(root), clock=fixed_now, poll_interval=poll_interval)
+
+
+WAIT_STEPS = 1000  # pilot pauses of 10 ms: ten seconds at most for a worker to get there
+
+
+async def until(pilot: Pilot[None], condition: Callable[[], bool]) -> None:
+    """Let the app run until ``condition`` holds (a worker thread needs real time)."""
+    for _ in range(WAIT_STEPS):
+        if condition():
+            return
+        await pilot.pause(0.01)
+    raise AssertionError("the board never got there")
 
 
 async def settle(pilot: Pilot[None]) -> None:

@@ -4,27 +4,16 @@ from __future__ import annotations
 
 import gc
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from textual.pilot import Pilot
 
 from pipeline_tui.core.timeline import Timeline
 from pipeline_tui.tui import collector
 from pipeline_tui.tui.board.state import BoardState, Progress
 
-from .conftest import SIZE, board_of, make_app, settle
-
-WAIT_STEPS = 1000  # pilot pauses of 10 ms: ten seconds at most for a worker to get there
-
-
-async def until(pilot: Pilot[None], condition: Callable[[], bool]) -> None:
-    for _ in range(WAIT_STEPS):
-        if condition():
-            return
-        await pilot.pause(0.01)
-    raise AssertionError("the board never got there")
+from .conftest import SIZE, board_of, make_app, settle, until
 
 
 @pytest.fixture

@@ -9,13 +9,12 @@ no sleeps: the pilot is polled until a condition holds.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
 from rich.console import RenderableType
 from textual.app import App
-from textual.pilot import Pilot
 from textual.screen import Screen
 
 from pipeline_tui.core.model import Opportunity
@@ -26,20 +25,9 @@ from pipeline_tui.tui.board import screen as board_screen
 from pipeline_tui.tui.board.state import BoardState, Loaded, Progress
 from pipeline_tui.tui.widgets.column import StageColumn
 
-from .conftest import SIZE, board_of, make_app, settle
+from .conftest import SIZE, board_of, make_app, settle, until
 
 pytestmark = pytest.mark.asyncio
-
-WAIT_STEPS = 1000  # pilot pauses of 10 ms: ten seconds at most for a worker to get there
-
-
-async def until(pilot: Pilot[None], condition: Callable[[], bool]) -> None:
-    """Let the app run until ``condition`` holds (a worker thread needs real time)."""
-    for _ in range(WAIT_STEPS):
-        if condition():
-            return
-        await pilot.pause(0.01)
-    raise AssertionError("the board never got there")
 
 
 def line_text(column: StageColumn, y: int) -> str:
