@@ -250,9 +250,9 @@ class Store:
                 if hit is not None and key is not None:
                     cache.put(name, key, hit)
             if hit is None:  # not in the cache (looked up above): read it here
-                hit = self._read_and_keep(entry, name, config, cache, key)
-            record, problems, text = hit
-            yield name, Checked(record, list(problems), text)
+                yield name, self._read_and_keep(entry, name, config, cache, key)
+            else:
+                yield name, _checked(hit)
 
     def _load_cached(
         self,
@@ -266,8 +266,7 @@ class Store:
         hit = None if key is None else cache.get(name, key)
         if hit is None:
             return self._read_and_keep(entry, name, config, cache, key)
-        record, problems, text = hit
-        return Checked(record, list(problems), text)
+        return _checked(hit)
 
     def _read_and_keep(
         self,
@@ -524,6 +523,12 @@ def _read_bytes(file: str | Path) -> bytes:
     finally:
         os.close(fd)
     return b"".join(chunks)
+
+
+def _checked(kept: tuple[Any, ...]) -> Checked:
+    """A parse-cache value as a check (its problems a list of the caller's own)."""
+    record, problems, text = kept
+    return Checked(record, list(problems), text)
 
 
 def _stat_key(entry: os.DirEntry[str]) -> Key | None:
