@@ -26,7 +26,7 @@ from pipeline_tui.cli.help_format import ColumnCommand, ColumnContext, ColumnGro
 from pipeline_tui.core.errors import InvalidData, PipelineError, RequirementsMissing
 from pipeline_tui.core.model import Problem
 from pipeline_tui.i18n import _, current_language, ngettext, set_pipeline_language
-from pipeline_tui.storage.cachefile import collector_paused
+from pipeline_tui.storage.pickling import collector_paused
 from pipeline_tui.tabular import Format
 from pipeline_tui.terminal_text import printable
 

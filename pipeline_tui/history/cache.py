@@ -43,13 +43,8 @@ from pipeline_tui.git import log
 from pipeline_tui.history.events import ConfigVersion, Event, History, event_order
 from pipeline_tui.history.fold import derive, is_void
 from pipeline_tui.history.reader import Progress, read_history
-from pipeline_tui.storage.cachefile import (
-    CacheFile,
-    Packer,
-    Segments,
-    collector_paused,
-    segment_of,
-)
+from pipeline_tui.storage.cachefile import CacheFile, Segments, segment_of
+from pipeline_tui.storage.pickling import Packer, collector_paused
 
 CACHE_FILE = "history.pickle"
 SEGMENT_STEM = "history"

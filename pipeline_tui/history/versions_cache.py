@@ -17,7 +17,8 @@ from typing import Any
 
 from pipeline_tui.core.config import PipelineConfig
 from pipeline_tui.core.model import Activity, NextStep, Opportunity, Problem
-from pipeline_tui.storage.cachefile import CacheFile, unpack
+from pipeline_tui.storage.cachefile import CacheFile
+from pipeline_tui.storage.pickling import unpack
 
 CACHE_NAME = "blobs.pickle"
 _FORMAT = 2

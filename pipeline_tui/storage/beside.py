@@ -24,7 +24,7 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from pipeline_tui.storage.cachefile import pack, unpack
+from pipeline_tui.storage.pickling import pack, unpack
 
 #: From how many files to read a cold load in two processes.  Below it the
 #: fork, the pickle and the pipe (a few milliseconds) are not repaid.
@@ -53,7 +53,7 @@ class Beside:
     """Jobs a forked child runs while this process does other work; :meth:`results` collects.
 
     ``work(job)`` must be a pure computation whose result pickles with
-    :func:`~.cachefile.pack` given ``classes``.
+    :func:`~.pickling.pack` given ``classes``.
     """
 
     def __init__(

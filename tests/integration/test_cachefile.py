@@ -26,7 +26,7 @@ from pipeline_tui.history import cache as history_cache
 from pipeline_tui.history import load_timelines, pipeline_as_of
 from pipeline_tui.history.events import History
 from pipeline_tui.history.reader import read_history
-from pipeline_tui.storage import cachefile
+from pipeline_tui.storage import cachefile, pickling
 from pipeline_tui.storage.cachefile import CacheFile, segment_of
 from pipeline_tui.storage.files import atomic_write
 from pipeline_tui.storage.store import Store
@@ -83,7 +83,7 @@ def test_the_scope_holds_the_package_version_and_the_records_fields(repo: Path) 
 def test_records_are_packed_as_constructor_calls_and_read_back(saved: CacheFile) -> None:
     file = CacheFile(saved.path, "scope", (Point, Problem))
     value = {"a": [Point(1, 2), Point(3, 4)], "p": Problem("a.yaml", "bad", 3, "stage")}
-    assert cachefile.unpack(file.pack(value)) == value
+    assert pickling.unpack(file.pack(value)) == value
     assert file.save(value)
     assert file.load() == value
 
@@ -106,12 +106,12 @@ def test_records_are_built_without_their_init_only_where_that_is_the_same(
     file = CacheFile(saved.path, "scope", (Point, Checked, Problem))
     packed = file.pack([Point(1, 2), Checked(3), Problem("a.yaml", "bad", 3, "stage")])
     assert b"_BUILDERS" in packed and b"___Point" in packed and b"___Checked" not in packed
-    built = cachefile.unpack(packed)
+    built = pickling.unpack(packed)
     assert built == [Point(1, 2), Checked(3), Problem("a.yaml", "bad", 3, "stage")]
     assert type(built[0]) is Point and hash(built[0]) == hash(Point(1, 2))
     with pytest.raises(AttributeError):  # still frozen
         built[0].x = 5  # type: ignore[misc]
-    assert "Checked(x)" in cachefile.layout([Checked])  # no ":built": a class call
+    assert "Checked(x)" in pickling.layout([Checked])  # no ":built": a class call
 
 
 def test_a_process_that_never_packed_reads_records_by_builder(tmp_path: Path) -> None:
@@ -132,7 +132,7 @@ def test_a_damaged_file_or_entry_reads_as_no_cache(saved: CacheFile) -> None:
     assert saved.path is not None
     saved.path.write_bytes(b"not a pickle")
     assert saved.load() is None
-    assert cachefile.unpack(b"\x80\x05truncated") is None
+    assert pickling.unpack(b"\x80\x05truncated") is None
 
 
 def test_an_exception_half_way_leaves_the_old_file_and_no_temp(
