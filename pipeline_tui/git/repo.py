@@ -160,8 +160,15 @@ class GitRepo:
             raise RepoError(_("HEAD is detached: check out a branch first")) from None
 
     def head(self) -> str | None:
+        """HEAD's commit id, or None before the first commit.
+
+        Read from the ref files, not through ``repo.head.commit``: that opens
+        GitPython's object database, a ``git cat-file --batch-check`` process
+        that lives as long as the repository object does.
+        """
+        refs = _gitpython().refs.SymbolicReference
         try:
-            sha: str = self.repo.head.commit.hexsha
+            sha: str = refs.dereference_recursive(self.repo, "HEAD")
         except ValueError:  # no commits yet
             return None
         return sha

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -85,3 +87,35 @@ def test_concurrent_writers_both_land(repo: Path, run_cli: RunCli) -> None:
     assert all(code == 0 for code, _ in results), results
     assert commit_count(repo) == 1 + 2 + 6
     assert sum(line.startswith(tuple(ids)) for line in log(repo)) == 8
+
+
+def _git_children() -> list[str]:
+    """The command lines of this process's git children still running (Linux ``/proc``)."""
+    mine = str(os.getpid())
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text(encoding="utf-8").rsplit(")", 1)[1].split()
+            cmdline = (stat.parent / "cmdline").read_bytes()
+        except OSError:  # the process ended while we looked
+            continue
+        if fields[1] == mine and cmdline.startswith(b"git"):
+            found.append(cmdline.replace(b"\0", b" ").decode().strip())
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
+def test_commits_leave_no_git_process_behind(repo: Path, run_cli: RunCli) -> None:
+    # Reading HEAD through GitPython's object database used to start a
+    # `git cat-file --batch-check` that outlived every command run in-process
+    # (the TUI, the test suite) until the cycle collector happened to free it,
+    # and the commands pause the collector.
+    gc.disable()
+    try:
+        before = Counter(_git_children())  # other tests' leftovers in this worker
+        opp = run_cli("new", "T", "--account", "A").stdout.strip()
+        assert run_cli("set", opp, "contact.email=jane@acme.example").exit_code == 0
+        assert run_cli("move", opp, "qualified").exit_code == 0
+        assert Counter(_git_children()) - before == Counter()
+    finally:
+        gc.enable()
