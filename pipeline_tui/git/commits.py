@@ -18,7 +18,6 @@ Dates: a naive ``datetime`` is UTC, as everywhere in the pipeline
 
 from __future__ import annotations
 
-import fcntl
 import os
 import subprocess
 import tempfile
@@ -31,6 +30,7 @@ from pathlib import Path
 
 from pipeline_tui.core import clock
 from pipeline_tui.core.errors import RepoError, write_failed
+from pipeline_tui.filelock import release_lock, wait_for_lock
 from pipeline_tui.git.repo import Author, GitRepo, explain
 from pipeline_tui.i18n import _
 
@@ -72,24 +72,16 @@ def write_lock(git: GitRepo, timeout_s: float = WRITE_LOCK_TIMEOUT_S) -> Iterato
     except OSError as exc:  # a read-only file system, a full disk: one line, exit 3
         raise write_failed(lock_path, exc) from exc
     with handle:
-        deadline = time.monotonic() + timeout_s
-        while True:
-            try:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise RepoError(
-                        _(
-                            "another pipeline command has held {lock_path} for {timeout_s:.0f}s; "
-                            "try again"
-                        ).format(lock_path=lock_path, timeout_s=timeout_s)
-                    ) from None
-                time.sleep(0.05)
+        if not wait_for_lock(handle.fileno(), timeout_s):
+            raise RepoError(
+                _(
+                    "another pipeline command has held {lock_path} for {timeout_s:.0f}s; try again"
+                ).format(lock_path=lock_path, timeout_s=timeout_s)
+            )
         try:
             yield
         finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+            release_lock(handle.fileno())
 
 
 def run_git(

@@ -30,12 +30,10 @@ hooks and config: unpickling them runs no code a hook could not.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import io
 import pickle
 import secrets
 import struct
-import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -43,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline_tui import __version__
+from pipeline_tui.filelock import release_lock, wait_for_lock
 from pipeline_tui.storage.files import atomic_write, remove_dead_temps, remove_dead_temps_in
 from pipeline_tui.storage.pickling import UNREADABLE, Packer, collector_paused, layout, pack
 
@@ -151,12 +150,12 @@ class CacheFile:
             yield
             return
         with handle:
-            held = _wait_for_lock(handle.fileno(), patience_s)
+            held = wait_for_lock(handle.fileno(), patience_s)
             try:
                 yield
             finally:
                 if held:
-                    fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+                    release_lock(handle.fileno())
 
     def pack(self, value: Any) -> bytes:
         """``value`` pickled; this cache's records as constructor calls (fast to load)."""
@@ -170,19 +169,6 @@ class CacheFile:
 def _open_lock(path: Path) -> io.TextIOWrapper:
     path.parent.mkdir(parents=True, exist_ok=True)
     return path.open("a")
-
-
-def _wait_for_lock(fd: int, patience_s: float) -> bool:
-    """Take the lock on ``fd``, waiting up to ``patience_s``; False if it stayed taken."""
-    deadline = time.monotonic() + patience_s
-    while True:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return True
-        except BlockingIOError:
-            if time.monotonic() >= deadline:
-                return False
-            time.sleep(0.05)
 
 
 # ------------------------------------------------------------------ segments

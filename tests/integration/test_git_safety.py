@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import gc
 import os
 import subprocess
@@ -11,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from pipeline_tui.core.errors import RepoError
+from pipeline_tui.git import commits
 from pipeline_tui.git import repo as repo_module
 from tests.conftest import RunCli
 from tests.gitutil import commit_count, files_in, git, log
@@ -119,3 +122,15 @@ def test_commits_leave_no_git_process_behind(repo: Path, run_cli: RunCli) -> Non
         assert Counter(_git_children()) - before == Counter()
     finally:
         gc.enable()
+
+
+def test_a_writer_waits_for_the_lock_then_fails_with_a_message(repo: Path) -> None:
+    git_repo = repo_module.GitRepo(repo)
+    with (git_repo.git_dir / commits.LOCK_NAME).open("a") as other:  # another writer
+        fcntl.flock(other.fileno(), fcntl.LOCK_EX)
+        held = pytest.raises(RepoError, match="another pipeline command has held")
+        with held, commits.write_lock(git_repo, timeout_s=0.2):
+            pytest.fail("the lock was taken twice")
+        fcntl.flock(other.fileno(), fcntl.LOCK_UN)
+    with commits.write_lock(git_repo, timeout_s=0.2):  # free again: taken at once
+        pass
