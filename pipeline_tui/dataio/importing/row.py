@@ -7,7 +7,6 @@ dates, stages, owners, templates) and collects the unknown values
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import re
 from collections import Counter
@@ -25,6 +24,12 @@ from pipeline_tui.dataio.importing.columns import (
 )
 from pipeline_tui.dataio.importing.mapped import ConfigAdditions, Event, ImportOptions, MappedRow
 from pipeline_tui.dataio.importing.presets import Cells, Detection, Outcome
+from pipeline_tui.dataio.importing.rowsteps import (
+    history_steps,
+    not_after,
+    plain_steps,
+    same_day_only,
+)
 from pipeline_tui.dataio.importing.stagemap import StageMap, map_stages
 from pipeline_tui.dataio.importing.table import Row, RowProblem, Table
 from pipeline_tui.dataio.importing.values import (
@@ -210,7 +215,7 @@ class RowMapper:
         events, adjusted = self._events(values, stage, entries)
         future = any(e.when > self.options.now for e in events)
         if future:
-            events = _not_after(events, self.options.now)
+            events = not_after(events, self.options.now)
         external = str(values.pop("external_id", "") or row_key(row.cells))
         record = _record(values, events, self.config, external, self.config.is_open(stage))
         undated = not any(values.get(f) for f in ("created", "engaged", "closed")) and not entries
@@ -409,10 +414,10 @@ class RowMapper:
         engaged = _at(values.get("engaged"), self.zone)
         closed = _at(values.get("closed"), self.zone) if not self.config.is_open(stage) else None
         if entries:
-            return _history_timeline(self.config, stage, created, closed, entries)
+            return history_steps(self.config, stage, created, closed, entries)
         adjusted = None
         known = [d for d in (created, engaged, closed) if d is not None]
-        if known and min(known) != known[0] and not _same_day_only(values, known):
+        if known and min(known) != known[0] and not same_day_only(values, known):
             first = min(known)
             adjusted = (
                 N_("created moved to the close date")
@@ -424,94 +429,7 @@ class RowMapper:
             created = first
         if closed is not None and engaged is not None and closed < engaged:
             engaged, adjusted = closed, adjusted or N_("engaged moved to the close date")
-        return _timeline(self.config, stage, created, engaged, closed, self.options.now), adjusted
-
-
-def _same_day_only(values: Mapping[str, Any], known: Sequence[datetime]) -> bool:
-    """A date-only step on the day of a timed creation is in order (midnight is not before)."""
-    dated = [v for f in ("created", "engaged", "closed") if isinstance(v := values.get(f), date)]
-    date_only = any(not isinstance(v, datetime) for v in dated)
-    return date_only and min(k.date() for k in known) == known[0].date()
-
-
-def _not_after(events: Sequence[Event], now: datetime) -> list[Event]:
-    """No commit dated in the future: later steps are dated at the import."""
-    return _tidy([dataclasses.replace(e, when=min(e.when, now)) for e in events])
-
-
-def _history_timeline(
-    config: PipelineConfig,
-    stage: str,
-    created: datetime | None,
-    closed: datetime | None,
-    entries: Sequence[tuple[str, datetime]],
-) -> tuple[list[Event], str | None]:
-    """Steps from the CRM's own stage history, ending in the row's stage."""
-    first_stage, first_when = entries[0]
-    adjusted = None
-    start = first_when
-    if created is not None:
-        start = min(created, first_when)
-        moved = N_("created moved to the first stage entry")
-        adjusted = moved if first_when < created else None
-    if closed is not None and created is not None and closed < created:
-        adjusted = N_("a close date before created (the stage history's dates kept)")
-    if not config.is_open(stage) and config.is_open(first_stage) is False and len(entries) == 1:
-        first_stage = config.entry_stage.name
-    points = [Event(start, first_stage, "created")]
-    points += [Event(when, name, "moved") for name, when in entries[1:]]
-    if points[-1].stage != stage:
-        last = points[-1].when
-        points.append(Event(max(closed or last, last), stage, "closed"))
-    if not config.is_open(stage) and len(points) == 1:
-        points.insert(0, Event(start, config.entry_stage.name, "created"))
-    return _tidy(points), adjusted
-
-
-def _timeline(
-    config: PipelineConfig,
-    stage: str,
-    created: datetime | None,
-    engaged: datetime | None,
-    closed: datetime | None,
-    now: datetime,
-) -> list[Event]:
-    """The dated steps: created in the first stage, engaged into the next, then closed.
-
-    Steps on the same instant collapse into one holding the later stage, so a
-    row with only a close date is simply created closed on that date.  Without
-    the date that explains the current stage (an open deal without an engaged
-    date, a closed one without a close date) the deal is created in it.
-    """
-    start = created or engaged or closed or now
-    entry = config.entry_stage.name
-    if config.is_open(stage):
-        if engaged is None:
-            return [Event(start, stage, "created")]
-        points = [Event(start, entry, "created"), Event(engaged, stage, "engaged")]
-    else:
-        if closed is None:
-            return [Event(start, stage, "created")]
-        points = [Event(start, entry, "created")]
-        if engaged is not None:
-            second = config.next_open_stage(entry, 1) or entry
-            points.append(Event(engaged, second, "engaged"))
-        points.append(Event(closed, stage, "closed"))
-    return _tidy(points)
-
-
-def _tidy(points: list[Event]) -> list[Event]:
-    """Steps in order (a date-only step on a timed step's day moves to it), repeats merged."""
-    for index in range(1, len(points)):
-        if points[index].when < points[index - 1].when:
-            points[index] = dataclasses.replace(points[index], when=points[index - 1].when)
-    collapsed: list[Event] = []
-    for point in points:
-        if collapsed and collapsed[-1].when == point.when:
-            collapsed[-1] = Event(point.when, point.stage, collapsed[-1].what)
-        elif not collapsed or collapsed[-1].stage != point.stage:
-            collapsed.append(point)
-    return collapsed
+        return plain_steps(self.config, stage, created, engaged, closed, self.options.now), adjusted
 
 
 def _record(
