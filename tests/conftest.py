@@ -98,6 +98,16 @@ def run_cli(repo: Path) -> Iterator[RunCli]:
     yield run
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked ``long`` first, the rest in their order (the sort is stable).
+
+    pytest-xdist hands out tests in collection order: a storm of twenty clones
+    collected last kept one worker busy for a minute or two after the other
+    had run out of tests.
+    """
+    items.sort(key=lambda item: item.get_closest_marker("long") is None)
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_cmdline_main(config: pytest.Config) -> None:
     """Run in parallel by default (``pytest`` = ``pytest -n auto``) when pytest-xdist is loaded.

@@ -314,6 +314,7 @@ def test_last_day_moves_every_date_by_whole_days(
     assert record["created"] == "2027-03-08T09:00:00+00:00"
 
 
+@pytest.mark.long
 def test_pipeline_demo_ends_yesterday_with_a_few_stale_and_overdue(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

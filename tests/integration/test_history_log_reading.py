@@ -218,6 +218,7 @@ _STEPS = st.lists(
 )
 
 
+@pytest.mark.long
 @settings(max_examples=12, deadline=None)
 @given(steps=_STEPS)
 def test_generated_histories_read_alike_on_both_routes(

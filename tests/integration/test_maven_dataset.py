@@ -44,6 +44,9 @@ pytestmark = pytest.mark.skipif(
 STAGES = {"Prospecting": "lead", "Engaging": "qualified", "Won": "won", "Lost": "lost"}
 
 
+pytestmark = pytest.mark.long  # one import of the whole data set, shared by the module
+
+
 @pytest.fixture(scope="module")
 def source_rows() -> list[dict[str, str]]:
     assert DATASET is not None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from pipeline_tui.cli import cli
@@ -39,6 +40,7 @@ def validate(mate: Mate) -> int:
     return result.exit_code
 
 
+@pytest.mark.long
 def test_twenty_clones_all_land_in_one_sync(tmp_path: Path) -> None:
     landed = run_storm(tmp_path, str(make_remote(tmp_path)), 20)
     attempts = [r.report["attempts"] for r in landed]
@@ -46,6 +48,7 @@ def test_twenty_clones_all_land_in_one_sync(tmp_path: Path) -> None:
     assert all(r.report["waited_seconds"] > 0 for r in landed if r.report["attempts"] > 1)
 
 
+@pytest.mark.long
 def test_clones_all_land_in_one_sync_through_git_daemon(tmp_path: Path) -> None:
     with git_daemon(tmp_path / "served") as daemon:
         make_remote(tmp_path / "served")

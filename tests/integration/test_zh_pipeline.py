@@ -175,6 +175,7 @@ def test_amounts_in_wan_and_yi_under_chinese() -> None:
     assert days_label(12) == "12d"
 
 
+@pytest.mark.long
 def test_the_demo_in_chinese(tmp_path: Path) -> None:
     result = CliRunner().invoke(
         cli, ["demo", "--lang", "zh_CN", str(tmp_path / "demo")], catch_exceptions=False

@@ -220,6 +220,7 @@ def libyaml_path(text: str) -> Any:
     return None if node is None else fast._build_memo(node, {})
 
 
+@pytest.mark.long
 @settings(max_examples=1500, deadline=None, suppress_health_check=list(HealthCheck))
 @given(plain_shaped())
 def test_the_line_reader_agrees_with_libyaml_and_ruamel_or_steps_aside(text: str) -> None:
