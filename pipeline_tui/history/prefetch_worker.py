@@ -21,7 +21,6 @@ from __future__ import annotations
 import contextlib
 import os
 import subprocess
-import sys
 import threading
 from pathlib import Path
 
@@ -29,6 +28,7 @@ from pipeline_tui.core.errors import RepoError
 from pipeline_tui.git import log
 from pipeline_tui.history import cache
 from pipeline_tui.history.reader import Progress
+from pipeline_tui.interpreter import python_argv
 from pipeline_tui.storage.store import Store
 
 #: The second process's program (``-c``, not ``-m``: this module is already
@@ -78,7 +78,7 @@ def start(root: Path, *, watched: bool = True) -> None:
             return  # the walk is the store's own, on a cold read only (seconds of work follow)
         try:
             _RUNNING[key] = subprocess.Popen(
-                [sys.executable, "-c", _MAIN, str(key), *([] if watched else [_UNWATCHED])],
+                python_argv("-c", _MAIN, str(key), *([] if watched else [_UNWATCHED])),
                 cwd=key,
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,

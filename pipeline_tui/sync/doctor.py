@@ -19,7 +19,7 @@ from pipeline_tui.git.commits import commit_paths, write_lock
 from pipeline_tui.git.shallow import SHALLOW_NOTE, boundaries
 from pipeline_tui.i18n import _, pgettext
 from pipeline_tui.storage.layout import MIGRATE_HINT_FILES
-from pipeline_tui.sync import merge_driver
+from pipeline_tui.sync import merge_driver, precommit
 
 Status = Literal["ok", "warning", "error"]
 #: The one command a teammate runs after cloning the pipeline.
@@ -130,6 +130,24 @@ def check_merge_driver(ws: Workspace) -> CheckResult:
 
 
 @check
+def check_hook(ws: Workspace) -> CheckResult:
+    """A pre-commit hook ``pipeline hook install`` wrote, as an earlier version wrote it."""
+    hook = precommit.outdated_hook(ws.store, ws.git)
+    if hook is None:
+        return CheckResult("hook", "ok", _("pre-commit hook: current, or not installed"))
+
+    def fix() -> str:
+        precommit.install_hook(ws.store, ws.git)
+        return _("rewrote {hook}").format(hook=hook)
+
+    message = _(
+        "{hook} was written by an earlier version, which started Python with the "
+        "work tree on its import path"
+    ).format(hook=hook)
+    return CheckResult("hook", "error", message, fix)
+
+
+@check
 def check_attributes(ws: Workspace) -> CheckResult:
     """The committed half: ``.gitattributes`` routes opportunity files to the driver."""
     if merge_driver.has_attributes(ws.root):
@@ -208,5 +226,6 @@ def check_label(name: str) -> str:
         "gitattributes": pgettext("doctor", "gitattributes"),
         "remote": pgettext("doctor", "remote"),
         "layout": pgettext("doctor", "layout"),
+        "hook": pgettext("doctor", "hook"),
     }
     return labels.get(name, name)

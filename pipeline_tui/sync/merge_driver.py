@@ -6,7 +6,7 @@ repository's config (local, never cloned) says which command ``pipeline`` is.
 A fresh clone therefore lacks the second half; ``pipeline doctor --fix`` adds
 it, and ``pipeline sync`` passes it on the command line so it always applies.
 
-The command runs this interpreter (``python -m pipeline_tui``) rather than a
+The command runs this interpreter (``python -P -m pipeline_tui``) rather than a
 ``pipeline`` found on PATH: git runs drivers from hooks, GUIs and cron jobs
 whose PATH is anyone's guess.
 """
@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Final
 from pipeline_tui.core.config import CONFIG_FILE, OPPORTUNITIES_DIR
 from pipeline_tui.core.errors import PipelineError
 from pipeline_tui.i18n import _
+from pipeline_tui.interpreter import SAFE_PATH, python_shell
 from pipeline_tui.storage.files import atomic_write
 from pipeline_tui.sync.merge import Unmergeable, merge_files
 
@@ -51,8 +52,8 @@ def driver_command(python: str | None = None, for_sync: bool = False) -> str:
     pipeline after the rebase anyway.  In a storm of teammates syncing at once
     every retry replays through the driver, so its start-up time counts.
     """
-    entry = "pipeline_tui.sync.merge_driver" if for_sync else "pipeline_tui merge-driver"
-    return f"{shlex.quote(python or sys.executable)} -m {entry} %O %A %B %P"
+    entry = ("pipeline_tui.sync.merge_driver",) if for_sync else ("pipeline_tui", "merge-driver")
+    return f"{python_shell('-m', *entry, python=python)} %O %A %B %P"
 
 
 def driver_config(for_sync: bool = False) -> dict[str, str]:
@@ -120,6 +121,11 @@ def configured_problem(repo: GitRepo) -> str | None:
         return _("{key} runs {program!r}, which no longer exists").format(
             key=DRIVER_KEY, program=program or command
         )
+    if "pipeline_tui" in words and SAFE_PATH not in words:
+        return _(
+            "{key} runs Python without -P, so a pipeline_tui folder in the repository "
+            "would be imported instead of the installed one"
+        ).format(key=DRIVER_KEY)
     return None
 
 

@@ -19,6 +19,7 @@ from pipeline_tui.core.errors import BadRequest
 from pipeline_tui.core.model import Problem
 from pipeline_tui.git.repo import GitRepo
 from pipeline_tui.i18n import _
+from pipeline_tui.interpreter import python_shell
 from pipeline_tui.storage.store import Store, check_opportunity_text, config_text_problems
 from pipeline_tui.yaml.read import decode, parse_fast
 
@@ -29,12 +30,13 @@ BACKUP_NAME = "pre-commit.before-pipeline"
 def hook_script(pipeline_rel: str) -> str:
     """The pre-commit script: this Python if it still exists, else ``pipeline`` on PATH."""
     python = shlex.quote(sys.executable)
+    run = python_shell("-m", "pipeline_tui")
     repo = '"$(git rev-parse --show-toplevel)"/' + shlex.quote(pipeline_rel or ".")
     return f"""#!/bin/sh
 {MARKER}
 # Checks staged opportunity files and pipeline.yaml; bypass once with `git commit --no-verify`.
 if [ -x {python} ]; then
-    exec {python} -m pipeline_tui --repo {repo} hook run
+    exec {run} --repo {repo} hook run
 elif command -v pipeline >/dev/null 2>&1; then
     exec pipeline --repo {repo} hook run
 fi
@@ -56,11 +58,29 @@ def install_hook(store: Store, git: GitRepo, force: bool = False) -> Path:
                 ).format(hook=hook, BACKUP_NAME=BACKUP_NAME)
             )
         hook.replace(hook.with_name(BACKUP_NAME))
-    rel = store.root.resolve().relative_to(git.top).as_posix()
     hook.parent.mkdir(parents=True, exist_ok=True)
-    hook.write_text(hook_script("" if rel == "." else rel), encoding="utf-8")
+    hook.write_text(_script_for(store, git), encoding="utf-8")
     hook.chmod(0o755)
     return hook
+
+
+def outdated_hook(store: Store, git: GitRepo) -> Path | None:
+    """Our installed hook, if an earlier version wrote it differently (None: current or absent).
+
+    Why it matters: hooks written before the ``-P`` option started Python with
+    the work tree on ``sys.path``.  A hook of someone else's is never ours to judge.
+    """
+    hook = git.hooks_dir() / "pre-commit"
+    try:
+        text = hook.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    return hook if MARKER in text and text != _script_for(store, git) else None
+
+
+def _script_for(store: Store, git: GitRepo) -> str:
+    rel = store.root.resolve().relative_to(git.top).as_posix()
+    return hook_script("" if rel == "." else rel)
 
 
 def staged_problems(store: Store, git: GitRepo) -> tuple[int, list[Problem]]:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import shlex
+import sys
 from pathlib import Path
 
 import pytest
@@ -88,6 +90,37 @@ def test_doctor_flags_a_driver_whose_program_is_gone(repo: Path) -> None:
     git(repo, "config", DRIVER_KEY, "/nonexistent/python -m pipeline_tui merge-driver %O %A %B %P")
     [result] = [r for r in run_checks(Workspace(repo)) if r.name == "merge-driver"]
     assert result.status == "error" and "no longer exists" in result.message
+
+
+def test_doctor_rewrites_a_driver_that_could_import_the_repositorys_code(repo: Path) -> None:
+    git(repo, "remote", "add", "origin", "/nowhere")
+    # What earlier versions registered: `python -m` puts the work tree on sys.path.
+    git(repo, "config", DRIVER_KEY, f"{sys.executable} -m pipeline_tui merge-driver %O %A %B %P")
+    [result] = [r for r in run_checks(Workspace(repo)) if r.name == "merge-driver"]
+    assert result.status == "error" and "without -P" in result.message
+    [fixed] = [r for r in run_checks(Workspace(repo), fix=True) if r.name == "merge-driver"]
+    assert fixed.status == "ok"
+    registered = git(repo, "config", DRIVER_KEY).strip()
+    assert registered.startswith(f"{shlex.quote(sys.executable)} -P -m pipeline_tui merge-driver")
+
+
+def test_doctor_rewrites_a_hook_an_earlier_version_wrote(run_cli: RunCli, repo: Path) -> None:
+    [fresh] = [r for r in run_checks(Workspace(repo)) if r.name == "hook"]
+    assert fresh.status == "ok"  # none installed: nothing to say
+    assert run_cli("hook", "install").exit_code == 0
+    hook = repo / ".git" / "hooks" / "pre-commit"
+    current = hook.read_text(encoding="utf-8")
+    assert f"{shlex.quote(sys.executable)} -P -m pipeline_tui --repo" in current
+    hook.write_text(current.replace(" -P -m ", " -m "), encoding="utf-8")  # as before -P
+    result = run_cli("doctor", "--json")
+    checks = {c["check"]: c for c in json.loads(result.output)}
+    assert result.exit_code == 1
+    assert checks["hook"]["status"] == "error" and checks["hook"]["fixable"]
+    run_cli("doctor", "--fix")
+    assert hook.read_text(encoding="utf-8") == current
+    hook.write_text("#!/bin/sh\npython -m pipeline_tui hook run\n", encoding="utf-8")  # not ours
+    [foreign] = [r for r in run_checks(Workspace(repo)) if r.name == "hook"]
+    assert foreign.status == "ok"
 
 
 def test_doctor_is_a_list_of_checks_others_can_extend(repo: Path) -> None:

@@ -18,6 +18,7 @@ from pipeline_tui.history import (
     scan_timelines,
 )
 from pipeline_tui.storage.store import Store
+from tests.decoy import plant_decoy
 from tests.history_helpers import day, git
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
@@ -135,6 +136,22 @@ def test_an_unwatched_second_process_saves_the_same_cache_and_reports_nothing(
     assert saved is not None and saved.head == git(root, "rev-parse", "HEAD")
     assert reports == []
     assert load_timelines(root, now=NOW) == scan_timelines(root, now=NOW)
+
+
+def test_the_second_process_never_imports_code_from_the_repository(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = build_repo(tmp_path / "synthetic", deals=120, seed=5)
+    monkeypatch.setattr(prefetch_worker, "SPAWN_FROM", 100)
+    mark = tmp_path / "decoy-ran"
+    plant_decoy(root, mark)  # the process runs in the pipeline's folder
+
+    prefetch_worker.start(root)
+    assert prefetch_worker.collect(root, None) is None  # it ran
+
+    assert not mark.exists()
+    saved = cache.read(cache.cache_file(root, ""))
+    assert saved is not None and saved.head == git(root, "rev-parse", "HEAD")
 
 
 def test_no_second_process_reads_a_cache_that_already_matches_head(tmp_path: Path) -> None:

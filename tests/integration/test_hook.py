@@ -6,6 +6,7 @@ import subprocess
 from pathlib import Path
 
 from tests.conftest import RunCli
+from tests.decoy import plant_decoy
 
 GOOD = "id: deal\ntitle: Deal\naccount: ACME\nstage: lead\ncreated: 2026-11-01\n"
 
@@ -69,3 +70,18 @@ def test_hook_run_passes_when_nothing_is_staged(run_cli: RunCli) -> None:
     result = run_cli("hook", "run")
     assert result.exit_code == 0
     assert result.stderr == ""
+
+
+def test_the_hook_never_imports_code_from_the_repository(
+    run_cli: RunCli, repo: Path, tmp_path: Path
+) -> None:
+    assert run_cli("hook", "install").exit_code == 0
+    mark = tmp_path / "decoy-ran"
+    plant_decoy(repo, mark)  # git runs hooks at the top of the work tree
+    (repo / "opportunities" / "deal.yaml").write_text(
+        GOOD.replace("stage: lead", "stage: nowhere"), encoding="utf-8"
+    )
+    git(repo, "add", "opportunities/deal.yaml")
+    refused = git(repo, "commit", "-m", "broken deal")
+    assert refused.returncode != 0 and "unknown stage 'nowhere'" in refused.stderr
+    assert not mark.exists()

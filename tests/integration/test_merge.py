@@ -19,6 +19,7 @@ from pipeline_tui.sync.merge import MISSING, merge_activities, merge_fields, mer
 from pipeline_tui.sync.merge_driver import run_driver
 from pipeline_tui.yaml.edit import rewrite_to
 from pipeline_tui.yaml.read import parse_fast
+from tests.decoy import plant_decoy
 from tests.teammates import git
 
 T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
@@ -170,6 +171,21 @@ def test_git_merge_uses_the_driver_with_ours_as_the_current_branch(repo: Path) -
     parsed = parse_fast(data)
     assert parsed["owner"] == "bob" and parsed["source"] == "event" and parsed["amount"] == 7
     assert parsed["conflicts"] == {"amount": {"ours": 7, "theirs": 5}}
+
+
+def test_the_driver_never_imports_code_from_the_repository(repo: Path, tmp_path: Path) -> None:
+    ws = Workspace(repo)
+    ws.create("CRM", "ACME", opp_id="acme-1")
+    git(repo, "switch", "--quiet", "-c", "teammate")
+    ws.set_fields("acme-1", {"owner": "bob"})
+    git(repo, "switch", "--quiet", "main")
+    ws.set_fields("acme-1", {"source": "event"})
+    mark = tmp_path / "decoy-ran"
+    plant_decoy(repo, mark)  # git runs the driver at the top of the work tree
+    git(repo, "merge", "--quiet", "--no-edit", "teammate")
+    parsed = parse_fast(Store(repo).opportunity_path("acme-1").read_text("utf-8"))
+    assert (parsed["owner"], parsed["source"]) == ("bob", "event")  # merged field-wise
+    assert not mark.exists()
 
 
 def test_driver_leaves_the_file_alone_when_a_side_is_not_yaml(tmp_path: Path) -> None:
