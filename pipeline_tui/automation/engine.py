@@ -286,7 +286,7 @@ def install(ws: Workspace) -> RuleSet | None:
     ruleset = load_rules(ws.store, ws.config)
     if ruleset.errors:
         ws.automation_problems.append(
-            "automations are off until pipeline.yaml is fixed (see `pipeline validate`)"
+            _("automations are off until pipeline.yaml is fixed (see `pipeline validate`)")
         )
         return ruleset
     if ruleset.active(time=False) or any(

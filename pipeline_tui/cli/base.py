@@ -50,6 +50,9 @@ class Context:
     repo: Path | None
     author: str | None
     opened: list[Workspace] = field(default_factory=list)
+    #: Set by a command that built millions of objects: once it has returned
+    #: and everything is printed, the process ends without freeing them.
+    skip_teardown: bool = False
 
     def workspace(self) -> Workspace:
         """The pipeline, in its language, with its event rules wired into every write."""
@@ -140,10 +143,15 @@ class PipelineGroup(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
-            return self._invoke(ctx)
+            result = self._invoke(ctx)
         finally:
             if isinstance(ctx.obj, Context):
                 ctx.obj.report_automations()
+        if isinstance(ctx.obj, Context) and ctx.obj.skip_teardown:
+            from pipeline_tui.cli.teardown import exit_without_teardown
+
+            exit_without_teardown()
+        return result
 
     def _invoke(self, ctx: click.Context) -> Any:
         try:

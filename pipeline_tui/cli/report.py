@@ -7,7 +7,6 @@ timelines, hand them to the pure metrics, and render the result.
 
 from __future__ import annotations
 
-import atexit
 import os
 import sys
 import textwrap
@@ -131,10 +130,11 @@ def report_command(obj: Context, /, **options: Any) -> None:
     """``pipeline report`` (help text: REPORT_HELP, listing the sections' names).
 
     The options are :func:`_report`'s, typed there; after it has printed
-    everything without an error, the process ends without its teardown.
+    everything without an error, the process ends without its teardown
+    (after the group has said what the automations did: ``skip_teardown``).
     """
     _report(obj, **options)
-    exit_without_teardown()
+    obj.skip_teardown = True
 
 
 def _report(
@@ -259,32 +259,6 @@ def forecast(
     else:
         tables = forecast_tables(result["forecast"], result["accuracy"], by)
         echo(render_tables(tables, scope.pipeline.config.currency))
-
-
-def exit_without_teardown() -> None:
-    """End the process now that everything is printed, without the interpreter's teardown.
-
-    Why: a report at 100,000 deals holds some ten million objects (records,
-    timelines, rows), and freeing them one by one as the interpreter shuts
-    down took 0.6 s of CPU after the last line was out; the kernel takes
-    the memory back at once.  Exit handlers still run and both streams are
-    flushed; only the freeing is skipped.  Only in a process of its own:
-    when the streams are not the process's own (a test runner, a caller in
-    the same process) this returns, and so it does when a stream cannot be
-    flushed (a closed pipe: the normal exit says so).
-    """
-    out, err = sys.stdout, sys.stderr
-    if out is not sys.__stdout__ or err is not sys.__stderr__:
-        return
-    if out is None or err is None:
-        return
-    try:
-        out.flush()
-        err.flush()
-    except (OSError, ValueError):
-        return
-    atexit._run_exitfuncs()
-    os._exit(0)
 
 
 def offload_sections(

@@ -9,6 +9,8 @@ follow-up.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -287,6 +289,15 @@ automations:
     made = run_cli("new", "Deal", "--account", "ACME", "--id", "d1")
     assert made.exit_code == 0 and "automations are off" in made.stderr
     assert run_cli("automate", "run").exit_code == 1
+    # `report` ends its own process early (no teardown): after saying so, not before.
+    reported = subprocess.run(
+        [sys.executable, "-m", "pipeline_tui", "--repo", str(repo), "report", "summary"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert reported.returncode == 0 and "Open opportunities" in reported.stdout
+    assert "automations are off" in reported.stderr
 
 
 def test_the_schema_locates_a_malformed_rule(repo: Path, run_cli: RunCli) -> None:

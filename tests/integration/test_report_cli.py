@@ -418,7 +418,7 @@ def test_only_a_process_of_its_own_exits_early(monkeypatch: pytest.MonkeyPatch) 
     """Streams owned by another (a runner): return; its own: run the handlers, exit 0."""
     import atexit
 
-    from pipeline_tui.cli.report import exit_without_teardown
+    from pipeline_tui.cli.teardown import exit_without_teardown
 
     exits: list[int] = []
     handlers: list[bool] = []
