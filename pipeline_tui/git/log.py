@@ -165,10 +165,9 @@ def log(
             for change in commit.changes
             if change.path.startswith(folders) or change.path in files
         )
-        if len(changes) == len(commit.changes):
-            yield commit
-        elif changes:  # git would show it: it changed something under paths
-            yield replace(commit, changes=changes)
+        if not changes:  # git would not show it: nothing under paths (or nothing at all)
+            continue
+        yield commit if len(changes) == len(commit.changes) else replace(commit, changes=changes)
 
 
 def _literal(path: str) -> bool:

@@ -143,6 +143,7 @@ def test_a_linear_history_is_read_without_the_pathspec_down_to_its_root(tmp_path
         repo.commit(f"amount {amount}")
         repo.write("README", f"{amount}\n")
         repo.commit("readme only")
+        repo.commit("empty: nothing changed")  # git log -- paths never lists it
     head = git(repo.root, "rev-parse", "HEAD")
     top = _commits(repo.root, [head], at_top=True)
     assert top == _commits(repo.root, [head], at_top=False)
