@@ -45,3 +45,13 @@ def relative_path(opp_id: str, layout: Layout) -> str:
     if layout == "sharded":
         return f"{OPPORTUNITIES_DIR}/{bucket(opp_id)}/{opp_id}.yaml"
     return f"{OPPORTUNITIES_DIR}/{opp_id}.yaml"
+
+
+def is_deal_path(inner: str) -> bool:
+    """Whether ``inner`` (POSIX, relative to ``opportunities/``) names a deal file.
+
+    The store's own rule (``Store.opportunity_files``): a ``*.yaml`` at any
+    depth, in any layout, with no hidden name (``.x``) on the way.
+    """
+    parts = inner.split("/")
+    return parts[-1].endswith(".yaml") and not any(part.startswith(".") for part in parts)

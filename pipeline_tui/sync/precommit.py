@@ -14,12 +14,13 @@ import shlex
 import sys
 from pathlib import Path
 
-from pipeline_tui.core.config import CONFIG_FILE, PipelineConfig
+from pipeline_tui.core.config import CONFIG_FILE, OPPORTUNITIES_DIR, PipelineConfig
 from pipeline_tui.core.errors import BadRequest
 from pipeline_tui.core.model import Problem
 from pipeline_tui.git.repo import GitRepo
 from pipeline_tui.i18n import _
 from pipeline_tui.interpreter import python_shell
+from pipeline_tui.storage.layout import is_deal_path
 from pipeline_tui.storage.store import Store, check_opportunity_text, config_text_problems
 from pipeline_tui.yaml.read import decode, parse_fast
 
@@ -87,10 +88,11 @@ def staged_problems(store: Store, git: GitRepo) -> tuple[int, list[Problem]]:
     """(files checked, problems) for the staged opportunity files and staged config."""
     prefix = _prefix(store, git)
     config_rel = prefix + CONFIG_FILE
+    folder = f"{prefix}{OPPORTUNITIES_DIR}/"
     opp_rels = [
         rel
         for rel in git.staged_paths(store.opportunities_dir)
-        if rel.endswith(".yaml") and "/" not in rel.removeprefix(prefix + "opportunities/")
+        if rel.startswith(folder) and is_deal_path(rel.removeprefix(folder))
     ]
     blobs = git.staged_blobs([config_rel, *opp_rels])
     config_raw = blobs.pop(config_rel)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import RunCli
 from tests.decoy import plant_decoy
 
@@ -85,3 +87,27 @@ def test_the_hook_never_imports_code_from_the_repository(
     refused = git(repo, "commit", "-m", "broken deal")
     assert refused.returncode != 0 and "unknown stage 'nowhere'" in refused.stderr
     assert not mark.exists()
+
+
+@pytest.mark.parametrize("inner", ["ab/deal.yaml", "2026/11/deal.yaml"])
+def test_deal_files_in_subfolders_are_checked_too(run_cli: RunCli, repo: Path, inner: str) -> None:
+    # The sharded layout keeps deals in opportunities/<xx>/; the hook used to skip them.
+    assert run_cli("hook", "install").exit_code == 0
+    path = repo / "opportunities" / inner
+    path.parent.mkdir(parents=True)
+    path.write_text(GOOD.replace("stage: lead", "stage: nowhere"), encoding="utf-8")
+    git(repo, "add", f"opportunities/{inner}")
+    refused = git(repo, "commit", "-m", "broken deal in a subfolder")
+    assert refused.returncode != 0
+    assert f"opportunities/{inner}:4: error: stage: unknown stage 'nowhere'" in refused.stderr
+
+
+def test_files_the_store_never_reads_are_not_checked(run_cli: RunCli, repo: Path) -> None:
+    assert run_cli("hook", "install").exit_code == 0
+    for inner in (".drafts/deal.yaml", "ab/.deal.yaml", "ab/deal.yml.txt"):
+        path = repo / "opportunities" / inner
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("stage: [not, a, deal\n", encoding="utf-8")
+        git(repo, "add", "-f", f"opportunities/{inner}")
+    done = git(repo, "commit", "-m", "notes kept beside the deals")
+    assert done.returncode == 0, done.stderr
