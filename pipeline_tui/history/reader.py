@@ -29,6 +29,7 @@ from pipeline_tui.core.config import CONFIG_FILE, OPPORTUNITIES_DIR
 from pipeline_tui.git import log
 from pipeline_tui.history.diff import Change, Version, field_changes, same_top, split
 from pipeline_tui.history.events import ConfigVersion, Event, History, event_order
+from pipeline_tui.storage.layout import is_deal_path
 from pipeline_tui.yaml.blocks import BlockReader
 
 #: Called with (commits done, commits in all) while the log is read.
@@ -325,5 +326,13 @@ def _stem(path: str) -> str:
     return PurePosixPath(path).stem
 
 
+_FOLDER = f"{OPPORTUNITIES_DIR}/"
+
+
 def is_opportunity(path: str) -> bool:
-    return path.startswith(f"{OPPORTUNITIES_DIR}/") and path.endswith(".yaml")
+    """Whether a path in a commit is a deal file, by the store's rule (``layout.is_deal_path``).
+
+    So the history, ``--as-of`` and exports never count a file ``list`` does
+    not read (``opportunities/.drafts/x.yaml``).
+    """
+    return path.startswith(_FOLDER) and is_deal_path(path[len(_FOLDER) :])

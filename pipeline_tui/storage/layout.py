@@ -53,5 +53,4 @@ def is_deal_path(inner: str) -> bool:
     The store's own rule (``Store.opportunity_files``): a ``*.yaml`` at any
     depth, in any layout, with no hidden name (``.x``) on the way.
     """
-    parts = inner.split("/")
-    return parts[-1].endswith(".yaml") and not any(part.startswith(".") for part in parts)
+    return inner.endswith(".yaml") and not inner.startswith(".") and "/." not in inner

@@ -32,6 +32,7 @@ from pipeline_tui.git.commits import write_lock
 from pipeline_tui.git.repo import GitRepo
 from pipeline_tui.i18n import _, ngettext
 from pipeline_tui.storage.files import atomic_write
+from pipeline_tui.storage.layout import is_deal_path
 from pipeline_tui.sync.merge import Unmergeable, mark_deleted_conflict
 from pipeline_tui.sync.merge_driver import ATTRIBUTES_FILE, driver_config
 from pipeline_tui.sync.outcome import DealChange, SyncResult, deal_change, file_mapping
@@ -259,7 +260,9 @@ def _settle_stop(ws: Workspace, repo: GitRepo) -> None:
     settle = {
         path: stages
         for path, stages in unmerged.items()
-        if path.startswith(opportunities) and path.endswith(".yaml") and len(stages - {1}) == 1
+        if path.startswith(opportunities)
+        and is_deal_path(path.removeprefix(opportunities))
+        and len(stages - {1}) == 1
     }
     others = sorted(set(unmerged) - set(settle))
     both_added = [p for p in others if unmerged[p] == {2, 3}]
@@ -320,8 +323,9 @@ def _incoming(ws: Workspace, repo: GitRepo, start: str, upstream: str) -> tuple[
     except PipelineError:
         config = None
     changes = []
-    for status, path in repo.changed_files(base, upstream, _pipeline_paths(ws, repo)[-1]):
-        if path.endswith(".yaml"):
+    folder = _pipeline_paths(ws, repo)[-1]
+    for status, path in repo.changed_files(base, upstream, folder):
+        if is_deal_path(path.removeprefix(folder)):
             old = file_mapping(repo.file_at(base, path)) if status != "A" else {}
             new = file_mapping(repo.file_at(upstream, path)) if status != "D" else {}
             changes.append(deal_change(Path(path).stem, status, old, new, config))

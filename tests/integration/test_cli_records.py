@@ -336,5 +336,27 @@ def test_every_command_module_is_registered() -> None:
         "values",
         "listing",
         "help_format",
+        "teardown",
     }
     assert command_modules == set(COMMAND_MODULES.values())
+
+
+def test_a_hidden_draft_is_no_deal_now_as_of_or_in_history(run_cli: RunCli, repo: Path) -> None:
+    # The store never reads a hidden name under opportunities/; neither may history.
+    draft = repo / "opportunities" / ".drafts" / "draft.yaml"
+    draft.parent.mkdir(parents=True)
+    draft.write_text(
+        "id: draft\ntitle: Draft\naccount: A\nstage: lead\n"
+        "created: 2026-11-01T09:00:00+00:00\namount: 500\n",
+        encoding="utf-8",
+    )
+    git(repo, "add", "-f", "opportunities/.drafts/draft.yaml")
+    git(repo, "commit", "-q", "-m", "a draft kept aside")
+    later = "2026-11-20T00:00:00+00:00"
+    for args in (("report", "summary"), ("report", "summary", "--as-of", later)):
+        result = run_cli(*args, "--format", "json")
+        assert result.exit_code == 0, result.stderr
+        assert json.loads(result.stdout)["summary"]["open"] == 0, args
+    exported = run_cli("export", "--format", "json", "--as-of", later)
+    assert exported.exit_code == 0 and "draft" not in exported.stdout
+    assert run_cli("history", "draft").exit_code != 0
