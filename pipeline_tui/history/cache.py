@@ -51,7 +51,7 @@ SEGMENT_STEM = "history"
 STAYS_STEM = "history-stays"
 #: The single entries file of format 6, removed when a newer cache is written.
 OLD_PACKED_FILE = "history-entries.pickle"
-_FORMAT = 9  # 9: one pickle of a segment's timelines (8: one per opportunity)
+_FORMAT = 10  # 10: no hidden files (opportunities/.x/); 9: one pickle of a segment's timelines
 _CLASSES = (Timeline, StageInterval, FieldChange, Event, ConfigVersion)
 #: One segment: pickled events by opportunity id, and the pickled timelines
 #: (``dict[str, Timeline]``) of the segment's opportunities, all in one.
