@@ -361,10 +361,19 @@ class Store:
         return query
 
     def deal_keys(self, config: PipelineConfig | None = None) -> list[DealKey]:
-        """What every valid deal in the work tree is found by (see :mod:`~.core.finding`)."""
+        """What every deal in the work tree is found by (see :mod:`~.core.finding`).
+
+        A file with errors is found by its id too (a few letters of it), so
+        ``show`` says what is wrong with it and ``resolve`` can settle the
+        conflicts a sync recorded in it, instead of "no opportunity".
+        """
         from pipeline_tui.core.finding import key_of
 
-        return [key_of(r.id, r.data) for r in self.load(config).opportunities]
+        records = self.load(config).opportunities
+        valid = {record.id for record in records}
+        keys = [key_of(record.id, record.data) for record in records]
+        broken = {path.stem for path in self.opportunity_files()} - valid
+        return keys + [key_of(opp_id, {}) for opp_id in sorted(broken)]
 
     def get(self, opp_id: str, config: PipelineConfig) -> Opportunity:
         """One opportunity by id, or a clear error naming its problems."""

@@ -13,7 +13,7 @@ from pipeline_tui.cli import cli
 from pipeline_tui.cli.base import COMMAND_MODULES
 from pipeline_tui.edits.ids import SUFFIX_LENGTH
 from tests.conftest import RunCli
-from tests.gitutil import commit_count, files_in, git, log
+from tests.gitutil import commit_count, deal_path, files_in, git, log
 
 
 def new_deal(run_cli: RunCli, *extra: str) -> str:
@@ -360,3 +360,15 @@ def test_a_hidden_draft_is_no_deal_now_as_of_or_in_history(run_cli: RunCli, repo
     exported = run_cli("export", "--format", "json", "--as-of", later)
     assert exported.exit_code == 0 and "draft" not in exported.stdout
     assert run_cli("history", "draft").exit_code != 0
+
+
+def test_a_broken_deal_is_found_by_a_few_letters_and_says_what_is_wrong(
+    run_cli: RunCli, repo: Path
+) -> None:
+    opp = run_cli("new", "Big deal", "--account", "ACME").stdout.strip()
+    path = deal_path(repo, opp)
+    path.write_text(path.read_text("utf-8").replace("stage: lead", "stage: nowhere"), "utf-8")
+    shown = run_cli("show", opp[:6])
+    assert shown.exit_code == 1
+    assert "is invalid" in shown.stderr and "unknown stage 'nowhere'" in shown.stderr
+    assert "no opportunity" not in shown.stderr
