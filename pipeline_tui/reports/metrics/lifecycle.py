@@ -250,8 +250,13 @@ def shared_facts() -> Iterator[None]:
 
     Scoped to a block (one report) rather than kept globally, so a pipeline
     reloaded later, or a timelines mapping changed in place, is never
-    answered from old facts.
+    answered from old facts.  A block inside another shares the outer one's
+    facts (a kept report asks for more after the sections:
+    :mod:`pipeline_tui.reports.kept`).
     """
+    if _SHARED.get() is not None:
+        yield
+        return
     token = _SHARED.set({})
     try:
         yield
