@@ -33,7 +33,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pipeline_tui.core.config import PipelineConfig
-from pipeline_tui.core.model import Pipeline
+from pipeline_tui.core.model import Opportunity, Pipeline
 from pipeline_tui.reports.build import Offload, build_report, rounded
 from pipeline_tui.reports.metrics.lifecycle import Timelines, shared_facts
 from pipeline_tui.reports.metrics.stale import StaleFact, stale_facts, stale_rows
@@ -95,12 +95,17 @@ def settled_after(pipeline: Pipeline, timelines: Timelines) -> datetime | None:
     """The latest instant the report's data holds (None: no data); later, the clock changes nothing.
 
     Covers every instant a section compares with ``now``: creation (plus the
-    first-contact deadline), activities, stays, field changes, deletions.
+    first-contact deadline for a deal nobody contacted yet), activities,
+    stays, field changes, deletions.
     """
     latest: datetime | None = None
-    sla = timedelta(hours=pipeline.config.first_contact_sla_hours) + _MARGIN
+    config = pipeline.config
+    sla = timedelta(hours=config.first_contact_sla_hours) + _MARGIN
+    entry = config.entry_stage.name
     for record in pipeline.opportunities:
-        at = record.created + sla
+        at = record.created
+        if not record.activities and _waiting(record, timelines, entry):
+            at += sla
         latest = at if latest is None or at > latest else latest
         for activity in record.activities:
             if activity.at > latest:
@@ -115,3 +120,16 @@ def settled_after(pipeline: Pipeline, timelines: Timelines) -> datetime | None:
             at = max(instants)
             latest = at if latest is None or at > latest else latest
     return latest
+
+
+def _waiting(record: Opportunity, timelines: Timelines, entry: str) -> bool:
+    """Whether the deal never left the entry stage (first contact's other way to count).
+
+    As :func:`~.metrics.first_contact.first_contact_at` sees it once the clock
+    is past the deal's stays (then :func:`~.metrics.lifecycle.stays` cuts none).
+    """
+    timeline = timelines.get(record.id)
+    if timeline is None or not timeline.stages:
+        return record.stage == entry
+    first = timeline.stages[0]
+    return first.stage == entry and first.left is None
