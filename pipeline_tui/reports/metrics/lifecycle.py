@@ -14,6 +14,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import cached_property
+from typing import Any
 
 from pipeline_tui.core.config import PipelineConfig
 from pipeline_tui.core.model import Opportunity, Pipeline
@@ -184,6 +185,9 @@ class DealFacts:
         self.records = pipeline.opportunities
         self.stages = Stages.of(pipeline.config)
         self._created_in: dict[Window, list[int]] = {}
+        #: Answers a section derives from these facts and another part of the
+        #: report reads again, by name (the stale list's facts: :mod:`.stale`).
+        self.derived: dict[str, Any] = {}
 
     @cached_property
     def histories(self) -> list[tuple[StageInterval, ...]]:

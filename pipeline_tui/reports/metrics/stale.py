@@ -46,9 +46,15 @@ StaleFact = tuple[
 
 
 def stale_facts(pipeline: Pipeline, timelines: Timelines, now: datetime) -> list[StaleFact]:
-    """The :data:`StaleFact` of each open deal created by ``now``, in file order."""
+    """The :data:`StaleFact` of each open deal created by ``now``, in file order (do not modify).
+
+    Kept with the report's shared facts, so a kept report reuses the list's.
+    """
     config = pipeline.config
     facts = deal_facts(pipeline, timelines, now)
+    known: list[StaleFact] | None = facts.derived.get(_DERIVED)
+    if known is not None:
+        return known
     records, histories = facts.records, facts.histories
     managers: dict[str | None, str | None] = {}  # owner -> manager: a few owners, 100,000 rows
     found: list[StaleFact] = []
@@ -79,7 +85,11 @@ def stale_facts(pipeline: Pipeline, timelines: Timelines, now: datetime) -> list
                 last if last > created else created,
             )
         )
+    facts.derived[_DERIVED] = found
     return found
+
+
+_DERIVED = "stale facts"
 
 
 def stale_rows(
