@@ -34,7 +34,7 @@ from typing import Any
 
 from pipeline_tui.core.config import PipelineConfig
 from pipeline_tui.core.model import Opportunity, Pipeline
-from pipeline_tui.reports.build import Offload, build_report, rounded
+from pipeline_tui.reports.build import DIGITS, Offload, build_report
 from pipeline_tui.reports.metrics.lifecycle import Timelines, shared_facts
 from pipeline_tui.reports.metrics.stale import StaleFact, stale_facts, stale_rows
 from pipeline_tui.reports.metrics.window import Window
@@ -87,7 +87,7 @@ def served(kept: KeptReport, config: PipelineConfig, now: datetime) -> dict[str,
         return None
     values = dict(kept.values)
     if kept.stale is not None:
-        values[_COUNTED] = rounded(stale_rows(kept.stale, config, now))
+        values[_COUNTED] = stale_rows(kept.stale, config, now, DIGITS)  # rounded as computed
     return values
 
 
