@@ -129,14 +129,14 @@ def main() -> None:
     sections = sum(s for name, s in steps if name.startswith("section "))
     print(f"{'all sections, one after the other':<40} {sections:>8.3f}")
     figures = (
-        ("--format json`, kept", whole),
+        (" --format json`, kept", whole),
         ("` (table), kept", table),
-        ("--format json`, computed", computed[0]),
+        (" --format json`, computed", computed[0]),
         ("` (table), computed", computed[1]),
     )
     for name, figure in figures:
         print(
-            f"whole `pipeline report {name}: {figure.wall:.2f} s wall, "
+            f"whole `pipeline report{name}: {figure.wall:.2f} s wall, "
             f"{figure.cpu:.2f} s CPU, peak {figure.peak_mb:.0f} MB"
         )
     print(f"({load_note()})")
