@@ -11,7 +11,7 @@ import os
 import sys
 import textwrap
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -21,19 +21,21 @@ import click
 from pipeline_tui.cli.base import Context, cli, echo, long_lived_objects, report
 from pipeline_tui.cli.values import parse_when
 from pipeline_tui.core.clock import now
+from pipeline_tui.core.config import PipelineConfig
 from pipeline_tui.core.dates import long_datetime
 from pipeline_tui.core.errors import ExitCode
 from pipeline_tui.core.model import Pipeline
 from pipeline_tui.edits.workspace import Workspace
 from pipeline_tui.git.shallow import SHALLOW_NOTE, boundaries
 from pipeline_tui.history import AsOfMemo, load_timelines, pipeline_as_of
-from pipeline_tui.i18n import _, set_pipeline_language
+from pipeline_tui.i18n import _, chosen_language, set_pipeline_language
 from pipeline_tui.reports.metrics.forecast import forecast_accuracy, month_starts, weighted_forecast
 from pipeline_tui.reports.metrics.lifecycle import Timelines
 from pipeline_tui.reports.metrics.stale import stale_items
 from pipeline_tui.reports.metrics.window import Window
 from pipeline_tui.reports.sections import CHART_NAMES, NAMES, by_key
 from pipeline_tui.storage.files import atomic_write
+from pipeline_tui.storage.snapshot import Snapshot, fingerprint
 from pipeline_tui.tabular import to_json
 
 FORMATS = ("table", "json", "csv", "markdown")
@@ -52,14 +54,21 @@ class Scope:
 
 
 def load_scope(
-    obj: Context, as_of: str | None, owner: str | None = None, source: str | None = None
+    obj: Context,
+    as_of: str | None,
+    owner: str | None = None,
+    source: str | None = None,
+    current: datetime | None = None,
 ) -> Scope:
-    """The pipeline now (from the files) or as of a past instant (from git), filtered."""
+    """The pipeline now (from the files) or as of a past instant (from git), filtered.
+
+    ``current``: the instant "now" stands for (default: the clock's, read here).
+    """
     from pipeline_tui.reports.build import scoped
 
     workspace = obj.workspace()
     when = parse_when(as_of)
-    current = now()
+    current = current or now()
     if when is not None and when > current:
         raise click.BadParameter(
             _("{as_of} is in the future").format(as_of=as_of), param_hint="--as-of"
@@ -67,19 +76,24 @@ def load_scope(
     with long_lived_objects():
         pipeline = workspace.load() if when is None else pipeline_as_of(workspace.root, when)
         timelines = _timelines(workspace, pipeline, when, current)
-    if pipeline.config.language:
-        set_pipeline_language(pipeline.config.language)
-    if pipeline.problems:
-        count = len({p.path for p in pipeline.problems if p.severity == "error"})
-        if count:
-            report(
-                _(
-                    "{count} file(s) with errors left out of the numbers (see `pipeline validate`)"
-                ).format(count=count)
-            )
+    _tell(workspace, pipeline.config, _error_files(pipeline))
+    return Scope(workspace, scoped(pipeline, owner, source), timelines, when or current)
+
+
+def _error_files(pipeline: Pipeline) -> int:
+    """How many files were left out of the numbers for their errors."""
+    return len({p.path for p in pipeline.problems if p.severity == "error"})
+
+
+def _tell(workspace: Workspace, config: PipelineConfig, errors: int) -> None:
+    """Switch to the pipeline's language; say what the numbers leave out."""
+    if config.language:
+        set_pipeline_language(config.language)
+    if errors:
+        message = _("{count} file(s) with errors left out of the numbers (see `pipeline validate`)")
+        report(message.format(count=errors))
     if boundaries(workspace.root):
         report(_(SHALLOW_NOTE))
-    return Scope(workspace, scoped(pipeline, owner, source), timelines, when or current)
 
 
 def _timelines(
@@ -152,16 +166,21 @@ def _report(
 ) -> None:
     from pipeline_tui.reports.build import build_report
 
-    scope = load_scope(obj, as_of, owner, source)
     window = parse_window(since, until)
     names = sections or NAMES
     extra = CHART_NAMES if (chart or html_file) else ()
-    data = build_report(
-        scope.pipeline, scope.timelines, window, scope.now, (*names, *extra), offload_sections
-    )
+    wanted = (*names, *extra)
+    if as_of is None and html_file is None:  # the page also reads the history itself
+        data, config = kept_report(obj, window, owner, source, wanted)
+    else:
+        scope = load_scope(obj, as_of, owner, source)
+        data = build_report(
+            scope.pipeline, scope.timelines, window, scope.now, wanted, offload_sections
+        )
+        config = scope.pipeline.config
     shown = build_subset(data, names)
-    currency = scope.pipeline.config.currency
-    labels = scope.pipeline.config.value_display
+    currency = config.currency
+    labels = config.value_display
     if html_file is not None:
         from pipeline_tui.reports.digest import report_changes_html
         from pipeline_tui.reports.html import render_html  # only when asked: keeps JSON fast
@@ -185,6 +204,48 @@ def _report(
         echo(render_csv(shown))
     else:
         echo(render_text(shown, currency, markdown=fmt == "markdown", values=labels))
+
+
+def kept_report(
+    obj: Context, window: Window, owner: str | None, source: str | None, wanted: Sequence[str]
+) -> tuple[dict[str, Any], PipelineConfig]:
+    """The report of the pipeline now, from the kept one while nothing it read has changed.
+
+    The kept report (:mod:`pipeline_tui.reports.kept`) lives in a
+    :class:`~pipeline_tui.storage.snapshot.Snapshot` keyed by the files'
+    and ``HEAD``'s fingerprint, taken before anything is read (a file changed
+    while this runs makes the next run miss, never lie), and by the options;
+    it answers only once the clock is past everything it holds.  A miss
+    computes the report as :func:`load_scope` and
+    :func:`~pipeline_tui.reports.build.build_report` always did, and keeps it.
+    """
+    from pipeline_tui.reports.kept import keep, served
+
+    workspace = obj.workspace()
+    current = now()
+    snapshot = Snapshot(workspace.root, "report", _KEPT_FORMAT)
+    taken = fingerprint(workspace.root)
+    if taken is not None:
+        options = (tuple(wanted), window.since, window.until, owner, source, chosen_language())
+        taken = replace(taken, digest=f"{taken.digest}:{options!r}")
+        stored = snapshot.get(taken)
+        if isinstance(stored, tuple) and len(stored) == 2:
+            kept, errors = stored
+            config = workspace.config
+            data = served(kept, config, current)
+            if data is not None:
+                _tell(workspace, config, errors)
+                return data, config
+    scope = load_scope(obj, None, owner, source, current)
+    data, kept = keep(scope.pipeline, scope.timelines, window, current, wanted, offload_sections)
+    if taken is not None and kept is not None:
+        snapshot.put(taken, (kept, _error_files(scope.pipeline)))
+    return data, scope.pipeline.config
+
+
+#: Bump when what a kept report holds (:class:`~pipeline_tui.reports.kept.KeptReport`,
+#: a section's value) changes meaning.
+_KEPT_FORMAT = 1
 
 
 AS_OF_OPTION = click.option(

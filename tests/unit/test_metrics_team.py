@@ -9,6 +9,7 @@ import pytest
 
 from pipeline_tui.core.model import Problem
 from pipeline_tui.core.timeline import FieldChange
+from pipeline_tui.reports.build import DIGITS, rounded
 from pipeline_tui.reports.metrics.activity import team_activity
 from pipeline_tui.reports.metrics.forecast import (
     forecast_accuracy,
@@ -16,7 +17,7 @@ from pipeline_tui.reports.metrics.forecast import (
     weighted_forecast,
 )
 from pipeline_tui.reports.metrics.hygiene import hygiene
-from pipeline_tui.reports.metrics.stale import stale_items
+from pipeline_tui.reports.metrics.stale import stale_facts, stale_items, stale_rows
 from pipeline_tui.reports.metrics.window import Window
 from tests.metricdata import by_id, chain, day, deal, pipeline, timeline
 
@@ -198,3 +199,17 @@ def test_hygiene_duplicates_missing_fields_and_unknown_values() -> None:
         {"id": "bad", "field": "source", "value": "webinar"},
         {"id": "h2", "field": "owner", "value": "zed"},
     ]
+
+
+def test_stale_rows_rounded_in_place_keep_the_order_of_the_days_as_counted() -> None:
+    """Days equal to four places but not beyond stay ordered by their full value, then by id."""
+    records = [deal(f"r{5 - i}", "lead", i * 0.00001) for i in range(6)]  # under a second apart
+    timelines = by_id(*(chain(r.id, ("lead", i * 0.00001)) for i, r in enumerate(records)))
+    now = day(40)
+    facts = stale_facts(pipeline(records), timelines, now)
+
+    rows = stale_rows(facts, pipeline(records).config, now, DIGITS)
+
+    assert rows == rounded(stale_items(pipeline(records), timelines, Window(), now))
+    assert [row["id"] for row in rows] == ["r5", "r4", "r3", "r2", "r1", "r0"]  # oldest first
+    assert len({row["days"] for row in rows}) < len(rows)  # rounding made some equal

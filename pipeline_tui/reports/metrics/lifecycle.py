@@ -14,6 +14,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import cached_property
+from typing import Any
 
 from pipeline_tui.core.config import PipelineConfig
 from pipeline_tui.core.model import Opportunity, Pipeline
@@ -184,6 +185,9 @@ class DealFacts:
         self.records = pipeline.opportunities
         self.stages = Stages.of(pipeline.config)
         self._created_in: dict[Window, list[int]] = {}
+        #: Answers a section derives from these facts and another part of the
+        #: report reads again, by name (the stale list's facts: :mod:`.stale`).
+        self.derived: dict[str, Any] = {}
 
     @cached_property
     def histories(self) -> list[tuple[StageInterval, ...]]:
@@ -250,8 +254,13 @@ def shared_facts() -> Iterator[None]:
 
     Scoped to a block (one report) rather than kept globally, so a pipeline
     reloaded later, or a timelines mapping changed in place, is never
-    answered from old facts.
+    answered from old facts.  A block inside another shares the outer one's
+    facts (a kept report asks for more after the sections:
+    :mod:`pipeline_tui.reports.kept`).
     """
+    if _SHARED.get() is not None:
+        yield
+        return
     token = _SHARED.set({})
     try:
         yield
