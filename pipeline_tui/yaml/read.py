@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from ruamel.yaml import YAML
@@ -90,13 +90,50 @@ def parse_document(text: str, path: str) -> tuple[Any, list[Problem]]:
         where = mark.line + 1 if mark is not None else None
         reason = exc.problem or exc.context or "invalid YAML"
         return None, [Problem(path, _("YAML syntax error: {reason}").format(reason=reason), where)]
-    except YAMLError as exc:
-        return None, [Problem(path, _("YAML error: {exc}").format(exc=exc), None)]
+    except YAMLError as exc:  # the reader's: a character YAML does not allow (NUL, a C1 control)
+        position = getattr(exc, "position", None)
+        at = text.count("\n", 0, position) + 1 if isinstance(position, int) else None
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        return None, [Problem(path, _("YAML error: {exc}").format(exc=reason), at)]
     except (ValueError, OverflowError, TypeError, RecursionError) as exc:
         # the constructor turning a scalar into a value: ``!!int zz``, a
         # 5,000-digit integer, ``2026-13-45``; one bad file must not stop the rest
         message = _("a value YAML cannot read: {short}").format(short=_short(str(exc)))
-        return None, [Problem(path, message, None)]
+        field, at = _unreadable_value(text)
+        return None, [Problem(path, message, at, field)]
+
+
+def _unreadable_value(text: str) -> tuple[str | None, int | None]:
+    """The key path and line of the first value the constructor refuses, for its problem.
+
+    Only for a file that already failed: each scalar of the composed tree
+    (no values built, so nothing raises) is read again on its own.
+    """
+    try:
+        root = compose_fast(text)
+    except NeedsSlowPath:
+        return None, None
+    for where, node in _scalars(root, ()):
+        source = text[node.start_mark.index : node.end_mark.index]
+        try:
+            parse_fast(f"v: {source}")
+        except (ValueError, OverflowError, TypeError):
+            return ".".join(where) or None, node.start_mark.line + 1
+        except Exception:  # anything else is not this value's fault
+            continue
+    return None, None
+
+
+def _scalars(node: Node | None, where: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...], Node]]:
+    """Every scalar under ``node`` with its key path, in document order."""
+    if isinstance(node, MappingNode):
+        for key, value in node.value:
+            yield from _scalars(value, (*where, str(key.value)))
+    elif isinstance(node, SequenceNode):
+        for index, item in enumerate(node.value):
+            yield from _scalars(item, (*where, str(index)))
+    elif node is not None:
+        yield where, node
 
 
 def _refers_to_itself(value: Any, holders: set[int]) -> bool:

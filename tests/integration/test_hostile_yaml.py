@@ -85,3 +85,21 @@ def test_history_reads_past_a_hostile_blob(repo: Path, run_cli: RunCli, name: st
     result = run_cli("history", "good-one")
     assert result.exit_code == 0, result.stderr
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("tail", "field", "line", "words"),
+    [
+        ("expected_close: 2026-13-45\n", "expected_close", 6, "month must be in 1..12"),
+        ("next_step:\n  action: call\n  due: 2026-02-30\n", "next_step.due", 8, "day is out"),
+        ('notes: "a\0b"\n', None, 6, "unacceptable character #x0000"),
+    ],
+)
+def test_a_value_or_character_yaml_refuses_is_one_line_with_its_line_and_field(
+    tail: str, field: str | None, line: int, words: str
+) -> None:
+    text = "id: odd\ntitle: T\naccount: A\nstage: lead\ncreated: 2026-11-01\n" + tail
+    data, [problem] = parse_document(text, "opportunities/odd.yaml")
+    assert data is None
+    assert (problem.line, problem.field) == (line, field)
+    assert words in problem.message and "\n" not in str(problem)
