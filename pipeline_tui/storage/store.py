@@ -27,7 +27,7 @@ from pipeline_tui.core.validation import (
     config_problems,
     opportunity_problems,
 )
-from pipeline_tui.i18n import _
+from pipeline_tui.i18n import N_, _
 from pipeline_tui.storage.beside import CHILD_SHARE, Beside, may_fork
 from pipeline_tui.storage.files import atomic_write
 from pipeline_tui.storage.layout import Layout, relative_path
@@ -106,15 +106,15 @@ class Store:
         """:meth:`opportunity_files` as directory entries (their stat is cached)."""
         return self._scan()[0]
 
-    def _scan(self) -> tuple[list[os.DirEntry[str]], list[str]]:
-        """(deal file entries sorted by path, symlinks under ``opportunities/`` left unread)."""
+    def _scan(self) -> tuple[list[os.DirEntry[str]], list[tuple[str, str]]]:
+        """(deal file entries sorted by path, (path, why) of the files under it left unread)."""
         if not self.opportunities_dir.is_dir():
             return [], []
         found: list[os.DirEntry[str]] = []
-        refused: list[str] = []
+        refused: list[tuple[str, str]] = []
         _walk(self.opportunities_dir, self.root.resolve(), found, refused)
         found.sort(key=lambda entry: entry.path)
-        return found, sorted(self.relpath(Path(path)) for path in refused)
+        return found, sorted((self.relpath(Path(path)), why) for path, why in refused)
 
     # ----------------------------------------------------------------- reading
 
@@ -169,10 +169,7 @@ class Store:
         texts: dict[str, str] = {}
         names: set[str] = set()
         entries, refused = self._scan()
-        problems.extend(
-            Problem(path, _("a symlink leading outside the pipeline folder: not read"))
-            for path in refused
-        )
+        problems.extend(Problem(path, _(why)) for path, why in refused)
         for done, (name, (record, found, text)) in enumerate(
             self._checked_entries(entries, config, cache), 1
         ):
@@ -459,11 +456,21 @@ def _check_id(opp_id: str) -> None:
         )
 
 
-def _walk(folder: Path, root: Path, found: list[os.DirEntry[str]], refused: list[str]) -> None:
+#: Why a file under ``opportunities/`` is not read (each is a problem of the load).
+_OUTSIDE = N_("a symlink leading outside the pipeline folder: not read")
+_LINKED_FOLDER = N_("a symlink to a folder: not followed (move the files here instead)")
+_NOT_YAML_NAME = N_("not read: a deal file's name must end in .yaml (rename it)")
+
+
+def _walk(
+    folder: Path, root: Path, found: list[os.DirEntry[str]], refused: list[tuple[str, str]]
+) -> None:
     """Collect ``*.yaml`` entries below ``folder``, skipping hidden names.
 
     Symlinked folders are never followed, and a symlinked file only counts
-    when its target is inside ``root``: others go to ``refused``.
+    when its target is inside ``root``: others go to ``refused``, with a
+    ``.yml`` or ``.YAML`` file a person meant as a deal (said, not skipped
+    in silence).
     """
     with os.scandir(folder) as entries:
         for entry in entries:
@@ -471,13 +478,19 @@ def _walk(folder: Path, root: Path, found: list[os.DirEntry[str]], refused: list
                 continue
             if entry.is_symlink():
                 target = Path(entry.path).resolve()
-                if not target.is_relative_to(root) or target.is_dir():
-                    refused.append(entry.path)
+                if target.is_dir():
+                    refused.append((entry.path, _LINKED_FOLDER))
+                    continue
+                if not target.is_relative_to(root):
+                    refused.append((entry.path, _OUTSIDE))
                     continue
             if entry.is_dir(follow_symlinks=False):
                 _walk(Path(entry.path), root, found, refused)
-            elif entry.name.endswith(".yaml") and entry.is_file():
-                found.append(entry)
+            elif entry.name.endswith(".yaml"):
+                if entry.is_file():
+                    found.append(entry)
+            elif entry.name.lower().endswith((".yaml", ".yml")):
+                refused.append((entry.path, _NOT_YAML_NAME))
 
 
 def check_opportunity_text(
