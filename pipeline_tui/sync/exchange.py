@@ -322,11 +322,27 @@ def _incoming(ws: Workspace, repo: GitRepo, start: str, upstream: str) -> tuple[
         config = ws.store.load_config()
     except PipelineError:
         config = None
-    changes = []
     folder = _pipeline_paths(ws, repo)[-1]
-    for status, path in repo.changed_files(base, upstream, folder):
-        if is_deal_path(path.removeprefix(folder)):
-            old = file_mapping(repo.file_at(base, path)) if status != "A" else {}
-            new = file_mapping(repo.file_at(upstream, path)) if status != "D" else {}
-            changes.append(deal_change(Path(path).stem, status, old, new, config))
+    files = [
+        (status, Path(path).stem, path)
+        for status, path in repo.changed_files(base, upstream, folder)
+        if is_deal_path(path.removeprefix(folder))
+    ]
+    # A deal whose file moved (a teammate's `pipeline migrate`, a hand `git mv`)
+    # is one deal, compared across the move: not one removed and one new.
+    gone = {opp_id: path for status, opp_id, path in files if status == "D"}
+    came = {opp_id for status, opp_id, _path in files if status == "A"}
+    changes = []
+    for status, opp_id, path in files:
+        if status == "D" and opp_id in came:
+            continue
+        moved_from = gone.get(opp_id) if status == "A" else None
+        was = moved_from or (path if status != "A" else None)
+        old = file_mapping(repo.file_at(base, was)) if was is not None else {}
+        new = file_mapping(repo.file_at(upstream, path)) if status != "D" else {}
+        if moved_from is not None:
+            if old == new:
+                continue  # only the folder changed
+            status = "M"
+        changes.append(deal_change(opp_id, status, old, new, config))
     return tuple(changes)

@@ -18,6 +18,7 @@ from click.testing import CliRunner
 from pipeline_tui.cli import cli
 from pipeline_tui.history import load_timelines, scan_timelines
 from pipeline_tui.storage.layout import Layout
+from pipeline_tui.sync.migrate import migrate
 from pipeline_tui.sync.resolve import resolve
 from tests.gitutil import deal_rel
 from tests.teammates import (
@@ -364,3 +365,19 @@ def test_history_engine_gives_the_same_timelines_on_every_clone(
         ("lead", later(2), later(3)),
         ("qualified", later(3), None),
     ]
+
+
+def test_a_teammates_migration_moves_no_deal_in_the_summary(
+    team: tuple[Mate, Mate, Mate], layout: Layout
+) -> None:
+    alice, bob, _ = team
+    other: Layout = "sharded" if layout == "flat" else "flat"
+    migrate(alice.ws, other)
+    bob.ws.set_fields(DEAL, {"amount": 90000})  # edited before the move reaches bob
+    bob.sync()  # bob's edit rebases onto the moved file
+    result = alice.sync()
+    assert [(c.id, c.kind, c.fields) for c in result.incoming] == [(DEAL, "updated", ("amount",))]
+    carol = team[2]
+    result = carol.sync()
+    assert [(c.id, c.kind) for c in result.incoming] == [(DEAL, "updated")]  # moved and edited
+    assert "new" not in result.summary() and "removed" not in result.summary()
