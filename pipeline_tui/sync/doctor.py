@@ -11,14 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any, Literal
 
+from pipeline_tui.core.config import CONFIG_FILE
 from pipeline_tui.core.errors import PipelineError
 from pipeline_tui.edits.workspace import Workspace
 from pipeline_tui.git.commits import commit_paths, write_lock
 from pipeline_tui.git.shallow import SHALLOW_NOTE, boundaries
 from pipeline_tui.i18n import _, pgettext
-from pipeline_tui.storage.layout import MIGRATE_HINT_FILES
+from pipeline_tui.storage.layout import MIGRATE_HINT_FILES, bucket
 from pipeline_tui.sync import merge_driver, precommit
 
 Status = Literal["ok", "warning", "error"]
@@ -201,9 +203,19 @@ def check_remote(ws: Workspace) -> CheckResult:
 @check
 def check_layout(ws: Workspace) -> CheckResult:
     """A large flat pipeline should move to the sharded layout (git slows with N² otherwise)."""
-    flat = sum(
-        1 for path in ws.store.opportunity_files() if path.parent == ws.store.opportunities_dir
-    )
+    files = ws.store.opportunity_files()
+    flat = sum(1 for path in files if path.parent == ws.store.opportunities_dir)
+    sharded = sum(1 for path in files if _in_own_bucket(path))
+    if ws.config.layout == "flat" and sharded > flat:
+        return CheckResult(
+            "layout",
+            "warning",
+            _(
+                "{sharded} deal files are in the sharded layout's folders but {CONFIG_FILE} "
+                "says (or, with no layout: line, means) flat, so new deals go to the top "
+                "folder: add `layout: sharded` to {CONFIG_FILE}"
+            ).format(sharded=sharded, CONFIG_FILE=CONFIG_FILE),
+        )
     if ws.config.layout != "sharded" and flat > MIGRATE_HINT_FILES:
         return CheckResult(
             "layout",
@@ -215,6 +227,11 @@ def check_layout(ws: Workspace) -> CheckResult:
         )
     layout = _("{layout} layout, {flat} files in the top folder")
     return CheckResult("layout", "ok", layout.format(layout=ws.config.layout, flat=flat))
+
+
+def _in_own_bucket(path: Path) -> bool:
+    """Whether a deal file sits where the sharded layout would put it (``xx/<id>.yaml``)."""
+    return path.parent.name == bucket(path.stem)
 
 
 def check_label(name: str) -> str:

@@ -13,6 +13,7 @@ from click.testing import CliRunner, Result
 from pipeline_tui.cli import cli
 from pipeline_tui.core.errors import BadRequest
 from pipeline_tui.edits.workspace import Workspace
+from pipeline_tui.storage.layout import Layout
 from pipeline_tui.sync.doctor import CheckResult, run_checks
 from pipeline_tui.sync.merge_driver import ATTRIBUTES_LINE, DRIVER_KEY
 from pipeline_tui.sync.resolve import resolve
@@ -196,3 +197,22 @@ def test_doctor_fix_never_commits_the_users_own_gitattributes_edits(repo: Path) 
     assert git(repo, "rev-parse", "HEAD") == head
     assert attributes.read_text("utf-8").startswith("*.png binary\n")
     assert attributes.read_text("utf-8").endswith(f"{ATTRIBUTES_LINE}\n")
+
+
+def test_doctor_notices_a_sharded_pipeline_that_lost_its_layout_line(
+    run_cli: RunCli, repo: Path, layout: Layout
+) -> None:
+    for title in ("One", "Two", "Three"):
+        assert run_cli("new", title, "--account", "A").exit_code == 0
+    config = repo / "pipeline.yaml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(
+        "".join(line for line in text.splitlines(True) if not line.startswith("layout:")),
+        encoding="utf-8",
+    )
+    checks = {c["check"]: c for c in json.loads(run_cli("doctor", "--json").stdout)}
+    if layout == "sharded":
+        assert checks["layout"]["status"] == "warning"
+        assert "add `layout: sharded`" in checks["layout"]["message"]
+    else:  # a flat pipeline without the line is simply flat
+        assert checks["layout"]["status"] == "ok"
