@@ -20,6 +20,7 @@ from pipeline_tui.cli.base import (
     echo,
     long_lived_objects,
     output_options,
+    report,
 )
 from pipeline_tui.cli.history import progress_bar
 from pipeline_tui.cli.listing import (
@@ -37,7 +38,7 @@ from pipeline_tui.cli.values import parse_assignments, parse_day, parse_when
 from pipeline_tui.core import clock
 from pipeline_tui.core.config import CONFIG_TEMPLATES
 from pipeline_tui.core.errors import NotFound
-from pipeline_tui.core.fields import field_label
+from pipeline_tui.core.fields import field_label, misspelled_field
 from pipeline_tui.core.model import ACTIVITY_KINDS, Opportunity, Pipeline, jsonable
 from pipeline_tui.git.shallow import SHALLOW_NOTE, boundaries
 from pipeline_tui.history import current_stays, prefetch, stays_of
@@ -297,6 +298,14 @@ def set_cmd(
     values = parse_assignments(assignments)
     checked_owner(ws, values.get("owner"), new_owner)
     emit_change(ws.set_fields(opp_id, values, parse_when(at), new_owner=new_owner), fmt)
+    for key in values:
+        if (known := misspelled_field(key)) is not None:
+            report(
+                _(
+                    "{key}: not a field pipeline knows, kept as a custom field; "
+                    "did you mean {known}?"
+                ).format(key=key, known=known)
+            )
 
 
 @cli.command()

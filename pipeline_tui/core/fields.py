@@ -12,6 +12,7 @@ I/O, nothing imported beyond the standard library and :mod:`pipeline_tui.i18n`.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
@@ -262,6 +263,19 @@ BY_KEY: dict[str, FieldDef] = {f.key: f for f in all_fields()}
 
 #: The top-level keys the schema knows, in the order a new file is written.
 KNOWN_FIELDS: tuple[str, ...] = tuple(f.key for f in FIELDS if f.known)
+
+
+def misspelled_field(key: str) -> str | None:
+    """The known field ``key`` is most likely a typo of (``amout`` -> ``amount``), or None.
+
+    Unknown keys are custom fields, which are welcome; only a key that is
+    not known but nearly spells one is worth a word, since it would
+    otherwise land in the file as a custom field nobody meant.
+    """
+    if key in BY_KEY:
+        return None
+    near = difflib.get_close_matches(key, BY_KEY, n=1, cutoff=0.8)
+    return near[0] if near else None
 
 
 def field_label(key: str) -> str:

@@ -372,3 +372,13 @@ def test_a_broken_deal_is_found_by_a_few_letters_and_says_what_is_wrong(
     assert shown.exit_code == 1
     assert "is invalid" in shown.stderr and "unknown stage 'nowhere'" in shown.stderr
     assert "no opportunity" not in shown.stderr
+
+
+def test_a_key_that_nearly_spells_a_field_gets_a_word(run_cli: RunCli) -> None:
+    opp = run_cli("new", "T", "--account", "A").stdout.strip()
+    typo = run_cli("set", opp, "amout=5", "contact.emial=j@a.example")
+    assert typo.exit_code == 0  # written: custom fields are allowed
+    assert "amout: not a field pipeline knows" in typo.stderr and "amount?" in typo.stderr
+    assert "did you mean contact.email?" in typo.stderr
+    custom = run_cli("set", opp, "competitor=Globex", "amount=7")
+    assert custom.exit_code == 0 and "not a field" not in custom.stderr
