@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta, timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pipeline_tui.cli.listing import days_between, micros, stage_order
+from pipeline_tui.cli.listing import days_between, stage_order
 from pipeline_tui.core.config import PipelineConfig
-from pipeline_tui.core.timeline import stay_days
+from pipeline_tui.core.timeline import micros, stay_days
 
 ZONES = st.sampled_from(
     [UTC, timezone(timedelta(hours=8)), timezone(timedelta(hours=-5, minutes=-30))]
