@@ -16,7 +16,6 @@ functions, so both paths print the same bytes.
 
 from __future__ import annotations
 
-import gc
 import json
 import operator
 import sys
@@ -407,7 +406,9 @@ def serve_warm(argv: Sequence[str]) -> bool:
         root = open_root(repo)
     except PipelineError:
         return False
-    with collector_paused():  # 100,000 stat tuples and as many lines: no cycles among them
+    # 100,000 stat tuples and as many lines, no cycle among them; the walk's
+    # live on (in ``_missed``) for the command that runs on a miss
+    with collector_paused(freeze=True):
         current = fingerprint(root)
         listing = snapshot_of(root, fmt).get(current) if current is not None else None
         served = isinstance(listing, Listing) and listing.fmt is fmt
@@ -416,7 +417,6 @@ def serve_warm(argv: Sequence[str]) -> bool:
     if served:
         return True
     _missed[root] = current
-    gc.freeze()  # the walk's tuples live on (in ``_missed``): never scanned again
     if fmt is Format.JSON:
         _read_history_beside(root)
     return False

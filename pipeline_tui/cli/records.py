@@ -43,7 +43,6 @@ from pipeline_tui.git.shallow import SHALLOW_NOTE, boundaries
 from pipeline_tui.history import marks_of, prefetch
 from pipeline_tui.i18n import _, current_language
 from pipeline_tui.storage.layout import LAYOUTS, Layout
-from pipeline_tui.storage.pickling import collector_paused
 from pipeline_tui.tabular import Format, render_rows, to_json
 from pipeline_tui.terminal_text import display_width
 
@@ -197,7 +196,7 @@ def list_cmd(
     if fmt is Format.JSON:  # git reads the history while the work tree is parsed
         prefetch(store.root, watched=sys.stderr.isatty())  # as progress_bar decides
     files = taken.files() if fmt is Format.JSON and taken is not None else None
-    with collector_paused():  # 100,000 rows and lines made, no cycle among them
+    with long_lived_objects():  # 100,000 rows and lines, kept until printed
         rows = listed_rows(store, config, files) if files is not None else None
         listing = _listing_from_rows(store.root, rows) if rows is not None else None
     now = clock.now()
