@@ -20,7 +20,7 @@ import json
 import operator
 import sys
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from json.encoder import encode_basestring
@@ -162,24 +162,39 @@ def stage_order(config: PipelineConfig) -> Callable[[str, str], tuple[int, str]]
 
 
 def render_json(lines: Sequence[JsonLine], now: datetime) -> str:
-    """``list --json``: one object per line, days in stage counted up to ``now``.
+    """``list --json``: one object per line, days in stage counted up to ``now``."""
+    return "".join(json_pieces(lines, now))
 
+
+#: How many lines :func:`json_pieces` joins into one piece.
+_PIECE = 2048
+
+
+def json_pieces(lines: Sequence[JsonLine], now: datetime) -> Iterator[str]:
+    """:func:`render_json`'s text in pieces of a few thousand lines, to be written one by one.
+
+    Why: at 100,000 deals the text is 60 MB, and making it one string (then
+    one more with the newline, then its bytes) copied it three times over.
     A float's ``repr`` is its JSON, so no encoder runs here.
     """
     if not lines:
-        return "[]"
-    out = []
+        yield "[]"
+        return
     now_us = micros(now)
-    for head, middle, stay in lines:
-        if isinstance(stay, tuple):
-            out.append(f"{head}{middle}{days_between(stay[0], stay[1], now_us)!r}}}")
-        elif stay is None:
-            days = days_between(now_us, None, now_us)
-            entered = f'"stage_entered": "{now.isoformat()}", "days_in_stage": {days!r}}}'
-            out.append(f"{head}{entered}")
-        else:
-            out.append(f"{head}{middle}")
-    return "[\n" + ",\n".join(out) + "\n]"
+    days_now = days_between(now_us, None, now_us)
+    entered_now = f'"stage_entered": "{now.isoformat()}", "days_in_stage": {days_now!r}}}'
+    for start in range(0, len(lines), _PIECE):
+        out: list[str] = []
+        add = out.append
+        for head, middle, stay in lines[start : start + _PIECE]:
+            if type(stay) is tuple:
+                add(f"{head}{middle}{days_between(stay[0], stay[1], now_us)!r}}}")
+            elif stay is None:
+                add(f"{head}{entered_now}")
+            else:
+                add(f"{head}{middle}")
+        yield ("[\n" if start == 0 else ",\n") + ",\n".join(out)
+    yield "\n]"
 
 
 # ------------------------------------------------------------------ rows: a listing after a change
@@ -442,8 +457,12 @@ def print_listing(listing: Listing, now: datetime, out: Any, err: Any) -> None:
     JSON lines are terminal-safe already (:func:`json_lines`); a table or CSV
     text is made so here.
     """
-    text = listing.stdout(now)
-    out.write((text if listing.fmt is Format.JSON else printable(text)) + "\n")
+    if listing.fmt is Format.JSON:
+        for piece in json_pieces(listing.lines, now):
+            out.write(piece)
+    else:
+        out.write(printable(listing.text))
+    out.write("\n")
     out.flush()
     for line in listing.problems:
         err.write(printable(line) + "\n")

@@ -30,6 +30,7 @@ from pipeline_tui.cli.listing import (
     keep,
     listed_rows,
     marked_lines,
+    print_listing,
     remember_rows,
     stage_order,
 )
@@ -225,13 +226,7 @@ def list_cmd(
         else:
             text = render_rows([flat_row(r) for r in records], LIST_COLUMNS, fmt)
             listing = Listing(fmt, text, (), problems)
-    text = listing.stdout(now)
-    if fmt is Format.JSON:
-        click.echo(text)  # its lines are terminal-safe already (listing.line_head)
-    else:
-        echo(text)
-    for line in listing.problems:
-        echo(line, err=True)
+    print_listing(listing, now, sys.stdout, sys.stderr)  # as the warm path prints it
     keep(store.root, taken, listing)
 
 
