@@ -232,9 +232,8 @@ def list_cmd(
 
 def _listing_from_rows(root: Path, rows: Rows) -> Listing:
     """A plain ``list --json`` from kept rows: only the deals' stays come from the history."""
-    pairs = [(row[0] or "", row[1]) for row in rows.deals]
     with progress_bar() as progress:
-        marks = marks_of(root, pairs, progress=progress)
+        marks = marks_of(root, rows.deals, progress=progress)
     lines = marked_lines(rows.deals, marks)
     return Listing(Format.JSON, "", lines, _with_notes(root, rows.problems))
 

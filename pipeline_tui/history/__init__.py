@@ -158,12 +158,17 @@ def stays_of(
     return result
 
 
+#: A deal as :func:`marks_of` reads it: a tuple that starts with its id and its
+#: stage in the work tree (``list``'s kept rows are read as they are, no copy).
+Deal = tuple[str | None, str, *tuple[object, ...]]
+
+
 def marks_of(
-    root: Path, deals: Sequence[tuple[str, str]], *, progress: Progress | None = None
+    root: Path, deals: Sequence[Deal], *, progress: Progress | None = None
 ) -> list[StayMark | bool | None]:
     """Each deal's current stay as a :data:`~pipeline_tui.core.timeline.StayMark`, in order.
 
-    For (id, stage in the work tree) pairs: the committed stay, else
+    For each deal (:data:`Deal`): the committed stay, else
     :data:`UNCOMMITTED`; None when the stay began before a shallow clone's
     history (its start is unknown).  The one place these rules live:
     :func:`stays_of` turns the marks into intervals, and ``list --json``
@@ -174,9 +179,9 @@ def marks_of(
     marks = _fresh(root, progress, entries=False).marks
     found: list[StayMark | bool | None] = []
     add = found.append
-    for opp_id, stage in deals:
-        mark = marks.get(opp_id)
-        if mark is None or mark[0] != stage:
+    for deal in deals:
+        mark = marks.get(deal[0]) if deal[0] is not None else None
+        if mark is None or mark[0] != deal[1]:
             add(UNCOMMITTED)
         elif cut and not shallow.known_commit(mark[5], cut):
             add(None)
