@@ -58,7 +58,7 @@ SEGMENT_STEM = "history"
 STAYS_STEM = "history-stays"
 #: The single entries file of format 6, removed when a newer cache is written.
 OLD_PACKED_FILE = "history-entries.pickle"
-_FORMAT = 10  # 10: stays as plain marks (9: one pickle of a segment's timelines)
+_FORMAT = 11  # 11: stays as plain marks; 10: no hidden files (opportunities/.x/)
 _CLASSES = (Timeline, StageInterval, FieldChange, Event, ConfigVersion)
 #: One segment: pickled events by opportunity id, and the pickled timelines
 #: (``dict[str, Timeline]``) of the segment's opportunities, all in one.
