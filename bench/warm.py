@@ -16,7 +16,8 @@ machine may be shared: read ratios measured in the same run, with the load
 average printed beside them.
 
 ``--after-commit`` times only "one new commit, then ``list --json``" (and the
-warm ``list --json`` beside it, with each one's peak memory), at any size:
+warm ``list --json`` beside it, with each one's CPU seconds and peak memory;
+``--busy`` times it all again beside a busy core), at any size:
 ``--keep DIR`` clones into DIR once and reuses it (and its warm caches: a
 cold build at 100,000 deals takes minutes), and ``--base CODE --base-keep
 DIR2`` runs the same steps, interleaved, with the package found in folder
@@ -131,19 +132,22 @@ def after_commit(codes: list[Code], repeat: int) -> None:
     )
     print(
         "| code | warm list --json (best, median) | after one commit (best, median) "
-        "| after / warm | peak RSS |"
+        "| after / warm | after one commit, CPU (best) | peak RSS |"
     )
-    print("|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|")
     for code in codes:
         w, a = warm[code.name], afters[code.name]
         peak = max(r.peak_mb for r in (*w, *a))
         print(
             f"| {code.name} | {_best(w):.2f} s, {_median(w):.2f} s | {_best(a):.2f} s, "
-            f"{_median(a):.2f} s | {_best(a) / _best(w):.2f}x | {peak:.0f} MB |"
+            f"{_median(a):.2f} s | {_best(a) / _best(w):.2f}x | {_cpu(a):.2f} s | {peak:.0f} MB |"
         )
     if len(codes) == 2:
         before, after = afters[codes[0].name], afters[codes[1].name]
-        print(f"\nafter one commit, after / before: {_best(after) / _best(before):.2f}x (best)")
+        print(
+            f"\nafter one commit, after / before: {_best(after) / _best(before):.2f}x (best wall), "
+            f"{_cpu(after) / _cpu(before):.2f}x (best CPU)"
+        )
 
 
 def open_deal(code: Code) -> str:
@@ -162,6 +166,11 @@ def open_deal(code: Code) -> str:
 
 def _best(runs: list[Run]) -> float:
     return min(r.wall for r in runs)
+
+
+def _cpu(runs: list[Run]) -> float:
+    """The least CPU (user + system, the process and the children it waited for) of ``runs``."""
+    return min(r.cpu for r in runs)
 
 
 def _median(runs: list[Run]) -> float:
@@ -213,8 +222,14 @@ def main() -> None:
         raise SystemExit(f"{args.source}: no pipeline.yaml (build it with bench/scale.py)")
     if args.after_commit:
         with tempfile.TemporaryDirectory(prefix="bench-warm-") as folder:
-            after_commit(code_versions(args, Path(folder)), args.repeat)
-        print(f"\n({load_note()})")
+            codes = code_versions(args, Path(folder))
+            after_commit(codes, args.repeat)
+            print(f"\n({load_note()})")
+            if args.busy:
+                with busy_core():
+                    print("\nOne core busy:")
+                    after_commit(codes, args.repeat)
+                    print(f"\n({load_note()})")
         return
     task = None if args.no_task else taskwarrior()
     if task is None and not args.no_task:

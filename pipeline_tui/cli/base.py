@@ -8,7 +8,6 @@ modules (``records``, ``app``, ...) register themselves on :data:`cli`.
 from __future__ import annotations
 
 import contextlib
-import gc
 import importlib
 import inspect
 import sys
@@ -242,11 +241,8 @@ def long_lived_objects() -> Iterator[None]:
     exit.  Nothing loaded here forms garbage cycles, so freezing it is safe.
     A forked reader (:mod:`~pipeline_tui.storage.beside`) inherits the pause.
     """
-    try:
-        with collector_paused():
-            yield
-    finally:
-        gc.freeze()
+    with collector_paused(freeze=True):  # frozen before the collector resumes, not after
+        yield
 
 
 def report(message: str) -> None:

@@ -29,8 +29,9 @@ from pipeline_tui.cli.listing import (
     fingerprint_before_reading,
     json_lines,
     keep,
-    line_of,
     listed_rows,
+    marked_lines,
+    print_listing,
     remember_rows,
     stage_order,
 )
@@ -41,15 +42,13 @@ from pipeline_tui.core.errors import NotFound
 from pipeline_tui.core.fields import field_label, misspelled_field
 from pipeline_tui.core.model import ACTIVITY_KINDS, Opportunity, Pipeline, jsonable
 from pipeline_tui.git.shallow import SHALLOW_NOTE, boundaries
-from pipeline_tui.history import current_stays, prefetch, stays_of
+from pipeline_tui.history import marks_of, prefetch
 from pipeline_tui.i18n import _, current_language
 from pipeline_tui.storage.layout import LAYOUTS, Layout
 from pipeline_tui.tabular import Format, render_rows, to_json
 from pipeline_tui.terminal_text import display_width
 
 if TYPE_CHECKING:
-    from datetime import datetime
-
     from pipeline_tui.core.config import PipelineConfig
     from pipeline_tui.edits.change import Change
     from pipeline_tui.edits.workspace import Workspace
@@ -199,11 +198,11 @@ def list_cmd(
     if fmt is Format.JSON:  # git reads the history while the work tree is parsed
         prefetch(store.root, watched=sys.stderr.isatty())  # as progress_bar decides
     files = taken.files() if fmt is Format.JSON and taken is not None else None
-    rows = listed_rows(store, config, files) if files is not None else None
+    with long_lived_objects():  # 100,000 rows and lines, kept until printed
+        rows = listed_rows(store, config, files) if files is not None else None
+        listing = _listing_from_rows(store.root, rows) if rows is not None else None
     now = clock.now()
-    if rows is not None:  # nothing but a few files changed since the last plain listing
-        listing = _listing_from_rows(store.root, rows, now)
-    else:
+    if listing is None:  # not just a few files changed since the last plain listing
         with long_lived_objects():
             pipeline, texts = _load_showing_progress(store, config)
         if owner is not None and all(r.owner != owner for r in pipeline.opportunities):
@@ -223,27 +222,20 @@ def list_cmd(
             if files is not None:
                 remember_rows(store, config, files, (pipeline, texts))
             with progress_bar() as progress:
-                stays = current_stays(store.root, pipeline, progress=progress, now=now)
-            listing = Listing(fmt, "", json_lines(records, texts, stays), problems)
+                marks = marks_of(store.root, [(r.id, r.stage) for r in records], progress=progress)
+            listing = Listing(fmt, "", json_lines(records, texts, marks), problems)
         else:
             text = render_rows([flat_row(r) for r in records], LIST_COLUMNS, fmt)
             listing = Listing(fmt, text, (), problems)
-    text = listing.stdout(now)
-    if fmt is Format.JSON:
-        click.echo(text)  # its lines are terminal-safe already (listing.line_head)
-    else:
-        echo(text)
-    for line in listing.problems:
-        echo(line, err=True)
+    print_listing(listing, now, sys.stdout, sys.stderr)  # as the warm path prints it
     keep(store.root, taken, listing)
 
 
-def _listing_from_rows(root: Path, rows: Rows, now: datetime) -> Listing:
+def _listing_from_rows(root: Path, rows: Rows) -> Listing:
     """A plain ``list --json`` from kept rows: only the deals' stays come from the history."""
-    pairs = [(row[0] or "", row[1]) for row in rows.deals]
     with progress_bar() as progress:
-        stays = stays_of(root, pairs, progress=progress, now=now)
-    lines = tuple(line_of(row[3], stays[row[0] or ""]) for row in rows.deals)
+        marks = marks_of(root, rows.deals, progress=progress)
+    lines = marked_lines(rows.deals, marks)
     return Listing(Format.JSON, "", lines, _with_notes(root, rows.problems))
 
 

@@ -23,14 +23,20 @@ This module is the public API; the others import nothing from it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
 
 from pipeline_tui.core import clock
 from pipeline_tui.core.errors import PipelineError
 from pipeline_tui.core.model import Pipeline
-from pipeline_tui.core.timeline import StageInterval, Timeline
+from pipeline_tui.core.timeline import (
+    UNCOMMITTED,
+    StageInterval,
+    StayMark,
+    Timeline,
+    interval_of,
+)
 from pipeline_tui.history import cache, prefetch_worker, shallow
 from pipeline_tui.history.as_of import AsOfMemo, pipeline_as_of
 from pipeline_tui.history.events import ConfigVersion, Event, History
@@ -39,6 +45,7 @@ from pipeline_tui.history.reader import Progress, read_history
 from pipeline_tui.storage.store import Store
 
 __all__ = [
+    "UNCOMMITTED",
     "AsOfMemo",
     "ConfigVersion",
     "Event",
@@ -49,6 +56,7 @@ __all__ = [
     "derive_all",
     "load_timeline",
     "load_timelines",
+    "marks_of",
     "pipeline_as_of",
     "prefetch",
     "read_history",
@@ -137,16 +145,49 @@ def stays_of(
     now: datetime | None = None,
 ) -> dict[str, StageInterval | None]:
     """:func:`current_stays` for (id, stage in the work tree) pairs, no records needed."""
-    cut = shallow.boundaries(root)
-    stays = _fresh(root, progress, entries=False).stays
+    pairs = list(deals)
     moment = now or clock.now()
     result: dict[str, StageInterval | None] = {}
-    for opp_id, stage in deals:
-        stay = stays.get(opp_id)
-        if stay is None or stay.stage != stage:
-            stay = StageInterval(stage, moment, None, None, None, uncommitted=True)
-        result[opp_id] = stay if shallow.known(stay, cut) else None
+    for (opp_id, stage), mark in zip(pairs, marks_of(root, pairs, progress=progress), strict=True):
+        if isinstance(mark, tuple):
+            result[opp_id] = interval_of(mark)
+        elif mark is UNCOMMITTED:
+            result[opp_id] = StageInterval(stage, moment, None, None, None, uncommitted=True)
+        else:
+            result[opp_id] = None
     return result
+
+
+#: A deal as :func:`marks_of` reads it: a tuple that starts with its id and its
+#: stage in the work tree (``list``'s kept rows are read as they are, no copy).
+Deal = tuple[str | None, str, *tuple[object, ...]]
+
+
+def marks_of(
+    root: Path, deals: Sequence[Deal], *, progress: Progress | None = None
+) -> list[StayMark | bool | None]:
+    """Each deal's current stay as a :data:`~pipeline_tui.core.timeline.StayMark`, in order.
+
+    For each deal (:data:`Deal`): the committed stay, else
+    :data:`UNCOMMITTED`; None when the stay began before a shallow clone's
+    history (its start is unknown).  The one place these rules live:
+    :func:`stays_of` turns the marks into intervals, and ``list --json``
+    after a change prints them as they are (no interval is built for
+    100,000 deals).
+    """
+    cut = shallow.boundaries(root)
+    marks = _fresh(root, progress, entries=False).marks
+    found: list[StayMark | bool | None] = []
+    add = found.append
+    for deal in deals:
+        mark = marks.get(deal[0]) if deal[0] is not None else None
+        if mark is None or mark[0] != deal[1]:
+            add(UNCOMMITTED)
+        elif cut and not shallow.known_commit(mark[5], cut):
+            add(None)
+        else:
+            add(mark)
+    return found
 
 
 def scan_timelines(

@@ -38,7 +38,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline_tui.core.timeline import FieldChange, StageInterval, Timeline
+from pipeline_tui.core.timeline import (
+    FieldChange,
+    StageInterval,
+    StayMark,
+    Timeline,
+    interval_of,
+    mark_of,
+)
 from pipeline_tui.git import log
 from pipeline_tui.history.events import ConfigVersion, Event, History, event_order
 from pipeline_tui.history.fold import derive, is_void
@@ -51,7 +58,7 @@ SEGMENT_STEM = "history"
 STAYS_STEM = "history-stays"
 #: The single entries file of format 6, removed when a newer cache is written.
 OLD_PACKED_FILE = "history-entries.pickle"
-_FORMAT = 10  # 10: no hidden files (opportunities/.x/); 9: one pickle of a segment's timelines
+_FORMAT = 11  # 11: stays as plain marks; 10: no hidden files (opportunities/.x/)
 _CLASSES = (Timeline, StageInterval, FieldChange, Event, ConfigVersion)
 #: One segment: pickled events by opportunity id, and the pickled timelines
 #: (``dict[str, Timeline]``) of the segment's opportunities, all in one.
@@ -79,26 +86,32 @@ class CacheState:
     segments: Segments = field(repr=False)
     stay_segments: Segments = field(repr=False)
     _timelines: dict[str, Timeline] | None = field(default=None, repr=False)
-    _stays: dict[str, StageInterval] | None = field(default=None, repr=False)
+    _marks: dict[str, StayMark] | None = field(default=None, repr=False)
     #: Segment index -> its timelines, once unpickled.
     _unpacked: dict[int, dict[str, Timeline]] = field(default_factory=dict, repr=False)
 
     @property
-    def stays(self) -> dict[str, StageInterval]:
+    def marks(self) -> dict[str, StayMark]:
         """Each deal's current stay (not deleted, creation not undone): all ``list`` reads.
 
-        Kept apart from the entries, as plain tuples (several times faster to
-        load than 100,000 intervals), in segments of their own.
+        Kept apart from the entries, as plain values (:data:`StayMark`: several
+        times faster to load than 100,000 intervals, and printed as they are),
+        in segments of their own.
         """
-        if self._stays is None:
-            found: dict[str, StageInterval] = {}
+        if self._marks is None:
+            found: dict[str, StayMark] = {}
             for index in self.stay_segments.indexes():
                 kept = self.stay_segments.get(index)
                 if not isinstance(kept, dict):
                     raise _Stale
-                found.update((k, StageInterval(*v)) for k, v in kept.items())
-            self._stays = found
-        return self._stays
+                found.update(kept)
+            self._marks = found
+        return self._marks
+
+    @property
+    def stays(self) -> dict[str, StageInterval]:
+        """:attr:`marks` as intervals."""
+        return {opp_id: interval_of(mark) for opp_id, mark in self.marks.items()}
 
     def _set_stay(self, opp_id: str, stay: StageInterval | None) -> None:
         index = segment_of(opp_id)
@@ -108,13 +121,12 @@ class CacheState:
         self.stay_segments.put(index, kept)
         if stay is None:
             kept.pop(opp_id, None)
-        else:
-            kept[opp_id] = (stay.stage, stay.entered, stay.left, stay.commit, stay.author)
-        if self._stays is not None:
-            if stay is None:
-                self._stays.pop(opp_id, None)
-            else:
-                self._stays[opp_id] = stay
+            if self._marks is not None:
+                self._marks.pop(opp_id, None)
+            return
+        kept[opp_id] = mark = mark_of(stay)
+        if self._marks is not None:
+            self._marks[opp_id] = mark
 
     def segment(self, opp_id: str) -> Segment:
         """The segment holding ``opp_id`` (read on first use; :class:`_Stale` if it is not ours)."""
@@ -130,7 +142,7 @@ class CacheState:
         """Read now what the caller will use (every entry, or the stays), so a stale
         segment is found inside :func:`fresh`, where it means "rebuild"."""
         if not entries:
-            self.stays  # noqa: B018  (raises _Stale)
+            self.marks  # noqa: B018  (raises _Stale)
             return
         for index in self.segments.indexes():
             self._segment(index)
@@ -247,7 +259,7 @@ def fresh(
 ) -> CacheState:
     """The cache brought up to date with HEAD (read, extended or rebuilt, then saved).
 
-    ``entries=False`` promises to use only ``stays`` (what ``list`` needs), so
+    ``entries=False`` promises to use only ``marks``/``stays`` (what ``list`` needs), so
     the per-opportunity file is not even opened when HEAD has not moved.
     ``known`` is the state already read from this cache (by
     :mod:`~pipeline_tui.history.prefetch_worker`, which may have brought it up

@@ -20,7 +20,12 @@ __all__ = ["SHALLOW_NOTE", "boundaries", "complete_only", "known"]
 
 def known(stay: StageInterval | None, cut: frozenset[str]) -> bool:
     """Whether ``stay``'s start is a real date (it did not begin at a boundary commit)."""
-    return stay is not None and (stay.commit is None or stay.commit not in cut)
+    return stay is not None and known_commit(stay.commit, cut)
+
+
+def known_commit(commit: str | None, cut: frozenset[str]) -> bool:
+    """Whether a stay that began at ``commit`` (None: uncommitted) has a real start."""
+    return commit is None or commit not in cut
 
 
 def complete_only(timelines: Mapping[str, Timeline], cut: frozenset[str]) -> dict[str, Timeline]:

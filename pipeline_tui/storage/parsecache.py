@@ -56,6 +56,7 @@ class FileEntries:
     def __init__(self, file: CacheFile, stem: str, config_repr: str = "") -> None:
         self.segments = Segments(file, stem, empty=lambda: ("", {}))
         self.config_repr = config_repr
+        self._only: AbstractSet[str] | None = None  # see :meth:`fresh`
 
     def use_config_repr(self, text: str) -> bool:
         """Entries made under another config are void from now on; True if it changed."""
@@ -63,6 +64,7 @@ class FileEntries:
             return False
         self.config_repr = text
         self.segments.loaded.clear()
+        self._only = None
         return True
 
     def entry(self, name: str) -> tuple[Key, int, Any] | None:
@@ -82,16 +84,23 @@ class FileEntries:
         kept = self.all()
         found: dict[str, Any] = {}
         missing: list[str] = []
+        known = 0  # files with an entry, fresh or not
         for name, key in files.items():
             entry = kept.get(name)
-            if entry is None or entry[0] != key or key[1] > entry[1] - _RACY_NS:
-                missing.append(name)
-            else:
-                found[name] = entry[2]
+            if entry is not None:
+                known += 1
+                if entry[0] == key and key[1] <= entry[1] - _RACY_NS:
+                    found[name] = entry[2]
+                    continue
+            missing.append(name)
+        # every entry is one of these files: :meth:`keep_only` of them has nothing to forget
+        self._only = files.keys() if known == len(kept) else None
         return found, missing
 
     def put(self, name: str, key: Key, value: Any, read_ns: int | None = None) -> None:
         """Keep ``value`` for the file ``name`` as it was at ``key``, read at ``read_ns`` (now)."""
+        if self._only is not None and name not in self._only:
+            self._only = None  # an entry of another file: :meth:`keep_only` must look again
         index = segment_of(name)
         self._segment(index)[name] = (key, time.time_ns() if read_ns is None else read_ns, value)
         self.segments.dirty.add(index)
@@ -105,6 +114,8 @@ class FileEntries:
 
     def keep_only(self, names: AbstractSet[str]) -> None:
         """Forget files that no longer exist (in every segment, read or not)."""
+        if self._only is not None and names == self._only:
+            return  # :meth:`fresh` of these names found no entry of another file
         for index in self.segments.indexes():
             entries = self._segment(index)
             gone = [name for name in entries if name not in names]  # not keys() - names:

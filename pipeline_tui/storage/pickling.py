@@ -40,7 +40,7 @@ UNREADABLE: tuple[type[Exception], ...] = (
 
 
 @contextlib.contextmanager
-def collector_paused() -> Iterator[None]:
+def collector_paused(*, freeze: bool = False) -> Iterator[None]:
     """No garbage collection while a cache is unpickled (or built).
 
     Why: loading 100,000 rows creates millions of tuples, and every 700 new
@@ -48,14 +48,25 @@ def collector_paused() -> Iterator[None]:
     bigger heap; a cache holds no cycles to find.  Paused, the same load
     takes about two thirds of the time.  A cold history build is the same
     story (every file version split, every event kept until the end).
+
+    ``freeze=True`` when what is made meanwhile lives on (a command's rows
+    and lines): it is frozen (``gc.freeze``) before the collector resumes.
+    Otherwise the first allocation after the pause starts a collection of
+    everything made during it: 0.4 s after a listing of 100,000 rows.
     """
     if not gc.isenabled():
-        yield
+        try:
+            yield
+        finally:
+            if freeze:
+                gc.freeze()
         return
     gc.disable()
     try:
         yield
     finally:
+        if freeze:
+            gc.freeze()
         gc.enable()
 
 

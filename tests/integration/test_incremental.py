@@ -3,19 +3,24 @@
 Every listing here is compared byte for byte with the one a run without any
 cache prints (``truth``), after each kind of change a cache could miss: a
 commit, a hand edit that keeps size and mtime, a branch switch, a reset that
-drops cached commits, a deleted file, damaged or mismatched cache segments.
+drops cached commits, a deleted file, damaged or mismatched cache segments,
+a damaged snapshot, a commit in a shallow clone, an uncommitted move.
 """
 
 from __future__ import annotations
 
 import os
+import pickle
 import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner, Result
 
-from pipeline_tui.cli import listing
+from pipeline_tui.cli import cli, listing
+from pipeline_tui.cli.listing import serve_warm
 from pipeline_tui.edits.workspace import Workspace
 from pipeline_tui.storage import cachefile, parsecache, snapshot
 from pipeline_tui.storage.store import Store
@@ -295,3 +300,66 @@ def test_rows_kept_from_a_full_load_are_those_the_parse_cache_gives(
     assert {k: v[2] for k, v in kept.items()} == {k: v[2] for k, v in again.items()}
     assert any(v[2][4] for v in kept.values())  # a row that carries a problem
     assert len(kept) == len(DEALS) + 1
+
+
+def cli_in(root: Path) -> RunCli:
+    """``run_cli`` for another folder (a clone)."""
+    runner = CliRunner()
+
+    def run(*args: str, input: str | None = None) -> Result:
+        return runner.invoke(cli, ["--repo", str(root), *args], input=input, catch_exceptions=False)
+
+    return run
+
+
+def test_a_commit_in_a_shallow_clone_keeps_days_before_it_unknown(
+    deals: Path, tmp_path: Path, reads: list[str]
+) -> None:
+    """Read from kept rows, a stay that began before the clone's history still prints null."""
+    clone = tmp_path / "shallow"
+    url = f"file://{deals}"
+    subprocess.run(["git", "clone", "-q", "--depth", "2", url, str(clone)], check=True)
+    in_clone = cli_in(clone)
+    first = listed(in_clone)
+    assert '"stage_entered": null' in first[0]
+    Workspace(clone).move(DEALS[10], "qualified", at=day(9))
+    reads.clear()
+
+    out = listed(in_clone)
+
+    assert reads == [deal_rel(clone, DEALS[10])]  # the rows path, not a full load
+    assert out == truth(clone, in_clone)
+    assert '"stage_entered": null' in out[0]
+    assert f'"stage_entered": "{day(9).isoformat()}"' in out[0]
+
+
+def test_an_uncommitted_move_counts_from_now_on_the_rows_path(
+    deals: Path, run_cli: RunCli, reads: list[str]
+) -> None:
+    path = deal_path(deals, DEALS[11])
+    path.write_text(path.read_text(encoding="utf-8").replace("stage: lead", "stage: won"))
+    reads.clear()
+
+    out = listed(run_cli)
+
+    assert reads == [deal_rel(deals, DEALS[11])]
+    assert out == truth(deals, run_cli)
+    assert f'"stage_entered": "{NOW}"' in out[0]
+
+
+@pytest.mark.parametrize("damage", ["head only", "garbage", "empty"])
+def test_a_damaged_snapshot_is_a_miss(deals: Path, run_cli: RunCli, damage: str) -> None:
+    """The snapshot's digest is read before its lines: a file cut after it is still a miss."""
+    before = listed(run_cli)
+    kept = deals / ".git" / "pipeline-tui" / "snapshot-list-json.pickle"
+    data = kept.read_bytes()
+    with kept.open("rb") as handle:
+        pickle.load(handle)  # the head: scope and digest
+        head = handle.tell()
+    cut = {"head only": data[:head], "garbage": data[:head] + b"\x80junk", "empty": b""}
+    kept.write_bytes(cut[damage])
+
+    served = serve_warm(["--repo", str(deals), "list", "--json"])
+
+    assert not served
+    assert listed(run_cli) == before == truth(deals, run_cli)

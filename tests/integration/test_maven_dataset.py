@@ -37,14 +37,14 @@ def dataset_folder() -> Path:
 
 LOOKED_IN = dataset_folder()
 DATASET = LOOKED_IN if (LOOKED_IN / "sales_pipeline.csv").is_file() else None
-pytestmark = pytest.mark.skipif(
-    DATASET is None,
-    reason=f"the Maven CRM data set is not in {LOOKED_IN} (set {DATASET_ENV} to its folder)",
-)
+pytestmark = [
+    pytest.mark.skipif(
+        DATASET is None,
+        reason=f"the Maven CRM data set is not in {LOOKED_IN} (set {DATASET_ENV} to its folder)",
+    ),
+    pytest.mark.long,  # one import of the whole data set, shared by the module
+]
 STAGES = {"Prospecting": "lead", "Engaging": "qualified", "Won": "won", "Lost": "lost"}
-
-
-pytestmark = pytest.mark.long  # one import of the whole data set, shared by the module
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,7 @@
-"""``list --json`` counts days on microseconds: the very floats ``stay_days`` gives."""
+"""``list --json`` counts days on microseconds: the very floats ``stay_days`` gives.
+
+And the history keeps current stays as plain marks that give the very intervals back.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +10,9 @@ from datetime import UTC, datetime, timedelta, timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pipeline_tui.cli.listing import days_between, micros, stage_order
+from pipeline_tui.cli.listing import days_between, stage_order
 from pipeline_tui.core.config import PipelineConfig
-from pipeline_tui.core.timeline import stay_days
+from pipeline_tui.core.timeline import StageInterval, interval_of, mark_of, micros, stay_days
 
 ZONES = st.sampled_from(
     [UTC, timezone(timedelta(hours=8)), timezone(timedelta(hours=-5, minutes=-30))]
@@ -39,3 +42,19 @@ def test_stage_order_puts_unknown_stages_last() -> None:
     config = PipelineConfig.from_mapping({"stages": [{"name": "lead"}, {"name": "won"}]})
     order = stage_order(config)
     assert order("won", "a") < order("nowhere", "a") and order("lead", "z") < order("won", "a")
+
+
+@given(MOMENTS, st.none() | MOMENTS, st.none() | st.text(), st.none() | st.text())
+def test_a_stay_mark_gives_the_very_interval_back(
+    entered: datetime, left: datetime | None, commit: str | None, author: str | None
+) -> None:
+    stay = StageInterval("qualified", entered, left, commit, author)
+
+    mark = mark_of(stay)
+    back = interval_of(mark)
+
+    assert back == stay
+    assert back.entered.isoformat() == entered.isoformat() == mark[1]
+    assert back.entered.utcoffset() == entered.utcoffset()
+    assert (mark[2], mark[4]) == (micros(entered), micros(left) if left is not None else None)
+    assert repr(back.days(entered)) == repr(stay.days(entered))
