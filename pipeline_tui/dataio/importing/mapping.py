@@ -109,7 +109,7 @@ def map_table(
     problems += question
     if options.stage_history is not None:
         problems += options.stage_history.problems
-    if any(p.row is None and p.severity == "error" for p in problems):
+    if any(p.file_level and p.severity == "error" for p in problems):
         return MappingResult((), tuple(problems), ConfigAdditions(), plan, {}, detection, dates)
     mapper = RowMapper(table, plan, config, options, detection, dates)
     rows: list[MappedRow] = []

@@ -1,0 +1,58 @@
+"""How `pipeline import` reads a file's records: nothing in the file goes unaccounted for."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.conftest import RunCli
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_quote_never_closed_refuses_the_file_naming_the_rows_it_swallowed(
+    run_cli: RunCli, repo: Path, tmp_path: Path
+) -> None:
+    source = write(
+        tmp_path, "quote.csv",
+        'title,account,amount\nA,Acme,1\nC,"Gamma,3\nD,Delta,4\nE,Eps,5\n',
+    )  # fmt: skip
+    result = run_cli("import", str(source), "--skip-bad")
+    assert result.exit_code == 1, result.output
+    assert (
+        "quote.csv: row 3: error: column 'account': a quote opened here is never closed: "
+        "the rest of the file (rows 3-5) would be one cell"
+    ) in result.stderr
+    assert "the file refused: nothing was written" in result.stderr
+    assert "quote.csv: 4 rows: 0 would be created" in result.stdout
+    assert not list((repo / "opportunities").rglob("*.yaml"))
+    closed = write(
+        tmp_path, "notes.csv",
+        'title,account,notes\nA,Acme,"two\nlines"\nB,"Beta ""B""",x\nC,Gamma,"last\n"',
+    )  # fmt: skip
+    result = run_cli("import", str(closed), "--dry-run", "--json")
+    assert result.exit_code == 0, result.output  # quotes closed, over several lines too
+    assert [c["row"] for c in json.loads(result.stdout)["created"]] == [2, 3, 4]
+
+
+def test_a_quote_never_closed_in_a_large_file_is_the_same_problem(
+    run_cli: RunCli, tmp_path: Path
+) -> None:
+    rows = "".join(f"D{i},Delta,4\n" for i in range(15_000))  # over the csv module's cell limit
+    source = write(tmp_path, "big.csv", f'title,account,amount\nA,Acme,1\nC,"Gamma,3\n{rows}')
+    result = run_cli("import", str(source), "--dry-run")
+    assert result.exit_code == 1
+    assert "row 3: error: column 'account': a quote opened here is never closed: " in result.stderr
+    assert "(rows 3-15003)" in result.stderr
+
+
+def test_rows_refused_for_their_shape_count_in_the_total(run_cli: RunCli, tmp_path: Path) -> None:
+    source = write(tmp_path, "short.csv", "title,account,amount\nA,Acme,1\nB,Beta\nC,Gamma,3,4\n")
+    result = run_cli("import", str(source), "--skip-bad", "--dry-run")
+    assert "short.csv: 3 rows: 1 would be created, 0 would be updated, 0 unchanged, 2 refused" in (
+        result.stdout
+    )
