@@ -30,6 +30,7 @@ from pipeline_tui.dataio.importing.rowsteps import (
     plain_steps,
     same_day_only,
 )
+from pipeline_tui.dataio.importing.stagehistory import Lookup
 from pipeline_tui.dataio.importing.stagemap import StageMap, map_stages
 from pipeline_tui.dataio.importing.table import Row, RowProblem, Table
 from pipeline_tui.dataio.importing.values import (
@@ -112,6 +113,8 @@ class RowMapper:
         self.outcomes = {r.number: self._outcome(r) for r in table.rows}
         self.stages = self._stage_map()
         self.new_values: dict[str, dict[str, None]] = {f: {} for f in _LISTED}
+        #: ids a lookup file (User.csv) lacks, kept as the cell had them: never team members
+        self.unresolved: dict[str, set[str]] = {f: set() for f in self.options.lookups}
         self.unknown: dict[str, Counter[str]] = {f: Counter() for f in ("stage", *_LISTED)}
 
     # ------------------------------------------------------------------ CRM stages
@@ -172,7 +175,9 @@ class RowMapper:
         )
         if not self.extend_lists:
             return ConfigAdditions(members=tuple(self.team_members), stages=stages)
-        owners = [TeamMember(o) for o in self.new_values["owner"]] if self.config.team else []
+        ids = self.unresolved.get("owner", set())
+        owners = [TeamMember(o) for o in self.new_values["owner"] if o not in ids]
+        owners = owners if self.config.team else []
         return ConfigAdditions(
             tuple(self.new_values["source"]),
             tuple(self.new_values["lost_reason"]),
@@ -189,7 +194,7 @@ class RowMapper:
             column = self.plan.column_of(fld) if fld else None
             problems.append(RowProblem(self.table.source, row.number, message, column))
 
-        values = self._values(row, fail)
+        values = self._values(row, fail, problems)
         stage = self._stage(values, row, fail)
         if stage is not None:
             values["stage"] = stage
@@ -209,7 +214,7 @@ class RowMapper:
                 fail(
                     _("{fld} is empty; fill it or pass --default {fld}=VALUE").format(fld=fld), fld
                 )
-        if problems or stage is None:
+        if stage is None or any(p.severity == "error" for p in problems):
             return None, problems
         entries = self._entries(row, values)
         events, adjusted = self._events(values, stage, entries)
@@ -222,7 +227,9 @@ class RowMapper:
         mapped = MappedRow(row.number, external, record, tuple(events), undated, adjusted, future)
         return mapped, problems
 
-    def _values(self, row: Row, fail: Callable[[str, str | None], None]) -> dict[str, Any]:
+    def _values(
+        self, row: Row, fail: Callable[[str, str | None], None], problems: list[RowProblem]
+    ) -> dict[str, Any]:
         values: dict[str, Any] = {}
         cell_currency: str | None = None
         for fld, column in self.plan.fields.items():
@@ -231,12 +238,13 @@ class RowMapper:
                 if text:
                     break
                 text, column = row.cells.get(other, "").strip(), other
-            text = self.options.value_map.get(fld, {}).get(text, text)
+            replaced = self.options.value_map.get(fld, {}).get(text)
+            text = text if replaced is None else replaced
             if not text:
                 continue
             lookup = self.options.lookups.get(fld)
-            if lookup:
-                text = lookup.get(text) or lookup.get(text[:15]) or text
+            if lookup is not None and replaced is None:
+                text = self._looked_up(lookup, fld, text, column, row, problems)
             try:
                 if fld == "amount":
                     values[fld], cell_currency = parse_money(text, self.config.currency)
@@ -261,6 +269,25 @@ class RowMapper:
             except ValueError as exc:
                 fail(_("--default {fld}: {exc}").format(fld=fld, exc=exc), None)
         return values
+
+    def _looked_up(
+        self, lookup: Lookup, fld: str, text: str, column: str, row: Row, problems: list[RowProblem]
+    ) -> str:
+        """The name ``lookup`` gives the cell's id; an id it lacks is kept, with a warning.
+
+        The id stays (an account must have some name, and nothing is
+        dropped), but it is never added to ``team:`` as if it were a person.
+        """
+        name = lookup.name_of(text)
+        if name is not None:
+            return name
+        self.unresolved[fld].add(text)
+        message = _(
+            "{text!r} is not in {file}: kept as it is (add it to {file}, or map it with "
+            "--map '{fld}:{text}=NAME')"
+        ).format(text=text, file=lookup.source, fld=fld)
+        problems.append(RowProblem(self.table.source, row.number, message, column, "warning"))
+        return text
 
     def _convert(self, fld: str, text: str, column: str | None) -> Any:
         dates = self.dates.get(column or "")
