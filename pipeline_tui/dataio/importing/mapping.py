@@ -127,6 +127,7 @@ def map_table(
             problems.append(_duplicate(table, row, first, mapped.external_id, plan))
             continue
         rows.append(mapped)
+    problems += mapper.unused_maps()
     additions = mapper.additions()
     checked = additions.apply(config)
     valid: list[MappedRow] = []

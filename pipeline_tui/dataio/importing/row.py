@@ -75,6 +75,44 @@ def row_key(cells: Mapping[str, str]) -> str:
 # --------------------------------------------------------------------------- one row
 
 
+class ValueMap:
+    """One field's ``--map FIELD:VALUE=NEW`` options, matched as the pipeline's lists are.
+
+    A cell matches a VALUE spelled the same, else one equal ignoring case,
+    spaces and punctuation (:func:`compact`: ``Lead``, ``lead``, ``LEAD``),
+    so ``--map stage:Lead=qualified`` maps the cells ``lead``.  The VALUEs
+    that matched are remembered: one that matched no cell is a typo to tell
+    the user about (:meth:`RowMapper.unused_maps`).
+    """
+
+    def __init__(self, mapping: Mapping[str, str]) -> None:
+        self.exact = dict(mapping)
+        self.loose = {compact(k): k for k in reversed(list(mapping)) if compact(k)}
+        self.used: set[str] = set()
+
+    def key(self, text: str) -> str | None:
+        """The VALUE ``text`` matches, if any."""
+        if text in self.exact:
+            return text
+        return self.loose.get(compact(text)) if text else None
+
+    def get(self, text: str, default: str) -> str:
+        key = self.key(text)
+        return default if key is None else self.exact[key]
+
+    def use(self, text: str) -> str | None:
+        """What ``text`` becomes (None: no VALUE matches), noting the VALUE as used."""
+        key = self.key(text)
+        if key is None:
+            return None
+        self.used.add(key)
+        return self.exact[key]
+
+    def unused(self) -> list[tuple[str, str]]:
+        """(VALUE, NEW) of every option no cell matched, in the order given."""
+        return [(k, v) for k, v in self.exact.items() if k not in self.used]
+
+
 class RowMapper:
     """Maps rows one by one, collecting the unknown values ``--extend-config`` may add."""
 
@@ -99,6 +137,7 @@ class RowMapper:
         #: a preset brings the CRM's lists (sources, owners, lost reasons) along
         self.extend_lists = options.extend_config or self.preset is not None
         self.by_key = {compact(c): c for c in table.columns}
+        self.value_maps = {f: ValueMap(m) for f, m in options.value_map.items()}
         prob = plan.column_of("probability")
         self.scale = probability_scale(r.cells.get(prob, "") for r in table.rows) if prob else None
         self.fallbacks = {
@@ -136,7 +175,7 @@ class RowMapper:
         column = self.plan.column_of("stage")
         for row in self.table.rows:
             raw = row.cells.get(column or "", "").strip()
-            raw = self.options.value_map.get("stage", {}).get(raw, raw)
+            raw = self.value_maps["stage"].get(raw, raw) if "stage" in self.value_maps else raw
             if raw and self.outcomes[row.number] not in ("won", "lost"):
                 seen[self.preset.stage_name(raw)] = None
         history = self.options.stage_history
@@ -164,6 +203,29 @@ class RowMapper:
             for name in (self.stages.why or {})
             if compact(name) in used
         }
+
+    def unused_maps(self) -> list[RowProblem]:
+        """A warning for each ``--map FIELD:VALUE=NEW`` that changed no cell.
+
+        A typo in VALUE or FIELD otherwise leaves the cells it was meant for
+        as they are, and the import looks as if it had worked.
+        """
+        problems = []
+        for fld, value_map in self.value_maps.items():
+            column = self.plan.column_of(fld)
+            for value, new in value_map.unused():
+                option = f"{fld}:{value}={new}"
+                if column is None:
+                    message = _(
+                        "--map {option!r}: no column is read into {fld!r}, so it changes nothing"
+                    ).format(option=option, fld=fld)
+                else:
+                    message = _(
+                        "--map {option!r} matched no cell of column {column!r} (values are "
+                        "compared ignoring case, spaces and punctuation)"
+                    ).format(option=option, column=column)
+                problems.append(RowProblem(self.table.source, None, message, severity="warning"))
+        return problems
 
     def additions(self) -> ConfigAdditions:
         added = self.stages.added if self.stages is not None else ()
@@ -238,7 +300,8 @@ class RowMapper:
                 if text:
                     break
                 text, column = row.cells.get(other, "").strip(), other
-            replaced = self.options.value_map.get(fld, {}).get(text)
+            value_map = self.value_maps.get(fld)
+            replaced = value_map.use(text) if value_map is not None else None
             text = text if replaced is None else replaced
             if not text:
                 continue
