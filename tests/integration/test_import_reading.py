@@ -56,3 +56,23 @@ def test_rows_refused_for_their_shape_count_in_the_total(run_cli: RunCli, tmp_pa
     assert "short.csv: 3 rows: 1 would be created, 0 would be updated, 0 unchanged, 2 refused" in (
         result.stdout
     )
+
+
+def test_empty_cells_ending_the_header_are_left_out_warning_of_data_under_them(
+    run_cli: RunCli, tmp_path: Path
+) -> None:
+    source = write(
+        tmp_path, "excel.csv",
+        "title,account,amount,,\nA,Acme,1,,\nB,Beta,2\nC,Gamma,3,,x\nD,Delta,4,,,\n",
+    )  # fmt: skip
+    result = run_cli("import", str(source), "--dry-run", "--json")
+    outcome = json.loads(result.stdout)
+    assert [c["row"] for c in outcome["created"]] == [2, 3, 4]
+    assert [(w["row"], w["message"]) for w in outcome["warnings"]] == [
+        (4, "cell 5 has 'x' but its header cell is empty: left out (name the column in the "
+            "header to import it)"),
+    ]  # fmt: skip
+    assert [(p["row"], p["message"][:35]) for p in outcome["refused"]] == [
+        (5, "has 6 cells but the header has 5 (r")
+    ]
+    assert outcome["rows"] == 4

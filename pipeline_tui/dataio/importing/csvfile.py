@@ -77,16 +77,20 @@ def parse_csv_text(
         return Table(source, (), (), (failed,))
     while records and not any(cell.strip() for cell in records[0]):
         records.pop(0)
-    header = tuple(cell.strip() for cell in records[0])
+    cells = [cell.strip() for cell in records[0]]
+    width = len(cells)  # with the empty cells a spreadsheet leaves at the end of the header
+    while len(cells) > 1 and not cells[-1]:
+        cells.pop()
+    header = tuple(cells)
     problems = _header_problems(header, source)
     if problems:
         return Table(source, header, (), tuple(problems))
     if open_lines is not None:
         unclosed = _unclosed_quote(records, open_lines, header, source)
-        rows, found, unread = _rows(records[1:-1], header, source, sep)
+        rows, found, unread = _rows(records[1:-1], header, width, source, sep)
         lines = open_lines if len(records) > 1 else 0
         return Table(source, header, tuple(rows), (*found, unclosed), unread + lines)
-    rows, problems, unread = _rows(records[1:], header, source, sep)
+    rows, problems, unread = _rows(records[1:], header, width, source, sep)
     if not rows and not problems:
         problems.append(RowProblem(source, None, _("the file has a header row but no data rows")))
     return Table(source, header, tuple(rows), tuple(problems), unread)
@@ -180,11 +184,17 @@ def _header_problems(header: tuple[str, ...], source: str) -> list[RowProblem]:
 
 
 def _rows(
-    records: list[list[str]], header: tuple[str, ...], source: str, sep: str
+    records: list[list[str]], header: tuple[str, ...], width: int, source: str, sep: str
 ) -> tuple[list[Row], list[RowProblem], int]:
-    """The rows, the problems, and how many data records were refused for their shape."""
+    """The rows, the problems, and how many data records were refused for their shape.
+
+    ``width`` counts the empty cells that end the header too (Excel writes
+    ``title,account,,``): a row may have them or not, and they are left
+    out, with a warning where one holds data.
+    """
     rows: list[Row] = []
     problems: list[RowProblem] = []
+    refused = 0
     footer = _footer_start(records, header)
     if footer is not None:
         problems.append(
@@ -202,7 +212,11 @@ def _rows(
     for number, record in enumerate(records, start=2):
         if not any(cell.strip() for cell in record):
             continue  # a blank line is not a row
+        if len(header) < len(record) <= width:
+            problems += _unnamed_cells(record, header, number, source)
+            record = record[: len(header)]
         if len(record) != len(header):
+            refused += 1
             problems.append(
                 RowProblem(
                     source,
@@ -213,14 +227,33 @@ def _rows(
                         "cell?)"
                     ).format(
                         n_record=len(record),
-                        n_header=len(header),
+                        n_header=width,
                         get=_NAMES.get(sep, repr(sep)),
                     ),
                 )
             )
             continue
         rows.append(Row(number, dict(zip(header, (c.strip() for c in record), strict=True))))
-    return rows, problems, len(problems) - (footer is not None)
+    return rows, problems, refused
+
+
+def _unnamed_cells(
+    record: list[str], header: tuple[str, ...], row: int, source: str
+) -> list[RowProblem]:
+    """A warning for each cell with data under an empty header cell: it cannot be imported."""
+    return [
+        RowProblem(
+            source,
+            row,
+            _(
+                "cell {index} has {value!r} but its header cell is empty: left out (name "
+                "the column in the header to import it)"
+            ).format(index=index, value=cell.strip()),
+            severity="warning",
+        )
+        for index, cell in enumerate(record[len(header) :], start=len(header) + 1)
+        if cell.strip()
+    ]
 
 
 def _footer_start(records: list[list[str]], header: tuple[str, ...]) -> int | None:
