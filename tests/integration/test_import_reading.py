@@ -76,3 +76,24 @@ def test_empty_cells_ending_the_header_are_left_out_warning_of_data_under_them(
         (5, "has 6 cells but the header has 5 (r")
     ]
     assert outcome["rows"] == 4
+
+
+def test_json_keys_named_twice_and_elements_that_are_not_objects_are_row_problems(
+    run_cli: RunCli, tmp_path: Path
+) -> None:
+    source = write(
+        tmp_path, "deals.json",
+        '[{"title": "A", "account": "Acme", "amount": 1},'
+        ' {"title": "B", "account": "Beta", "amount": 1, "amount": 2},'
+        ' 3,'
+        ' {"title": "C", "account": "X", "contact": {"name": "a", "name": "b"}}]',
+    )  # fmt: skip
+    result = run_cli("import", str(source), "--dry-run", "--skip-bad", "--json")
+    outcome = json.loads(result.stdout)
+    assert [c["row"] for c in outcome["created"]] == [1]
+    assert [(p["row"], p["column"], p["message"]) for p in outcome["refused"]] == [
+        (2, "amount", "this key is in the object 2 times (1, 2): keep one"),
+        (3, None, "is not an object ({...})"),
+        (4, "contact.name", 'this key is in the object 2 times ("a", "b"): keep one'),
+    ]
+    assert outcome["rows"] == 4
