@@ -180,7 +180,7 @@ def import_cmd(
         result = dataclasses.replace(result, problems=(*extra.problems, *result.problems))
     if history is None:
         history = any(not r.undated for r in result.rows)
-    file_level = any(p.row is None for p in result.errors)
+    file_level = any(p.file_level for p in result.errors)
     fatal = file_level or (bool(result.errors) and not skip_bad)
     plan = ImportPlan(table.source)
     head = None
@@ -199,7 +199,7 @@ def import_cmd(
     progress.close()
     if head is not None and automate:
         _run_event_rules(ws, plan)
-    outcome = _outcome(table.source, len(table.rows), result, plan, dry_run, history, head)
+    outcome = _outcome(table.source, table.records, result, plan, dry_run, history, head)
     outcome.update(summary_json(result, ws.config.won_stage, ws.config.lost_stage))
     outcome["files_used"] = list(extra.used)
     if as_json:
@@ -214,15 +214,14 @@ def import_cmd(
         report(group.describe())
     _report_unknown(result)
     if fatal:
-        refused = (
-            _("{n} refused: nothing was written").format(n=len(result.bad_rows))
-            if result.bad_rows
-            else _("the file refused: nothing was written")
-        )
-        report(
-            refused
-            + ("" if dry_run else _(" (fix the rows, use --map/--default, or pass --skip-bad)"))
-        )
+        if file_level:  # --skip-bad cannot help: no row of the file is read
+            report(_("the file refused: nothing was written"))
+        else:
+            refused = _("{n} refused: nothing was written").format(n=len(result.bad_rows))
+            report(
+                refused
+                + ("" if dry_run else _(" (fix the rows, use --map/--default, or pass --skip-bad)"))
+            )
         raise SystemExit(ExitCode.PROBLEMS)
 
 

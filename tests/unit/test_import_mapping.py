@@ -219,3 +219,19 @@ def test_a_date_only_step_on_the_day_of_a_timed_creation_is_in_order() -> None:
     # engaged "that day" cannot be placed before the 15:00 creation: it collapses into it
     assert [e.stage for e in row.events] == ["qualified", "won"]
     assert row.events[-1].when == datetime(2017, 1, 12, 8, 0, tzinfo=UTC)
+
+
+def test_value_maps_match_cells_ignoring_case_and_warn_when_they_match_nothing() -> None:
+    text = "title,account,stage,product\nA,B,lead,GTX Pro\nC,D,lead,GTXPro\nE,F,proposal,x\n"
+    result = mapped(text, "stage:Lead=qualified", "product:gtx-pro=GTX Pro")
+    assert [r.fields["stage"] for r in result.rows] == ["qualified", "qualified", "proposal"]
+    assert [r.fields["product"] for r in result.rows] == ["GTX Pro", "GTX Pro", "x"]
+    assert not [p for p in result.problems if p.row is None]  # both maps were used
+    typo = mapped(text, "stage:leed=qualified", "stge:lead=qualified")
+    assert [r.fields["stage"] for r in typo.rows] == ["lead", "lead", "proposal"]
+    assert [(p.severity, p.message) for p in typo.problems if p.row is None] == [
+        ("warning", "--map 'stage:leed=qualified' matched no cell of column 'stage' (values "
+         "are compared ignoring case, spaces and punctuation)"),
+        ("warning", "--map 'stge:lead=qualified': no column is read into 'stge', so it "
+         "changes nothing"),
+    ]  # fmt: skip

@@ -17,6 +17,7 @@ from pathlib import Path
 from pipeline_tui.dataio.importing import read_table
 from pipeline_tui.dataio.importing.presets import Detection
 from pipeline_tui.dataio.importing.stagehistory import (
+    Lookup,
     StageHistory,
     lookup_from_table,
     read_stage_history,
@@ -30,7 +31,7 @@ from pipeline_tui.i18n import _
 class CrmFiles:
     """Lookups (field -> id -> name), stage history, and what was used (for the summary)."""
 
-    lookups: dict[str, dict[str, str]] = field(default_factory=dict)
+    lookups: dict[str, Lookup] = field(default_factory=dict)
     stage_history: StageHistory | None = None
     used: tuple[str, ...] = ()
     problems: tuple[RowProblem, ...] = ()
@@ -51,7 +52,7 @@ def crm_files(
         wanted[fld] = wanted.get(fld) or _sibling(deals, names)
     if preset is not None:
         wanted["history"] = wanted.get("history") or _sibling(deals, preset.history_files)
-    lookups: dict[str, dict[str, str]] = {}
+    lookups: dict[str, Lookup] = {}
     used: list[str] = []
     problems: list[RowProblem] = []
     history = None
@@ -68,10 +69,10 @@ def crm_files(
                 )
             )
             continue
-        names_by_id, found = lookup_from_table(table)
+        lookup, found = lookup_from_table(table)
         problems += found
-        lookups[key] = names_by_id
-        count = len(set(names_by_id.values()))
+        lookups[key] = lookup
+        count = len(lookup.known)
         used.append(
             _("{key} names from {file} ({count} names)").format(
                 key=key, file=path.name, count=count

@@ -4,17 +4,19 @@ Real exports come with a byte-order mark, CRLF line endings, semicolons
 (European Excel) or tabs, and now and then in Latin-1.  The delimiter is
 taken from the header line; a row whose cell count differs from the header's
 is a row problem that says so (the usual sign of a wrong delimiter or an
-unquoted comma), never a silently shifted row.  The one exception is a report
-footer: after a blank line, lines of one cell each ("Total", a title,
-"Confidential Information - Do Not Distribute", as Salesforce reports end)
-are not rows; they are left out with a warning saying how many.
+unquoted comma), never a silently shifted row, and a quote never closed
+refuses the file naming its row (the csv module would read the rest of the
+file as that one cell).  The one exception is a report footer: after a
+blank line, lines of one cell each ("Total", a title, "Confidential
+Information - Do Not Distribute", as Salesforce reports end) are not rows;
+they are left out with a warning saying how many.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 from pipeline_tui.dataio.importing.table import Row, RowProblem, Table
@@ -70,35 +72,94 @@ def parse_csv_text(
         return _failed(source, _("the file is empty: expected a header row and data rows"))
     header_line = text.lstrip("\r\n").splitlines()[0]
     sep = delimiter or guess_delimiter(header_line)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
-    try:
-        records = list(reader) if progress is None else _read_all(reader, text, progress)
-    except csv.Error as exc:
-        return _failed(source, _("not a readable CSV file: {exc}").format(exc=exc), reader.line_num)
+    records, open_lines, failed = _read_records(text, sep, source, progress)
+    if failed is not None:
+        return Table(source, (), (), (failed,))
     while records and not any(cell.strip() for cell in records[0]):
         records.pop(0)
-    header = tuple(cell.strip() for cell in records[0])
+    cells = [cell.strip() for cell in records[0]]
+    width = len(cells)  # with the empty cells a spreadsheet leaves at the end of the header
+    while len(cells) > 1 and not cells[-1]:
+        cells.pop()
+    header = tuple(cells)
     problems = _header_problems(header, source)
     if problems:
         return Table(source, header, (), tuple(problems))
-    rows, problems = _rows(records[1:], header, source, sep)
+    if open_lines is not None:
+        unclosed = _unclosed_quote(records, open_lines, header, source)
+        rows, found, unread = _rows(records[1:-1], header, width, source, sep)
+        lines = open_lines if len(records) > 1 else 0
+        return Table(source, header, tuple(rows), (*found, unclosed), unread + lines)
+    rows, problems, unread = _rows(records[1:], header, width, source, sep)
     if not rows and not problems:
         problems.append(RowProblem(source, None, _("the file has a header row but no data rows")))
-    return Table(source, header, tuple(rows), tuple(problems))
+    return Table(source, header, tuple(rows), tuple(problems), unread)
 
 
-def _read_all(
-    reader: Iterator[list[str]], text: str, progress: Callable[[int, int], None]
-) -> list[list[str]]:
-    """``list(reader)``, reporting the lines read every 5,000 records."""
-    lines = text.count("\n") + 1
+def _read_records(
+    text: str, sep: str, source: str, progress: Callable[[int, int], None] | None
+) -> tuple[list[list[str]], int | None, RowProblem | None]:
+    """Every record of ``text``; the lines of a last one the file ends inside a quote of.
+
+    The csv module reads a quote that is never closed as one cell running to
+    the end of the file, without a word.  A mark no export writes is added
+    after the text: it reads as a record of its own, unless the text ended
+    inside a quoted cell, which then swallows it.  The csv module's cell
+    limit (128 KiB, a guard for files read in pieces) is lifted while the
+    text, already whole in memory, is read: the rest of a large file in one
+    cell is then this same clear problem, not "field larger than field limit".
+    The third value is the problem that stopped the reading, if one did.
+    """
+    mark = next(c for c in _MARKS if c not in text)
+    tail = "" if text.endswith(("\n", "\r")) else "\n"
+    reader = csv.reader(io.StringIO(text + tail + mark, newline=""), delimiter=sep)
+    total = text.count("\n") + 1
     records: list[list[str]] = []
-    for record in reader:
-        records.append(record)
-        if len(records) % 5000 == 0:
-            progress(min(len(records), lines), lines)
-    progress(lines, lines)
-    return records
+    begin = end = 0  # the lines read before the last record, and after it
+    limit = csv.field_size_limit(len(text) + 2)
+    try:
+        for record in reader:
+            records.append(record)
+            begin, end = end, reader.line_num
+            if progress is not None and len(records) % 5000 == 0:
+                progress(min(end, total), total)
+    except csv.Error as exc:
+        message = _("not a readable CSV file: {exc}").format(exc=exc)
+        return [], None, RowProblem(source, reader.line_num, message)
+    finally:
+        csv.field_size_limit(limit)
+    if progress is not None:
+        progress(total, total)
+    if records and records[-1] == [mark]:
+        records.pop()
+        return records, None, None
+    records[-1][-1] = records[-1][-1].removesuffix(mark).removesuffix(tail)
+    return records, end - begin - 1, None  # less the mark's line
+
+
+#: Private-use characters, one of which marks the end of the text (see :func:`_read_records`).
+_MARKS = tuple(chr(c) for c in range(0xE000, 0xF900))
+
+
+def _unclosed_quote(
+    records: list[list[str]], lines: int, header: tuple[str, ...], source: str
+) -> RowProblem:
+    """The last record opened a quote the file never closes: it swallowed ``lines`` lines."""
+    row = len(records)  # the header is row 1
+    first, end = row, row + lines - 1
+    index = len(records[-1]) - 1
+    column = header[index] if index < len(header) and row > 1 else None
+    if end > first:
+        message = _(
+            "a quote opened here is never closed: the rest of the file (rows {first}-{end}) "
+            "would be one cell; close the quote, or remove it"
+        ).format(first=first, end=end)
+    else:
+        message = _(
+            "a quote opened here is never closed: the rest of the row would be one cell; "
+            "close the quote, or remove it"
+        )
+    return RowProblem(source, row, message, column, refuses_file=True)
 
 
 def guess_delimiter(header_line: str) -> str:
@@ -123,10 +184,17 @@ def _header_problems(header: tuple[str, ...], source: str) -> list[RowProblem]:
 
 
 def _rows(
-    records: list[list[str]], header: tuple[str, ...], source: str, sep: str
-) -> tuple[list[Row], list[RowProblem]]:
+    records: list[list[str]], header: tuple[str, ...], width: int, source: str, sep: str
+) -> tuple[list[Row], list[RowProblem], int]:
+    """The rows, the problems, and how many data records were refused for their shape.
+
+    ``width`` counts the empty cells that end the header too (Excel writes
+    ``title,account,,``): a row may have them or not, and they are left
+    out, with a warning where one holds data.
+    """
     rows: list[Row] = []
     problems: list[RowProblem] = []
+    refused = 0
     footer = _footer_start(records, header)
     if footer is not None:
         problems.append(
@@ -144,7 +212,11 @@ def _rows(
     for number, record in enumerate(records, start=2):
         if not any(cell.strip() for cell in record):
             continue  # a blank line is not a row
+        if len(header) < len(record) <= width:
+            problems += _unnamed_cells(record, header, number, source)
+            record = record[: len(header)]
         if len(record) != len(header):
+            refused += 1
             problems.append(
                 RowProblem(
                     source,
@@ -155,14 +227,33 @@ def _rows(
                         "cell?)"
                     ).format(
                         n_record=len(record),
-                        n_header=len(header),
+                        n_header=width,
                         get=_NAMES.get(sep, repr(sep)),
                     ),
                 )
             )
             continue
         rows.append(Row(number, dict(zip(header, (c.strip() for c in record), strict=True))))
-    return rows, problems
+    return rows, problems, refused
+
+
+def _unnamed_cells(
+    record: list[str], header: tuple[str, ...], row: int, source: str
+) -> list[RowProblem]:
+    """A warning for each cell with data under an empty header cell: it cannot be imported."""
+    return [
+        RowProblem(
+            source,
+            row,
+            _(
+                "cell {index} has {value!r} but its header cell is empty: left out (name "
+                "the column in the header to import it)"
+            ).format(index=index, value=cell.strip()),
+            severity="warning",
+        )
+        for index, cell in enumerate(record[len(header) :], start=len(header) + 1)
+        if cell.strip()
+    ]
 
 
 def _footer_start(records: list[list[str]], header: tuple[str, ...]) -> int | None:

@@ -3,7 +3,9 @@
 Accepts ``[{...}, ...]`` or ``{"opportunities": [...]}`` (what ``pipeline
 export --format json`` writes).  Nested objects flatten to dotted columns
 (``contact.email``), lists of scalars to comma-separated text, so the same
-column rules apply as for CSV.
+column rules apply as for CSV.  An element that is not an object, or an
+object naming a key twice (``json.loads`` would keep the last value without
+a word), is a refused row, counted with the others.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ def read_json(path: Path, encoding: str = "utf-8-sig") -> Table:
     if not text.strip():
         return _failed(source, _("the file is empty: expected a JSON list of objects"))
     try:
-        data = json.loads(text)
+        data = json.loads(text, object_pairs_hook=_object)
     except json.JSONDecodeError as exc:
         return _failed(
             source,
@@ -50,9 +52,26 @@ def table_from_records(data: Any, source: str) -> Table:
     columns: dict[str, None] = {}
     rows: list[Row] = []
     problems: list[RowProblem] = []
+    unread = 0
     for number, item in enumerate(data, start=1):
         if not isinstance(item, Mapping):
             problems.append(RowProblem(source, number, _("is not an object ({...})")))
+            unread += 1
+            continue
+        twice = [
+            RowProblem(
+                source,
+                number,
+                _("this key is in the object {count} times ({values}): keep one").format(
+                    count=len(values), values=", ".join(json.dumps(v) for v in values)
+                ),
+                key,
+            )
+            for key, values in _duplicates(item)
+        ]
+        if twice:
+            problems += twice
+            unread += 1
             continue
         cells = _flatten(item)
         columns.update(dict.fromkeys(cells))
@@ -61,7 +80,39 @@ def table_from_records(data: Any, source: str) -> Table:
         problems.append(RowProblem(source, None, _("the list is empty: nothing to import")))
     header = tuple(columns)
     full = tuple(Row(r.number, {c: r.cells.get(c, "") for c in header}) for r in rows)
-    return Table(source, header, full, tuple(problems))
+    return Table(source, header, full, tuple(problems), unread)
+
+
+class _Twice(dict[str, Any]):
+    """A JSON object that names a key more than once, with every value each such key had.
+
+    ``json.loads`` keeps the last value without a word; the reader refuses
+    the record instead of guessing which one the export meant.
+    """
+
+    def __init__(self, pairs: list[tuple[str, Any]]) -> None:
+        super().__init__(pairs)
+        values: dict[str, list[Any]] = {}
+        for key, value in pairs:
+            values.setdefault(key, []).append(value)
+        self.repeated = {k: v for k, v in values.items() if len(v) > 1}
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """``json.loads``'s object hook: a plain dict, or :class:`_Twice` if a key repeats."""
+    found = dict(pairs)
+    return found if len(found) == len(pairs) else _Twice(pairs)
+
+
+def _duplicates(item: Mapping[str, Any], prefix: str = "") -> list[tuple[str, list[Any]]]:
+    """(dotted key, its values) for every key an object of ``item`` names more than once."""
+    found: list[tuple[str, list[Any]]] = []
+    if isinstance(item, _Twice):
+        found += [(f"{prefix}{k}", v) for k, v in item.repeated.items()]
+    for key, value in item.items():
+        if isinstance(value, Mapping):
+            found += _duplicates(value, f"{prefix}{key}.")
+    return found
 
 
 def _flatten(item: Mapping[str, Any], prefix: str = "") -> dict[str, str]:

@@ -17,7 +17,7 @@ from pipeline_tui.dataio.importing.columns import (
     ColumnPlan,
 )
 from pipeline_tui.dataio.importing.presets import Detection
-from pipeline_tui.dataio.importing.stagehistory import StageHistory
+from pipeline_tui.dataio.importing.stagehistory import Lookup, StageHistory
 from pipeline_tui.dataio.importing.stagemap import insert_stages
 from pipeline_tui.dataio.importing.table import RowProblem
 from pipeline_tui.dataio.importing.values import (
@@ -42,7 +42,7 @@ class ImportOptions:
     date_format: SlashOrder | None = None  # --date-format
     tz: tzinfo | None = None  # --tz: the zone of naive date-times (None: see local_zone)
     local_zone: tzinfo | None = UTC  # this machine's zone (None: the system's own rules)
-    lookups: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # field -> id -> name
+    lookups: Mapping[str, Lookup] = field(default_factory=dict)  # field -> ids to names
     stage_history: StageHistory | None = None  # --stage-history FILE, already read
 
 

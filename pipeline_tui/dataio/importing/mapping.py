@@ -109,7 +109,7 @@ def map_table(
     problems += question
     if options.stage_history is not None:
         problems += options.stage_history.problems
-    if any(p.row is None and p.severity == "error" for p in problems):
+    if any(p.file_level and p.severity == "error" for p in problems):
         return MappingResult((), tuple(problems), ConfigAdditions(), plan, {}, detection, dates)
     mapper = RowMapper(table, plan, config, options, detection, dates)
     rows: list[MappedRow] = []
@@ -127,6 +127,7 @@ def map_table(
             problems.append(_duplicate(table, row, first, mapped.external_id, plan))
             continue
         rows.append(mapped)
+    problems += mapper.unused_maps()
     additions = mapper.additions()
     checked = additions.apply(config)
     valid: list[MappedRow] = []

@@ -30,6 +30,7 @@ from pipeline_tui.dataio.importing.rowsteps import (
     plain_steps,
     same_day_only,
 )
+from pipeline_tui.dataio.importing.stagehistory import Lookup
 from pipeline_tui.dataio.importing.stagemap import StageMap, map_stages
 from pipeline_tui.dataio.importing.table import Row, RowProblem, Table
 from pipeline_tui.dataio.importing.values import (
@@ -74,6 +75,44 @@ def row_key(cells: Mapping[str, str]) -> str:
 # --------------------------------------------------------------------------- one row
 
 
+class ValueMap:
+    """One field's ``--map FIELD:VALUE=NEW`` options, matched as the pipeline's lists are.
+
+    A cell matches a VALUE spelled the same, else one equal ignoring case,
+    spaces and punctuation (:func:`compact`: ``Lead``, ``lead``, ``LEAD``),
+    so ``--map stage:Lead=qualified`` maps the cells ``lead``.  The VALUEs
+    that matched are remembered: one that matched no cell is a typo to tell
+    the user about (:meth:`RowMapper.unused_maps`).
+    """
+
+    def __init__(self, mapping: Mapping[str, str]) -> None:
+        self.exact = dict(mapping)
+        self.loose = {compact(k): k for k in reversed(list(mapping)) if compact(k)}
+        self.used: set[str] = set()
+
+    def key(self, text: str) -> str | None:
+        """The VALUE ``text`` matches, if any."""
+        if text in self.exact:
+            return text
+        return self.loose.get(compact(text)) if text else None
+
+    def get(self, text: str, default: str) -> str:
+        key = self.key(text)
+        return default if key is None else self.exact[key]
+
+    def use(self, text: str) -> str | None:
+        """What ``text`` becomes (None: no VALUE matches), noting the VALUE as used."""
+        key = self.key(text)
+        if key is None:
+            return None
+        self.used.add(key)
+        return self.exact[key]
+
+    def unused(self) -> list[tuple[str, str]]:
+        """(VALUE, NEW) of every option no cell matched, in the order given."""
+        return [(k, v) for k, v in self.exact.items() if k not in self.used]
+
+
 class RowMapper:
     """Maps rows one by one, collecting the unknown values ``--extend-config`` may add."""
 
@@ -98,6 +137,7 @@ class RowMapper:
         #: a preset brings the CRM's lists (sources, owners, lost reasons) along
         self.extend_lists = options.extend_config or self.preset is not None
         self.by_key = {compact(c): c for c in table.columns}
+        self.value_maps = {f: ValueMap(m) for f, m in options.value_map.items()}
         prob = plan.column_of("probability")
         self.scale = probability_scale(r.cells.get(prob, "") for r in table.rows) if prob else None
         self.fallbacks = {
@@ -112,6 +152,8 @@ class RowMapper:
         self.outcomes = {r.number: self._outcome(r) for r in table.rows}
         self.stages = self._stage_map()
         self.new_values: dict[str, dict[str, None]] = {f: {} for f in _LISTED}
+        #: ids a lookup file (User.csv) lacks, kept as the cell had them: never team members
+        self.unresolved: dict[str, set[str]] = {f: set() for f in self.options.lookups}
         self.unknown: dict[str, Counter[str]] = {f: Counter() for f in ("stage", *_LISTED)}
 
     # ------------------------------------------------------------------ CRM stages
@@ -133,7 +175,7 @@ class RowMapper:
         column = self.plan.column_of("stage")
         for row in self.table.rows:
             raw = row.cells.get(column or "", "").strip()
-            raw = self.options.value_map.get("stage", {}).get(raw, raw)
+            raw = self.value_maps["stage"].get(raw, raw) if "stage" in self.value_maps else raw
             if raw and self.outcomes[row.number] not in ("won", "lost"):
                 seen[self.preset.stage_name(raw)] = None
         history = self.options.stage_history
@@ -162,6 +204,29 @@ class RowMapper:
             if compact(name) in used
         }
 
+    def unused_maps(self) -> list[RowProblem]:
+        """A warning for each ``--map FIELD:VALUE=NEW`` that changed no cell.
+
+        A typo in VALUE or FIELD otherwise leaves the cells it was meant for
+        as they are, and the import looks as if it had worked.
+        """
+        problems = []
+        for fld, value_map in self.value_maps.items():
+            column = self.plan.column_of(fld)
+            for value, new in value_map.unused():
+                option = f"{fld}:{value}={new}"
+                if column is None:
+                    message = _(
+                        "--map {option!r}: no column is read into {fld!r}, so it changes nothing"
+                    ).format(option=option, fld=fld)
+                else:
+                    message = _(
+                        "--map {option!r} matched no cell of column {column!r} (values are "
+                        "compared ignoring case, spaces and punctuation)"
+                    ).format(option=option, column=column)
+                problems.append(RowProblem(self.table.source, None, message, severity="warning"))
+        return problems
+
     def additions(self) -> ConfigAdditions:
         added = self.stages.added if self.stages is not None else ()
         used = {compact(v) for v in self.used_stages}
@@ -172,7 +237,9 @@ class RowMapper:
         )
         if not self.extend_lists:
             return ConfigAdditions(members=tuple(self.team_members), stages=stages)
-        owners = [TeamMember(o) for o in self.new_values["owner"]] if self.config.team else []
+        ids = self.unresolved.get("owner", set())
+        owners = [TeamMember(o) for o in self.new_values["owner"] if o not in ids]
+        owners = owners if self.config.team else []
         return ConfigAdditions(
             tuple(self.new_values["source"]),
             tuple(self.new_values["lost_reason"]),
@@ -189,7 +256,7 @@ class RowMapper:
             column = self.plan.column_of(fld) if fld else None
             problems.append(RowProblem(self.table.source, row.number, message, column))
 
-        values = self._values(row, fail)
+        values = self._values(row, fail, problems)
         stage = self._stage(values, row, fail)
         if stage is not None:
             values["stage"] = stage
@@ -209,7 +276,7 @@ class RowMapper:
                 fail(
                     _("{fld} is empty; fill it or pass --default {fld}=VALUE").format(fld=fld), fld
                 )
-        if problems or stage is None:
+        if stage is None or any(p.severity == "error" for p in problems):
             return None, problems
         entries = self._entries(row, values)
         events, adjusted = self._events(values, stage, entries)
@@ -222,7 +289,9 @@ class RowMapper:
         mapped = MappedRow(row.number, external, record, tuple(events), undated, adjusted, future)
         return mapped, problems
 
-    def _values(self, row: Row, fail: Callable[[str, str | None], None]) -> dict[str, Any]:
+    def _values(
+        self, row: Row, fail: Callable[[str, str | None], None], problems: list[RowProblem]
+    ) -> dict[str, Any]:
         values: dict[str, Any] = {}
         cell_currency: str | None = None
         for fld, column in self.plan.fields.items():
@@ -231,12 +300,14 @@ class RowMapper:
                 if text:
                     break
                 text, column = row.cells.get(other, "").strip(), other
-            text = self.options.value_map.get(fld, {}).get(text, text)
+            value_map = self.value_maps.get(fld)
+            replaced = value_map.use(text) if value_map is not None else None
+            text = text if replaced is None else replaced
             if not text:
                 continue
             lookup = self.options.lookups.get(fld)
-            if lookup:
-                text = lookup.get(text) or lookup.get(text[:15]) or text
+            if lookup is not None and replaced is None:
+                text = self._looked_up(lookup, fld, text, column, row, problems)
             try:
                 if fld == "amount":
                     values[fld], cell_currency = parse_money(text, self.config.currency)
@@ -261,6 +332,25 @@ class RowMapper:
             except ValueError as exc:
                 fail(_("--default {fld}: {exc}").format(fld=fld, exc=exc), None)
         return values
+
+    def _looked_up(
+        self, lookup: Lookup, fld: str, text: str, column: str, row: Row, problems: list[RowProblem]
+    ) -> str:
+        """The name ``lookup`` gives the cell's id; an id it lacks is kept, with a warning.
+
+        The id stays (an account must have some name, and nothing is
+        dropped), but it is never added to ``team:`` as if it were a person.
+        """
+        name = lookup.name_of(text)
+        if name is not None:
+            return name
+        self.unresolved[fld].add(text)
+        message = _(
+            "{text!r} is not in {file}: kept as it is (add it to {file}, or map it with "
+            "--map '{fld}:{text}=NAME')"
+        ).format(text=text, file=lookup.source, fld=fld)
+        problems.append(RowProblem(self.table.source, row.number, message, column, "warning"))
+        return text
 
     def _convert(self, fld: str, text: str, column: str | None) -> Any:
         dates = self.dates.get(column or "")

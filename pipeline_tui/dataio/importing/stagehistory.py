@@ -72,7 +72,23 @@ def read_stage_history(
     return StageHistory(table.source, entries, tuple(problems), deals)
 
 
-def lookup_from_table(table: Table) -> tuple[dict[str, str], list[RowProblem]]:
+@dataclass(frozen=True, slots=True)
+class Lookup:
+    """Ids -> names from one file (``User.csv``), named for the warnings about ids it lacks."""
+
+    source: str
+    names: Mapping[str, str]
+    known: frozenset[str] = frozenset()  # the names themselves: a report's cell holds one
+
+    def name_of(self, text: str) -> str | None:
+        """The name of an id (its 18 or 15 characters), or of a name; None: not in the file."""
+        found = self.names.get(text) or self.names.get(text[:15])
+        if found is None and text in self.known:
+            return text
+        return found
+
+
+def lookup_from_table(table: Table) -> tuple[Lookup, list[RowProblem]]:
     """An id -> name table (Salesforce ``Account.csv``, ``User.csv``, HubSpot owners).
 
     The name is ``Name`` (or ``First Name`` + ``Last Name``); ids are also
@@ -87,7 +103,7 @@ def lookup_from_table(table: Table) -> tuple[dict[str, str], list[RowProblem]]:
         problems.append(
             RowProblem(table.source, None, _("a lookup file needs an Id and a Name column"))
         )
-        return {}, problems
+        return Lookup(table.source, {}), problems
     names: dict[str, str] = {}
     for row in table.rows:
         key = row.cells.get(id_col, "").strip()
@@ -99,4 +115,4 @@ def lookup_from_table(table: Table) -> tuple[dict[str, str], list[RowProblem]]:
             names[key] = name
             if len(key) == 18:
                 names.setdefault(key[:15], name)
-    return names, problems
+    return Lookup(table.source, names, frozenset(names.values())), problems

@@ -53,15 +53,24 @@ class ProblemGroup:
 
 
 def group_problems(problems: Iterable[RowProblem]) -> list[ProblemGroup]:
-    """Problems with the same severity, column and message shape, in first-seen order."""
-    groups: dict[tuple[str, str | None, str], list[RowProblem]] = {}
-    for problem in problems:
-        key = (problem.severity, problem.column, _QUOTED.sub("…", problem.message))
+    """Row problems with the same severity, column and message shape, in first-seen order.
+
+    A problem without a row (about the whole file: a ``--map`` naming a
+    missing column, a date question) is never grouped: two of them differ
+    in what they name, which the group would hide behind the first.
+    """
+    groups: dict[tuple[str, str | None, str, int], list[RowProblem]] = {}
+    for index, problem in enumerate(problems):
+        alone = index if problem.row is None else -1
+        key = (problem.severity, problem.column, _QUOTED.sub("…", problem.message), alone)
         groups.setdefault(key, []).append(problem)
     return [
-        ProblemGroup(sev, col, pattern, found[0], tuple(p.row or 0 for p in found), len(found))
-        for (sev, col, pattern), found in groups.items()
-    ]
+        ProblemGroup(
+            sev, col, pattern, found[0], tuple(p.row for p in found if p.row is not None),
+            len(found),
+        )
+        for (sev, col, pattern, _alone), found in groups.items()
+    ]  # fmt: skip
 
 
 def problems_csv(problems: Sequence[RowProblem]) -> str:

@@ -20,6 +20,9 @@ class RowProblem:
 
     ``row`` is the number a person finds the row by: the spreadsheet row for
     CSV (the header is row 1), the 1-based record number for JSON.
+    ``refuses_file`` marks a problem found at a row that still leaves the
+    whole file unreadable (a quote never closed: every row after it is one
+    cell), so ``--skip-bad`` cannot import around it.
     """
 
     source: str
@@ -27,6 +30,12 @@ class RowProblem:
     message: str
     column: str | None = None
     severity: str = "error"
+    refuses_file: bool = False
+
+    @property
+    def file_level(self) -> bool:
+        """About the whole file rather than one row: no row of it can be imported."""
+        return self.row is None or self.refuses_file
 
     def __str__(self) -> str:
         where = self.source
@@ -55,9 +64,21 @@ class Row:
 
 @dataclass(frozen=True, slots=True)
 class Table:
-    """Columns in file order and every data row as text (blank cells are ``""``)."""
+    """Columns in file order and every data row as text (blank cells are ``""``).
+
+    ``unread`` counts the data records the reader could not make rows of (a
+    CSV line with the wrong number of cells, a JSON element that is not an
+    object; each has its problem), so the summary's row count is every
+    record of the file, not only the readable ones.
+    """
 
     source: str
     columns: tuple[str, ...]
     rows: tuple[Row, ...]
     problems: tuple[RowProblem, ...] = ()
+    unread: int = 0
+
+    @property
+    def records(self) -> int:
+        """Every data record of the file: the rows, and those refused as they were read."""
+        return len(self.rows) + self.unread
