@@ -360,8 +360,9 @@ class Workspace:
     def undo_plan(self, opp_id: str | None = None) -> UndoPlan:
         """What :meth:`undo` would do: the last change from this clone, or to ``opp_id``."""
         rel = None
-        if opp_id is not None:
-            rel = self.store.relpath(self.store.opportunity_path(opp_id))
+        if opp_id is not None:  # where the file is now, also filed by hand in another folder
+            path = self.store.find_path(opp_id) or self.store.opportunity_path(opp_id)
+            rel = self.store.relpath(path)
         change = find_change(self.root, rel, self._author())
         return plan_undo(self.root, change)
 

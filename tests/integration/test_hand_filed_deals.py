@@ -95,3 +95,27 @@ def test_a_follow_up_that_cannot_read_the_file_is_reported_not_raised(
     assert log(repo)[0] == "acme: amount (none) -> 5"
     assert "pipeline: automation: acme: automation 'amount check'" in result.stderr
     assert "Input/output error" in result.stderr
+
+
+@pytest.mark.parametrize("layout", ["sharded"], indirect=True)
+def test_undo_by_id_finds_a_deal_filed_by_hand(repo: Path, run_cli: RunCli) -> None:
+    path = file_by_hand(repo, "2025/acme.yaml")
+    assert run_cli("set", "acme", "amount=5").exit_code == 0
+    undone = run_cli("undo", "acme", "--yes")
+    assert undone.exit_code == 0, undone.stderr
+    assert path.read_text("utf-8") == DEAL
+    assert log(repo)[0] == "undo: acme: amount (none) -> 5"
+
+
+def test_undo_by_id_after_the_file_was_moved_undoes_the_change_not_the_move(
+    repo: Path, run_cli: RunCli
+) -> None:
+    file_by_hand(repo, "acme.yaml")  # the flat layout's own place
+    (repo / "opportunities" / "2025").mkdir()
+    git(repo, "mv", "opportunities/acme.yaml", "opportunities/2025/acme.yaml")
+    git(repo, "commit", "-qm", "organise")
+    assert run_cli("set", "acme", "amount=5").exit_code == 0
+    undone = run_cli("undo", "acme", "--yes")
+    assert undone.exit_code == 0, undone.stderr
+    assert (repo / "opportunities" / "2025" / "acme.yaml").read_text("utf-8") == DEAL
+    assert log(repo)[:2] == ["undo: acme: amount (none) -> 5", "acme: amount (none) -> 5"]
