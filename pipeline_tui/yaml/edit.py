@@ -33,18 +33,21 @@ def edit_text(old: str, mutate: Callable[[CommentedMap], None], where: str) -> s
     """``old`` with ``mutate`` applied to its round-trip tree.
 
     Line endings (CRLF from a Windows editor) and a leading BOM are kept,
-    so an edit still changes only the lines it must.
+    so an edit still changes only the lines it must.  The text is read with
+    LF line ends and its CRLF put back once at the end: ruamel keeps a
+    comment's ``\r`` inside the comment, so converting its output would
+    have ended every commented line in ``\r\r\n``.
     """
     guard(old)
-    yaml = roundtrip_yaml(old)
-    tree = yaml.load(old.removeprefix("\ufeff"))
+    text, crlf = _lf_text(old)
+    yaml = roundtrip_yaml(text)
+    tree = yaml.load(text.removeprefix("\ufeff"))
     if not isinstance(tree, CommentedMap):
         raise InvalidData(_("{where}: the file must hold a mapping of fields").format(where=where))
     mutate(tree)
     new = dump(yaml, tree)
-    if "\r\n" in old:
-        new = new.replace("\n", "\r\n")
-    return "\ufeff" + new if old.startswith("\ufeff") else new
+    new = "\ufeff" + new if text.startswith("\ufeff") else new
+    return _with_line_ends(new, crlf)
 
 
 def edit_block(old: str, key: str, mutate: Callable[[CommentedMap], None], where: str) -> str:
@@ -55,23 +58,35 @@ def edit_block(old: str, key: str, mutate: Callable[[CommentedMap], None], where
     ``pipeline.yaml`` would also rewrite the stage lines.  Only the block of
     ``key`` is taken from the round-trip result; the spliced text must parse
     to what the round-trip result says, else the round-trip result is used.
+    A CRLF file is spliced with LF line ends and given its CRLF back.
     """
-    new = edit_text(old, mutate, where)
+    result = edit_text(old, mutate, where)
+    (before, crlf), (after, _crlf) = _lf_text(old), _lf_text(result)
     try:
-        old_block, new_block = split_blocks(old).get(key), split_blocks(new).get(key)
+        old_block, new_block = split_blocks(before).get(key), split_blocks(after).get(key)
     except Unsplittable:
-        return new
-    lines = old.splitlines(keepends=True)
-    if old_block is None or new_block is None or "\r\n" in old:
-        return new
+        return result
+    if old_block is None or new_block is None:
+        return result
+    lines = before.splitlines(keepends=True)
     old_lines, new_lines = old_block.split("\n"), new_block.split("\n")
     start = next(i for i, line in enumerate(lines) if line.rstrip("\n") == old_lines[0])
     spliced = [*lines[:start], *(line + "\n" for line in new_lines)]
     spliced += lines[start + len(old_lines) :]
     text = "".join(spliced)
-    if not text.endswith("\n") and old.endswith("\n"):
+    if not text.endswith("\n") and before.endswith("\n"):
         text += "\n"
-    return text if parse_fast(text) == parse_fast(new) else new
+    return _with_line_ends(text, crlf) if parse_fast(text) == parse_fast(after) else result
+
+
+def _lf_text(text: str) -> tuple[str, bool]:
+    """``text`` with LF line ends, and whether it had CRLF ones (the file's style to keep)."""
+    return (text.replace("\r\n", "\n"), True) if "\r\n" in text else (text, False)
+
+
+def _with_line_ends(text: str, crlf: bool) -> str:
+    """LF ``text`` back in the file's own line-end style."""
+    return text.replace("\n", "\r\n") if crlf else text
 
 
 def set_dotted(tree: CommentedMap, key: str, value: Any) -> None:
