@@ -30,6 +30,7 @@ from pipeline_tui.i18n import _
 from pipeline_tui.storage.files import atomic_write
 from pipeline_tui.storage.layout import Layout, relative_path
 from pipeline_tui.sync import merge_driver
+from pipeline_tui.yaml.edit import edit_block
 
 
 @dataclass(frozen=True)
@@ -154,8 +155,8 @@ def _apply(ws: Workspace, result: Migration, layout: Layout) -> None:
         else:
             tree.insert(len(tree), "layout", layout)
 
-    _, text = ws.store.render_edit(ws.store.config_path, set_layout)
-    ws.store.write_config_text(text)
+    old = _read(ws.store.config_path) or ""
+    ws.store.write_config_text(edit_block(old, "layout", set_layout, CONFIG_FILE))
     merge_driver.write_attributes(root)
 
 
@@ -187,7 +188,8 @@ def _attributes(ws: Workspace) -> Path:
 
 
 def _read(path: Path) -> str | None:
-    return path.read_text(encoding="utf-8") if path.is_file() else None
+    """The text as it is on disk (CRLF kept: a failed migration puts back the same bytes)."""
+    return path.read_bytes().decode("utf-8") if path.is_file() else None
 
 
 def _remove_empty_folders(folder: Path) -> None:

@@ -39,3 +39,23 @@ def test_crlf_text_is_spliced_too_and_keeps_its_crlf() -> None:
     assert new == old.replace(
         "  alice: {manager: dana}\r\n", "  alice: {manager: dana}\r\n  zed: {}\r\n"
     )
+
+
+def test_several_blocks_one_unchanged_one_new() -> None:
+    def edit(tree: CommentedMap) -> None:
+        add_zed(tree)
+        tree["sources"] = ["web"]
+
+    new = edit_block(CONFIG, ("stages", "team", "sources"), edit, "pipeline.yaml")
+    assert new == CONFIG.replace(
+        "  alice: {manager: dana}\n", "  alice: {manager: dana}\n  zed: {}\n"
+    ) + ("sources:\n  - web\n")
+
+
+def test_a_new_last_block_leaves_the_blank_and_comment_lines_above_it_where_they_were() -> None:
+    old = "team:\n  alice: {manager: dana}\n\n# the end\n"
+
+    def edit(tree: CommentedMap) -> None:
+        tree.insert(len(tree), "layout", "sharded")
+
+    assert edit_block(old, "layout", edit, "pipeline.yaml") == old + "layout: sharded\n"
