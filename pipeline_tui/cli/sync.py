@@ -147,15 +147,22 @@ def migrate_cmd(obj: Context, layout: Layout, dry_run: bool, as_json: bool) -> N
                 }
             )
         )
-        return
-    for line in describe(result):
-        echo(line)
-    moved = (
-        _("would move {n} deal files to the {layout} layout")
-        if dry_run
-        else _("moved {n} deal files to the {layout} layout")
-    )
-    echo(moved.format(n=len(result.moves), layout=layout), err=True)
+    else:
+        for line in describe(result):
+            echo(line)
+        moved = (
+            _("would move {n} deal files to the {layout} layout")
+            if dry_run
+            else _("moved {n} deal files to the {layout} layout")
+        )
+        echo(moved.format(n=len(result.moves), layout=layout), err=True)
+    if result.left:  # a script must not take a half-done migration for a done one
+        report(
+            _("{n} deal files are not in the {layout} layout (the `left:` lines)").format(
+                n=len(result.left), layout=layout
+            )
+        )
+        sys.exit(ExitCode.PROBLEMS)
 
 
 @cli.command("merge-driver", hidden=True)

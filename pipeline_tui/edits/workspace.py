@@ -360,8 +360,9 @@ class Workspace:
     def undo_plan(self, opp_id: str | None = None) -> UndoPlan:
         """What :meth:`undo` would do: the last change from this clone, or to ``opp_id``."""
         rel = None
-        if opp_id is not None:
-            rel = self.store.relpath(self.store.opportunity_path(opp_id))
+        if opp_id is not None:  # where the file is now, also filed by hand in another folder
+            path = self.store.find_path(opp_id) or self.store.opportunity_path(opp_id)
+            rel = self.store.relpath(path)
         change = find_change(self.root, rel, self._author())
         return plan_undo(self.root, change)
 
@@ -458,8 +459,11 @@ class Workspace:
         self._following_up = True
         try:
             for automations in self.automations:
-                for follow_up in automations.after_change(old, record, at):
-                    self.apply_follow_up(follow_up, at)
+                try:
+                    for follow_up in automations.after_change(old, record, at):
+                        self.apply_follow_up(follow_up, at)
+                except (PipelineError, OSError) as exc:
+                    self.automation_problems.append(f"{record.id}: {exc}")
         finally:
             self._following_up = False
 
@@ -500,13 +504,13 @@ class Workspace:
             for key, value in assignments.items():
                 set_dotted(tree, key, value)
 
-        path = self.store.opportunity_path(opp_id)
         try:
+            path = self.store.existing_path(opp_id)  # also a deal filed by hand elsewhere
             old, new = self.store.render_edit(path, mutate)
             change = self._commit_text(path, old, new, message, at, author)
         except Unchanged:
             return None
-        except PipelineError as exc:
+        except (PipelineError, OSError) as exc:  # the write it follows is committed: report
             self.automation_problems.append(f"{opp_id}: {message.splitlines()[0]}: {exc}")
             return None
         self.automation_log.append(message.splitlines()[0])

@@ -22,14 +22,15 @@ from pathlib import Path
 from ruamel.yaml.comments import CommentedMap
 
 from pipeline_tui.core.config import CONFIG_FILE
-from pipeline_tui.core.errors import BadRequest, RepoError
-from pipeline_tui.core.model import ID_PATTERN
+from pipeline_tui.core.errors import BadRequest, InvalidData, RepoError
+from pipeline_tui.core.model import ID_PATTERN, Problem
 from pipeline_tui.edits.workspace import Workspace
 from pipeline_tui.git.commits import commit_paths, write_lock
 from pipeline_tui.i18n import _
 from pipeline_tui.storage.files import atomic_write
 from pipeline_tui.storage.layout import Layout, relative_path
 from pipeline_tui.sync import merge_driver
+from pipeline_tui.yaml.edit import edit_block
 
 
 @dataclass(frozen=True)
@@ -51,11 +52,21 @@ class Migration:
 
 
 def plan(ws: Workspace, layout: Layout) -> Migration:
-    """Which files move; refuses (:class:`RepoError`) if one of them has uncommitted edits."""
+    """Which files move; refuses (:class:`RepoError`) if one of them has uncommitted edits.
+
+    Also refuses (:class:`InvalidData`, nothing moved) while two files hold
+    one id: both would be planned onto the same target, and a rename onto
+    it would delete the other deal.  Which of the two is right is the
+    person's call, so neither is moved.  No two moves ever share a target,
+    and no move lands on a file that exists: such a file is left, and said.
+    """
     store = ws.store
+    files = store.opportunity_files()
+    _refuse_duplicate_ids([store.relpath(path) for path in files])
     result = Migration(layout)
     tracked = _tracked(ws)
-    for path in store.opportunity_files():
+    planned: set[str] = set()
+    for path in files:
         rel = store.relpath(path)
         opp_id = path.name.removesuffix(".yaml")
         target = relative_path(opp_id, layout)
@@ -65,12 +76,34 @@ def plan(ws: Workspace, layout: Layout) -> Migration:
             result.left.append(f"{rel}: the file name is not a valid id")
         elif rel not in tracked:
             result.left.append(f"{rel}: not committed yet (left in place; it still loads)")
-        elif (store.root / target).exists():
+        elif target in planned or (store.root / target).exists():
             result.left.append(f"{rel}: {target} already exists")
         else:
+            planned.add(target)
             result.moves.append(Move(rel, target))
     ws.git.refuse_dirty(ws.git.rels(store.root / m.source for m in result.moves).values())
     return result
+
+
+def _refuse_duplicate_ids(rels: Sequence[str]) -> None:
+    """:class:`InvalidData` naming every file whose id an earlier file already has."""
+    first: dict[str, str] = {}
+    problems: list[Problem] = []
+    for rel in rels:
+        opp_id = rel.rpartition("/")[2].removesuffix(".yaml")
+        if opp_id not in first:
+            first[opp_id] = rel
+            continue
+        message = _("duplicate id {id!r}, also in {path}").format(id=opp_id, path=first[opp_id])
+        problems.append(Problem(rel, message, 1, "id"))
+    if problems:
+        raise InvalidData(
+            _(
+                "cannot migrate while two files hold one deal (nothing moved): keep one "
+                "of each, then migrate again; `pipeline validate` lists them too:"
+            ),
+            problems,
+        )
 
 
 def migrate(ws: Workspace, layout: Layout, *, dry_run: bool = False) -> Migration:
@@ -122,8 +155,8 @@ def _apply(ws: Workspace, result: Migration, layout: Layout) -> None:
         else:
             tree.insert(len(tree), "layout", layout)
 
-    _, text = ws.store.render_edit(ws.store.config_path, set_layout)
-    ws.store.write_config_text(text)
+    old = _read(ws.store.config_path) or ""
+    ws.store.write_config_text(edit_block(old, "layout", set_layout, CONFIG_FILE))
     merge_driver.write_attributes(root)
 
 
@@ -155,7 +188,8 @@ def _attributes(ws: Workspace) -> Path:
 
 
 def _read(path: Path) -> str | None:
-    return path.read_text(encoding="utf-8") if path.is_file() else None
+    """The text as it is on disk (CRLF kept: a failed migration puts back the same bytes)."""
+    return path.read_bytes().decode("utf-8") if path.is_file() else None
 
 
 def _remove_empty_folders(folder: Path) -> None:

@@ -102,7 +102,40 @@ def staged_problems(store: Store, git: GitRepo) -> tuple[int, list[Problem]]:
     config = PipelineConfig.from_mapping(parse_fast(config_raw.decode("utf-8")))
     for rel, raw in blobs.items():
         problems += _file_problems(rel.removeprefix(prefix), raw, config)
+    if opp_rels:
+        problems += _duplicate_ids(store, git, folder, opp_rels, prefix)
     return len(blobs) + 1, problems
+
+
+def _duplicate_ids(
+    store: Store, git: GitRepo, folder: str, staged: list[str], prefix: str
+) -> list[Problem]:
+    """A staged deal file whose id another deal file in the index already has.
+
+    ``pipeline validate`` reports such a pair and a load keeps only one of
+    them, so it must not get in by hand (``cp`` of a deal into another
+    folder).  The id is the file name (a file whose ``id:`` differs is an
+    error of its own); one ``git ls-files`` of ``opportunities/`` finds the rest.
+    """
+    listed = git.output("ls-files", "-z", "--", git.rel(store.opportunities_dir))
+    by_id: dict[str, list[str]] = {}
+    for rel in sorted(name for name in listed.split("\0") if name):
+        if rel.startswith(folder) and is_deal_path(rel.removeprefix(folder)):
+            by_id.setdefault(_id_of(rel), []).append(rel)
+    problems: list[Problem] = []
+    for rel in staged:
+        opp_id = _id_of(rel)
+        other = next((r for r in by_id.get(opp_id, []) if r != rel), None)
+        if other is not None:
+            message = _("duplicate id {id!r}, also in {path}").format(
+                id=opp_id, path=other.removeprefix(prefix)
+            )
+            problems.append(Problem(rel.removeprefix(prefix), message, 1, "id"))
+    return problems
+
+
+def _id_of(rel: str) -> str:
+    return rel.rpartition("/")[2].removesuffix(".yaml")
 
 
 def _file_problems(path: str, raw: bytes, config: PipelineConfig) -> list[Problem]:

@@ -33,45 +33,103 @@ def edit_text(old: str, mutate: Callable[[CommentedMap], None], where: str) -> s
     """``old`` with ``mutate`` applied to its round-trip tree.
 
     Line endings (CRLF from a Windows editor) and a leading BOM are kept,
-    so an edit still changes only the lines it must.
+    so an edit still changes only the lines it must.  The text is read with
+    LF line ends and its CRLF put back once at the end: ruamel keeps a
+    comment's ``\r`` inside the comment, so converting its output would
+    have ended every commented line in ``\r\r\n``.
     """
     guard(old)
-    yaml = roundtrip_yaml(old)
-    tree = yaml.load(old.removeprefix("\ufeff"))
+    text, crlf = _lf_text(old)
+    yaml = roundtrip_yaml(text)
+    tree = yaml.load(text.removeprefix("\ufeff"))
     if not isinstance(tree, CommentedMap):
         raise InvalidData(_("{where}: the file must hold a mapping of fields").format(where=where))
     mutate(tree)
     new = dump(yaml, tree)
-    if "\r\n" in old:
-        new = new.replace("\n", "\r\n")
-    return "\ufeff" + new if old.startswith("\ufeff") else new
+    new = "\ufeff" + new if text.startswith("\ufeff") else new
+    return _with_line_ends(new, crlf)
 
 
-def edit_block(old: str, key: str, mutate: Callable[[CommentedMap], None], where: str) -> str:
-    """:func:`edit_text`, keeping every line outside top-level ``key``'s block byte for byte.
+def edit_block(
+    old: str, keys: str | Collection[str], mutate: Callable[[CommentedMap], None], where: str
+) -> str:
+    """:func:`edit_text`, keeping every line outside the top-level blocks ``keys`` byte for byte.
 
     ruamel re-renders the flow mappings it loads (``{name: lead,   probability:
     0.1}`` loses its alignment), so an edit of ``team:`` in a hand-aligned
-    ``pipeline.yaml`` would also rewrite the stage lines.  Only the block of
-    ``key`` is taken from the round-trip result; the spliced text must parse
-    to what the round-trip result says, else the round-trip result is used.
+    ``pipeline.yaml`` would also rewrite the stage lines.  Only the blocks of
+    ``keys`` whose values changed are taken from the round-trip result (a
+    block the edit adds goes after the block before it there); the spliced
+    text must parse to what the round-trip result says, else the round-trip
+    result is used.
+    A CRLF file is spliced with LF line ends and given its CRLF back.
     """
-    new = edit_text(old, mutate, where)
+    result = edit_text(old, mutate, where)
+    (before, crlf), (after, _crlf) = _lf_text(old), _lf_text(result)
     try:
-        old_block, new_block = split_blocks(old).get(key), split_blocks(new).get(key)
+        old_blocks, new_blocks = split_blocks(before), split_blocks(after)
+        text = before if before.endswith("\n") else before + "\n"
+        wanted = {keys} if isinstance(keys, str) else set(keys)
+        order = list(new_blocks)
+        now = dict(old_blocks)  # each block as it stands in ``text``
+        for key in sorted(wanted, key=lambda k: order.index(k) if k in order else -1):
+            text = _splice(text, key, now, new_blocks.get(key), order)
     except Unsplittable:
-        return new
-    lines = old.splitlines(keepends=True)
-    if old_block is None or new_block is None or "\r\n" in old:
-        return new
-    old_lines, new_lines = old_block.split("\n"), new_block.split("\n")
-    start = next(i for i, line in enumerate(lines) if line.rstrip("\n") == old_lines[0])
-    spliced = [*lines[:start], *(line + "\n" for line in new_lines)]
-    spliced += lines[start + len(old_lines) :]
-    text = "".join(spliced)
-    if not text.endswith("\n") and old.endswith("\n"):
-        text += "\n"
-    return text if parse_fast(text) == parse_fast(new) else new
+        return result
+    return _with_line_ends(text, crlf) if parse_fast(text) == parse_fast(after) else result
+
+
+def _splice(text: str, key: str, now: dict[str, str], block: str | None, order: list[str]) -> str:
+    """``text`` with ``key``'s block replaced by ``block`` (None: removed); ``now`` follows."""
+    current = now.get(key)
+    if current == block or (current and block and parse_fast(current) == parse_fast(block)):
+        return text  # the same values: the lines as the person wrote them stay
+    if current is not None:
+        start = _block_start(text, current)
+        end = start + len(current) + 1
+    else:  # a new key: after the block before it in the edit's order (first: before all)
+        block = _own_lines(block) if block is not None else None
+        earlier = [now[k] for k in order[: order.index(key)] if k in now]
+        following = [now[k] for k in order[order.index(key) + 1 :] if k in now]
+        if earlier:
+            start = end = _block_start(text, earlier[-1]) + len(earlier[-1]) + 1
+        elif following:
+            start = end = _block_start(text, following[0])
+        else:
+            start = end = len(text)
+    if block is None:
+        del now[key]
+        return text[:start] + text[end:]
+    now[key] = block
+    return text[:start] + block + "\n" + text[end:]
+
+
+def _own_lines(block: str) -> str:
+    """A new block without the blank and comment lines ruamel moved after it from above."""
+    lines = block.split("\n")
+    while len(lines) > 1 and (not lines[-1].strip() or lines[-1].lstrip().startswith("#")):
+        lines.pop()
+    return "\n".join(lines)
+
+
+def _block_start(text: str, block: str) -> int:
+    """Where ``block`` (it starts with its key's line, at column 0) begins in ``text``."""
+    if text.startswith(block + "\n"):
+        return 0
+    found = text.find("\n" + block + "\n")
+    if found < 0:
+        raise Unsplittable("a block is not where the splitter put it")
+    return found + 1
+
+
+def _lf_text(text: str) -> tuple[str, bool]:
+    """``text`` with LF line ends, and whether it had CRLF ones (the file's style to keep)."""
+    return (text.replace("\r\n", "\n"), True) if "\r\n" in text else (text, False)
+
+
+def _with_line_ends(text: str, crlf: bool) -> str:
+    """LF ``text`` back in the file's own line-end style."""
+    return text.replace("\n", "\r\n") if crlf else text
 
 
 def set_dotted(tree: CommentedMap, key: str, value: Any) -> None:

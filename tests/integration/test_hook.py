@@ -111,3 +111,29 @@ def test_files_the_store_never_reads_are_not_checked(run_cli: RunCli, repo: Path
         git(repo, "add", "-f", f"opportunities/{inner}")
     done = git(repo, "commit", "-m", "notes kept beside the deals")
     assert done.returncode == 0, done.stderr
+
+
+def test_a_second_file_for_an_id_the_index_already_has_is_refused(
+    run_cli: RunCli, repo: Path
+) -> None:
+    # `validate` reports a duplicate id; the hook let a copy into another folder in.
+    assert run_cli("hook", "install").exit_code == 0
+    (repo / "opportunities" / "deal.yaml").write_text(GOOD, encoding="utf-8")
+    git(repo, "add", "opportunities/deal.yaml")
+    assert git(repo, "commit", "-m", "the deal").returncode == 0
+    copy = repo / "opportunities" / "copy" / "deal.yaml"
+    copy.parent.mkdir()
+    copy.write_text(GOOD.replace("title: Deal", "title: Copy"), encoding="utf-8")
+    git(repo, "add", "opportunities/copy/deal.yaml")
+
+    refused = git(repo, "commit", "-m", "a copy")
+
+    assert refused.returncode != 0
+    assert (
+        "opportunities/copy/deal.yaml:1: error: id: duplicate id 'deal', "
+        "also in opportunities/deal.yaml"
+    ) in refused.stderr
+    assert git(repo, "log", "-1", "--format=%s").stdout.strip() == "the deal"
+    git(repo, "rm", "-q", "--cached", "opportunities/deal.yaml")  # a move into copy/ is fine
+    done = git(repo, "commit", "-m", "filed in copy/")
+    assert done.returncode == 0, done.stderr

@@ -129,8 +129,9 @@ def test_uncommitted_edits_stop_it_and_untracked_files_stay(repo: Path, run_cli:
         "id: hand-made\ntitle: T\naccount: A\nstage: lead\ncreated: 2026-01-01\n", "utf-8"
     )
     done = run_cli("migrate")
-    assert done.exit_code == 0, done.stderr
+    assert done.exit_code == ExitCode.PROBLEMS, done.stderr  # the move is done, not all of it
     assert "left: opportunities/hand-made.yaml: not committed yet" in done.stdout
+    assert "1 deal files are not in the sharded layout" in done.stderr
     assert git(repo, "status", "--porcelain").rstrip() == "?? opportunities/hand-made.yaml"
     listed = json.loads(run_cli("list", "--json").stdout)
     assert "hand-made" in {r["id"] for r in listed}
@@ -211,3 +212,48 @@ def test_a_deal_filed_by_hand_in_another_folder_is_edited_in_place(
     again = run_cli("new", "Old deal", "--account", "ACME", "--id", "old-deal")
     assert again.exit_code == ExitCode.USAGE
     assert "opportunities/archive/2025/old-deal.yaml" in again.stderr
+
+
+def test_two_files_with_one_id_stop_the_migration_and_nothing_is_lost(
+    repo: Path, run_cli: RunCli
+) -> None:
+    # Both files were planned onto opportunities/29/acme.yaml: the second rename deleted a deal.
+    deal = (
+        "id: acme\ntitle: {title}\naccount: A\nstage: lead\namount: {amount}\ncreated: 2026-11-01\n"
+    )
+    (repo / "opportunities" / "2025").mkdir()
+    top, filed = repo / "opportunities" / "acme.yaml", repo / "opportunities" / "2025" / "acme.yaml"
+    top.write_text(deal.format(title="Acme-top", amount=100), "utf-8")
+    filed.write_text(deal.format(title="Acme-2025", amount=999), "utf-8")
+    git(repo, "add", "opportunities")
+    git(repo, "commit", "-qm", "two files claim acme")
+    head = git(repo, "rev-parse", "HEAD")
+
+    for args in (("migrate", "--dry-run"), ("migrate",)):
+        refused = run_cli(*args)
+        assert refused.exit_code == ExitCode.PROBLEMS
+        assert "nothing moved" in refused.stderr and "`pipeline validate`" in refused.stderr
+        assert (
+            "opportunities/acme.yaml:1: error: id: duplicate id 'acme', "
+            "also in opportunities/2025/acme.yaml"
+        ) in refused.stderr
+        assert refused.stdout == ""
+    assert git(repo, "rev-parse", "HEAD") == head
+    assert git(repo, "status", "--porcelain") == ""
+    assert "Acme-top" in top.read_text("utf-8") and "Acme-2025" in filed.read_text("utf-8")
+
+
+def test_a_file_left_unmoved_is_said_and_the_exit_code_is_not_zero(
+    repo: Path, run_cli: RunCli
+) -> None:
+    story(repo)
+    (repo / "opportunities" / "misc").mkdir()
+    (repo / "opportunities" / "misc" / "Bad Name.yaml").write_text("id: x\n", "utf-8")
+    git(repo, "add", "opportunities")
+    git(repo, "commit", "-qm", "a file whose name is not an id")
+    for args in (("migrate", "--json"), ("migrate", "--layout", "flat")):
+        result = run_cli(*args)
+        assert result.exit_code == ExitCode.PROBLEMS, result.stderr
+        assert "1 deal files are not in the" in result.stderr
+    assert (repo / "opportunities" / "misc" / "Bad Name.yaml").is_file()
+    assert (repo / relative_path("acme", "flat")).is_file()  # moved, then moved back

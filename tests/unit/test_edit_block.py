@@ -5,7 +5,6 @@ from __future__ import annotations
 from ruamel.yaml.comments import CommentedMap
 
 from pipeline_tui.yaml.edit import edit_block
-from pipeline_tui.yaml.read import parse_fast
 
 CONFIG = """\
 # hand-aligned, keep it so
@@ -34,10 +33,29 @@ def test_only_the_edited_block_changes() -> None:
     )
 
 
-def test_crlf_text_falls_back_to_the_round_trip_result_which_parses_the_same() -> None:
+def test_crlf_text_is_spliced_too_and_keeps_its_crlf() -> None:
     old = CONFIG.replace("\n", "\r\n")
     new = edit_block(old, "team", add_zed, "pipeline.yaml")
-    assert "\r\n" in new
-    expected = parse_fast(CONFIG)
-    expected["team"]["zed"] = {}
-    assert parse_fast(new.replace("\r\n", "\n")) == expected
+    assert new == old.replace(
+        "  alice: {manager: dana}\r\n", "  alice: {manager: dana}\r\n  zed: {}\r\n"
+    )
+
+
+def test_several_blocks_one_unchanged_one_new() -> None:
+    def edit(tree: CommentedMap) -> None:
+        add_zed(tree)
+        tree["sources"] = ["web"]
+
+    new = edit_block(CONFIG, ("stages", "team", "sources"), edit, "pipeline.yaml")
+    assert new == CONFIG.replace(
+        "  alice: {manager: dana}\n", "  alice: {manager: dana}\n  zed: {}\n"
+    ) + ("sources:\n  - web\n")
+
+
+def test_a_new_last_block_leaves_the_blank_and_comment_lines_above_it_where_they_were() -> None:
+    old = "team:\n  alice: {manager: dana}\n\n# the end\n"
+
+    def edit(tree: CommentedMap) -> None:
+        tree.insert(len(tree), "layout", "sharded")
+
+    assert edit_block(old, "layout", edit, "pipeline.yaml") == old + "layout: sharded\n"

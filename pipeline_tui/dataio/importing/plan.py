@@ -23,7 +23,7 @@ from typing import Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from pipeline_tui.core.config import PipelineConfig
+from pipeline_tui.core.config import CONFIG_FILE, PipelineConfig
 from pipeline_tui.core.errors import InvalidData
 from pipeline_tui.core.model import ID_PATTERN, KNOWN_FIELDS, get_dotted, jsonable
 from pipeline_tui.core.slug import slugify
@@ -33,7 +33,7 @@ from pipeline_tui.git.repo import Author, GitRepo
 from pipeline_tui.i18n import _
 from pipeline_tui.storage.layout import Layout, relative_path
 from pipeline_tui.storage.store import Store, config_text_problems
-from pipeline_tui.yaml.edit import put_team_member, set_dotted
+from pipeline_tui.yaml.edit import edit_block, put_team_member, set_dotted
 from pipeline_tui.yaml.plain import render_plain_fields
 from pipeline_tui.yaml.read import parse_fast, top_level_scalar
 
@@ -377,7 +377,8 @@ def _extended_config(store: Store, additions: ConfigAdditions) -> str:
         for member in additions.members:
             put_team_member(tree, member.name, {"manager": member.manager, "email": member.email})
 
-    _old, text = store.render_edit(store.config_path, mutate)
+    old = store.config_path.read_bytes().decode("utf-8")  # as on disk: CRLF too
+    text = edit_block(old, ("stages", "sources", "lost_reasons", "team"), mutate, CONFIG_FILE)
     problems = config_text_problems(text.encode("utf-8"), "pipeline.yaml")
     if problems:
         raise InvalidData(
