@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipeline_tui.core import clock
-from pipeline_tui.core.errors import PipelineError
+from pipeline_tui.core.errors import ExitCode, PipelineError
 from pipeline_tui.core.timeline import (
     SECONDS_PER_DAY,
     StayMark,
@@ -78,6 +78,8 @@ class Listing:
     text: str
     lines: tuple[JsonLine, ...]
     problems: tuple[str, ...]
+    #: A file had errors (it is left out): the command exits 1 once all is printed.
+    failed: bool = False
 
     def stdout(self, now: datetime) -> str:
         return render_json(self.lines, now) if self.fmt is Format.JSON else self.text
@@ -221,6 +223,7 @@ class Rows:
 
     deals: list[Row]
     problems: list[str]
+    failed: bool = False  # a file gave no record (it has errors)
 
 
 def row_of(
@@ -283,7 +286,8 @@ def listed_rows(store: Store, config: PipelineConfig, files: Mapping[str, FileKe
     if len({row[0] for row in deals}) != len(deals):
         return None
     deals.sort(key=_SORT_KEY)  # stable: equal keys stay in file order, as in a full load
-    return Rows(deals, [said for row in ordered for said in row[4]])
+    said = [said for row in ordered for said in row[4]]
+    return Rows(deals, said, any(row[0] is None for row in ordered))
 
 
 _SORT_KEY = operator.itemgetter(2)
@@ -375,7 +379,7 @@ def _remember_cached(
 
 
 #: Bump when :class:`Listing` or :data:`JsonLine` change meaning.
-_LISTING_FORMAT = 4
+_LISTING_FORMAT = 5  # 5: a listing says whether a file had errors
 
 
 def snapshot_of(root: Path, fmt: Format) -> Snapshot:
@@ -430,6 +434,8 @@ def serve_warm(argv: Sequence[str]) -> bool:
         if isinstance(listing, Listing) and served:
             print_listing(listing, clock.now(), sys.stdout, sys.stderr)
     if served:
+        if isinstance(listing, Listing) and listing.failed:
+            raise SystemExit(ExitCode.PROBLEMS)
         return True
     _missed[root] = current
     if fmt is Format.JSON:

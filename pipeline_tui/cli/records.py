@@ -38,7 +38,7 @@ from pipeline_tui.cli.listing import (
 from pipeline_tui.cli.values import parse_assignments, parse_day, parse_when
 from pipeline_tui.core import clock
 from pipeline_tui.core.config import CONFIG_TEMPLATES
-from pipeline_tui.core.errors import NotFound
+from pipeline_tui.core.errors import ExitCode, NotFound
 from pipeline_tui.core.fields import field_label, misspelled_field
 from pipeline_tui.core.model import ACTIVITY_KINDS, Opportunity, Pipeline, jsonable
 from pipeline_tui.git.shallow import SHALLOW_NOTE, boundaries
@@ -174,7 +174,7 @@ def list_cmd(
     sort: str,
     fmt: Format,
 ) -> None:
-    """List opportunities; broken files are reported on stderr, the rest still listed."""
+    """List opportunities; broken files are named on stderr, the rest still listed (exit 1)."""
     # a bare store, not a workspace: listing writes nothing, and the editor, git and
     # the committer a workspace imports are a tenth of a cold run's start
     store = obj.store()
@@ -218,17 +218,20 @@ def list_cmd(
         ]
         records.sort(key=sort_key(pipeline, sort))
         problems = _with_notes(store.root, [str(p) for p in pipeline.problems])
+        failed = any(p.severity == "error" for p in pipeline.problems)
         if fmt is Format.JSON:
             if files is not None:
                 remember_rows(store, config, files, (pipeline, texts))
             with progress_bar() as progress:
                 marks = marks_of(store.root, [(r.id, r.stage) for r in records], progress=progress)
-            listing = Listing(fmt, "", json_lines(records, texts, marks), problems)
+            listing = Listing(fmt, "", json_lines(records, texts, marks), problems, failed)
         else:
             text = render_rows([flat_row(r) for r in records], LIST_COLUMNS, fmt)
-            listing = Listing(fmt, text, (), problems)
+            listing = Listing(fmt, text, (), problems, failed)
     print_listing(listing, now, sys.stdout, sys.stderr)  # as the warm path prints it
     keep(store.root, taken, listing)
+    if listing.failed:  # every other deal is listed; the broken files are named above
+        raise SystemExit(ExitCode.PROBLEMS)
 
 
 def _listing_from_rows(root: Path, rows: Rows) -> Listing:
@@ -236,7 +239,7 @@ def _listing_from_rows(root: Path, rows: Rows) -> Listing:
     with progress_bar() as progress:
         marks = marks_of(root, rows.deals, progress=progress)
     lines = marked_lines(rows.deals, marks)
-    return Listing(Format.JSON, "", lines, _with_notes(root, rows.problems))
+    return Listing(Format.JSON, "", lines, _with_notes(root, rows.problems), rows.failed)
 
 
 def _with_notes(root: Path, problems: list[str]) -> tuple[str, ...]:

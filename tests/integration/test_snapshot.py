@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from pipeline_tui.cli.listing import serve_warm
+from pipeline_tui.core.errors import ExitCode
 from pipeline_tui.edits.workspace import Workspace
 from pipeline_tui.history import prefetch_worker
 from pipeline_tui.storage import snapshot
@@ -40,7 +41,11 @@ def deals(repo: Path) -> Path:
 def warm(repo: Path, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[bool, str, str]:
     """(served?, stdout, stderr) of the entry point's warm path."""
     capsys.readouterr()
-    served = serve_warm(["--repo", str(repo), "list", *args])
+    try:
+        served = serve_warm(["--repo", str(repo), "list", *args])
+    except SystemExit as exc:  # served, with a file that has errors: exit 1, as the command
+        assert exc.code == ExitCode.PROBLEMS
+        served = True
     out = capsys.readouterr()
     return served, out.out, out.err
 
@@ -154,7 +159,7 @@ def test_problems_are_replayed_on_stderr(
 ) -> None:
     (deals / "opportunities" / "broken.yaml").write_text("title: [unclosed\n", encoding="utf-8")
     full = run_cli("list")
-    assert "broken.yaml" in full.stderr
+    assert "broken.yaml" in full.stderr and full.exit_code == 1
 
     assert warm(deals, capsys) == (True, full.stdout, full.stderr)
 
