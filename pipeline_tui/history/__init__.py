@@ -138,7 +138,9 @@ def stays_of(
 ) -> dict[str, StageInterval | None]:
     """:func:`current_stays` for (id, stage in the work tree) pairs, no records needed."""
     cut = shallow.boundaries(root)
-    stays = _fresh(root, progress, entries=False).stays
+    stays = prefetch_worker.handed_stays(root, progress)  # before the second process saves
+    if stays is None:
+        stays = _fresh(root, progress, entries=False).stays
     moment = now or clock.now()
     result: dict[str, StageInterval | None] = {}
     for opp_id, stage in deals:
