@@ -29,7 +29,7 @@ from textual.worker import get_current_worker
 
 from pipeline_tui.core.errors import PipelineError
 from pipeline_tui.core.model import Opportunity
-from pipeline_tui.core.timeline import Timeline
+from pipeline_tui.core.timeline import StageInterval, Timeline
 from pipeline_tui.edits.change import Change
 from pipeline_tui.edits.workspace import Workspace
 from pipeline_tui.i18n import N_, _
@@ -272,12 +272,20 @@ class BoardScreen(DealScreen):
                 self.app.call_from_thread(self._set_status, status)
 
         try:
+            if not self.state.days_known:  # a first load: days on the cards before the rest
+                stays = self.state.read_stays(progress)
+                if not _superseded():
+                    self.app.call_from_thread(self._stays_loaded, stays)
             timelines = self.state.read_history(progress)
         except Exception as exc:  # history is a nicety; the board keeps working
             self.app.call_from_thread(self._history_failed, str(exc))
             return
         if not _superseded():
             self.app.call_from_thread(self._history_loaded, timelines)
+
+    def _stays_loaded(self, stays: dict[str, StageInterval | None]) -> None:
+        if self.state.apply_stays(stays):
+            self.show()
 
     def _status_loaded(self, uncommitted: set[str]) -> None:
         if self.state.apply_uncommitted(uncommitted):
