@@ -176,7 +176,9 @@ def marks_of(
     100,000 deals).
     """
     cut = shallow.boundaries(root)
-    marks = _fresh(root, progress, entries=False).marks
+    marks = prefetch_worker.handed_marks(root, progress)  # before the second process saves
+    if marks is None:
+        marks = _fresh(root, progress, entries=False).marks
     found: list[StayMark | bool | None] = []
     add = found.append
     for deal in deals:

@@ -34,7 +34,7 @@ version, damaged, other folder) is rebuilt.
 from __future__ import annotations
 
 import pickle
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -65,6 +65,10 @@ _CLASSES = (Timeline, StageInterval, FieldChange, Event, ConfigVersion)
 Segment = tuple[dict[str, bytes], bytes]
 #: A segment's timelines before any is kept: what ``pickle.dumps({})`` reads as.
 _NO_TIMELINES = pickle.dumps({})
+#: Told each live deal's current stay (as the stays segments keep it, and the head
+#: they are read up to) as soon as a full build has derived them, before the
+#: pickling and saving that follow.
+StaysReady = Callable[[str | None, dict[str, StayMark]], None]
 
 
 def cache_file(root: Path, prefix: str) -> CacheFile:
@@ -178,11 +182,19 @@ class CacheState:
         }
         return History(self.head, events, list(self.config), self.next_seq)
 
-    def absorb(self, newer: History, file: CacheFile) -> None:
+    def absorb(
+        self,
+        newer: History,
+        file: CacheFile,
+        derived: dict[str, Timeline] | None = None,
+    ) -> None:
         """Add a newer slice of history, re-deriving only the opportunities it touched.
 
         Segment by segment, each pickled again once its deals are done: a cold
         build never holds every timeline at once unless a caller asked for them.
+        ``derived``: the timelines of a full build's deals, already derived
+        from ``newer`` alone (:meth:`build`), so they are not derived again;
+        each is taken out of it once kept, so a pickled segment's are freed.
         """
         # two picklers: clearing one's memo costs what its largest value grew it to,
         # and a segment's timelines would make that the cost of every deal's events
@@ -192,19 +204,21 @@ class CacheState:
             touched.setdefault(segment_of(opp_id), []).append(opp_id)
         for index, opp_ids in sorted(touched.items()):
             for opp_id in opp_ids:
-                known = self._segment(index)[0].get(opp_id)
                 events = newer.events[opp_id]  # sorted by the reader
+                if derived is not None:
+                    self._put(opp_id, events, pack, derived.pop(opp_id))
+                    continue
+                known = self._segment(index)[0].get(opp_id)
                 if known:
                     events = [*pickle.loads(known), *events]
                     events.sort(key=event_order)
-                self._put(opp_id, events, pack)
+                self._put(opp_id, events, pack, derive(opp_id, events))
             self._pack(index, pack_timelines)
         self.config = sorted([*self.config, *newer.config], key=event_order)
         self.head, self.next_seq = newer.head, newer.next_seq
 
-    def _put(self, opp_id: str, events: list[Event], pack: Packer) -> None:
-        """Re-derive one deal's timeline (its segment's pickle is made by :meth:`_pack`)."""
-        timeline = derive(opp_id, events)
+    def _put(self, opp_id: str, events: list[Event], pack: Packer, timeline: Timeline) -> None:
+        """Keep one deal's events and timeline (its segment's pickle is made by :meth:`_pack`)."""
         index = segment_of(opp_id)
         self._segment(index)[0][opp_id] = pack(events)
         timelines = self._segment_timelines(index)
@@ -217,8 +231,7 @@ class CacheState:
         timelines[opp_id] = timeline
         if self._timelines is not None:
             self._timelines[opp_id] = timeline
-        live = timeline.current is not None and not timeline.deleted
-        self._set_stay(opp_id, timeline.current if live else None)
+        self._set_stay(opp_id, live_stay(timeline))
 
     def _pack(self, index: int, pack: Packer) -> None:
         """Pickle segment ``index``'s timelines again, for the next save.
@@ -232,10 +245,31 @@ class CacheState:
         self.segments.put(index, (self._segment(index)[0], pack(timelines)))
 
     @classmethod
-    def build(cls, history: History, file: CacheFile) -> CacheState:
+    def build(
+        cls, history: History, file: CacheFile, stays_ready: StaysReady | None = None
+    ) -> CacheState:
+        """The cache of a whole history read from scratch.
+
+        Every timeline is derived first, so ``stays_ready`` hears the live
+        deals' current stays before the pickling (a tenth of a cold build)
+        begins: a ``list`` waiting in another process needs nothing else.
+        """
         state = cls(history.head, history.next_seq, [], _segments(file, {}), _stays(file, {}))
-        state.absorb(history, file)
+        derived = {opp_id: derive(opp_id, events) for opp_id, events in history.events.items()}
+        if stays_ready is not None:
+            stays = {}
+            for opp_id, timeline in derived.items():
+                stay = None if is_void(timeline) else live_stay(timeline)
+                if stay is not None:
+                    stays[opp_id] = mark_of(stay)
+            stays_ready(history.head, stays)
+        state.absorb(history, file, derived)
         return state
+
+
+def live_stay(timeline: Timeline) -> StageInterval | None:
+    """The stay a deal's current stage began with (None: deleted, or never in a stage)."""
+    return timeline.current if timeline.current is not None and not timeline.deleted else None
 
 
 def _segments(file: CacheFile, tokens: Mapping[int, str]) -> Segments:
@@ -256,6 +290,7 @@ def fresh(
     *,
     entries: bool = True,
     known: CacheState | None = None,
+    stays_ready: StaysReady | None = None,
 ) -> CacheState:
     """The cache brought up to date with HEAD (read, extended or rebuilt, then saved).
 
@@ -264,6 +299,8 @@ def fresh(
     ``known`` is the state already read from this cache (by
     :mod:`~pipeline_tui.history.prefetch_worker`, which may have brought it up
     to date in a second process): it is checked like one read here.
+    ``stays_ready`` hears the current stays early when the cache is built
+    from scratch (see :meth:`CacheState.build`), and not otherwise.
     """
     _git_dir, prefix, head = log.locate(root)
     file = cache_file(root, prefix)
@@ -294,7 +331,7 @@ def fresh(
             except _Stale:
                 pass
         with collector_paused():  # a quarter of the build's CPU, finding nothing to free
-            state = CacheState.build(read_history(root, progress=progress), file)
+            state = CacheState.build(read_history(root, progress=progress), file, stays_ready)
             _write(file, state)
     return state
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path, PurePosixPath
@@ -114,7 +114,9 @@ class _Reader:
         self.cache: dict[str, Version] = {}
         self.parser = BlockReader()
         self.strings: dict[str, str] = {}
-        self._dropped: dict[str, Version] = {}  # the last _RECENT dropped, oldest first
+        # the last _RECENT dropped, oldest first: an OrderedDict, as a plain dict's
+        # oldest key is found by skipping every slot deleted before it (0.15 s at 10,000 deals)
+        self._dropped: OrderedDict[str, Version] = OrderedDict()
         self._again: log.BlobReader | None = None
 
     def close(self) -> None:
@@ -152,7 +154,7 @@ class _Reader:
         dropped = self._dropped
         dropped[sha] = version
         if len(dropped) > _RECENT:
-            del dropped[next(iter(dropped))]
+            dropped.popitem(last=False)
 
     def _version(self, sha: str) -> Version:
         """The split version of ``sha`` (read again from git if it was dropped)."""

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import sys
 from pathlib import Path
 
 import pytest
 
 from pipeline_tui.core.errors import RepoError
+from pipeline_tui.core.timeline import StayMark, Timeline, interval_of
 from pipeline_tui.history import (
     cache,
     current_stays,
@@ -180,3 +182,77 @@ def test_no_second_process_for_a_small_pipeline(tmp_path: Path) -> None:
     assert prefetch_worker.collect(root, None) is None
     assert cache.read(cache.cache_file(root, "")) is None  # nobody read the history yet
     assert prefetch_worker.SPAWN_FROM > 40
+
+
+def test_the_second_process_hands_over_the_stays_the_saved_cache_holds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cold ``list --json`` takes the stays before the cache is saved; they are the same."""
+    root = build_repo(tmp_path / "synthetic", deals=120, seed=5)
+    monkeypatch.setattr(prefetch_worker, "SPAWN_FROM", 100)
+    current = Store(root).load()
+    timelines = scan(root)
+    expected = {r.id: timelines[r.id].current for r in current.opportunities}
+    reports: list[tuple[int, int]] = []
+
+    prefetch_worker.start(root)
+    handed = prefetch_worker.handed_marks(root, lambda d, t: reports.append((d, t)))
+
+    assert handed is not None
+    assert {r.id: interval_of(handed[r.id]) for r in current.opportunities} == expected
+    assert reports and reports[-1][0] == reports[-1][1] > 0  # progress came before them
+    prefetch_worker.start(root)  # still saving: nothing more is started
+    assert prefetch_worker.collect(root, None) is None  # waits for it to finish
+    saved = cache.read(cache.cache_file(root, ""))
+    assert saved is not None and saved.marks == handed
+    assert current_stays(root, current, now=NOW) == expected  # now from the saved cache
+
+
+def test_stays_handed_over_for_an_older_head_are_not_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = build_repo(tmp_path / "synthetic", deals=120, seed=9)
+    monkeypatch.setattr(prefetch_worker, "SPAWN_FROM", 100)
+    git(root, "checkout", "-q", "HEAD~10")
+    prefetch_worker.start(root)
+    stays = prefetch_worker.handed_marks(root, None)  # read at HEAD~10
+    assert stays is not None
+    git(root, "checkout", "-q", "main")  # HEAD moves before the listing asks again
+    current = Store(root).load()
+
+    timelines = scan(root)
+
+    prefetch_worker.start(root)  # the first is still there: nothing new starts
+    assert current_stays(root, current, now=NOW) == {
+        r.id: timelines[r.id].current for r in current.opportunities
+    }
+    assert prefetch_worker.handed_marks(root, None) is None  # nothing runs any more
+
+
+def test_a_full_build_tells_the_stays_before_it_saves_anything(tmp_path: Path) -> None:
+    root = build_repo(tmp_path / "synthetic", deals=80, seed=4)
+    file = cache.cache_file(root, "")
+    told: list[tuple[str | None, dict[str, StayMark], bool]] = []
+
+    def stays_ready(head: str | None, stays: dict[str, StayMark]) -> None:
+        told.append((head, stays, cache.read(file) is None))
+
+    state = cache.fresh(root, None, entries=False, stays_ready=stays_ready)
+
+    [(head, stays, unsaved)] = told
+    assert unsaved and head == state.head == git(root, "rev-parse", "HEAD")
+    assert stays == state.marks
+    cache.fresh(root, None, entries=False, stays_ready=stays_ready)
+    assert len(told) == 1  # a current cache is read, not built: nothing told
+
+
+def test_a_cut_short_hand_over_reads_as_none_after_the_progress_before_it() -> None:
+    reports: list[tuple[int, int]] = []
+    cut = io.BytesIO(b"3 10\nstays 100\nonly part of it")
+
+    assert prefetch_worker._read_to_stays(cut, lambda d, t: reports.append((d, t))) is None
+    assert reports == [(3, 10)]
+
+
+def scan(root: Path) -> dict[str, Timeline]:
+    return scan_timelines(root, now=NOW)

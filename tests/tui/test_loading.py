@@ -18,7 +18,7 @@ from textual.app import App
 from textual.screen import Screen
 
 from pipeline_tui.core.model import Opportunity
-from pipeline_tui.core.timeline import Timeline
+from pipeline_tui.core.timeline import StageInterval, Timeline
 from pipeline_tui.storage.store import LoadProgress
 from pipeline_tui.tui.board import glance as glance_module
 from pipeline_tui.tui.board import screen as board_screen
@@ -36,13 +36,28 @@ def line_text(column: StageColumn, y: int) -> str:
 
 @pytest.fixture
 def history_gate(monkeypatch: pytest.MonkeyPatch) -> Iterator[threading.Event]:
-    """The history build waits for this event (set at the end in any case)."""
+    """The history read (its first part: each deal's stay) waits for this event (set at the end)."""
+    gate = threading.Event()
+    original = BoardState.read_stays
+
+    def held(self: BoardState, progress: Progress) -> dict[str, StageInterval | None]:
+        progress(0, 10)  # what git's first lines would report
+        assert gate.wait(10), "the test never let history through"
+        return original(self, progress)
+
+    monkeypatch.setattr(BoardState, "read_stays", held)
+    yield gate
+    gate.set()
+
+
+@pytest.fixture
+def timelines_gate(monkeypatch: pytest.MonkeyPatch) -> Iterator[threading.Event]:
+    """Reading the full timelines (after the stays) waits for this event (set at the end)."""
     gate = threading.Event()
     original = BoardState.read_history
 
     def held(self: BoardState, progress: Progress) -> dict[str, Timeline]:
-        progress(0, 10)  # what git's first lines would report
-        assert gate.wait(10), "the test never let history through"
+        assert gate.wait(10), "the test never let the timelines through"
         return original(self, progress)
 
     monkeypatch.setattr(BoardState, "read_history", held)
@@ -73,6 +88,30 @@ async def test_names_and_cards_come_before_history_then_days_fill_in(
         lead = next(c for c in board.state.columns if c.stage == "lead")
         assert all(c.days is not None and c.days > 0 for c in lead.cards)
         assert "d" in line_text(columns["lead"], 2)  # "$120k 53d ..." on the card's last line
+        assert board.sub_title == "deals"
+
+
+async def test_days_come_from_the_stays_before_the_timelines_are_read(
+    deals: Path, timelines_gate: threading.Event
+) -> None:
+    """The cards need only each deal's current stay; the detail's timeline comes after."""
+    app = make_app(deals)
+    async with app.run_test(size=SIZE) as pilot:
+        board = board_of(pilot)
+        await until(pilot, lambda: board.state.loaded and board.state.days_known)
+        await pilot.pause()
+        assert not board.state.history_loaded and board.state.timelines is None
+        lead = next(c for c in board.state.columns if c.stage == "lead")
+        early = [c.days for c in lead.cards]
+        assert all(days is not None and days > 0 for days in early)
+        columns = {w.stage: w for w in app.screen.query(StageColumn)}
+        assert "d" in line_text(columns["lead"], 2)  # days painted on the card
+        assert str(board.sub_title).startswith("deals · " + "loading history…")  # still
+        timelines_gate.set()
+        await until(pilot, lambda: board.state.history_loaded)
+        await pilot.pause()
+        lead = next(c for c in board.state.columns if c.stage == "lead")
+        assert [c.days for c in lead.cards] == early  # the timelines say the same
         assert board.sub_title == "deals"
 
 

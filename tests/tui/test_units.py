@@ -89,6 +89,26 @@ def test_card_cache_reuses_cards_until_an_input_changes() -> None:
     assert build_columns(changed, None, set(), BoardFilter(), NOW, cache)[0].cards[0].amount == 2
 
 
+def test_cards_take_days_from_the_stays_until_the_timelines_are_in() -> None:
+    records = (record("a", "lead"), record("b", "lead"), record("moved", "proposal"))
+    pipeline = Pipeline(config(), records)
+    stays = {
+        "a": stay("a", "lead", "2026-11-01T12:00:00+00:00").current,  # 19 days > 14
+        "b": None,  # began before a shallow clone's history
+        "moved": stay("moved", "lead", "2026-11-10T12:00:00+00:00").current,  # history lags
+    }
+    cache = CardCache()
+
+    early = build_columns(pipeline, None, set(), BoardFilter(), NOW, cache, stays=stays)
+
+    lead = {card.id: card for card in early[0].cards}
+    assert (lead["a"].days, lead["a"].stale, lead["b"].days) == (19.0, True, None)
+    assert early[1].cards[0].days is None
+    timelines = {"a": stay("a", "lead", "2026-11-10T12:00:00+00:00")}  # the timelines win
+    later = build_columns(pipeline, timelines, set(), BoardFilter(), NOW, cache, stays=stays)
+    assert {card.id: card.days for card in later[0].cards} == {"a": 10.0, "b": None}
+
+
 def test_only_rebuilds_the_named_stages() -> None:
     pipeline = Pipeline(config(), (record("a", "lead"), record("b", "proposal")))
     columns = build_columns(pipeline, None, set(), BoardFilter(), NOW, only={"proposal"})

@@ -1,8 +1,10 @@
 """The board as plain values: one :class:`ColumnData` per stage, one :class:`CardData` per deal.
 
 The board screen computes these from the :class:`Pipeline`, the history
-timelines and the set of uncommitted files; the column widgets only paint
-them.  Badges are decided here, once, so no widget carries domain rules.
+timelines (or, while they are still coming, each deal's current stay: all a
+card shows of the history) and the set of uncommitted files; the column
+widgets only paint them.  Badges are decided here, once, so no widget
+carries domain rules.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from datetime import datetime
 
 from pipeline_tui.core.config import Stage
 from pipeline_tui.core.model import Opportunity, Pipeline
-from pipeline_tui.core.timeline import Timeline
+from pipeline_tui.core.timeline import StageInterval, Timeline
 from pipeline_tui.terminal_text import printable
 from pipeline_tui.tui.board.filtering import BoardFilter
 
@@ -55,11 +57,12 @@ class ColumnData:
         return None
 
 
-def days_in_stage(record: Opportunity, timeline: Timeline | None, now: datetime) -> float | None:
-    """Days since the deal entered its current stage, when history knows it."""
-    if timeline is None or timeline.current is None:
+def days_in_stage(
+    record: Opportunity, current: StageInterval | None, now: datetime
+) -> float | None:
+    """Days since the deal entered its current stage (``current``), when history knows it."""
+    if current is None:
         return None
-    current = timeline.current
     if current.stage != record.stage:  # history lags behind an uncommitted edit
         return None
     return current.days(now)
@@ -68,12 +71,12 @@ def days_in_stage(record: Opportunity, timeline: Timeline | None, now: datetime)
 def card_for(
     record: Opportunity,
     stage: Stage | None,
-    timeline: Timeline | None,
+    current: StageInterval | None,
     uncommitted: bool,
     now: datetime,
     currency: str | None = None,
 ) -> CardData:
-    days = days_in_stage(record, timeline, now)
+    days = days_in_stage(record, current, now)
     limit = stage.max_days if stage is not None else None
     step = record.next_step
     return CardData(
@@ -101,29 +104,29 @@ class CardCache:
 
     With 10,000 deals a move changes one record; rebuilding every card would
     cost more than the commit.  Entries are keyed by id and checked by
-    identity of the record and timeline (both immutable), so any reload or
-    write naturally invalidates just what changed.  Days in stage move with
+    identity of the record and its current stay (both immutable), so any
+    reload or write naturally invalidates just what changed.  Days in stage move with
     the clock, so everything is recomputed once an hour.
     """
 
     def __init__(self) -> None:
-        self._cards: dict[str, tuple[Opportunity, Timeline | None, bool, CardData]] = {}
+        self._cards: dict[str, tuple[Opportunity, StageInterval | None, bool, CardData]] = {}
         self._hour: datetime | None = None
 
     def card(
         self,
         record: Opportunity,
         stage: Stage | None,
-        timeline: Timeline | None,
+        current: StageInterval | None,
         uncommitted: bool,
         now: datetime,
         currency: str | None,
     ) -> CardData:
         hit = self._cards.get(record.id)
-        if hit is not None and hit[0] is record and hit[1] is timeline and hit[2] == uncommitted:
+        if hit is not None and hit[0] is record and hit[1] is current and hit[2] == uncommitted:
             return hit[3]
-        card = card_for(record, stage, timeline, uncommitted, now, currency)
-        self._cards[record.id] = (record, timeline, uncommitted, card)
+        card = card_for(record, stage, current, uncommitted, now, currency)
+        self._cards[record.id] = (record, current, uncommitted, card)
         return card
 
     def start(self, now: datetime) -> None:
@@ -142,13 +145,15 @@ def build_columns(
     now: datetime,
     cache: CardCache | None = None,
     only: Collection[str] | None = None,
+    stays: Mapping[str, StageInterval | None] | None = None,
 ) -> tuple[ColumnData, ...]:
     """Every configured stage in order, each with its matching cards, biggest first.
 
     ``uncommitted`` holds record paths (``opportunities/x.yaml``) that differ
     from HEAD.  Records in a stage the config does not know are left out: the
     problems panel names them.  With ``only``, just those stages are built
-    (after a move, the two columns it touched).
+    (after a move, the two columns it touched).  ``stays``: each deal's current
+    stay, used while ``timelines`` is None (days in stage before the full history).
     """
     config = pipeline.config
     cache = cache or CardCache()
@@ -165,7 +170,7 @@ def build_columns(
             cache.card(
                 r,
                 stage,
-                timelines.get(r.id) if timelines else None,
+                _current(r.id, timelines, stays),
                 r.path in uncommitted,
                 now,
                 config.currency,
@@ -175,6 +180,18 @@ def build_columns(
         total = sum(r.amount or 0.0 for r in records)
         columns.append(ColumnData(stage.name, stage.terminal, cards, total, stage.display))
     return tuple(columns)
+
+
+def _current(
+    opp_id: str,
+    timelines: Mapping[str, Timeline] | None,
+    stays: Mapping[str, StageInterval | None] | None,
+) -> StageInterval | None:
+    """A deal's current stay: from its timeline once they are in, else from ``stays``."""
+    if timelines is not None:
+        timeline = timelines.get(opp_id)
+        return timeline.current if timeline is not None else None
+    return stays.get(opp_id) if stays is not None else None
 
 
 def _card_order(record: Opportunity) -> tuple[float, str, str]:

@@ -24,7 +24,7 @@ from pipeline_tui.automation import wire
 from pipeline_tui.core.config import PipelineConfig
 from pipeline_tui.core.errors import PipelineError
 from pipeline_tui.core.model import Opportunity, Pipeline, Problem
-from pipeline_tui.core.timeline import Timeline
+from pipeline_tui.core.timeline import StageInterval, Timeline
 from pipeline_tui.edits.change import Change
 from pipeline_tui.edits.workspace import Workspace
 from pipeline_tui.git.shallow import boundaries
@@ -82,6 +82,8 @@ class BoardState:
         self.config = workspace.config
         self.pipeline = Pipeline(self.config, ())
         self.timelines: dict[str, Timeline] | None = None
+        # each deal's current stay, in before the timelines on a first load (days on the cards)
+        self.stays: dict[str, StageInterval | None] | None = None
         self.uncommitted: set[str] = set()
         self.snapshot: Snapshot | None = None
         self.loaded = False
@@ -159,6 +161,30 @@ class BoardState:
         self.uncommitted = set(paths)
         self.build()
         return True
+
+    def read_stays(self, progress: Progress) -> dict[str, StageInterval | None]:
+        """Each deal's current stay: all the cards show of the history, in before the rest.
+
+        On a cold start the history's second process hands them over before
+        it saves its cache, and they are a small part of a warm cache, so days
+        in stage appear without waiting for every timeline to be read.
+        """
+        from pipeline_tui.history import current_stays  # heavy: imported after the first paint
+
+        return current_stays(self.workspace.root, self.pipeline, progress=progress, now=self.now())
+
+    def apply_stays(self, stays: dict[str, StageInterval | None]) -> bool:
+        """Take the stays for the cards; False (and ignored) once the timelines are in."""
+        if self.timelines is not None:
+            return False
+        self.stays = stays
+        self.build()
+        return True
+
+    @property
+    def days_known(self) -> bool:
+        """Whether the cards show days in stage (from the stays or the timelines)."""
+        return self.stays is not None or self.timelines is not None
 
     def read_history(self, progress: Progress) -> dict[str, Timeline]:
         """Timelines from git (cached in .git/pipeline-tui); raises when git cannot say."""
@@ -266,6 +292,7 @@ class BoardState:
             self.now(),
             self.card_cache,
             only,
+            self.stays,
         )
         if only is None or len(self.columns) != len(self.config.stages):
             self.columns = fresh
