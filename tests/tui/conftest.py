@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from pipeline_tui.edits.workspace import Workspace
 from pipeline_tui.sync.setup import init_pipeline
 from pipeline_tui.tui.app import PipelineApp
 from pipeline_tui.tui.board.screen import BoardScreen
+from pipeline_tui.tui.board.state import BoardState, Progress
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 SIZE = (100, 30)  # big enough for every form; small enough to render fast
@@ -228,3 +230,30 @@ def card_ids(board: BoardScreen, stage: str) -> list[str]:
         if column.stage == stage:
             return [card.id for card in column.cards]
     raise AssertionError(f"no column {stage}")
+
+
+@contextmanager
+def gated(
+    monkeypatch: pytest.MonkeyPatch,
+    method: str,
+    before: Callable[[Progress], None] | None = None,
+) -> Iterator[threading.Event]:
+    """``BoardState.<method>`` (a history read in a worker) waits for the event yielded.
+
+    ``before`` runs first (a progress report, as git's first lines would give);
+    the event is set on the way out, so a test that fails never leaves a worker waiting.
+    """
+    gate = threading.Event()
+    original = getattr(BoardState, method)
+
+    def held(self: BoardState, progress: Progress) -> Any:
+        if before is not None:
+            before(progress)
+        assert gate.wait(10), f"the test never let {method} through"
+        return original(self, progress)
+
+    monkeypatch.setattr(BoardState, method, held)
+    try:
+        yield gate
+    finally:
+        gate.set()

@@ -9,11 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from pipeline_tui.core.timeline import Timeline
 from pipeline_tui.tui import collector
-from pipeline_tui.tui.board.state import BoardState, Progress
 
-from .conftest import SIZE, board_of, make_app, settle, until
+from .conftest import SIZE, board_of, gated, make_app, settle, until
 
 
 @pytest.fixture
@@ -27,16 +25,8 @@ def thresholds() -> Iterator[tuple[int, int, int]]:
 
 @pytest.fixture
 def history_gate(monkeypatch: pytest.MonkeyPatch) -> Iterator[threading.Event]:
-    gate = threading.Event()
-    original = BoardState.read_history
-
-    def held(self: BoardState, progress: Progress) -> dict[str, Timeline]:
-        assert gate.wait(10), "the test never let history through"
-        return original(self, progress)
-
-    monkeypatch.setattr(BoardState, "read_history", held)
-    yield gate
-    gate.set()
+    with gated(monkeypatch, "read_history") as gate:
+        yield gate
 
 
 def test_put_off_twice_then_brought_back_restores_the_thresholds_it_found(

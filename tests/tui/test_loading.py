@@ -18,14 +18,13 @@ from textual.app import App
 from textual.screen import Screen
 
 from pipeline_tui.core.model import Opportunity
-from pipeline_tui.core.timeline import StageInterval, Timeline
 from pipeline_tui.storage.store import LoadProgress
 from pipeline_tui.tui.board import glance as glance_module
 from pipeline_tui.tui.board import screen as board_screen
-from pipeline_tui.tui.board.state import BoardState, Loaded, Progress
+from pipeline_tui.tui.board.state import BoardState, Loaded
 from pipeline_tui.tui.widgets.column import StageColumn
 
-from .conftest import SIZE, board_of, make_app, settle, until
+from .conftest import SIZE, board_of, gated, make_app, settle, until
 
 pytestmark = pytest.mark.asyncio
 
@@ -37,32 +36,15 @@ def line_text(column: StageColumn, y: int) -> str:
 @pytest.fixture
 def history_gate(monkeypatch: pytest.MonkeyPatch) -> Iterator[threading.Event]:
     """The history read (its first part: each deal's stay) waits for this event (set at the end)."""
-    gate = threading.Event()
-    original = BoardState.read_stays
-
-    def held(self: BoardState, progress: Progress) -> dict[str, StageInterval | None]:
-        progress(0, 10)  # what git's first lines would report
-        assert gate.wait(10), "the test never let history through"
-        return original(self, progress)
-
-    monkeypatch.setattr(BoardState, "read_stays", held)
-    yield gate
-    gate.set()
+    with gated(monkeypatch, "read_stays", lambda progress: progress(0, 10)) as gate:
+        yield gate
 
 
 @pytest.fixture
 def timelines_gate(monkeypatch: pytest.MonkeyPatch) -> Iterator[threading.Event]:
     """Reading the full timelines (after the stays) waits for this event (set at the end)."""
-    gate = threading.Event()
-    original = BoardState.read_history
-
-    def held(self: BoardState, progress: Progress) -> dict[str, Timeline]:
-        assert gate.wait(10), "the test never let the timelines through"
-        return original(self, progress)
-
-    monkeypatch.setattr(BoardState, "read_history", held)
-    yield gate
-    gate.set()
+    with gated(monkeypatch, "read_history") as gate:
+        yield gate
 
 
 async def test_names_and_cards_come_before_history_then_days_fill_in(
