@@ -38,8 +38,8 @@ from pipeline_tui.cli.listing import (
 from pipeline_tui.cli.values import parse_assignments, parse_day, parse_when
 from pipeline_tui.core import clock
 from pipeline_tui.core.config import CONFIG_TEMPLATES
-from pipeline_tui.core.errors import ExitCode, NotFound
-from pipeline_tui.core.fields import field_label, misspelled_field
+from pipeline_tui.core.errors import BadRequest, ExitCode, NotFound
+from pipeline_tui.core.fields import BY_KEY, field_label, misspelled_field
 from pipeline_tui.core.model import ACTIVITY_KINDS, Opportunity, Pipeline, jsonable
 from pipeline_tui.git.shallow import SHALLOW_NOTE, boundaries
 from pipeline_tui.history import marks_of, prefetch
@@ -216,6 +216,12 @@ def list_cmd(
             and (tag is None or tag in r.tags)
             and (query is None or matches(r, query))
         ]
+        if sort not in BY_KEY and not any(sort in r.data for r in pipeline.opportunities):
+            raise BadRequest(  # a typo, not an order: nothing would be sorted
+                _(
+                    "--sort {sort!r}: no deal has that field (e.g. stage, amount, expected_close)"
+                ).format(sort=sort)
+            )
         records.sort(key=sort_key(pipeline, sort))
         problems = _with_notes(store.root, [str(p) for p in pipeline.problems])
         failed = any(p.severity == "error" for p in pipeline.problems)

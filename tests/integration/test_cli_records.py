@@ -382,3 +382,17 @@ def test_a_key_that_nearly_spells_a_field_gets_a_word(run_cli: RunCli) -> None:
     assert "did you mean contact.email?" in typo.stderr
     custom = run_cli("set", opp, "competitor=Globex", "amount=7")
     assert custom.exit_code == 0 and "not a field" not in custom.stderr
+
+
+def test_sort_by_a_field_no_deal_has_is_a_usage_error(run_cli: RunCli) -> None:
+    opp = run_cli("new", "T", "--account", "A", "--amount", "5").stdout.strip()
+    run_cli("set", opp, "competitor=Globex")
+    typo = run_cli("list", "--sort", "amout")
+    assert typo.exit_code == 2 and "--sort 'amout': no deal has that field" in typo.stderr
+    assert typo.stdout == ""
+    for field in (
+        "amount",
+        "competitor",
+        "expected_close",
+    ):  # known, or a custom field some deal has
+        assert run_cli("list", "--sort", field).exit_code == 0, field
