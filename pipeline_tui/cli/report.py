@@ -11,7 +11,7 @@ import os
 import sys
 import textwrap
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -223,11 +223,10 @@ def kept_report(
 
     workspace = obj.workspace()
     current = now()
-    snapshot = Snapshot(workspace.root, "report", _KEPT_FORMAT)
+    options = (tuple(wanted), window.since, window.until, owner, source, chosen_language())
+    snapshot = Snapshot(workspace.root, "report", _KEPT_FORMAT, options)  # other options: a miss
     taken = fingerprint(workspace.root)
     if taken is not None:
-        options = (tuple(wanted), window.since, window.until, owner, source, chosen_language())
-        taken = replace(taken, digest=f"{taken.digest}:{options!r}")
         stored = snapshot.get(taken)
         if isinstance(stored, tuple) and len(stored) == 2:
             kept, errors = stored
