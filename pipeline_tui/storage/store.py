@@ -366,10 +366,13 @@ class Store:
         """
         from pipeline_tui.core.finding import key_of
 
-        records = self.load(config).opportunities
+        pipeline = self.load(config)
+        records = pipeline.opportunities
         valid = {record.id for record in records}
         keys = [key_of(record.id, record.data) for record in records]
-        broken = {path.stem for path in self.opportunity_files()} - valid
+        named = (p.path for p in pipeline.problems if p.severity == "error")
+        deal_files = (path for path in named if path.startswith(f"{OPPORTUNITIES_DIR}/"))
+        broken = {Path(path).stem for path in deal_files if path.endswith(".yaml")} - valid
         return keys + [key_of(opp_id, {}) for opp_id in sorted(broken)]
 
     def get(self, opp_id: str, config: PipelineConfig) -> Opportunity:
