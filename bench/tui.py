@@ -64,11 +64,12 @@ from pathlib import Path
 PLACEHOLDERS = {"reading…", "(empty)"}
 
 async def main(root, mode, moves, until_mark):
-    from pipeline_tui.tui.history_start import start_history
-    start_history(Path(root))  # as `pipeline tui` does (cli/app.py), before Textual is imported
-    from pipeline_tui.tui.app import PipelineApp
     from pipeline_tui.edits.workspace import Workspace
-    app = PipelineApp(Workspace(Path(root)), poll_interval=0, agenda=False)
+    from pipeline_tui.tui.head_start import head_start
+    workspace = Workspace(Path(root))
+    head_start(workspace)  # as `pipeline tui` does (cli/app.py), before Textual is imported
+    from pipeline_tui.tui.app import PipelineApp
+    app = PipelineApp(workspace, poll_interval=0, agenda=False)
     seen = set()
     display = app._display  # called with each frame the compositor has just rendered
 

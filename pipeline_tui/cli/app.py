@@ -19,9 +19,9 @@ def tui(obj: Context) -> None:
 def open_tui(workspace: Workspace) -> None:
     """Run the TUI on ``workspace`` in the configured language; Textual is imported only here."""
     set_pipeline_language(workspace.config.language)  # before the TUI's key labels are imported
-    from pipeline_tui.tui.history_start import start_history  # a cold history builds beside Textual
+    from pipeline_tui.tui.head_start import head_start  # cold reads run beside Textual's start
 
-    start_history(workspace.root)
+    head_start(workspace)
     from pipeline_tui.tui.app import run
 
     run(workspace)

@@ -28,7 +28,7 @@ from pipeline_tui.core.validation import (
     opportunity_problems,
 )
 from pipeline_tui.i18n import N_, _
-from pipeline_tui.storage.beside import CHILD_SHARE, Beside, may_fork
+from pipeline_tui.storage.beside import CHILD_SHARE, FORK_FROM, Beside, may_fork
 from pipeline_tui.storage.files import atomic_write
 from pipeline_tui.storage.layout import Layout, relative_path
 from pipeline_tui.storage.parsecache import Key, ParseCache, stat_key
@@ -189,6 +189,39 @@ class Store:
         """The parse cache's key for a file: its path below ``opportunities/``."""
         return entry.path[self._name_start :]
 
+    def read_ahead(self, share: float = CHILD_SHARE) -> bool:
+        """Fork the reader of a cold load to come now, while this process has one thread.
+
+        Why: a large cold load reads part of its files in a forked child on
+        the second core (:mod:`.beside`), but only a process with one thread
+        may fork, and the board loads in a worker thread of a running app.
+        ``pipeline tui`` calls this before the app starts: the child reads the
+        last ``share`` of the files the parse cache lacks beside the app's
+        start-up, and the load takes its results over, each only for a file
+        whose ``stat`` is unchanged since (any other file it reads itself).
+        True when a reader was forked; nothing is for a load that is not
+        large and cold, where forking is not safe (:func:`.beside.may_fork`),
+        or when one was already started for this folder.
+        """
+        if self.root in _AHEAD or not may_fork(FORK_FROM):
+            return False
+        config = self.load_config()
+        cache = self.parse_cache
+        cache.use_config(config)
+        entries = self._scan()[0]
+        names = [self._cache_name(entry) for entry in entries]
+        keys = [_stat_key(entry) for entry in entries]
+        misses = [i for i, hit in enumerate(cache.get_all(names, keys)) if hit is None]
+        if not may_fork(len(misses)):
+            return False
+        tail = [i for i in misses[len(misses) - int(len(misses) * share) :] if keys[i] is not None]
+        jobs = [(entries[i].path, f"{OPPORTUNITIES_DIR}/{names[i]}", config) for i in tail]
+        beside = Beside(jobs, _read_job, cache.file.classes)
+        _AHEAD[self.root] = _ReadAhead(
+            config, beside, {names[i]: (n, keys[i]) for n, i in enumerate(tail)}
+        )
+        return True
+
     def _checked_entries(
         self, entries: list[os.DirEntry[str]], config: PipelineConfig, cache: ParseCache
     ) -> Iterator[tuple[str, Checked]]:
@@ -196,13 +229,18 @@ class Store:
 
         When thousands of files are not in the cache and a second core is free
         (:func:`.beside.may_fork`), a forked child reads the last part of them
-        while this process reads the rest; otherwise one file after another,
-        so a progress callback hears of each file as soon as it is read.  The
-        child sends its files' checks back in one pickle (records as the
-        parse cache pickles them: quick to read back); this process keeps
-        them in the cache with its own.
+        while this process reads the rest (or the child :meth:`read_ahead`
+        forked before); otherwise one file after another, so a progress
+        callback hears of each file as soon as it is read.  The child sends
+        its files' checks back in one pickle (records as the parse cache
+        pickles them: quick to read back); this process keeps them in the
+        cache with its own.
         """
-        if not may_fork(len(entries)):
+        ahead = _AHEAD.pop(self.root, None)
+        if ahead is not None and ahead.config != config:  # pipeline.yaml changed since
+            ahead.beside.close()
+            ahead = None
+        if ahead is None and not may_fork(len(entries)):
             for entry in entries:
                 name = self._cache_name(entry)
                 yield name, self._load_cached(entry, name, config, cache, _stat_key(entry))
@@ -212,12 +250,14 @@ class Store:
         hits = cache.get_all(names, keys)
         misses = [index for index, hit in enumerate(hits) if hit is None]
         beside: Beside | None = None
-        taken: dict[int, tuple[Any, ...] | None] = {}
-        if may_fork(len(misses)):
+        taken: dict[int, int] = {}  # entry index -> its job's place in the child's results
+        if ahead is not None:
+            beside, taken = ahead.beside, ahead.jobs_of(misses, names, keys)
+        elif may_fork(len(misses)):
             tail = misses[len(misses) - int(len(misses) * CHILD_SHARE) :]
             jobs = [(entries[i].path, f"{OPPORTUNITIES_DIR}/{names[i]}", config) for i in tail]
             beside = Beside(jobs, _read_job, cache.file.classes)
-            taken = dict.fromkeys(tail)
+            taken = {index: job for job, index in enumerate(tail)}
         try:
             yield from self._take_over(entries, names, keys, hits, beside, taken, config, cache)
         finally:
@@ -231,19 +271,19 @@ class Store:
         keys: list[Key | None],
         hits: list[Any],
         beside: Beside | None,
-        taken: dict[int, tuple[Any, ...] | None],
+        taken: dict[int, int],
         config: PipelineConfig,
         cache: ParseCache,
     ) -> Iterator[tuple[str, Checked]]:
         """The second half of :meth:`_checked_entries`: every entry in order, the child's too."""
+        results: list[Any] | None = None
         for index, entry in enumerate(entries):
             name, key, hit = names[index], keys[index], hits[index]
             if hit is None and index in taken:
                 if beside is not None:  # the child's first file: wait for all of them
-                    results, beside = beside.results(), None
                     # None: the child failed, and this process reads its files too
-                    taken = {} if results is None else dict(zip(taken, results, strict=True))
-                hit = taken.get(index)
+                    results, beside = beside.results(), None
+                hit = None if results is None else results[taken[index]]
                 if hit is not None and key is not None:
                     cache.put(name, key, hit)
             if hit is None:  # not in the cache (looked up above): read it here
@@ -562,6 +602,31 @@ def _stat_key(entry: os.DirEntry[str]) -> Key | None:
         return stat_key(entry.stat())
     except OSError:
         return None
+
+
+@dataclass(frozen=True)
+class _ReadAhead:
+    """A reader :meth:`Store.read_ahead` forked, waiting for the load that takes it over."""
+
+    config: PipelineConfig
+    beside: Beside
+    #: cache name -> (its job's place in the child's results, its stat key when forked)
+    jobs: dict[str, tuple[int, Key | None]]
+
+    def jobs_of(
+        self, misses: list[int], names: list[str], keys: list[Key | None]
+    ) -> dict[int, int]:
+        """The load's entries (index -> job) the child read as they are now: unchanged since."""
+        taken = {}
+        for index in misses:
+            job = self.jobs.get(names[index])
+            if job is not None and job[1] == keys[index]:
+                taken[index] = job[0]
+        return taken
+
+
+#: Readers forked ahead of a load (:meth:`Store.read_ahead`), by folder; the load pops its own.
+_AHEAD: dict[Path, _ReadAhead] = {}
 
 
 def _read_job(job: tuple[str, str, PipelineConfig]) -> tuple[Any, ...]:

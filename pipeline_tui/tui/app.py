@@ -30,7 +30,7 @@ from pipeline_tui.tui.board.screen import BoardScreen
 from pipeline_tui.tui.deal.detail import DetailScreen
 from pipeline_tui.tui.deal.finder import DealFinder
 from pipeline_tui.tui.deal.keys import DealScreen
-from pipeline_tui.tui.history_start import start_history
+from pipeline_tui.tui.head_start import head_start
 from pipeline_tui.tui.messages import (
     BoardChanged,
     CloseDeal,
@@ -83,7 +83,7 @@ class PipelineApp(App[None]):
         self.poll_interval = poll_interval
         self.start_dark = dark
         self.agenda_first = agenda_first() if agenda is None else agenda
-        start_history(workspace.root)  # already started by `pipeline tui`: then nothing
+        head_start(workspace)  # already started by `pipeline tui`: then nothing
 
     def on_mount(self) -> None:
         self.theme = DARK if self.start_dark else LIGHT

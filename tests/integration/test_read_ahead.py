@@ -1,0 +1,178 @@
+"""A reader forked ahead of a load (``Store.read_ahead``, the board's head start).
+
+``pipeline tui`` forks the cold load's second reader before Textual starts
+(later its process has threads and may not fork); the board's load, in a
+worker thread, takes the child's results over.  It must give exactly what a
+load alone gives, and never a result for a file or a config changed since
+the fork.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import pytest
+
+from pipeline_tui.core.model import Pipeline
+from pipeline_tui.edits.workspace import Workspace
+from pipeline_tui.storage import beside, store
+from pipeline_tui.storage.store import Store
+from pipeline_tui.tui.head_start import READ_AHEAD_SHARE, head_start
+from tests.hostile_files import put
+from tests.integration.test_fast_validate import CORPUS, corpus_repo, loaded
+
+DEALS = 40
+
+
+@pytest.fixture
+def pipeline(repo: Path) -> Path:
+    """The fast-validate corpus (good and broken files) plus 40 plain deals, no parse cache.
+
+    Written a minute ago, so a parse cache holds them (a file changed within
+    its last two seconds is read again).
+    """
+    corpus_repo(repo)
+    for number in range(DEALS):
+        name = f"deal-{number:03}"
+        put(repo, name, CORPUS["plain-shape"].replace("plain-shape", name), commit=False)
+    for path in (repo / "opportunities").rglob("*.yaml"):  # older than the parse cache's
+        os.utime(path, (path.stat().st_atime - 60, path.stat().st_mtime - 60))  # racy window
+    return repo
+
+
+@pytest.fixture
+def forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The job counts of every forked reader; forking allowed from two files."""
+    counts: list[int] = []
+    real = beside.Beside.__init__
+
+    def counted(self: beside.Beside, *args: object) -> None:
+        counts.append(len(args[0]))  # type: ignore[arg-type]
+        real(self, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(beside.Beside, "__init__", counted)
+    monkeypatch.setattr(store, "may_fork", lambda files: files >= 2)
+    return counts
+
+
+def alone(repo: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Pipeline, dict[str, str]]:
+    """A cold load in this one process, leaving no parse cache behind."""
+    with monkeypatch.context() as patched:
+        patched.setattr(store, "may_fork", lambda _files: False)
+        result = loaded(repo)
+    for path in (repo / ".git" / "pipeline-tui").glob("*"):
+        path.unlink()
+    return result
+
+
+def parent_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The files this process reads itself from now on (a forked child's reads stay its own)."""
+    reads: list[str] = []
+    real = Store._read_checked
+
+    def counted(file: str | Path, rel: str, config: object) -> object:
+        reads.append(rel)
+        return real(file, rel, config)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Store, "_read_checked", staticmethod(counted))
+    return reads
+
+
+def no_fork_now(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As in the board's worker thread: this process may not fork any more."""
+    monkeypatch.setattr(store, "may_fork", lambda _files: False)
+
+
+def test_a_load_takes_over_the_reader_forked_ahead(
+    pipeline: Path, forks: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    expected = alone(pipeline, monkeypatch)
+    files = len(CORPUS) + DEALS
+    ahead = Store(pipeline)
+
+    assert ahead.read_ahead(0.75)
+    no_fork_now(monkeypatch)
+    reads = parent_reads(monkeypatch)
+
+    assert ahead.load_with_json() == expected
+    assert forks == [int(files * 0.75)]  # one child, forked ahead, read its share
+    assert len(reads) == files - forks[0]  # this process read only the rest
+    assert Store(pipeline).load_with_json() == expected  # the child's files are in the cache too
+    assert pipeline not in store._AHEAD
+
+
+def test_a_file_changed_after_the_fork_is_read_again(
+    pipeline: Path, forks: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ahead = Store(pipeline)
+    assert ahead.read_ahead(0.5)
+    last = sorted((pipeline / "opportunities").rglob("deal-*.yaml"))[-1]  # in the child's half
+    text = last.read_text().replace("amount: 42000", "amount: 99")
+    last.write_text(text + "# edited while the board started\n")
+    os.utime(last, (last.stat().st_atime, last.stat().st_mtime - 30))  # not racy either
+    no_fork_now(monkeypatch)
+    reads = parent_reads(monkeypatch)
+
+    pipe, texts = ahead.load_with_json()
+
+    changed = next(r for r in pipe.opportunities if r.path.endswith(last.name))
+    assert changed.amount == 99
+    assert f"opportunities/{last.relative_to(pipeline / 'opportunities')}" in reads
+    assert (pipe, texts) == alone(pipeline, monkeypatch)
+
+
+def test_a_config_changed_after_the_fork_voids_the_reader(
+    pipeline: Path, forks: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ahead = Store(pipeline)
+    assert ahead.read_ahead(0.5)
+    child = store._AHEAD[pipeline].beside._pid
+    config = pipeline / "pipeline.yaml"
+    config.write_text(config.read_text().replace("currency: USD", "currency: EUR"))
+    no_fork_now(monkeypatch)
+    reads = parent_reads(monkeypatch)
+
+    result = ahead.load_with_json()
+
+    assert len(reads) == len(CORPUS) + DEALS  # every file read again, against the new config
+    assert result == alone(pipeline, monkeypatch)
+    with pytest.raises(ChildProcessError):  # the unused child was stopped and reaped
+        os.waitpid(child, os.WNOHANG)
+
+
+def test_nothing_is_forked_ahead_of_a_warm_load_or_beside_a_thread(
+    pipeline: Path, forks: list[int]
+) -> None:
+    release = threading.Event()
+    other = threading.Thread(target=release.wait)
+    other.start()
+    try:
+        with pytest.MonkeyPatch.context() as patched:
+            patched.setattr(store, "may_fork", beside.may_fork)  # the real rule: one thread only
+            patched.setattr(beside, "FORK_FROM", 2)
+            assert not Store(pipeline).read_ahead()
+    finally:
+        release.set()
+        other.join()
+    Store(pipeline).load()  # the parse cache now holds every file
+    forks.clear()
+
+    assert not Store(pipeline).read_ahead()
+    assert forks == [] and pipeline not in store._AHEAD
+
+
+def test_the_boards_head_start_forks_the_reader_its_load_takes(
+    pipeline: Path, forks: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    expected = alone(pipeline, monkeypatch)
+    workspace = Workspace(pipeline)
+    monkeypatch.setattr(store, "may_fork", lambda files: files >= 2)
+
+    head_start(workspace)
+    head_start(workspace)  # the app calls it again: nothing more is started
+
+    assert forks == [int((len(CORPUS) + DEALS) * READ_AHEAD_SHARE)]
+    no_fork_now(monkeypatch)
+    assert workspace.store.load_with_json() == expected
