@@ -189,6 +189,10 @@ class Store:
         """The parse cache's key for a file: its path below ``opportunities/``."""
         return entry.path[self._name_start :]
 
+    def entry_relpath(self, entry: os.DirEntry[str]) -> str:
+        """:meth:`relpath` of a scanned entry, as problems name it (no ``Path`` made per file)."""
+        return f"{OPPORTUNITIES_DIR}/{self._cache_name(entry)}"
+
     def read_ahead(self, share: float = CHILD_SHARE) -> bool:
         """Fork the reader of a cold load to come now, while this process has one thread.
 

@@ -80,7 +80,8 @@ def test_history_fills_in_days_in_stage(deals: Path) -> None:
 
 def test_a_poll_sees_an_external_write_and_nothing_otherwise(deals: Path) -> None:
     state = loaded(deals)
-    assert state.read_changes() is None
+    quiet = state.read_changes()  # a small pipeline is walked at every poll: the same files
+    assert quiet is None or not quiet.changed
     Workspace(deals).move("huawei-crm", "proposal", at=at("2026-11-18"))
     reload = state.read_changes()
     assert reload is not None

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+import os
+
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -14,7 +17,12 @@ from pipeline_tui.edits.workspace import Workspace
 from pipeline_tui.storage.store import Store
 from pipeline_tui.tui.board.cards import CardCache, build_columns
 from pipeline_tui.tui.board.filtering import BoardFilter
-from pipeline_tui.tui.board.live import apply_file_changes, compare, take_snapshot
+from pipeline_tui.tui.board.live import (
+    apply_file_changes,
+    changed_snapshot,
+    compare,
+    take_snapshot,
+)
 from pipeline_tui.tui.deal.fields import FieldSpec, changed_values, merged, parse_field
 from pipeline_tui.tui.formatting import compact_amount, full_amount
 
@@ -203,3 +211,34 @@ def test_snapshot_sees_new_changed_and_removed_files(repo: Path) -> None:
     fresh = apply_file_changes(old, store, changes.files)
     assert [r.title for r in fresh.opportunities] == ["Uno"]
     assert [p.path for p in fresh.problems] == ["opportunities/bad.yaml"]
+
+
+def test_a_poll_between_walks_looks_only_at_folders_config_and_git(repo: Path) -> None:
+    ws = Workspace(repo)
+    store = Store(repo)
+    ws.create("One", "Acme", opp_id="one")
+    one = repo / "opportunities" / "one.yaml"
+    walked = take_snapshot(store, repo / ".git")
+    recent = dataclasses.replace(walked, cost=3600.0)  # its next full walk is an hour away
+    assert str(repo / "opportunities") in walked.folders
+
+    one.write_text(one.read_text(encoding="utf-8") + "# edited in place\n", encoding="utf-8")
+    os.utime(one, (1_000_000_000, 1_000_000_000))  # a new stamp, the folder's left as it was
+    assert changed_snapshot(store, repo / ".git", recent) is None  # not seen before the walk
+    due = changed_snapshot(store, repo / ".git", dataclasses.replace(walked, cost=0.0))
+    assert due is not None and compare(walked, due).files == {"opportunities/one.yaml"}
+
+    (repo / "opportunities" / "two.yaml").write_text("id: two\n", encoding="utf-8")
+    created = changed_snapshot(store, repo / ".git", recent)  # the folder's time moved
+    assert created is not None and "opportunities/two.yaml" in compare(walked, created).files
+
+    config = repo / "pipeline.yaml"
+    fresh = dataclasses.replace(take_snapshot(store, repo / ".git"), cost=3600.0)
+    config.write_text(config.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    moved = changed_snapshot(store, repo / ".git", fresh)
+    assert moved is not None and compare(fresh, moved).config
+
+    fresh = dataclasses.replace(take_snapshot(store, repo / ".git"), cost=3600.0)
+    ws.create("Three", "Acme", opp_id="three")  # a commit: git's index and ref move
+    committed = changed_snapshot(store, repo / ".git", fresh)
+    assert committed is not None and compare(fresh, committed).git

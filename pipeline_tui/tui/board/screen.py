@@ -321,6 +321,9 @@ class BoardScreen(DealScreen):
             self.app.call_from_thread(self._reloaded, reload)
 
     def _reloaded(self, reload: Reload) -> None:
+        if not reload.changed:  # the same files: only the walk's time is kept
+            self.state.apply_reload(reload)
+            return
         if reload.config:
             self._config_changed(reload.snapshot)
             return

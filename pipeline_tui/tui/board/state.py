@@ -32,7 +32,13 @@ from pipeline_tui.storage.store import LoadProgress
 from pipeline_tui.tui.board.cards import CardCache, ColumnData, build_columns
 from pipeline_tui.tui.board.filtering import BoardFilter
 from pipeline_tui.tui.board.glance import glance
-from pipeline_tui.tui.board.live import Snapshot, apply_file_changes, compare, take_snapshot
+from pipeline_tui.tui.board.live import (
+    Snapshot,
+    apply_file_changes,
+    changed_snapshot,
+    compare,
+    take_snapshot,
+)
 
 #: What a changed pipeline.yaml means for the board (see :meth:`BoardState.apply_config`).
 ConfigOutcome = Literal["restart", "reload", "broken"]
@@ -58,6 +64,11 @@ class Reload:
     config: bool
     updated: Pipeline
     uncommitted: frozenset[str]
+
+    @property
+    def changed(self) -> bool:
+        """False for a walk that found every file as it was (only its snapshot is news)."""
+        return bool(self.files) or self.git or self.config
 
 
 @dataclass(frozen=True)
@@ -213,15 +224,22 @@ class BoardState:
     # ------------------------------------------------------------------ live reload
 
     def read_changes(self) -> Reload | None:
-        """Compare stamps and parse only changed files; None when nothing changed."""
+        """Compare stamps and parse only changed files.
+
+        None when the cheap look (:func:`.live.changed_snapshot`) saw nothing
+        move; a reload that has not :attr:`~Reload.changed` when a full walk
+        found every file as it was (its snapshot dates the next walk).
+        """
         old = self.snapshot
         if old is None:
             return None
-        new = take_snapshot(self.workspace.store, self._git_dir())
-        changes = compare(old, new)
-        if not changes.any:
+        new = changed_snapshot(self.workspace.store, self._git_dir(), old)
+        if new is None:
             return None
+        changes = compare(old, new)
         base = self.pipeline
+        if not changes.any:  # the next full walk is counted from this one
+            return Reload(base, new, frozenset(), False, False, base, frozenset(self.uncommitted))
         if changes.config:  # the config decides how files parse: the screen reloads everything
             return Reload(base, new, changes.files, changes.git, True, base, frozenset())
         updated = apply_file_changes(base, self.workspace.store, changes.files)
@@ -230,6 +248,11 @@ class BoardState:
 
     def apply_reload(self, reload: Reload) -> None:
         """Take a poll's answer; a write that landed meanwhile is kept (redone on top)."""
+        if not reload.changed:
+            if self.snapshot is not None and compare(self.snapshot, reload.snapshot).any:
+                return  # a write landed meanwhile: its own snapshot is the newer one
+            self.snapshot = reload.snapshot
+            return
         updated = reload.updated
         if self.pipeline is not reload.base:
             updated = apply_file_changes(self.pipeline, self.workspace.store, reload.files)
