@@ -27,6 +27,7 @@ from pipeline_tui.core.model import Opportunity, Pipeline, Problem
 from pipeline_tui.core.timeline import StageInterval, Timeline
 from pipeline_tui.edits.change import Change
 from pipeline_tui.edits.workspace import Workspace
+from pipeline_tui.git import log
 from pipeline_tui.git.shallow import boundaries
 from pipeline_tui.storage.store import LoadProgress
 from pipeline_tui.tui.board.cards import CardCache, ColumnData, build_columns
@@ -97,6 +98,7 @@ class BoardState:
         self.stays: dict[str, StageInterval | None] | None = None
         self.uncommitted: set[str] = set()
         self.snapshot: Snapshot | None = None
+        self._git_folder: tuple[Path | None] | None = None  # found once (see _git_dir)
         self.loaded = False
         self.reading: tuple[int, int] | None = None  # (files read, files in all) while loading
         self.history_loaded = False
@@ -216,10 +218,17 @@ class BoardState:
         self.history_loaded = True
 
     def _git_dir(self) -> Path | None:
-        try:
-            return self.workspace.git.git_dir
-        except PipelineError:
-            return None
+        """The repository's ``.git`` folder, without GitPython until a write or status needs it.
+
+        Opening the workspace's :class:`~pipeline_tui.git.repo.GitRepo` imports GitPython,
+        0.13 s of CPU that the first load, which asks for this, would wait for.
+        """
+        if self._git_folder is None:
+            try:
+                self._git_folder = (log.locate(self.workspace.root)[0],)
+            except (OSError, PipelineError):  # no git, or not a repository: no git stamps
+                self._git_folder = (None,)
+        return self._git_folder[0]
 
     # ------------------------------------------------------------------ live reload
 
