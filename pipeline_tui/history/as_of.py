@@ -21,7 +21,8 @@ from pipeline_tui.history import cache, versions_cache
 from pipeline_tui.history.events import ConfigVersion, Event
 from pipeline_tui.history.reader import is_opportunity
 from pipeline_tui.i18n import _
-from pipeline_tui.storage.store import Store, check_opportunity_text
+from pipeline_tui.storage.filecheck import check_opportunity_text
+from pipeline_tui.storage.store import Store
 from pipeline_tui.yaml.read import decode, parse_fast
 
 Parsed = tuple[Opportunity | None, list[Problem]]

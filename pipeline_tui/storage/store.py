@@ -12,7 +12,7 @@ import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from pipeline_tui.core.config import CONFIG_FILE, OPPORTUNITIES_DIR, PipelineConfig
 from pipeline_tui.core.errors import BadRequest, InvalidData, NotFound, RepoError
@@ -22,17 +22,20 @@ from pipeline_tui.core.model import (
     Pipeline,
     Problem,
 )
-from pipeline_tui.core.validation import (
-    checked_opportunity,
-    config_problems,
-    opportunity_problems,
-)
 from pipeline_tui.i18n import N_, _
 from pipeline_tui.storage.beside import CHILD_SHARE, FORK_FROM, Beside, may_fork
+from pipeline_tui.storage.filecheck import (
+    Checked,
+    check_opportunity_text,
+    config_text_problems,
+    from_cache,
+    read_checked,
+    read_job,
+)
 from pipeline_tui.storage.files import atomic_write
 from pipeline_tui.storage.layout import Layout, relative_path
 from pipeline_tui.storage.parsecache import Key, ParseCache, stat_key
-from pipeline_tui.yaml.read import decode, line_locator, parse_document, parse_fast
+from pipeline_tui.yaml.read import decode, parse_document, parse_fast
 
 if TYPE_CHECKING:  # the round-trip editor (ruamel) is imported by the writes that use it,
     from ruamel.yaml.comments import CommentedMap  # and finding deals by words (rapidfuzz)
@@ -220,7 +223,7 @@ class Store:
             return False
         tail = [i for i in misses[len(misses) - int(len(misses) * share) :] if keys[i] is not None]
         jobs = [(entries[i].path, f"{OPPORTUNITIES_DIR}/{names[i]}", config) for i in tail]
-        beside = Beside(jobs, _read_job, cache.file.classes)
+        beside = Beside(jobs, read_job, cache.file.classes)
         _AHEAD[self.root] = _ReadAhead(
             config, beside, {names[i]: (n, keys[i]) for n, i in enumerate(tail)}
         )
@@ -260,7 +263,7 @@ class Store:
         elif may_fork(len(misses)):
             tail = misses[len(misses) - int(len(misses) * CHILD_SHARE) :]
             jobs = [(entries[i].path, f"{OPPORTUNITIES_DIR}/{names[i]}", config) for i in tail]
-            beside = Beside(jobs, _read_job, cache.file.classes)
+            beside = Beside(jobs, read_job, cache.file.classes)
             taken = {index: job for job, index in enumerate(tail)}
         try:
             yield from self._take_over(entries, names, keys, hits, beside, taken, config, cache)
@@ -293,7 +296,7 @@ class Store:
             if hit is None:  # not in the cache (looked up above): read it here
                 yield name, self._read_and_keep(entry, name, config, cache, key)
             else:
-                yield name, _checked(hit)
+                yield name, from_cache(hit)
 
     def _load_cached(
         self,
@@ -307,7 +310,7 @@ class Store:
         hit = None if key is None else cache.get(name, key)
         if hit is None:
             return self._read_and_keep(entry, name, config, cache, key)
-        return _checked(hit)
+        return from_cache(hit)
 
     def _read_and_keep(
         self,
@@ -318,7 +321,7 @@ class Store:
         key: Key | None,
     ) -> Checked:
         """Read and check a file the cache does not hold, and keep it there (if it has a key)."""
-        checked = self._read_checked(entry.path, f"{OPPORTUNITIES_DIR}/{name}", config)
+        checked = read_checked(entry.path, f"{OPPORTUNITIES_DIR}/{name}", config)
         if key is not None:
             cache.put(name, key, tuple(checked))  # plain, as the cache keeps it
         return checked
@@ -326,26 +329,8 @@ class Store:
     def load_file(
         self, file: Path, config: PipelineConfig
     ) -> tuple[Opportunity | None, list[Problem]]:
-        record, problems, _text = self._read_checked(file, self.relpath(file), config)
+        record, problems, _text = read_checked(file, self.relpath(file), config)
         return record, problems
-
-    @staticmethod
-    def _read_checked(file: str | Path, rel: str, config: PipelineConfig) -> Checked:
-        """Read, decode and check one file (``rel``: its path as problems name it).
-
-        A path string is enough (a load passes its directory entries' paths):
-        building a ``Path`` per file cost a tenth of a cold load, and
-        :func:`_read_bytes` skips the buffered file object.
-        """
-        try:
-            raw = _read_bytes(file)
-        except OSError as exc:
-            message = _("cannot read: {strerror}").format(strerror=exc.strerror)
-            return Checked(None, [Problem(rel, message)], "null")
-        text, problems = decode(raw, rel)
-        if text is None:
-            return Checked(None, problems, "null")
-        return checked_opportunity_text(text, rel, config)
 
     def existing_path(self, opp_id: str) -> Path:
         """The file of an opportunity that exists, or :class:`NotFound`."""
@@ -540,66 +525,6 @@ def _walk(
                 refused.append((entry.path, _NOT_YAML_NAME))
 
 
-def check_opportunity_text(
-    text: str, path: str, config: PipelineConfig
-) -> tuple[Opportunity | None, list[Problem]]:
-    """Parse and validate one opportunity's text; the record only if it has no errors."""
-    record, problems, _json = checked_opportunity_text(text, path, config)
-    return record, problems
-
-
-class Checked(NamedTuple):
-    """One file's check: the record (None if it has errors), its problems, its data as JSON."""
-
-    record: Opportunity | None
-    problems: list[Problem]
-    #: The record's data as one line of JSON (dates as ISO text, like ``--json``
-    #: output); ``"null"`` without a record.
-    json: str
-
-
-def checked_opportunity_text(text: str, path: str, config: PipelineConfig) -> Checked:
-    """:func:`check_opportunity_text`, plus the record's JSON made by the same check."""
-    data, problems = parse_document(text, path)
-    if problems:
-        return Checked(None, problems, "null")
-    problems, encoded = checked_opportunity(data, path, config)
-    if problems:  # re-check with line numbers; the fast path found something
-        problems = opportunity_problems(data, path, config, line_locator(text))
-    if encoded is None or any(p.severity == "error" for p in problems):
-        return Checked(None, problems, "null")
-    return Checked(Opportunity.from_mapping(data, path), problems, encoded)
-
-
-def config_text_problems(raw: bytes, path: str) -> list[Problem]:
-    text, problems = decode(raw, path)
-    if text is None:
-        return problems
-    data, problems = parse_document(text, path)
-    if problems:
-        return problems
-    problems = config_problems(data, path)
-    return config_problems(data, path, line_locator(text)) if problems else []
-
-
-def _read_bytes(file: str | Path) -> bytes:
-    """A whole file, with four system calls and no file object (a cold load reads 10,000)."""
-    fd = os.open(file, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
-    try:
-        chunks = []
-        while chunk := os.read(fd, 1 << 16):
-            chunks.append(chunk)
-    finally:
-        os.close(fd)
-    return b"".join(chunks)
-
-
-def _checked(kept: tuple[Any, ...]) -> Checked:
-    """A parse-cache value as a check (its problems a list of the caller's own)."""
-    record, problems, text = kept
-    return Checked(record, list(problems), text)
-
-
 def _stat_key(entry: os.DirEntry[str]) -> Key | None:
     """The parse cache's key for the file now (None: it cannot be stat'ed, so no cache)."""
     try:
@@ -631,15 +556,6 @@ class _ReadAhead:
 
 #: Readers forked ahead of a load (:meth:`Store.read_ahead`), by folder; the load pops its own.
 _AHEAD: dict[Path, _ReadAhead] = {}
-
-
-def _read_job(job: tuple[str, str, PipelineConfig]) -> tuple[Any, ...]:
-    """One file a forked reader checks, (path, path as problems name it, config).
-
-    As the parse cache keeps it: :class:`.beside.Beside` pickles all of them
-    with the cache's record classes, so the parent reads them back quickly.
-    """
-    return tuple(Store._read_checked(*job))
 
 
 def _drop_duplicate_ids(records: list[Opportunity]) -> tuple[list[Opportunity], list[Problem]]:

@@ -212,7 +212,8 @@ def _pipeline_root(file: Path) -> Path:
 
 def _validation_messages(text: str, name: str) -> list[str]:
     """Problems of the merged file other than recorded conflicts (reported, not fatal)."""
-    from pipeline_tui.storage.store import Store, check_opportunity_text
+    from pipeline_tui.storage.filecheck import check_opportunity_text
+    from pipeline_tui.storage.store import Store
 
     root = _pipeline_root(Path.cwd() / PurePosixPath(name))
     try:

@@ -20,8 +20,9 @@ from pipeline_tui.core.model import Problem
 from pipeline_tui.git.repo import GitRepo
 from pipeline_tui.i18n import _
 from pipeline_tui.interpreter import python_shell
+from pipeline_tui.storage.filecheck import check_opportunity_text, config_text_problems
 from pipeline_tui.storage.layout import is_deal_path
-from pipeline_tui.storage.store import Store, check_opportunity_text, config_text_problems
+from pipeline_tui.storage.store import Store
 from pipeline_tui.yaml.read import decode, parse_fast
 
 MARKER = "# installed by `pipeline hook install` (pipeline-tui)"

@@ -19,7 +19,7 @@ import pytest
 
 from pipeline_tui.core import validation
 from pipeline_tui.core.model import Pipeline
-from pipeline_tui.storage import beside, store
+from pipeline_tui.storage import beside, filecheck, store
 from pipeline_tui.storage.store import Store
 from pipeline_tui.yaml import read
 from pipeline_tui.yaml.fast import NeedsSlowPath
@@ -75,7 +75,7 @@ def full_checks(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(read, "load_fast", slow)
     monkeypatch.setattr(validation, "passes", lambda _name, _instance: False)
-    monkeypatch.setattr(store, "line_locator", roundtrip_locator)
+    monkeypatch.setattr(filecheck, "line_locator", roundtrip_locator)
 
 
 def loaded(repo: Path) -> tuple[Pipeline, dict[str, str]]:

@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from pipeline_tui.cli import cli
 from pipeline_tui.core.config import PipelineConfig
 from pipeline_tui.edits.workspace import Workspace
-from pipeline_tui.storage.store import Store, check_opportunity_text
+from pipeline_tui.storage.filecheck import check_opportunity_text
+from pipeline_tui.storage.store import Store
 from pipeline_tui.sync.merge import MISSING, merge_activities, merge_fields, merge_texts
 from pipeline_tui.sync.merge_driver import run_driver
 from pipeline_tui.yaml.edit import rewrite_to

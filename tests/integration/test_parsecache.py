@@ -10,7 +10,7 @@ import pytest
 
 from pipeline_tui.core.config import PipelineConfig
 from pipeline_tui.edits.workspace import Workspace
-from pipeline_tui.storage import parsecache, store
+from pipeline_tui.storage import filecheck, parsecache
 from pipeline_tui.storage.store import Store
 from tests.history_helpers import day, new_deal
 
@@ -27,13 +27,13 @@ def settle(root: Path) -> None:
 def counted(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The files actually parsed (cache misses)."""
     parsed: list[str] = []
-    real = store.checked_opportunity_text
+    real = filecheck.checked_opportunity_text
 
-    def spy(text: str, path: str, config: PipelineConfig) -> store.Checked:
+    def spy(text: str, path: str, config: PipelineConfig) -> filecheck.Checked:
         parsed.append(path)
         return real(text, path, config)
 
-    monkeypatch.setattr(store, "checked_opportunity_text", spy)
+    monkeypatch.setattr(filecheck, "checked_opportunity_text", spy)
     return parsed
 
 

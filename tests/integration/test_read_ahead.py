@@ -15,9 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from pipeline_tui.core.config import PipelineConfig
 from pipeline_tui.core.model import Pipeline
 from pipeline_tui.edits.workspace import Workspace
-from pipeline_tui.storage import beside, store
+from pipeline_tui.storage import beside, filecheck, store
 from pipeline_tui.storage.store import Store
 from pipeline_tui.tui.head_start import READ_AHEAD_SHARE, head_start
 from tests.hostile_files import put
@@ -70,13 +71,13 @@ def alone(repo: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Pipeline, dict[s
 def parent_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The files this process reads itself from now on (a forked child's reads stay its own)."""
     reads: list[str] = []
-    real = Store._read_checked
+    real = filecheck.read_checked
 
-    def counted(file: str | Path, rel: str, config: object) -> object:
+    def counted(file: str | Path, rel: str, config: PipelineConfig) -> filecheck.Checked:
         reads.append(rel)
-        return real(file, rel, config)  # type: ignore[arg-type]
+        return real(file, rel, config)
 
-    monkeypatch.setattr(Store, "_read_checked", staticmethod(counted))
+    monkeypatch.setattr(store, "read_checked", counted)
     return reads
 
 

@@ -35,7 +35,7 @@ from pipeline_tui import i18n
 from pipeline_tui.cli import cli
 from pipeline_tui.edits.workspace import Workspace
 from pipeline_tui.history import as_of
-from pipeline_tui.storage import store
+from pipeline_tui.storage import filecheck
 from pipeline_tui.storage.layout import LAYOUTS, Layout
 from pipeline_tui.sync.setup import init_pipeline
 from tests.gitutil import git
@@ -221,7 +221,7 @@ def test_as_of_keeps_parsed_past_versions_for_the_next_run(
     first = report_json(story, "--as-of", "2026-09-12T18:00:00+00:00")
     assert (story / ".git" / "pipeline-tui" / "blobs.pickle").is_file()
     parsed: list[str] = []
-    real = store.check_opportunity_text
+    real = filecheck.check_opportunity_text
 
     def spy(text: str, path: str, config: Any) -> Any:
         parsed.append(path)

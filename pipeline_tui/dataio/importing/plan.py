@@ -31,8 +31,9 @@ from pipeline_tui.dataio.importing.mapped import ConfigAdditions, Event, MappedR
 from pipeline_tui.git.commits import PlannedCommit, Progress, fast_import
 from pipeline_tui.git.repo import Author, GitRepo
 from pipeline_tui.i18n import _
+from pipeline_tui.storage.filecheck import config_text_problems
 from pipeline_tui.storage.layout import Layout, relative_path
-from pipeline_tui.storage.store import Store, config_text_problems
+from pipeline_tui.storage.store import Store
 from pipeline_tui.yaml.edit import edit_block, put_team_member, set_dotted
 from pipeline_tui.yaml.plain import render_plain_fields
 from pipeline_tui.yaml.read import parse_fast, top_level_scalar
