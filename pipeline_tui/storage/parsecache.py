@@ -172,6 +172,11 @@ class ParseCache:
         return self.file.path
 
     @property
+    def saved(self) -> bool:
+        """Whether a parse cache was ever saved here (False: a first run, as after a clone)."""
+        return self.file.path is not None and self.file.path.exists()
+
+    @property
     def entries(self) -> dict[str, Entry]:
         """Every entry still valid for the config (reads every segment: for tests and tools)."""
         return self.files.all()

@@ -202,31 +202,19 @@ class Store:
         Why: a large cold load reads part of its files in a forked child on
         the second core (:mod:`.beside`), but only a process with one thread
         may fork, and the board loads in a worker thread of a running app.
-        ``pipeline tui`` calls this before the app starts: the child reads the
-        last ``share`` of the files the parse cache lacks beside the app's
-        start-up, and the load takes its results over, each only for a file
-        whose ``stat`` is unchanged since (any other file it reads itself).
-        True when a reader was forked; nothing is for a load that is not
-        large and cold, where forking is not safe (:func:`.beside.may_fork`),
-        or when one was already started for this folder.
+        ``pipeline tui`` calls this before the app starts, where it costs a
+        fork and nothing more: the child walks the folder and reads the last
+        ``share`` of its files beside the app's start-up (:func:`_read_share`);
+        the load takes its results over, each only for a file whose ``stat``
+        is unchanged since (any other file it reads itself), and all of them
+        only if ``pipeline.yaml`` is too.  Nothing is forked where forking is
+        not safe (:func:`.beside.may_fork`), once a parse cache was saved (a
+        warm load needs no help), or when a reader was started for this folder.
         """
-        if self.root in _AHEAD or not may_fork(FORK_FROM):
+        if self.root in _AHEAD or not may_fork(FORK_FROM) or self.parse_cache.saved:
             return False
-        config = self.load_config()
-        cache = self.parse_cache
-        cache.use_config(config)
-        entries = self._scan()[0]
-        names = [self._cache_name(entry) for entry in entries]
-        keys = [_stat_key(entry) for entry in entries]
-        misses = [i for i, hit in enumerate(cache.get_all(names, keys)) if hit is None]
-        if not may_fork(len(misses)):
-            return False
-        tail = [i for i in misses[len(misses) - int(len(misses) * share) :] if keys[i] is not None]
-        jobs = [(entries[i].path, f"{OPPORTUNITIES_DIR}/{names[i]}", config) for i in tail]
-        beside = Beside(jobs, read_job, cache.file.classes)
-        _AHEAD[self.root] = _ReadAhead(
-            config, beside, {names[i]: (n, keys[i]) for n, i in enumerate(tail)}
-        )
+        beside = Beside([(self.root, share)], _read_share, self.parse_cache.file.classes)
+        _AHEAD[self.root] = _ReadAhead(share, beside)
         return True
 
     def _checked_entries(
@@ -244,9 +232,6 @@ class Store:
         cache with its own.
         """
         ahead = _AHEAD.pop(self.root, None)
-        if ahead is not None and ahead.config != config:  # pipeline.yaml changed since
-            ahead.beside.close()
-            ahead = None
         if ahead is None and not may_fork(len(entries)):
             for entry in entries:
                 name = self._cache_name(entry)
@@ -256,20 +241,20 @@ class Store:
         keys = [_stat_key(entry) for entry in entries]
         hits = cache.get_all(names, keys)
         misses = [index for index, hit in enumerate(hits) if hit is None]
-        beside: Beside | None = None
-        taken: dict[int, int] = {}  # entry index -> its job's place in the child's results
+        child: _Child | None = None
         if ahead is not None:
-            beside, taken = ahead.beside, ahead.jobs_of(misses, names, keys)
+            tail = _share_of(misses, ahead.share)
+            child = _Child(ahead.beside, tail, ahead.matched(tail, names, keys, config))
         elif may_fork(len(misses)):
-            tail = misses[len(misses) - int(len(misses) * CHILD_SHARE) :]
+            tail = _share_of(misses, CHILD_SHARE)
             jobs = [(entries[i].path, f"{OPPORTUNITIES_DIR}/{names[i]}", config) for i in tail]
             beside = Beside(jobs, read_job, cache.file.classes)
-            taken = {index: job for job, index in enumerate(tail)}
+            child = _Child(beside, tail, functools.partial(_in_job_order, beside, tail))
         try:
-            yield from self._take_over(entries, names, keys, hits, beside, taken, config, cache)
+            yield from self._take_over(entries, names, keys, hits, child, config, cache)
         finally:
-            if beside is not None:
-                beside.close()  # a load abandoned before the child's files: stop it
+            if child is not None:
+                child.beside.close()  # a load abandoned before the child's files: stop it
 
     def _take_over(
         self,
@@ -277,20 +262,19 @@ class Store:
         names: list[str],
         keys: list[Key | None],
         hits: list[Any],
-        beside: Beside | None,
-        taken: dict[int, int],
+        child: _Child | None,
         config: PipelineConfig,
         cache: ParseCache,
     ) -> Iterator[tuple[str, Checked]]:
         """The second half of :meth:`_checked_entries`: every entry in order, the child's too."""
-        results: list[Any] | None = None
+        taken = frozenset(child.tail) if child is not None else frozenset()
+        found: Mapping[int, Any] | None = None
         for index, entry in enumerate(entries):
             name, key, hit = names[index], keys[index], hits[index]
             if hit is None and index in taken:
-                if beside is not None:  # the child's first file: wait for all of them
-                    # None: the child failed, and this process reads its files too
-                    results, beside = beside.results(), None
-                hit = None if results is None else results[taken[index]]
+                if found is None and child is not None:  # its first file: wait for all
+                    found = child.collect()  # empty: the child failed, files are read here
+                hit = found.get(index) if found is not None else None
                 if hit is not None and key is not None:
                     cache.put(name, key, hit)
             if hit is None:  # not in the cache (looked up above): read it here
@@ -533,29 +517,84 @@ def _stat_key(entry: os.DirEntry[str]) -> Key | None:
         return None
 
 
+def _share_of(misses: list[int], share: float) -> list[int]:
+    """The files a forked reader takes: the last ``share`` of those the cache lacks.
+
+    The one rule, so a load can tell which files a child forked before it read.
+    """
+    return misses[len(misses) - int(len(misses) * share) :]
+
+
+@dataclass(frozen=True)
+class _Child:
+    """A forked reader a load waits for: the entries it reads, and how to collect them."""
+
+    beside: Beside
+    tail: list[int]
+    #: Waits for the child; its checks by entry index (only those that may be used).
+    collect: Callable[[], Mapping[int, Any]]
+
+
+def _in_job_order(beside: Beside, tail: list[int]) -> dict[int, Any]:
+    """A child forked for this load: its results are in the order of its jobs."""
+    results = beside.results()
+    return {} if results is None else dict(zip(tail, results, strict=True))
+
+
 @dataclass(frozen=True)
 class _ReadAhead:
     """A reader :meth:`Store.read_ahead` forked, waiting for the load that takes it over."""
 
-    config: PipelineConfig
+    share: float
     beside: Beside
-    #: cache name -> (its job's place in the child's results, its stat key when forked)
-    jobs: dict[str, tuple[int, Key | None]]
 
-    def jobs_of(
-        self, misses: list[int], names: list[str], keys: list[Key | None]
-    ) -> dict[int, int]:
-        """The load's entries (index -> job) the child read as they are now: unchanged since."""
-        taken = {}
-        for index in misses:
-            job = self.jobs.get(names[index])
-            if job is not None and job[1] == keys[index]:
-                taken[index] = job[0]
-        return taken
+    def matched(
+        self, tail: list[int], names: list[str], keys: list[Key | None], config: PipelineConfig
+    ) -> Callable[[], dict[int, Any]]:
+        """How the load collects what the child read: the checks of files as they are now.
+
+        A file changed since the child read it (another ``stat``), or every
+        file if ``pipeline.yaml`` did, is left out: the load reads it itself.
+        """
+
+        def collect() -> dict[int, Any]:
+            results = self.beside.results()
+            if not results or results[0][0] != repr(config):
+                return {}
+            read = results[0][1]
+            found = {}
+            for index in tail:
+                kept = read.get(names[index])
+                if kept is not None and kept[0] == keys[index]:
+                    found[index] = kept[1]
+            return found
+
+        return collect
 
 
 #: Readers forked ahead of a load (:meth:`Store.read_ahead`), by folder; the load pops its own.
 _AHEAD: dict[Path, _ReadAhead] = {}
+
+
+def _read_share(job: tuple[Path, float]) -> tuple[str, dict[str, tuple[Key, tuple[Any, ...]]]]:
+    """A reader forked ahead (in the child): the config it read, and name -> (stat key, check).
+
+    It walks and picks its files as the load will (:func:`_share_of` of a
+    cold load's files: all of them), so the parent paid only for the fork.
+    """
+    root, share = job
+    store = Store(root)
+    config = store.load_config()
+    entries = store._scan()[0]
+    read: dict[str, tuple[Key, tuple[Any, ...]]] = {}
+    if len(entries) >= FORK_FROM:
+        for index in _share_of(list(range(len(entries))), share):
+            entry = entries[index]
+            key = _stat_key(entry)
+            if key is not None:
+                check = read_checked(entry.path, store.entry_relpath(entry), config)
+                read[store._cache_name(entry)] = (key, tuple(check))
+    return repr(config), read
 
 
 def _drop_duplicate_ids(records: list[Opportunity]) -> tuple[list[Opportunity], list[Problem]]:
