@@ -20,7 +20,9 @@ cache, as after a ``git clone``) and warm (caches from an earlier launch):
 * the CPU seconds the process used until the first cards (the wall figure
   minus waiting for a busy machine);
 * a move (warm): ``shift+right`` on a card until its commit is made and both
-  columns are repainted, the median of several moves: at most 0.3 s.
+  columns are repainted, the median of several moves: at most 0.3 s;
+* the idle board (warm, ``--idle`` seconds, polling the disk once a second as
+  ``pipeline tui`` does): the CPU seconds it uses per second.
 
 The app runs headless through ``App.run_test`` (the pilot), at 160x48.  A
 milestone counts at the first frame that shows it: each frame the compositor
@@ -69,7 +71,8 @@ async def main(root, mode, moves, until_mark):
     workspace = Workspace(Path(root))
     head_start(workspace)  # as `pipeline tui` does (cli/app.py), before Textual is imported
     from pipeline_tui.tui.app import PipelineApp
-    app = PipelineApp(workspace, poll_interval=0, agenda=False)
+    # "idle" polls the disk as `pipeline tui` does (once a second); the others do not
+    app = PipelineApp(workspace, poll_interval=1.0 if mode == "idle" else 0, agenda=False)
     seen = set()
     display = app._display  # called with each frame the compositor has just rendered
 
@@ -84,6 +87,10 @@ async def main(root, mode, moves, until_mark):
         if mode == "move":
             for _ in range(moves):
                 await move(app, app.board, pilot)
+        if mode == "idle":  # the settled board left alone for `moves` seconds: what polling costs
+            start = time.process_time()
+            await asyncio.sleep(moves)
+            print(f"idlecpu {(time.process_time() - start) / moves:.4f}", flush=True)
     sys.stdout.flush()
     os._exit(0)  # do not wait for a loader or history thread the run no longer needs
 
@@ -223,6 +230,9 @@ def measure(root: Path, deals: int, args: argparse.Namespace, note: str) -> list
         moved = launch(root, "move", args.moves)["move"]
         median = statistics.median(moved)
         rows.append(Row(f"{label}{note}: move (median of {args.moves})", median, 0.3))
+    if "warm" in runs and args.idle:
+        idle = launch(root, "idle", args.idle)["idlecpu"][0]
+        rows.append(Row(f"{label}{note}: idle board, CPU s per s (polling)", idle))
     return rows
 
 
@@ -239,6 +249,12 @@ def main() -> None:
         "--busy", action="store_true", help="also measure beside a process burning one core"
     )
     parser.add_argument("--moves", type=int, default=5, help="moves measured per size (median)")
+    parser.add_argument(
+        "--idle",
+        type=int,
+        default=10,
+        help="seconds the settled board is left polling alone to measure its CPU (0: skip)",
+    )
     parser.add_argument(
         "--until",
         choices=MILESTONES[1:],
