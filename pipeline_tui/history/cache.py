@@ -48,8 +48,8 @@ from pipeline_tui.core.timeline import (
 )
 from pipeline_tui.git import log
 from pipeline_tui.history.events import ConfigVersion, Event, History, event_order
-from pipeline_tui.history.fold import derive, is_void
-from pipeline_tui.history.reader import Progress, read_history
+from pipeline_tui.history.fold import derive, is_void, with_changes
+from pipeline_tui.history.reader import Progress, read_history, resolve_changes
 from pipeline_tui.storage.cachefile import CacheFile, Segments, segment_of
 from pipeline_tui.storage.pickling import Packer, collector_paused
 
@@ -253,16 +253,25 @@ class CacheState:
         Every timeline is derived first, so ``stays_ready`` hears the live
         deals' current stays before the pickling (a tenth of a cold build)
         begins: a ``list`` waiting in another process needs nothing else.
+        A read that left field changes for later (``read_history(defer=True)``)
+        is folded for the stays first, which need only stages, and then again
+        once the changes are computed.
         """
         state = cls(history.head, history.next_seq, [], _segments(file, {}), _stays(file, {}))
         derived = {opp_id: derive(opp_id, events) for opp_id, events in history.events.items()}
         if stays_ready is not None:
             stays = {}
             for opp_id, timeline in derived.items():
-                stay = None if is_void(timeline) else live_stay(timeline)
+                stay = live_stay(timeline)  # a void timeline has no stages, so no stay
                 if stay is not None:
                     stays[opp_id] = mark_of(stay)
             stays_ready(history.head, stays)
+        if history.unresolved:
+            resolve_changes(history)
+            derived = {
+                opp_id: with_changes(derived[opp_id], events)
+                for opp_id, events in history.events.items()
+            }
         state.absorb(history, file, derived)
         return state
 
@@ -331,7 +340,8 @@ def fresh(
             except _Stale:
                 pass
         with collector_paused():  # a quarter of the build's CPU, finding nothing to free
-            state = CacheState.build(read_history(root, progress=progress), file, stays_ready)
+            history = read_history(root, progress=progress, defer=stays_ready is not None)
+            state = CacheState.build(history, file, stays_ready)
             _write(file, state)
     return state
 

@@ -77,6 +77,22 @@ def split(raw: bytes | None, parser: BlockReader) -> Version:
     return version
 
 
+def changed_blocks(old: Version, new: Version) -> tuple[Version, Version]:
+    """``old`` and ``new`` cut down to the blocks whose text differs (both split into blocks).
+
+    :func:`field_changes` of the two gives what it gives of the whole
+    versions: the same keys, in the same order, from the same texts.
+    """
+    assert old.blocks is not None and new.blocks is not None
+    old_blocks, new_blocks = old.blocks, new.blocks
+    old_kept = {k: text for k, text in old_blocks.items() if new_blocks.get(k) != text}
+    new_kept = {k: text for k, text in new_blocks.items() if old_blocks.get(k) != text}
+    return (
+        Version(old.id, old.stage, old_kept, None, old.parser),
+        Version(new.id, new.stage, new_kept, None, new.parser),
+    )
+
+
 def field_changes(old: Version, new: Version) -> tuple[Change, ...]:
     """(field, old, new) for every field that differs; nested keys dotted.
 

@@ -7,7 +7,7 @@ turns into timelines.  They are plain frozen values, so caching them is pickling
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -50,12 +50,17 @@ class ConfigVersion:
 
 @dataclass
 class History:
-    """Everything the log said: events per opportunity id, and config versions."""
+    """Everything the log said: events per opportunity id, and config versions.
+
+    ``unresolved`` maps ``id(event)`` to what an event's field changes are
+    still to be computed from (a deferred read; see ``reader.resolve_changes``).
+    """
 
     head: str | None
     events: dict[str, list[Event]]
     config: list[ConfigVersion]
     next_seq: int = 0
+    unresolved: dict[int, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
 def event_order(event: Event | ConfigVersion) -> tuple[datetime, int]:

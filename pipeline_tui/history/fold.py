@@ -12,6 +12,7 @@ happened, while their field changes stay in the audit trail.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -63,12 +64,7 @@ def derive(opp_id: str, events: Sequence[Event]) -> Timeline:
     intervals: list[StageInterval] = []
     deleted_at: datetime | None = None
     kept = standing(events)
-    live = {id(event) for event in kept}
-    changes = [
-        FieldChange(event.at, event.author, event.commit, field, old, new, id(event) not in live)
-        for event in events
-        for field, old, new in event.changes
-    ]
+    changes = _field_changes(events, kept)
     path = events[0].path if events else ""
     for event in kept:
         if event.deleted:
@@ -83,7 +79,23 @@ def derive(opp_id: str, events: Sequence[Event]) -> Timeline:
         if event.stage is not None and event.stage != current:
             _close(intervals, event.at)
             intervals.append(StageInterval(event.stage, event.at, None, event.commit, event.author))
-    return Timeline(opp_id, path, tuple(intervals), tuple(changes), deleted_at)
+    return Timeline(opp_id, path, tuple(intervals), changes, deleted_at)
+
+
+def with_changes(timeline: Timeline, events: Sequence[Event]) -> Timeline:
+    """``timeline`` with the field changes of ``events``: :func:`derive` once their
+    changes are known (stages and deletions do not depend on them)."""
+    return replace(timeline, changes=_field_changes(events, standing(events)))
+
+
+def _field_changes(events: Sequence[Event], kept: Sequence[Event]) -> tuple[FieldChange, ...]:
+    """Every field change of ``events``, those of events not ``kept`` flagged undone."""
+    live = {id(event) for event in kept}
+    return tuple(
+        FieldChange(event.at, event.author, event.commit, field, old, new, id(event) not in live)
+        for event in events
+        for field, old, new in event.changes
+    )
 
 
 def with_work_tree(

@@ -22,12 +22,21 @@ import queue
 import threading
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path, PurePosixPath
+from typing import NamedTuple
 
 from pipeline_tui.core.config import CONFIG_FILE, OPPORTUNITIES_DIR
 from pipeline_tui.git import log
-from pipeline_tui.history.diff import Change, Version, field_changes, same_top, split
+from pipeline_tui.history.diff import (
+    Change,
+    Version,
+    changed_blocks,
+    field_changes,
+    same_top,
+    split,
+)
 from pipeline_tui.history.events import ConfigVersion, Event, History, event_order
 from pipeline_tui.storage.layout import is_deal_path
 from pipeline_tui.yaml.blocks import BlockReader
@@ -42,15 +51,23 @@ def read_history(
     since: str | None = None,
     first_seq: int = 0,
     progress: Progress | None = None,
+    *,
+    defer: bool = False,
 ) -> History:
-    """Events from one ``git log`` pass: all of history, or only commits after ``since``."""
+    """Events from one ``git log`` pass: all of history, or only commits after ``since``.
+
+    ``defer=True`` leaves the field changes of ordinary commits to
+    :func:`resolve_changes` (their events carry none until then; the
+    changed blocks are kept): stays need only stages, and a cold build
+    hands them over before it spends a third of the read on values.
+    """
     _git_dir, prefix, sha = log.locate(root)
     if sha is None:
         return History(None, {}, [], first_seq)
     revisions = [sha] if since is None else [sha, f"^{since}"]
     # counted beside the log, and only for a progress report
     counting = log.CommitCount(root, revisions) if progress is not None else None
-    reader = _Reader(root)
+    reader = _Reader(root, defer)
     pending: list[tuple[_Stamp, list[_RawEvent]]] = []
     configs: list[tuple[int, _Stamp, str | None]] = []
     try:
@@ -69,12 +86,15 @@ def read_history(
             counting.close()
     count = len(pending)
     events: dict[str, list[Event]] = defaultdict(list)
+    later: dict[int, tuple[Version, Version]] = {}
     for index, ((at, commit_sha, author, reverts), raw) in enumerate(pending):
         seq = first_seq + count - index
         for opp_id, path, blob, stage, changes, created in raw:
-            events[opp_id].append(
-                Event(at, seq, commit_sha, author, path, blob, stage, changes, created, reverts)
-            )
+            known = () if isinstance(changes, _Later) else changes
+            event = Event(at, seq, commit_sha, author, path, blob, stage, known, created, reverts)
+            events[opp_id].append(event)
+            if isinstance(changes, _Later):
+                later[id(event)] = changes.versions
         pending[index] = _DONE  # folded: its raw events can go
     for opp_events in events.values():
         opp_events.sort(key=event_order)
@@ -84,13 +104,34 @@ def read_history(
     )
     if counting is not None and progress is not None:
         progress(counting.total(), counting.total())
-    return History(sha, dict(events), config, first_seq + count + 1)
+    history = History(sha, dict(events), config, first_seq + count + 1)
+    history.unresolved = later
+    return history
+
+
+def resolve_changes(history: History) -> None:
+    """The field changes a ``defer=True`` read left for later, computed into its events."""
+    later = history.unresolved
+    if not later:
+        return
+    for opp_events in history.events.values():
+        for index, event in enumerate(opp_events):
+            versions = later.pop(id(event), None)
+            if versions is not None:
+                opp_events[index] = replace(event, changes=field_changes(*versions))
+    history.unresolved = {}
+
+
+class _Later(NamedTuple):
+    """Field changes left for :func:`resolve_changes`: two versions cut to their changed blocks."""
+
+    versions: tuple[Version, Version]
 
 
 #: (author date, commit, author, commits it reverts): what events take from a commit.
 _Stamp = tuple[datetime, str, str, tuple[str, ...]]
-# (id, path, blob, stage it moved to, field changes, created)
-_RawEvent = tuple[str, str, str | None, str | None, tuple[Change, ...], bool]
+# (id, path, blob, stage it moved to, field changes (or left for later), created)
+_RawEvent = tuple[str, str, str | None, str | None, tuple[Change, ...] | _Later, bool]
 _NO_CONFIG = "\0none"
 _DONE: tuple[_Stamp, list[_RawEvent]] = ((datetime.min, "", "", ()), [])
 
@@ -108,8 +149,9 @@ class _Reader:
     waits for: 235 of them at 10,000 deals, every one within 3,200 commits).
     """
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, defer: bool = False) -> None:
         self.root = root
+        self.defer = defer
         self.blobs = log.BlobReader(root)
         self.cache: dict[str, Version] = {}
         self.parser = BlockReader()
@@ -199,7 +241,7 @@ class _Reader:
         if (new.id or _stem(path)) != opp_id:  # another deal's content now: a delete and a create
             return self._paired((change,))
         stage = new.stage if new.stage is not None and new.stage != previous.stage else None
-        return [(opp_id, path, sha, stage, field_changes(previous, new), False)]
+        return [(opp_id, path, sha, stage, self._changes(previous, new), False)]
 
     def _paired(self, changes: Sequence[log.FileChange]) -> list[_RawEvent]:
         """Old and new versions of a commit's files paired by id: changes, creations, deletions."""
@@ -228,8 +270,18 @@ class _Reader:
             previous = self._version(old_side[1])
             moved = new.stage is not None and new.stage != previous.stage
             stage = new.stage if moved else None
-            events.append((opp_id, path, sha, stage, field_changes(previous, new), False))
+            events.append((opp_id, path, sha, stage, self._changes(previous, new), False))
         return events
+
+    def _changes(self, old: Version, new: Version) -> tuple[Change, ...] | _Later:
+        """:func:`field_changes` now, or (``defer``) the changed blocks kept for later.
+
+        Only the blocks whose text differs are kept, so a deferred read holds
+        a few short texts per commit, not whole versions.
+        """
+        if not self.defer or old.blocks is None or new.blocks is None:
+            return field_changes(old, new)
+        return _Later(changed_blocks(old, new))
 
     def _merge_event(self, change: log.FileChange) -> _RawEvent | None:
         """A merge's own change to one file: only what differs from every parent."""

@@ -19,9 +19,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pipeline_tui.demo.build import materialize, sample_dir
 from pipeline_tui.git import log
 from pipeline_tui.history import reader
-from pipeline_tui.history.reader import LOG_PATHS, read_history
+from pipeline_tui.history.reader import LOG_PATHS, read_history, resolve_changes
 from tests.history_helpers import T0, git
 
 
@@ -254,3 +255,24 @@ def test_generated_histories_read_alike_on_both_routes(
         assert _commits(repo.root, revisions, at_top=True) == _commits(
             repo.root, revisions, at_top=False
         )
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo's history: activities, next steps, amounts, close dates, undos, deletions."""
+    return materialize(sample_dir(), tmp_path_factory.mktemp("demo") / "pipeline")
+
+
+@pytest.mark.parametrize("which", ["tricky", "demo"])
+def test_field_changes_left_for_later_are_the_ones_a_plain_read_gives(
+    which: str, request: pytest.FixtureRequest
+) -> None:
+    """A cold build hands the stays over first and computes field changes after."""
+    root: Path = request.getfixturevalue(which)
+    plain = read_history(root)
+    deferred = read_history(root, defer=True)
+    assert deferred.unresolved  # ordinary commits' changes were left for later ...
+    assert any(e.changes for events in plain.events.values() for e in events)
+    resolve_changes(deferred)
+    assert deferred == plain  # ... and come out the same, event by event, in the same order
+    assert not deferred.unresolved
