@@ -133,7 +133,7 @@ def _undecodable(
         message = _(
             "not valid UTF-8 text, and not valid GBK (GB18030) either: byte 0x{raw:02x} at "
             "byte {start} is neither (a damaged file, or another encoding); re-save it as "
-            "\"CSV UTF-8\", or pass --encoding with the file's real encoding"
+            '"CSV UTF-8", or pass --encoding with the file\'s real encoding'
         ).format(raw=raw[exc.start], start=exc.start)
         return RowProblem(source, row, message)
     message = _(

@@ -95,6 +95,8 @@ class RowMapper:
         self.options = options
         self.preset = detection.preset if detection else None
         self.dates = dates
+        #: the currency a shared symbol (``¥``) stands for when the pipeline's is not one of its
+        self.currency_hint = self.preset.currency_hint if self.preset else None
         utc = self.preset is not None and self.preset.naive_utc
         self.zone = options.tz or (UTC if utc else options.local_zone)
         #: a preset brings the CRM's lists (sources, owners, lost reasons) along
@@ -273,7 +275,9 @@ class RowMapper:
                 text = self._looked_up(lookup, fld, text, column, row, problems)
             try:
                 if fld == "amount":
-                    values[fld], cell_currency = parse_money(text, self.config.currency)
+                    values[fld], cell_currency = parse_money(
+                        text, self.config.currency, self.currency_hint
+                    )
                 else:
                     values[fld] = self._convert(fld, text, column)
             except ValueError as exc:
@@ -323,13 +327,13 @@ class RowMapper:
         if fld in DATE_FIELDS:
             return parse_date(text, order)
         if fld == "amount":
-            return parse_money(text, self.config.currency)[0]
+            return parse_money(text, self.config.currency, self.currency_hint)[0]
         if fld == "probability":
             return parse_probability(text, self.scale)
         if fld == "tags":
             return parse_tags(text)
         if fld == "currency":
-            return parse_currency(text, self.config.currency)
+            return parse_currency(text, self.config.currency, self.currency_hint)
         return text
 
     def _stage(

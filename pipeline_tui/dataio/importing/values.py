@@ -116,11 +116,7 @@ def detect_dates(values: Iterable[str], forced: SlashOrder | None = None) -> Dat
 
 
 def _kind(value: str) -> str:
-    if (
-        _ISO_DATE.match(value)
-        or _ISO_TIME.match(value)
-        or _YMD_SLASH.match(value)
-    ):
+    if _ISO_DATE.match(value) or _ISO_TIME.match(value) or _YMD_SLASH.match(value):
         return "iso"
     if _ZH_DAY.match(value):
         return "chinese"

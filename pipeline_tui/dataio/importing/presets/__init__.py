@@ -2,8 +2,9 @@
 
 Pure.  :func:`detect_preset` tries the vendors in an order that puts the
 unambiguous markers first (``(Do Not Modify)`` is only Dynamics, ``Deal - ``
-only Pipedrive, ``Record ID`` + ``Deal Stage`` only HubSpot), so a header
-that fits two presets goes to the more specific one.
+only Pipedrive, ``Record ID`` + ``Deal Stage`` only HubSpot, ``商机状态组``
+only 悟空CRM), so a header that fits two presets goes to the more specific
+one; the generic Chinese words come last.
 """
 
 from __future__ import annotations
@@ -12,11 +13,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pipeline_tui.dataio.importing.presets import (
+    chinese,
     dynamics,
     hubspot,
     odoo,
     pipedrive,
     salesforce,
+    wukong,
     zoho,
 )
 from pipeline_tui.dataio.importing.presets.base import Cells, CrmStage, Outcome, Preset
@@ -32,6 +35,8 @@ PRESETS: tuple[Preset, ...] = (
     zoho.PRESET,
     salesforce.PRESET,
     odoo.PRESET,
+    wukong.PRESET,
+    chinese.PRESET,  # the generic Chinese words last: a vendor's own markers go first
 )
 NAMES = tuple(p.name for p in PRESETS)
 
