@@ -21,6 +21,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+from pipeline_tui.dataio.importing.columns import compact
 from pipeline_tui.dataio.importing.table import Row, RowProblem, Table
 from pipeline_tui.i18n import _
 
@@ -255,16 +256,32 @@ def guess_delimiter(header_line: str) -> str:
 
 
 def _header_problems(header: tuple[str, ...], source: str) -> list[RowProblem]:
+    """Empty header cells, and columns named twice.
+
+    Columns are matched to fields ignoring case, spaces and punctuation, so
+    two spellings of one name (``可能性 (%)`` and ``可能性（%）``, ``Deal Name``
+    and ``deal_name``) are the same column twice as well: one would silently
+    hide the other.
+    """
     problems = []
     seen: set[str] = set()
+    spelled: dict[str, str] = {}
     for index, name in enumerate(header, start=1):
+        key = compact(name)
         if not name:
             problems.append(
                 RowProblem(source, 1, _("header cell {index} is empty").format(index=index))
             )
         elif name.lower() in seen:
             problems.append(RowProblem(source, 1, _("the header names this column twice"), name))
+        elif key and key in spelled:
+            message = _(
+                "the header names this column twice: {other!r} is the same name (columns are "
+                "compared ignoring case, spaces and punctuation); rename or remove one"
+            ).format(other=spelled[key])
+            problems.append(RowProblem(source, 1, message, name))
         seen.add(name.lower())
+        spelled.setdefault(key, name)
     return problems
 
 

@@ -95,4 +95,5 @@ PRESET = Preset(
     lost_stages=(*LOST, "Closed Lost", "Lost"),
     signals=_STATUS,
     currency_hint="CNY",
+    lost_reason_default="未记录",
 )

@@ -21,10 +21,10 @@ from pipeline_tui.dataio.importing.presets.base import (
     headers_present,
 )
 
-STAGES = (
-    CrmStage("New", 0.1),
-    CrmStage("Qualified", 0.3),
-    CrmStage("Proposition", 0.7),
+STAGES = (  # with the names a zh_CN export writes (Odoo 16's catalog) as ids
+    CrmStage("New", 0.1, ("新建",)),
+    CrmStage("Qualified", 0.3, ("验证",)),
+    CrmStage("Proposition", 0.7, ("建议",)),
 )
 
 COLUMNS = {

@@ -50,4 +50,5 @@ PRESET = Preset(
     lost_stages=("输单", "无效"),
     dropped=("创建人", "更新时间"),
     currency_hint="CNY",
+    lost_reason_default="未记录",
 )
