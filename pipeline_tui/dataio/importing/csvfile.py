@@ -105,16 +105,30 @@ def decode_auto(raw: bytes, source: str) -> tuple[str, RowProblem | None] | RowP
 
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
-_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 
 
 def _reads_as_chinese(text: str) -> bool:
-    """Chinese characters in the first line, and at least half the non-ASCII ones Chinese."""
+    """Two Chinese characters in the first line, and most of the text's Chinese ones common.
+
+    Chinese text is nearly all in GB2312 (the 6,763 common characters, both
+    bytes 0xA1 or above); a Latin-1 ``é`` before a letter is a valid GBK pair
+    too, but one of GBK's rare extension characters.  So a Latin-1 file read
+    as GBK has rare characters where a Chinese file has common ones.
+    """
     header = text.lstrip("\r\n").split("\n", 1)[0]
-    if not _CJK.search(header):
+    if len(_CJK.findall(header)) < 2:
         return False
-    others = len(_NON_ASCII.findall(text))
-    return 2 * len(_CJK.findall(text)) >= others
+    chinese = _CJK.findall(text)
+    common = sum(1 for c in chinese if _is_common(c))
+    return 2 * common >= len(chinese)
+
+
+def _is_common(char: str) -> bool:
+    try:
+        char.encode("gb2312")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _undecodable(
@@ -134,7 +148,8 @@ def _undecodable(
         message = _(
             "not valid UTF-8 text, and not valid GBK (GB18030) either: byte 0x{raw:02x} at "
             "byte {start} is neither (a damaged file, or another encoding); re-save it as "
-            '"CSV UTF-8", or pass --encoding with the file\'s real encoding'
+            '"CSV UTF-8", or pass --encoding with the file\'s real encoding (gbk, big5, '
+            "latin-1, ...)"
         ).format(raw=raw[exc.start], start=exc.start)
         return RowProblem(source, row, message)
     message = _(
