@@ -39,9 +39,9 @@ def test_chinese_amounts(text: str, expected: tuple[int, str | None]) -> None:
     assert parse_money(text, "USD", "CNY") == expected
 
 
-@pytest.mark.parametrize("text", ["1,5万", "1.234,5万", "1 234,5万", "万", "1,5亿"])
+@pytest.mark.parametrize("text", ["1,5万", "1.234,5万", "1 234,5万", "1,5亿"])
 def test_wan_with_a_decimal_comma_is_refused_not_guessed(text: str) -> None:
-    with pytest.raises(ValueError, match=r"万 or 亿|not an amount"):
+    with pytest.raises(ValueError, match="written with a decimal point and comma groups"):
         parse_money(text, "USD", "CNY")
 
 
