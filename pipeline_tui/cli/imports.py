@@ -87,7 +87,10 @@ _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
     "--from",
     "preset",
     type=click.Choice([*PRESET_NAMES, "generic"], case_sensitive=False),
-    help="Read FILE as this CRM's export (default: recognised from the header).",
+    metavar="NAME",
+    help="Read FILE as this CRM's export: dynamics, pipedrive, hubspot, zoho, salesforce, "
+    "odoo, wukong (悟空CRM), chinese (any Chinese 商机 export), or generic (a plain "
+    "spreadsheet); default: recognised from the header.",
 )
 @click.option(
     "--date-format",
