@@ -293,3 +293,20 @@ def test_one_column_in_two_spellings_refuses_the_file(run_zh: RunCli, tmp_path: 
         "dup.csv：第 1 行: 错误: 列 '可能性（%）'：表头中这一列出现了两次："
         "'可能性 (%)' 是同一个列名" in result.stderr
     )
+
+
+def test_traditional_chinese_headers_and_stages(run_zh: RunCli, tmp_path: Path) -> None:
+    text = (
+        "商機名稱,客戶名稱,階段,金額,負責人,結束日期\r\n"
+        "台北據點,台北某某股份有限公司,贏單,50萬,張偉,2025年6月30日\r\n"
+        '高雄專案,高雄某某公司,輸單,"1,200",李娜,2025/7/31\r\n'
+    )
+    source = written(tmp_path, "tw.csv", text.encode("utf-8-sig"))
+    result = run_zh("import", str(source), "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["preset"] == "chinese"
+    deals = exported(run_zh)
+    taipei, kaohsiung = deals["台北據點"], deals["高雄專案"]
+    assert (taipei["stage"], taipei["amount"], taipei["owner"]) == ("签约成交", 500_000, "張偉")
+    assert taipei["stage_entered"]["签约成交"].startswith("2025-06-30")
+    assert (kaohsiung["stage"], kaohsiung["amount"]) == ("输单", 1_200)
