@@ -128,9 +128,7 @@ def test_domestic_crm_export_amounts_dates_and_stages(run_zh: RunCli, tmp_path: 
     dry = run_zh("import", str(source), "--dry-run")
     assert dry.exit_code == 0, dry.output
     out = dry.stdout
-    assert (
-        "Chinese CRM (generic) (header has '商机名称', '客户名称', '销售阶段', '商机金额')" in out
-    )
+    assert "预设：中文 CRM（通用）（表头含 '商机名称', '客户名称', '销售阶段', '商机金额'）" in out
     assert "'预计成交日期' 中的日期：2024年5月20日, ISO (2024-05-20)" in out
     assert "阶段：初步接洽 -> 初步接触, 方案报价 -> 方案提供, 谈判审核 -> 商务谈判" in out
     result = run_zh("import", str(source), "--json")

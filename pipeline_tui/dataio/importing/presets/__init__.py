@@ -50,9 +50,11 @@ class Detection:
     forced: bool = False
 
     def describe(self) -> str:
+        label = _(self.preset.label)  # vendors' names are their own; a description is translated
         if self.forced:
-            return f"{self.preset.label} (--from {self.preset.name})"
-        return f"{self.preset.label} (header has {', '.join(repr(h) for h in self.matched)})"
+            return _("{label} (--from {name})").format(label=label, name=self.preset.name)
+        headers = ", ".join(repr(h) for h in self.matched)
+        return _("{label} (header has {headers})").format(label=label, headers=headers)
 
 
 def by_name(name: str) -> Preset:

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 
 from pipeline_tui.dataio.importing.columns import compact
 from pipeline_tui.dataio.importing.presets.base import Cells, CrmStage, Outcome, Preset
+from pipeline_tui.i18n import N_
 
 STAGES = (
     CrmStage("初步接洽", 0.1),
@@ -92,7 +93,7 @@ def _outcome(cells: Cells) -> Outcome | None:
 
 PRESET = Preset(
     name="chinese",
-    label="Chinese CRM (generic)",
+    label=N_("Chinese CRM (generic)"),
     columns=COLUMNS,
     detect=_detect,
     stages=STAGES,
