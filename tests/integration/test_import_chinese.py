@@ -308,3 +308,22 @@ def test_traditional_chinese_headers_and_stages(run_zh: RunCli, tmp_path: Path) 
     assert (taipei["stage"], taipei["amount"], taipei["owner"]) == ("签约成交", 500_000, "張偉")
     assert taipei["stage_entered"]["签约成交"].startswith("2025-06-30")
     assert (kaohsiung["stage"], kaohsiung["amount"]) == ("输单", 1_200)
+
+
+def test_bare_amounts_in_an_english_pipeline_are_flagged_once(
+    run_cli: RunCli, tmp_path: Path
+) -> None:
+    source = copied(tmp_path, "domestic_opportunities.csv")
+    dry = run_cli("import", str(source), "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert (
+        "domestic_opportunities.csv: warning: column '商机金额': 3 amounts name no currency "
+        "(rows 3, 4, 8) and are read in the pipeline's USD; an export of this CRM is usually "
+        "in CNY: if so, pass --default currency=CNY" in dry.stderr
+    )
+    result = run_cli("import", str(source), "--default", "currency=CNY")
+    assert result.exit_code == 0, result.output
+    assert "name no currency" not in result.stderr
+    deals = exported(run_cli)
+    assert {d["currency"] for d in deals.values()} == {"CNY"}
+    assert deals["智慧园区一期"]["amount"] == 12_345_000

@@ -128,6 +128,7 @@ def map_table(
             continue
         rows.append(mapped)
     problems += mapper.unused_maps()
+    problems += mapper.currency_warnings()
     additions = mapper.additions()
     checked = additions.apply(config)
     valid: list[MappedRow] = []
