@@ -14,6 +14,7 @@ from pipeline_tui.dataio.importing.values import (
     parse_currency,
     parse_datetime,
     parse_money,
+    parse_probability,
 )
 from pipeline_tui.yaml.read import parse_fast
 
@@ -33,6 +34,7 @@ from pipeline_tui.yaml.read import parse_fast
         ("100000 人民币", (100_000, "CNY")),
         ("5万美元", (50_000, "USD")),
         ("0.01万", (100, None)),
+        ("１２．５万", (125_000, None)),  # full-width, as an input method types it
     ],
 )
 def test_chinese_amounts(text: str, expected: tuple[int, str | None]) -> None:
@@ -108,3 +110,7 @@ def test_chinese_stages_anchor_on_a_shared_two_character_word() -> None:
     unrelated = map_stages([("验证客户", None), ("需求分析", None)], config)
     assert unrelated.get("验证客户") == "初步接触"  # before the first anchor: the entry stage
     assert unrelated.get("需求分析") == "需求确认"
+
+
+def test_full_width_probability() -> None:
+    assert parse_probability("３０％") == 0.3

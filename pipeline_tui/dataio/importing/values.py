@@ -247,6 +247,9 @@ CURRENCY_NAMES = {
     "港幣": "HKD", "新台币": "TWD", "新台幣": "TWD", "台币": "TWD", "新加坡元": "SGD",
 }  # fmt: skip
 
+#: Full-width digits and marks as a Chinese input method types them (``１２.５万``, ``３０％``).
+_HALF_WIDTH = str.maketrans("０１２３４５６７８９，．％", "0123456789,.%")
+
 #: Chinese counting units written after an amount (``1,234.5万``, ``12.5万元``): 万 is ten
 #: thousand, 亿 a hundred million.  A sales export in China writes big amounts this way.
 _UNITS = {"万": 10_000, "萬": 10_000, "亿": 100_000_000, "億": 100_000_000}
@@ -303,7 +306,7 @@ def parse_money(
     ``¥1,234,567.00``, ``1,234.5万``, ``12.5万元``: a currency written in the
     cell is returned, never dropped (``hint``: see :func:`parse_currency`).
     """
-    value = text.strip().replace("\u00a0", " ").lstrip("'")
+    value = text.strip().replace("\u00a0", " ").lstrip("'").translate(_HALF_WIDTH)
     match = _MONEY.match(value)
     bad = _("{text!r} is not an amount (a number like 1054 or 1,054.50)").format(text=text)
     if match is None:
@@ -391,7 +394,7 @@ def parse_probability(text: str, scale: ProbabilityScale | None = None) -> float
     ``scale`` is the column's (see :func:`probability_scale`); without it a
     number above 1 is read as a percentage.
     """
-    value = text.strip()
+    value = text.strip().translate(_HALF_WIDTH)
     percent = value.endswith("%")
     try:
         number = float(value.rstrip("%").strip())
