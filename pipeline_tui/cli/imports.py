@@ -87,7 +87,10 @@ _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
     "--from",
     "preset",
     type=click.Choice([*PRESET_NAMES, "generic"], case_sensitive=False),
-    help="Read FILE as this CRM's export (default: recognised from the header).",
+    metavar="NAME",
+    help="Read FILE as this CRM's export: dynamics, pipedrive, hubspot, zoho, salesforce, "
+    "odoo, wukong (悟空CRM), chinese (any Chinese 商机 export), or generic (a plain "
+    "spreadsheet); default: recognised from the header.",
 )
 @click.option(
     "--date-format",
@@ -111,7 +114,11 @@ _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
     help="Write every problem (row, column, message) to this CSV file.",
 )
 @click.option("--skip-bad", is_flag=True, help="Import the good rows even if some are refused.")
-@click.option("--encoding", default="utf-8-sig", show_default=True, help="The file's encoding.")
+@click.option(
+    "--encoding",
+    help="The file's encoding (default: UTF-8 with or without BOM, UTF-16 with BOM, else "
+    "GBK/GB18030 when the file reads as Chinese).",
+)
 @click.option("--delimiter", help="CSV delimiter (default: guessed from the header).")
 @click.option(
     "--no-automations",
@@ -140,7 +147,7 @@ def import_cmd(
     stage_history: Path | None,
     errors_file: Path | None,
     skip_bad: bool,
-    encoding: str,
+    encoding: str | None,
     delimiter: str | None,
     automate: bool,
     as_json: bool,
@@ -317,7 +324,7 @@ class _Progress:
         self.bar = None
 
 
-def _read_team(path: Path | None, encoding: str) -> dict[str, TeamMember]:
+def _read_team(path: Path | None, encoding: str | None) -> dict[str, TeamMember]:
     if path is None:
         return {}
     members, problems = team_from_table(read_table(path, encoding))

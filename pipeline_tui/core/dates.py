@@ -5,6 +5,8 @@ One parser for every place that asks for a date (``--due``, ``--at``,
 and in a form.  Pure: the caller says what today is (from
 :func:`pipeline_tui.core.clock.now`), nothing here reads the clock.
 
+Absolute forms: ISO (``2026-11-20``) and the Chinese ``2026年11月20日``
+(:func:`chinese_date`, also what the importer reads such cells with).
 Relative forms, in English and Chinese:
 
 * ``today`` ``tomorrow`` ``yesterday`` / ``今天`` ``明天`` ``后天`` ``昨天`` ``前天``;
@@ -37,6 +39,7 @@ _ZH_OFFSET = re.compile(r"^(\d+)\s*(?:个)?(天|日|周|星期|礼拜)\s*(后|�
 _ZH_WEEKDAY = re.compile(r"^(下+|这|本|上)?(?:周|星期|礼拜)([一二三四五六日天])$")
 _EN_WEEKDAY = re.compile(r"^(next\s+|this\s+)?([a-z]+)$")
 _TIME = re.compile(r"^(.*?)\s*(?:^|\s|T)(\d{1,2}):(\d{2})$")
+_ZH_DATE = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]$")
 
 
 def parse_date(text: str, today: date) -> date:
@@ -58,11 +61,31 @@ def relative_date(text: str, today: date) -> date | None:
         return date.fromisoformat(cleaned)
     except ValueError:
         pass
+    found = chinese_date(cleaned)
+    if found is not None:
+        return found
     for reader in (_named, _offset, _weekday_en, _weekday_zh):
         found = reader(cleaned, today)
         if found is not None:
             return found
     return None
+
+
+def chinese_date(text: str) -> date | None:
+    """``2026年11月30日`` (what :func:`long_date` writes, and Chinese exports hold) as a date.
+
+    ``号`` for ``日`` too (``2026年11月30号``, as people type it).  None when
+    ``text`` is not this form or names no real day (``2026年2月30日``): the
+    caller's own "not a date" message then says what would do.
+    """
+    match = _ZH_DATE.match(text.strip())
+    if match is None:
+        return None
+    year, month, day = (int(g) for g in match.groups())
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
 
 
 def parse_instant(text: str, now: datetime) -> datetime:

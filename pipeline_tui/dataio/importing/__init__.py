@@ -21,11 +21,14 @@ _SPREADSHEETS = (".xlsx", ".xlsm", ".xls", ".ods", ".numbers")
 
 def read_table(
     path: Path,
-    encoding: str = "utf-8-sig",
+    encoding: str | None = "utf-8-sig",
     delimiter: str | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> Table:
     """Read ``path`` by its extension: ``.json`` as JSON, anything else as CSV.
+
+    ``encoding`` None: UTF-8 for JSON, and for CSV whatever the bytes say
+    (UTF-8, UTF-16 with its mark, GBK): see :func:`csvfile.decode_auto`.
 
     ``progress(done, total)`` follows a CSV file's lines (a JSON file is read at once).
     """
@@ -36,5 +39,5 @@ def read_table(
         ).format(suffix=suffix)
         return Table(path.name, (), (), (RowProblem(path.name, None, message),))
     if suffix == ".json":
-        return read_json(path, encoding)
+        return read_json(path, encoding or "utf-8-sig")
     return read_csv(path, encoding, delimiter, progress)

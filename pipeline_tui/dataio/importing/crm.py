@@ -41,7 +41,7 @@ def crm_files(
     deals: Path,
     detection: Detection | None,
     given: dict[str, Path | None],
-    encoding: str,
+    encoding: str | None,
     zone: tzinfo | None,
     date_format: SlashOrder | None,
 ) -> CrmFiles:

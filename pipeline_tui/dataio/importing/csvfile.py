@@ -15,10 +15,13 @@ they are left out with a warning saying how many.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
+import re
 from collections.abc import Callable
 from pathlib import Path
 
+from pipeline_tui.dataio.importing.columns import compact
 from pipeline_tui.dataio.importing.table import Row, RowProblem, Table
 from pipeline_tui.i18n import _
 
@@ -28,12 +31,13 @@ _NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 
 def read_csv(
     path: Path,
-    encoding: str = "utf-8-sig",
+    encoding: str | None = "utf-8-sig",
     delimiter: str | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> Table:
     """Every row of ``path``; unreadable files give a table with one file-level problem.
 
+    ``encoding`` None reads the file as its bytes say (:func:`decode_auto`).
     ``progress(done, total)`` follows the lines read (for a progress bar).
     """
     source = path.name
@@ -41,25 +45,123 @@ def read_csv(
         raw = path.read_bytes()
     except OSError as exc:
         return _failed(source, _("cannot read the file: {strerror}").format(strerror=exc.strerror))
+    if encoding is None:
+        decoded = decode_auto(raw, source)
+        if isinstance(decoded, RowProblem):
+            return Table(source, (), (), (decoded,))
+        text, note = decoded
+        table = parse_csv_text(text.removeprefix("\ufeff"), source, delimiter, progress)
+        if note is None:
+            return table
+        return dataclasses.replace(table, problems=(note, *table.problems))
     try:
         text = raw.decode(encoding)
     except UnicodeDecodeError as exc:
-        row = raw[: exc.start].count(b"\n") + 1
-        return _failed(
-            source,
-            _(
-                "not valid {upper} text (byte 0x{raw:02x} at byte {start}); re-save it "
-                "as UTF-8, or pass --encoding latin-1 (or the file's real encoding)"
-            ).format(
-                upper=encoding.removesuffix("-sig").upper(),
-                raw=raw[exc.start],
-                start=exc.start,
-            ),
-            row,
-        )
+        return Table(source, (), (), (_undecodable(raw, exc, encoding, source),))
     except LookupError:
         return _failed(source, _("unknown encoding {encoding!r}").format(encoding=encoding))
     return parse_csv_text(text.removeprefix("\ufeff"), source, delimiter, progress)
+
+
+def decode_auto(raw: bytes, source: str) -> tuple[str, RowProblem | None] | RowProblem:
+    """The text of a file whose encoding nobody gave, and a note when it was not UTF-8.
+
+    UTF-8 (with or without a byte-order mark) first; UTF-16 when the file
+    starts with its byte-order mark (Excel's "Unicode Text"); then GB18030,
+    the superset of GBK that Excel on Chinese Windows saves "CSV" in, but
+    only for a file that reads as Chinese in it (Chinese characters in the
+    header, and most of its non-ASCII characters Chinese): a Latin-1 file
+    would otherwise turn into nonsense characters without a word.  A file
+    that is neither gives the problem naming the byte and the row.
+    """
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return raw.decode("utf-16"), None
+        except UnicodeDecodeError as exc:
+            return _undecodable(raw, exc, "utf-16", source)
+    try:
+        return raw.decode("utf-8-sig"), None
+    except UnicodeDecodeError as first:
+        utf8 = first
+    try:
+        text = raw.decode("gb18030")
+    except UnicodeDecodeError as exc:
+        head = raw[: exc.start].decode("gb18030", errors="replace")
+        if _reads_as_chinese(head):
+            return _undecodable(raw, exc, "gb18030", source, utf8)
+        return _undecodable(raw, utf8, "utf-8", source)
+    if not _reads_as_chinese(text):
+        return _undecodable(raw, utf8, "utf-8", source)
+    note = RowProblem(
+        source,
+        None,
+        _(
+            "read as GBK (GB18030), the encoding Excel on Chinese Windows saves CSV files in "
+            "(the file is not UTF-8); pass --encoding to read it otherwise"
+        ),
+        severity="warning",
+    )
+    return text, note
+
+
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+_SAMPLE = 200_000  # characters looked at to tell GBK from a misread Latin-1 file
+
+
+def _reads_as_chinese(text: str) -> bool:
+    """Two Chinese characters in the first line, and most of the text's Chinese ones common.
+
+    Chinese text is nearly all in GB2312 (the 6,763 common characters, both
+    bytes 0xA1 or above); a Latin-1 ``é`` before a letter is a valid GBK pair
+    too, but one of GBK's rare extension characters.  So a Latin-1 file read
+    as GBK has rare characters where a Chinese file has common ones.
+    """
+    header = text.lstrip("\r\n").split("\n", 1)[0]
+    if len(_CJK.findall(header)) < 2:
+        return False
+    chinese = _CJK.findall(text, 0, _SAMPLE)  # a large file's start tells as well as all of it
+    common = sum(1 for c in chinese if _is_common(c))
+    return 2 * common >= len(chinese)
+
+
+def _is_common(char: str) -> bool:
+    try:
+        char.encode("gb2312")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _undecodable(
+    raw: bytes,
+    exc: UnicodeDecodeError,
+    encoding: str,
+    source: str,
+    utf8: UnicodeDecodeError | None = None,
+) -> RowProblem:
+    """The problem for a byte ``encoding`` cannot read: where, and what to do.
+
+    ``utf8`` is the UTF-8 failure of a file that reads as GBK up to ``exc``:
+    the file is GBK with a damaged byte (or in yet another encoding).
+    """
+    row = raw[: exc.start].count(b"\n") + 1
+    if utf8 is not None:
+        message = _(
+            "not valid UTF-8 text, and not valid GBK (GB18030) either: byte 0x{raw:02x} at "
+            "byte {start} is neither (a damaged file, or another encoding); re-save it as "
+            '"CSV UTF-8", or pass --encoding with the file\'s real encoding (gbk, big5, '
+            "latin-1, ...)"
+        ).format(raw=raw[exc.start], start=exc.start)
+        return RowProblem(source, row, message)
+    message = _(
+        "not valid {upper} text (byte 0x{raw:02x} at byte {start}); re-save it "
+        "as UTF-8, or pass --encoding latin-1 (or the file's real encoding)"
+    ).format(
+        upper=encoding.removesuffix("-sig").upper(),
+        raw=raw[exc.start],
+        start=exc.start,
+    )
+    return RowProblem(source, row, message)
 
 
 def parse_csv_text(
@@ -170,16 +272,32 @@ def guess_delimiter(header_line: str) -> str:
 
 
 def _header_problems(header: tuple[str, ...], source: str) -> list[RowProblem]:
+    """Empty header cells, and columns named twice.
+
+    Columns are matched to fields ignoring case, spaces and punctuation, so
+    two spellings of one name (``可能性 (%)`` and ``可能性（%）``, ``Deal Name``
+    and ``deal_name``) are the same column twice as well: one would silently
+    hide the other.
+    """
     problems = []
     seen: set[str] = set()
+    spelled: dict[str, str] = {}
     for index, name in enumerate(header, start=1):
+        key = compact(name)
         if not name:
             problems.append(
                 RowProblem(source, 1, _("header cell {index} is empty").format(index=index))
             )
         elif name.lower() in seen:
             problems.append(RowProblem(source, 1, _("the header names this column twice"), name))
+        elif key and key in spelled:
+            message = _(
+                "the header names this column twice: {other!r} is the same name (columns are "
+                "compared ignoring case, spaces and punctuation); rename or remove one"
+            ).format(other=spelled[key])
+            problems.append(RowProblem(source, 1, message, name))
         seen.add(name.lower())
+        spelled.setdefault(key, name)
     return problems
 
 

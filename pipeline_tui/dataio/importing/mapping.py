@@ -128,6 +128,7 @@ def map_table(
             continue
         rows.append(mapped)
     problems += mapper.unused_maps()
+    problems += mapper.currency_warnings()
     additions = mapper.additions()
     checked = additions.apply(config)
     valid: list[MappedRow] = []
@@ -156,7 +157,7 @@ def _plan(table: Table, options: ImportOptions, detection: Detection | None) -> 
     for name in (*preset.signals, *preset.current_stage_since):
         column = find_column(table.columns, (name,))
         if column is not None:
-            signals[column] = _("read by the {label} preset").format(label=preset.label)
+            signals[column] = _("read by the {label} preset").format(label=_(preset.label))
     for column in table.columns:
         stage = preset.entered(column)
         if stage:
@@ -165,7 +166,7 @@ def _plan(table: Table, options: ImportOptions, detection: Detection | None) -> 
     for name in preset.dropped:
         column = find_column(table.columns, (name,))
         if column is not None:
-            dropped[column] = f"{preset.label} bookkeeping"
+            dropped[column] = _("{label} bookkeeping").format(label=_(preset.label))
     plan = plan_columns(table.columns, options.column_map, preset.columns, signals, dropped)
     spare = {c for f in plan.fields for c in fallbacks(table, plan, options, detection, f)}
     if not spare & set(plan.custom):

@@ -95,6 +95,8 @@ class RowMapper:
         self.options = options
         self.preset = detection.preset if detection else None
         self.dates = dates
+        #: the currency a shared symbol (``¥``) stands for when the pipeline's is not one of its
+        self.currency_hint = self.preset.currency_hint if self.preset else None
         utc = self.preset is not None and self.preset.naive_utc
         self.zone = options.tz or (UTC if utc else options.local_zone)
         #: a preset brings the CRM's lists (sources, owners, lost reasons) along
@@ -118,6 +120,8 @@ class RowMapper:
         #: ids a lookup file (User.csv) lacks, kept as the cell had them: never team members
         self.unresolved: dict[str, set[str]] = {f: set() for f in self.options.lookups}
         self.unknown: dict[str, Counter[str]] = {f: Counter() for f in ("stage", *_LISTED)}
+        #: rows whose amount names no currency (the pipeline's is used)
+        self.in_pipeline_currency: list[int] = []
 
     # ------------------------------------------------------------------ CRM stages
 
@@ -189,6 +193,30 @@ class RowMapper:
                     ).format(option=option, column=column)
                 problems.append(RowProblem(self.table.source, None, message, severity="warning"))
         return problems
+
+    def currency_warnings(self) -> list[RowProblem]:
+        """A warning when amounts without a currency meet an export that has one of its own.
+
+        A Chinese CRM's bare ``48万`` is almost surely yuan, but the rule is
+        that a bare amount is in the pipeline's currency: the one place the
+        two disagree is said once, with the option that settles it.
+        """
+        hint = self.currency_hint
+        rows = self.in_pipeline_currency
+        if hint is None or hint == self.config.currency or not rows:
+            return []
+        message = _(
+            "{count} amounts name no currency (rows {rows}) and are read in the pipeline's "
+            "{currency}; an export of this CRM is usually in {hint}: if so, pass "
+            "--default currency={hint}"
+        ).format(
+            count=len(rows),
+            rows=", ".join(str(r) for r in rows[:5]) + (", ..." if len(rows) > 5 else ""),
+            currency=self.config.currency,
+            hint=hint,
+        )
+        column = self.plan.column_of("amount")
+        return [RowProblem(self.table.source, None, message, column, severity="warning")]
 
     def additions(self) -> ConfigAdditions:
         added = self.stages.added if self.stages is not None else ()
@@ -273,7 +301,9 @@ class RowMapper:
                 text = self._looked_up(lookup, fld, text, column, row, problems)
             try:
                 if fld == "amount":
-                    values[fld], cell_currency = parse_money(text, self.config.currency)
+                    values[fld], cell_currency = parse_money(
+                        text, self.config.currency, self.currency_hint
+                    )
                 else:
                     values[fld] = self._convert(fld, text, column)
             except ValueError as exc:
@@ -294,6 +324,8 @@ class RowMapper:
                 values[fld] = self._convert(fld, text, None)
             except ValueError as exc:
                 fail(_("--default {fld}: {exc}").format(fld=fld, exc=exc), None)
+        if "amount" in values and "currency" not in values:
+            self.in_pipeline_currency.append(row.number)
         return values
 
     def _looked_up(
@@ -323,13 +355,13 @@ class RowMapper:
         if fld in DATE_FIELDS:
             return parse_date(text, order)
         if fld == "amount":
-            return parse_money(text, self.config.currency)[0]
+            return parse_money(text, self.config.currency, self.currency_hint)[0]
         if fld == "probability":
             return parse_probability(text, self.scale)
         if fld == "tags":
             return parse_tags(text)
         if fld == "currency":
-            return parse_currency(text, self.config.currency)
+            return parse_currency(text, self.config.currency, self.currency_hint)
         return text
 
     def _stage(

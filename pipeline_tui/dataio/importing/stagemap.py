@@ -2,7 +2,8 @@
 
 Pure.  A CRM stage whose name is a pipeline stage's (any case or spelling)
 maps to it; one whose words start like a pipeline stage (``Qualification``
--> ``qualified``, ``Proposal/Price Quote`` -> ``proposal``) is anchored there;
+-> ``qualified``, ``Proposal/Price Quote`` -> ``proposal``), or a Chinese
+one sharing a two-character word with it (``谈判审核`` -> ``商务谈判``), is anchored there;
 the rest take the stage of the anchor before them (the deal has got at least
 that far), or the entry stage before the first anchor.  With no anchor at all
 the CRM's open stages are spread over the pipeline's in order.
@@ -39,10 +40,11 @@ class StageMap:
 def stage_slug(name: str) -> str:
     """A CRM stage name as a pipeline stage name (``Proposal/Price Quote`` -> proposal-price-quote).
 
-    The schema allows only ``[A-Za-z0-9_-]`` in stage names for now; the CRM's
+    Letters, digits and Chinese characters are kept (``方案/报价`` ->
+    ``方案-报价``), so a Chinese CRM's stages keep their names; the CRM's
     display name is in the commit message and the import summary.
     """
-    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "stage"
+    return re.sub(r"[^a-z0-9\u4e00-\u9fff]+", "-", name.lower()).strip("-") or "stage"
 
 
 def map_stages(
@@ -82,7 +84,23 @@ def _anchor(name: str, open_names: Sequence[str]) -> tuple[str, str] | None:
         stem = stage.lower()[:_STEM]
         if len(stem) >= 4 and any(w[:_STEM] == stem for w in words):
             return stage, "similar name"
+    pairs = _cjk_pairs(name)
+    for stage in open_names:
+        if pairs & _cjk_pairs(stage):
+            return stage, "similar name"
     return None
+
+
+def _cjk_pairs(name: str) -> set[str]:
+    """Two-character words of a Chinese name: ``谈判审核`` and ``商务谈判`` share ``谈判``.
+
+    Chinese has no spaces to split words at and a stage's words are two
+    characters (需求, 方案, 谈判), so a shared pair of adjacent characters is
+    what a shared English stem is for the names above.
+    """
+    return {
+        run[i : i + 2] for run in re.findall(r"[\u4e00-\u9fff]+", name) for i in range(len(run) - 1)
+    }
 
 
 def _extended(

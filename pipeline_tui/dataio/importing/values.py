@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import Decimal, InvalidOperation
 from typing import Literal
 
+from pipeline_tui.core.dates import chinese_date
 from pipeline_tui.core.validation import MAX_AMOUNT
 from pipeline_tui.i18n import N_, _
 
@@ -34,6 +35,7 @@ _CLOCK = re.compile(
     r"(?:\.\d+)?)?\s*(?P<ampm>[AaPp]\.?[Mm]\.?)?$"
 )
 _SERIAL = re.compile(r"^\d{5}(\.\d+)?$")
+_ZH_DAY = re.compile(r"^\d{4}\s*年")  # 2026年11月30日: year first, never ambiguous
 _TEXT_FORMATS = ("%d %b %Y", "%d %B %Y", "%b %d, %Y", "%B %d, %Y", "%b %d %Y", "%d-%b-%Y")
 _EXCEL_EPOCH = datetime(1899, 12, 30)  # Excel's day 0 (it counts a 29 Feb 1900 that never was)
 _EXCEL_SERIAL_MIN, _EXCEL_SERIAL_MAX = 20_000, 80_000  # 1954..2119: other numbers are not dates
@@ -69,6 +71,7 @@ class DateColumn:
 
 _KIND_LABELS: dict[str, Callable[[SlashOrder], str]] = {
     "iso": lambda order: "ISO (2024-05-20)",
+    "chinese": lambda order: "2024年5月20日",
     "slash": lambda order: "m/d/y" if order == "mdy" else "d/m/y",
     "dotted": lambda order: "d.m.y",
     "text": lambda order: "text (May 20, 2024)",
@@ -115,6 +118,8 @@ def detect_dates(values: Iterable[str], forced: SlashOrder | None = None) -> Dat
 def _kind(value: str) -> str:
     if _ISO_DATE.match(value) or _ISO_TIME.match(value) or _YMD_SLASH.match(value):
         return "iso"
+    if _ZH_DAY.match(value):
+        return "chinese"
     if _SERIAL.match(value):
         return "serial"
     day = _day_part(value)
@@ -207,6 +212,9 @@ def _parse_day(value: str, order: SlashOrder) -> date:
     if match:
         day, month, year = (int(g) for g in match.groups())
         return date(_full_year(year), month, day)
+    chinese = chinese_date(value)
+    if chinese is not None:
+        return chinese
     for fmt in _TEXT_FORMATS:
         try:
             return datetime.strptime(value, fmt).date()
@@ -234,7 +242,17 @@ CURRENCY_NAMES = {
     "danish krone": "DKK", "polish zloty": "PLN", "brazilian real": "BRL",
     "mexican peso": "MXN", "singapore dollar": "SGD", "hong kong dollar": "HKD",
     "new zealand dollar": "NZD", "south african rand": "ZAR", "korean won": "KRW",
+    "人民币": "CNY", "人民幣": "CNY", "元": "CNY", "美元": "USD", "欧元": "EUR", "歐元": "EUR",
+    "英镑": "GBP", "英鎊": "GBP", "日元": "JPY", "日圆": "JPY", "港币": "HKD", "港元": "HKD",
+    "港幣": "HKD", "新台币": "TWD", "新台幣": "TWD", "台币": "TWD", "新加坡元": "SGD",
 }  # fmt: skip
+
+#: Full-width digits and marks as a Chinese input method types them (``１２.５万``, ``３０％``).
+_HALF_WIDTH = str.maketrans("０１２３４５６７８９，．％", "0123456789,.%")
+
+#: Chinese counting units written after an amount (``1,234.5万``, ``12.5万元``): 万 is ten
+#: thousand, 亿 a hundred million.  A sales export in China writes big amounts this way.
+_UNITS = {"万": 10_000, "萬": 10_000, "亿": 100_000_000, "億": 100_000_000}
 
 #: Symbol -> the currencies it can stand for, most common first; the pipeline's
 #: own currency wins when it is one of them (``$`` in a CAD pipeline is CAD).
@@ -242,7 +260,7 @@ CURRENCY_SYMBOLS = {
     "US$": ("USD",), "C$": ("CAD",), "A$": ("AUD",), "CA$": ("CAD",), "AU$": ("AUD",),
     "HK$": ("HKD",), "S$": ("SGD",), "NZ$": ("NZD",), "R$": ("BRL",), "CN¥": ("CNY",),
     "JP¥": ("JPY",), "RMB": ("CNY",), "$": ("USD", "CAD", "AUD", "NZD", "SGD", "HKD", "MXN"),
-    "€": ("EUR",), "£": ("GBP",), "¥": ("JPY", "CNY"), "￥": ("CNY", "JPY"), "元": ("CNY",),
+    "€": ("EUR",), "£": ("GBP",), "¥": ("JPY", "CNY"), "￥": ("CNY", "JPY"),
     "₹": ("INR",), "₩": ("KRW",), "₽": ("RUB",), "zł": ("PLN",), "CHF": ("CHF",),
 }  # fmt: skip
 
@@ -255,43 +273,65 @@ _EU_GROUPED = re.compile(r"^\d{1,3}(\.\d{3})+(,\d+)?$")
 _SPACE_GROUPED = re.compile(r"^\d{1,3}([ '\u00a0\u202f]\d{3})+([.,]\d+)?$")
 
 
-def parse_currency(text: str, preferred: str = "USD") -> str:
-    """An ISO code, a currency name (``US Dollar``) or a symbol (``€``) as an ISO code."""
+def parse_currency(text: str, preferred: str = "USD", hint: str | None = None) -> str:
+    """An ISO code, a currency name (``US Dollar``, ``人民币``) or a symbol (``€``) as an ISO code.
+
+    A symbol several currencies use (``¥``, ``$``) is ``preferred`` (the
+    pipeline's currency) when it can be, else ``hint`` (the currency of the
+    export's country: a Chinese CRM's ``¥`` is CNY, not JPY), else the most
+    common one.
+    """
     value = text.strip()
+    options = CURRENCY_SYMBOLS.get(value.upper()) or CURRENCY_SYMBOLS.get(value)
+    if options:  # before the ISO-code rule: ``RMB`` is three letters but no ISO code
+        if preferred in options:
+            return preferred
+        return hint if hint in options else options[0]
     if re.fullmatch(r"[A-Za-z]{3}", value):
         return value.upper()
     named = CURRENCY_NAMES.get(re.sub(r"\s+", " ", value.lower()))
     if named:
         return named
-    options = CURRENCY_SYMBOLS.get(value.upper()) or CURRENCY_SYMBOLS.get(value)
-    if options:
-        return preferred if preferred in options else options[0]
     raise ValueError(
         _("{text!r} is not a currency (a code like USD, a name like Euro, or €)").format(text=text)
     )
 
 
-def parse_money(text: str, preferred: str = "USD") -> tuple[int | float, str | None]:
+def parse_money(
+    text: str, preferred: str = "USD", hint: str | None = None
+) -> tuple[int | float, str | None]:
     """A money cell as (amount, currency the cell names, if any).
 
-    ``$1,054.50``, ``€8.900,00``, ``1 054 €``, ``CNY 500``, ``500 US Dollar``:
-    a currency written in the cell is returned, never dropped.
+    ``$1,054.50``, ``€8.900,00``, ``1 054 €``, ``CNY 500``, ``500 US Dollar``,
+    ``¥1,234,567.00``, ``1,234.5万``, ``12.5万元``: a currency written in the
+    cell is returned, never dropped (``hint``: see :func:`parse_currency`).
     """
-    value = text.strip().replace("\u00a0", " ").lstrip("'")
+    value = text.strip().replace("\u00a0", " ").lstrip("'").translate(_HALF_WIDTH)
     match = _MONEY.match(value)
     bad = _("{text!r} is not an amount (a number like 1054 or 1,054.50)").format(text=text)
     if match is None:
         raise ValueError(bad)
-    marks = [m.strip() for m in (match.group("pre"), match.group("post")) if m.strip()]
+    pre, post = match.group("pre").strip(), match.group("post").strip()
+    unit = _UNITS.get(post[:1], 1)
+    post = post[1:].strip() if unit != 1 else post
+    marks = [m for m in (pre, post) if m]
     currency = None
     if len(marks) > 1:
         raise ValueError(bad)
     if marks:
         try:
-            currency = parse_currency(marks[0], preferred)
+            currency = parse_currency(marks[0], preferred, hint)
         except ValueError:
             raise ValueError(bad) from None
-    number = _number(match.group("num").strip(), bad)
+    digits = match.group("num").strip()
+    if unit != 1 and not _UNIT_NUMBER.match(digits):
+        raise ValueError(
+            _(
+                "{text!r}: an amount in 万 or 亿 is written with a decimal point and comma "
+                "groups (1,234.5万); write it so, or as the full number"
+            ).format(text=text)
+        )
+    number = _number(digits, bad) * unit
     negative = bool(match.group("neg") or match.group("neg2"))
     if negative and number != 0:
         raise ValueError(_("{text!r} is negative; amounts must be 0 or more").format(text=text))
@@ -303,6 +343,11 @@ def parse_money(text: str, preferred: str = "USD") -> tuple[int | float, str | N
         )
     amount = int(number) if number == number.to_integral_value() else float(number)
     return amount, currency
+
+
+#: The number before 万/亿, as Chinese software writes it: plain or comma-grouped, a point
+#: for decimals.  ``1,5万`` (a decimal comma, or a typo for 15万) is refused, not guessed.
+_UNIT_NUMBER = re.compile(r"^(\d+|\d{1,3}(,\d{3})+)(\.\d+)?$")
 
 
 def _number(digits: str, bad: str) -> Decimal:
@@ -349,7 +394,7 @@ def parse_probability(text: str, scale: ProbabilityScale | None = None) -> float
     ``scale`` is the column's (see :func:`probability_scale`); without it a
     number above 1 is read as a percentage.
     """
-    value = text.strip()
+    value = text.strip().translate(_HALF_WIDTH)
     percent = value.endswith("%")
     try:
         number = float(value.rstrip("%").strip())

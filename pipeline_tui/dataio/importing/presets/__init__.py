@@ -2,8 +2,9 @@
 
 Pure.  :func:`detect_preset` tries the vendors in an order that puts the
 unambiguous markers first (``(Do Not Modify)`` is only Dynamics, ``Deal - ``
-only Pipedrive, ``Record ID`` + ``Deal Stage`` only HubSpot), so a header
-that fits two presets goes to the more specific one.
+only Pipedrive, ``Record ID`` + ``Deal Stage`` only HubSpot, ``商机状态组``
+only 悟空CRM), so a header that fits two presets goes to the more specific
+one; the generic Chinese words come last.
 """
 
 from __future__ import annotations
@@ -12,11 +13,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pipeline_tui.dataio.importing.presets import (
+    chinese,
     dynamics,
     hubspot,
     odoo,
     pipedrive,
     salesforce,
+    wukong,
     zoho,
 )
 from pipeline_tui.dataio.importing.presets.base import Cells, CrmStage, Outcome, Preset
@@ -32,6 +35,8 @@ PRESETS: tuple[Preset, ...] = (
     zoho.PRESET,
     salesforce.PRESET,
     odoo.PRESET,
+    wukong.PRESET,
+    chinese.PRESET,  # the generic Chinese words last: a vendor's own markers go first
 )
 NAMES = tuple(p.name for p in PRESETS)
 
@@ -45,9 +50,11 @@ class Detection:
     forced: bool = False
 
     def describe(self) -> str:
+        label = _(self.preset.label)  # vendors' names are their own; a description is translated
         if self.forced:
-            return f"{self.preset.label} (--from {self.preset.name})"
-        return f"{self.preset.label} (header has {', '.join(repr(h) for h in self.matched)})"
+            return _("{label} (--from {name})").format(label=label, name=self.preset.name)
+        headers = ", ".join(repr(h) for h in self.matched)
+        return _("{label} (header has {headers})").format(label=label, headers=headers)
 
 
 def by_name(name: str) -> Preset:

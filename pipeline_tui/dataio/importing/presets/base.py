@@ -64,6 +64,7 @@ class Preset:
     ``current_stage_since``: header dating the entry into the current stage.
     ``naive_utc``: naive date-times in this export are UTC (else the user's zone).
     ``lookups``: field -> file names of sibling exports that resolve its ids.
+    ``currency_hint``: the currency of a symbol several share (``¥``) in this export.
     """
 
     name: str
@@ -82,6 +83,7 @@ class Preset:
     lookups: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     history_files: tuple[str, ...] = ()
     lost_reason_default: str = "not recorded"
+    currency_hint: str | None = None
 
     def closed_stage(self, raw: str) -> Outcome | None:
         """``won``/``lost`` when the stage name (or id) itself says so."""
@@ -114,8 +116,8 @@ def headers_present(columns: Sequence[str], *alternatives: Iterable[str]) -> tup
 def flag(cells: Cells, *names: str) -> bool | None:
     """A boolean cell (true/false, 1/0, yes/no); ``None`` when absent or blank."""
     value = cells.get(*names).lower()
-    if value in ("true", "1", "1.0", "yes", "y", "t"):
+    if value in ("true", "1", "1.0", "yes", "y", "t", "是"):
         return True
-    if value in ("false", "0", "0.0", "no", "n", "f"):
+    if value in ("false", "0", "0.0", "no", "n", "f", "否"):
         return False
     return None
