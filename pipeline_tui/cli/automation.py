@@ -19,6 +19,7 @@ from pipeline_tui.cli.base import (
     ID_ARGUMENT,
     Context,
     cli,
+    error_files,
     long_lived_objects,
     report,
     report_problems,
@@ -229,6 +230,7 @@ def digest(obj: Context, since: str, fmt: str, targets: tuple[str, ...]) -> None
     pipeline = ws.load()
     if pipeline.config.language:
         set_language(pipeline.config.language)
+    obj.left_out(error_files(pipeline.problems))  # like report's numbers: exit 1 after the text
     timelines = load_timelines(ws.root, now=now, pipeline=pipeline)
     before = pipeline_as_of(ws.root, start)
     data = build_digest(pipeline, timelines, window, previous, now, before)

@@ -18,7 +18,7 @@ from typing import Any
 
 import click
 
-from pipeline_tui.cli.base import Context, cli, echo, long_lived_objects, report
+from pipeline_tui.cli.base import Context, cli, echo, error_files, long_lived_objects, report
 from pipeline_tui.cli.values import parse_when
 from pipeline_tui.core.clock import now
 from pipeline_tui.core.config import PipelineConfig
@@ -76,22 +76,15 @@ def load_scope(
     with long_lived_objects():
         pipeline = workspace.load() if when is None else pipeline_as_of(workspace.root, when)
         timelines = _timelines(workspace, pipeline, when, current)
-    _tell(workspace, pipeline.config, _error_files(pipeline))
+    _tell(obj, workspace, pipeline.config, error_files(pipeline.problems))
     return Scope(workspace, scoped(pipeline, owner, source), timelines, when or current)
 
 
-def _error_files(pipeline: Pipeline) -> int:
-    """How many files were left out of the numbers for their errors."""
-    return len({p.path for p in pipeline.problems if p.severity == "error"})
-
-
-def _tell(workspace: Workspace, config: PipelineConfig, errors: int) -> None:
-    """Switch to the pipeline's language; say what the numbers leave out."""
+def _tell(obj: Context, workspace: Workspace, config: PipelineConfig, errors: int) -> None:
+    """Switch to the pipeline's language; say what the numbers leave out (then exit 1)."""
     if config.language:
         set_pipeline_language(config.language)
-    if errors:
-        message = _("{count} file(s) with errors left out of the numbers (see `pipeline validate`)")
-        report(message.format(count=errors))
+    obj.left_out(errors)
     if boundaries(workspace.root):
         report(_(SHALLOW_NOTE))
 
@@ -233,12 +226,12 @@ def kept_report(
             config = workspace.config
             data = served(kept, config, current)
             if data is not None:
-                _tell(workspace, config, errors)
+                _tell(obj, workspace, config, errors)
                 return data, config
     scope = load_scope(obj, None, owner, source, current)
     data, kept = keep(scope.pipeline, scope.timelines, window, current, wanted, offload_sections)
     if taken is not None and kept is not None:
-        snapshot.put(taken, (kept, _error_files(scope.pipeline)))
+        snapshot.put(taken, (kept, error_files(scope.pipeline.problems)))
     return data, scope.pipeline.config
 
 
@@ -262,6 +255,7 @@ def stale(ctx: click.Context, as_of: str | None, owner: str | None, as_json: boo
 
     Exits 0 when nothing is stale and 4 when something is (for cron or CI): a code
     nothing else uses, so a job tells "stale deals" from "git or repository trouble" (3).
+    Files with errors are left out: then it exits 1, stale deals or not.
     """
     from pipeline_tui.reports.build import rounded
     from pipeline_tui.reports.tables import render_text
@@ -272,7 +266,8 @@ def stale(ctx: click.Context, as_of: str | None, owner: str | None, as_json: boo
         echo(to_json(items))
     else:
         echo(render_text({"stale": items}, scope.pipeline.config.currency))
-    ctx.exit(STALE_EXIT if items else 0)
+    if items:  # after the note on broken files: their exit 1 outranks this (Context.conclude)
+        ctx.obj.conclude(STALE_EXIT)
 
 
 @cli.command()
