@@ -22,6 +22,7 @@ from pipeline_tui.cli.base import Context, cli, echo, error_files, long_lived_ob
 from pipeline_tui.cli.values import parse_when
 from pipeline_tui.core.clock import now
 from pipeline_tui.core.config import PipelineConfig
+from pipeline_tui.core.currencies import deals_in_other_currencies
 from pipeline_tui.core.dates import long_datetime
 from pipeline_tui.core.errors import ExitCode
 from pipeline_tui.core.model import Pipeline
@@ -164,13 +165,15 @@ def _report(
     extra = CHART_NAMES if (chart or html_file) else ()
     wanted = (*names, *extra)
     if as_of is None and html_file is None:  # the page also reads the history itself
-        data, config = kept_report(obj, window, owner, source, wanted)
+        data, config, others = kept_report(obj, window, owner, source, wanted)
     else:
         scope = load_scope(obj, as_of, owner, source)
         data = build_report(
             scope.pipeline, scope.timelines, window, scope.now, wanted, offload_sections
         )
         config = scope.pipeline.config
+        others = other_currencies(scope.pipeline)
+    obj.summed_as(others, config.currency)
     shown = build_subset(data, names)
     currency = config.currency
     labels = config.value_display
@@ -199,10 +202,18 @@ def _report(
         echo(render_text(shown, currency, markdown=fmt == "markdown", values=labels))
 
 
+def other_currencies(pipeline: Pipeline) -> int:
+    """How many deals in the numbers are in another currency (summed as the pipeline's)."""
+    return deals_in_other_currencies(pipeline.opportunities, pipeline.config.currency)
+
+
 def kept_report(
     obj: Context, window: Window, owner: str | None, source: str | None, wanted: Sequence[str]
-) -> tuple[dict[str, Any], PipelineConfig]:
+) -> tuple[dict[str, Any], PipelineConfig, int]:
     """The report of the pipeline now, from the kept one while nothing it read has changed.
+
+    Also how many of its deals are in other currencies (:func:`other_currencies`,
+    kept with it, as the number of files left out for their errors is).
 
     The kept report (:mod:`pipeline_tui.reports.kept`) lives in a
     :class:`~pipeline_tui.storage.snapshot.Snapshot` keyed by the files'
@@ -221,23 +232,24 @@ def kept_report(
     taken = fingerprint(workspace.root)
     if taken is not None:
         stored = snapshot.get(taken)
-        if isinstance(stored, tuple) and len(stored) == 2:
-            kept, errors = stored
+        if isinstance(stored, tuple) and len(stored) == 3:
+            kept, errors, others = stored
             config = workspace.config
             data = served(kept, config, current)
             if data is not None:
                 _tell(obj, workspace, config, errors)
-                return data, config
+                return data, config, others
     scope = load_scope(obj, None, owner, source, current)
     data, kept = keep(scope.pipeline, scope.timelines, window, current, wanted, offload_sections)
+    others = other_currencies(scope.pipeline)
     if taken is not None and kept is not None:
-        snapshot.put(taken, (kept, error_files(scope.pipeline.problems)))
-    return data, scope.pipeline.config
+        snapshot.put(taken, (kept, error_files(scope.pipeline.problems), others))
+    return data, scope.pipeline.config, others
 
 
 #: Bump when what a kept report holds (:class:`~pipeline_tui.reports.kept.KeptReport`,
-#: a section's value) changes meaning.
-_KEPT_FORMAT = 1
+#: a section's value) changes meaning.  2: the deals in other currencies kept beside it.
+_KEPT_FORMAT = 2
 
 
 AS_OF_OPTION = click.option(
@@ -295,6 +307,7 @@ def forecast(
     from pipeline_tui.reports.tables import forecast_tables, render_tables
 
     scope = load_scope(obj, as_of, owner)
+    obj.summed_as(other_currencies(scope.pipeline), scope.pipeline.config.currency)
     rows = weighted_forecast(
         scope.pipeline,
         scope.timelines,
