@@ -19,6 +19,7 @@ from pipeline_tui.cli.base import (
     ID_ARGUMENT,
     Context,
     cli,
+    error_files,
     long_lived_objects,
     report,
     report_problems,
@@ -215,6 +216,7 @@ def digest(obj: Context, since: str, fmt: str, targets: tuple[str, ...]) -> None
     """What changed in the window, the core indicators against the window before, the forecast."""
     from pipeline_tui.automation.actions import Delivery
     from pipeline_tui.automation.notify import DeliveryError, send
+    from pipeline_tui.core.currencies import deals_in_other_currencies
     from pipeline_tui.history import load_timelines, pipeline_as_of
     from pipeline_tui.i18n import set_language
     from pipeline_tui.reports.digest import digest as build_digest
@@ -229,6 +231,9 @@ def digest(obj: Context, since: str, fmt: str, targets: tuple[str, ...]) -> None
     pipeline = ws.load()
     if pipeline.config.language:
         set_language(pipeline.config.language)
+    obj.left_out(error_files(pipeline.problems))  # like report's numbers: exit 1 after the text
+    currency = pipeline.config.currency
+    obj.summed_as(deals_in_other_currencies(pipeline.opportunities, currency), currency)
     timelines = load_timelines(ws.root, now=now, pipeline=pipeline)
     before = pipeline_as_of(ws.root, start)
     data = build_digest(pipeline, timelines, window, previous, now, before)

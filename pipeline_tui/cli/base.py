@@ -22,7 +22,7 @@ import click
 from pipeline_tui import __version__
 from pipeline_tui.automation import wire
 from pipeline_tui.cli.help_format import ColumnCommand, ColumnContext, ColumnGroup
-from pipeline_tui.core.errors import InvalidData, PipelineError, RequirementsMissing
+from pipeline_tui.core.errors import ExitCode, InvalidData, PipelineError, RequirementsMissing
 from pipeline_tui.core.model import Problem
 from pipeline_tui.i18n import _, current_language, ngettext, set_pipeline_language
 from pipeline_tui.storage.pickling import collector_paused
@@ -52,6 +52,47 @@ class Context:
     #: Set by a command that built millions of objects: once it has returned
     #: and everything is printed, the process ends without freeing them.
     skip_teardown: bool = False
+    #: What the command found that its exit code must say once all its output
+    #: is out (:meth:`conclude`): files left out (1), stale deals (4).
+    finding: ExitCode = ExitCode.OK
+
+    def conclude(self, code: ExitCode) -> None:
+        """End with ``code`` after the command has printed everything (the group exits with it).
+
+        Why not ``sys.exit`` in the command: the output comes first and whole
+        (a report's JSON stays one parseable document), the automations'
+        lines still follow it, and a command that skips its teardown exits
+        with the same code.  When two findings apply, the one that says data
+        is missing wins: broken files left out (1) outrank stale deals (4),
+        so a job alerting on "stale" cannot take a partial list for a whole one.
+        """
+        if _RANK.index(code) > _RANK.index(self.finding):
+            self.finding = code
+
+    def left_out(self, files: int) -> None:
+        """Say that ``files`` deal files with errors are not in the numbers, and end with 1.
+
+        The one note (and exit code) of every command that computes over the
+        whole pipeline: ``report``, ``forecast``, ``stale``, ``agenda``, ``digest``.
+        """
+        if files:
+            message = _(
+                "{count} file(s) with errors left out of the numbers (see `pipeline validate`)"
+            )
+            report(message.format(count=files))
+            self.conclude(ExitCode.PROBLEMS)
+
+    def summed_as(self, deals: int, currency: str) -> None:
+        """Say that ``deals`` deals in other currencies are summed as ``currency`` (no exit code).
+
+        Their amounts are added as written (no rates to convert them with);
+        ``validate`` names each one, as a warning: the deal still counts.
+        """
+        if deals:
+            message = _(
+                "{count} deal(s) in other currencies summed as {currency} (see `pipeline validate`)"
+            )
+            report(message.format(count=deals, currency=currency))
 
     def workspace(self) -> Workspace:
         """The pipeline, in its language, with its event rules wired into every write."""
@@ -84,6 +125,15 @@ class Context:
                 report(_("automation: {line}").format(line=line))
             ws.automation_log.clear()
             ws.automation_problems.clear()
+
+
+#: Findings in the order they outrank each other (see :meth:`Context.conclude`).
+_RANK = (ExitCode.OK, ExitCode.STALE, ExitCode.PROBLEMS)
+
+
+def error_files(problems: Iterable[Problem]) -> int:
+    """How many files a load left out for their errors (a file's problems share its path)."""
+    return len({p.path for p in problems if p.severity == "error"})
 
 
 def _speak_language_of(config: Callable[[], PipelineConfig]) -> None:
@@ -146,10 +196,15 @@ class PipelineGroup(click.Group):
         finally:
             if isinstance(ctx.obj, Context):
                 ctx.obj.report_automations()
-        if isinstance(ctx.obj, Context) and ctx.obj.skip_teardown:
+        if not isinstance(ctx.obj, Context):
+            return result
+        code = ctx.obj.finding
+        if ctx.obj.skip_teardown:
             from pipeline_tui.cli.teardown import exit_without_teardown
 
-            exit_without_teardown()
+            exit_without_teardown(code)
+        if code:
+            ctx.exit(code)
         return result
 
     def _invoke(self, ctx: click.Context) -> Any:

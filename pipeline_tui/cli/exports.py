@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from pipeline_tui import history
-from pipeline_tui.cli.base import Context, cli, echo, report
+from pipeline_tui.cli.base import Context, cli, echo, error_files, report
 from pipeline_tui.cli.history import progress_bar
 from pipeline_tui.cli.values import parse_when
 from pipeline_tui.core.errors import ExitCode
@@ -54,9 +54,25 @@ def export(
         pipeline = ws.load()
         records = [r for r in pipeline.opportunities if pipeline.is_open(r)]
         write_ics(ics_file, pipeline, records, None)
-        return
-    when = parse_when(as_of)
-    pipeline, timelines = _pipeline_and_timelines(ws.root, ws.load(), when)
+    else:
+        pipeline = _export(ws.root, ws.load(), fmt, parse_when(as_of), bom, output)
+    for problem in pipeline.problems:
+        report(str(problem))
+    skipped = error_files(pipeline.problems)
+    if skipped:  # the CSV, JSON or calendar is whole but for them: exit 1 after it
+        report(
+            _("{n_skipped} broken files are not in the export; fix them and export again").format(
+                n_skipped=skipped
+            )
+        )
+        obj.conclude(ExitCode.PROBLEMS)
+
+
+def _export(
+    root: Path, current: Pipeline, fmt: str, when: datetime | None, bom: bool, output: Path | None
+) -> Pipeline:
+    """Print (or write to ``output``) the CSV or JSON export; the pipeline it holds."""
+    pipeline, timelines = _pipeline_and_timelines(root, current, when)
     text = (
         export_json(pipeline, timelines) if fmt == "json" else export_csv(pipeline, timelines, bom)
     )
@@ -69,16 +85,7 @@ def export(
                 count=len(pipeline.opportunities), path=output
             )
         )
-    for problem in pipeline.problems:
-        report(str(problem))
-    skipped = {p.path for p in pipeline.problems if p.severity == "error"}
-    if skipped:
-        report(
-            _("{n_skipped} broken files are not in the export; fix them and export again").format(
-                n_skipped=len(skipped)
-            )
-        )
-        raise SystemExit(ExitCode.PROBLEMS)
+    return pipeline
 
 
 def _pipeline_and_timelines(

@@ -379,7 +379,7 @@ def _remember_cached(
 
 
 #: Bump when :class:`Listing` or :data:`JsonLine` change meaning.
-_LISTING_FORMAT = 5  # 5: a listing says whether a file had errors
+_LISTING_FORMAT = 6  # 5: a listing says whether a file had errors; 6: currency warnings
 
 
 def snapshot_of(root: Path, fmt: Format) -> Snapshot:

@@ -237,7 +237,7 @@ def list_cmd(
     print_listing(listing, now, sys.stdout, sys.stderr)  # as the warm path prints it
     keep(store.root, taken, listing)
     if listing.failed:  # every other deal is listed; the broken files are named above
-        raise SystemExit(ExitCode.PROBLEMS)
+        obj.conclude(ExitCode.PROBLEMS)
 
 
 def _listing_from_rows(root: Path, rows: Rows) -> Listing:

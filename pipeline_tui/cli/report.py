@@ -18,10 +18,11 @@ from typing import Any
 
 import click
 
-from pipeline_tui.cli.base import Context, cli, echo, long_lived_objects, report
+from pipeline_tui.cli.base import Context, cli, echo, error_files, long_lived_objects, report
 from pipeline_tui.cli.values import parse_when
 from pipeline_tui.core.clock import now
 from pipeline_tui.core.config import PipelineConfig
+from pipeline_tui.core.currencies import deals_in_other_currencies
 from pipeline_tui.core.dates import long_datetime
 from pipeline_tui.core.errors import ExitCode
 from pipeline_tui.core.model import Pipeline
@@ -76,22 +77,15 @@ def load_scope(
     with long_lived_objects():
         pipeline = workspace.load() if when is None else pipeline_as_of(workspace.root, when)
         timelines = _timelines(workspace, pipeline, when, current)
-    _tell(workspace, pipeline.config, _error_files(pipeline))
+    _tell(obj, workspace, pipeline.config, error_files(pipeline.problems))
     return Scope(workspace, scoped(pipeline, owner, source), timelines, when or current)
 
 
-def _error_files(pipeline: Pipeline) -> int:
-    """How many files were left out of the numbers for their errors."""
-    return len({p.path for p in pipeline.problems if p.severity == "error"})
-
-
-def _tell(workspace: Workspace, config: PipelineConfig, errors: int) -> None:
-    """Switch to the pipeline's language; say what the numbers leave out."""
+def _tell(obj: Context, workspace: Workspace, config: PipelineConfig, errors: int) -> None:
+    """Switch to the pipeline's language; say what the numbers leave out (then exit 1)."""
     if config.language:
         set_pipeline_language(config.language)
-    if errors:
-        message = _("{count} file(s) with errors left out of the numbers (see `pipeline validate`)")
-        report(message.format(count=errors))
+    obj.left_out(errors)
     if boundaries(workspace.root):
         report(_(SHALLOW_NOTE))
 
@@ -171,13 +165,15 @@ def _report(
     extra = CHART_NAMES if (chart or html_file) else ()
     wanted = (*names, *extra)
     if as_of is None and html_file is None:  # the page also reads the history itself
-        data, config = kept_report(obj, window, owner, source, wanted)
+        data, config, others = kept_report(obj, window, owner, source, wanted)
     else:
         scope = load_scope(obj, as_of, owner, source)
         data = build_report(
             scope.pipeline, scope.timelines, window, scope.now, wanted, offload_sections
         )
         config = scope.pipeline.config
+        others = other_currencies(scope.pipeline)
+    obj.summed_as(others, config.currency)
     shown = build_subset(data, names)
     currency = config.currency
     labels = config.value_display
@@ -206,10 +202,18 @@ def _report(
         echo(render_text(shown, currency, markdown=fmt == "markdown", values=labels))
 
 
+def other_currencies(pipeline: Pipeline) -> int:
+    """How many deals in the numbers are in another currency (summed as the pipeline's)."""
+    return deals_in_other_currencies(pipeline.opportunities, pipeline.config.currency)
+
+
 def kept_report(
     obj: Context, window: Window, owner: str | None, source: str | None, wanted: Sequence[str]
-) -> tuple[dict[str, Any], PipelineConfig]:
+) -> tuple[dict[str, Any], PipelineConfig, int]:
     """The report of the pipeline now, from the kept one while nothing it read has changed.
+
+    Also how many of its deals are in other currencies (:func:`other_currencies`,
+    kept with it, as the number of files left out for their errors is).
 
     The kept report (:mod:`pipeline_tui.reports.kept`) lives in a
     :class:`~pipeline_tui.storage.snapshot.Snapshot` keyed by the files'
@@ -228,23 +232,24 @@ def kept_report(
     taken = fingerprint(workspace.root)
     if taken is not None:
         stored = snapshot.get(taken)
-        if isinstance(stored, tuple) and len(stored) == 2:
-            kept, errors = stored
+        if isinstance(stored, tuple) and len(stored) == 3:
+            kept, errors, others = stored
             config = workspace.config
             data = served(kept, config, current)
             if data is not None:
-                _tell(workspace, config, errors)
-                return data, config
+                _tell(obj, workspace, config, errors)
+                return data, config, others
     scope = load_scope(obj, None, owner, source, current)
     data, kept = keep(scope.pipeline, scope.timelines, window, current, wanted, offload_sections)
+    others = other_currencies(scope.pipeline)
     if taken is not None and kept is not None:
-        snapshot.put(taken, (kept, _error_files(scope.pipeline)))
-    return data, scope.pipeline.config
+        snapshot.put(taken, (kept, error_files(scope.pipeline.problems), others))
+    return data, scope.pipeline.config, others
 
 
 #: Bump when what a kept report holds (:class:`~pipeline_tui.reports.kept.KeptReport`,
-#: a section's value) changes meaning.
-_KEPT_FORMAT = 1
+#: a section's value) changes meaning.  2: the deals in other currencies kept beside it.
+_KEPT_FORMAT = 2
 
 
 AS_OF_OPTION = click.option(
@@ -262,6 +267,7 @@ def stale(ctx: click.Context, as_of: str | None, owner: str | None, as_json: boo
 
     Exits 0 when nothing is stale and 4 when something is (for cron or CI): a code
     nothing else uses, so a job tells "stale deals" from "git or repository trouble" (3).
+    Files with errors are left out: then it exits 1, stale deals or not.
     """
     from pipeline_tui.reports.build import rounded
     from pipeline_tui.reports.tables import render_text
@@ -272,7 +278,8 @@ def stale(ctx: click.Context, as_of: str | None, owner: str | None, as_json: boo
         echo(to_json(items))
     else:
         echo(render_text({"stale": items}, scope.pipeline.config.currency))
-    ctx.exit(STALE_EXIT if items else 0)
+    if items:  # after the note on broken files: their exit 1 outranks this (Context.conclude)
+        ctx.obj.conclude(STALE_EXIT)
 
 
 @cli.command()
@@ -300,6 +307,7 @@ def forecast(
     from pipeline_tui.reports.tables import forecast_tables, render_tables
 
     scope = load_scope(obj, as_of, owner)
+    obj.summed_as(other_currencies(scope.pipeline), scope.pipeline.config.currency)
     rows = weighted_forecast(
         scope.pipeline,
         scope.timelines,

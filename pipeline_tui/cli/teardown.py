@@ -14,14 +14,15 @@ import os
 import sys
 
 
-def exit_without_teardown() -> None:
+def exit_without_teardown(code: int = 0) -> None:
     """End the process now that everything is printed, without the interpreter's teardown.
 
     Why: a report at 100,000 deals holds some ten million objects (records,
     timelines, rows), and freeing them one by one as the interpreter shuts
     down took 0.6 s of CPU after the last line was out; the kernel takes
     the memory back at once.  Exit handlers still run and both streams are
-    flushed; only the freeing is skipped.  Only in a process of its own:
+    flushed; only the freeing is skipped.  ``code`` is the exit status (a
+    report that left broken files out ends with 1).  Only in a process of its own:
     when the streams are not the process's own (a test runner, a caller in
     the same process) this returns, and so it does when a stream cannot be
     flushed (a closed pipe: the normal exit says so).
@@ -37,4 +38,4 @@ def exit_without_teardown() -> None:
     except (OSError, ValueError):
         return
     atexit._run_exitfuncs()
-    os._exit(0)
+    os._exit(code)

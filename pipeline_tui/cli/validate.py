@@ -8,8 +8,6 @@ a cold ``validate`` of 10,000 files would otherwise pay for at every start.
 
 from __future__ import annotations
 
-import sys
-
 import click
 
 from pipeline_tui.automation import has_rules
@@ -52,4 +50,4 @@ def validate(obj: Context, fmt: Format) -> None:
         columns = ("path", "line", "field", "severity", "message")
         echo(render_rows([p.to_json() for p in problems], columns, fmt))
     if errors:
-        sys.exit(ExitCode.PROBLEMS)
+        obj.conclude(ExitCode.PROBLEMS)

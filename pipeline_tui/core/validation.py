@@ -16,6 +16,7 @@ from pathlib import PurePosixPath
 from typing import Any, NamedTuple, TypeGuard
 
 from pipeline_tui.core.config import PipelineConfig, Stage
+from pipeline_tui.core.currencies import is_iso_code, is_other_currency, suggested_codes
 from pipeline_tui.core.model import Problem, Severity, get_dotted, is_filled, jsonable
 from pipeline_tui.core.schema import CONFIG_SCHEMA, OPPORTUNITY_SCHEMA, passes, validator
 from pipeline_tui.i18n import N_, _
@@ -62,6 +63,8 @@ def _schema_problems(
             missing = [k for k in error.validator_value if k not in error.instance]
             key_path = [*key_path, named.group(1) if named else missing[0]]
             message = _("is required")
+        elif error.validator == "pattern" and key_path == ["currency"]:
+            message = _currency_format(error.instance)
         elif error.validator == "pattern":
             message = _("{value!r} is not in the expected format").format(value=error.instance)
         else:
@@ -163,6 +166,9 @@ def checked_opportunity(
                 id=data["id"], stem=stem
             ),
         )
+    currency = data.get("currency")
+    if is_other_currency(currency, config.currency) and not _named(problems, "currency"):
+        add("currency", _currency_warning(str(currency), config.currency), "warning")
     facts = _facts(config)
     stage = data.get("stage")
     if isinstance(stage, str) and stage not in facts.stages:
@@ -183,6 +189,43 @@ def checked_opportunity(
         stranger = _("{owner!r} is not in the team list in pipeline.yaml").format(owner=owner)
         add("owner", stranger, "warning")
     return problems, encoded
+
+
+def _named(problems: Sequence[Problem], field: str) -> bool:
+    """Whether ``field`` already has a problem (the schema's error says enough)."""
+    return any(p.field == field for p in problems)
+
+
+def _currency_warning(code: str, pipeline_currency: str) -> str:
+    """Why a deal in another currency (or in a code that is none) is summed as the pipeline's.
+
+    A warning, not an error: the deal still counts, its amount as written
+    (no rates to convert it with), and the reports say how many they summed.
+    """
+    if is_iso_code(code):
+        message = _(
+            "{code} differs from the pipeline's {currency}: its amount is summed as {currency}"
+        )
+        return message.format(code=code, currency=pipeline_currency)
+    codes = suggested_codes(code)
+    if codes:
+        message = _(
+            "{code} is not an ISO 4217 currency code (did you mean {codes}?): "
+            "its amount is summed as {currency}"
+        )
+        return message.format(code=code, codes="/".join(codes), currency=pipeline_currency)
+    message = _("{code} is not an ISO 4217 currency code: its amount is summed as {currency}")
+    return message.format(code=code, currency=pipeline_currency)
+
+
+def _currency_format(value: Any) -> str:
+    """The schema's "three capital letters" error for a currency, with the code meant if known."""
+    codes = suggested_codes(value) if isinstance(value, str) else ()
+    if codes:
+        message = _("{value!r} is not an ISO 4217 currency code (did you mean {codes}?)")
+        return message.format(value=value, codes="/".join(codes))
+    message = _("{value!r} is not an ISO 4217 currency code (three capital letters, e.g. USD)")
+    return message.format(value=value)
 
 
 class _ConfigFacts(NamedTuple):

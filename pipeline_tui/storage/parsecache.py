@@ -31,7 +31,9 @@ from pipeline_tui.storage.cachefile import CacheFile, Segments, segment_of
 CACHE_NAME = "parse.pickle"
 SEGMENT_STEM = "parse"
 _RACY_NS = 2_000_000_000
-_FORMAT = 7  # bump when the layout of entries changes (6: in segments, 7: one pickle each)
+#: Bump when the layout of entries changes (6: in segments, 7: one pickle each), or when
+#: the checks find problems they did not (8: a deal in another currency is a warning).
+_FORMAT = 8
 Key = tuple[int, int, int, int]
 #: (stat key, read at ns, (record, problems, JSON text)).
 Entry = tuple[Key, int, Any]

@@ -47,6 +47,7 @@ CORPUS = {
     "missing": "id: missing\ntitle: T\n",
     "wrong-name": "id: another-id\n" + HEAD,
     "stranger": "id: stranger\n" + HEAD + "owner: nobody-we-know\n",
+    "other-currency": "id: other-currency\n" + HEAD + "amount: 5\ncurrency: RMB\n",
     "infinite": "id: infinite\n" + HEAD + "amount: .inf\nprofile: {score: .nan}\n",
     "binary": "id: binary\n" + HEAD + "blob: !!binary aGk=\n",
     "bad-kind": "id: bad-kind\n" + HEAD + "activities:\n  - {at: 2026-09-02, kind: fax}\n",
@@ -98,7 +99,7 @@ def test_the_fast_path_and_the_full_checks_give_the_same_records_and_problems(
     assert fast == full
     assert fast_json == full_json
     assert {r.id for r in fast.opportunities} == {
-        "good-one", "plain-shape", "commented", "stranger"
+        "good-one", "plain-shape", "commented", "stranger", "other-currency"
     }  # fmt: skip
     problem_files = {p.path.removeprefix("opportunities/").removesuffix(".yaml")
                      for p in fast.problems}  # fmt: skip
