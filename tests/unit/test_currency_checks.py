@@ -18,7 +18,7 @@ from pipeline_tui.core.currencies import (
     suggested_codes,
 )
 from pipeline_tui.core.model import Opportunity, Problem
-from pipeline_tui.storage.store import check_opportunity_text, config_text_problems
+from pipeline_tui.storage.filecheck import check_opportunity_text, config_text_problems
 
 PATH = "opportunities/deal.yaml"
 
