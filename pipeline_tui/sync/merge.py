@@ -263,7 +263,8 @@ def merge_files(base: Path, current: Path, other: Path, rebasing: bool) -> TextM
     Raises :class:`Unmergeable` and leaves ``current`` untouched if a side
     cannot be parsed.
     """
-    texts = [p.read_text(encoding="utf-8") for p in (base, current, other)]
+    # bytes decoded as they are: CRLF line ends and a BOM reach rewrite_to, which keeps them
+    texts = [p.read_bytes().decode("utf-8") for p in (base, current, other)]
     base_text, upstream, incoming = texts
     ours, theirs = (incoming, upstream) if rebasing else (upstream, incoming)
     result = merge_texts(base_text, ours, theirs)
