@@ -6,12 +6,18 @@ Each scenario is two teammates with real clones of one bare remote, as in
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from pipeline_tui.sync.merge import merge_fields
+from pipeline_tui.sync.resolve import resolve
 from tests.gitutil import deal_path, deal_rel
 from tests.teammates import DEAL, Mate, founder, git, join, make_remote, no_markers, problems_of
+
+T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -51,4 +57,66 @@ def test_a_merge_keeps_crlf_line_ends_and_the_bom(pair: tuple[Mate, Mate]) -> No
     changed = git(alice.root, "diff", "--numstat", before, "--", deal_rel(alice.root, DEAL))
     added, removed = (int(n) for n in changed.split()[:2])
     assert removed == 0 and added <= 5, changed
+    no_markers(alice, bob)
+
+
+# --------------------------------------------------------------------------- edited activities
+
+
+def _act(hour: int, note: str, by: str = "Alice", kind: str = "call") -> dict[str, Any]:
+    return {"at": T0 + timedelta(hours=hour), "kind": kind, "by": by, "note": note}
+
+
+def test_both_edit_different_fields_of_one_activity() -> None:
+    base = [_act(1, "orig")]
+    ours = [_act(1, "fixed"), _act(1, "bob's call at the same time", by="Bob")]
+    theirs = [_act(1, "orig", kind="meeting")]
+    result = merge_fields({"activities": base}, {"activities": ours}, {"activities": theirs})
+    merged = [_act(1, "fixed", kind="meeting"), ours[1]]
+    assert result.merged == {"activities": merged}
+    assert not result.conflicts
+
+
+def test_both_edit_one_note_differently_is_one_conflict() -> None:
+    base = [_act(1, "orig"), _act(2, "other")]
+    ours = [_act(1, "ours fix"), _act(2, "other"), _act(4, "ours new")]
+    theirs = [_act(1, "theirs fix"), _act(2, "other"), _act(3, "theirs new")]
+    result = merge_fields({"activities": base}, {"activities": ours}, {"activities": theirs})
+    shared = [_act(2, "other"), _act(3, "theirs new"), _act(4, "ours new")]
+    assert result.merged == {"activities": [_act(1, "ours fix"), *shared]}
+    [conflict] = result.conflicts
+    assert conflict.field == "activities" and conflict.base == base
+    assert conflict.ours == [_act(1, "ours fix"), *shared]
+    assert conflict.theirs == [_act(1, "theirs fix"), *shared]
+
+
+def test_deleted_against_edited_activity_is_a_conflict() -> None:
+    base = [_act(1, "orig")]
+    result = merge_fields({"activities": base}, {"activities": []}, {"activities": [_act(1, "x")]})
+    [conflict] = result.conflicts
+    assert (conflict.ours, conflict.theirs) == ([], [_act(1, "x")])
+
+
+def _correct_note(mate: Mate, note: str) -> None:
+    path = deal_path(mate.root, DEAL)
+    text = path.read_text("utf-8")
+    assert "note: first call" in text
+    path.write_text(text.replace("note: first call", f"note: {note}"), "utf-8")
+    git(mate.root, "commit", "--quiet", "-am", f"{DEAL}: {note}")
+
+
+def test_a_call_both_corrected_stays_one_call_and_asks(pair: tuple[Mate, Mate]) -> None:
+    alice, bob = pair
+    alice.ws.log(DEAL, "call", "first call", at=T0)
+    alice.sync()
+    bob.sync()
+    _correct_note(alice, "first call Jane said yes")
+    alice.sync()
+    _correct_note(bob, "first call Jane said maybe")
+    result = bob.sync()
+    assert [p.field for p in result.conflicts] == ["conflicts.activities"]
+    assert [a["note"] for a in bob.field("activities")] == ["first call Jane said maybe"]
+    resolve(bob.ws, DEAL, "theirs")
+    assert [a["note"] for a in bob.field("activities")] == ["first call Jane said yes"]
+    assert "conflicts" not in bob.data() and problems_of(bob) == []
     no_markers(alice, bob)
