@@ -33,6 +33,7 @@ from pipeline_tui.git.repo import GitRepo
 from pipeline_tui.i18n import _, ngettext
 from pipeline_tui.storage.files import atomic_write
 from pipeline_tui.storage.layout import is_deal_path
+from pipeline_tui.sync.config_merge import ConfigClash, merge_config_texts
 from pipeline_tui.sync.merge import Unmergeable, mark_deleted_conflict
 from pipeline_tui.sync.merge_driver import ATTRIBUTES_FILE, driver_config
 from pipeline_tui.sync.outcome import DealChange, SyncResult, deal_change, file_mapping
@@ -264,7 +265,8 @@ def _settle_stop(ws: Workspace, repo: GitRepo) -> None:
         and is_deal_path(path.removeprefix(opportunities))
         and len(stages - {1}) == 1
     }
-    others = sorted(set(unmerged) - set(settle))
+    config_text, clash = _settle_config(repo, paths[0], unmerged)
+    others = sorted(set(unmerged) - set(settle) - ({paths[0]} if config_text else set()))
     both_added = [p for p in others if unmerged[p] == {2, 3}]
     if both_added:
         git_remote.rebase_abort(repo)
@@ -276,6 +278,17 @@ def _settle_stop(ws: Workspace, repo: GitRepo) -> None:
                 "`pipeline new ... --id NEW-ID` and delete the old file), then sync "
                 "again"
             ).format(join=", ".join(both_added[:3])),
+        )
+    if clash is not None:
+        git_remote.rebase_abort(repo)
+        raise SyncError(
+            "conflict",
+            _(
+                "your commits and the remote's both change {keys} in {path}; pipeline "
+                "merges only teammates added to team: by itself, so nothing was changed. "
+                "Agree which settings to keep, merge by hand with `git pull --rebase`, "
+                "then run `pipeline sync` again"
+            ).format(keys=", ".join(clash.keys), path=paths[0]),
         )
     if not unmerged or others:
         git_remote.rebase_abort(repo)
@@ -300,6 +313,26 @@ def _settle_stop(ws: Workspace, repo: GitRepo) -> None:
             ) from None
         atomic_write(repo.top / path, text)
         git_remote.mark_resolved(repo, [path])
+    if config_text is not None:
+        atomic_write(repo.top / paths[0], config_text)
+        git_remote.mark_resolved(repo, [paths[0]])
+
+
+def _settle_config(
+    repo: GitRepo, path: str, unmerged: dict[str, set[int]]
+) -> tuple[str | None, ConfigClash | None]:
+    """``pipeline.yaml`` as merged (teammates added on both sides), or why it cannot be.
+
+    (None, None) when the file is not in conflict, or not edited on both
+    sides (then it stops the sync like any other file).
+    """
+    if unmerged.get(path) != {1, 2, 3}:
+        return None, None
+    base, upstream, local = (repo.file_at(f":{stage}", path) or "" for stage in (1, 2, 3))
+    try:
+        return merge_config_texts(base, upstream, local), None
+    except ConfigClash as clash:
+        return None, clash
 
 
 def _problems(ws: Workspace) -> tuple[tuple[Problem, ...], tuple[Problem, ...]]:

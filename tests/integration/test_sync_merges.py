@@ -11,9 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
+from pipeline_tui.cli import cli
+from pipeline_tui.core.config import CONFIG_FILE
 from pipeline_tui.sync.merge import merge_fields
 from pipeline_tui.sync.resolve import resolve
+from pipeline_tui.yaml.read import parse_fast
 from tests.gitutil import deal_path, deal_rel
 from tests.teammates import DEAL, Mate, founder, git, join, make_remote, no_markers, problems_of
 
@@ -120,3 +124,59 @@ def test_a_call_both_corrected_stays_one_call_and_asks(pair: tuple[Mate, Mate]) 
     assert [a["note"] for a in bob.field("activities")] == ["first call Jane said yes"]
     assert "conflicts" not in bob.data() and problems_of(bob) == []
     no_markers(alice, bob)
+
+
+# --------------------------------------------------------------------------- pipeline.yaml's team
+
+
+def _team(mate: Mate) -> list[str]:
+    loaded = parse_fast((mate.root / CONFIG_FILE).read_text("utf-8"))
+    assert isinstance(loaded, dict)
+    return list(loaded["team"])
+
+
+def test_two_new_owners_both_join_the_team(pair: tuple[Mate, Mate]) -> None:
+    alice, bob = pair
+    before = _team(alice)
+    alice.ws.create("Second", "Beta Ltd", opp_id="second")
+    alice.sync()
+    bob.sync()
+    alice.ws.assign(DEAL, "dave", new_owner=True)
+    alice.sync()
+    bob.ws.assign("second", "erin", new_owner=True)
+    result = bob.sync()
+    assert result.pushed and result.conflicts == ()
+    alice.sync()
+    for mate in (alice, bob):
+        assert _team(mate) == [*before, "dave", "erin"]
+        assert mate.field("owner") == "dave" and mate.field("owner", "second") == "erin"
+        assert problems_of(mate) == []
+    assert git(bob.root, "status", "--porcelain") == ""
+    # Only the two member lines were added: the rest of the file is as it was.
+    diff = git(bob.root, "diff", "--numstat", "HEAD~2", "--", CONFIG_FILE)
+    assert diff.split()[:2] == ["2", "0"], diff
+
+
+def _set_currency(mate: Mate, currency: str) -> None:
+    path = mate.root / CONFIG_FILE
+    text = path.read_text("utf-8")
+    assert "currency: USD" in text
+    path.write_text(text.replace("currency: USD", f"currency: {currency}"), "utf-8")
+    git(mate.root, "commit", "--quiet", "-am", f"currency {currency}")
+
+
+def test_other_settings_changed_on_both_sides_still_stop(pair: tuple[Mate, Mate]) -> None:
+    alice, bob = pair
+    alice.ws.assign(DEAL, "dave", new_owner=True)
+    _set_currency(alice, "EUR")
+    alice.sync()
+    bob.ws.set_fields(DEAL, {"amount": 5})
+    bob.ws.assign(DEAL, "erin", new_owner=True)
+    _set_currency(bob, "GBP")
+    head = git(bob.root, "rev-parse", "HEAD")
+    result = CliRunner().invoke(cli, ["--repo", str(bob.root), "sync"], catch_exceptions=False)
+    assert result.exit_code == 3
+    assert f"both change currency in {CONFIG_FILE}" in result.output
+    assert git(bob.root, "rev-parse", "HEAD") == head
+    assert git(bob.root, "status", "--porcelain") == ""
+    no_markers(bob)
