@@ -377,5 +377,7 @@ def _incoming(ws: Workspace, repo: GitRepo, start: str, upstream: str) -> tuple[
             if old == new:
                 continue  # only the folder changed
             status = "M"
-        changes.append(deal_change(opp_id, status, old, new, config))
+        # deleted by a teammate but still here: kept with a (file) conflict (you edited it)
+        kept = status == "D" and repo.file_at("HEAD", path) is not None
+        changes.append(deal_change(opp_id, status, old, new, config, kept))
     return tuple(changes)

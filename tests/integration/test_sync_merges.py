@@ -180,3 +180,27 @@ def test_other_settings_changed_on_both_sides_still_stop(pair: tuple[Mate, Mate]
     assert git(bob.root, "rev-parse", "HEAD") == head
     assert git(bob.root, "status", "--porcelain") == ""
     no_markers(bob)
+
+
+# --------------------------------------------------------------------------- the summary
+
+
+def test_a_deal_deleted_there_and_edited_here_is_kept_not_removed(pair: tuple[Mate, Mate]) -> None:
+    alice, bob = pair
+    alice.ws.create("Gone", "Gone Ltd", opp_id="gone")
+    alice.sync()
+    bob.sync()
+    for opp_id in (DEAL, "gone"):
+        git(alice.root, "rm", "--quiet", deal_rel(alice.root, opp_id))
+    git(alice.root, "commit", "--quiet", "-m", "two duplicates removed")
+    alice.sync()
+    bob.ws.set_fields(DEAL, {"amount": 175000})
+    result = bob.sync()
+    assert bob.has(DEAL) and not bob.has("gone")
+    kinds = {change.id: change.kind for change in result.incoming}
+    assert kinds == {DEAL: "kept", "gone": "removed"}
+    counts = result.to_json()["counts"]
+    assert (counts["kept"], counts["removed"]) == (1, 1)
+    summary = result.summary()
+    assert "1 removed: Gone (gone)" in summary
+    assert f"1 removed by a teammate but kept (you edited it): CRM rollout ({DEAL})" in summary
