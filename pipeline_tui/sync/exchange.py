@@ -168,6 +168,7 @@ def _result(
     ws: Workspace, repo: GitRepo, plan: _Plan, done: _Round, patience: Patience
 ) -> SyncResult:
     upstream = done.upstream
+    notes = _default_branch_notes(repo, plan) if done.pushed and plan.set_upstream else ()
     return SyncResult(
         remote=plan.remote,
         url=repo.remote_url(plan.remote),
@@ -181,6 +182,37 @@ def _result(
         incoming=_incoming(ws, repo, plan.start, upstream) if upstream else (),
         conflicts=done.conflicts,
         problems=done.problems,
+        notes=notes,
+    )
+
+
+def _default_branch_notes(repo: GitRepo, plan: _Plan) -> tuple[str, ...]:
+    """After the first push of the branch: make sure a teammate's clone checks it out.
+
+    A bare repository made with plain ``git init --bare`` names ``master`` as
+    its default branch while the pipeline is on ``main``, so ``git clone``
+    would give an empty folder.  A local bare repository whose default branch
+    does not exist is pointed at this branch, as GitHub does on a first push;
+    any other remote gets the exact step to take.
+    """
+    url = repo.remote_url(plan.remote)
+    if git_remote.point_bare_head(repo, url, plan.branch):
+        return (
+            _(
+                "{remote}'s default branch did not exist, so clones would be empty; "
+                "it is now {branch}"
+            ).format(remote=plan.remote, branch=plan.branch),
+        )
+    if not git_remote.remote_head_missing(repo, plan.remote):
+        return ()
+    return (
+        _(
+            "{remote}'s default branch does not exist, so `git clone` gives teammates an "
+            "empty folder: make {branch} its default branch (GitHub/GitLab: the "
+            "repository's settings; a bare repository on a server: `git symbolic-ref HEAD "
+            "refs/heads/{branch}` inside it); until then teammates clone with "
+            "`git clone -b {branch} URL`"
+        ).format(remote=plan.remote, branch=plan.branch),
     )
 
 

@@ -68,6 +68,8 @@ class SyncResult:
     incoming: tuple[DealChange, ...] = ()
     conflicts: tuple[Problem, ...] = ()
     problems: tuple[Problem, ...] = ()
+    #: Facts about the remote worth a line (its default branch, fixed or to fix).
+    notes: tuple[str, ...] = ()
 
     @property
     def status(self) -> Literal["up-to-date", "synced", "conflicts"]:
@@ -137,6 +139,7 @@ class SyncResult:
                 )
             )
             lines += [f"  {problem}" for problem in self.problems]
+        lines += list(self.notes)
         return "\n".join(lines)
 
     def to_json(self) -> dict[str, Any]:
@@ -155,6 +158,7 @@ class SyncResult:
             "counts": {k: self.count(k) for k in CHANGE_KINDS},
             "conflicts": [p.to_json() for p in self.conflicts],
             "problems": [p.to_json() for p in self.problems],
+            "notes": list(self.notes),
         }
 
 

@@ -15,8 +15,10 @@ from click.testing import CliRunner
 
 from pipeline_tui.cli import cli
 from pipeline_tui.core.config import CONFIG_FILE
+from pipeline_tui.edits.workspace import Workspace
 from pipeline_tui.sync.merge import merge_fields
 from pipeline_tui.sync.resolve import resolve
+from pipeline_tui.sync.setup import init_pipeline
 from pipeline_tui.yaml.read import parse_fast
 from tests.gitutil import deal_path, deal_rel
 from tests.teammates import DEAL, Mate, founder, git, join, make_remote, no_markers, problems_of
@@ -204,3 +206,56 @@ def test_a_deal_deleted_there_and_edited_here_is_kept_not_removed(pair: tuple[Ma
     summary = result.summary()
     assert "1 removed: Gone (gone)" in summary
     assert f"1 removed by a teammate but kept (you edited it): CRM rollout ({DEAL})" in summary
+
+
+# --------------------------------------------------------------------------- plain git init --bare
+
+
+@pytest.fixture
+def plain_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A git config with no ``init.defaultBranch``: plain ``git init --bare`` names ``master``."""
+    config = tmp_path / "plain.gitconfig"
+    config.write_text("[user]\n\tname = Test User\n\temail = test@example.com\n", "utf-8")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
+
+
+def _plain_bare(base: Path) -> Path:
+    remote = base / "server" / "deals.git"
+    remote.parent.mkdir()
+    git(remote.parent, "init", "--quiet", "--bare", remote.name)
+    assert git(remote, "symbolic-ref", "HEAD") == "refs/heads/master"  # the premise
+    return remote
+
+
+@pytest.mark.usefixtures("plain_git")
+def test_a_plain_bare_remote_gets_the_pipelines_branch_so_clones_work(tmp_path: Path) -> None:
+    remote = _plain_bare(tmp_path)
+    alice = founder(tmp_path, str(remote))
+    assert git(remote, "symbolic-ref", "HEAD") == "refs/heads/main"
+    bob = join(tmp_path, str(remote), "Bob")
+    assert (bob.root / CONFIG_FILE).is_file() and bob.has(DEAL)
+    assert git(bob.root, "branch", "--show-current") == "main"
+    bob.ws.set_fields(DEAL, {"amount": 5})
+    assert bob.sync().pushed
+    alice.sync()
+    assert alice.field("amount") == 5
+
+
+@pytest.mark.usefixtures("plain_git")
+def test_a_remote_pipeline_cannot_fix_says_what_to_run(tmp_path: Path) -> None:
+    remote = _plain_bare(tmp_path)
+    # The team's server as an scp-like address (git rewrites it to the folder):
+    # pipeline cannot change a remote's settings there, only say how.
+    git(tmp_path, "config", "--global", f"url.{remote.parent}/.insteadOf", "teamserver:")
+    root = init_pipeline(tmp_path / "alice")
+    git(root, "remote", "add", "origin", "teamserver:deals.git")
+    Workspace(root).create("CRM rollout", "ACME Corp", opp_id=DEAL)
+    result = CliRunner().invoke(cli, ["--repo", str(root), "sync"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "origin's default branch does not exist" in result.output
+    assert "git symbolic-ref HEAD refs/heads/main" in result.output
+    assert git(remote, "symbolic-ref", "HEAD") == "refs/heads/master"
+    # Doing what it says makes the next clone whole.
+    git(remote, "symbolic-ref", "HEAD", "refs/heads/main")
+    bob = join(tmp_path, str(remote), "Bob")
+    assert bob.has(DEAL)
