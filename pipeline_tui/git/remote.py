@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from pathlib import Path
 
 from pipeline_tui.core.errors import SyncError
 from pipeline_tui.git.commits import run_git
@@ -54,6 +55,54 @@ def push(git: GitRepo, remote: str, branch: str, set_upstream: bool) -> bool:
     if any(marker in text for marker in _RACE_MARKERS) and "hook declined" not in text:
         return False
     raise remote_failure("push", text, git.remote_url(remote))
+
+
+def remote_head_missing(git: GitRepo, remote: str) -> bool:
+    """Whether ``remote``'s HEAD (its default branch) names no branch it has.
+
+    Then ``git clone`` checks nothing out: a teammate gets an empty folder.
+    Git does not advertise a HEAD that points at a missing branch, so an
+    ``ls-remote`` that lists no HEAD line says so.
+    """
+    code, out, _err = _network(git, "ls-remote", "--symref", remote, "HEAD")
+    return code == 0 and not out.strip()
+
+
+def point_bare_head(git: GitRepo, url: str, branch: str) -> bool:
+    """Make ``branch`` the default branch of the bare repository at local path ``url``.
+
+    Only when its HEAD names a branch it does not have (a plain ``git init
+    --bare`` names ``master``) and it has ``branch``: then nothing a clone
+    could check out is lost.  False when ``url`` is not such a repository
+    (not a local path, not bare, or its HEAD already names a real branch).
+    """
+    path = _local_path(git, url)
+    if path is None:
+        return False
+    where = f"--git-dir={path}"
+    code, bare, _err = git.run(where, "rev-parse", "--is-bare-repository")
+    if code != 0 or bare.strip() != "true":
+        return False
+    code, head, _err = git.run(where, "symbolic-ref", "--quiet", "HEAD")
+    if code != 0 or not head.startswith("refs/heads/"):
+        return False
+    if git.run(where, "rev-parse", "--verify", "--quiet", head.strip())[0] == 0:
+        return False  # HEAD names a real branch: the remote's owner chose it
+    wanted = f"refs/heads/{branch}"
+    if git.run(where, "rev-parse", "--verify", "--quiet", wanted)[0] != 0:
+        return False
+    return git.run(where, "symbolic-ref", "HEAD", wanted)[0] == 0
+
+
+def _local_path(git: GitRepo, url: str) -> Path | None:
+    """The folder a local remote URL names (``/srv/deals.git``, ``../x.git``, ``file://``)."""
+    if url.startswith("file://"):
+        return Path(url.removeprefix("file://"))
+    if "://" in url or ("::" in url) or (":" in url.split("/", 1)[0]):
+        return None  # a URL, a remote helper or scp-like host:path
+    path = Path(url)
+    path = path if path.is_absolute() else git.top / path
+    return path if path.is_dir() else None
 
 
 def _network(git: GitRepo, *args: str) -> tuple[int, str, str]:

@@ -33,6 +33,7 @@ from pipeline_tui.git.repo import GitRepo
 from pipeline_tui.i18n import _, ngettext
 from pipeline_tui.storage.files import atomic_write
 from pipeline_tui.storage.layout import is_deal_path
+from pipeline_tui.sync.config_merge import ConfigClash, merge_config_texts
 from pipeline_tui.sync.merge import Unmergeable, mark_deleted_conflict
 from pipeline_tui.sync.merge_driver import ATTRIBUTES_FILE, driver_config
 from pipeline_tui.sync.outcome import DealChange, SyncResult, deal_change, file_mapping
@@ -167,6 +168,7 @@ def _result(
     ws: Workspace, repo: GitRepo, plan: _Plan, done: _Round, patience: Patience
 ) -> SyncResult:
     upstream = done.upstream
+    notes = _default_branch_notes(repo, plan) if done.pushed and plan.set_upstream else ()
     return SyncResult(
         remote=plan.remote,
         url=repo.remote_url(plan.remote),
@@ -180,6 +182,37 @@ def _result(
         incoming=_incoming(ws, repo, plan.start, upstream) if upstream else (),
         conflicts=done.conflicts,
         problems=done.problems,
+        notes=notes,
+    )
+
+
+def _default_branch_notes(repo: GitRepo, plan: _Plan) -> tuple[str, ...]:
+    """After the first push of the branch: make sure a teammate's clone checks it out.
+
+    A bare repository made with plain ``git init --bare`` names ``master`` as
+    its default branch while the pipeline is on ``main``, so ``git clone``
+    would give an empty folder.  A local bare repository whose default branch
+    does not exist is pointed at this branch, as GitHub does on a first push;
+    any other remote gets the exact step to take.
+    """
+    url = repo.remote_url(plan.remote)
+    if git_remote.point_bare_head(repo, url, plan.branch):
+        return (
+            _(
+                "{remote}'s default branch did not exist, so clones would be empty; "
+                "it is now {branch}"
+            ).format(remote=plan.remote, branch=plan.branch),
+        )
+    if not git_remote.remote_head_missing(repo, plan.remote):
+        return ()
+    return (
+        _(
+            "{remote}'s default branch does not exist, so `git clone` gives teammates an "
+            "empty folder: make {branch} its default branch (GitHub/GitLab: the "
+            "repository's settings; a bare repository on a server: `git symbolic-ref HEAD "
+            "refs/heads/{branch}` inside it); until then teammates clone with "
+            "`git clone -b {branch} URL`"
+        ).format(remote=plan.remote, branch=plan.branch),
     )
 
 
@@ -264,7 +297,8 @@ def _settle_stop(ws: Workspace, repo: GitRepo) -> None:
         and is_deal_path(path.removeprefix(opportunities))
         and len(stages - {1}) == 1
     }
-    others = sorted(set(unmerged) - set(settle))
+    config_text, clash = _settle_config(repo, paths[0], unmerged)
+    others = sorted(set(unmerged) - set(settle) - ({paths[0]} if config_text else set()))
     both_added = [p for p in others if unmerged[p] == {2, 3}]
     if both_added:
         git_remote.rebase_abort(repo)
@@ -276,6 +310,17 @@ def _settle_stop(ws: Workspace, repo: GitRepo) -> None:
                 "`pipeline new ... --id NEW-ID` and delete the old file), then sync "
                 "again"
             ).format(join=", ".join(both_added[:3])),
+        )
+    if clash is not None:
+        git_remote.rebase_abort(repo)
+        raise SyncError(
+            "conflict",
+            _(
+                "your commits and the remote's both change {keys} in {path}; pipeline "
+                "merges only teammates added to team: by itself, so nothing was changed. "
+                "Agree which settings to keep, merge by hand with `git pull --rebase`, "
+                "then run `pipeline sync` again"
+            ).format(keys=", ".join(clash.keys), path=paths[0]),
         )
     if not unmerged or others:
         git_remote.rebase_abort(repo)
@@ -300,6 +345,26 @@ def _settle_stop(ws: Workspace, repo: GitRepo) -> None:
             ) from None
         atomic_write(repo.top / path, text)
         git_remote.mark_resolved(repo, [path])
+    if config_text is not None:
+        atomic_write(repo.top / paths[0], config_text)
+        git_remote.mark_resolved(repo, [paths[0]])
+
+
+def _settle_config(
+    repo: GitRepo, path: str, unmerged: dict[str, set[int]]
+) -> tuple[str | None, ConfigClash | None]:
+    """``pipeline.yaml`` as merged (teammates added on both sides), or why it cannot be.
+
+    (None, None) when the file is not in conflict, or not edited on both
+    sides (then it stops the sync like any other file).
+    """
+    if unmerged.get(path) != {1, 2, 3}:
+        return None, None
+    base, upstream, local = (repo.file_at(f":{stage}", path) or "" for stage in (1, 2, 3))
+    try:
+        return merge_config_texts(base, upstream, local), None
+    except ConfigClash as clash:
+        return None, clash
 
 
 def _problems(ws: Workspace) -> tuple[tuple[Problem, ...], tuple[Problem, ...]]:
@@ -344,5 +409,7 @@ def _incoming(ws: Workspace, repo: GitRepo, start: str, upstream: str) -> tuple[
             if old == new:
                 continue  # only the folder changed
             status = "M"
-        changes.append(deal_change(opp_id, status, old, new, config))
+        # deleted by a teammate but still here: kept with a (file) conflict (you edited it)
+        kept = status == "D" and repo.file_at("HEAD", path) is not None
+        changes.append(deal_change(opp_id, status, old, new, config, kept))
     return tuple(changes)

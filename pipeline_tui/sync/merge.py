@@ -6,7 +6,9 @@ opportunity is a mapping of fields, so we merge it as one: against the common
 ancestor, a field changed on one side takes that change; changed on both sides
 to the same value is fine; changed to different values is a *conflict*.
 Activities are a log, so both sides' new entries are kept, in time order,
-without duplicates.
+without duplicates; an entry is known by its ``at`` and ``by``, so an edit of
+one (a corrected note) merges as an edit, and two different edits of one are
+a conflict on ``activities``.
 
 A conflict never silently picks a side.  The merged file keeps "ours" in place
 and records both values under ``conflicts:``; validation reports every entry as
@@ -22,6 +24,7 @@ comments and layout survive.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from copy import deepcopy
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -113,7 +116,10 @@ def _merge_value(field: str, b: Any, o: Any, t: Any, conflicts: list[FieldConfli
     if same_value(o, b):
         return t
     if field == ACTIVITIES_KEY and all(isinstance(v, list) or v is MISSING for v in (b, o, t)):
-        return merge_activities(_as_list(b), _as_list(o), _as_list(t))
+        mine, yours = merge_activity_sides(_as_list(b), _as_list(o), _as_list(t))
+        if not same_value(mine, yours):  # an activity both changed: both whole logs recorded
+            conflicts.append(FieldConflict(field, b, mine, yours))
+        return mine
     if (
         isinstance(o, Mapping)
         and isinstance(t, Mapping)
@@ -125,18 +131,91 @@ def _merge_value(field: str, b: Any, o: Any, t: Any, conflicts: list[FieldConfli
 
 
 def merge_activities(base: list[Any], ours: list[Any], theirs: list[Any]) -> list[Any]:
-    """Both sides' entries, in time order, without duplicates; a removal sticks.
+    """Both sides' entries, in time order, one per activity; ours where both edited one.
 
-    An entry one side deleted (present in ``base``, gone from that side) stays
-    deleted; everything else either side holds is kept once.  Entries without
-    a readable ``at`` keep their place relative to their neighbours.
+    See :func:`merge_activity_sides`, whose first list this is.
     """
-    removed = [item for item in base if not _contains(ours, item) or not _contains(theirs, item)]
-    result: list[Any] = []
+    return merge_activity_sides(base, ours, theirs)[0]
+
+
+#: An activity's identity: the moment it happened and who logged it.
+ActivityKey = tuple[datetime, str | None]
+
+
+def merge_activity_sides(
+    base: list[Any], ours: list[Any], theirs: list[Any]
+) -> tuple[list[Any], list[Any]]:
+    """The merged activity log with ours' and with theirs' version of each disputed entry.
+
+    An activity is known by its ``at`` and ``by`` (:func:`_activity_key`), not
+    by its whole value, so a teammate correcting a call's ``note`` edits that
+    call instead of adding a second one.  Per activity, against the ancestor:
+    changed on one side takes that change, its fields merge one by one, and
+    changed differently on both sides (or deleted on one, edited on the other)
+    is disputed: the two lists differ there, and the caller records a conflict.
+    An entry one side deleted and the other left alone stays deleted; new
+    entries on either side are all kept, in time order.  Entries without a
+    readable ``at``, or whose identity is not unique in some version, are
+    compared by their whole value, as before identities.
+    """
+    shared: set[ActivityKey] = set()  # identities that name two entries of one version
+    for items in (base, ours, theirs):
+        seen: set[ActivityKey] = set()
+        for key in map(_activity_key, items):
+            if key is not None:
+                (shared if key in seen else seen).add(key)
+
+    def identity(item: Any) -> ActivityKey | None:
+        key = _activity_key(item)
+        return None if key in shared else key
+
+    by_key = [{identity(i): i for i in side if identity(i) is not None} for side in (ours, theirs)]
+    settled: dict[ActivityKey, tuple[Any, Any]] = {}
+    for item in base:
+        key = identity(item)
+        if key is not None:
+            o, t = (found.get(key, MISSING) for found in by_key)
+            settled[key] = _merge_activity(item, o, t)
+    loose_base = [item for item in base if identity(item) is None]
+    removed = [i for i in loose_base if not _contains(ours, i) or not _contains(theirs, i)]
+    mine: list[Any] = []
+    yours: list[Any] = []
+    done: set[ActivityKey] = set()
     for item in [*ours, *theirs]:
-        if not _contains(result, item) and not _contains(removed, item):
-            result.append(item)
-    return _time_ordered(result)
+        key = identity(item)
+        if key is not None and key in settled:
+            if key not in done:
+                done.add(key)
+                o, t = settled[key]
+                mine += [] if o is MISSING else [o]
+                yours += [] if t is MISSING else [t]
+        elif not _contains(mine, item) and not _contains(removed, item):
+            mine.append(item)
+            yours.append(item)
+    return _time_ordered(mine), _time_ordered(yours)
+
+
+def _merge_activity(b: Any, o: Any, t: Any) -> tuple[Any, Any]:
+    """One activity's (ours, theirs) after the merge: equal unless both changed it."""
+    if same_value(o, t) or same_value(t, b):
+        return o, o
+    if same_value(o, b):
+        return t, t
+    if isinstance(b, Mapping) and isinstance(o, Mapping) and isinstance(t, Mapping):
+        clashes: list[FieldConflict] = []
+        merged = _merge_map(b, o, t, "", clashes)
+        if not clashes:
+            return merged, merged
+    return o, t
+
+
+def _activity_key(item: Any) -> ActivityKey | None:
+    """``(at, by)``: two touches logged by one person at one instant are one activity."""
+    when = _activity_time(item)
+    if when is None:
+        return None
+    by = item.get("by")
+    return when, None if by is None else str(by)
 
 
 def _time_ordered(items: list[Any]) -> list[Any]:
@@ -190,9 +269,13 @@ def record_conflicts(
     previous = merged.get(CONFLICTS_KEY)
     entries: dict[str, Any] = dict(previous) if isinstance(previous, Mapping) else {}
     for conflict in conflicts:
-        entry = {"ours": _plain(conflict.ours), "theirs": _plain(conflict.theirs)}
+        # copies: a value shared with the merged fields would be written as a YAML alias
+        entry = {
+            "ours": deepcopy(_plain(conflict.ours)),
+            "theirs": deepcopy(_plain(conflict.theirs)),
+        }
         if conflict.base is not MISSING:
-            entry["base"] = conflict.base
+            entry["base"] = deepcopy(conflict.base)
         entries[conflict.field] = entry
     return {**merged, CONFLICTS_KEY: entries}
 
@@ -263,7 +346,8 @@ def merge_files(base: Path, current: Path, other: Path, rebasing: bool) -> TextM
     Raises :class:`Unmergeable` and leaves ``current`` untouched if a side
     cannot be parsed.
     """
-    texts = [p.read_text(encoding="utf-8") for p in (base, current, other)]
+    # bytes decoded as they are: CRLF line ends and a BOM reach rewrite_to, which keeps them
+    texts = [p.read_bytes().decode("utf-8") for p in (base, current, other)]
     base_text, upstream, incoming = texts
     ours, theirs = (incoming, upstream) if rebasing else (upstream, incoming)
     result = merge_texts(base_text, ours, theirs)

@@ -16,7 +16,11 @@ from pipeline_tui.core.model import Problem, same_value
 from pipeline_tui.i18n import _, ngettext, pgettext
 from pipeline_tui.yaml.read import parse_fast
 
-ChangeKind = Literal["new", "moved", "closed", "updated", "removed"]
+ChangeKind = Literal["new", "moved", "closed", "updated", "removed", "kept"]
+#: Every kind, in the order the summary lists them.  ``kept``: a teammate
+#: deleted the deal while you edited it, so the file stays, with a ``(file)``
+#: conflict asking which side wins (saying "removed" would be untrue).
+CHANGE_KINDS: tuple[ChangeKind, ...] = ("new", "moved", "closed", "updated", "removed", "kept")
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,8 @@ class SyncResult:
     incoming: tuple[DealChange, ...] = ()
     conflicts: tuple[Problem, ...] = ()
     problems: tuple[Problem, ...] = ()
+    #: Facts about the remote worth a line (its default branch, fixed or to fix).
+    notes: tuple[str, ...] = ()
 
     @property
     def status(self) -> Literal["up-to-date", "synced", "conflicts"]:
@@ -99,7 +105,7 @@ class SyncResult:
                 "teammates were pushing at the same time)"
             ).format(attempts=self.attempts, waited=self.waited_seconds)
         lines = [first]
-        for kind in ("new", "moved", "closed", "updated", "removed"):
+        for kind in CHANGE_KINDS:
             changes = [c for c in self.incoming if c.kind == kind]
             if changes:
                 shown = "; ".join(c.describe() for c in changes[:5])
@@ -110,6 +116,7 @@ class SyncResult:
                     "closed": pgettext("sync", "closed"),
                     "updated": pgettext("sync", "updated"),
                     "removed": pgettext("sync", "removed"),
+                    "kept": pgettext("sync", "removed by a teammate but kept (you edited it)"),
                 }[kind]
                 line = _("  {n} {kind}: {shown}{more}")
                 lines.append(line.format(n=len(changes), kind=label, shown=shown, more=more))
@@ -132,6 +139,7 @@ class SyncResult:
                 )
             )
             lines += [f"  {problem}" for problem in self.problems]
+        lines += list(self.notes)
         return "\n".join(lines)
 
     def to_json(self) -> dict[str, Any]:
@@ -147,9 +155,10 @@ class SyncResult:
             "attempts": self.attempts,
             "waited_seconds": round(self.waited_seconds, 3),
             "incoming": [c.to_json() for c in self.incoming],
-            "counts": {k: self.count(k) for k in ("new", "moved", "closed", "updated", "removed")},
+            "counts": {k: self.count(k) for k in CHANGE_KINDS},
             "conflicts": [p.to_json() for p in self.conflicts],
             "problems": [p.to_json() for p in self.problems],
+            "notes": list(self.notes),
         }
 
 
@@ -159,13 +168,15 @@ def deal_change(
     old: Mapping[str, Any],
     new: Mapping[str, Any],
     config: PipelineConfig | None,
+    kept: bool = False,
 ) -> DealChange:
+    """How one deal changed between two commits; ``kept``: deleted there, still here."""
     title = str(new.get("title") or old.get("title") or opp_id)
     before, after = old.get("stage"), new.get("stage")
     if status == "A":
         return DealChange(opp_id, title, "new", None, _str(after))
     if status == "D":
-        return DealChange(opp_id, title, "removed", _str(before), None)
+        return DealChange(opp_id, title, "kept" if kept else "removed", _str(before), None)
     if before == after:
         fields = tuple(k for k in {**old, **new} if not same_value(old.get(k), new.get(k)))
         return DealChange(opp_id, title, "updated", _str(before), _str(after), fields)

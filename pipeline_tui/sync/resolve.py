@@ -68,7 +68,7 @@ def resolve(
 
 def _resolve(ws: Workspace, opp_id: str, side: Side | None, values: dict[str, Any]) -> Resolution:
     path = ws.store.existing_path(opp_id)
-    old = path.read_text(encoding="utf-8")
+    old = path.read_bytes().decode("utf-8")  # CRLF and BOM kept (rewrite_to keeps them)
     data, problems = parse_document(old, ws.store.relpath(path))
     if problems or not isinstance(data, Mapping):
         raise InvalidData(_unreadable(ws, path, problems), [])

@@ -215,18 +215,23 @@ def rewrite_to(
     replaced in place, new keys go where :func:`set_dotted` would put them, and
     sequences keep the items that survive (so an appended activity is an insert).
     New top-level ``block_keys`` are written in block style, their items in flow.
+    Line endings and a leading BOM are kept as :func:`edit_text` keeps them, so
+    a merge or a resolution of a Windows user's file is not a whole-file diff.
     """
     guard(text)
-    yaml = roundtrip_yaml(text)
-    tree = yaml.load(text) if text.strip() else None
-    old = parse_fast(text) if text.strip() else None
+    lf, crlf = _lf_text(text)
+    bom = lf.startswith("\ufeff")
+    lf = lf.removeprefix("\ufeff")
+    yaml = roundtrip_yaml(lf)
+    tree = yaml.load(lf) if lf.strip() else None
+    old = parse_fast(lf) if lf.strip() else None
     if not isinstance(tree, CommentedMap) or not isinstance(old, Mapping):
         tree, old = CommentedMap(), {}
     _reconcile_map(tree, tree, old, target, block_keys)
     result = dump(yaml, tree)
     if not same_value(parse_fast(result), dict(target)):  # never hand back a misread file
         raise InvalidData(_("the YAML writer could not represent this content faithfully"))
-    return result
+    return _with_line_ends("\ufeff" + result if bom else result, crlf)
 
 
 def _reconcile_map(
