@@ -31,6 +31,17 @@ def printable(text: str) -> str:
     return _UNSAFE.sub(_escape, text)
 
 
+def without_unsafe(text: str) -> str:
+    """``text`` with every unsafe character dropped: the last guard of a screen already laid out.
+
+    Why dropped, not escaped: it runs on text already cut to the screen's cells,
+    where these characters take no column; an escape would widen the line.
+    """
+    if _UNSAFE.search(text) is None:
+        return text
+    return _UNSAFE.sub("", text)
+
+
 def display_width(text: str) -> int:
     """Terminal columns ``text`` takes: wide (CJK) characters count two."""
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
