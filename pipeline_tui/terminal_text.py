@@ -31,6 +31,17 @@ def printable(text: str) -> str:
     return _UNSAFE.sub(_escape, text)
 
 
+def cell_text(text: str) -> str:
+    """:func:`printable` for a table cell or a board card: a tab shown as one space.
+
+    Why: a tab is safe on a terminal but jumps to the next tab stop, so a
+    title holding one pushes every later column of its row out of line (and
+    a card past its edge).  CSV, JSON and the files keep the tab.
+    """
+    text = printable(text)
+    return text.replace("\t", " ") if "\t" in text else text
+
+
 def without_unsafe(text: str) -> str:
     """``text`` with every unsafe character dropped: the last guard of a screen already laid out.
 

@@ -137,3 +137,20 @@ async def test_the_line_guard_drops_what_a_screen_forgot() -> None:
     assert sum(s.cell_length for s in cleaned) == sum(s.cell_length for s in line)
     plain = [Segment("plain")]
     assert guard.apply(plain, Color(0, 0, 0)) is plain
+
+
+async def test_a_tab_in_a_title_is_a_space_on_its_card(deals: Path) -> None:
+    (deals / "opportunities" / "tabbed.yaml").write_text(
+        'id: tabbed\ntitle: "Big\\tdeal"\naccount: "Acme\\tInc"\nstage: lead\n'
+        "created: 2026-09-01T10:00:00+00:00\n",
+        encoding="utf-8",
+    )
+    subprocess.run(["git", "add", "-A"], cwd=deals, check=True)
+    subprocess.run(["git", "commit", "-qm", "tabbed"], cwd=deals, check=True)
+    app = make_app(deals)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        lead = next(c for c in board_of(pilot).state.columns if c.stage == "lead")
+        card = next(card for card in lead.cards if card.id == "tabbed")
+        assert (card.title, card.account) == ("Big deal", "Acme Inc")
+        assert "\t" not in app.export_screenshot()
