@@ -176,6 +176,7 @@ def unshared(tree: CommentedMap, parent: CommentedMap, key: str) -> Any:
     if len(uses) < 2:
         return node
     parent[key] = copy = _plain_copy(node)
+    node.anchor.always_dump = True  # `&c` stays written even when no alias is left
     _keep_comment_in_place(node, copy, uses, (parent, key))
     return copy
 

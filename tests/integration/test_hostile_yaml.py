@@ -147,3 +147,12 @@ def test_set_at_the_anchor_keeps_the_other_uses_and_the_comment(
     assert [line.split(":")[0] for line in text.splitlines()] == [
         line.split(":")[0] for line in ANCHORED.splitlines()
     ]
+
+
+def test_set_through_the_only_alias_keeps_the_anchor_written(repo: Path, run_cli: RunCli) -> None:
+    text = ANCHORED.replace("shipping: *c\n", "")
+    path = put(repo, "anch", text)
+    assert run_cli("set", "anch", "billing.name=Bob").exit_code == 0
+    assert path.read_text(encoding="utf-8") == text.replace(
+        "billing: *c\n", "billing: {name: Bob, email: jane@a.example}\n"
+    )
