@@ -18,7 +18,7 @@ from typing import Any
 
 from pipeline_tui.core.fields import field_label
 from pipeline_tui.i18n import _
-from pipeline_tui.terminal_text import printable
+from pipeline_tui.terminal_text import cell_text, printable
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -180,7 +180,7 @@ def table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:
     import tabulate as _tabulate  # ~60 ms to import: only when a table is printed
 
     _tabulate.WIDE_CHARS_MODE = True  # align Chinese titles and owners by display width
-    body = [[printable(_cell(row.get(c))) for c in columns] for row in rows]
+    body = [[cell_text(_cell(row.get(c))) for c in columns] for row in rows]
     return _tabulate.tabulate(
         body,
         headers=[field_label(c) for c in columns],

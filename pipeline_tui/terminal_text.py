@@ -31,6 +31,28 @@ def printable(text: str) -> str:
     return _UNSAFE.sub(_escape, text)
 
 
+def cell_text(text: str) -> str:
+    """:func:`printable` for a table cell or a board card: a tab shown as one space.
+
+    Why: a tab is safe on a terminal but jumps to the next tab stop, so a
+    title holding one pushes every later column of its row out of line (and
+    a card past its edge).  CSV, JSON and the files keep the tab.
+    """
+    text = printable(text)
+    return text.replace("\t", " ") if "\t" in text else text
+
+
+def without_unsafe(text: str) -> str:
+    """``text`` with every unsafe character dropped: the last guard of a screen already laid out.
+
+    Why dropped, not escaped: it runs on text already cut to the screen's cells,
+    where these characters take no column; an escape would widen the line.
+    """
+    if _UNSAFE.search(text) is None:
+        return text
+    return _UNSAFE.sub("", text)
+
+
 def display_width(text: str) -> int:
     """Terminal columns ``text`` takes: wide (CJK) characters count two."""
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)

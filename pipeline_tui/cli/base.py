@@ -219,8 +219,7 @@ class PipelineGroup(click.Group):
             )
             ctx.exit(exc.exit_code)
         except InvalidData as exc:
-            report(str(exc))
-            report_problems(exc.problems)  # type: ignore[arg-type]
+            report_invalid(exc)
             ctx.exit(exc.exit_code)
         except PipelineError as exc:
             report(str(exc))
@@ -302,6 +301,19 @@ def long_lived_objects() -> Iterator[None]:
 
 def report(message: str) -> None:
     echo(_("pipeline: {message}").format(message=message), err=True)
+
+
+def report_invalid(exc: InvalidData) -> None:
+    """An error with the problems behind it: one plain line each, its heading in every line.
+
+    Why not the heading on a line of its own: a script reading stderr line by
+    line (or ``grep pipeline.yaml:14``) gets each problem whole, with what it
+    stopped (``pipeline.yaml is invalid, fix it first: pipeline.yaml:14: error: ...``).
+    """
+    if not exc.problems:
+        report(str(exc))
+    for problem in exc.problems:
+        report(f"{exc} {problem}")
 
 
 def report_problems(problems: Iterable[Problem]) -> None:

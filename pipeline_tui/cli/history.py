@@ -13,11 +13,13 @@ from typing import Any
 
 import click
 
-from pipeline_tui.cli.base import ID_ARGUMENT, Context, cli, echo, output_options
+from pipeline_tui.cli.base import ID_ARGUMENT, Context, cli, echo, output_options, report
 from pipeline_tui.core import clock
 from pipeline_tui.core.errors import NotFound
 from pipeline_tui.core.finding import did_you_mean
 from pipeline_tui.core.timeline import Timeline
+from pipeline_tui.edits.workspace import Workspace
+from pipeline_tui.git.shallow import SHALLOW_NOTE, boundaries
 from pipeline_tui.history import Progress, load_timeline
 from pipeline_tui.i18n import _
 from pipeline_tui.tabular import Format, render_rows, to_json
@@ -41,32 +43,69 @@ def history(obj: Context, opp_id: str, fmt: Format) -> None:
     with progress_bar() as progress:
         timeline = load_timeline(ws.root, opp_id, progress=progress, now=now)
     if timeline is None:
-        hint = did_you_mean(opp_id, ws.store.deal_keys(ws.config))
-        raise NotFound(
-            _("no opportunity {opp_id!r} in the work tree or in git history{hint}").format(
-                opp_id=opp_id, hint=hint
-            )
-        )
-    data = timeline_json(timeline, now)
+        data, title = _before_the_clone(ws, opp_id)
+    else:
+        data = timeline_json(timeline, now)
+        title = f"{timeline.id}  ({timeline.path}"
+        title += f", deleted {timeline.deleted_at:%Y-%m-%d %H:%M})" if timeline.deleted_at else ")"
     if fmt is Format.JSON:
         echo(to_json(data))
         return
-    title = f"{timeline.id}  ({timeline.path}"
-    title += f", deleted {timeline.deleted_at:%Y-%m-%d %H:%M})" if timeline.deleted_at else ")"
     echo(title)
     if fmt is Format.CSV:
         echo(render_rows(data["stages"], STAGE_COLUMNS, fmt))
         return
-    stages = [{**row, "days": round(row["days"], 1), **_short(row)} for row in data["stages"]]
+    stages = [{**row, **_rounded(row), **_short(row)} for row in data["stages"]]
     echo(render_rows(stages, STAGE_COLUMNS, fmt))
     echo(_("\nchanges:"))
     changes = [{**row, **_short(row)} for row in data["changes"]]
     echo(render_rows(changes, CHANGE_COLUMNS, fmt))
 
 
+def _before_the_clone(ws: Workspace, opp_id: str) -> tuple[dict[str, Any], str]:
+    """What is known of a deal a shallow clone has no timeline for: its file's stage.
+
+    Why: the clone's history starts after the deal entered its stage, so the
+    entry date is unknown (``null``), never guessed; the shallow note on
+    stderr says how to fetch the rest, as ``doctor`` and ``list`` do.  A deal
+    neither in the work tree nor in the history is not found.
+    """
+    try:
+        record = ws.store.get(opp_id, ws.config)
+    except NotFound:
+        record = None
+    if record is None or not boundaries(ws.root):
+        hint = did_you_mean(opp_id, ws.store.deal_keys(ws.config))
+        raise NotFound(
+            _("no opportunity {opp_id!r} in the work tree or in git history{hint}").format(
+                opp_id=opp_id, hint=hint
+            )
+        )
+    report(_(SHALLOW_NOTE))
+    stay = {
+        "stage": record.stage,
+        "entered": None,
+        "left": None,
+        "days": None,
+        "commit": None,
+        "author": None,
+    }
+    data = {"id": record.id, "stages": [stay], "changes": []}
+    return data, f"{record.id}  ({record.path})"
+
+
+def _rounded(row: Mapping[str, Any]) -> dict[str, Any]:
+    """Days to one decimal; a stay begun before a shallow clone: its start and days unknown."""
+    if row["entered"] is None:
+        return {"entered": _("unknown (before this clone)"), "days": None}
+    return {"days": round(row["days"], 1)}
+
+
 def _short(row: Mapping[str, Any]) -> dict[str, Any]:
     """Commits abbreviated like git does; a stay not committed yet says so."""
     commit = row["commit"]
+    if commit is None and row["entered"] is None:
+        return {"commit": None}
     return {"commit": commit[:10] if commit else "uncommitted"}
 
 

@@ -41,6 +41,7 @@ from pipeline_tui.core.config import CONFIG_TEMPLATES
 from pipeline_tui.core.errors import BadRequest, ExitCode, NotFound
 from pipeline_tui.core.fields import BY_KEY, field_label, misspelled_field
 from pipeline_tui.core.model import ACTIVITY_KINDS, Opportunity, Pipeline, jsonable
+from pipeline_tui.git.log import require_repository
 from pipeline_tui.git.shallow import SHALLOW_NOTE, boundaries
 from pipeline_tui.history import marks_of, prefetch
 from pipeline_tui.i18n import _, current_language
@@ -178,6 +179,7 @@ def list_cmd(
     # a bare store, not a workspace: listing writes nothing, and the editor, git and
     # the committer a workspace imports are a tenth of a cold run's start
     store = obj.store()
+    require_repository(store.root)  # as the history would, in every format (a few stats)
     rules = has_rules(store.config_path)
     if rules:  # the workspace wires the event rules; broken ones are reported after the command
         obj.workspace()

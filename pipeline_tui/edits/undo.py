@@ -73,6 +73,8 @@ class UndoPlan:
 
 def find_change(root: Path, rel: str | None, me: Author) -> log.Summary:
     """The newest change not undone yet: to ``rel`` (a deal file) if given, else mine."""
+    if log.head(root) is None:  # `git log` would fail on the missing HEAD
+        raise NotFound(_("nothing to undo: this repository has no commits yet"))
     paths = [rel] if rel is not None else [f"{OPPORTUNITIES_DIR}/"]
     cancelled: set[str] = set()
     for commit in log.summaries(root, paths):

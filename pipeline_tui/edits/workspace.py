@@ -332,7 +332,7 @@ class Workspace:
             set_dotted(tree, "owner", owner)
 
         team = self.team_edit(owner, new_owner)
-        message = f"{opp_id}: owner {before.owner} -> {owner}" + _team_note(owner, team)
+        message = f"{opp_id}: {_describe('owner', before.owner, owner)}" + _team_note(owner, team)
         return self._edit(opp_id, mutate, message, at, team)
 
     def team_edit(self, owner: Any, new_owner: bool) -> ConfigEdit | None:

@@ -67,16 +67,31 @@ def git(root: Path, *args: str, check: bool = True) -> str:
         raise RepoError(_("cannot run git: {strerror}").format(strerror=exc.strerror)) from exc
     if check and done.returncode != 0:
         if done.returncode == 128 and _no_repository_at(root):  # say how to get one
-            raise RepoError(
-                _(
-                    "{root} is not inside a git repository: run `git init` there, or "
-                    "create a pipeline with `pipeline init DIR`"
-                ).format(root=root)
-            )
+            raise _not_a_repository(root)
         raise RepoError(
             _("git {args} failed: {strip}").format(args=args[0], strip=done.stderr.strip())
         )
     return done.stdout.strip()
+
+
+def require_repository(root: Path) -> None:
+    """Refuse a folder outside any git repository, before a command reads anything.
+
+    Why: a pipeline is its files plus their history; a command that shows
+    what the history says (even only ``list --json``'s days in stage) must
+    fail the same way whatever its output format (exit 3, "run `git init`").
+    """
+    if _no_repository_at(root):
+        raise _not_a_repository(root)
+
+
+def _not_a_repository(root: Path) -> RepoError:
+    return RepoError(
+        _(
+            "{root} is not inside a git repository: run `git init` there, or "
+            "create a pipeline with `pipeline init DIR`"
+        ).format(root=root)
+    )
 
 
 def _no_repository_at(root: Path) -> bool:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from pipeline_tui.core.errors import RepoError, SyncError
 from pipeline_tui.git.log import read_batch
-from pipeline_tui.i18n import _
+from pipeline_tui.i18n import N_, _
 
 if TYPE_CHECKING:  # GitPython is imported lazily: it costs ~100 ms at start-up
     import git
@@ -39,6 +39,14 @@ class Author:
 
     def __str__(self) -> str:
         return f"{self.name} <{self.email}>"
+
+
+#: Who commits is unknown: one line, the two commands that fix it (a commit or an undo).
+NO_IDENTITY = N_(
+    "git does not know who you are: run "
+    '`git config --global user.name "Your Name"` and '
+    '`git config --global user.email "you@example.com"`'
+)
 
 
 def _gitpython() -> ModuleType:
@@ -108,13 +116,7 @@ class GitRepo:
         configured_name = os.environ.get("GIT_AUTHOR_NAME") or reader.get_value("user", "name", "")
         email = os.environ.get("GIT_AUTHOR_EMAIL") or reader.get_value("user", "email", "")
         if not configured_name or not email:
-            raise RepoError(
-                _(
-                    "git does not know who you are: run\n"
-                    '  git config --global user.name "Your Name"\n'
-                    '  git config --global user.email "you@example.com"'
-                )
-            )
+            raise RepoError(_(NO_IDENTITY))
         return Author(name or str(configured_name), str(email))
 
     def check_ready(self) -> None:
@@ -394,5 +396,5 @@ def explain(command: str, stderr: str) -> str:
             "if no git command is running, delete that file and retry"
         )
     if "Please tell me who you are" in text or "empty ident" in text:
-        return "git does not know who you are: set user.name and user.email with git config"
+        return _(NO_IDENTITY)
     return f"git {command} failed: {text}"

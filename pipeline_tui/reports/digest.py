@@ -37,6 +37,7 @@ from pipeline_tui.reports.metrics.sources import source_conversion
 from pipeline_tui.reports.metrics.stale import stale_items
 from pipeline_tui.reports.metrics.stats import ratio
 from pipeline_tui.reports.metrics.window import Window
+from pipeline_tui.reports.tables import stale_reason
 
 
 def digest(
@@ -111,11 +112,13 @@ def what_changed(
                 )
             ):
                 changes["slipped"].append({**row, "from": str(change.old), "to": str(change.new)})
+    titles: dict[str, str] = {}  # filled at the first stale deal: one pass, not one per row
     for item in stale_items(pipeline, timelines, Window(), now):
         if window.since is None or item["days"] <= (now - window.since).days + _stale_limit(
             pipeline, item
         ):
-            changes["stale"].append(item)
+            titles = titles or {record.id: record.title for record in pipeline.opportunities}
+            changes["stale"].append({**item, "title": titles.get(item["id"], item["id"])})
     return {
         key: changes.get(key, [])
         for key in ("new", "forward", "back", "won", "lost", "slipped", "stale")
@@ -248,9 +251,12 @@ def _line(key: str, item: dict[str, Any], currency: str) -> str:
     if key == "slipped":
         return f"{item['title']}{owner}: {item['from']} → {item['to']}"
     if key == "stale":
-        who = f"{item['owner'] or UNASSIGNED}{_manager(item.get('manager'))}"
-        return _("{id} ({who}): {reason}, {days} days").format(
-            id=item["id"], who=who, reason=item["reason"], days=f"{item['days']:.0f}"
+        who = f"{item['owner'] or _(UNASSIGNED)}{_manager(item.get('manager'))}"
+        return _("{title} ({who}): {reason}, {days} days").format(
+            title=item.get("title") or item["id"],
+            who=who,
+            reason=stale_reason(item["reason"]),
+            days=f"{item['days']:.0f}",
         )
     return f"{item['title']}{owner}{amount}"
 

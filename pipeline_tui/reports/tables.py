@@ -24,7 +24,7 @@ from pipeline_tui.reports.metrics.lifecycle import UNASSIGNED
 from pipeline_tui.reports.sections import by_key
 from pipeline_tui.reports.textgrid import Align, grid
 from pipeline_tui.tabular import csv_cell
-from pipeline_tui.terminal_text import printable
+from pipeline_tui.terminal_text import cell_text
 
 Kind = Literal["text", "int", "money", "rate", "days", "hours"]
 
@@ -396,9 +396,9 @@ def _column_texts(
     else:
         texts = [format_cell(v, kind, currency) for v in raw]
     joined = "".join(texts)
-    if printable(joined) == joined:  # nothing to escape anywhere: one scan
+    if cell_text(joined) == joined:  # nothing to escape anywhere: one scan
         return texts
-    return [printable(text) for text in texts]
+    return [cell_text(text) for text in texts]
 
 
 def _labelled(key: str, value: Any, kind: Kind, currency: str, values: ValueLabels | None) -> str:

@@ -8,14 +8,15 @@ hook check texts the same way), kept apart from the folder walk and caches.
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from pipeline_tui.core.config import PipelineConfig
 from pipeline_tui.core.model import Opportunity, Problem
 from pipeline_tui.core.validation import checked_opportunity, config_problems, opportunity_problems
-from pipeline_tui.i18n import _
-from pipeline_tui.yaml.read import decode, line_locator, parse_document
+from pipeline_tui.i18n import N_, _
+from pipeline_tui.yaml.read import CONFLICT_MARKERS, decode, line_locator, parse_document
 
 
 def check_opportunity_text(
@@ -55,9 +56,23 @@ def config_text_problems(raw: bytes, path: str) -> list[Problem]:
         return problems
     data, problems = parse_document(text, path)
     if problems:
-        return problems
+        return [_config_hint(problem) for problem in problems]
     problems = config_problems(data, path)
     return config_problems(data, path, line_locator(text)) if problems else []
+
+
+#: Conflict markers in pipeline.yaml: ``pipeline resolve`` settles deals only.
+CONFIG_CONFLICT_MARKERS = N_(
+    "unresolved merge conflict markers: keep the lines you want, delete the "
+    "<<<<<<< ======= >>>>>>> lines, then commit pipeline.yaml"
+)
+
+
+def _config_hint(problem: Problem) -> Problem:
+    """A problem of pipeline.yaml with the hint that can fix it (resolve cannot)."""
+    if problem.message != _(CONFLICT_MARKERS):
+        return problem
+    return replace(problem, message=_(CONFIG_CONFLICT_MARKERS))
 
 
 def read_bytes(file: str | Path) -> bytes:

@@ -10,7 +10,7 @@ to the board, which owns the data and the one write path.  The board lives in
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from functools import cached_property, partial
 from typing import ClassVar
@@ -18,6 +18,8 @@ from typing import ClassVar
 from textual import on
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.filter import LineFilter
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from pipeline_tui.automation import wire
@@ -25,6 +27,7 @@ from pipeline_tui.core.clock import now
 from pipeline_tui.edits.workspace import Workspace
 from pipeline_tui.i18n import N_, _, set_pipeline_language
 from pipeline_tui.settings import agenda_first
+from pipeline_tui.terminal_text import printable
 from pipeline_tui.tui.bindings import translate_bindings
 from pipeline_tui.tui.board.screen import BoardScreen
 from pipeline_tui.tui.deal.detail import DetailScreen
@@ -44,6 +47,7 @@ from pipeline_tui.tui.messages import (
     RestartBoard,
     UndoChange,
 )
+from pipeline_tui.tui.screen_guard import ControlGuard
 
 DARK, LIGHT = "textual-dark", "textual-light"
 
@@ -84,6 +88,29 @@ class PipelineApp(App[None]):
         self.start_dark = dark
         self.agenda_first = agenda_first() if agenda is None else agenda
         head_start(workspace)  # already started by `pipeline tui`: then nothing
+        self._guard = ControlGuard()
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        """Textual's filters, then the guard: no painted line keeps a raw control character."""
+        return [*super().get_line_filters(), self._guard]
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every toast's text escaped (commit messages and automation lines carry deal titles)."""
+        super().notify(
+            printable(message),
+            title=printable(title),
+            severity=severity,
+            timeout=timeout,
+            markup=markup,
+        )
 
     def on_mount(self) -> None:
         self.theme = DARK if self.start_dark else LIGHT

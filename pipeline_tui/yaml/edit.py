@@ -6,7 +6,7 @@ wrote survive and an edit changes only the lines it must.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from typing import Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
@@ -148,6 +148,8 @@ def set_dotted(tree: CommentedMap, key: str, value: Any) -> None:
             child = CommentedMap()
             child.fa.set_flow_style()
             _put(tree, node, part, child)
+        else:
+            child = unshared(tree, node, part)
         node = child
     if value is None:
         node.pop(parts[-1], None)
@@ -155,6 +157,87 @@ def set_dotted(tree: CommentedMap, key: str, value: Any) -> None:
         _put(tree, node, parts[-1], LiteralScalarString(value))  # notes: as a person writes them
     else:
         _put(tree, node, parts[-1], to_node(value, flow=True))
+
+
+def unshared(tree: CommentedMap, parent: CommentedMap, key: str) -> Any:
+    """``parent[key]``, first replaced by a copy of its own if a YAML alias shares it.
+
+    Why: ``contact: &c {...}`` and ``billing: *c`` load as one object, so
+    writing ``billing.name`` into it would change ``contact.name`` too, a
+    change nobody asked for.  The field written gets a plain copy (no anchor)
+    and every other use keeps the original node and its anchor; a comment
+    stays on the line it was written on.  Only anchored nodes are looked at
+    (ruamel marks them), so a file without anchors costs one attribute read.
+    """
+    node = parent[key]
+    if not isinstance(node, CommentedMap | CommentedSeq) or node.anchor.value is None:
+        return node
+    uses = list(_uses(tree, node))
+    if len(uses) < 2:
+        return node
+    parent[key] = copy = _plain_copy(node)
+    node.anchor.always_dump = True  # `&c` stays written even when no alias is left
+    _keep_comment_in_place(node, copy, uses, (parent, key))
+    return copy
+
+
+def _uses(tree: Any, node: Any) -> Iterator[tuple[Any, Any]]:
+    """Each (parent, key) holding ``node`` (the same object), in document order."""
+    if isinstance(tree, CommentedMap):
+        pairs: Iterable[tuple[Any, Any]] = tree.items()
+    elif isinstance(tree, CommentedSeq):
+        pairs = enumerate(tree)
+    else:
+        return
+    for key, value in pairs:
+        if value is node:
+            yield tree, key
+        else:
+            yield from _uses(value, node)
+
+
+def _keep_comment_in_place(
+    node: Any, copy: Any, uses: list[tuple[Any, Any]], written: tuple[Any, Any]
+) -> None:
+    """A shared node's comments stay on the lines where they were written.
+
+    ruamel files that comment under every key using the node and writes it
+    where the anchor goes (the first use).  Writing the first use: the copy
+    takes the comment; writing another: that key forgets its borrowed entry.
+    """
+    first = uses[0]
+    written_first = first[0] is written[0] and first[1] == written[1]
+    if written_first:  # the lines of the anchor's own items keep their comments too
+        copy.ca.items.update(node.ca.items)
+        node.ca.items.clear()
+    own = node.ca.comment[0] if node.ca.comment else None
+    if own is None:
+        return
+    if written_first:
+        copy.ca.comment = node.ca.comment
+        node.ca.comment = None
+        forget = uses
+    else:
+        forget = [written]
+    for parent, key in forget:
+        entry = parent.ca.items.get(key) if isinstance(parent, CommentedMap) else None
+        if entry is not None and len(entry) > 2 and entry[2] is own and (parent, key) != first:
+            entry[2] = None
+
+
+def _plain_copy(node: Any) -> Any:
+    """A new node with ``node``'s values and flow style, without anchors or comments."""
+    if isinstance(node, CommentedMap):
+        new_map = CommentedMap((key, _plain_copy(value)) for key, value in node.items())
+        if node.fa.flow_style():
+            new_map.fa.set_flow_style()
+        return new_map
+    if isinstance(node, CommentedSeq):
+        new_seq = CommentedSeq(_plain_copy(item) for item in node)
+        if node.fa.flow_style():
+            new_seq.fa.set_flow_style()
+        return new_seq
+    return node
 
 
 def _put(tree: CommentedMap, node: CommentedMap, key: str, value: Any) -> None:
@@ -183,6 +266,7 @@ def append_item(tree: CommentedMap, key: str, item: Mapping[str, Any]) -> None:
     if not isinstance(seq, CommentedSeq):
         seq = CommentedSeq()
         tree.insert(_insert_position(tree, key), key, seq)
+    seq = unshared(tree, tree, key)
     seq.append(to_node(item, flow=True))
 
 
@@ -197,11 +281,13 @@ def put_team_member(tree: CommentedMap, name: str, details: Mapping[str, Any]) -
     if not isinstance(team, CommentedMap):
         team = CommentedMap()
         tree["team"] = team
+    team = unshared(tree, tree, "team")
     entry = team.get(name)
     if not isinstance(entry, CommentedMap):
         entry = CommentedMap()
         entry.fa.set_flow_style()
         team[name] = entry
+    entry = unshared(tree, team, name)
     entry.update((key, value) for key, value in details.items() if value)
 
 
@@ -250,9 +336,10 @@ def _reconcile_map(
         current = node.get(key)
         if isinstance(value, Mapping) and isinstance(current, CommentedMap):
             old_map = before if isinstance(before, Mapping) else {}
-            _reconcile_map(top, current, old_map, value, block_keys)
+            _reconcile_map(top, unshared(top, node, key), old_map, value, block_keys)
         elif isinstance(value, list) and isinstance(current, CommentedSeq):
-            _reconcile_seq(current, before if isinstance(before, list) else [], value)
+            old_list = before if isinstance(before, list) else []
+            _reconcile_seq(unshared(top, node, key), old_list, value)
         else:
             block = node is top and key in block_keys
             _put(top, node, key, to_node(value, flow=not block))

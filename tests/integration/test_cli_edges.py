@@ -164,11 +164,11 @@ def test_assign_refuses_an_empty_owner(run_cli: RunCli) -> None:
     assert run_cli("assign", opp, "  ").exit_code == 2
 
 
-def test_a_pipeline_outside_git_lists_but_its_history_asks_for_git_init(
+def test_a_pipeline_outside_git_asks_for_git_init_in_every_list_format(
     run_cli: RunCli, repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """``list`` reads files anywhere; ``list --json`` needs git's history and says how to get it."""
-    opp = deal(run_cli)
+    """``list`` and ``list --json`` alike: exit 3 and how to get a repository (README)."""
+    deal(run_cli)
     plain = tmp_path / "plain"
     shutil.copytree(repo, plain, ignore=shutil.ignore_patterns(".git"))
     monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))  # no repository above it
@@ -177,11 +177,12 @@ def test_a_pipeline_outside_git_lists_but_its_history_asks_for_git_init(
         done = CliRunner().invoke(cli, ["--repo", str(plain), *args], catch_exceptions=False)
         return done.exit_code, done.stdout, done.stderr
 
-    code, out, _err = run("list")
-    assert code == 0 and opp in out
-    code, out, err = run("list", "--json")
-    assert code == 3 and out == ""
-    assert err.strip() == (
-        f"pipeline: {plain} is not inside a git repository: run `git init` there,"
-        " or create a pipeline with `pipeline init DIR`"
-    )
+    for args in (("list",), ("list", "--json")):
+        code, out, err = run(*args)
+        assert code == 3 and out == ""
+        assert err.strip() == (
+            f"pipeline: {plain} is not inside a git repository: run `git init` there,"
+            " or create a pipeline with `pipeline init DIR`"
+        )
+    code, out, _err = run("validate")
+    assert code == 0 and "0 errors" in out

@@ -166,3 +166,18 @@ def test_digest_prose_reads_as_chinese(
     assert "- (无): Fresh：Call，截止 2026年1月5日" in result.stdout
     assert "| 数量 1, 金额 USD 20,000 |" in result.stdout
     assert " due " not in result.stdout and "manager" not in result.stdout
+
+
+def test_a_stale_deal_reads_by_its_title_and_the_reason_in_words(
+    repo: Path, run_cli: RunCli
+) -> None:
+    run_cli("new", "Sleepy deal", "--account", "ACME", "--id", "sleepy", "--at", ago(20))
+    result = run_cli("digest", "--since", "7d", "--format", "markdown")
+    assert result.exit_code == 0, result.output
+    stale = [line for line in result.stdout.splitlines() if "Sleepy deal" in line]
+    assert stale == ["- Sleepy deal ((none)): over the stage's day limit, 20 days"], result.stdout
+    assert "over_stage_limit" not in result.stdout
+    data = json.loads(run_cli("digest", "--since", "7d", "--format", "json").stdout)
+    assert [(d["id"], d["title"], d["reason"]) for d in data["changes"]["stale"]] == [
+        ("sleepy", "Sleepy deal", "over_stage_limit")
+    ]

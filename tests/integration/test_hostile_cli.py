@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner, Result
 
+from pipeline_tui.cli import cli
 from pipeline_tui.core.errors import ExitCode
 from tests.conftest import RunCli
 from tests.gitutil import commit_count, deal_rel, git, log
@@ -140,3 +143,69 @@ def test_stale_findings_exit_with_their_own_code(run_cli: RunCli, repo: Path) ->
     assert len(codes) == len(ExitCode)  # nothing else uses 4
     readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
     assert "`4` `pipeline stale` found stale deals" in readme
+
+
+# ------------------------------------------------------------------ exit codes and one-line errors
+
+
+def run_at(folder: Path, *args: str) -> Result:
+    return CliRunner().invoke(cli, ["--repo", str(folder), *args], catch_exceptions=False)
+
+
+def test_a_folder_outside_git_is_exit_3_in_every_list_format(
+    run_cli: RunCli, repo: Path, tmp_path: Path
+) -> None:
+    new_deal(run_cli)
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    shutil.copy(repo / "pipeline.yaml", plain / "pipeline.yaml")
+    shutil.copytree(repo / "opportunities", plain / "opportunities")
+    for args in (("list",), ("list", "--json"), ("list", "--csv"), ("list",)):
+        result = run_at(plain, *args)
+        assert result.exit_code == ExitCode.REPO, args
+        assert result.stdout == ""
+        assert result.stderr.splitlines() == [
+            f"pipeline: {plain} is not inside a git repository: run `git init` there, or "
+            "create a pipeline with `pipeline init DIR`"
+        ]
+    assert run_at(plain, "validate").exit_code == 0  # checking the files needs no history
+
+
+def test_undo_in_a_repository_without_commits_has_nothing_to_undo(tmp_path: Path) -> None:
+    folder = tmp_path / "fresh"
+    folder.mkdir()
+    (folder / "opportunities").mkdir()
+    (folder / "pipeline.yaml").write_text(NO_TERMINAL, encoding="utf-8")
+    git(folder, "init", "-q")
+    result = run_at(folder, "undo", "--yes")
+    assert result.exit_code == ExitCode.USAGE
+    assert result.stderr == "pipeline: nothing to undo: this repository has no commits yet\n"
+
+
+def test_a_missing_git_identity_is_one_line(
+    repo: Path, run_cli: RunCli, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    empty = tmp_path / "empty.gitconfig"
+    empty.write_text("", encoding="utf-8")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(empty))
+    result = run_cli("new", "T", "--account", "A")
+    assert result.exit_code == ExitCode.REPO
+    assert result.stderr.splitlines() == [
+        "pipeline: git does not know who you are: run "
+        '`git config --global user.name "Your Name"` and '
+        '`git config --global user.email "you@example.com"`'
+    ]
+
+
+def test_an_invalid_pipeline_yaml_is_one_line_per_problem(run_cli: RunCli, repo: Path) -> None:
+    deal = new_deal(run_cli)
+    config = repo / "pipeline.yaml"
+    lines = config.read_text(encoding="utf-8").splitlines(keepends=True)
+    config.write_text("".join(lines) + "<<<<<<< ours\n=======\n>>>>>>> theirs\n", "utf-8")
+    result = run_cli("set", deal, "amount=5")
+    assert result.exit_code == ExitCode.PROBLEMS
+    assert result.stderr.splitlines() == [
+        f"pipeline: pipeline.yaml is invalid, fix it first: pipeline.yaml:{len(lines) + 1}: "
+        "error: unresolved merge conflict markers: keep the lines you want, delete the "
+        "<<<<<<< ======= >>>>>>> lines, then commit pipeline.yaml"
+    ]

@@ -62,3 +62,33 @@ def test_history_after_unshallow_knows_the_dates(shallow: Path) -> None:
     subprocess.run(["git", "fetch", "-q", "--unshallow"], cwd=shallow, check=True)
     rows = {row["id"]: row for row in json.loads(run_in(shallow, "list", "--json").stdout)}
     assert rows["old"]["stage_entered"].startswith("2026-02-01")
+
+
+def test_history_of_a_deal_older_than_the_clone_shows_what_is_known(shallow: Path) -> None:
+    result = run_in(shallow, "history", "old", "--json")
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["id"] == "old"
+    assert data["stages"] == [
+        {
+            "stage": "negotiation",
+            "entered": None,
+            "left": None,
+            "days": None,
+            "commit": None,
+            "author": None,
+        }
+    ]
+    assert "git fetch --unshallow" in result.stderr
+    assert "did you mean" not in result.stderr
+    table = run_in(shallow, "history", "old")
+    assert table.exit_code == 0, table.stderr
+    assert table.stdout.startswith("old  (opportunities/old.yaml)\n")
+    assert "negotiation  unknown (before this clone)" in table.stdout
+    assert "history is shallow" in table.stderr
+
+
+def test_history_of_a_deal_in_no_file_and_no_history_is_still_not_found(shallow: Path) -> None:
+    result = run_in(shallow, "history", "missing")
+    assert result.exit_code == 2
+    assert "no opportunity 'missing'" in result.stderr

@@ -74,3 +74,30 @@ def test_problem_lines_on_stderr_are_escaped(run_cli: RunCli, repo: Path) -> Non
     assert result.exit_code == 1
     assert "opportunities/ctl.yaml:4: error: stage: unknown stage" in result.stderr
     assert_safe(result.stderr)
+
+
+def test_a_tab_in_a_title_is_a_space_in_tables_and_kept_in_the_data(
+    repo: Path, run_cli: RunCli
+) -> None:
+    assert run_cli("new", "Big\tdeal", "--account", "Acme\tInc", "--id", "tabbed").exit_code == 0
+    assert run_cli("new", "Plain", "--account", "Other", "--id", "plain").exit_code == 0
+    table = run_cli("list")
+    assert "\t" not in table.stdout
+    rows = table.stdout.splitlines()
+    tabbed = next(line for line in rows if line.startswith("tabbed"))
+    plain = next(line for line in rows if line.startswith("plain"))
+    assert "Big deal" in tabbed and "Acme Inc" in tabbed
+    assert tabbed.index("lead") == plain.index("lead")  # the columns still line up
+    agenda = run_cli("agenda", "--days", "30")
+    assert "\t" not in agenda.stdout and "Big deal" in agenda.stdout, agenda.stdout
+    data = json.loads(run_cli("list", "--json").stdout)
+    assert {row["id"]: row["title"] for row in data}["tabbed"] == "Big\tdeal"
+    assert "Big\tdeal" in run_cli("list", "--csv").stdout
+
+
+def test_assign_from_no_owner_says_none_as_set_does(repo: Path, run_cli: RunCli) -> None:
+    assert run_cli("new", "Deal", "--account", "A", "--id", "free").exit_code == 0
+    result = run_cli("assign", "free", "dave", "--new-owner")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith("free: owner (none) -> dave")
+    assert "None" not in result.stdout

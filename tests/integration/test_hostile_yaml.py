@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from pipeline_tui.yaml.guard import MAX_DEPTH, check_text
-from pipeline_tui.yaml.read import parse_document
+from pipeline_tui.yaml.read import parse_document, parse_fast
 from tests.conftest import RunCli
 from tests.hostile_files import GOOD, alias_bomb, deep_nesting, put
 
@@ -103,3 +103,56 @@ def test_a_value_or_character_yaml_refuses_is_one_line_with_its_line_and_field(
     assert data is None
     assert (problem.line, problem.field) == (line, field)
     assert words in problem.message and "\n" not in str(problem)
+
+
+ANCHORED = """\
+id: anch
+title: Anchors
+account: A
+stage: lead
+created: 2026-09-01T10:00:00+00:00
+# who we talk to
+contact: &c {name: Jane, email: jane@a.example}  # main contact
+billing: *c
+shipping: *c
+notes: kept  # last
+"""
+
+
+def test_set_through_an_alias_changes_only_the_field_named(repo: Path, run_cli: RunCli) -> None:
+    path = put(repo, "anch", ANCHORED)
+    result = run_cli("set", "anch", "billing.name=Bob")
+    assert result.exit_code == 0, result.output
+    data = parse_fast(path.read_text(encoding="utf-8"))
+    assert data["billing"] == {"name": "Bob", "email": "jane@a.example"}
+    assert data["contact"] == {"name": "Jane", "email": "jane@a.example"}
+    assert data["shipping"] == data["contact"]
+    assert path.read_text(encoding="utf-8") == ANCHORED.replace(
+        "billing: *c\n", "billing: {name: Bob, email: jane@a.example}\n"
+    )
+
+
+def test_set_at_the_anchor_keeps_the_other_uses_and_the_comment(
+    repo: Path, run_cli: RunCli
+) -> None:
+    path = put(repo, "anch", ANCHORED)
+    assert run_cli("set", "anch", "contact.name=Bob").exit_code == 0
+    text = path.read_text(encoding="utf-8")
+    data = parse_fast(text)
+    assert data["contact"]["name"] == "Bob"
+    assert data["billing"]["name"] == data["shipping"]["name"] == "Jane"
+    assert "# who we talk to\ncontact: {name: Bob, email: jane@a.example}" in text
+    assert text.count("# main contact") == 1
+    assert text.splitlines()[6].endswith("# main contact")  # still on contact's line
+    assert [line.split(":")[0] for line in text.splitlines()] == [
+        line.split(":")[0] for line in ANCHORED.splitlines()
+    ]
+
+
+def test_set_through_the_only_alias_keeps_the_anchor_written(repo: Path, run_cli: RunCli) -> None:
+    text = ANCHORED.replace("shipping: *c\n", "")
+    path = put(repo, "anch", text)
+    assert run_cli("set", "anch", "billing.name=Bob").exit_code == 0
+    assert path.read_text(encoding="utf-8") == text.replace(
+        "billing: *c\n", "billing: {name: Bob, email: jane@a.example}\n"
+    )

@@ -130,3 +130,26 @@ async def test_a_new_stage_in_pipeline_yaml_reopens_the_board_with_its_column(
             "lost",
         ]
         assert card_ids(board, "lead") == ["acme-rollout", "globex-pilot"]
+
+
+async def test_a_broken_pipeline_yaml_shows_its_problems_with_their_lines(deals: Path) -> None:
+    app = make_app(deals)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        board = board_of(pilot)
+        config = deals / "pipeline.yaml"
+        lines = config.read_text(encoding="utf-8").splitlines(keepends=True)
+        marker_line = len(lines) + 1
+        config.write_text(
+            "".join(lines) + "<<<<<<< ours\nteam: {}\n=======\nteam: {a: {}}\n>>>>>>> theirs\n",
+            encoding="utf-8",
+        )
+        board.check_for_changes()
+        await settle(pilot)
+        panel = app.screen.query_one(ProblemsPanel)
+        assert panel.display
+        text = str(panel.render())
+        assert f"pipeline.yaml:{marker_line} error unresolved merge conflict markers" in text
+        assert "fix it first" not in text
+        assert "pipeline resolve" not in text  # it settles deals, not pipeline.yaml
+        assert "then commit pipeline.yaml" in text

@@ -383,7 +383,7 @@ def _extended_config(store: Store, additions: ConfigAdditions) -> str:
     problems = config_text_problems(text.encode("utf-8"), "pipeline.yaml")
     if problems:
         raise InvalidData(
-            _("refused, pipeline.yaml would be invalid: {problems}").format(problems=problems[0]),
+            _("refused, pipeline.yaml would be invalid:"),
             problems,
         )
     return text

@@ -27,6 +27,7 @@ from pipeline_tui.core.timeline import Timeline
 from pipeline_tui.i18n import N_, _
 from pipeline_tui.reports.agenda import group_title, item_text
 from pipeline_tui.reports.metrics.agenda import DEFAULT_DAYS, AgendaDay, AgendaItem, agenda
+from pipeline_tui.terminal_text import cell_text
 from pipeline_tui.tui.bindings import translate_bindings
 from pipeline_tui.tui.deal.keys import DEAL_BINDINGS, DealScreen
 from pipeline_tui.tui.formatting import compact_amount
@@ -166,10 +167,10 @@ class AgendaScreen(DealScreen):
                     cursor = table.row_count
                 table.add_row(
                     "  " + item_text(item),
-                    item.title,
-                    item.account,
+                    cell_text(item.title),
+                    cell_text(item.account),
                     compact_amount(item.amount, item.currency or currency),
-                    item.owner or "—",
+                    cell_text(item.owner or "—"),
                     key=key,
                 )
             hidden = len(group.items) - len(shown)

@@ -16,7 +16,7 @@ from datetime import datetime
 from pipeline_tui.core.config import Stage
 from pipeline_tui.core.model import Opportunity, Pipeline
 from pipeline_tui.core.timeline import StageInterval, Timeline
-from pipeline_tui.terminal_text import printable
+from pipeline_tui.terminal_text import cell_text
 from pipeline_tui.tui.board.filtering import BoardFilter
 
 
@@ -81,11 +81,11 @@ def card_for(
     step = record.next_step
     return CardData(
         id=record.id,
-        title=printable(record.title),
-        account=printable(record.account),
+        title=cell_text(record.title),
+        account=cell_text(record.account),
         amount=record.amount,
         currency=record.currency or currency,
-        owner=printable(record.owner) if record.owner else record.owner,
+        owner=cell_text(record.owner) if record.owner else record.owner,
         days=days,
         stale=bool(limit is not None and days is not None and days > limit),
         overdue=bool(

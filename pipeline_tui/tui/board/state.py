@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Literal
 
 from pipeline_tui.automation import wire
-from pipeline_tui.core.config import PipelineConfig
-from pipeline_tui.core.errors import PipelineError
+from pipeline_tui.core.config import CONFIG_FILE, PipelineConfig
+from pipeline_tui.core.errors import InvalidData, PipelineError
 from pipeline_tui.core.model import Opportunity, Pipeline, Problem
 from pipeline_tui.core.timeline import StageInterval, Timeline
 from pipeline_tui.edits.change import Change
@@ -83,6 +83,18 @@ class DealView:
     problems: tuple[Problem, ...]
     probability: float
     gone: bool = False
+
+
+def config_problems_of(exc: PipelineError) -> list[Problem]:
+    """What the problems panel shows for a pipeline.yaml that stopped loading.
+
+    Its own problems, each with its line (as ``validate`` prints them), not the
+    one heading ``pipeline.yaml is invalid, fix it first:`` that introduces them.
+    """
+    found = (
+        [p for p in exc.problems if isinstance(p, Problem)] if isinstance(exc, InvalidData) else []
+    )
+    return found or [Problem(CONFIG_FILE, str(exc))]
 
 
 class BoardState:
@@ -278,7 +290,7 @@ class BoardState:
             wire(workspace)  # the rules in the new pipeline.yaml
         except PipelineError as exc:
             self.snapshot = snapshot
-            self.extra_problems = [Problem("pipeline.yaml", str(exc))]
+            self.extra_problems = config_problems_of(exc)
             self.build()
             return "broken"
         self.extra_problems = []

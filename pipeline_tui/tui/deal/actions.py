@@ -28,6 +28,7 @@ from pipeline_tui.edits.change import Change
 from pipeline_tui.edits.committer import Committed
 from pipeline_tui.edits.undo import UndoPlan
 from pipeline_tui.i18n import _
+from pipeline_tui.terminal_text import printable
 from pipeline_tui.tui.board.state import BoardState
 from pipeline_tui.tui.deal.fields import (
     changed_values,
@@ -240,7 +241,7 @@ class DealActions:
             then = (lambda saved: self.move_to(saved.record, str(target))) if target else None
             self.write(lambda: workspace.set_fields(record.id, changes), then=then)
 
-        heading = _("Edit {title}").format(title=record.title)
+        heading = _("Edit {title}").format(title=printable(record.title))
         self.host.app.push_screen(RecordForm(heading, specs, initial, check), done)
 
     def log(self, record: Opportunity) -> None:
@@ -255,7 +256,7 @@ class DealActions:
                     )
                 )
 
-        form = LogForm(record.title, record.next_step, self.state.now)
+        form = LogForm(printable(record.title), record.next_step, self.state.now)
         self.host.app.push_screen(form, done)
 
     def close(self, record: Opportunity, outcome: str) -> None:
@@ -265,7 +266,7 @@ class DealActions:
                 self.write(lambda: workspace.close(record.id, outcome, reason or None))
 
         reasons = self.state.config.lost_reasons
-        self.host.app.push_screen(CloseForm(record.title, outcome, reasons), done)
+        self.host.app.push_screen(CloseForm(printable(record.title), outcome, reasons), done)
 
     def move(self, record: Opportunity, step: int) -> None:
         target = self.state.move_target(record, step)

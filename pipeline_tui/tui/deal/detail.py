@@ -138,7 +138,7 @@ class DetailScreen(DealScreen):
                 text.append("\n")
             where = f"{_('line')} {problem.line}: " if problem.line else ""
             what = f"{problem.field}: {problem.message}" if problem.field else problem.message
-            text.append(f"{where}{what}", style="yellow")
+            text.append(f"{where}{printable(what)}", style="yellow")
         return text
 
     def _stage_line(self) -> Text:

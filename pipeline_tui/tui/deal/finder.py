@@ -15,6 +15,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from pipeline_tui.core.finding import find_deals, key_of
 from pipeline_tui.core.model import Opportunity
 from pipeline_tui.i18n import _
+from pipeline_tui.terminal_text import printable
 from pipeline_tui.tui.messages import OpenDeal
 
 _MAX_HITS = 30
@@ -38,10 +39,10 @@ class DealFinder(Provider):
     def _line(record: Opportunity) -> str:
         contact = record.contact.get("name")
         tail = f" · {contact}" if contact else ""
-        return (
-            _("Go to deal: {title} · {account}").format(title=record.title, account=record.account)
-            + tail
+        line = _("Go to deal: {title} · {account}").format(
+            title=record.title, account=record.account
         )
+        return printable(line + tail)
 
     async def discover(self) -> Hits:
         for record in self._records()[:_MAX_HITS]:

@@ -16,6 +16,7 @@ from textual.widgets import Static
 
 from pipeline_tui.core.model import Problem
 from pipeline_tui.i18n import _
+from pipeline_tui.terminal_text import printable
 
 MAX_SHOWN = 50
 
@@ -37,11 +38,11 @@ class ProblemsPanel(Static):
             if index:
                 text.append("\n")
             where = problem.path if problem.line is None else f"{problem.path}:{problem.line}"
-            text.append(where, style="bold")
+            text.append(printable(where), style="bold")
             style = "red" if problem.severity == "error" else "yellow"
             text.append(f" {problem.severity}", style=style)
             what = f"{problem.field}: {problem.message}" if problem.field else problem.message
-            text.append(f" {what}")
+            text.append(f" {printable(what)}")
         if len(ordered) > MAX_SHOWN:
             text.append(f"\n… {len(ordered) - MAX_SHOWN} more (pipeline validate)")
         self.update(text)
