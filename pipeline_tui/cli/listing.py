@@ -379,7 +379,7 @@ def _remember_cached(
 
 
 #: Bump when :class:`Listing` or :data:`JsonLine` change meaning.
-_LISTING_FORMAT = 6  # 5: a listing says whether a file had errors; 6: currency warnings
+_LISTING_FORMAT = 7  # 5: a listing says whether a file had errors; 6: currency warnings; 7: tabs
 
 
 def snapshot_of(root: Path, fmt: Format) -> Snapshot:
