@@ -1,18 +1,25 @@
-"""The board's history on a cold cache: built in the second interpreter, started first.
+"""The board's head start on a cold cache: the history's second interpreter, then a reader.
 
+The history:
 At 10,000 deals the history build is seconds of Python; in a thread of the
 app it would take turns with the event loop and the file read for one
 interpreter lock.  The app starts :func:`pipeline_tui.history.prefetch`
 before it reads a single file, and the board's history worker only collects
 the cache that second process saved.  The threshold is lowered so this
 six-deal pipeline counts as large; the second process is real.
+
+The reader: :meth:`Store.read_ahead` forks, before the app's threads start,
+the child that reads part of a cold load; the board's load (in a worker
+thread, where forking is not allowed) takes its results over.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -20,8 +27,11 @@ from click.testing import CliRunner
 from pipeline_tui.cli import cli
 from pipeline_tui.core import clock
 from pipeline_tui.core.model import Opportunity
+from pipeline_tui.edits.workspace import Workspace
 from pipeline_tui.history import cache, prefetch_worker
+from pipeline_tui.storage import store
 from pipeline_tui.tui.board.state import BoardState
+from pipeline_tui.tui.head_start import READ_AHEAD_SHARE
 
 from .conftest import NOW, SIZE, board_of, make_app, settle
 
@@ -81,3 +91,31 @@ async def test_days_from_the_second_process_are_the_days_list_json_prints(cold: 
     listed = {row["id"]: row["days_in_stage"] for row in json.loads(result.stdout)}
     assert len(shown) == 6 and None not in shown.values()
     assert shown == listed
+
+
+async def test_the_boards_load_takes_over_the_reader_forked_before_the_app_started(
+    cold: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    expected = {r.id: r for r in Workspace(cold).load().opportunities}
+    shutil.rmtree(cold / ".git" / "pipeline-tui", ignore_errors=True)  # cold again
+    monkeypatch.setattr(store, "FORK_FROM", 2)
+    monkeypatch.setattr(store, "may_fork", lambda files: files >= 2)  # in this one-thread moment
+    app = make_app(cold)  # PipelineApp() makes the head start, as `pipeline tui` does first
+    assert cold in store._AHEAD
+    monkeypatch.setattr(store, "may_fork", lambda _files: False)  # the board's worker: threads
+    reads: list[str] = []  # the files the load reads itself (the glance reads its own)
+    real = store.Store._read_and_keep
+
+    def counted(self: store.Store, entry: os.DirEntry[str], name: str, *rest: Any) -> Any:
+        reads.append(name)
+        return real(self, entry, name, *rest)
+
+    monkeypatch.setattr(store.Store, "_read_and_keep", counted)
+    async with app.run_test(size=SIZE) as pilot:
+        board = board_of(pilot)
+        await settle(pilot)
+        shown = {r.id: r for r in board.state.pipeline.opportunities}
+    assert shown == expected
+    assert cold not in store._AHEAD  # taken over by the load
+    files = len(list((cold / "opportunities").rglob("*.yaml")))
+    assert len(reads) == files - int(files * READ_AHEAD_SHARE)  # the child read the rest
