@@ -21,11 +21,11 @@ import pytest
 from click.testing import CliRunner
 
 from pipeline_tui.automation import publish
-from pipeline_tui.automation.engine import RunPlan, claim
+from pipeline_tui.automation.engine import RunPlan, claim, plan_run
 from pipeline_tui.cli import cli
 from pipeline_tui.edits.workspace import Workspace
 from tests.automation_servers import Hook, http_server
-from tests.teammates import DEAL, Mate, founder, git, join, make_remote, no_markers
+from tests.teammates import DEAL, DEAL_CREATED, Mate, founder, git, join, make_remote, no_markers
 
 
 @pytest.fixture
@@ -199,3 +199,71 @@ def test_a_claim_that_cannot_be_recorded_is_not_sent(tmp_path: Path, hook: Hook)
     git(bob.root, "commit", "-qam", "Bob's note")
     assert f"did: automation 'overdue': notified 1 ({DEAL})" in automate(bob.root)
     assert len(hook.bodies("/crm")) == 1
+
+
+def another_quiet_deal(alice: Mate, bob: Mate) -> None:
+    """A second deal the rule fires for, whose claim a run would push with the conflict."""
+    alice.ws.create("Pilot", "Globex", opp_id="globex-pilot", at=DEAL_CREATED)
+    alice.sync()
+    bob.sync()
+
+
+def test_a_recorded_conflict_stops_the_run_and_stays_off_the_remote(
+    tmp_path: Path, hook: Hook
+) -> None:
+    """``sync`` keeps a conflict off the remote; ``automate run`` must not push it either."""
+    remote, alice, bob = team(tmp_path, hook)
+    another_quiet_deal(alice, bob)
+    alice.ws.set_fields(DEAL, {"amount": 120000})
+    alice.sync()
+    bob.ws.set_fields(DEAL, {"amount": 90000})
+    assert [p.field for p in bob.sync().conflicts] == ["conflicts.amount"]
+    published = git(remote, "rev-parse", "main")
+    head = git(bob.root, "rev-parse", "HEAD")
+    result = CliRunner().invoke(
+        cli, ["--repo", str(bob.root), "automate", "run"], catch_exceptions=False
+    )
+    assert result.exit_code == 1
+    [line] = result.stderr.splitlines()
+    assert "pipeline resolve" in line and DEAL in line
+    assert git(remote, "rev-parse", "main") == published  # Bob's conflict not published
+    assert git(bob.root, "rev-parse", "HEAD") == head  # nothing claimed
+    assert hook.requests == []  # nothing sent
+    assert bob.field("amount") == 90000 and "conflicts" in bob.data()
+    # Settled, the run goes ahead and publishes the resolution with its claim.
+    resolved = CliRunner().invoke(
+        cli, ["--repo", str(bob.root), "resolve", DEAL, "--theirs"], catch_exceptions=False
+    )
+    assert resolved.exit_code == 0, resolved.output
+    assert f"did: automation 'overdue': notified 1 ({DEAL})" in automate(bob.root)
+    assert git(remote, "rev-parse", "main") == git(bob.root, "rev-parse", "HEAD")
+    assert len(hook.bodies("/crm")) == 2  # both deals, once each
+
+
+def test_a_conflict_synced_in_while_planning_is_not_published(
+    tmp_path: Path, hook: Hook, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Between the run's read and its claim, a sync in another terminal records a conflict."""
+    remote, alice, bob = team(tmp_path, hook)
+    another_quiet_deal(alice, bob)
+    planned: list[str] = []
+
+    def plan_then_conflict(ws: Workspace, *args: Any, **kwargs: Any) -> RunPlan:
+        plan = plan_run(ws, *args, **kwargs)
+        if not planned:
+            planned.append(ws.git.head() or "")
+            alice.ws.set_fields(DEAL, {"amount": 120000})
+            alice.sync()
+            bob.ws.set_fields(DEAL, {"amount": 90000})
+            assert bob.sync().conflicts
+        return plan
+
+    monkeypatch.setattr(publish, "plan_run", plan_then_conflict)
+    result = CliRunner().invoke(
+        cli, ["--repo", str(bob.root), "automate", "run"], catch_exceptions=False
+    )
+    assert result.exit_code == 1
+    assert "pipeline resolve" in result.stderr
+    assert git(remote, "rev-parse", "main") == git(alice.root, "rev-parse", "HEAD")  # Alice's only
+    assert hook.requests == []
+    assert "automation" not in bob.data()
