@@ -24,9 +24,10 @@ from pipeline_tui.cli.base import (
     report_problems,
 )
 from pipeline_tui.cli.values import parse_when
+from pipeline_tui.core import clock
 from pipeline_tui.core.errors import ExitCode, NotFound
 from pipeline_tui.core.model import Pipeline
-from pipeline_tui.edits.workspace import Workspace
+from pipeline_tui.edits.workspace import Workspace, check_not_future
 from pipeline_tui.i18n import _
 from pipeline_tui.tabular import to_json
 
@@ -85,9 +86,10 @@ def run(obj: Context, dry_run: bool, as_json: bool, no_sync: bool, when: str | N
     from pipeline_tui.automation.publish import run_time_rules
 
     ws = obj.workspace()
-    ruleset = _ruleset(ws)
     at = parse_when(when)
-    now = (at or datetime.now(UTC)).replace(microsecond=0)
+    check_not_future(at, "--now")  # before anything is planned, sent or recorded
+    ruleset = _ruleset(ws)
+    now = (at or clock.now()).replace(microsecond=0)
     if dry_run:
         _print_plan(plan_run(ws, ruleset, now, _load(ws)).to_json(), as_json, dry_run=True)
         return
@@ -150,6 +152,8 @@ def test(obj: Context, rule_name: str, opp_id: str, as_json: bool, when: str | N
     from pipeline_tui.automation.engine import explain_rule
 
     ws = obj.workspace()
+    at = parse_when(when)
+    check_not_future(at, "--now")
     ruleset = _ruleset(ws)
     rule = ruleset.named(rule_name)
     if rule is None:
@@ -159,7 +163,7 @@ def test(obj: Context, rule_name: str, opp_id: str, as_json: bool, when: str | N
                 rule_name=rule_name, names=names
             )
         )
-    now = (parse_when(when) or datetime.now(UTC)).replace(microsecond=0)
+    now = (at or clock.now()).replace(microsecond=0)
     result = explain_rule(ws, ruleset, rule, opp_id, now)
     if as_json:
         click.echo(to_json(result))

@@ -554,12 +554,27 @@ class Workspace:
                 self._lock_depth -= 1
 
 
+def check_not_future(at: datetime | None, option: str = "--at") -> None:
+    """Refuse an instant after now (a typo'd year): a write's ``--at``, ``automate run --now``.
+
+    A commit dated in the future would count days in stage from it; rules
+    evaluated in the future send escalations that are not due and record
+    the firing, which then suppresses the real one.  Five minutes of grace
+    for a clock a little ahead of this one.
+    """
+    if at is not None and at > now() + timedelta(minutes=5):
+        raise BadRequest(
+            _("{option} {isoformat} is in the future").format(
+                option=option, isoformat=at.isoformat()
+            )
+        )
+
+
 def _check_when(at: datetime | None, created: Any) -> None:
     """Refuse an ``--at`` in the future or before the deal existed (a typo'd year)."""
     if at is None:
         return
-    if at > now() + timedelta(minutes=5):
-        raise BadRequest(_("--at {isoformat} is in the future").format(isoformat=at.isoformat()))
+    check_not_future(at)
     if created is not None and at < to_datetime(created):
         raise BadRequest(
             _("--at {isoformat} is before the deal was created ({isoformat2})").format(

@@ -12,6 +12,7 @@ import json
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -414,3 +415,36 @@ def test_an_import_runs_the_event_rules_for_the_open_deals_it_creates(
         assert len(fired) == 2
     else:
         assert owners == {None} and steps == [None, None] and fired == []
+
+
+@pytest.mark.parametrize("dry_run", [False, True], ids=["run", "dry-run"])
+def test_automate_run_refuses_a_now_in_the_future(
+    repo: Path, run_cli: RunCli, tmp_path: Path, dry_run: bool
+) -> None:
+    """A future ``--now`` would send escalations not yet due and record them as done."""
+    sent = tmp_path / "sent.log"
+    configure(
+        repo,
+        f"""
+automations:
+  - name: silent
+    trigger: {{no_activity: {{days: 3}}}}
+    actions:
+      - run: {{command: [sh, -c, "echo escalated >> {sent}"]}}
+""",
+    )
+    assert run_cli("new", "Fresh", "--account", "F", "--id", "fresh").exit_code == 0
+    head = git(repo, "rev-parse", "HEAD")
+    future = (datetime.now(UTC) + timedelta(days=200)).date().isoformat()
+    dry = ["--dry-run"] if dry_run else []
+
+    result = run_cli("automate", "run", *dry, "--now", future)
+
+    assert result.exit_code == 2
+    [line] = result.stderr.splitlines()
+    assert "--now" in line and future in line and "future" in line
+    assert result.stdout == ""  # nothing planned, nothing printed as done
+    assert not sent.exists()
+    assert git(repo, "rev-parse", "HEAD") == head and "automation" not in deal(repo, "fresh")
+    present = run_cli("automate", "run", *dry)
+    assert present.exit_code == 0 and "Nothing to do" in present.stdout
