@@ -28,13 +28,16 @@ from pipeline_tui.automation import has_rules
 from pipeline_tui.automation.actions import ActionContext, Delivery, run_actions, set_plain
 from pipeline_tui.automation.conditions import all_hold, explain
 from pipeline_tui.automation.delivery import (
+    MAX_TRIES,
     STATE,
     DeliveryReport,
     delivering,
     queued_retries,
     retried_delivery,
+    retry_due,
     retry_entry,
     send_all,
+    undelivered_entry,
 )
 from pipeline_tui.automation.notify import DEFAULT_TIMEOUT_S, describe_target
 from pipeline_tui.automation.rules import Rule, parse_rules, rule_problems
@@ -301,12 +304,21 @@ def install(ws: Workspace) -> RuleSet | None:
 
 @dataclass
 class RunPlan:
-    """What ``automate run`` will do: the rules that fire, and the deliveries to retry."""
+    """What ``automate run`` will do: the rules that fire, and the deliveries to retry.
+
+    ``retries`` are the queued deliveries due now; ``waiting`` the ones of the
+    same deals still waiting (they stay queued when the due ones are taken).
+    """
 
     now: datetime
     planned: list[Planned] = field(default_factory=list)
     retries: dict[str, list[Mapping[str, Any]]] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    waiting: dict[str, list[Mapping[str, Any]]] = field(default_factory=dict)
+
+    def left_queued(self, opp_id: str) -> list[dict[str, Any]] | None:
+        """What a deal's ``automation.retry`` holds once its due retries are taken."""
+        return [dict(e) for e in self.waiting.get(opp_id, ())] or None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -352,8 +364,10 @@ def plan_run(
 
     for record in pipeline.opportunities:
         entries = queued_retries(record.data)
-        if entries:
-            plan.retries[record.id] = entries
+        due = [e for e in entries if retry_due(e, now)]
+        if due:  # a run while every retry waits makes no commit for them
+            plan.retries[record.id] = due
+            plan.waiting[record.id] = [e for e in entries if not retry_due(e, now)]
         if not rules or not pipeline.is_open(record):
             continue
         fired_state = get_dotted(record.data, f"{STATE}.fired")
@@ -391,7 +405,7 @@ def claim(ws: Workspace, plan: RunPlan, at: datetime | None = None) -> list[str]
     for planned in plan.planned:
         changes = dict(planned.changes)
         if planned.opp_id in plan.retries:
-            changes[f"{STATE}.retry"] = None
+            changes[f"{STATE}.retry"] = plan.left_queued(planned.opp_id)
         change = ws.apply_follow_up(FollowUp(planned.opp_id, changes, planned.message), at)
         if change is not None:
             commits.append(change.commit)
@@ -404,7 +418,8 @@ def claim(ws: Workspace, plan: RunPlan, at: datetime | None = None) -> list[str]
         if opp_id in fired:
             continue
         message = f"automation: retrying {len(entries)} deliveries ({opp_id})"
-        change = ws.apply_follow_up(FollowUp(opp_id, {f"{STATE}.retry": None}, message), at)
+        taken = {f"{STATE}.retry": plan.left_queued(opp_id)}
+        change = ws.apply_follow_up(FollowUp(opp_id, taken, message), at)
         if change is not None:
             commits.append(change.commit)
         else:
@@ -418,7 +433,9 @@ def deliver(
     """Send what the claimed rules said to send and retry earlier failures; queue the rest.
 
     Runs after :func:`claim`: every delivery that fails again goes back into
-    the deal's ``automation.retry`` queue (tries counted) in one commit per deal.
+    the deal's ``automation.retry`` queue (tries counted, the wait doubled) in
+    one commit per deal; one that failed its last try moves to
+    ``automation.undelivered`` in that commit instead, and is never sent again.
     """
     report = DeliveryReport()
     deliveries: dict[str, list[tuple[Delivery, int]]] = {}
@@ -430,12 +447,22 @@ def deliver(
         )
     for opp_id, items in deliveries.items():
         tries = {id(d): n for d, n in items}
-        failed = send_all([d for d, _n in items], ruleset.timeout, report)
+        failed = send_all([d for d, _n in items], ruleset.timeout, report, tries)
         if failed:
-            queued = [dict(e) for e in queued_retries(ws.get(opp_id).data)]
-            again = [retry_entry(d, why, tries[id(d)]) for d, why in failed]
-            message = f"automation: {len(again)} deliveries to retry ({opp_id})"
-            ws.apply_follow_up(FollowUp(opp_id, {f"{STATE}.retry": queued + again}, message), at)
+            data = ws.get(opp_id).data
+            queued = [dict(e) for e in queued_retries(data)]
+            entries = [retry_entry(d, why, tries[id(d)], plan.now) for d, why in failed]
+            again = [e for e in entries if e["tries"] < MAX_TRIES]
+            dropped = [undelivered_entry(e, plan.now) for e in entries if e["tries"] >= MAX_TRIES]
+            changes: dict[str, Any] = {f"{STATE}.retry": (queued + again) or None}
+            parts = [f"{len(again)} deliveries to retry"] if again else []
+            if dropped:
+                kept = get_dotted(data, f"{STATE}.undelivered")
+                earlier = [dict(e) for e in kept] if isinstance(kept, list) else []
+                changes[f"{STATE}.undelivered"] = earlier + dropped
+                parts.append(f"gave up on {len(dropped)} after {MAX_TRIES} tries")
+            message = f"automation: {', '.join(parts)} ({opp_id})"
+            ws.apply_follow_up(FollowUp(opp_id, changes, message), at)
     return report
 
 

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from pipeline_tui.automation.delivery import MAX_TRIES
+from pipeline_tui.core import clock
 from pipeline_tui.yaml.read import parse_fast
 from tests.automation_servers import Hook, Mailbox, http_server, smtp_server
 from tests.conftest import RunCli
@@ -209,7 +211,7 @@ def test_the_seed_loop(
 
 
 def test_a_failing_target_never_blocks_the_write_and_is_retried(
-    repo: Path, run_cli: RunCli, hook: Hook
+    repo: Path, run_cli: RunCli, hook: Hook, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     configure(
         repo,
@@ -246,7 +248,13 @@ automations:
         {"text": "*Deal update: Big deal*\nBig deal (ACME) is in lead; owner ."}
     ]
 
-    # The next run retries and reports; it keeps failing, so it stays queued (tries counted).
+    # A run before the first wait (15 minutes) is over retries nothing and commits nothing.
+    head = git(repo, "rev-parse", "HEAD")
+    early = run_cli("automate", "run")
+    assert early.exit_code == 0 and "Nothing to do" in early.stdout
+    assert git(repo, "rev-parse", "HEAD") == head
+    # The next run after it retries and reports; still failing, it stays queued (tries counted).
+    monkeypatch.setenv(clock.ENV, (datetime.now(UTC) + timedelta(minutes=16)).isoformat())
     retried = run_cli("automate", "run", "--json")
     assert retried.exit_code == 1
     outcome = json.loads(retried.stdout)
@@ -448,3 +456,67 @@ automations:
     assert git(repo, "rev-parse", "HEAD") == head and "automation" not in deal(repo, "fresh")
     present = run_cli("automate", "run", *dry)
     assert present.exit_code == 0 and "Nothing to do" in present.stdout
+
+
+def test_a_target_that_can_never_work_is_an_error_with_its_line(
+    repo: Path, run_cli: RunCli
+) -> None:
+    configure(
+        repo,
+        """
+automations:
+  - name: first call
+    trigger: {created: {}}
+    actions:
+      - notify: {to: ["mailto://sales@example.com", "bogus://nothing", "webhook:https://"]}
+""",
+    )
+    result = run_cli("validate")
+    assert result.exit_code == 1
+    lines = [line for line in result.stderr.splitlines() if "first call" in line]
+    assert len(lines) == 2, lines  # mailto:// is fine; the other two are not
+    bogus = next(line for line in lines if "bogus://nothing" in line)
+    assert bogus.startswith("pipeline.yaml:") and bogus.split(":")[1].isdigit()
+    assert ": error: automations: " in bogus and "apprise" in bogus
+    assert any("'webhook:https://' is not a notification target" in line for line in lines)
+
+
+def test_a_dead_target_is_given_up_once_after_its_tries(
+    repo: Path, run_cli: RunCli, hook: Hook, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Retried with growing waits (no commit while one waits), given up, recorded once."""
+    configure(
+        repo,
+        f"""
+automations:
+  - name: first call
+    trigger: {{created: {{}}}}
+    actions:
+      - notify: {{to: ["webhook:{hook.url("/fail/dead")}"], message: "new {{title}}"}}
+""",
+    )
+    assert run_cli("new", "Lead", "--account", "L", "--id", "lead").exit_code == 0  # try 1
+    when = datetime.now(UTC)
+    for _ in range(2, MAX_TRIES + 1):
+        head = git(repo, "rev-parse", "HEAD")
+        assert run_cli("automate", "run").exit_code == 0  # still waiting: nothing, no commit
+        assert git(repo, "rev-parse", "HEAD") == head
+        when += timedelta(days=1, minutes=1)  # past the longest wait
+        monkeypatch.setenv(clock.ENV, when.isoformat())
+        result = run_cli("automate", "run")
+        assert result.exit_code == 1
+    assert len(hook.bodies("/fail/dead")) == MAX_TRIES
+    assert "given up" in result.stderr and "lead" in result.stderr
+    state = deal(repo, "lead")["automation"]
+    assert isinstance(state, dict) and "retry" not in state
+    [kept] = state["undelivered"]
+    assert kept["tries"] == MAX_TRIES and kept["gave_up_at"] and "HTTP 500" in kept["error"]
+    assert "gave up on 1" in git(repo, "log", "-1", "--format=%s")
+    head = git(repo, "rev-parse", "HEAD")
+    for _ in range(3):  # given up: never tried again, no more commits
+        when += timedelta(days=2)
+        monkeypatch.setenv(clock.ENV, when.isoformat())
+        again = run_cli("automate", "run")
+        assert again.exit_code == 0 and "Nothing to do" in again.stdout
+    assert git(repo, "rev-parse", "HEAD") == head
+    assert len(hook.bodies("/fail/dead")) == MAX_TRIES

@@ -13,7 +13,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ from click.testing import CliRunner
 from pipeline_tui.automation import publish
 from pipeline_tui.automation.engine import RunPlan, claim, plan_run
 from pipeline_tui.cli import cli
+from pipeline_tui.core import clock
 from pipeline_tui.edits.workspace import Workspace
 from tests.automation_servers import Hook, http_server
 from tests.teammates import DEAL, DEAL_CREATED, Mate, founder, git, join, make_remote, no_markers
@@ -158,11 +159,19 @@ def test_a_push_that_fails_sends_nothing_and_marks_nothing_done(tmp_path: Path, 
     assert len(hook.bodies("/crm")) == 1
 
 
+def later(monkeypatch: pytest.MonkeyPatch, minutes: float) -> None:
+    """Every clock of the process (runs, commits) ``minutes`` ahead of the real one."""
+    ahead = datetime.now(UTC) + timedelta(minutes=minutes)
+    monkeypatch.setenv(clock.ENV, ahead.isoformat())
+
+
 def tries(mate: Mate) -> list[int]:
     return [int(entry["tries"]) for entry in mate.field("automation.retry")]
 
 
-def test_a_failed_retry_is_taken_by_one_clone(tmp_path: Path, hook: Hook) -> None:
+def test_a_failed_retry_is_taken_by_one_clone(
+    tmp_path: Path, hook: Hook, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A queued retry travels with the deal; the clone that claims it is the one that sends."""
     _remote, alice, bob = team(tmp_path, hook)
     config = alice.root / "pipeline.yaml"
@@ -178,9 +187,11 @@ def test_a_failed_retry_is_taken_by_one_clone(tmp_path: Path, hook: Hook) -> Non
     )
     assert tries(alice) == [1]
     bob.sync()
+    later(monkeypatch, minutes=16)  # the first wait is over
     automate(bob.root, code=1)  # Bob takes the retry (it fails again: queued, tries 2)
     alice.sync()
     assert tries(alice) == [2]
+    later(monkeypatch, minutes=16 + 31)  # and the second, twice as long
     automate(alice.root, code=1)
     assert len(hook.bodies("/fail/crm")) == 3  # first try, Bob's retry, Alice's retry
 

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from pipeline_tui.automation.actions import Delivery, due_date
 from pipeline_tui.automation.conditions import holds
+from pipeline_tui.automation.delivery import MAX_TRIES, retry_due
 from pipeline_tui.automation.notify import DeliveryError, describe_target, send
 from pipeline_tui.automation.rules import Condition
+from pipeline_tui.automation.schemes import APPRISE_SCHEMES, installed_schemes, is_apprise_scheme
 from pipeline_tui.automation.templates import expand_environment, render
 from pipeline_tui.automation.workdays import WorkCalendar
 from tests.automation_servers import Hook, http_server
@@ -155,3 +157,27 @@ def test_messages_follow_the_interface_language() -> None:
     assert outcome.deliveries[0].title == "升级提醒：华为云 需要跟进"
     assert outcome.deliveries[0].body.startswith("华为云（华为，lead）一直没有跟进。负责人：alice")
     assert outcome.said == ["escalated to dana"]
+
+
+def test_the_listed_apprise_schemes_are_the_installed_apprises() -> None:
+    """The list that spares every write importing apprise must not drift from apprise."""
+    assert installed_schemes() == APPRISE_SCHEMES
+    assert is_apprise_scheme("MAILTO") and not is_apprise_scheme("bogus")
+
+
+def test_a_retry_waits_twice_as_long_after_each_failure_up_to_a_day() -> None:
+    failed = datetime(2026, 11, 6, 10, 0, tzinfo=UTC)
+
+    def due_after(tries: int) -> timedelta:
+        entry = {"tries": tries, "failed_at": failed.isoformat()}
+        waits = [timedelta(minutes=m) for m in range(0, 3 * 24 * 60, 5)]
+        return next(w for w in waits if retry_due(entry, failed + w))
+
+    assert [due_after(n) for n in (1, 2, 3, 4)] == [
+        timedelta(minutes=15),
+        timedelta(minutes=30),
+        timedelta(hours=1),
+        timedelta(hours=2),
+    ]
+    assert due_after(8) == due_after(MAX_TRIES - 1) == timedelta(days=1)
+    assert retry_due({"tries": 3}, failed)  # queued before the wait was recorded: due
