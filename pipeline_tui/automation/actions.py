@@ -183,20 +183,36 @@ def escalate(ctx: ActionContext, args: Mapping[str, Any]) -> Outcome:
         )
     context = ctx.context()
     title = render(ctx.tr("Escalation: {title} needs a follow-up"), context)
-    body = render(
-        str(
-            args.get("message")
-            or ctx.tr(
-                "{title} ({account}, {stage}) has had no follow-up. Owner: {owner}; "
-                "next step: {next_step.action} due {next_step.due}."
-            )
-        ),
-        context,
-    )
+    body = render(str(args.get("message") or _escalation_text(ctx)), context)
     deliveries = [
         Delivery(ctx.rule, ctx.opp_id, render(str(t), context), title, body) for t in args["to"]
     ]
     return Outcome(deliveries=deliveries, said=[f"escalated to {manager}"])
+
+
+def _escalation_text(ctx: ActionContext) -> str:
+    """The default escalation, saying of the next step only what the deal has."""
+    step = ctx.data.get("next_step")
+    step = step if isinstance(step, Mapping) else {}
+    action, due = step.get("action"), step.get("due")
+    if action and due:
+        return ctx.tr(
+            "{title} ({account}, {stage}) has had no follow-up. Owner: {owner}; "
+            "next step: {next_step.action} due {next_step.due}."
+        )
+    if action:
+        return ctx.tr(
+            "{title} ({account}, {stage}) has had no follow-up. Owner: {owner}; "
+            "next step: {next_step.action}, with no due date."
+        )
+    if due:
+        return ctx.tr(
+            "{title} ({account}, {stage}) has had no follow-up. Owner: {owner}; "
+            "a next step is due {next_step.due}."
+        )
+    return ctx.tr(
+        "{title} ({account}, {stage}) has had no follow-up. Owner: {owner}; no next step."
+    )
 
 
 def notify(ctx: ActionContext, args: Mapping[str, Any]) -> Outcome:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline_tui.automation.actions import Delivery, due_date
+from pipeline_tui.automation.actions import ActionContext, Delivery, due_date, escalate
 from pipeline_tui.automation.conditions import holds
 from pipeline_tui.automation.delivery import MAX_TRIES, retry_due
 from pipeline_tui.automation.notify import DeliveryError, describe_target, send
@@ -16,6 +16,8 @@ from pipeline_tui.automation.rules import Condition
 from pipeline_tui.automation.schemes import APPRISE_SCHEMES, installed_schemes, is_apprise_scheme
 from pipeline_tui.automation.templates import expand_environment, render
 from pipeline_tui.automation.workdays import WorkCalendar
+from pipeline_tui.core.config import PipelineConfig
+from pipeline_tui.i18n import catalog
 from tests.automation_servers import Hook, http_server
 
 
@@ -181,3 +183,39 @@ def test_a_retry_waits_twice_as_long_after_each_failure_up_to_a_day() -> None:
     ]
     assert due_after(8) == due_after(MAX_TRIES - 1) == timedelta(days=1)
     assert retry_due({"tries": 3}, failed)  # queued before the wait was recorded: due
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+def test_the_default_escalation_says_of_the_next_step_only_what_there_is(language: str) -> None:
+    config = PipelineConfig.from_mapping(
+        {
+            "stages": [{"name": "lead"}, {"name": "won", "terminal": True}],
+            "team": {"dana": {}, "alice": {"manager": "dana"}},
+        }
+    )
+    words = catalog(language)
+
+    def body(**fields: object) -> str:
+        data = {"id": "d", "title": "Old", "account": "O", "stage": "lead", "owner": "alice"}
+        ctx = ActionContext(
+            "silent",
+            "d",
+            {**data, **fields},
+            config,
+            WorkCalendar(),
+            datetime(2026, 11, 20, tzinfo=UTC),
+            dict,
+            tr=lambda message: words.get(message) or message,
+        )
+        [delivery] = escalate(ctx, {"to": ["webhook:https://example.com/x"]}).deliveries
+        return delivery.body
+
+    full = body(next_step={"action": "Call Jane", "due": date(2026, 11, 25)})
+    assert "Call Jane" in full and "2026-11-25" in full
+    assert "Call Jane" in body(next_step={"action": "Call Jane"})
+    assert "2026-11-25" in body(next_step={"due": date(2026, 11, 25)})
+    for text in (body(), body(next_step={"action": "Call Jane"}), body(next_step={})):
+        assert "due ." not in text and "  " not in text and ": ;" not in text
+        assert "截止 。" not in text and "：，" not in text and "：；" not in text
+        assert text.rstrip().endswith("." if language == "en" else "。")
+    assert body() != full
