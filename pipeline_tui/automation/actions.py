@@ -187,7 +187,7 @@ def escalate(ctx: ActionContext, args: Mapping[str, Any]) -> Outcome:
     deliveries = [
         Delivery(ctx.rule, ctx.opp_id, render(str(t), context), title, body) for t in args["to"]
     ]
-    return Outcome(deliveries=deliveries, said=[f"escalated to {manager}"])
+    return Outcome(deliveries=deliveries, said=[f"escalation to {manager}"])
 
 
 def _escalation_text(ctx: ActionContext) -> str:
@@ -225,7 +225,11 @@ def notify(ctx: ActionContext, args: Mapping[str, Any]) -> Outcome:
     deliveries = [
         Delivery(ctx.rule, ctx.opp_id, render(str(t), context), title, body) for t in args["to"]
     ]
-    return Outcome(deliveries=deliveries, said=[f"notified {len(deliveries)}"])
+    count = len(deliveries)  # said before sending: what goes out, not that it arrived
+    return Outcome(
+        deliveries=deliveries,
+        said=[f"notification to {count} target" + ("" if count == 1 else "s")],
+    )
 
 
 def run_command(ctx: ActionContext, args: Mapping[str, Any]) -> Outcome:
@@ -235,7 +239,7 @@ def run_command(ctx: ActionContext, args: Mapping[str, Any]) -> Outcome:
     body = json.dumps(jsonable(ctx.data), ensure_ascii=False)
     return Outcome(
         deliveries=[Delivery(ctx.rule, ctx.opp_id, target, ctx.rule, body)],
-        said=[f"ran {args['command'][0]}"],
+        said=[f"command {args['command'][0]}"],
     )
 
 

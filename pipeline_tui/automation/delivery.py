@@ -22,6 +22,7 @@ from pipeline_tui.automation.actions import Delivery
 from pipeline_tui.automation.notify import DeliveryError, describe_target, send
 from pipeline_tui.core.clock import now as clock_now
 from pipeline_tui.core.model import get_dotted
+from pipeline_tui.edits.change import FollowUp
 from pipeline_tui.edits.workspace import Workspace
 from pipeline_tui.i18n import _
 
@@ -119,17 +120,38 @@ def queued_retries(record_data: Mapping[str, Any]) -> list[Mapping[str, Any]]:
 
 def delivering(
     ws: Workspace, opp_id: str, deliveries: list[Delivery], timeout: float, report: DeliveryReport
-) -> Callable[[], Mapping[str, Any]]:
+) -> Callable[[], FollowUp | None]:
     """The ``deliver`` step of a follow-up: send, and queue failures for retrying."""
 
-    def deliver() -> Mapping[str, Any]:
+    def deliver() -> FollowUp | None:
         failed = send_all(deliveries, timeout, report)
         if not failed:
-            return {}
+            return None
         queued = [dict(e) for e in queued_retries(ws.get(opp_id).data)]
-        return {f"{STATE}.retry": queued + [retry_entry(d, why) for d, why in failed]}
+        entries = [retry_entry(d, why) for d, why in failed]
+        message = failed_subject(opp_id, [d for d, _why in failed], [])
+        return FollowUp(opp_id, {f"{STATE}.retry": queued + entries}, message)
 
     return deliver
+
+
+def failed_subject(opp_id: str, retried: list[Delivery], given_up: list[Delivery]) -> str:
+    """The subject of the commit that records failed deliveries, saying what failed.
+
+    The commit before it (the rule's changes, or a claim) is made before
+    sending, so it names what the rule sends, not whether it arrived: this
+    one says which notifications did not.
+    """
+    parts = [f"{_notifications_to(retried)} failed, queued for retry"] if retried else []
+    if given_up:
+        parts.append(f"{_notifications_to(given_up)} failed {MAX_TRIES} times, given up")
+    return f"automation: {'; '.join(parts)} ({opp_id})"
+
+
+def _notifications_to(deliveries: list[Delivery]) -> str:
+    where = ", ".join(dict.fromkeys(describe_target(d.target) for d in deliveries))
+    count = len(deliveries)
+    return f"notification to {where}" if count == 1 else f"{count} notifications to {where}"
 
 
 def retried_delivery(opp_id: str, entry: Mapping[str, Any]) -> Delivery:

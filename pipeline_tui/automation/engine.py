@@ -32,6 +32,7 @@ from pipeline_tui.automation.delivery import (
     STATE,
     DeliveryReport,
     delivering,
+    failed_subject,
     queued_retries,
     retried_delivery,
     retry_due,
@@ -455,13 +456,15 @@ def deliver(
             again = [e for e in entries if e["tries"] < MAX_TRIES]
             dropped = [undelivered_entry(e, plan.now) for e in entries if e["tries"] >= MAX_TRIES]
             changes: dict[str, Any] = {f"{STATE}.retry": (queued + again) or None}
-            parts = [f"{len(again)} deliveries to retry"] if again else []
             if dropped:
                 kept = get_dotted(data, f"{STATE}.undelivered")
                 earlier = [dict(e) for e in kept] if isinstance(kept, list) else []
                 changes[f"{STATE}.undelivered"] = earlier + dropped
-                parts.append(f"gave up on {len(dropped)} after {MAX_TRIES} tries")
-            message = f"automation: {', '.join(parts)} ({opp_id})"
+            message = failed_subject(
+                opp_id,
+                [d for d, _why in failed if tries[id(d)] < MAX_TRIES],
+                [d for d, _why in failed if tries[id(d)] >= MAX_TRIES],
+            )
             ws.apply_follow_up(FollowUp(opp_id, changes, message), at)
     return report
 

@@ -495,13 +495,9 @@ class Workspace:
                 )
                 if follow_up.deliver is not None:
                     more = follow_up.deliver()
-                    if more:
+                    if more is not None:
                         self._commit_follow_up(
-                            follow_up.opp_id,
-                            more,
-                            f"automation: deliveries to retry ({follow_up.opp_id})",
-                            at,
-                            follows,
+                            more.opp_id, more.assignments, more.message, at, follows
                         )
                 return change
             finally:

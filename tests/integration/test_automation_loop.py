@@ -153,7 +153,7 @@ def test_the_seed_loop(
 
     # Third working day with no follow-up: the manager gets one e-mail and one WeCom message.
     dry = run_cli("automate", "run", "--dry-run", "--now", "2026-11-05T10:00:00+08:00")
-    assert "would do: automation 'escalate silent deals': escalated to dana (cloud)" in dry.stdout
+    assert "would do: automation 'escalate silent deals': escalation to dana (cloud)" in dry.stdout
     assert mail.messages == []
     done = run_cli("automate", "run", "--now", "2026-11-05T10:00:00+08:00")
     assert done.exit_code == 0, done.output
@@ -246,6 +246,13 @@ automations:
     ]
     assert hook.bodies("/fail/slack") == [
         {"text": "*Deal update: Big deal*\nBig deal (ACME) is in lead; owner ."}
+    ]
+    # The commits say truthfully what was sent and what failed (one of four arrived).
+    host = f"127.0.0.1:{hook.port}"
+    assert log(repo)[:2] == [
+        f"automation: 3 notifications to slack: {host}, webhook: {host}, dingtalk: {host} "
+        "failed, queued for retry (big)",
+        "big: created in lead",
     ]
 
     # A run before the first wait (15 minutes) is over retries nothing and commits nothing.
@@ -511,7 +518,10 @@ automations:
     assert isinstance(state, dict) and "retry" not in state
     [kept] = state["undelivered"]
     assert kept["tries"] == MAX_TRIES and kept["gave_up_at"] and "HTTP 500" in kept["error"]
-    assert "gave up on 1" in git(repo, "log", "-1", "--format=%s")
+    assert log(repo)[0] == (
+        f"automation: notification to webhook: 127.0.0.1:{hook.port} failed {MAX_TRIES} times, "
+        "given up (lead)"
+    )
     head = git(repo, "rev-parse", "HEAD")
     for _ in range(3):  # given up: never tried again, no more commits
         when += timedelta(days=2)

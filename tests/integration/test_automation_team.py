@@ -68,7 +68,7 @@ def test_two_clones_notify_once_and_agree(tmp_path: Path, hook: Hook) -> None:
     _remote, alice, bob = team(tmp_path, hook)
 
     said = automate(alice.root)
-    assert f"did: automation 'overdue': notified 1 ({DEAL})" in said
+    assert f"did: automation 'overdue': notification to 1 target ({DEAL})" in said
     assert automate(bob.root).strip() == "Nothing to do: no time rule fires now."
     assert hook.bodies("/crm") == [
         {
@@ -130,7 +130,7 @@ def test_both_clones_run_before_either_syncs_and_one_notifies(
     assert bobs["fired"] == [] and bobs["sent"] == []  # replanned after the pull: nothing left
     assert len(hook.bodies("/crm")) == 1
     assert [line for line in bob.log("--format=%an|%s").splitlines() if "overdue" in line] == [
-        f"pipeline automation|automation 'overdue': notified 1 ({DEAL})"
+        f"pipeline automation|automation 'overdue': notification to 1 target ({DEAL})"
     ]  # Alice's claim only: Bob's was dropped, never published
     alice.sync()
     bob.sync()
@@ -155,7 +155,7 @@ def test_a_push_that_fails_sends_nothing_and_marks_nothing_done(tmp_path: Path, 
     assert git(bob.root, "rev-parse", "HEAD") == head  # the claim was dropped
     assert "automation" not in bob.data()
     hook_file.unlink()
-    assert f"did: automation 'overdue': notified 1 ({DEAL})" in automate(bob.root)
+    assert f"did: automation 'overdue': notification to 1 target ({DEAL})" in automate(bob.root)
     assert len(hook.bodies("/crm")) == 1
 
 
@@ -186,6 +186,11 @@ def test_a_failed_retry_is_taken_by_one_clone(
         .output
     )
     assert tries(alice) == [1]
+    assert alice.log("--format=%s", "-2").splitlines() == [  # what failed, said truthfully
+        f"automation: notification to webhook: 127.0.0.1:{hook.port} failed, queued for retry "
+        f"({DEAL})",
+        f"automation 'overdue': notification to 1 target ({DEAL})",
+    ]
     bob.sync()
     later(monkeypatch, minutes=16)  # the first wait is over
     automate(bob.root, code=1)  # Bob takes the retry (it fails again: queued, tries 2)
@@ -208,7 +213,7 @@ def test_a_claim_that_cannot_be_recorded_is_not_sent(tmp_path: Path, hook: Hook)
     assert hook.requests == []  # not recorded, so not sent
     assert path.read_text("utf-8").endswith("# Bob's note, not committed yet\n")  # kept
     git(bob.root, "commit", "-qam", "Bob's note")
-    assert f"did: automation 'overdue': notified 1 ({DEAL})" in automate(bob.root)
+    assert f"did: automation 'overdue': notification to 1 target ({DEAL})" in automate(bob.root)
     assert len(hook.bodies("/crm")) == 1
 
 
@@ -246,7 +251,7 @@ def test_a_recorded_conflict_stops_the_run_and_stays_off_the_remote(
         cli, ["--repo", str(bob.root), "resolve", DEAL, "--theirs"], catch_exceptions=False
     )
     assert resolved.exit_code == 0, resolved.output
-    assert f"did: automation 'overdue': notified 1 ({DEAL})" in automate(bob.root)
+    assert f"did: automation 'overdue': notification to 1 target ({DEAL})" in automate(bob.root)
     assert git(remote, "rev-parse", "main") == git(bob.root, "rev-parse", "HEAD")
     assert len(hook.bodies("/crm")) == 2  # both deals, once each
 

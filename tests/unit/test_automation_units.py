@@ -158,7 +158,7 @@ def test_messages_follow_the_interface_language() -> None:
         set_language(None)
     assert outcome.deliveries[0].title == "升级提醒：华为云 需要跟进"
     assert outcome.deliveries[0].body.startswith("华为云（华为，lead）一直没有跟进。负责人：alice")
-    assert outcome.said == ["escalated to dana"]
+    assert outcome.said == ["escalation to dana"]
 
 
 def test_the_listed_apprise_schemes_are_the_installed_apprises() -> None:
