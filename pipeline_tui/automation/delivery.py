@@ -74,7 +74,11 @@ def send_all(
                 report.gave_up.append(line)
                 report.failed.append(line)
             else:
-                report.failed.append(f"{where}: {exc} (will retry on the next `automate run`)")
+                report.failed.append(
+                    _("{where}: {error} (will retry on the next `automate run`)").format(
+                        where=where, error=exc
+                    )
+                )
         else:
             report.sent.append(where)
     return failed

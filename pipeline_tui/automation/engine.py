@@ -49,7 +49,7 @@ from pipeline_tui.core.model import Opportunity, Pipeline, Problem, get_dotted, 
 from pipeline_tui.edits.change import FollowUp
 from pipeline_tui.edits.workspace import Workspace
 from pipeline_tui.history import current_stays
-from pipeline_tui.i18n import _
+from pipeline_tui.i18n import N_, _
 from pipeline_tui.storage.store import Store
 from pipeline_tui.yaml.read import parse_fast, roundtrip_locator, top_level_scalar
 
@@ -107,10 +107,17 @@ class Planned:
     said: list[str]
     problems: list[str]
     episodes: dict[str, str] = field(default_factory=dict)
+    shown: list[str] = field(default_factory=list)
 
     @property
     def message(self) -> str:
+        """The commit message (English, as every commit's)."""
         return "; ".join(self.said) + f" ({self.opp_id})"
+
+    @property
+    def text(self) -> str:
+        """The same for a person, in the interface language."""
+        return "; ".join(self.shown or self.said) + f" ({self.opp_id})"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -123,6 +130,7 @@ class Planned:
                 for d in self.deliveries
             ],
             "message": self.message,
+            "text": self.text,
             "problems": self.problems,
         }
 
@@ -164,6 +172,11 @@ def plan_rules(
         planned.deliveries.extend(outcome.deliveries)
         planned.problems.extend(outcome.problems)
         planned.said.append(f"automation '{rule.name}': " + (", ".join(outcome.said) or "fired"))
+        planned.shown.append(
+            translate(N_("automation '{rule}': {actions}")).format(
+                rule=rule.name, actions=", ".join(outcome.shown) or translate(N_("fired"))
+            )
+        )
     return planned
 
 
@@ -243,7 +256,9 @@ class EventRules:
                 deliver = delivering(
                     self.ws, after.id, planned.deliveries, self.ruleset.timeout, self.report
                 )
-                follow_ups.append(FollowUp(after.id, planned.changes, planned.message, deliver))
+                follow_ups.append(
+                    FollowUp(after.id, planned.changes, planned.message, deliver, planned.text)
+                )
         if self.reviews:
             done = review_done(after)
             if done is not None:
@@ -407,7 +422,8 @@ def claim(ws: Workspace, plan: RunPlan, at: datetime | None = None) -> list[str]
         changes = dict(planned.changes)
         if planned.opp_id in plan.retries:
             changes[f"{STATE}.retry"] = plan.left_queued(planned.opp_id)
-        change = ws.apply_follow_up(FollowUp(planned.opp_id, changes, planned.message), at)
+        follow_up = FollowUp(planned.opp_id, changes, planned.message, text=planned.text)
+        change = ws.apply_follow_up(follow_up, at)
         if change is not None:
             commits.append(change.commit)
             claimed.append(planned)

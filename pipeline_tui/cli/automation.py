@@ -120,14 +120,22 @@ def _print_plan(result: dict[str, Any], as_json: bool, *, dry_run: bool) -> None
         click.echo(to_json({"dry_run": dry_run, **result}))
         return
     fired = result.get("fired") or []
-    verb = "would do" if dry_run else "did"
     if not fired and not result.get("retries"):
         click.echo(_("Nothing to do: no time rule fires now."))
     for item in fired:
-        click.echo(f"{verb}: {item['message']}")
+        text = item.get("text") or item["message"]
+        click.echo(
+            _("would do: {text}").format(text=text)
+            if dry_run
+            else _("did: {text}").format(text=text)
+        )
         for delivery in item["deliveries"]:
-            sending = "would send" if dry_run else "send"
-            click.echo(f"  {sending}: {delivery['target']}: {delivery['title']}")
+            where, title = delivery["target"], delivery["title"]
+            click.echo(
+                _("  would send: {where}: {title}").format(where=where, title=title)
+                if dry_run
+                else _("  send: {where}: {title}").format(where=where, title=title)
+            )
     for retry in result.get("retries") or []:
         where = f"{retry['deal']}: rule '{retry['rule']}' -> {retry['target']}"
         click.echo(

@@ -38,6 +38,9 @@ class FollowUp:
     assignments: Mapping[str, Any]
     message: str
     deliver: Callable[[], FollowUp | None] | None = None
+    #: What the front end prints of it, in the interface language (the
+    #: message is the commit's, English like every commit); None: the message.
+    text: str | None = None
 
 
 class Automations(Protocol):

@@ -141,18 +141,33 @@ def plan_undo(root: Path, found: Found) -> UndoPlan:
     deals = [f for f in files if f.startswith(f"{OPPORTUNITIES_DIR}/")]
     if len(files) != 1 or len(deals) != 1:
         raise UndoRefused(
-            f"{commit.sha[:10]} ({commit.subject}) changed {len(files)} files; "
-            f"undo it with `git revert {commit.sha[:10]}`"
+            _(
+                "{commit} ({subject}) changed {count} files; undo it with `git revert {commit}`"
+            ).format(commit=commit.sha[:10], subject=commit.subject, count=len(files))
         )
     rel = deals[0]
     newest = found.follow_ups[0] if found.follow_ups else commit
     after = log.blob_at(root, newest.sha, rel)
     if log.blob_at(root, "HEAD", rel) != after:
         later = next(log.summaries(root, [rel], f"{newest.sha}..HEAD"), None)
-        by = f" ({later.sha[:10]} {later.subject}, by {later.author})" if later else ""
+        by = (
+            _(" ({commit} {subject}, by {author})").format(
+                commit=later.sha[:10], subject=later.subject, author=later.author
+            )
+            if later
+            else ""
+        )
         raise UndoRefused(
-            f"cannot undo {commit.sha[:10]} ({commit.subject}): a later change to {rel}{by} "
-            f"would be lost; undo that one first (`pipeline undo {PurePosixPath(rel).stem}`)"
+            _(
+                "cannot undo {commit} ({subject}): a later change to {rel}{by} would be lost; "
+                "undo that one first (`pipeline undo {opp_id}`)"
+            ).format(
+                commit=commit.sha[:10],
+                subject=commit.subject,
+                rel=rel,
+                by=by,
+                opp_id=PurePosixPath(rel).stem,
+            )
         )
     path = root / rel
     old = path.read_text(encoding="utf-8") if after is not None else None

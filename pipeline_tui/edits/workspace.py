@@ -383,7 +383,9 @@ class Workspace:
             plan.old,
         ):
             raise UndoRefused(
-                f"{self.store.relpath(plan.path)} changed since the undo was shown; look again"
+                _("{path} changed since the undo was shown; look again").format(
+                    path=self.store.relpath(plan.path)
+                )
             )
         change = PlannedChange(plan.path, plan.old, plan.new, plan.message, self._author(), now())
         return self.committer.commit(change, self.config)
@@ -491,13 +493,18 @@ class Workspace:
             was, self._following_up = self._following_up, True
             try:
                 change = self._commit_follow_up(
-                    follow_up.opp_id, follow_up.assignments, follow_up.message, at, follows
+                    follow_up.opp_id,
+                    follow_up.assignments,
+                    follow_up.message,
+                    at,
+                    follows,
+                    follow_up.text,
                 )
                 if follow_up.deliver is not None:
                     more = follow_up.deliver()
                     if more is not None:
                         self._commit_follow_up(
-                            more.opp_id, more.assignments, more.message, at, follows
+                            more.opp_id, more.assignments, more.message, at, follows, more.text
                         )
                 return change
             finally:
@@ -510,6 +517,7 @@ class Workspace:
         message: str,
         at: datetime | None,
         follows: str | None = None,
+        text: str | None = None,
     ) -> Change | None:
         if not assignments:
             return None
@@ -529,7 +537,7 @@ class Workspace:
         except (PipelineError, OSError) as exc:  # the write it follows is committed: report
             self.automation_problems.append(f"{opp_id}: {message.splitlines()[0]}: {exc}")
             return None
-        self.automation_log.append(message.splitlines()[0])
+        self.automation_log.append(text or message.splitlines()[0])
         return change
 
     @contextmanager
