@@ -4,7 +4,8 @@ Pure pieces: :mod:`.rules` (parse and check ``automations:``), :mod:`.triggers`
 (does an event or the clock call for a rule?), :mod:`.conditions`,
 :mod:`.workdays` (weekends and public holidays), :mod:`.templates` and
 :mod:`.actions` (one function per action, each returning planned changes and
-deliveries, never writing).  :mod:`.notify` sends; :mod:`.delivery` sends a
+deliveries, never writing), :mod:`.schemes` (the targets apprise can
+send to, for checking rules without importing it).  :mod:`.notify` sends; :mod:`.delivery` sends a
 rule's deliveries and queues the failed ones for retry; :mod:`.engine` ties them to
 a :class:`~pipeline_tui.edits.workspace.Workspace`, which commits what the
 actions return.

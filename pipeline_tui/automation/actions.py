@@ -21,7 +21,7 @@ from pipeline_tui.automation.templates import deal_context, render
 from pipeline_tui.automation.workdays import WorkCalendar
 from pipeline_tui.core.config import PipelineConfig
 from pipeline_tui.core.model import get_dotted, jsonable
-from pipeline_tui.i18n import _
+from pipeline_tui.i18n import N_, _, ngettext
 
 _DUE = re.compile(r"^\+\s*(\d+)\s*(h|hours?|d|days?|working days?|wd)$")
 
@@ -52,10 +52,34 @@ class Delivery:
 
 @dataclass
 class Outcome:
+    """What an action plans: changes, deliveries, and what it says it does.
+
+    ``said`` is for the commit message (English, like every commit: the
+    team's shared audit trail); ``shown`` the same in the interface language,
+    for what ``automate run`` prints.
+    """
+
     changes: dict[str, Any] = field(default_factory=dict)
     deliveries: list[Delivery] = field(default_factory=list)
     said: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    shown: list[str] = field(default_factory=list)
+
+
+def saying(
+    outcome: Outcome,
+    ctx: ActionContext,
+    template: str,
+    plural: str | None = None,
+    count: int = 1,
+    **values: Any,
+) -> Outcome:
+    """``outcome`` saying ``template``: English in ``said``, translated in ``shown``."""
+    english = template if plural is None or count == 1 else plural
+    shown = ctx.tr(template) if plural is None else ngettext(template, plural, count)
+    outcome.said.append(english.format(**values))
+    outcome.shown.append(shown.format(**values))
+    return outcome
 
 
 @dataclass(frozen=True)
@@ -115,7 +139,7 @@ def due_date(spec: str, now: datetime, calendar: WorkCalendar) -> date:
 def set_fields(ctx: ActionContext, args: Mapping[str, Any]) -> Outcome:
     changes = dict(args)
     said = [f"{key} {jsonable(value)}" for key, value in changes.items()]
-    return Outcome(changes=changes, said=said)
+    return Outcome(changes=changes, said=said, shown=said)  # field keys and values: data
 
 
 def assign(ctx: ActionContext, args: Mapping[str, Any]) -> Outcome:
@@ -135,15 +159,18 @@ def assign(ctx: ActionContext, args: Mapping[str, Any]) -> Outcome:
         return Outcome(problems=[f"{ctx.rule}: no owner for {by}={get_dotted(ctx.data, by)!r}"])
     if ctx.data.get("owner") == owner:
         return Outcome()
-    return Outcome(changes={"owner": owner}, said=[f"owner {owner}"])
+    return saying(Outcome(changes={"owner": owner}), ctx, N_("owner {owner}"), owner=owner)
 
 
 def next_step(ctx: ActionContext, args: Mapping[str, Any]) -> Outcome:
     action = render(str(args["action"]), ctx.context())
     due = due_date(str(args["due"]), ctx.now, ctx.calendar)
-    return Outcome(
-        changes={"next_step": {"action": action, "due": due}},
-        said=[f"next step {action!r} due {due.isoformat()}"],
+    return saying(
+        Outcome(changes={"next_step": {"action": action, "due": due}}),
+        ctx,
+        N_("next step {action!r} due {due}"),
+        action=action,
+        due=due.isoformat(),
     )
 
 
@@ -151,7 +178,7 @@ def add_tag(ctx: ActionContext, args: str) -> Outcome:
     tags = [str(t) for t in ctx.data.get("tags") or ()]
     if args in tags:
         return Outcome()
-    return Outcome(changes={"tags": [*tags, args]}, said=[f"tag {args!r}"])
+    return saying(Outcome(changes={"tags": [*tags, args]}), ctx, N_("tag {tag!r}"), tag=args)
 
 
 def require_review(ctx: ActionContext, args: Mapping[str, Any] | None) -> Outcome:
@@ -167,9 +194,12 @@ def require_review(ctx: ActionContext, args: Mapping[str, Any] | None) -> Outcom
         "action": action,
         "field": reason_field,
     }
-    return Outcome(
-        changes={"next_step": {"action": action, "due": due}, "automation.review": review},
-        said=[f"review {action!r} due {due.isoformat()}"],
+    return saying(
+        Outcome(changes={"next_step": {"action": action, "due": due}, "automation.review": review}),
+        ctx,
+        N_("review {action!r} due {due}"),
+        action=action,
+        due=due.isoformat(),
     )
 
 
@@ -183,20 +213,38 @@ def escalate(ctx: ActionContext, args: Mapping[str, Any]) -> Outcome:
         )
     context = ctx.context()
     title = render(ctx.tr("Escalation: {title} needs a follow-up"), context)
-    body = render(
-        str(
-            args.get("message")
-            or ctx.tr(
-                "{title} ({account}, {stage}) has had no follow-up. Owner: {owner}; "
-                "next step: {next_step.action} due {next_step.due}."
-            )
-        ),
-        context,
-    )
+    body = render(str(args.get("message") or _escalation_text(ctx)), context)
     deliveries = [
         Delivery(ctx.rule, ctx.opp_id, render(str(t), context), title, body) for t in args["to"]
     ]
-    return Outcome(deliveries=deliveries, said=[f"escalated to {manager}"])
+    return saying(
+        Outcome(deliveries=deliveries), ctx, N_("escalation to {manager}"), manager=manager
+    )
+
+
+def _escalation_text(ctx: ActionContext) -> str:
+    """The default escalation, saying of the next step only what the deal has."""
+    step = ctx.data.get("next_step")
+    step = step if isinstance(step, Mapping) else {}
+    action, due = step.get("action"), step.get("due")
+    if action and due:
+        return ctx.tr(
+            "{title} ({account}, {stage}) has had no follow-up. Owner: {owner}; "
+            "next step: {next_step.action} due {next_step.due}."
+        )
+    if action:
+        return ctx.tr(
+            "{title} ({account}, {stage}) has had no follow-up. Owner: {owner}; "
+            "next step: {next_step.action}, with no due date."
+        )
+    if due:
+        return ctx.tr(
+            "{title} ({account}, {stage}) has had no follow-up. Owner: {owner}; "
+            "a next step is due {next_step.due}."
+        )
+    return ctx.tr(
+        "{title} ({account}, {stage}) has had no follow-up. Owner: {owner}; no next step."
+    )
 
 
 def notify(ctx: ActionContext, args: Mapping[str, Any]) -> Outcome:
@@ -209,7 +257,15 @@ def notify(ctx: ActionContext, args: Mapping[str, Any]) -> Outcome:
     deliveries = [
         Delivery(ctx.rule, ctx.opp_id, render(str(t), context), title, body) for t in args["to"]
     ]
-    return Outcome(deliveries=deliveries, said=[f"notified {len(deliveries)}"])
+    count = len(deliveries)  # said before sending: what goes out, not that it arrived
+    return saying(
+        Outcome(deliveries=deliveries),
+        ctx,
+        N_("notification to {n} target"),
+        "notification to {n} targets",
+        count,
+        n=count,
+    )
 
 
 def run_command(ctx: ActionContext, args: Mapping[str, Any]) -> Outcome:
@@ -217,9 +273,11 @@ def run_command(ctx: ActionContext, args: Mapping[str, Any]) -> Outcome:
     spec = {"command": list(args["command"]), "timeout": args.get("timeout")}
     target = "run:" + json.dumps(spec, ensure_ascii=False)
     body = json.dumps(jsonable(ctx.data), ensure_ascii=False)
-    return Outcome(
-        deliveries=[Delivery(ctx.rule, ctx.opp_id, target, ctx.rule, body)],
-        said=[f"ran {args['command'][0]}"],
+    return saying(
+        Outcome(deliveries=[Delivery(ctx.rule, ctx.opp_id, target, ctx.rule, body)]),
+        ctx,
+        N_("command {command}"),
+        command=args["command"][0],
     )
 
 
@@ -274,6 +332,7 @@ def run_actions(ctx: ActionContext, actions: Sequence[tuple[str, Any]]) -> Outco
         total.changes.update(outcome.changes)
         total.deliveries.extend(outcome.deliveries)
         total.said.extend(outcome.said)
+        total.shown.extend(outcome.shown)
         total.problems.extend(outcome.problems)
     return total
 

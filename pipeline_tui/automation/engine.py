@@ -28,13 +28,17 @@ from pipeline_tui.automation import has_rules
 from pipeline_tui.automation.actions import ActionContext, Delivery, run_actions, set_plain
 from pipeline_tui.automation.conditions import all_hold, explain
 from pipeline_tui.automation.delivery import (
+    MAX_TRIES,
     STATE,
     DeliveryReport,
     delivering,
+    failed_subject,
     queued_retries,
     retried_delivery,
+    retry_due,
     retry_entry,
     send_all,
+    undelivered_entry,
 )
 from pipeline_tui.automation.notify import DEFAULT_TIMEOUT_S, describe_target
 from pipeline_tui.automation.rules import Rule, parse_rules, rule_problems
@@ -45,7 +49,7 @@ from pipeline_tui.core.model import Opportunity, Pipeline, Problem, get_dotted, 
 from pipeline_tui.edits.change import FollowUp
 from pipeline_tui.edits.workspace import Workspace
 from pipeline_tui.history import current_stays
-from pipeline_tui.i18n import _
+from pipeline_tui.i18n import N_, _
 from pipeline_tui.storage.store import Store
 from pipeline_tui.yaml.read import parse_fast, roundtrip_locator, top_level_scalar
 
@@ -103,10 +107,17 @@ class Planned:
     said: list[str]
     problems: list[str]
     episodes: dict[str, str] = field(default_factory=dict)
+    shown: list[str] = field(default_factory=list)
 
     @property
     def message(self) -> str:
+        """The commit message (English, as every commit's)."""
         return "; ".join(self.said) + f" ({self.opp_id})"
+
+    @property
+    def text(self) -> str:
+        """The same for a person, in the interface language."""
+        return "; ".join(self.shown or self.said) + f" ({self.opp_id})"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -119,6 +130,7 @@ class Planned:
                 for d in self.deliveries
             ],
             "message": self.message,
+            "text": self.text,
             "problems": self.problems,
         }
 
@@ -160,6 +172,11 @@ def plan_rules(
         planned.deliveries.extend(outcome.deliveries)
         planned.problems.extend(outcome.problems)
         planned.said.append(f"automation '{rule.name}': " + (", ".join(outcome.said) or "fired"))
+        planned.shown.append(
+            translate(N_("automation '{rule}': {actions}")).format(
+                rule=rule.name, actions=", ".join(outcome.shown) or translate(N_("fired"))
+            )
+        )
     return planned
 
 
@@ -239,7 +256,9 @@ class EventRules:
                 deliver = delivering(
                     self.ws, after.id, planned.deliveries, self.ruleset.timeout, self.report
                 )
-                follow_ups.append(FollowUp(after.id, planned.changes, planned.message, deliver))
+                follow_ups.append(
+                    FollowUp(after.id, planned.changes, planned.message, deliver, planned.text)
+                )
         if self.reviews:
             done = review_done(after)
             if done is not None:
@@ -301,12 +320,21 @@ def install(ws: Workspace) -> RuleSet | None:
 
 @dataclass
 class RunPlan:
-    """What ``automate run`` will do: the rules that fire, and the deliveries to retry."""
+    """What ``automate run`` will do: the rules that fire, and the deliveries to retry.
+
+    ``retries`` are the queued deliveries due now; ``waiting`` the ones of the
+    same deals still waiting (they stay queued when the due ones are taken).
+    """
 
     now: datetime
     planned: list[Planned] = field(default_factory=list)
     retries: dict[str, list[Mapping[str, Any]]] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    waiting: dict[str, list[Mapping[str, Any]]] = field(default_factory=dict)
+
+    def left_queued(self, opp_id: str) -> list[dict[str, Any]] | None:
+        """What a deal's ``automation.retry`` holds once its due retries are taken."""
+        return [dict(e) for e in self.waiting.get(opp_id, ())] or None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -352,8 +380,10 @@ def plan_run(
 
     for record in pipeline.opportunities:
         entries = queued_retries(record.data)
-        if entries:
-            plan.retries[record.id] = entries
+        due = [e for e in entries if retry_due(e, now)]
+        if due:  # a run while every retry waits makes no commit for them
+            plan.retries[record.id] = due
+            plan.waiting[record.id] = [e for e in entries if not retry_due(e, now)]
         if not rules or not pipeline.is_open(record):
             continue
         fired_state = get_dotted(record.data, f"{STATE}.fired")
@@ -391,8 +421,9 @@ def claim(ws: Workspace, plan: RunPlan, at: datetime | None = None) -> list[str]
     for planned in plan.planned:
         changes = dict(planned.changes)
         if planned.opp_id in plan.retries:
-            changes[f"{STATE}.retry"] = None
-        change = ws.apply_follow_up(FollowUp(planned.opp_id, changes, planned.message), at)
+            changes[f"{STATE}.retry"] = plan.left_queued(planned.opp_id)
+        follow_up = FollowUp(planned.opp_id, changes, planned.message, text=planned.text)
+        change = ws.apply_follow_up(follow_up, at)
         if change is not None:
             commits.append(change.commit)
             claimed.append(planned)
@@ -404,7 +435,8 @@ def claim(ws: Workspace, plan: RunPlan, at: datetime | None = None) -> list[str]
         if opp_id in fired:
             continue
         message = f"automation: retrying {len(entries)} deliveries ({opp_id})"
-        change = ws.apply_follow_up(FollowUp(opp_id, {f"{STATE}.retry": None}, message), at)
+        taken = {f"{STATE}.retry": plan.left_queued(opp_id)}
+        change = ws.apply_follow_up(FollowUp(opp_id, taken, message), at)
         if change is not None:
             commits.append(change.commit)
         else:
@@ -418,7 +450,9 @@ def deliver(
     """Send what the claimed rules said to send and retry earlier failures; queue the rest.
 
     Runs after :func:`claim`: every delivery that fails again goes back into
-    the deal's ``automation.retry`` queue (tries counted) in one commit per deal.
+    the deal's ``automation.retry`` queue (tries counted, the wait doubled) in
+    one commit per deal; one that failed its last try moves to
+    ``automation.undelivered`` in that commit instead, and is never sent again.
     """
     report = DeliveryReport()
     deliveries: dict[str, list[tuple[Delivery, int]]] = {}
@@ -430,12 +464,24 @@ def deliver(
         )
     for opp_id, items in deliveries.items():
         tries = {id(d): n for d, n in items}
-        failed = send_all([d for d, _n in items], ruleset.timeout, report)
+        failed = send_all([d for d, _n in items], ruleset.timeout, report, tries)
         if failed:
-            queued = [dict(e) for e in queued_retries(ws.get(opp_id).data)]
-            again = [retry_entry(d, why, tries[id(d)]) for d, why in failed]
-            message = f"automation: {len(again)} deliveries to retry ({opp_id})"
-            ws.apply_follow_up(FollowUp(opp_id, {f"{STATE}.retry": queued + again}, message), at)
+            data = ws.get(opp_id).data
+            queued = [dict(e) for e in queued_retries(data)]
+            entries = [retry_entry(d, why, tries[id(d)], plan.now) for d, why in failed]
+            again = [e for e in entries if e["tries"] < MAX_TRIES]
+            dropped = [undelivered_entry(e, plan.now) for e in entries if e["tries"] >= MAX_TRIES]
+            changes: dict[str, Any] = {f"{STATE}.retry": (queued + again) or None}
+            if dropped:
+                kept = get_dotted(data, f"{STATE}.undelivered")
+                earlier = [dict(e) for e in kept] if isinstance(kept, list) else []
+                changes[f"{STATE}.undelivered"] = earlier + dropped
+            message = failed_subject(
+                opp_id,
+                [d for d, _why in failed if tries[id(d)] < MAX_TRIES],
+                [d for d, _why in failed if tries[id(d)] >= MAX_TRIES],
+            )
+            ws.apply_follow_up(FollowUp(opp_id, changes, message), at)
     return report
 
 

@@ -5,7 +5,9 @@ for the same overdue deal before either has synced.  Each would see the rule
 fire; a notification must still go out once.  The protocol
 (docs/automation.md, "Two clones, one notification"):
 
-1. pull, so the run starts from what teammates already did;
+1. pull, so the run starts from what teammates already did; while the
+   pipeline holds a conflict a sync recorded, stop here (exit 1): a push
+   would publish it, which ``pipeline sync`` itself never does;
 2. plan, and *claim*: commit each firing's episode key (and the queued
    retries it takes on) locally, as the automation;
 3. push those commits as a fast-forward.  Accepted: this clone owns the
@@ -27,6 +29,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import PurePosixPath
 
 from pipeline_tui.automation.delivery import DeliveryReport
 from pipeline_tui.automation.engine import (
@@ -36,13 +39,14 @@ from pipeline_tui.automation.engine import (
     deliver,
     plan_run,
 )
-from pipeline_tui.core.errors import SyncError
+from pipeline_tui.core.errors import ConflictsPending, SyncError
 from pipeline_tui.core.model import Pipeline
+from pipeline_tui.core.validation import recorded_conflicts
 from pipeline_tui.edits.change import AUTOMATION_AUTHOR
 from pipeline_tui.edits.workspace import Workspace
 from pipeline_tui.git import remote as git_remote
 from pipeline_tui.git.commits import run_git
-from pipeline_tui.i18n import _
+from pipeline_tui.i18n import _, ngettext
 
 #: How many times a run replans after losing the push race before giving up.
 ATTEMPTS = 5
@@ -78,11 +82,15 @@ def run_time_rules(
         pull()
     lost = 0
     while True:
-        plan = plan_run(ws, ruleset, now, (load or ws.load)())
+        seen = ws.git.head()
+        pipeline = (load or ws.load)()
+        if remote is not None:
+            refuse_conflicts(pipeline)
+        plan = plan_run(ws, ruleset, now, pipeline)
         if remote is None:
             claim(ws, plan, at)
             break
-        if _claim_and_publish(ws, plan, at, remote):
+        if _claim_and_publish(ws, plan, at, remote, seen):
             break
         lost += 1
         if lost >= attempts:
@@ -104,17 +112,50 @@ def run_time_rules(
     return RunOutcome(plan, report, lost, problems)
 
 
-def _claim_and_publish(ws: Workspace, plan: RunPlan, at: datetime | None, remote: str) -> bool:
+def refuse_conflicts(pipeline: Pipeline) -> None:
+    """Refuse to publish while the pipeline holds conflicts a sync recorded.
+
+    A push sends the whole branch, and ``pipeline sync`` keeps commits with
+    a recorded conflict off the remote until the person who saw it settles
+    it (``pipeline resolve``): a run that pushed its claims would publish
+    the conflict to the whole team.  The same test as sync's
+    (:func:`~pipeline_tui.core.validation.recorded_conflicts`).
+    """
+    conflicts = recorded_conflicts(pipeline.problems)
+    if not conflicts:
+        return
+    deals = sorted({PurePosixPath(p.path).stem for p in conflicts})
+    raise ConflictsPending(
+        ngettext(
+            "{n} conflict a sync recorded ({deals}) is not settled: nothing was run or sent, "
+            "so it stays off the remote; settle it with `pipeline resolve ID`, then run "
+            "`pipeline automate run` again",
+            "{n} conflicts a sync recorded ({deals}) are not settled: nothing was run or sent, "
+            "so they stay off the remote; settle them with `pipeline resolve ID`, then run "
+            "`pipeline automate run` again",
+            len(conflicts),
+        ).format(n=len(conflicts), deals=", ".join(deals))
+    )
+
+
+def _claim_and_publish(
+    ws: Workspace, plan: RunPlan, at: datetime | None, remote: str, seen: str | None
+) -> bool:
     """Commit the claims and push them; False (claims dropped) if someone pushed first.
 
     Holding the workspace's write lock throughout means the only commits
     between ``base`` and HEAD are this run's claims, so dropping them can
-    take nothing else with it.
+    take nothing else with it.  A commit that landed after the plan was read
+    (``seen``: a sync in another terminal may have brought in a conflict)
+    counts as a lost race too: nothing is claimed, and the pipeline is read,
+    checked and planned again.
     """
     repo = ws.git
     branch = repo.current_branch()
     with ws.transaction():
         base = repo.head()
+        if base != seen:
+            return False
         claim(ws, plan, at)
         if base is None or repo.head() == base:
             return True  # nothing claimed: nothing to publish

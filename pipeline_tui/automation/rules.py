@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from pipeline_tui.automation.schemes import is_apprise_scheme
 from pipeline_tui.core.config import CONFIG_FILE, PipelineConfig
 from pipeline_tui.core.model import KNOWN_FIELDS, Problem
 from pipeline_tui.core.validation import Locator, no_line
@@ -173,6 +174,12 @@ def rule_problems(
     return checker.problems
 
 
+def _has_host(url: str) -> bool:
+    """``http(s)://`` followed by a host (or a ``${NAME}`` standing for one)."""
+    scheme, slashes, tail = url.partition("://")
+    return scheme in ("http", "https") and bool(slashes) and bool(tail.split("/", 1)[0].strip())
+
+
 def _overlaps(written: str, watched: str) -> bool:
     return (
         written == watched or written.startswith(watched + ".") or watched.startswith(written + ".")
@@ -239,15 +246,21 @@ class _Checker:
         return rest in _NESTED.get(head, ())
 
     def target(self, target: str, where: list[str | int], rule: str) -> None:
+        """A target that can never be delivered is an error now, not a retry forever later."""
         kind, sep, rest = target.partition(":")
-        if (
-            kind in SHAPED_TARGETS
-            and sep
-            and (kind == "run" or rest.startswith(("http://", "https://")))
-        ):
+        if kind in SHAPED_TARGETS and sep and (kind == "run" or _has_host(rest)):
             return
-        if "://" in target:
-            return
+        scheme, slashes, tail = target.partition("://")
+        if slashes and kind not in SHAPED_TARGETS:
+            if "{" in scheme or (tail.strip() and is_apprise_scheme(scheme)):
+                return  # a scheme filled in at sending time cannot be checked here
+            if tail.strip():
+                self.add(
+                    where,
+                    f"rule {rule!r}: {target!r}: {scheme}:// is not a kind of target apprise "
+                    "knows (mailto://, mailtos://, json://, ...: see apprise's list of services)",
+                )
+                return
         shaped = ", ".join(f"{k}:https://..." for k in SHAPED_TARGETS if k != "run")
         self.add(
             where,

@@ -25,9 +25,10 @@ from pipeline_tui.cli.base import (
     report_problems,
 )
 from pipeline_tui.cli.values import parse_when
+from pipeline_tui.core import clock
 from pipeline_tui.core.errors import ExitCode, NotFound
 from pipeline_tui.core.model import Pipeline
-from pipeline_tui.edits.workspace import Workspace
+from pipeline_tui.edits.workspace import Workspace, check_not_future
 from pipeline_tui.i18n import _
 from pipeline_tui.tabular import to_json
 
@@ -86,9 +87,10 @@ def run(obj: Context, dry_run: bool, as_json: bool, no_sync: bool, when: str | N
     from pipeline_tui.automation.publish import run_time_rules
 
     ws = obj.workspace()
-    ruleset = _ruleset(ws)
     at = parse_when(when)
-    now = (at or datetime.now(UTC)).replace(microsecond=0)
+    check_not_future(at, "--now")  # before anything is planned, sent or recorded
+    ruleset = _ruleset(ws)
+    now = (at or clock.now()).replace(microsecond=0)
     if dry_run:
         _print_plan(plan_run(ws, ruleset, now, _load(ws)).to_json(), as_json, dry_run=True)
         return
@@ -119,14 +121,22 @@ def _print_plan(result: dict[str, Any], as_json: bool, *, dry_run: bool) -> None
         click.echo(to_json({"dry_run": dry_run, **result}))
         return
     fired = result.get("fired") or []
-    verb = "would do" if dry_run else "did"
     if not fired and not result.get("retries"):
         click.echo(_("Nothing to do: no time rule fires now."))
     for item in fired:
-        click.echo(f"{verb}: {item['message']}")
+        text = item.get("text") or item["message"]
+        click.echo(
+            _("would do: {text}").format(text=text)
+            if dry_run
+            else _("did: {text}").format(text=text)
+        )
         for delivery in item["deliveries"]:
-            sending = "would send" if dry_run else "send"
-            click.echo(f"  {sending}: {delivery['target']}: {delivery['title']}")
+            where, title = delivery["target"], delivery["title"]
+            click.echo(
+                _("  would send: {where}: {title}").format(where=where, title=title)
+                if dry_run
+                else _("  send: {where}: {title}").format(where=where, title=title)
+            )
     for retry in result.get("retries") or []:
         where = f"{retry['deal']}: rule '{retry['rule']}' -> {retry['target']}"
         click.echo(
@@ -151,6 +161,8 @@ def test(obj: Context, rule_name: str, opp_id: str, as_json: bool, when: str | N
     from pipeline_tui.automation.engine import explain_rule
 
     ws = obj.workspace()
+    at = parse_when(when)
+    check_not_future(at, "--now")
     ruleset = _ruleset(ws)
     rule = ruleset.named(rule_name)
     if rule is None:
@@ -160,7 +172,7 @@ def test(obj: Context, rule_name: str, opp_id: str, as_json: bool, when: str | N
                 rule_name=rule_name, names=names
             )
         )
-    now = (parse_when(when) or datetime.now(UTC)).replace(microsecond=0)
+    now = (at or clock.now()).replace(microsecond=0)
     result = explain_rule(ws, ruleset, rule, opp_id, now)
     if as_json:
         click.echo(to_json(result))

@@ -39,7 +39,7 @@ def undo(obj: Context, opp_id: str | None, yes: bool, as_json: bool) -> None:
     if not yes:
         if not sys.stdin.isatty():
             raise BadRequest(_("not a terminal: add --yes to undo without being asked"))
-        if not click.confirm("Undo it?", default=False, err=True):
+        if not click.confirm(_("Undo it?"), default=False, err=True):
             click.echo(_("nothing undone"), err=True)
             sys.exit(ExitCode.PROBLEMS)
     done = ws.undo(plan)

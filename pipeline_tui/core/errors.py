@@ -67,6 +67,16 @@ class Unchanged(PipelineError):
     exit_code = ExitCode.OK
 
 
+class ConflictsPending(PipelineError):
+    """Local commits carry conflicts a sync recorded: nothing may publish them yet.
+
+    ``pipeline sync`` keeps such commits off the remote until ``pipeline
+    resolve`` settles them (the person who saw the conflict decides);
+    ``automate run``, which pushes its claims, refuses for the same reason.
+    Exit 1, like a sync that stops on conflicts: a finding to act on.
+    """
+
+
 class RepoError(PipelineError):
     """The pipeline repository or git itself is not in a usable state."""
 

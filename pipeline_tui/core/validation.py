@@ -11,7 +11,7 @@ import json
 import math
 import re
 import unicodedata
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import PurePosixPath
 from typing import Any, NamedTuple, TypeGuard
 
@@ -282,6 +282,18 @@ def conflict_problems(
         line = _line(locate, ["conflicts", field])
         problems.append(Problem(path, message, line, f"conflicts.{field}"))
     return problems
+
+
+def recorded_conflicts(problems: Iterable[Problem]) -> tuple[Problem, ...]:
+    """The problems that are conflicts a merge recorded (made by :func:`conflict_problems`).
+
+    The one test both ``pipeline sync`` and ``automate run`` apply before a
+    push: commits carrying such a conflict stay off the remote until the
+    person who saw it runs ``pipeline resolve``.
+    """
+    return tuple(
+        p for p in problems if p.severity == "error" and (p.field or "").startswith("conflicts")
+    )
 
 
 def config_problems(data: Any, path: str, locate: Locator = no_line) -> list[Problem]:

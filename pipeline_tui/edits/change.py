@@ -30,14 +30,17 @@ class FollowUp:
     ``assignments`` are dotted keys (None removes), as
     :meth:`~pipeline_tui.edits.workspace.Workspace.set_fields` takes them;
     ``deliver`` runs once they are committed (notifications, commands) and
-    returns more assignments to commit (its own bookkeeping, such as what to
-    retry), or nothing.
+    returns one more follow-up to commit (its own bookkeeping, such as what
+    to retry, with a message saying what failed), or None.
     """
 
     opp_id: str
     assignments: Mapping[str, Any]
     message: str
-    deliver: Callable[[], Mapping[str, Any]] | None = None
+    deliver: Callable[[], FollowUp | None] | None = None
+    #: What the front end prints of it, in the interface language (the
+    #: message is the commit's, English like every commit); None: the message.
+    text: str | None = None
 
 
 class Automations(Protocol):

@@ -54,6 +54,7 @@ from pipeline_tui.edits.committer import (
 )
 from pipeline_tui.edits.ids import check_author_name, new_id
 from pipeline_tui.edits.undo import UndoPlan, UndoRefused, find_change, plan_undo
+from pipeline_tui.git.commits import follow_up_message
 from pipeline_tui.git.repo import Author, GitRepo
 from pipeline_tui.i18n import N_, _
 from pipeline_tui.storage.files import open_root
@@ -376,9 +377,15 @@ class Workspace:
         current = plan_undo(
             self.root, find_change(self.root, self.store.relpath(plan.path), self._author())
         )
-        if current.commit != plan.commit or current.old != plan.old:
+        if (current.commit, current.follow_ups, current.old) != (
+            plan.commit,
+            plan.follow_ups,
+            plan.old,
+        ):
             raise UndoRefused(
-                f"{self.store.relpath(plan.path)} changed since the undo was shown; look again"
+                _("{path} changed since the undo was shown; look again").format(
+                    path=self.store.relpath(plan.path)
+                )
             )
         change = PlannedChange(plan.path, plan.old, plan.new, plan.message, self._author(), now())
         return self.committer.commit(change, self.config)
@@ -441,33 +448,41 @@ class Workspace:
         if self.committer.exclusive:
             self._written[done.record.id] = done.record
         if self.automations and not self._following_up:
-            self.run_event_rules(old, done.record, at)
+            self.run_event_rules(old, done.record, at, done.commit)
         return Change(done.record, done.commit, message)
 
     # ----------------------------------------------------------------- automations
 
     def run_event_rules(
-        self, old: str | None, record: Opportunity, at: datetime | None = None
+        self,
+        old: str | None,
+        record: Opportunity,
+        at: datetime | None = None,
+        follows: str | None = None,
     ) -> None:
         """Event rules for a write just committed: their changes in the next commit(s).
 
         Every write of this workspace calls it; an import calls it for the
         open deals it created (``old`` None: "a deal created").  Nothing here
         may undo or block the write, which is already committed: a follow-up
-        that fails is reported, never raised.
+        that fails is reported, never raised.  ``follows`` is the write's
+        commit, named in each follow-up's message so ``pipeline undo`` undoes
+        the write and what the rules did because of it together.
         """
         self._following_up = True
         try:
             for automations in self.automations:
                 try:
                     for follow_up in automations.after_change(old, record, at):
-                        self.apply_follow_up(follow_up, at)
+                        self.apply_follow_up(follow_up, at, follows)
                 except (PipelineError, OSError) as exc:
                     self.automation_problems.append(f"{record.id}: {exc}")
         finally:
             self._following_up = False
 
-    def apply_follow_up(self, follow_up: FollowUp, at: datetime | None = None) -> Change | None:
+    def apply_follow_up(
+        self, follow_up: FollowUp, at: datetime | None = None, follows: str | None = None
+    ) -> Change | None:
         """Commit an automation's changes as the automation, then deliver what it sends.
 
         Used for event rules (after a write) and by ``pipeline automate run``.
@@ -478,26 +493,35 @@ class Workspace:
             was, self._following_up = self._following_up, True
             try:
                 change = self._commit_follow_up(
-                    follow_up.opp_id, follow_up.assignments, follow_up.message, at
+                    follow_up.opp_id,
+                    follow_up.assignments,
+                    follow_up.message,
+                    at,
+                    follows,
+                    follow_up.text,
                 )
                 if follow_up.deliver is not None:
                     more = follow_up.deliver()
-                    if more:
+                    if more is not None:
                         self._commit_follow_up(
-                            follow_up.opp_id,
-                            more,
-                            f"automation: deliveries to retry ({follow_up.opp_id})",
-                            at,
+                            more.opp_id, more.assignments, more.message, at, follows, more.text
                         )
                 return change
             finally:
                 self._following_up = was
 
     def _commit_follow_up(
-        self, opp_id: str, assignments: Mapping[str, Any], message: str, at: datetime | None
+        self,
+        opp_id: str,
+        assignments: Mapping[str, Any],
+        message: str,
+        at: datetime | None,
+        follows: str | None = None,
+        text: str | None = None,
     ) -> Change | None:
         if not assignments:
             return None
+        full = message if follows is None else follow_up_message(message, follows)
         author = Author(AUTOMATION_AUTHOR, self._author().email)
 
         def mutate(tree: CommentedMap) -> None:
@@ -507,13 +531,13 @@ class Workspace:
         try:
             path = self.store.existing_path(opp_id)  # also a deal filed by hand elsewhere
             old, new = self.store.render_edit(path, mutate)
-            change = self._commit_text(path, old, new, message, at, author)
+            change = self._commit_text(path, old, new, full, at, author)
         except Unchanged:
             return None
         except (PipelineError, OSError) as exc:  # the write it follows is committed: report
             self.automation_problems.append(f"{opp_id}: {message.splitlines()[0]}: {exc}")
             return None
-        self.automation_log.append(message.splitlines()[0])
+        self.automation_log.append(text or message.splitlines()[0])
         return change
 
     @contextmanager
@@ -534,12 +558,27 @@ class Workspace:
                 self._lock_depth -= 1
 
 
+def check_not_future(at: datetime | None, option: str = "--at") -> None:
+    """Refuse an instant after now (a typo'd year): a write's ``--at``, ``automate run --now``.
+
+    A commit dated in the future would count days in stage from it; rules
+    evaluated in the future send escalations that are not due and record
+    the firing, which then suppresses the real one.  Five minutes of grace
+    for a clock a little ahead of this one.
+    """
+    if at is not None and at > now() + timedelta(minutes=5):
+        raise BadRequest(
+            _("{option} {isoformat} is in the future").format(
+                option=option, isoformat=at.isoformat()
+            )
+        )
+
+
 def _check_when(at: datetime | None, created: Any) -> None:
     """Refuse an ``--at`` in the future or before the deal existed (a typo'd year)."""
     if at is None:
         return
-    if at > now() + timedelta(minutes=5):
-        raise BadRequest(_("--at {isoformat} is in the future").format(isoformat=at.isoformat()))
+    check_not_future(at)
     if created is not None and at < to_datetime(created):
         raise BadRequest(
             _("--at {isoformat} is before the deal was created ({isoformat2})").format(

@@ -116,13 +116,24 @@ def run_git(
 # --------------------------------------------------------------------------- live commits
 
 
-def revert_message(subject: str, sha: str) -> str:
+def revert_message(subject: str, sha: str, *also: str) -> str:
     """The message of a commit that undoes ``sha``: git's own revert line as its body.
 
     The ``This reverts commit <sha>.`` line is what the history engine reads to
-    treat the reverted change as never having happened (as ``git revert``'s).
+    treat the reverted change as never having happened (as ``git revert``'s);
+    ``also`` are commits undone with it (an automation's follow-ups), a line each.
     """
-    return f"undo: {subject}\n\nThis reverts commit {sha}."
+    lines = "\n".join(f"This reverts commit {s}." for s in (sha, *also))
+    return f"undo: {subject}\n\n{lines}"
+
+
+def follow_up_message(message: str, follows: str) -> str:
+    """An automation follow-up's message, naming the write it was made for.
+
+    ``pipeline undo`` reads the ``Follows commit <sha>.`` line to undo a
+    write together with what the event rules did because of it.
+    """
+    return f"{message}\n\nFollows commit {follows}."
 
 
 def commit_paths(

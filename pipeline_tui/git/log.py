@@ -27,6 +27,9 @@ _SEP = "\x1f"
 _FORMAT = f"--format={_HEADER}%H %P{_SEP}%aI{_SEP}%an{_SEP}%b"
 #: What ``git revert`` (and ``pipeline undo``) writes in the body of a revert.
 _REVERTS = re.compile(r"^This reverts commit ([0-9a-f]{40})\.?\s*$", re.MULTILINE)
+#: What an automation's follow-up commit says of the write it followed
+#: (:func:`pipeline_tui.git.commits.follow_up_message`), so ``undo`` takes both.
+_FOLLOWS = re.compile(r"^Follows commit ([0-9a-f]{40})\.?\s*$", re.MULTILINE)
 _CHUNK = 1 << 16
 _BATCH = 64  # blobs per cat-file round trip in BlobReader.read
 #: cat-file's answers are read through a buffer this large: every read of the
@@ -380,6 +383,7 @@ class Summary:
     at: datetime
     subject: str
     reverts: tuple[str, ...]
+    follows: str | None = None  # an automation's follow-up: the write it was made for
 
 
 def summaries(root: Path, paths: Sequence[str], revision: str = "HEAD") -> Iterator[Summary]:
@@ -396,7 +400,16 @@ def summaries(root: Path, paths: Sequence[str], revision: str = "HEAD") -> Itera
         if len(fields) == 6:
             sha, email, author, at, subject, body = fields
             when = datetime.fromisoformat(at)
-            yield Summary(sha, email, author, when, subject, reverted_commits(body))
+            follows = _FOLLOWS.search(body)
+            yield Summary(
+                sha,
+                email,
+                author,
+                when,
+                subject,
+                reverted_commits(body),
+                follows.group(1) if follows else None,
+            )
 
 
 def touched(root: Path, sha: str) -> list[str]:

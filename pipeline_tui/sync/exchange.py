@@ -26,6 +26,7 @@ from pathlib import Path
 from pipeline_tui.core.config import CONFIG_FILE
 from pipeline_tui.core.errors import PipelineError, RepoError, SyncError
 from pipeline_tui.core.model import Problem
+from pipeline_tui.core.validation import recorded_conflicts
 from pipeline_tui.edits.workspace import Workspace
 from pipeline_tui.git import remote as git_remote
 from pipeline_tui.git.commits import write_lock
@@ -374,7 +375,7 @@ def _problems(ws: Workspace) -> tuple[tuple[Problem, ...], tuple[Problem, ...]]:
     except PipelineError as exc:
         return (), tuple(getattr(exc, "problems", ()) or [Problem(CONFIG_FILE, str(exc))])
     errors = [p for p in pipeline.problems if p.severity == "error"]
-    conflicts = tuple(p for p in errors if (p.field or "").startswith("conflicts"))
+    conflicts = recorded_conflicts(errors)
     return conflicts, tuple(p for p in errors if p not in conflicts)
 
 

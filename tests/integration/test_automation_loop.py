@@ -12,10 +12,13 @@ import json
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from pipeline_tui.automation.delivery import MAX_TRIES
+from pipeline_tui.core import clock
 from pipeline_tui.yaml.read import parse_fast
 from tests.automation_servers import Hook, Mailbox, http_server, smtp_server
 from tests.conftest import RunCli
@@ -150,7 +153,7 @@ def test_the_seed_loop(
 
     # Third working day with no follow-up: the manager gets one e-mail and one WeCom message.
     dry = run_cli("automate", "run", "--dry-run", "--now", "2026-11-05T10:00:00+08:00")
-    assert "would do: automation 'escalate silent deals': escalated to dana (cloud)" in dry.stdout
+    assert "would do: automation 'escalate silent deals': escalation to dana (cloud)" in dry.stdout
     assert mail.messages == []
     done = run_cli("automate", "run", "--now", "2026-11-05T10:00:00+08:00")
     assert done.exit_code == 0, done.output
@@ -208,7 +211,7 @@ def test_the_seed_loop(
 
 
 def test_a_failing_target_never_blocks_the_write_and_is_retried(
-    repo: Path, run_cli: RunCli, hook: Hook
+    repo: Path, run_cli: RunCli, hook: Hook, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     configure(
         repo,
@@ -244,8 +247,21 @@ automations:
     assert hook.bodies("/fail/slack") == [
         {"text": "*Deal update: Big deal*\nBig deal (ACME) is in lead; owner ."}
     ]
+    # The commits say truthfully what was sent and what failed (one of four arrived).
+    host = f"127.0.0.1:{hook.port}"
+    assert log(repo)[:2] == [
+        f"automation: 3 notifications to slack: {host}, webhook: {host}, dingtalk: {host} "
+        "failed, queued for retry (big)",
+        "big: created in lead",
+    ]
 
-    # The next run retries and reports; it keeps failing, so it stays queued (tries counted).
+    # A run before the first wait (15 minutes) is over retries nothing and commits nothing.
+    head = git(repo, "rev-parse", "HEAD")
+    early = run_cli("automate", "run")
+    assert early.exit_code == 0 and "Nothing to do" in early.stdout
+    assert git(repo, "rev-parse", "HEAD") == head
+    # The next run after it retries and reports; still failing, it stays queued (tries counted).
+    monkeypatch.setenv(clock.ENV, (datetime.now(UTC) + timedelta(minutes=16)).isoformat())
     retried = run_cli("automate", "run", "--json")
     assert retried.exit_code == 1
     outcome = json.loads(retried.stdout)
@@ -414,3 +430,103 @@ def test_an_import_runs_the_event_rules_for_the_open_deals_it_creates(
         assert len(fired) == 2
     else:
         assert owners == {None} and steps == [None, None] and fired == []
+
+
+@pytest.mark.parametrize("dry_run", [False, True], ids=["run", "dry-run"])
+def test_automate_run_refuses_a_now_in_the_future(
+    repo: Path, run_cli: RunCli, tmp_path: Path, dry_run: bool
+) -> None:
+    """A future ``--now`` would send escalations not yet due and record them as done."""
+    sent = tmp_path / "sent.log"
+    configure(
+        repo,
+        f"""
+automations:
+  - name: silent
+    trigger: {{no_activity: {{days: 3}}}}
+    actions:
+      - run: {{command: [sh, -c, "echo escalated >> {sent}"]}}
+""",
+    )
+    assert run_cli("new", "Fresh", "--account", "F", "--id", "fresh").exit_code == 0
+    head = git(repo, "rev-parse", "HEAD")
+    future = (datetime.now(UTC) + timedelta(days=200)).date().isoformat()
+    dry = ["--dry-run"] if dry_run else []
+
+    result = run_cli("automate", "run", *dry, "--now", future)
+
+    assert result.exit_code == 2
+    [line] = result.stderr.splitlines()
+    assert "--now" in line and future in line and "future" in line
+    assert result.stdout == ""  # nothing planned, nothing printed as done
+    assert not sent.exists()
+    assert git(repo, "rev-parse", "HEAD") == head and "automation" not in deal(repo, "fresh")
+    present = run_cli("automate", "run", *dry)
+    assert present.exit_code == 0 and "Nothing to do" in present.stdout
+
+
+def test_a_target_that_can_never_work_is_an_error_with_its_line(
+    repo: Path, run_cli: RunCli
+) -> None:
+    configure(
+        repo,
+        """
+automations:
+  - name: first call
+    trigger: {created: {}}
+    actions:
+      - notify: {to: ["mailto://sales@example.com", "bogus://nothing", "webhook:https://"]}
+""",
+    )
+    result = run_cli("validate")
+    assert result.exit_code == 1
+    lines = [line for line in result.stderr.splitlines() if "first call" in line]
+    assert len(lines) == 2, lines  # mailto:// is fine; the other two are not
+    bogus = next(line for line in lines if "bogus://nothing" in line)
+    assert bogus.startswith("pipeline.yaml:") and bogus.split(":")[1].isdigit()
+    assert ": error: automations: " in bogus and "apprise" in bogus
+    assert any("'webhook:https://' is not a notification target" in line for line in lines)
+
+
+def test_a_dead_target_is_given_up_once_after_its_tries(
+    repo: Path, run_cli: RunCli, hook: Hook, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Retried with growing waits (no commit while one waits), given up, recorded once."""
+    configure(
+        repo,
+        f"""
+automations:
+  - name: first call
+    trigger: {{created: {{}}}}
+    actions:
+      - notify: {{to: ["webhook:{hook.url("/fail/dead")}"], message: "new {{title}}"}}
+""",
+    )
+    assert run_cli("new", "Lead", "--account", "L", "--id", "lead").exit_code == 0  # try 1
+    when = datetime.now(UTC)
+    for _ in range(2, MAX_TRIES + 1):
+        head = git(repo, "rev-parse", "HEAD")
+        assert run_cli("automate", "run").exit_code == 0  # still waiting: nothing, no commit
+        assert git(repo, "rev-parse", "HEAD") == head
+        when += timedelta(days=1, minutes=1)  # past the longest wait
+        monkeypatch.setenv(clock.ENV, when.isoformat())
+        result = run_cli("automate", "run")
+        assert result.exit_code == 1
+    assert len(hook.bodies("/fail/dead")) == MAX_TRIES
+    assert "given up" in result.stderr and "lead" in result.stderr
+    state = deal(repo, "lead")["automation"]
+    assert isinstance(state, dict) and "retry" not in state
+    [kept] = state["undelivered"]
+    assert kept["tries"] == MAX_TRIES and kept["gave_up_at"] and "HTTP 500" in kept["error"]
+    assert log(repo)[0] == (
+        f"automation: notification to webhook: 127.0.0.1:{hook.port} failed {MAX_TRIES} times, "
+        "given up (lead)"
+    )
+    head = git(repo, "rev-parse", "HEAD")
+    for _ in range(3):  # given up: never tried again, no more commits
+        when += timedelta(days=2)
+        monkeypatch.setenv(clock.ENV, when.isoformat())
+        again = run_cli("automate", "run")
+        assert again.exit_code == 0 and "Nothing to do" in again.stdout
+    assert git(repo, "rev-parse", "HEAD") == head
+    assert len(hook.bodies("/fail/dead")) == MAX_TRIES

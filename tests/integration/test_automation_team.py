@@ -13,7 +13,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,11 +21,12 @@ import pytest
 from click.testing import CliRunner
 
 from pipeline_tui.automation import publish
-from pipeline_tui.automation.engine import RunPlan, claim
+from pipeline_tui.automation.engine import RunPlan, claim, plan_run
 from pipeline_tui.cli import cli
+from pipeline_tui.core import clock
 from pipeline_tui.edits.workspace import Workspace
 from tests.automation_servers import Hook, http_server
-from tests.teammates import DEAL, Mate, founder, git, join, make_remote, no_markers
+from tests.teammates import DEAL, DEAL_CREATED, Mate, founder, git, join, make_remote, no_markers
 
 
 @pytest.fixture
@@ -67,7 +68,7 @@ def test_two_clones_notify_once_and_agree(tmp_path: Path, hook: Hook) -> None:
     _remote, alice, bob = team(tmp_path, hook)
 
     said = automate(alice.root)
-    assert f"did: automation 'overdue': notified 1 ({DEAL})" in said
+    assert f"did: automation 'overdue': notification to 1 target ({DEAL})" in said
     assert automate(bob.root).strip() == "Nothing to do: no time rule fires now."
     assert hook.bodies("/crm") == [
         {
@@ -129,7 +130,7 @@ def test_both_clones_run_before_either_syncs_and_one_notifies(
     assert bobs["fired"] == [] and bobs["sent"] == []  # replanned after the pull: nothing left
     assert len(hook.bodies("/crm")) == 1
     assert [line for line in bob.log("--format=%an|%s").splitlines() if "overdue" in line] == [
-        f"pipeline automation|automation 'overdue': notified 1 ({DEAL})"
+        f"pipeline automation|automation 'overdue': notification to 1 target ({DEAL})"
     ]  # Alice's claim only: Bob's was dropped, never published
     alice.sync()
     bob.sync()
@@ -154,15 +155,23 @@ def test_a_push_that_fails_sends_nothing_and_marks_nothing_done(tmp_path: Path, 
     assert git(bob.root, "rev-parse", "HEAD") == head  # the claim was dropped
     assert "automation" not in bob.data()
     hook_file.unlink()
-    assert f"did: automation 'overdue': notified 1 ({DEAL})" in automate(bob.root)
+    assert f"did: automation 'overdue': notification to 1 target ({DEAL})" in automate(bob.root)
     assert len(hook.bodies("/crm")) == 1
+
+
+def later(monkeypatch: pytest.MonkeyPatch, minutes: float) -> None:
+    """Every clock of the process (runs, commits) ``minutes`` ahead of the real one."""
+    ahead = datetime.now(UTC) + timedelta(minutes=minutes)
+    monkeypatch.setenv(clock.ENV, ahead.isoformat())
 
 
 def tries(mate: Mate) -> list[int]:
     return [int(entry["tries"]) for entry in mate.field("automation.retry")]
 
 
-def test_a_failed_retry_is_taken_by_one_clone(tmp_path: Path, hook: Hook) -> None:
+def test_a_failed_retry_is_taken_by_one_clone(
+    tmp_path: Path, hook: Hook, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A queued retry travels with the deal; the clone that claims it is the one that sends."""
     _remote, alice, bob = team(tmp_path, hook)
     config = alice.root / "pipeline.yaml"
@@ -177,10 +186,17 @@ def test_a_failed_retry_is_taken_by_one_clone(tmp_path: Path, hook: Hook) -> Non
         .output
     )
     assert tries(alice) == [1]
+    assert alice.log("--format=%s", "-2").splitlines() == [  # what failed, said truthfully
+        f"automation: notification to webhook: 127.0.0.1:{hook.port} failed, queued for retry "
+        f"({DEAL})",
+        f"automation 'overdue': notification to 1 target ({DEAL})",
+    ]
     bob.sync()
+    later(monkeypatch, minutes=16)  # the first wait is over
     automate(bob.root, code=1)  # Bob takes the retry (it fails again: queued, tries 2)
     alice.sync()
     assert tries(alice) == [2]
+    later(monkeypatch, minutes=16 + 31)  # and the second, twice as long
     automate(alice.root, code=1)
     assert len(hook.bodies("/fail/crm")) == 3  # first try, Bob's retry, Alice's retry
 
@@ -197,5 +213,73 @@ def test_a_claim_that_cannot_be_recorded_is_not_sent(tmp_path: Path, hook: Hook)
     assert hook.requests == []  # not recorded, so not sent
     assert path.read_text("utf-8").endswith("# Bob's note, not committed yet\n")  # kept
     git(bob.root, "commit", "-qam", "Bob's note")
-    assert f"did: automation 'overdue': notified 1 ({DEAL})" in automate(bob.root)
+    assert f"did: automation 'overdue': notification to 1 target ({DEAL})" in automate(bob.root)
     assert len(hook.bodies("/crm")) == 1
+
+
+def another_quiet_deal(alice: Mate, bob: Mate) -> None:
+    """A second deal the rule fires for, whose claim a run would push with the conflict."""
+    alice.ws.create("Pilot", "Globex", opp_id="globex-pilot", at=DEAL_CREATED)
+    alice.sync()
+    bob.sync()
+
+
+def test_a_recorded_conflict_stops_the_run_and_stays_off_the_remote(
+    tmp_path: Path, hook: Hook
+) -> None:
+    """``sync`` keeps a conflict off the remote; ``automate run`` must not push it either."""
+    remote, alice, bob = team(tmp_path, hook)
+    another_quiet_deal(alice, bob)
+    alice.ws.set_fields(DEAL, {"amount": 120000})
+    alice.sync()
+    bob.ws.set_fields(DEAL, {"amount": 90000})
+    assert [p.field for p in bob.sync().conflicts] == ["conflicts.amount"]
+    published = git(remote, "rev-parse", "main")
+    head = git(bob.root, "rev-parse", "HEAD")
+    result = CliRunner().invoke(
+        cli, ["--repo", str(bob.root), "automate", "run"], catch_exceptions=False
+    )
+    assert result.exit_code == 1
+    [line] = result.stderr.splitlines()
+    assert "pipeline resolve" in line and DEAL in line
+    assert git(remote, "rev-parse", "main") == published  # Bob's conflict not published
+    assert git(bob.root, "rev-parse", "HEAD") == head  # nothing claimed
+    assert hook.requests == []  # nothing sent
+    assert bob.field("amount") == 90000 and "conflicts" in bob.data()
+    # Settled, the run goes ahead and publishes the resolution with its claim.
+    resolved = CliRunner().invoke(
+        cli, ["--repo", str(bob.root), "resolve", DEAL, "--theirs"], catch_exceptions=False
+    )
+    assert resolved.exit_code == 0, resolved.output
+    assert f"did: automation 'overdue': notification to 1 target ({DEAL})" in automate(bob.root)
+    assert git(remote, "rev-parse", "main") == git(bob.root, "rev-parse", "HEAD")
+    assert len(hook.bodies("/crm")) == 2  # both deals, once each
+
+
+def test_a_conflict_synced_in_while_planning_is_not_published(
+    tmp_path: Path, hook: Hook, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Between the run's read and its claim, a sync in another terminal records a conflict."""
+    remote, alice, bob = team(tmp_path, hook)
+    another_quiet_deal(alice, bob)
+    planned: list[str] = []
+
+    def plan_then_conflict(ws: Workspace, *args: Any, **kwargs: Any) -> RunPlan:
+        plan = plan_run(ws, *args, **kwargs)
+        if not planned:
+            planned.append(ws.git.head() or "")
+            alice.ws.set_fields(DEAL, {"amount": 120000})
+            alice.sync()
+            bob.ws.set_fields(DEAL, {"amount": 90000})
+            assert bob.sync().conflicts
+        return plan
+
+    monkeypatch.setattr(publish, "plan_run", plan_then_conflict)
+    result = CliRunner().invoke(
+        cli, ["--repo", str(bob.root), "automate", "run"], catch_exceptions=False
+    )
+    assert result.exit_code == 1
+    assert "pipeline resolve" in result.stderr
+    assert git(remote, "rev-parse", "main") == git(alice.root, "rev-parse", "HEAD")  # Alice's only
+    assert hook.requests == []
+    assert "automation" not in bob.data()

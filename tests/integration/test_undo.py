@@ -19,7 +19,7 @@ from pipeline_tui.core.timeline import Timeline
 from pipeline_tui.edits.workspace import Workspace
 from pipeline_tui.history import load_timelines, scan_timelines
 from tests.conftest import RunCli
-from tests.gitutil import deal_rel
+from tests.gitutil import deal_path, deal_rel
 from tests.history_helpers import day, git, new_deal
 
 pytestmark = pytest.mark.both_layouts
@@ -176,3 +176,90 @@ def test_nothing_to_undo(repo: Path, run_cli: RunCli) -> None:
     result = run_cli("undo", "--yes")
     assert result.exit_code == 2
     assert "nothing to undo" in result.stderr
+
+
+FIRST_CALL = """
+automations:
+  - name: first call
+    trigger: {created: {}}
+    actions:
+      - next_step: {action: First call, due: +24h}
+"""
+QUIET = """
+automations:
+  - name: silent
+    trigger: {no_activity: {days: 3}}
+    actions:
+      - tag: quiet
+"""
+
+
+def add_rules(repo: Path, rules: str) -> None:
+    config = repo / "pipeline.yaml"
+    config.write_text(config.read_text("utf-8") + rules, "utf-8")
+    git(repo, "commit", "-qam", "rules")
+
+
+def test_undo_of_a_write_takes_the_event_rules_follow_up_with_it(
+    repo: Path, run_cli: RunCli
+) -> None:
+    add_rules(repo, FIRST_CALL)
+    assert run_cli("new", "Typo deal", "--account", "T", "--id", "typo").exit_code == 0
+    created, follow_up = git(repo, "log", "-2", "--format=%H").splitlines()[::-1]
+    assert "First call" in deal_path(repo, "typo").read_text("utf-8")
+
+    result = run_cli("undo", "--yes")
+
+    assert result.exit_code == 0, result.output
+    assert "typo: created in lead" in result.output
+    assert follow_up[:10] in result.output  # the confirmation says the follow-up goes too
+    assert not list(repo.rglob("typo.yaml"))  # the deal is gone, not just its next step
+    message = git(repo, "log", "-1", "--format=%B")
+    assert message.strip() == (
+        f"undo: typo: created in lead\n\nThis reverts commit {created}.\n"
+        f"This reverts commit {follow_up}."
+    )
+    timeline = load_timelines(repo).get("typo")  # as if it never existed: no stay, no deletion
+    assert timeline is None or (timeline.stages, timeline.deleted_at) == ((), None)
+    assert git(repo, "status", "--porcelain") == ""
+
+
+def test_undo_skips_automate_runs_commits_to_the_persons_own_change(
+    ws: Workspace, repo: Path, run_cli: RunCli
+) -> None:
+    add_rules(repo, QUIET)
+    ws.log("b", "call", "talked to Jane")  # b is not quiet now; a is
+    said = run_cli("automate", "run", "--now", NOW.isoformat())
+    assert said.exit_code == 0, said.output
+    assert "tag 'quiet' (a)" in said.output
+
+    result = run_cli("undo", "--yes")
+
+    assert result.exit_code == 0, result.output
+    assert "b: " in result.output.splitlines()[0]  # the call on b, not a's claim
+    assert "talked to Jane" not in deal_path(repo, "b").read_text("utf-8")
+    assert "fired" in deal_path(repo, "a").read_text("utf-8")  # the firing stays recorded
+    again = run_cli("automate", "run", "--now", NOW.isoformat())
+    assert again.exit_code == 0, again.output
+    assert "(a)" not in again.output  # a's rule does not fire twice (b's does: quiet again)
+
+
+def test_undo_refused_when_automate_run_changed_the_deal_since(
+    ws: Workspace, repo: Path, run_cli: RunCli
+) -> None:
+    add_rules(repo, QUIET)
+    ws.set_fields("a", {"amount": 5})
+    claimed = run_cli("automate", "run", "--now", NOW.isoformat())  # a and b: both quiet
+    assert claimed.exit_code == 0, claimed.output
+    head = git(repo, "rev-parse", "HEAD")
+
+    result = run_cli("undo", "--yes")
+
+    assert result.exit_code == 1
+    [line] = result.stderr.splitlines()
+    assert "a: amount" in line and "by pipeline automation" in line
+    assert "`pipeline undo a`" in line  # how to undo the automation's change on purpose
+    assert git(repo, "rev-parse", "HEAD") == head
+    # Named, the deal's last change is undone whoever made it: here the claim.
+    assert run_cli("undo", "a", "--yes").exit_code == 0
+    assert "fired" not in deal_path(repo, "a").read_text("utf-8")

@@ -267,3 +267,37 @@ def _visible_text(page: Path) -> str:
     html = page.read_text(encoding="utf-8")
     html = re.sub(r"(?s)<(style|script)\b.*?</\1>", " ", html)
     return re.sub(r"<[^>]+>", "\n", html)
+
+
+def test_automate_run_and_undo_speak_chinese(tmp_path: Path) -> None:
+    """What ``automate run`` plans and did, what it sends, and ``undo``'s refusals."""
+    repo = tmp_path / "王芳"
+    made = CliRunner(env=ENV).invoke(
+        cli, ["init", "--template", "zh_CN", str(repo)], catch_exceptions=False
+    )
+    assert made.exit_code == 0, made.output
+    config = repo / "pipeline.yaml"
+    config.write_text(
+        config.read_text("utf-8")
+        + """
+automations:
+  - name: 沉默
+    trigger: {no_activity: {days: 3}}
+    actions:
+      - tag: 冷淡
+      - next_step: {action: 回访, due: +2d}
+      - run: {command: ["true"]}
+""",
+        "utf-8",
+    )
+    git(repo, "commit", "-qam", "rules")
+    me = Session(repo)
+    won = me.run("new", "华为云迁移项目", "--account", "华为技术", "--at", "2026-11-02").strip()
+    me.run("set", won, "amount=5", "--at", "2026-11-03")  # my last change
+    me.run("automate", "run", "--dry-run")
+    me.run("automate", "run")  # claims the deal after my change
+    me.run("undo", "--yes", ok=False)  # refused: the automation changed the deal since
+    findings = me.findings()
+    assert findings == [], "\n".join(findings)
+    assert any("将执行" in out for _cmd, out in me.seen)
+    assert any("无法撤销" in out for _cmd, out in me.seen)

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from pipeline_tui.automation.actions import Delivery, due_date
+from pipeline_tui.automation.actions import ActionContext, Delivery, due_date, escalate
 from pipeline_tui.automation.conditions import holds
+from pipeline_tui.automation.delivery import MAX_TRIES, retry_due
 from pipeline_tui.automation.notify import DeliveryError, describe_target, send
 from pipeline_tui.automation.rules import Condition
+from pipeline_tui.automation.schemes import APPRISE_SCHEMES, installed_schemes, is_apprise_scheme
 from pipeline_tui.automation.templates import expand_environment, render
 from pipeline_tui.automation.workdays import WorkCalendar
+from pipeline_tui.core.config import PipelineConfig
+from pipeline_tui.i18n import catalog
 from tests.automation_servers import Hook, http_server
 
 
@@ -154,4 +158,64 @@ def test_messages_follow_the_interface_language() -> None:
         set_language(None)
     assert outcome.deliveries[0].title == "升级提醒：华为云 需要跟进"
     assert outcome.deliveries[0].body.startswith("华为云（华为，lead）一直没有跟进。负责人：alice")
-    assert outcome.said == ["escalated to dana"]
+    assert outcome.said == ["escalation to dana"]
+
+
+def test_the_listed_apprise_schemes_are_the_installed_apprises() -> None:
+    """The list that spares every write importing apprise must not drift from apprise."""
+    assert installed_schemes() == APPRISE_SCHEMES
+    assert is_apprise_scheme("MAILTO") and not is_apprise_scheme("bogus")
+
+
+def test_a_retry_waits_twice_as_long_after_each_failure_up_to_a_day() -> None:
+    failed = datetime(2026, 11, 6, 10, 0, tzinfo=UTC)
+
+    def due_after(tries: int) -> timedelta:
+        entry = {"tries": tries, "failed_at": failed.isoformat()}
+        waits = [timedelta(minutes=m) for m in range(0, 3 * 24 * 60, 5)]
+        return next(w for w in waits if retry_due(entry, failed + w))
+
+    assert [due_after(n) for n in (1, 2, 3, 4)] == [
+        timedelta(minutes=15),
+        timedelta(minutes=30),
+        timedelta(hours=1),
+        timedelta(hours=2),
+    ]
+    assert due_after(8) == due_after(MAX_TRIES - 1) == timedelta(days=1)
+    assert retry_due({"tries": 3}, failed)  # queued before the wait was recorded: due
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+def test_the_default_escalation_says_of_the_next_step_only_what_there_is(language: str) -> None:
+    config = PipelineConfig.from_mapping(
+        {
+            "stages": [{"name": "lead"}, {"name": "won", "terminal": True}],
+            "team": {"dana": {}, "alice": {"manager": "dana"}},
+        }
+    )
+    words = catalog(language)
+
+    def body(**fields: object) -> str:
+        data = {"id": "d", "title": "Old", "account": "O", "stage": "lead", "owner": "alice"}
+        ctx = ActionContext(
+            "silent",
+            "d",
+            {**data, **fields},
+            config,
+            WorkCalendar(),
+            datetime(2026, 11, 20, tzinfo=UTC),
+            dict,
+            tr=lambda message: words.get(message) or message,
+        )
+        [delivery] = escalate(ctx, {"to": ["webhook:https://example.com/x"]}).deliveries
+        return delivery.body
+
+    full = body(next_step={"action": "Call Jane", "due": date(2026, 11, 25)})
+    assert "Call Jane" in full and "2026-11-25" in full
+    assert "Call Jane" in body(next_step={"action": "Call Jane"})
+    assert "2026-11-25" in body(next_step={"due": date(2026, 11, 25)})
+    for text in (body(), body(next_step={"action": "Call Jane"}), body(next_step={})):
+        assert "due ." not in text and "  " not in text and ": ;" not in text
+        assert "截止 。" not in text and "：，" not in text and "：；" not in text
+        assert text.rstrip().endswith("." if language == "en" else "。")
+    assert body() != full
