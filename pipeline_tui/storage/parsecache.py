@@ -228,9 +228,13 @@ class ParseCache:
         value = _value(entry[2])
         return (value, entry[1]) if value is not None else None
 
-    def put(self, name: str, key: Key, value: tuple[Any, ...]) -> None:
-        """Keep ``(record, problems, JSON text)`` for ``name`` as it was at ``key``."""
-        self.files.put(name, key, value)
+    def put(self, name: str, key: Key, value: tuple[Any, ...], read_ns: int | None = None) -> None:
+        """Keep ``(record, problems, JSON text)`` for ``name`` as it was at ``key``.
+
+        ``read_ns``: when the file was read, if not now (a forked reader's
+        files, read earlier): the two-second rule for racy files counts from it.
+        """
+        self.files.put(name, key, value, read_ns)
 
     def keep_only(self, names: set[str]) -> None:
         """Forget files that no longer exist."""

@@ -7,8 +7,10 @@ Loading never raises for one bad file: it returns the good records plus
 
 from __future__ import annotations
 
+import atexit
 import functools
 import os
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -213,8 +215,9 @@ class Store:
         """
         if self.root in _AHEAD or not may_fork(FORK_FROM) or self.parse_cache.saved:
             return False
+        forked_ns = time.time_ns()  # the child reads every file after this
         beside = Beside([(self.root, share)], _read_share, self.parse_cache.file.classes)
-        _AHEAD[self.root] = _ReadAhead(share, beside)
+        _AHEAD[self.root] = _ReadAhead(share, beside, forked_ns)
         return True
 
     def _checked_entries(
@@ -244,12 +247,15 @@ class Store:
         child: _Child | None = None
         if ahead is not None:
             tail = _share_of(misses, ahead.share)
-            child = _Child(ahead.beside, tail, ahead.matched(tail, names, keys, config))
+            collect = ahead.matched(tail, names, keys, config)
+            child = _Child(ahead.beside, tail, collect, ahead.forked_ns)
         elif may_fork(len(misses)):
             tail = _share_of(misses, CHILD_SHARE)
             jobs = [(entries[i].path, f"{OPPORTUNITIES_DIR}/{names[i]}", config) for i in tail]
+            forked_ns = time.time_ns()
             beside = Beside(jobs, read_job, cache.file.classes)
-            child = _Child(beside, tail, functools.partial(_in_job_order, beside, tail))
+            collect = functools.partial(_in_job_order, beside, tail)
+            child = _Child(beside, tail, collect, forked_ns)
         try:
             yield from self._take_over(entries, names, keys, hits, child, config, cache)
         finally:
@@ -275,8 +281,8 @@ class Store:
                 if found is None and child is not None:  # its first file: wait for all
                     found = child.collect()  # empty: the child failed, files are read here
                 hit = found.get(index) if found is not None else None
-                if hit is not None and key is not None:
-                    cache.put(name, key, hit)
+                if hit is not None and key is not None and child is not None:
+                    cache.put(name, key, hit, child.read_ns)  # racy as of the child's read
             if hit is None:  # not in the cache (looked up above): read it here
                 yield name, self._read_and_keep(entry, name, config, cache, key)
             else:
@@ -533,6 +539,9 @@ class _Child:
     tail: list[int]
     #: Waits for the child; its checks by entry index (only those that may be used).
     collect: Callable[[], Mapping[int, Any]]
+    #: When it was forked: it read its files after, so the cache's two-second
+    #: rule for a file changed just before its read counts from this.
+    read_ns: int
 
 
 def _in_job_order(beside: Beside, tail: list[int]) -> dict[int, Any]:
@@ -547,6 +556,7 @@ class _ReadAhead:
 
     share: float
     beside: Beside
+    forked_ns: int
 
     def matched(
         self, tail: list[int], names: list[str], keys: list[Key | None], config: PipelineConfig
@@ -574,6 +584,15 @@ class _ReadAhead:
 
 #: Readers forked ahead of a load (:meth:`Store.read_ahead`), by folder; the load pops its own.
 _AHEAD: dict[Path, _ReadAhead] = {}
+
+
+def _stop_readers() -> None:
+    """At exit: stop and reap every reader forked ahead whose load never came."""
+    while _AHEAD:
+        _AHEAD.popitem()[1].beside.close()
+
+
+atexit.register(_stop_readers)
 
 
 def _read_share(job: tuple[Path, float]) -> tuple[str, dict[str, tuple[Key, tuple[Any, ...]]]]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import select
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -190,3 +191,41 @@ def test_the_boards_head_start_forks_the_reader_its_load_takes(
     assert workspace.store.load_with_json() == expected
     files = len(CORPUS) + DEALS
     assert len(reads) == files - int(files * READ_AHEAD_SHARE)
+
+
+def test_the_childs_files_count_as_read_when_it_was_forked(
+    pipeline: Path, forks: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The parse cache's two-second rule for a file changed just before its read.
+
+    The child read its files after the fork, not when the load took them
+    over (seconds later in the board): an entry dated at the take-over could
+    serve a file rewritten within its timestamp's tick as settled.
+    """
+    ahead = Store(pipeline)
+    assert ahead.read_ahead(0.5)
+    forked = time.time_ns()
+    child_done(pipeline)
+    no_fork_now(monkeypatch)
+    ahead.load_with_json()
+
+    last = sorted((pipeline / "opportunities").rglob("deal-*.yaml"))[-1]  # the child's
+    name = str(last.relative_to(pipeline / "opportunities"))
+    entry = ahead.parse_cache.files.entry(name)
+    assert entry is not None and entry[1] <= forked
+    first = sorted((pipeline / "opportunities").rglob("deal-*.yaml"))[0]  # read here
+    own = ahead.parse_cache.files.entry(str(first.relative_to(pipeline / "opportunities")))
+    assert own is not None and own[1] > forked
+
+
+def test_a_reader_whose_load_never_came_is_stopped_at_exit(
+    pipeline: Path, forks: list[int]
+) -> None:
+    assert Store(pipeline).read_ahead()
+    child = store._AHEAD[pipeline].beside._pid
+
+    store._stop_readers()  # what the interpreter's exit runs
+
+    assert pipeline not in store._AHEAD
+    with pytest.raises(ChildProcessError):  # stopped and reaped: no zombie
+        os.waitpid(child, os.WNOHANG)
