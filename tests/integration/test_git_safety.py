@@ -39,7 +39,11 @@ def test_missing_git_identity_is_a_clear_repo_error(
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(empty))
     result = run_cli("new", "T", "--account", "A")
     assert result.exit_code == 3
-    assert "git does not know who you are" in result.stderr
+    assert result.stderr.splitlines() == [  # one line, the one wording (git/repo.NO_IDENTITY)
+        "pipeline: git does not know who you are: run "
+        '`git config --global user.name "Your Name"` and '
+        '`git config --global user.email "you@example.com"`'
+    ]
     assert list((repo / "opportunities").iterdir()) == []
 
 

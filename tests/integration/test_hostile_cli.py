@@ -182,21 +182,6 @@ def test_undo_in_a_repository_without_commits_has_nothing_to_undo(tmp_path: Path
     assert result.stderr == "pipeline: nothing to undo: this repository has no commits yet\n"
 
 
-def test_a_missing_git_identity_is_one_line(
-    repo: Path, run_cli: RunCli, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    empty = tmp_path / "empty.gitconfig"
-    empty.write_text("", encoding="utf-8")
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(empty))
-    result = run_cli("new", "T", "--account", "A")
-    assert result.exit_code == ExitCode.REPO
-    assert result.stderr.splitlines() == [
-        "pipeline: git does not know who you are: run "
-        '`git config --global user.name "Your Name"` and '
-        '`git config --global user.email "you@example.com"`'
-    ]
-
-
 def test_an_invalid_pipeline_yaml_is_one_line_per_problem(run_cli: RunCli, repo: Path) -> None:
     deal = new_deal(run_cli)
     config = repo / "pipeline.yaml"
