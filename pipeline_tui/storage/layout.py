@@ -25,9 +25,12 @@ hand still load, and the history engine follows a moved file by its id.
 from __future__ import annotations
 
 import hashlib
+import os
+from pathlib import Path
 from typing import Final, Literal
 
 from pipeline_tui.core.config import OPPORTUNITIES_DIR
+from pipeline_tui.i18n import N_
 
 Layout = Literal["flat", "sharded"]
 LAYOUTS: Final = ("flat", "sharded")
@@ -54,3 +57,40 @@ def is_deal_path(inner: str) -> bool:
     depth, in any layout, with no hidden name (``.x``) on the way.
     """
     return inner.endswith(".yaml") and not inner.startswith(".") and "/." not in inner
+
+
+#: Why a file under ``opportunities/`` is not read (each is a problem of the load).
+_OUTSIDE = N_("a symlink leading outside the pipeline folder: not read")
+_LINKED_FOLDER = N_("a symlink to a folder: not followed (move the files here instead)")
+_NOT_YAML_NAME = N_("not read: a deal file's name must end in .yaml (rename it)")
+
+
+def walk_deal_files(
+    folder: Path, root: Path, found: list[os.DirEntry[str]], refused: list[tuple[str, str]]
+) -> None:
+    """Collect ``*.yaml`` entries below ``folder``, skipping hidden names.
+
+    Symlinked folders are never followed, and a symlinked file only counts
+    when its target is inside ``root``: others go to ``refused``, with a
+    ``.yml`` or ``.YAML`` file a person meant as a deal (said, not skipped
+    in silence).
+    """
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            if entry.is_symlink():
+                target = Path(entry.path).resolve()
+                if target.is_dir():
+                    refused.append((entry.path, _LINKED_FOLDER))
+                    continue
+                if not target.is_relative_to(root):
+                    refused.append((entry.path, _OUTSIDE))
+                    continue
+            if entry.is_dir(follow_symlinks=False):
+                walk_deal_files(Path(entry.path), root, found, refused)
+            elif entry.name.endswith(".yaml"):
+                if entry.is_file():
+                    found.append(entry)
+            elif entry.name.lower().endswith((".yaml", ".yml")):
+                refused.append((entry.path, _NOT_YAML_NAME))

@@ -7,7 +7,6 @@ Loading never raises for one bad file: it returns the good records plus
 
 from __future__ import annotations
 
-import atexit
 import functools
 import os
 import time
@@ -24,7 +23,7 @@ from pipeline_tui.core.model import (
     Pipeline,
     Problem,
 )
-from pipeline_tui.i18n import N_, _
+from pipeline_tui.i18n import _
 from pipeline_tui.storage.beside import CHILD_SHARE, FORK_FROM, Beside, may_fork
 from pipeline_tui.storage.filecheck import (
     Checked,
@@ -35,8 +34,9 @@ from pipeline_tui.storage.filecheck import (
     read_job,
 )
 from pipeline_tui.storage.files import atomic_write
-from pipeline_tui.storage.layout import Layout, relative_path
+from pipeline_tui.storage.layout import Layout, relative_path, walk_deal_files
 from pipeline_tui.storage.parsecache import Key, ParseCache, stat_key
+from pipeline_tui.storage.readers import AHEAD, Child, ReadAhead, in_job_order, share_of
 from pipeline_tui.yaml.read import decode, parse_document, parse_fast
 
 if TYPE_CHECKING:  # the round-trip editor (ruamel) is imported by the writes that use it,
@@ -117,7 +117,7 @@ class Store:
             return [], []
         found: list[os.DirEntry[str]] = []
         refused: list[tuple[str, str]] = []
-        _walk(self.opportunities_dir, self.root.resolve(), found, refused)
+        walk_deal_files(self.opportunities_dir, self.root.resolve(), found, refused)
         found.sort(key=lambda entry: entry.path)
         return found, sorted((self.relpath(Path(path)), why) for path, why in refused)
 
@@ -213,11 +213,11 @@ class Store:
         not safe (:func:`.beside.may_fork`), once a parse cache was saved (a
         warm load needs no help), or when a reader was started for this folder.
         """
-        if self.root in _AHEAD or not may_fork(FORK_FROM) or self.parse_cache.saved:
+        if self.root in AHEAD or not may_fork(FORK_FROM) or self.parse_cache.saved:
             return False
         forked_ns = time.time_ns()  # the child reads every file after this
         beside = Beside([(self.root, share)], _read_share, self.parse_cache.file.classes)
-        _AHEAD[self.root] = _ReadAhead(share, beside, forked_ns)
+        AHEAD[self.root] = ReadAhead(share, beside, forked_ns)
         return True
 
     def _checked_entries(
@@ -234,7 +234,7 @@ class Store:
         pickles them: quick to read back); this process keeps them in the
         cache with its own.
         """
-        ahead = _AHEAD.pop(self.root, None)
+        ahead = AHEAD.pop(self.root, None)
         if ahead is None and not may_fork(len(entries)):
             for entry in entries:
                 name = self._cache_name(entry)
@@ -244,18 +244,18 @@ class Store:
         keys = [_stat_key(entry) for entry in entries]
         hits = cache.get_all(names, keys)
         misses = [index for index, hit in enumerate(hits) if hit is None]
-        child: _Child | None = None
+        child: Child | None = None
         if ahead is not None:
-            tail = _share_of(misses, ahead.share)
+            tail = share_of(misses, ahead.share)
             collect = ahead.matched(tail, names, keys, config)
-            child = _Child(ahead.beside, tail, collect, ahead.forked_ns)
+            child = Child(ahead.beside, tail, collect, ahead.forked_ns)
         elif may_fork(len(misses)):
-            tail = _share_of(misses, CHILD_SHARE)
+            tail = share_of(misses, CHILD_SHARE)
             jobs = [(entries[i].path, f"{OPPORTUNITIES_DIR}/{names[i]}", config) for i in tail]
             forked_ns = time.time_ns()
             beside = Beside(jobs, read_job, cache.file.classes)
-            collect = functools.partial(_in_job_order, beside, tail)
-            child = _Child(beside, tail, collect, forked_ns)
+            collect = functools.partial(in_job_order, beside, tail)
+            child = Child(beside, tail, collect, forked_ns)
         try:
             yield from self._take_over(entries, names, keys, hits, child, config, cache)
         finally:
@@ -268,7 +268,7 @@ class Store:
         names: list[str],
         keys: list[Key | None],
         hits: list[Any],
-        child: _Child | None,
+        child: Child | None,
         config: PipelineConfig,
         cache: ParseCache,
     ) -> Iterator[tuple[str, Checked]]:
@@ -478,43 +478,6 @@ def _check_id(opp_id: str) -> None:
         )
 
 
-#: Why a file under ``opportunities/`` is not read (each is a problem of the load).
-_OUTSIDE = N_("a symlink leading outside the pipeline folder: not read")
-_LINKED_FOLDER = N_("a symlink to a folder: not followed (move the files here instead)")
-_NOT_YAML_NAME = N_("not read: a deal file's name must end in .yaml (rename it)")
-
-
-def _walk(
-    folder: Path, root: Path, found: list[os.DirEntry[str]], refused: list[tuple[str, str]]
-) -> None:
-    """Collect ``*.yaml`` entries below ``folder``, skipping hidden names.
-
-    Symlinked folders are never followed, and a symlinked file only counts
-    when its target is inside ``root``: others go to ``refused``, with a
-    ``.yml`` or ``.YAML`` file a person meant as a deal (said, not skipped
-    in silence).
-    """
-    with os.scandir(folder) as entries:
-        for entry in entries:
-            if entry.name.startswith("."):
-                continue
-            if entry.is_symlink():
-                target = Path(entry.path).resolve()
-                if target.is_dir():
-                    refused.append((entry.path, _LINKED_FOLDER))
-                    continue
-                if not target.is_relative_to(root):
-                    refused.append((entry.path, _OUTSIDE))
-                    continue
-            if entry.is_dir(follow_symlinks=False):
-                _walk(Path(entry.path), root, found, refused)
-            elif entry.name.endswith(".yaml"):
-                if entry.is_file():
-                    found.append(entry)
-            elif entry.name.lower().endswith((".yaml", ".yml")):
-                refused.append((entry.path, _NOT_YAML_NAME))
-
-
 def _stat_key(entry: os.DirEntry[str]) -> Key | None:
     """The parse cache's key for the file now (None: it cannot be stat'ed, so no cache)."""
     try:
@@ -523,82 +486,10 @@ def _stat_key(entry: os.DirEntry[str]) -> Key | None:
         return None
 
 
-def _share_of(misses: list[int], share: float) -> list[int]:
-    """The files a forked reader takes: the last ``share`` of those the cache lacks.
-
-    The one rule, so a load can tell which files a child forked before it read.
-    """
-    return misses[len(misses) - int(len(misses) * share) :]
-
-
-@dataclass(frozen=True)
-class _Child:
-    """A forked reader a load waits for: the entries it reads, and how to collect them."""
-
-    beside: Beside
-    tail: list[int]
-    #: Waits for the child; its checks by entry index (only those that may be used).
-    collect: Callable[[], Mapping[int, Any]]
-    #: When it was forked: it read its files after, so the cache's two-second
-    #: rule for a file changed just before its read counts from this.
-    read_ns: int
-
-
-def _in_job_order(beside: Beside, tail: list[int]) -> dict[int, Any]:
-    """A child forked for this load: its results are in the order of its jobs."""
-    results = beside.results()
-    return {} if results is None else dict(zip(tail, results, strict=True))
-
-
-@dataclass(frozen=True)
-class _ReadAhead:
-    """A reader :meth:`Store.read_ahead` forked, waiting for the load that takes it over."""
-
-    share: float
-    beside: Beside
-    forked_ns: int
-
-    def matched(
-        self, tail: list[int], names: list[str], keys: list[Key | None], config: PipelineConfig
-    ) -> Callable[[], dict[int, Any]]:
-        """How the load collects what the child read: the checks of files as they are now.
-
-        A file changed since the child read it (another ``stat``), or every
-        file if ``pipeline.yaml`` did, is left out: the load reads it itself.
-        """
-
-        def collect() -> dict[int, Any]:
-            results = self.beside.results()
-            if not results or results[0][0] != repr(config):
-                return {}
-            read = results[0][1]
-            found = {}
-            for index in tail:
-                kept = read.get(names[index])
-                if kept is not None and kept[0] == keys[index]:
-                    found[index] = kept[1]
-            return found
-
-        return collect
-
-
-#: Readers forked ahead of a load (:meth:`Store.read_ahead`), by folder; the load pops its own.
-_AHEAD: dict[Path, _ReadAhead] = {}
-
-
-def _stop_readers() -> None:
-    """At exit: stop and reap every reader forked ahead whose load never came."""
-    while _AHEAD:
-        _AHEAD.popitem()[1].beside.close()
-
-
-atexit.register(_stop_readers)
-
-
 def _read_share(job: tuple[Path, float]) -> tuple[str, dict[str, tuple[Key, tuple[Any, ...]]]]:
     """A reader forked ahead (in the child): the config it read, and name -> (stat key, check).
 
-    It walks and picks its files as the load will (:func:`_share_of` of a
+    It walks and picks its files as the load will (:func:`.readers.share_of` of a
     cold load's files: all of them), so the parent paid only for the fork.
     """
     root, share = job
@@ -607,7 +498,7 @@ def _read_share(job: tuple[Path, float]) -> tuple[str, dict[str, tuple[Key, tupl
     entries = store._scan()[0]
     read: dict[str, tuple[Key, tuple[Any, ...]]] = {}
     if len(entries) >= FORK_FROM:
-        for index in _share_of(list(range(len(entries))), share):
+        for index in share_of(list(range(len(entries))), share):
             entry = entries[index]
             key = _stat_key(entry)
             if key is not None:

@@ -20,7 +20,7 @@ import pytest
 from pipeline_tui.core.config import PipelineConfig
 from pipeline_tui.core.model import Pipeline
 from pipeline_tui.edits.workspace import Workspace
-from pipeline_tui.storage import beside, filecheck, store
+from pipeline_tui.storage import beside, filecheck, readers, store
 from pipeline_tui.storage.store import Store
 from pipeline_tui.tui.head_start import READ_AHEAD_SHARE, head_start
 from tests.hostile_files import put
@@ -86,7 +86,7 @@ def parent_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 def child_done(repo: Path) -> None:
     """Wait until the reader forked ahead has read its files (its results are in the pipe)."""
-    readable, _, _ = select.select([store._AHEAD[repo].beside._reader], [], [], 60)
+    readable, _, _ = select.select([readers.AHEAD[repo].beside._reader], [], [], 60)
     assert readable, "the forked reader sent nothing in a minute"
 
 
@@ -110,7 +110,7 @@ def test_a_load_takes_over_the_reader_forked_ahead(
     assert forks == [1]  # one child, forked ahead, with one job: walk and read its share
     assert len(reads) == files - int(files * 0.75)  # this process read only the rest
     assert Store(pipeline).load_with_json() == expected  # the child's files are in the cache too
-    assert pipeline not in store._AHEAD
+    assert pipeline not in readers.AHEAD
 
 
 def test_a_file_changed_after_the_fork_is_read_again(
@@ -139,7 +139,7 @@ def test_a_config_changed_after_the_fork_voids_the_reader(
 ) -> None:
     ahead = Store(pipeline)
     assert ahead.read_ahead(0.5)
-    child = store._AHEAD[pipeline].beside._pid
+    child = readers.AHEAD[pipeline].beside._pid
     child_done(pipeline)
     config = pipeline / "pipeline.yaml"  # changed after the child read it
     config.write_text(config.read_text().replace("currency: USD", "currency: EUR"))
@@ -172,7 +172,7 @@ def test_nothing_is_forked_ahead_of_a_warm_load_or_beside_a_thread(
     forks.clear()
 
     assert not Store(pipeline).read_ahead()
-    assert forks == [] and pipeline not in store._AHEAD
+    assert forks == [] and pipeline not in readers.AHEAD
 
 
 def test_the_boards_head_start_forks_the_reader_its_load_takes(
@@ -222,10 +222,10 @@ def test_a_reader_whose_load_never_came_is_stopped_at_exit(
     pipeline: Path, forks: list[int]
 ) -> None:
     assert Store(pipeline).read_ahead()
-    child = store._AHEAD[pipeline].beside._pid
+    child = readers.AHEAD[pipeline].beside._pid
 
-    store._stop_readers()  # what the interpreter's exit runs
+    readers.stop_readers()  # what the interpreter's exit runs
 
-    assert pipeline not in store._AHEAD
+    assert pipeline not in readers.AHEAD
     with pytest.raises(ChildProcessError):  # stopped and reaped: no zombie
         os.waitpid(child, os.WNOHANG)

@@ -29,7 +29,7 @@ from pipeline_tui.core import clock
 from pipeline_tui.core.model import Opportunity
 from pipeline_tui.edits.workspace import Workspace
 from pipeline_tui.history import cache, prefetch_worker
-from pipeline_tui.storage import store
+from pipeline_tui.storage import readers, store
 from pipeline_tui.tui.board.state import BoardState
 from pipeline_tui.tui.head_start import READ_AHEAD_SHARE
 
@@ -101,7 +101,7 @@ async def test_the_boards_load_takes_over_the_reader_forked_before_the_app_start
     monkeypatch.setattr(store, "FORK_FROM", 2)
     monkeypatch.setattr(store, "may_fork", lambda files: files >= 2)  # in this one-thread moment
     app = make_app(cold)  # PipelineApp() makes the head start, as `pipeline tui` does first
-    assert cold in store._AHEAD
+    assert cold in readers.AHEAD
     monkeypatch.setattr(store, "may_fork", lambda _files: False)  # the board's worker: threads
     reads: list[str] = []  # the files the load reads itself (the glance reads its own)
     real = store.Store._read_and_keep
@@ -116,6 +116,6 @@ async def test_the_boards_load_takes_over_the_reader_forked_before_the_app_start
         await settle(pilot)
         shown = {r.id: r for r in board.state.pipeline.opportunities}
     assert shown == expected
-    assert cold not in store._AHEAD  # taken over by the load
+    assert cold not in readers.AHEAD  # taken over by the load
     files = len(list((cold / "opportunities").rglob("*.yaml")))
     assert len(reads) == files - int(files * READ_AHEAD_SHARE)  # the child read the rest
