@@ -379,11 +379,13 @@ def plan_run(
         return counts
 
     for record in pipeline.opportunities:
-        entries = queued_retries(record.data)
-        due = [e for e in entries if retry_due(e, now)]
+        due: list[Mapping[str, Any]] = []
+        waiting: list[Mapping[str, Any]] = []
+        for entry in queued_retries(record.data):
+            (due if retry_due(entry, now) else waiting).append(entry)
         if due:  # a run while every retry waits makes no commit for them
             plan.retries[record.id] = due
-            plan.waiting[record.id] = [e for e in entries if not retry_due(e, now)]
+            plan.waiting[record.id] = waiting
         if not rules or not pipeline.is_open(record):
             continue
         fired_state = get_dotted(record.data, f"{STATE}.fired")

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pipeline_tui.dataio.importing.columns import compact
+from pipeline_tui.dataio.importing.columns import compact, find_column
 from pipeline_tui.dataio.importing.presets.base import Cells, CrmStage, Outcome, Preset
 from pipeline_tui.i18n import N_
 
@@ -69,10 +69,9 @@ _STATUS = ("商机状态", "输赢状态", "赢单状态", "状态", "商機狀�
 
 def _detect(columns: Sequence[str]) -> tuple[str, ...] | None:
     """A Chinese title column and one more of account, stage or amount."""
-    by_key = {compact(c): c for c in columns}
     found = []
     for fld in ("title", "account", "stage", "amount"):
-        column = next((by_key[compact(n)] for n in COLUMNS[fld] if compact(n) in by_key), None)
+        column = find_column(columns, COLUMNS[fld])
         if column is not None:
             found.append(column)
         elif fld == "title":
@@ -80,15 +79,17 @@ def _detect(columns: Sequence[str]) -> tuple[str, ...] | None:
     return tuple(found) if len(found) >= 2 else None
 
 
+#: The outcome words as :func:`compact` makes them, made once (each row is checked).
+_OUTCOMES: tuple[tuple[frozenset[str], Outcome], ...] = (
+    (frozenset(map(compact, WON)), "won"),
+    (frozenset(map(compact, LOST)), "lost"),
+    (frozenset(map(compact, _OPEN)), "open"),
+)
+
+
 def _outcome(cells: Cells) -> Outcome | None:
     status = compact(cells.get(*_STATUS))
-    if status in {compact(w) for w in WON}:
-        return "won"
-    if status in {compact(w) for w in LOST}:
-        return "lost"
-    if status in {compact(w) for w in _OPEN}:
-        return "open"
-    return None
+    return next((outcome for words, outcome in _OUTCOMES if status in words), None)
 
 
 PRESET = Preset(
