@@ -59,6 +59,15 @@ def is_deal_path(inner: str) -> bool:
     return inner.endswith(".yaml") and not inner.startswith(".") and "/." not in inner
 
 
+def file_id(rel: str) -> str:
+    """The id a deal file's name gives it (``opportunities/ab/acme.yaml`` -> ``acme``).
+
+    What a file must hold as its ``id:``, so two files of one name are two
+    claims to one deal (``migrate`` and the pre-commit hook refuse them).
+    """
+    return rel.rpartition("/")[2].removesuffix(".yaml")
+
+
 #: Why a file under ``opportunities/`` is not read (each is a problem of the load).
 _OUTSIDE = N_("a symlink leading outside the pipeline folder: not read")
 _LINKED_FOLDER = N_("a symlink to a folder: not followed (move the files here instead)")

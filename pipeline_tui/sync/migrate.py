@@ -28,7 +28,7 @@ from pipeline_tui.edits.workspace import Workspace
 from pipeline_tui.git.commits import commit_paths, write_lock
 from pipeline_tui.i18n import _
 from pipeline_tui.storage.files import atomic_write
-from pipeline_tui.storage.layout import Layout, relative_path
+from pipeline_tui.storage.layout import Layout, file_id, relative_path
 from pipeline_tui.sync import merge_driver
 from pipeline_tui.yaml.edit import edit_block
 
@@ -90,7 +90,7 @@ def _refuse_duplicate_ids(rels: Sequence[str]) -> None:
     first: dict[str, str] = {}
     problems: list[Problem] = []
     for rel in rels:
-        opp_id = rel.rpartition("/")[2].removesuffix(".yaml")
+        opp_id = file_id(rel)
         if opp_id not in first:
             first[opp_id] = rel
             continue

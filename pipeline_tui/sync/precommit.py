@@ -21,7 +21,7 @@ from pipeline_tui.git.repo import GitRepo
 from pipeline_tui.i18n import _
 from pipeline_tui.interpreter import python_shell
 from pipeline_tui.storage.filecheck import check_opportunity_text, config_text_problems
-from pipeline_tui.storage.layout import is_deal_path
+from pipeline_tui.storage.layout import file_id, is_deal_path
 from pipeline_tui.storage.store import Store
 from pipeline_tui.yaml.read import decode, parse_fast
 
@@ -122,10 +122,10 @@ def _duplicate_ids(
     by_id: dict[str, list[str]] = {}
     for rel in sorted(name for name in listed.split("\0") if name):
         if rel.startswith(folder) and is_deal_path(rel.removeprefix(folder)):
-            by_id.setdefault(_id_of(rel), []).append(rel)
+            by_id.setdefault(file_id(rel), []).append(rel)
     problems: list[Problem] = []
     for rel in staged:
-        opp_id = _id_of(rel)
+        opp_id = file_id(rel)
         other = next((r for r in by_id.get(opp_id, []) if r != rel), None)
         if other is not None:
             message = _("duplicate id {id!r}, also in {path}").format(
@@ -133,10 +133,6 @@ def _duplicate_ids(
             )
             problems.append(Problem(rel.removeprefix(prefix), message, 1, "id"))
     return problems
-
-
-def _id_of(rel: str) -> str:
-    return rel.rpartition("/")[2].removesuffix(".yaml")
 
 
 def _file_problems(path: str, raw: bytes, config: PipelineConfig) -> list[Problem]:
