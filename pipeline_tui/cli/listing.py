@@ -81,9 +81,6 @@ class Listing:
     #: A file had errors (it is left out): the command exits 1 once all is printed.
     failed: bool = False
 
-    def stdout(self, now: datetime) -> str:
-        return render_json(self.lines, now) if self.fmt is Format.JSON else self.text
-
 
 def json_lines(
     records: Sequence[Opportunity],
@@ -163,17 +160,14 @@ def stage_order(config: PipelineConfig) -> Callable[[str, str], tuple[int, str]]
     return key
 
 
-def render_json(lines: Sequence[JsonLine], now: datetime) -> str:
-    """``list --json``: one object per line, days in stage counted up to ``now``."""
-    return "".join(json_pieces(lines, now))
-
-
 #: How many lines :func:`json_pieces` joins into one piece.
 _PIECE = 2048
 
 
 def json_pieces(lines: Sequence[JsonLine], now: datetime) -> Iterator[str]:
-    """:func:`render_json`'s text in pieces of a few thousand lines, to be written one by one.
+    """``list --json``'s text, one object per line with days counted up to ``now``.
+
+    In pieces of a few thousand lines, to be written one by one.
 
     Why: at 100,000 deals the text is 60 MB, and making it one string (then
     one more with the newline, then its bytes) copied it three times over.

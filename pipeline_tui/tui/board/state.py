@@ -27,8 +27,8 @@ from pipeline_tui.core.model import Opportunity, Pipeline, Problem
 from pipeline_tui.core.timeline import StageInterval, Timeline
 from pipeline_tui.edits.change import Change
 from pipeline_tui.edits.workspace import Workspace
-from pipeline_tui.git import log
 from pipeline_tui.git.shallow import boundaries
+from pipeline_tui.storage.cachefile import git_dir
 from pipeline_tui.storage.store import LoadProgress
 from pipeline_tui.tui.board.cards import CardCache, ColumnData, build_columns
 from pipeline_tui.tui.board.filtering import BoardFilter
@@ -110,7 +110,6 @@ class BoardState:
         self.stays: dict[str, StageInterval | None] | None = None
         self.uncommitted: set[str] = set()
         self.snapshot: Snapshot | None = None
-        self._git_folder: tuple[Path | None] | None = None  # found once (see _git_dir)
         self.loaded = False
         self.reading: tuple[int, int] | None = None  # (files read, files in all) while loading
         self.history_loaded = False
@@ -235,12 +234,7 @@ class BoardState:
         Opening the workspace's :class:`~pipeline_tui.git.repo.GitRepo` imports GitPython,
         0.13 s of CPU that the first load, which asks for this, would wait for.
         """
-        if self._git_folder is None:
-            try:
-                self._git_folder = (log.locate(self.workspace.root)[0],)
-            except (OSError, PipelineError):  # no git, or not a repository: no git stamps
-                self._git_folder = (None,)
-        return self._git_folder[0]
+        return git_dir(self.workspace.root)
 
     # ------------------------------------------------------------------ live reload
 
