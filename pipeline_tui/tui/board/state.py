@@ -254,7 +254,7 @@ class BoardState:
         changes = compare(old, new)
         base = self.pipeline
         if not changes.any:  # the next full walk is counted from this one
-            return Reload(base, new, frozenset(), False, False, base, frozenset(self.uncommitted))
+            return Reload(base, new, frozenset(), False, False, base, frozenset())
         if changes.config:  # the config decides how files parse: the screen reloads everything
             return Reload(base, new, changes.files, changes.git, True, base, frozenset())
         updated = apply_file_changes(base, self.workspace.store, changes.files)
@@ -263,10 +263,9 @@ class BoardState:
 
     def apply_reload(self, reload: Reload) -> None:
         """Take a poll's answer; a write that landed meanwhile is kept (redone on top)."""
-        if not reload.changed:
-            if self.snapshot is not None and compare(self.snapshot, reload.snapshot).any:
-                return  # a write landed meanwhile: its own snapshot is the newer one
-            self.snapshot = reload.snapshot
+        if not reload.changed:  # only the walk's time is news
+            if self.pipeline is reload.base:  # else a load or write landed meanwhile: keep its
+                self.snapshot = reload.snapshot
             return
         updated = reload.updated
         if self.pipeline is not reload.base:
