@@ -34,7 +34,13 @@ from pipeline_tui.storage.filecheck import (
     read_job,
 )
 from pipeline_tui.storage.files import atomic_write
-from pipeline_tui.storage.layout import Layout, relative_path, walk_deal_files
+from pipeline_tui.storage.layout import (
+    Layout,
+    file_id,
+    is_deal_path,
+    relative_path,
+    walk_deal_files,
+)
 from pipeline_tui.storage.parsecache import Key, ParseCache, stat_key
 from pipeline_tui.storage.readers import AHEAD, Child, ReadAhead, in_job_order, share_of
 from pipeline_tui.yaml.read import decode, parse_document, parse_fast
@@ -196,7 +202,7 @@ class Store:
 
     def entry_relpath(self, entry: os.DirEntry[str]) -> str:
         """:meth:`relpath` of a scanned entry, as problems name it (no ``Path`` made per file)."""
-        return f"{OPPORTUNITIES_DIR}/{self._cache_name(entry)}"
+        return _rel_of(self._cache_name(entry))
 
     def read_ahead(self, share: float = CHILD_SHARE) -> bool:
         """Fork the reader of a cold load to come now, while this process has one thread.
@@ -251,7 +257,7 @@ class Store:
             child = Child(ahead.beside, tail, collect, ahead.forked_ns)
         elif may_fork(len(misses)):
             tail = share_of(misses, CHILD_SHARE)
-            jobs = [(entries[i].path, f"{OPPORTUNITIES_DIR}/{names[i]}", config) for i in tail]
+            jobs = [(entries[i].path, _rel_of(names[i]), config) for i in tail]
             forked_ns = time.time_ns()
             beside = Beside(jobs, read_job, cache.file.classes)
             collect = functools.partial(in_job_order, beside, tail)
@@ -311,7 +317,7 @@ class Store:
         key: Key | None,
     ) -> Checked:
         """Read and check a file the cache does not hold, and keep it there (if it has a key)."""
-        checked = read_checked(entry.path, f"{OPPORTUNITIES_DIR}/{name}", config)
+        checked = read_checked(entry.path, _rel_of(name), config)
         if key is not None:
             cache.put(name, key, tuple(checked))  # plain, as the cache keeps it
         return checked
@@ -389,9 +395,11 @@ class Store:
         records = pipeline.opportunities
         valid = {record.id for record in records}
         keys = [key_of(record.id, record.data) for record in records]
+        folder = f"{OPPORTUNITIES_DIR}/"
         named = (p.path for p in pipeline.problems if p.severity == "error")
-        deal_files = (path for path in named if path.startswith(f"{OPPORTUNITIES_DIR}/"))
-        broken = {Path(path).stem for path in deal_files if path.endswith(".yaml")} - valid
+        deal_files = (path for path in named if path.startswith(folder))
+        broken = {file_id(path) for path in deal_files if is_deal_path(path[len(folder) :])}
+        broken -= valid
         return keys + [key_of(opp_id, {}) for opp_id in sorted(broken)]
 
     def get(self, opp_id: str, config: PipelineConfig) -> Opportunity:
@@ -476,6 +484,11 @@ def _check_id(opp_id: str) -> None:
                 "'.' (no slashes, no '..')"
             ).format(opp_id=opp_id)
         )
+
+
+def _rel_of(name: str) -> str:
+    """A deal file's path as problems name it, from its cache name (its path below the folder)."""
+    return f"{OPPORTUNITIES_DIR}/{name}"
 
 
 def _stat_key(entry: os.DirEntry[str]) -> Key | None:
